@@ -1,0 +1,360 @@
+import { type Actor, type InspectionEvent, createActor, fromPromise } from 'xstate';
+import { AuthError } from './errors.js';
+import { computeRefreshDelay } from './machines/auth.logic.js';
+import { type AuthMachine, authMachine } from './machines/auth.machine.js';
+import type {
+  AuthConfig,
+  AuthEmitted,
+  AuthEventName,
+  AuthEventPayload,
+  RevocationPolicy,
+  SignOutResult,
+} from './machines/auth.types.js';
+import { seal, unseal } from './session/sealed.js';
+import { type SignedInWith, refreshedSession, sessionFromTokens } from './session/session.js';
+import { SessionStore } from './session/store.js';
+import { defaultConnectivity } from './services/connectivity.js';
+import { memoryStorage } from './services/storage.js';
+import type { AuthServices, Clock, Connectivity, Credentials, TokenStorage, Tokens } from './services/types.js';
+
+export interface AuthTimeouts {
+  /** Bound on each remote call (sign-in, refresh, GlobalSignOut, RevokeToken). Default 5000. */
+  remoteStepMs?: number;
+  /** Bound on the hosted UI `/logout` step. Default 120000. */
+  hostedUISignOutMs?: number;
+  /** Refresh this long before the access token expires (at most half its lifetime). Default 60000. */
+  refreshLeewayMs?: number;
+  /** First wait before retrying a refresh that failed for a network reason; doubles up to 64×. Default 5000. */
+  refreshRetryMs?: number;
+}
+
+export interface CreateAuthOptions {
+  services: AuthServices;
+  /** Where tokens are kept. Default: {@link memoryStorage}. */
+  storage?: TokenStorage;
+  /** Default: `navigator.onLine` where it exists, else always online. */
+  connectivity?: Connectivity;
+  /** When to call RevokeToken on sign-out. Default `auto`. */
+  revocation?: RevocationPolicy;
+  timeouts?: AuthTimeouts;
+  /** Compared with JWT `exp` to schedule refreshes. Default `Date`. */
+  clock?: Clock;
+  /** Receives XState inspection events (e.g. `createBrowserInspector().inspect`). Tokens are sealed: they serialise as `"[redacted]"`. */
+  inspect?: (event: InspectionEvent) => void;
+}
+
+/** The deepest state the machine is in, as a dotted path. */
+export type AuthStateValue =
+  | 'restoring.readingStoredSession'
+  | 'restoring.discardingInvalidSession'
+  | 'signedOut'
+  | 'signingIn.authenticating'
+  | 'signingIn.savingSession'
+  | 'signingIn.undoingPartialSave'
+  | 'signedIn.waitingToRefresh'
+  | 'signedIn.refreshingTokens'
+  | 'signedIn.waitingToRetryRefresh'
+  | 'signedIn.storingRefreshedTokens'
+  | 'signingOut.checkingHostedUI'
+  | 'signingOut.signingOutOfHostedUI'
+  | 'signingOut.checkingConnectivity'
+  | 'signingOut.signingOutGlobally'
+  | 'signingOut.revokingRefreshToken'
+  | 'signingOut.clearingCache';
+
+/** What the app may know about the session: no token strings. */
+export interface SessionView {
+  username: string;
+  signedInWith: SignedInWith;
+  accessTokenExpiresAt: number;
+  revocable: boolean;
+}
+
+export interface Auth {
+  /** Resolves when the stored session has been read (restored or not). */
+  readonly ready: Promise<void>;
+  /** The current state. */
+  readonly state: AuthStateValue;
+  /** Signs in with USER_PASSWORD_AUTH. Rejects with `AlreadySignedIn` while a user is signed in. */
+  signIn(input: Credentials): Promise<void>;
+  /** Stores tokens obtained elsewhere (hosted UI redirect, another SDK) as the signed-in session. */
+  adoptSession(tokens: Tokens, options?: { signedInWith?: SignedInWith }): Promise<void>;
+  /** Always settles; never throws. A call while one runs returns the same promise. */
+  signOut(options?: { global?: boolean }): Promise<SignOutResult>;
+  getSession(): SessionView | null;
+  /** The current tokens, for calling your APIs. `null` when signed out. */
+  getTokens(): Tokens | null;
+  /** Called with every new state; returns an unsubscribe function. */
+  subscribe(listener: (state: AuthStateValue) => void): () => void;
+  on<N extends AuthEventName>(event: N, listener: (payload: AuthEventPayload<N>) => void): () => void;
+  /** The XState actor, for `@xstate/react`, `@xstate/vue`, Stately Inspector. */
+  readonly actor: Actor<AuthMachine>;
+  /** Stops timers and in-flight requests. Pending calls reject (or, for signOut, resolve) with `Cancelled`. */
+  stop(): void;
+}
+
+const DEFAULTS = {
+  revocation: 'auto',
+  remoteStepMs: 5000,
+  hostedUISignOutMs: 120_000,
+  refreshLeewayMs: 60_000,
+  refreshRetryMs: 5000,
+} as const;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new AuthError('InvalidConfig', `timeouts.${name} must be a positive finite number of milliseconds`);
+  }
+  return value;
+}
+
+function validateServices(services: AuthServices | undefined): AuthServices {
+  if (!services || typeof services !== 'object') throw new AuthError('InvalidConfig', 'options.services is required');
+  for (const m of ['signIn', 'refresh', 'globalSignOut', 'revokeToken'] as const) {
+    if (typeof services[m] !== 'function') throw new AuthError('InvalidConfig', `services.${m} must be a function`);
+  }
+  if (typeof services.clientId !== 'string' || services.clientId.length === 0) {
+    throw new AuthError('InvalidConfig', 'services.clientId must be a non-empty string');
+  }
+  return services;
+}
+
+function configFrom(options: CreateAuthOptions): AuthConfig {
+  const revocation = options.revocation ?? DEFAULTS.revocation;
+  if (!['auto', 'always', 'never'].includes(revocation)) {
+    throw new AuthError('InvalidConfig', 'revocation must be "auto", "always" or "never"');
+  }
+  const t = options.timeouts ?? {};
+  return {
+    revocation,
+    remoteStepMs: positive('remoteStepMs', t.remoteStepMs, DEFAULTS.remoteStepMs),
+    hostedUISignOutMs: positive('hostedUISignOutMs', t.hostedUISignOutMs, DEFAULTS.hostedUISignOutMs),
+    refreshLeewayMs: positive('refreshLeewayMs', t.refreshLeewayMs, DEFAULTS.refreshLeewayMs),
+    refreshRetryMs: positive('refreshRetryMs', t.refreshRetryMs, DEFAULTS.refreshRetryMs),
+  };
+}
+
+function leafPath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
+  const rest = leafPath(child);
+  return rest ? `${key}.${rest}` : key;
+}
+
+function assertCredentials(input: Credentials): void {
+  if (!input || typeof input.username !== 'string' || input.username.trim() === '') {
+    throw new AuthError('InvalidInput', 'username must be a non-empty string');
+  }
+  if (typeof input.password !== 'string' || input.password === '') {
+    throw new AuthError('InvalidInput', 'password must be a non-empty string');
+  }
+}
+
+/** The machine with authchart's own services plugged into its slots. */
+export function provideServices(
+  services: AuthServices,
+  store: SessionStore,
+  connectivity: Connectivity,
+  clock: Clock,
+): AuthMachine {
+  return authMachine.provide({
+    actors: {
+      readSession: fromPromise(() => store.load()),
+      signIn: fromPromise(async ({ input, signal }) =>
+        sessionFromTokens(await services.signIn(unseal(input.credentials), signal), 'password'),
+      ),
+      saveSession: fromPromise(({ input }) => store.save(input.session)),
+      refreshTokens: fromPromise(async ({ input, signal }) =>
+        refreshedSession(input.session, await services.refresh(unseal(input.session.tokens).refreshToken, signal)),
+      ),
+      hostedUISignOut: fromPromise(({ signal }) => {
+        if (!services.hostedUISignOut) {
+          return Promise.reject(new AuthError('InvalidConfig', 'This session came from the hosted UI, but services.hostedUISignOut is not set'));
+        }
+        return services.hostedUISignOut(signal);
+      }),
+      globalSignOut: fromPromise(({ input, signal }) => services.globalSignOut(unseal(input.tokens).accessToken, signal)),
+      revokeToken: fromPromise(({ input, signal }) => services.revokeToken(unseal(input.tokens).refreshToken, signal)),
+      clearSession: fromPromise(({ input }) => store.clear(input.username)),
+    },
+    guards: {
+      isOffline: () => {
+        try {
+          return !connectivity.isOnline();
+        } catch {
+          return false; // an unknown state is treated as online: the step timeout still bounds it
+        }
+      },
+    },
+    delays: {
+      refreshDelay: ({ context }) =>
+        context.session ? computeRefreshDelay(context.session, context.config, clock.now()) : 0,
+    },
+  });
+}
+
+export function createAuth(options: CreateAuthOptions): Auth {
+  const services = validateServices(options?.services);
+  const config = configFrom(options);
+  const storage = options.storage ?? memoryStorage();
+  const connectivity = options.connectivity ?? defaultConnectivity();
+  const clock = options.clock ?? { now: () => Date.now() };
+  const store = new SessionStore(storage, services.clientId);
+
+  const actor = createActor(provideServices(services, store, connectivity, clock), {
+    input: { config },
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  });
+
+  let nextRequestId = 1;
+  let pendingSignOut: Promise<SignOutResult> | null = null;
+  const cancellers = new Set<() => void>();
+  const stateListeners = new Set<(state: AuthStateValue) => void>();
+  let lastState = '';
+
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    resolveReady = resolve;
+  });
+
+  actor.subscribe({
+    next(snapshot) {
+      const value = leafPath(snapshot.value) as AuthStateValue;
+      if (!value.startsWith('restoring')) resolveReady();
+      if (value === lastState) return;
+      lastState = value;
+      for (const listener of [...stateListeners]) safely(() => listener(value));
+    },
+    error() {
+      resolveReady();
+    },
+  });
+  actor.start();
+
+  /** Sends an event and waits for the emitted answer that `match` recognises. */
+  function request<T>(send: () => void, type: AuthEmitted['type'], match: (e: AuthEmitted) => T | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancel = () => {
+        sub.unsubscribe();
+        reject(new AuthError('Cancelled', 'The auth instance was stopped'));
+      };
+      const sub = actor.on(type, (event) => {
+        const answer = match(event);
+        if (answer === undefined) return;
+        sub.unsubscribe();
+        cancellers.delete(cancel);
+        resolve(answer);
+      });
+      cancellers.add(cancel);
+      send();
+    });
+  }
+
+  async function signInWith(event: (id: number) => Parameters<typeof actor.send>[0]): Promise<void> {
+    await ready;
+    if (pendingSignOut) await pendingSignOut;
+    const id = nextRequestId++;
+    const error = await request(
+      () => actor.send(event(id)),
+      'signInSettled',
+      (e) => (e.type === 'signInSettled' && e.id === id ? { error: e.error } : undefined),
+    );
+    if (error.error) throw error.error;
+  }
+
+  const auth: Auth = {
+    ready,
+    get state() {
+      return leafPath(actor.getSnapshot().value) as AuthStateValue;
+    },
+    actor,
+
+    async signIn(input) {
+      assertCredentials(input);
+      const credentials = seal({ username: input.username, password: input.password });
+      return signInWith((id) => ({ type: 'SIGN_IN', id, credentials }));
+    },
+
+    async adoptSession(tokens, opts = {}) {
+      const session = sessionFromTokens(tokens, opts.signedInWith ?? 'password');
+      return signInWith((id) => ({ type: 'ADOPT_SESSION', id, session }));
+    },
+
+    signOut(opts = {}) {
+      if (pendingSignOut) return pendingSignOut;
+      const global = opts.global === true;
+      const run = (async () => {
+        await ready;
+        return request(
+          () => actor.send({ type: 'SIGN_OUT', global }),
+          'signOutSettled',
+          (e) => (e.type === 'signOutSettled' ? e.result : undefined),
+        );
+      })().catch(
+        (error: unknown): SignOutResult => ({
+          status: 'failed',
+          signedOutLocally: false,
+          scope: global ? 'global' : 'local',
+          steps: { hostedUISignOut: 'notRun', globalSignOut: 'notRun', revokeToken: 'notRun', clearCache: 'notRun' },
+          error: error instanceof AuthError ? error : new AuthError('InvalidState', 'Sign-out could not run'),
+        }),
+      );
+      pendingSignOut = run.finally(() => {
+        pendingSignOut = null;
+      });
+      return pendingSignOut;
+    },
+
+    getSession() {
+      const snapshot = actor.getSnapshot();
+      const session = snapshot.context.session;
+      if (!session || !(snapshot.matches('signedIn') || snapshot.matches('signingOut'))) return null;
+      return {
+        username: session.username,
+        signedInWith: session.signedInWith,
+        accessTokenExpiresAt: session.accessTokenExpiresAt,
+        revocable: session.revocable,
+      };
+    },
+
+    getTokens() {
+      const snapshot = actor.getSnapshot();
+      const session = snapshot.context.session;
+      if (!session || !snapshot.matches('signedIn')) return null;
+      return { ...unseal(session.tokens) };
+    },
+
+    subscribe(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+
+    on(name, listener) {
+      const sub = actor.on(name, (event) => {
+        const { type: _type, ...payload } = event as AuthEmitted;
+        safely(() => listener(payload as never));
+      });
+      return () => sub.unsubscribe();
+    },
+
+    stop() {
+      for (const cancel of [...cancellers]) cancel();
+      cancellers.clear();
+      stateListeners.clear();
+      actor.stop();
+    },
+  };
+  return auth;
+}
+
+/** A throwing listener must not break the machine; its error is re-thrown outside it. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Every failure authchart reports is an {@link AuthError} with a literal `code`.
+ * Messages are written by authchart and never contain a token; foreign messages
+ * are passed through {@link scrubSecrets} before they become part of one.
+ */
+export type AuthErrorCode =
+  | 'Offline'
+  | 'Network'
+  | 'Timeout'
+  | 'NotAuthorized'
+  | 'RevocationUnsupported'
+  | 'Throttled'
+  | 'Service'
+  | 'StorageFailure'
+  | 'AlreadySignedIn'
+  | 'InvalidState'
+  | 'Cancelled'
+  | 'HostedUISignOut'
+  | 'InvalidToken'
+  | 'InvalidInput'
+  | 'InvalidConfig'
+  | 'ChallengeRequired';
+
+/** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
+export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);
+
+export interface AuthErrorOptions {
+  cause?: unknown;
+  /** For `Service` errors: the name the service gave (e.g. `InternalErrorException`). */
+  serviceName?: string;
+  /** For `ChallengeRequired`: the Cognito challenge name (e.g. `SOFTWARE_TOKEN_MFA`). */
+  challengeName?: string;
+}
+
+export class AuthError<C extends AuthErrorCode = AuthErrorCode> extends Error {
+  override readonly name = 'AuthError';
+  readonly code: C;
+  readonly serviceName?: string;
+  readonly challengeName?: string;
+
+  constructor(code: C, message: string, options: AuthErrorOptions = {}) {
+    super(scrubSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.serviceName !== undefined) this.serviceName = options.serviceName;
+    if (options.challengeName !== undefined) this.challengeName = options.challengeName;
+  }
+
+  /** Serialised form: code and message only (never the cause, which may hold foreign data). */
+  toJSON(): { name: 'AuthError'; code: C; message: string; serviceName?: string; challengeName?: string } {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.serviceName === undefined ? {} : { serviceName: this.serviceName }),
+      ...(this.challengeName === undefined ? {} : { challengeName: this.challengeName }),
+    };
+  }
+}
+
+/** Type guard; with `code`, also narrows to that code. */
+export function isAuthError<C extends AuthErrorCode>(value: unknown, code?: C): value is AuthError<C> {
+  return value instanceof AuthError && (code === undefined || value.code === code);
+}
+
+/** Whatever a service threw, as an AuthError: AuthErrors pass through, anything else is `Service`. */
+export function toAuthError(value: unknown, what: string): AuthError {
+  if (value instanceof AuthError) return value;
+  const name = value instanceof Error ? value.name : typeof value;
+  const detail = value instanceof Error ? value.message : String(value);
+  return new AuthError('Service', `${what} failed: ${name}: ${detail}`, { cause: value, serviceName: name });
+}
+
+// A JWT or JWE (Cognito refresh tokens are JWEs): base64url header starting with `{"` then 2 or 4 more parts.
+const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*){2,4}/g;
+
+/** Removes anything shaped like a JWT/JWE from a message. */
+export function scrubSecrets(text: string): string {
+  return text.replace(JWT_LIKE, '[redacted token]');
+}

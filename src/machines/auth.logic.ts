@@ -1,0 +1,36 @@
+import type { AuthError } from '../errors.js';
+import type { Session } from '../session/session.js';
+import type { AuthConfig, AuthContext, SignOutProgress, SignOutResult } from './auth.types.js';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Milliseconds until the tokens should be refreshed: `refreshLeewayMs` before the access token
+ * expires, but never more than half its lifetime early (short-lived tokens), never negative,
+ * and never past what a timer can hold.
+ */
+export function computeRefreshDelay(session: Session, config: AuthConfig, now: number): number {
+  const lifetime = Math.max(0, session.accessTokenExpiresAt - session.accessTokenIssuedAt);
+  const leeway = Math.min(config.refreshLeewayMs, lifetime / 2);
+  const delay = session.accessTokenExpiresAt - leeway - now;
+  return Math.min(Math.max(0, Math.floor(delay)), MAX_TIMER_MS);
+}
+
+/** The revocation policy applied to the current session. */
+export function revocationPlanned(context: AuthContext): boolean {
+  if (!context.session) return false;
+  if (context.config.revocation === 'auto') return context.session.revocable;
+  return context.config.revocation === 'always';
+}
+
+/** Turns the progress of a sign-out into the result its caller gets. */
+export function signOutResult(p: SignOutProgress): SignOutResult {
+  const base = { scope: p.scope, steps: { ...p.steps } };
+  const stepErrors: { globalSignOutError?: AuthError; revokeTokenError?: AuthError } = {};
+  if (p.globalSignOutError) stepErrors.globalSignOutError = p.globalSignOutError;
+  if (p.revokeTokenError) stepErrors.revokeTokenError = p.revokeTokenError;
+  if (p.error) return { status: 'failed', signedOutLocally: false, error: p.error, ...base, ...stepErrors };
+  const clean = Object.values(p.steps).every((s) => s === 'done' || s === 'notRun');
+  if (clean) return { status: 'complete', signedOutLocally: true, ...base };
+  return { status: 'partial', signedOutLocally: true, ...base, ...stepErrors };
+}

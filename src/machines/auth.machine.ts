@@ -1,0 +1,544 @@
+import { assign, emit, fromPromise, setup } from 'xstate';
+import { AuthError, NETWORK_CODES, isAuthError, toAuthError } from '../errors.js';
+import type { Sealed } from '../session/sealed.js';
+import { type Session, sessionInfo } from '../session/session.js';
+import type { Credentials, Tokens } from '../services/types.js';
+import type {
+  AuthContext,
+  AuthEmitted,
+  AuthEvent,
+  AuthInput,
+  RestoreOutput,
+  SignOutProgress,
+  SignOutReason,
+  SignOutResult,
+  SignOutScope,
+  SignOutSteps,
+} from './auth.types.js';
+import { computeRefreshDelay, revocationPlanned, signOutResult } from './auth.logic.js';
+
+/** Every slot below is replaced by `createAuth` (or by tests) through `.provide()`. */
+function notProvided(name: string) {
+  return () => Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
+}
+
+/** The error carried by an `xstate.error.actor.*` event (or by a timeout we raise ourselves). */
+function errorOf(event: unknown, what: string): AuthError {
+  return toAuthError((event as { error?: unknown }).error, what);
+}
+
+function requireSession(context: AuthContext): Session {
+  if (!context.session) throw new AuthError('InvalidState', 'No session in this state');
+  return context.session;
+}
+
+function progress(context: AuthContext): SignOutProgress {
+  if (!context.signOut) throw new AuthError('InvalidState', 'No sign-out in progress');
+  return context.signOut;
+}
+
+function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutReason): SignOutProgress {
+  return {
+    scope,
+    reason,
+    username: context.session?.username ?? null,
+    steps: { hostedUISignOut: 'notRun', globalSignOut: 'notRun', revokeToken: 'notRun', clearCache: 'notRun' },
+  };
+}
+
+export const authMachine = setup({
+  types: {
+    context: {} as AuthContext,
+    events: {} as AuthEvent,
+    emitted: {} as AuthEmitted,
+    input: {} as AuthInput,
+  },
+  actors: {
+    readSession: fromPromise<RestoreOutput>(notProvided('readSession')),
+    signIn: fromPromise<Session, { credentials: Sealed<Credentials> }>(notProvided('signIn')),
+    saveSession: fromPromise<void, { session: Session }>(notProvided('saveSession')),
+    refreshTokens: fromPromise<Session, { session: Session }>(notProvided('refreshTokens')),
+    hostedUISignOut: fromPromise<void>(notProvided('hostedUISignOut')),
+    globalSignOut: fromPromise<void, { tokens: Sealed<Tokens> }>(notProvided('globalSignOut')),
+    revokeToken: fromPromise<void, { tokens: Sealed<Tokens> }>(notProvided('revokeToken')),
+    clearSession: fromPromise<void, { username: string | null }>(notProvided('clearSession')),
+  },
+  guards: {
+    /** Read from the connectivity service when a sign-out starts. */
+    isOffline: () => false,
+    isGlobalSignOut: ({ context }) => context.signOut?.scope === 'global',
+    isHostedUISession: ({ context }) => context.session?.signedInWith === 'hostedUI',
+    /** The revocation policy: `auto` revokes only tokens that carry `origin_jti`. */
+    shouldRevoke: ({ context }) => revocationPlanned(context),
+    /** After a refresh rejection or a cancelled sign-in there is no live session to go back to. */
+    sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
+    isNetworkError: ({ event }) => NETWORK_CODES.has(errorOf(event, 'step').code),
+    isNotAuthorized: ({ event }) => isAuthError(errorOf(event, 'step'), 'NotAuthorized'),
+    restoredSession: ({ event }) => (event as unknown as { output: RestoreOutput }).output.status === 'found',
+    restoredInvalidSession: ({ event }) =>
+      (event as unknown as { output: RestoreOutput }).output.status === 'invalid',
+  },
+  delays: {
+    remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
+    hostedUISignOutTimeout: ({ context }) => context.config.hostedUISignOutMs,
+    /** Until shortly before the access token expires; `createAuth` provides its clock here. */
+    refreshDelay: ({ context }) => computeRefreshDelay(requireSession(context), context.config, Date.now()),
+    refreshRetryDelay: ({ context }) =>
+      context.config.refreshRetryMs * 2 ** Math.min(Math.max(context.refreshFailures - 1, 0), 6),
+  },
+  actions: {
+    startSignOut: assign({
+      signOut: ({ context, event }) =>
+        newSignOut(context, event.type === 'SIGN_OUT' && event.global ? 'global' : 'local', 'signOut'),
+    }),
+    startRefreshRejectedSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'refreshRejected') }),
+    startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
+    markStepDone: assign({
+      signOut: ({ context }, params: { step: keyof SignOutSteps }) => {
+        const p = progress(context);
+        return { ...p, steps: { ...p.steps, [params.step]: 'done' } };
+      },
+    }),
+    recordStepError: assign({
+      signOut: ({ context, event }, params: { step: 'globalSignOut' | 'revokeToken'; timedOut?: boolean }) => {
+        const p = progress(context);
+        const what = params.step === 'globalSignOut' ? 'GlobalSignOut' : 'RevokeToken';
+        const error = params.timedOut
+          ? new AuthError('Timeout', `${what} did not answer within ${context.config.remoteStepMs} ms`)
+          : errorOf(event, what);
+        const key = params.step === 'globalSignOut' ? 'globalSignOutError' : 'revokeTokenError';
+        return { ...p, steps: { ...p.steps, [params.step]: 'failed' }, [key]: error };
+      },
+    }),
+    /**
+     * Offline at the start, or a step found the network down: every remote step still planned is
+     * marked skipped, with the reason, and the flow goes straight to clearing.
+     */
+    skipRemainingRemoteSteps: assign({
+      signOut: ({ context }, params: { reason: 'Offline' | 'Network' }) => {
+        const p = progress(context);
+        const earlier = p.globalSignOutError ?? p.revokeTokenError;
+        const code = params.reason === 'Offline' ? 'Offline' : (earlier?.code ?? 'Network');
+        const why =
+          params.reason === 'Offline' ? 'skipped: the device is offline' : `skipped: an earlier step failed with ${code}`;
+        const next: SignOutProgress = { ...p, steps: { ...p.steps } };
+        if (p.scope === 'global' && p.steps.globalSignOut === 'notRun') {
+          next.steps.globalSignOut = 'skipped';
+          next.globalSignOutError = new AuthError(code, `GlobalSignOut ${why}`);
+        }
+        if (revocationPlanned(context) && p.steps.revokeToken === 'notRun' && p.steps.globalSignOut !== 'done') {
+          next.steps.revokeToken = 'skipped';
+          next.revokeTokenError = new AuthError(code, `RevokeToken ${why}`);
+        }
+        return next;
+      },
+    }),
+    /** The sign-out failed: the user stays signed in (hosted UI or clearing failed). */
+    recordSignOutFailure: assign({
+      signOut: ({ context, event }, params: { step: 'clearCache' | 'hostedUISignOut'; timedOut?: boolean }) => {
+        const p = progress(context);
+        const error =
+          params.step === 'clearCache'
+            ? errorOf(event, 'Clearing the stored tokens')
+            : new AuthError(
+                'HostedUISignOut',
+                params.timedOut
+                  ? `The hosted UI sign-out did not finish within ${context.config.hostedUISignOutMs} ms`
+                  : 'The hosted UI sign-out failed or was cancelled',
+                params.timedOut ? {} : { cause: (event as { error?: unknown }).error },
+              );
+        return { ...p, steps: { ...p.steps, [params.step]: 'failed' }, error };
+      },
+    }),
+    answerSignOut: emit(({ context }) => ({ type: 'signOutSettled' as const, result: signOutResult(progress(context)) })),
+    announceSignedOut: emit(({ context }) => ({
+      type: 'signedOut' as const,
+      reason: progress(context).reason,
+      result: signOutResult(progress(context)),
+    })),
+    announceSignOutFailed: emit(({ context }) => ({
+      type: 'signOutFailed' as const,
+      result: signOutResult(progress(context)) as SignOutResult & { status: 'failed' },
+    })),
+    forgetSession: assign({ session: null, signOut: null, refreshFailures: 0 }),
+    forgetSignOut: assign({ signOut: null }),
+
+    assignSession: assign({ session: ({ event }) => (event as unknown as { output: Session }).output }),
+    assignRestoredSession: assign({
+      session: ({ event }) => {
+        const out = (event as unknown as { output: RestoreOutput }).output;
+        return out.status === 'found' ? out.session : null;
+      },
+    }),
+    assignAdoptedSession: assign({
+      session: ({ event }) => (event.type === 'ADOPT_SESSION' ? event.session : null),
+      signInRequest: ({ event }) => (event.type === 'ADOPT_SESSION' ? { id: event.id } : null),
+    }),
+    assignSignInRequest: assign({
+      signInRequest: ({ event }) => (event.type === 'SIGN_IN' ? { id: event.id } : null),
+    }),
+    recordSignInError: assign({
+      signInRequest: ({ context, event }) =>
+        context.signInRequest && { ...context.signInRequest, error: errorOf(event, 'Sign-in') },
+    }),
+    recordSignInTimeout: assign({
+      signInRequest: ({ context }) =>
+        context.signInRequest && {
+          ...context.signInRequest,
+          error: new AuthError('Timeout', `Sign-in did not answer within ${context.config.remoteStepMs} ms`),
+        },
+    }),
+    answerSignIn: emit(({ context }) => ({
+      type: 'signInSettled' as const,
+      id: context.signInRequest?.id ?? -1,
+      ...(context.signInRequest?.error ? { error: context.signInRequest.error } : {}),
+    })),
+    forgetSignIn: assign({ session: null, signInRequest: null }),
+    forgetSignInRequest: assign({ signInRequest: null }),
+    rejectSignIn: emit(({ event }, params: { code: 'AlreadySignedIn' | 'InvalidState' }) => ({
+      type: 'signInSettled' as const,
+      id: event.type === 'SIGN_IN' || event.type === 'ADOPT_SESSION' ? event.id : -1,
+      error:
+        params.code === 'AlreadySignedIn'
+          ? new AuthError('AlreadySignedIn', 'A user is already signed in; sign out first')
+          : new AuthError('InvalidState', 'Another sign-in is in progress'),
+    })),
+    cancelSignIn: emit(({ context }) => ({
+      type: 'signInSettled' as const,
+      id: context.signInRequest?.id ?? -1,
+      error: new AuthError('Cancelled', 'Sign-in was cancelled by a sign-out'),
+    })),
+    emitSignedIn: emit(({ context }, params: { restored: boolean }) => ({
+      type: 'signedIn' as const,
+      session: sessionInfo(requireSession(context)),
+      restored: params.restored,
+    })),
+    emitInvalidSession: emit(({ event }) => {
+      const out = (event as unknown as { output?: RestoreOutput }).output;
+      return {
+        type: 'signedOut' as const,
+        reason: 'invalidSession' as const,
+        error: out?.status === 'invalid' ? out.error : errorOf(event, 'Reading the stored session'),
+      };
+    }),
+    emitTokenRefresh: emit(({ context }) => ({ type: 'tokenRefresh' as const, session: sessionInfo(requireSession(context)) })),
+    emitTokenRefreshFailure: emit(({ context, event }, params: { willRetry: boolean; timedOut?: boolean }) => ({
+      type: 'tokenRefreshFailure' as const,
+      error: params.timedOut
+        ? new AuthError('Timeout', `Token refresh did not answer within ${context.config.remoteStepMs} ms`)
+        : errorOf(event, 'Token refresh'),
+      willRetry: params.willRetry,
+    })),
+    countRefreshFailure: assign({ refreshFailures: ({ context }) => context.refreshFailures + 1 }),
+    resetRefreshFailures: assign({ refreshFailures: 0 }),
+  },
+}).createMachine({
+  id: 'auth',
+  context: ({ input }) => ({
+    config: input.config,
+    session: null,
+    signOut: null,
+    signInRequest: null,
+    refreshFailures: 0,
+  }),
+  initial: 'restoring',
+  states: {
+    /** Read the stored session once at start. A broken one is discarded, never thrown. */
+    restoring: {
+      initial: 'readingStoredSession',
+      states: {
+        readingStoredSession: {
+          invoke: {
+            id: 'readSession',
+            src: 'readSession',
+            onDone: [
+              {
+                guard: 'restoredSession',
+                target: '#auth.signedIn',
+                actions: ['assignRestoredSession', { type: 'emitSignedIn', params: { restored: true } }],
+              },
+              { guard: 'restoredInvalidSession', target: 'discardingInvalidSession', actions: 'emitInvalidSession' },
+              { target: '#auth.signedOut' },
+            ],
+            onError: { target: '#auth.signedOut', actions: 'emitInvalidSession' },
+          },
+        },
+        discardingInvalidSession: {
+          invoke: {
+            id: 'discardSession',
+            src: 'clearSession',
+            input: () => ({ username: null }),
+            onDone: '#auth.signedOut',
+            onError: '#auth.signedOut',
+          },
+        },
+      },
+    },
+
+    signedOut: {
+      on: {
+        SIGN_IN: { target: 'signingIn', actions: 'assignSignInRequest' },
+        ADOPT_SESSION: { target: 'signingIn.savingSession', actions: 'assignAdoptedSession' },
+        // Nothing to do, and nothing remote to call: complete at once.
+        SIGN_OUT: { actions: ['startSignOut', 'answerSignOut', 'forgetSignOut'] },
+      },
+    },
+
+    signingIn: {
+      initial: 'authenticating',
+      on: {
+        SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+        ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+        // Cancel the sign-in; clear whatever part of it may have reached storage.
+        SIGN_OUT: {
+          target: '#auth.signingOut.clearingCache',
+          actions: ['cancelSignIn', 'forgetSignInRequest', 'startCancelledSignInSignOut'],
+        },
+      },
+      states: {
+        authenticating: {
+          invoke: {
+            id: 'signIn',
+            src: 'signIn',
+            input: ({ event }) => {
+              if (event.type !== 'SIGN_IN') throw new AuthError('InvalidState', 'signIn needs credentials');
+              return { credentials: event.credentials };
+            },
+            onDone: { target: 'savingSession', actions: 'assignSession' },
+            onError: { target: '#auth.signedOut', actions: ['recordSignInError', 'answerSignIn', 'forgetSignIn'] },
+          },
+          after: {
+            remoteStepTimeout: { target: '#auth.signedOut', actions: ['recordSignInTimeout', 'answerSignIn', 'forgetSignIn'] },
+          },
+        },
+        /** Tokens are saved before the user counts as signed in. */
+        savingSession: {
+          invoke: {
+            id: 'saveSession',
+            src: 'saveSession',
+            input: ({ context }) => ({ session: requireSession(context) }),
+            onDone: {
+              target: '#auth.signedIn',
+              actions: ['answerSignIn', 'forgetSignInRequest', { type: 'emitSignedIn', params: { restored: false } }],
+            },
+            onError: { target: 'undoingPartialSave', actions: 'recordSignInError' },
+          },
+        },
+        /** A failed save may have written some keys: remove them before reporting. */
+        undoingPartialSave: {
+          invoke: {
+            id: 'undoPartialSave',
+            src: 'clearSession',
+            input: ({ context }) => ({ username: context.session?.username ?? null }),
+            onDone: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
+            onError: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
+          },
+        },
+      },
+    },
+
+    signedIn: {
+      initial: 'waitingToRefresh',
+      on: {
+        SIGN_OUT: { target: 'signingOut', actions: 'startSignOut' },
+        SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+        ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+      },
+      states: {
+        waitingToRefresh: {
+          after: { refreshDelay: 'refreshingTokens' },
+        },
+        /** An invoked actor: leaving signedIn (a sign-out) cancels it, so it can never write tokens back. */
+        refreshingTokens: {
+          invoke: {
+            id: 'refreshTokens',
+            src: 'refreshTokens',
+            input: ({ context }) => ({ session: requireSession(context) }),
+            onDone: { target: 'storingRefreshedTokens', actions: ['assignSession', 'resetRefreshFailures'] },
+            onError: [
+              // Only an authoritative rejection ends the session; a network failure never does.
+              {
+                guard: 'isNotAuthorized',
+                target: '#auth.signingOut.clearingCache',
+                actions: [{ type: 'emitTokenRefreshFailure', params: { willRetry: false } }, 'startRefreshRejectedSignOut'],
+              },
+              {
+                target: 'waitingToRetryRefresh',
+                actions: ['countRefreshFailure', { type: 'emitTokenRefreshFailure', params: { willRetry: true } }],
+              },
+            ],
+          },
+          after: {
+            remoteStepTimeout: {
+              target: 'waitingToRetryRefresh',
+              actions: [
+                'countRefreshFailure',
+                { type: 'emitTokenRefreshFailure', params: { willRetry: true, timedOut: true } },
+              ],
+            },
+          },
+        },
+        waitingToRetryRefresh: {
+          after: { refreshRetryDelay: 'refreshingTokens' },
+        },
+        storingRefreshedTokens: {
+          invoke: {
+            id: 'storeRefreshedTokens',
+            src: 'saveSession',
+            input: ({ context }) => ({ session: requireSession(context) }),
+            onDone: { target: 'waitingToRefresh', actions: 'emitTokenRefresh' },
+            // The new tokens are in memory; storage will catch up on the next refresh.
+            onError: {
+              target: 'waitingToRefresh',
+              actions: { type: 'emitTokenRefreshFailure', params: { willRetry: true } },
+            },
+          },
+        },
+      },
+    },
+
+    signingOut: {
+      initial: 'checkingHostedUI',
+      states: {
+        checkingHostedUI: {
+          always: [{ guard: 'isHostedUISession', target: 'signingOutOfHostedUI' }, { target: 'checkingConnectivity' }],
+        },
+        /** The browser session must end first, or the hosted UI cookie signs the user straight back in. */
+        signingOutOfHostedUI: {
+          invoke: {
+            id: 'hostedUISignOut',
+            src: 'hostedUISignOut',
+            onDone: {
+              target: 'checkingConnectivity',
+              actions: { type: 'markStepDone', params: { step: 'hostedUISignOut' } },
+            },
+            onError: {
+              target: '#auth.signedIn',
+              actions: [
+                { type: 'recordSignOutFailure', params: { step: 'hostedUISignOut' } },
+                'answerSignOut',
+                'announceSignOutFailed',
+                'forgetSignOut',
+              ],
+            },
+          },
+          after: {
+            hostedUISignOutTimeout: {
+              target: '#auth.signedIn',
+              actions: [
+                { type: 'recordSignOutFailure', params: { step: 'hostedUISignOut', timedOut: true } },
+                'answerSignOut',
+                'announceSignOutFailed',
+                'forgetSignOut',
+              ],
+            },
+          },
+        },
+        checkingConnectivity: {
+          always: [
+            {
+              guard: 'isOffline',
+              target: 'clearingCache',
+              actions: { type: 'skipRemainingRemoteSteps', params: { reason: 'Offline' } },
+            },
+            { guard: 'isGlobalSignOut', target: 'signingOutGlobally' },
+            { guard: 'shouldRevoke', target: 'revokingRefreshToken' },
+            { target: 'clearingCache' },
+          ],
+        },
+        /** GlobalSignOut kills every refresh token of the user, so success makes RevokeToken redundant. */
+        signingOutGlobally: {
+          invoke: {
+            id: 'globalSignOut',
+            src: 'globalSignOut',
+            input: ({ context }) => ({ tokens: requireSession(context).tokens }),
+            onDone: {
+              target: 'clearingCache',
+              actions: { type: 'markStepDone', params: { step: 'globalSignOut' } },
+            },
+            onError: [
+              {
+                guard: 'isNetworkError',
+                target: 'clearingCache',
+                actions: [
+                  { type: 'recordStepError', params: { step: 'globalSignOut' } },
+                  { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
+                ],
+              },
+              // A service answer (e.g. NotAuthorized, 5xx): this device's refresh token may still live.
+              {
+                guard: 'shouldRevoke',
+                target: 'revokingRefreshToken',
+                actions: { type: 'recordStepError', params: { step: 'globalSignOut' } },
+              },
+              { target: 'clearingCache', actions: { type: 'recordStepError', params: { step: 'globalSignOut' } } },
+            ],
+          },
+          after: {
+            remoteStepTimeout: {
+              target: 'clearingCache',
+              actions: [
+                { type: 'recordStepError', params: { step: 'globalSignOut', timedOut: true } },
+                { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
+              ],
+            },
+          },
+        },
+        revokingRefreshToken: {
+          invoke: {
+            id: 'revokeToken',
+            src: 'revokeToken',
+            input: ({ context }) => ({ tokens: requireSession(context).tokens }),
+            onDone: {
+              target: 'clearingCache',
+              actions: { type: 'markStepDone', params: { step: 'revokeToken' } },
+            },
+            onError: { target: 'clearingCache', actions: { type: 'recordStepError', params: { step: 'revokeToken' } } },
+          },
+          after: {
+            remoteStepTimeout: {
+              target: 'clearingCache',
+              actions: { type: 'recordStepError', params: { step: 'revokeToken', timedOut: true } },
+            },
+          },
+        },
+        /** Always reached, online or not. Only a failure here keeps the user signed in. */
+        clearingCache: {
+          invoke: {
+            id: 'clearSession',
+            src: 'clearSession',
+            input: ({ context }) => ({ username: context.signOut?.username ?? context.session?.username ?? null }),
+            onDone: {
+              target: '#auth.signedOut',
+              actions: [
+                { type: 'markStepDone', params: { step: 'clearCache' } },
+                'answerSignOut',
+                'announceSignedOut',
+                'forgetSession',
+              ],
+            },
+            onError: [
+              // A rejected refresh or a cancelled sign-in leaves no live session to go back to.
+              {
+                guard: 'sessionIsDead',
+                target: '#auth.signedOut',
+                actions: [{ type: 'recordSignOutFailure', params: { step: 'clearCache' } }, 'answerSignOut', 'forgetSession'],
+              },
+              {
+                target: '#auth.signedIn',
+                actions: [
+                  { type: 'recordSignOutFailure', params: { step: 'clearCache' } },
+                  'answerSignOut',
+                  'announceSignOutFailed',
+                  'forgetSignOut',
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+  },
+});
+
+export type AuthMachine = typeof authMachine;
