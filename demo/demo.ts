@@ -1,0 +1,54 @@
+/**
+ * `npm run demo`: the whole sign-out story against an embedded Cognito (cognito-local on 127.0.0.1).
+ * Starts the server, creates a user, signs in, signs out locally, signs in again, signs out
+ * globally, printing every state the machine enters and every SignOutResult, then stops the server.
+ */
+import { createAuth, memoryStorage } from '../src/index.js';
+import { cognitoServices } from '../src/services/cognito.js';
+import { createPoolWithUser, startEmbeddedCognito } from '../tools/embedded-cognito.js';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+const cognito = await startEmbeddedCognito();
+log(`embedded Cognito on ${cognito.endpoint}`);
+try {
+  const pool = await createPoolWithUser(cognito);
+  log(`user pool ${pool.userPoolId}, app client ${pool.clientId}, user ${pool.username}`);
+
+  const storage = memoryStorage([['app.preferences', '{"theme":"dark"}']]);
+  const auth = createAuth({
+    services: cognitoServices({ clientId: pool.clientId, region: 'local', endpoint: cognito.endpoint }),
+    storage,
+    // cognito-local emits no origin_jti, so the default `auto` policy would not revoke; ask for it.
+    revocation: 'always',
+  });
+  auth.subscribe((state) => log(`  state → ${state}`));
+  auth.on('signedIn', ({ session }) => log(`  event signedIn (${session.username})`));
+  auth.on('signedOut', ({ reason }) => log(`  event signedOut (${reason})`));
+  await auth.ready;
+
+  const storedKeys = () => storage.keys().join(', ') || '(none)';
+
+  log('\n1. sign in');
+  await auth.signIn({ username: pool.username, password: pool.password });
+  log(`  stored keys: ${storedKeys()}`);
+
+  log('\n2. local sign-out (RevokeToken, then clear)');
+  const local = await auth.signOut();
+  log(`  result: ${JSON.stringify(local, null, 2).replaceAll('\n', '\n  ')}`);
+  log(`  stored keys: ${storedKeys()}`);
+
+  log('\n3. sign in again');
+  await auth.signIn({ username: pool.username, password: pool.password });
+
+  log('\n4. global sign-out (cognito-local answers GlobalSignOut with HTTP 500 "Unsupported": watch the fallback)');
+  const global = await auth.signOut({ global: true });
+  log(`  result: ${JSON.stringify(global, null, 2).replaceAll('\n', '\n  ')}`);
+  log(`  stored keys: ${storedKeys()}`);
+
+  auth.stop();
+  if (local.status === 'failed' || global.status === 'failed') process.exitCode = 1;
+} finally {
+  await cognito.stop();
+  log('\nembedded Cognito stopped');
+}

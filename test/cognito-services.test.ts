@@ -1,0 +1,109 @@
+import {
+  CognitoIdentityProviderClient,
+  CognitoIdentityProviderServiceException,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  RevokeTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cognitoServices, mapCognitoError } from '../src/services/cognito.js';
+import { createAuth, isAuthError, memoryStorage } from '../src/index.js';
+import { makeTokens } from './helpers/tokens.js';
+
+const client = new CognitoIdentityProviderClient({
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
+const mock = mockClient(client);
+afterEach(() => mock.reset());
+
+function exception(name: string, status: number) {
+  return new CognitoIdentityProviderServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message: `${name} happened`,
+  });
+}
+
+const signal = () => new AbortController().signal;
+
+describe('cognitoServices (aws-sdk-client-mock)', () => {
+  it('GlobalSignOut success (which cognito-local cannot produce): complete, no RevokeToken', async () => {
+    const tokens = makeTokens({ revocable: true });
+    mock.on(InitiateAuthCommand).resolves({
+      AuthenticationResult: { AccessToken: tokens.accessToken, IdToken: tokens.idToken, RefreshToken: tokens.refreshToken },
+    });
+    mock.on(GlobalSignOutCommand).resolves({});
+    const auth = createAuth({ services: cognitoServices({ clientId: 'abc', region: 'eu-west-1', client }), storage: memoryStorage() });
+    await auth.signIn({ username: 'alice@example.com', password: 'pw' });
+    const result = await auth.signOut({ global: true });
+    expect(result).toMatchObject({ status: 'complete', steps: { globalSignOut: 'done', revokeToken: 'notRun' } });
+    expect(mock.commandCalls(GlobalSignOutCommand)[0]?.args[0].input).toEqual({ AccessToken: tokens.accessToken });
+    expect(mock.commandCalls(RevokeTokenCommand)).toHaveLength(0);
+    expect(mock.commandCalls(InitiateAuthCommand)[0]?.args[0].input).toMatchObject({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: 'abc',
+      AuthParameters: { USERNAME: 'alice@example.com', PASSWORD: 'pw' },
+    });
+  });
+
+  it('RevokeToken sends the refresh token with the client id, and passes the abort signal', async () => {
+    mock.on(RevokeTokenCommand).resolves({});
+    const s = cognitoServices({ clientId: 'abc', region: 'eu-west-1', client });
+    const controller = new AbortController();
+    await s.revokeToken('the-refresh-token', controller.signal);
+    const call = mock.commandCalls(RevokeTokenCommand)[0];
+    expect(call?.args[0].input).toEqual({ Token: 'the-refresh-token', ClientId: 'abc' });
+    expect((call?.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBe(controller.signal);
+  });
+
+  it('refresh keeps the old refresh token when the answer has none', async () => {
+    const fresh = makeTokens();
+    mock.on(InitiateAuthCommand).resolves({ AuthenticationResult: { AccessToken: fresh.accessToken, IdToken: fresh.idToken } });
+    const s = cognitoServices({ clientId: 'abc', region: 'eu-west-1', client });
+    const out = await s.refresh('old-refresh', signal());
+    expect(out).toEqual({ accessToken: fresh.accessToken, idToken: fresh.idToken });
+    expect(mock.commandCalls(InitiateAuthCommand)[0]?.args[0].input).toMatchObject({
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      AuthParameters: { REFRESH_TOKEN: 'old-refresh' },
+    });
+  });
+
+  it.each([
+    ['NotAuthorizedException', 400, 'NotAuthorized'],
+    ['UnsupportedOperationException', 400, 'RevocationUnsupported'],
+    ['TooManyRequestsException', 400, 'Throttled'],
+    ['InternalErrorException', 500, 'Service'],
+  ] as const)('maps %s to %s', async (name, status, code) => {
+    mock.on(RevokeTokenCommand).rejects(exception(name, status));
+    const s = cognitoServices({ clientId: 'abc', region: 'eu-west-1', client, maxAttempts: 1 });
+    const error = await s.revokeToken('t', signal()).catch((e: unknown) => e);
+    expect(isAuthError(error, code)).toBe(true);
+    expect(error).toMatchObject({ serviceName: name });
+  });
+
+  it('maps failures without an HTTP answer to Network, and aborted ones to Timeout', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(mapCognitoError(refused, 'RevokeToken').code).toBe('Network');
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    expect(mapCognitoError(aborted, 'RevokeToken', controller.signal).code).toBe('Timeout');
+  });
+
+  it('a sign-in challenge (MFA, new password) is a typed error naming the challenge, not a crash', async () => {
+    mock.on(InitiateAuthCommand).resolves({ ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 'sess' });
+    const auth = createAuth({ services: cognitoServices({ clientId: 'abc', region: 'eu-west-1', client }) });
+    const error = await auth.signIn({ username: 'alice@example.com', password: 'pw' }).catch((e: unknown) => e);
+    expect(isAuthError(error, 'ChallengeRequired')).toBe(true);
+    expect(error).toMatchObject({ challengeName: 'SOFTWARE_TOKEN_MFA' });
+    expect(auth.state).toBe('signedOut');
+  });
+
+  it('rejects missing configuration with InvalidConfig', () => {
+    expect(() => cognitoServices({ clientId: '', region: 'x' })).toThrow(expect.objectContaining({ code: 'InvalidConfig' }));
+    expect(() => cognitoServices({ clientId: 'a', region: '' })).toThrow(expect.objectContaining({ code: 'InvalidConfig' }));
+  });
+});
