@@ -56,7 +56,7 @@ describe('cognitoServices (aws-sdk-client-mock)', () => {
     await s.revokeToken('the-refresh-token', controller.signal);
     const call = mock.commandCalls(RevokeTokenCommand)[0];
     expect(call?.args[0].input).toEqual({ Token: 'the-refresh-token', ClientId: 'abc' });
-    expect((call?.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBe(controller.signal);
+    expect(((call?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBe(controller.signal);
   });
 
   it('refresh keeps the old refresh token when the answer has none', async () => {
