@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cognitoServices } from '../../src/services/cognito.js';
@@ -194,6 +195,34 @@ describe('when the network fails', () => {
     });
     expect(storage.keys()).toEqual([]);
     expect(elapsed).toBeLessThan(5000);
+    auth.stop();
+  });
+
+  it('SDK retries of a slow 5xx never outlast the step bound, and stop when it fires', async () => {
+    let requests = 0;
+    const http = createHttpServer((req, res) => {
+      requests++;
+      req.resume();
+      setTimeout(() => {
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'InternalErrorException' });
+        res.end(JSON.stringify({ __type: 'InternalErrorException', message: 'try again' }));
+      }, 400);
+    });
+    servers.push(http as unknown as Server);
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const port = (http.address() as { port: number }).port;
+    const { auth, storage } = await signedInAgainst(`http://127.0.0.1:${port}`, 1000);
+    const t0 = performance.now();
+    const result = await auth.signOut();
+    const elapsed = performance.now() - t0;
+    expect(result).toMatchObject({ status: 'partial', revokeTokenError: { code: 'Timeout' } });
+    expect(elapsed).toBeLessThan(1250);
+    expect(storage.keys()).toEqual([]);
+    const seen = requests;
+    await new Promise((r) => setTimeout(r, 1500));
+    // Three attempts would need > 1.2 s plus backoff; the abort cut the retry loop off.
+    expect(seen).toBeGreaterThanOrEqual(1);
+    expect(requests).toBe(seen);
     auth.stop();
   });
 
