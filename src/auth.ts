@@ -1,4 +1,4 @@
-import { type Actor, type InspectionEvent, createActor, fromPromise } from 'xstate';
+import { type Actor, type InspectionEvent, type Observer, createActor, fromPromise } from 'xstate';
 import { AuthError } from './errors.js';
 import { computeRefreshDelay } from './machines/auth.logic.js';
 import { type AuthMachine, authMachine } from './machines/auth.machine.js';
@@ -40,7 +40,7 @@ export interface CreateAuthOptions {
   /** Compared with JWT `exp` to schedule refreshes. Default `Date`. */
   clock?: Clock;
   /** Receives XState inspection events (e.g. `createBrowserInspector().inspect`). Tokens are sealed: they serialise as `"[redacted]"`. */
-  inspect?: (event: InspectionEvent) => void;
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
 /** The deepest state the machine is in, as a dotted path. */
@@ -162,11 +162,15 @@ export function provideServices(
     actors: {
       readSession: fromPromise(() => store.load()),
       signIn: fromPromise(async ({ input, signal }) =>
-        sessionFromTokens(await services.signIn(unseal(input.credentials), signal), 'password'),
+        sessionFromTokens(await services.signIn(unseal(input.credentials), signal), 'password', clock.now()),
       ),
       saveSession: fromPromise(({ input }) => store.save(input.session)),
       refreshTokens: fromPromise(async ({ input, signal }) =>
-        refreshedSession(input.session, await services.refresh(unseal(input.session.tokens).refreshToken, signal)),
+        refreshedSession(
+          input.session,
+          await services.refresh(unseal(input.session.tokens).refreshToken, signal),
+          clock.now(),
+        ),
       ),
       hostedUISignOut: fromPromise(({ signal }) => {
         if (!services.hostedUISignOut) {

@@ -262,3 +262,41 @@ describe('state names', () => {
     expect(leaves.sort()).toEqual([...declared].sort());
   });
 });
+
+describe('refresh scheduling under clock skew', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+  });
+
+  it('tokens that arrive already inside the refresh window (device clock ahead) do not cause a refresh loop', async () => {
+    const serverNow = Math.floor(Date.now() / 1000) - 100; // the server's clock is 100 s behind ours
+    const tokens = makeTokens({ now: serverNow, expiresIn: 120 });
+    const services = fakeServices(tokens);
+    services.script.refresh = () => {
+      const t = makeTokens({ now: serverNow, expiresIn: 120 });
+      return Promise.resolve({ accessToken: t.accessToken, idToken: t.idToken });
+    };
+    const auth = createAuth({ services });
+    await auth.signIn(CREDS);
+    // Lifetime 120 s, leeway 60 s: one refresh a minute, not one per tick.
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(services.calls.refresh.length).toBeGreaterThanOrEqual(9);
+    expect(services.calls.refresh.length).toBeLessThanOrEqual(11);
+    auth.stop();
+  });
+
+  it('a restored, already-expired session refreshes at once', async () => {
+    const storage = memoryStorage();
+    const services = fakeServices(makeTokens({ expiresIn: 60 }));
+    const first = createAuth({ services, storage });
+    await first.signIn(CREDS);
+    first.stop();
+    await vi.advanceTimersByTimeAsync(120_000);
+    const second = createAuth({ services, storage });
+    await second.ready;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(services.calls.refresh).toHaveLength(1);
+    second.stop();
+  });
+});

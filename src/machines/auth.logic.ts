@@ -4,15 +4,21 @@ import type { AuthConfig, AuthContext, SignOutProgress, SignOutResult } from './
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** After a successful refresh, the next one waits at least this long, whatever the tokens say. */
+export const MIN_REFRESH_INTERVAL_MS = 1000;
+
 /**
  * Milliseconds until the tokens should be refreshed: `refreshLeewayMs` before the access token
  * expires, but never more than half its lifetime early (short-lived tokens), never negative,
- * and never past what a timer can hold.
+ * and never past what a timer can hold. Tokens with a known `obtainedAt` expire, on the local
+ * clock, one lifetime (`exp - iat`) after it: device clock skew cannot cause a refresh loop.
  */
 export function computeRefreshDelay(session: Session, config: AuthConfig, now: number): number {
   const lifetime = Math.max(0, session.accessTokenExpiresAt - session.accessTokenIssuedAt);
   const leeway = Math.min(config.refreshLeewayMs, lifetime / 2);
-  const delay = session.accessTokenExpiresAt - leeway - now;
+  const expiresAt = session.obtainedAt === undefined ? session.accessTokenExpiresAt : session.obtainedAt + lifetime;
+  const floor = session.obtainedAt === undefined ? 0 : MIN_REFRESH_INTERVAL_MS - (now - session.obtainedAt);
+  const delay = Math.max(expiresAt - leeway - now, floor);
   return Math.min(Math.max(0, Math.floor(delay)), MAX_TIMER_MS);
 }
 

@@ -15,6 +15,12 @@ export interface SessionInfo {
   accessTokenIssuedAt: number;
   /** The access token carries `origin_jti`: token revocation is enabled on the app client. */
   revocable: boolean;
+  /**
+   * Local clock (ms) when these tokens came from Cognito, if known. With it, refreshes are
+   * scheduled from the token lifetime (`exp - iat`) rather than from `exp`, so a skewed device
+   * clock can neither trigger a refresh loop nor let the token lapse.
+   */
+  obtainedAt?: number;
 }
 
 export interface Session extends SessionInfo {
@@ -30,7 +36,7 @@ function claimsOf(token: string, which: string): Record<string, unknown> {
 }
 
 /** Builds a session from raw tokens, checking what authchart relies on. Throws `InvalidToken`. */
-export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith): Session {
+export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, obtainedAt?: number): Session {
   for (const key of ['accessToken', 'idToken', 'refreshToken'] as const) {
     if (typeof tokens[key] !== 'string' || tokens[key].length === 0) {
       throw new AuthError('InvalidToken', `The ${key} is missing`);
@@ -53,12 +59,13 @@ export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith): S
     accessTokenExpiresAt: exp * 1000,
     accessTokenIssuedAt: iat * 1000,
     revocable: typeof access['origin_jti'] === 'string',
+    ...(obtainedAt === undefined ? {} : { obtainedAt }),
     tokens: seal({ accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken }),
   };
 }
 
 /** Merges a refresh answer into a session; Cognito omits the refresh token when it is not rotated. */
-export function refreshedSession(session: Session, fresh: Partial<Tokens>): Session {
+export function refreshedSession(session: Session, fresh: Partial<Tokens>, obtainedAt: number): Session {
   const current = unseal(session.tokens);
   return sessionFromTokens(
     {
@@ -67,6 +74,7 @@ export function refreshedSession(session: Session, fresh: Partial<Tokens>): Sess
       refreshToken: fresh.refreshToken ?? current.refreshToken,
     },
     session.signedInWith,
+    obtainedAt,
   );
 }
 
