@@ -17,6 +17,7 @@ import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import type { AuthServices, Clock, Connectivity, Credentials, TokenStorage, Tokens } from './services/types.js';
 
+/** Bounds and schedules, in milliseconds. */
 export interface AuthTimeouts {
   /** Bound on each remote call (sign-in, refresh, GlobalSignOut, RevokeToken). Default 5000. */
   remoteStepMs?: number;
@@ -28,6 +29,7 @@ export interface AuthTimeouts {
   refreshRetryMs?: number;
 }
 
+/** Options of {@link createAuth}. Only `services` is required. */
 export interface CreateAuthOptions {
   services: AuthServices;
   /** Where tokens are kept. Default: {@link memoryStorage}. */
@@ -70,6 +72,7 @@ export interface SessionView {
   revocable: boolean;
 }
 
+/** A running auth instance: one statechart actor and a small promise API over it. */
 export interface Auth {
   /** Resolves when the stored session has been read (restored or not). */
   readonly ready: Promise<void>;
@@ -81,11 +84,13 @@ export interface Auth {
   adoptSession(tokens: Tokens, options?: { signedInWith?: SignedInWith }): Promise<void>;
   /** Always settles; never throws. A call while one runs returns the same promise. */
   signOut(options?: { global?: boolean }): Promise<SignOutResult>;
+  /** Who is signed in (also while signing out), without token strings; `null` when signed out. */
   getSession(): SessionView | null;
   /** The current tokens, for calling your APIs. `null` when signed out. */
   getTokens(): Tokens | null;
   /** Called with every new state; returns an unsubscribe function. */
   subscribe(listener: (state: AuthStateValue) => void): () => void;
+  /** Listens to `signedIn`, `signedOut`, `signOutFailed`, `tokenRefresh`, `tokenRefreshFailure`; returns an unsubscribe function. */
   on<N extends AuthEventName>(event: N, listener: (payload: AuthEventPayload<N>) => void): () => void;
   /** The XState actor, for `@xstate/react`, `@xstate/vue`, Stately Inspector. */
   readonly actor: Actor<AuthMachine>;
@@ -151,7 +156,7 @@ function assertCredentials(input: Credentials): void {
   }
 }
 
-/** The machine with authchart's own services plugged into its slots. */
+/** @internal The machine with authchart's own services plugged into its slots. */
 export function provideServices(
   services: AuthServices,
   store: SessionStore,
@@ -198,6 +203,10 @@ export function provideServices(
   });
 }
 
+/**
+ * Creates and starts an auth instance: reads the stored session, then signs in, refreshes and
+ * signs out through the statechart. Throws `InvalidConfig` for bad options.
+ */
 export function createAuth(options: CreateAuthOptions): Auth {
   const services = validateServices(options?.services);
   const config = configFrom(options);

@@ -24,6 +24,7 @@ export type AuthErrorCode =
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);
 
+/** Options of the {@link AuthError} constructor. */
 export interface AuthErrorOptions {
   cause?: unknown;
   /** For `Service` errors: the name the service gave (e.g. `InternalErrorException`). */
@@ -32,6 +33,7 @@ export interface AuthErrorOptions {
   challengeName?: string;
 }
 
+/** The one error type authchart reports: a literal `code`, a token-free message, and `cause`. */
 export class AuthError<C extends AuthErrorCode = AuthErrorCode> extends Error {
   override readonly name = 'AuthError';
   readonly code: C;

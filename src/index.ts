@@ -1,6 +1,6 @@
-export { createAuth, provideServices } from './auth.js';
+export { createAuth } from './auth.js';
 export type { Auth, AuthStateValue, AuthTimeouts, CreateAuthOptions, SessionView } from './auth.js';
-export { AuthError, isAuthError, NETWORK_CODES } from './errors.js';
+export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';
 export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
 export { authMachine } from './machines/auth.machine.js';
 export type { AuthMachine } from './machines/auth.machine.js';
@@ -11,15 +11,19 @@ export type {
   AuthEvent,
   AuthEventName,
   AuthEventPayload,
+  AuthInput,
+  RestoreOutput,
   RevocationPolicy,
+  SignOutProgress,
   SignOutReason,
   SignOutResult,
+  SignOutResultBase,
   SignOutScope,
   SignOutSteps,
   StepOutcome,
 } from './machines/auth.types.js';
 export type { Sealed } from './session/sealed.js';
-export type { SessionInfo, SignedInWith } from './session/session.js';
+export type { Session, SessionInfo, SignedInWith } from './session/session.js';
 export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
 export { memoryStorage, webStorage } from './services/storage.js';
 export type { WebStorageLike } from './services/storage.js';

@@ -46,6 +46,10 @@ function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutRe
   };
 }
 
+/**
+ * The auth statechart. Every side effect is a named slot (actors, guards, delays) that
+ * `createAuth` fills with `.provide()`; tests and custom integrations can do the same.
+ */
 export const authMachine = setup({
   types: {
     context: {} as AuthContext,
@@ -541,4 +545,5 @@ export const authMachine = setup({
   },
 });
 
+/** The type of {@link authMachine}. */
 export type AuthMachine = typeof authMachine;

@@ -3,8 +3,10 @@ import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
 import type { Credentials } from '../services/types.js';
 
+/** When sign-out calls RevokeToken. */
 export type RevocationPolicy = 'auto' | 'always' | 'never';
 
+/** The machine's resolved configuration (from `createAuth` options and defaults). */
 export interface AuthConfig {
   /** When to call RevokeToken: `auto` only if the access token has `origin_jti` (revocation enabled on the app client). */
   revocation: RevocationPolicy;
@@ -29,6 +31,7 @@ export type StepOutcome =
   /** Not part of this sign-out (not asked for, not needed, or disabled by the revocation policy). */
   | 'notRun';
 
+/** The outcome of each sign-out step, in the order they run. */
 export interface SignOutSteps {
   hostedUISignOut: StepOutcome;
   globalSignOut: StepOutcome;
@@ -36,23 +39,29 @@ export interface SignOutSteps {
   clearCache: StepOutcome;
 }
 
+/** `local`: this device (RevokeToken). `global`: every device (GlobalSignOut). */
 export type SignOutScope = 'local' | 'global';
 
-interface ResultBase {
+/** Fields every {@link SignOutResult} has. */
+export interface SignOutResultBase {
   scope: SignOutScope;
   /** Exactly what ran, per step. */
   steps: SignOutSteps;
 }
 
+/**
+ * What a sign-out did. `complete`: every planned step ran. `partial`: signed out locally, a remote
+ * step failed or was skipped (see the step errors). `failed`: the user is still signed in.
+ */
 export type SignOutResult =
-  | (ResultBase & { status: 'complete'; signedOutLocally: true })
-  | (ResultBase & {
+  | (SignOutResultBase & { status: 'complete'; signedOutLocally: true })
+  | (SignOutResultBase & {
       status: 'partial';
       signedOutLocally: true;
       globalSignOutError?: AuthError;
       revokeTokenError?: AuthError;
     })
-  | (ResultBase & {
+  | (SignOutResultBase & {
       status: 'failed';
       signedOutLocally: false;
       error: AuthError;
@@ -75,6 +84,7 @@ export interface SignOutProgress {
   error?: AuthError;
 }
 
+/** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */
 export interface AuthContext {
   config: AuthConfig;
   session: Session | null;
@@ -85,6 +95,7 @@ export interface AuthContext {
   refreshFailures: number;
 }
 
+/** Events the machine accepts (sent by the `Auth` methods). */
 export type AuthEvent =
   | { type: 'SIGN_IN'; id: number; credentials: Sealed<Credentials> }
   | { type: 'ADOPT_SESSION'; id: number; session: Session }
@@ -100,9 +111,12 @@ export type AuthEmitted =
   | { type: 'signInSettled'; id: number; error?: AuthError }
   | { type: 'signOutSettled'; result: SignOutResult };
 
+/** Event names for `auth.on`. */
 export type AuthEventName = Exclude<AuthEmitted['type'], 'signInSettled' | 'signOutSettled'>;
+/** The payload `auth.on(name, listener)` passes to its listener. */
 export type AuthEventPayload<N extends AuthEventName> = Omit<Extract<AuthEmitted, { type: N }>, 'type'>;
 
+/** The machine's input. */
 export interface AuthInput {
   config: AuthConfig;
 }

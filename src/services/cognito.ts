@@ -16,6 +16,7 @@ import {
 import { AuthError, type AuthErrorCode } from '../errors.js';
 import type { AuthServices, Tokens } from './types.js';
 
+/** Options of {@link cognitoServices}. */
 export interface CognitoServicesOptions {
   /** The app client id (a public client: no client secret). */
   clientId: string;
@@ -85,6 +86,7 @@ function tokensFrom(output: InitiateAuthCommandOutput, operation: string): Parti
   };
 }
 
+/** The core's services for a Cognito user pool app client, on the AWS SDK v3. */
 export function cognitoServices(options: CognitoServicesOptions): AuthServices {
   if (!options || typeof options.clientId !== 'string' || options.clientId === '') {
     throw new AuthError('InvalidConfig', 'cognitoServices needs a clientId');

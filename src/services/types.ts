@@ -7,6 +7,7 @@ export interface Tokens {
   refreshToken: string;
 }
 
+/** Username and password for USER_PASSWORD_AUTH. */
 export interface Credentials {
   username: string;
   password: string;
@@ -39,12 +40,14 @@ export interface TokenStorage {
   removeItem(key: string): void | Promise<void>;
 }
 
+/** Tells whether the device is online. Only `false` skips remote steps; `true` is never trusted blindly (steps are bounded). */
 export interface Connectivity {
   isOnline(): boolean;
   /** Called with the new status on every change; returns an unsubscribe function. */
   subscribe?(listener: (online: boolean) => void): () => void;
 }
 
+/** The wall clock, injectable for tests. */
 export interface Clock {
   /** Milliseconds since the epoch (compared with JWT `exp`). */
   now(): number;

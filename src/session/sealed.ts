@@ -9,6 +9,7 @@
 const vault = new WeakMap<object, unknown>();
 
 declare const sealedBrand: unique symbol;
+/** A value only authchart can open; it serialises as `"[redacted]"`. */
 export interface Sealed<T> {
   readonly [sealedBrand]: T;
   toJSON(): string;

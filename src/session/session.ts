@@ -3,6 +3,7 @@ import { AuthError } from '../errors.js';
 import type { Tokens } from '../services/types.js';
 import { type Sealed, seal, unseal } from './sealed.js';
 
+/** How the session began: `hostedUI` sessions sign out through the hosted UI `/logout` first. */
 export type SignedInWith = 'password' | 'hostedUI';
 
 /** What is known about the signed-in user without opening the tokens. Safe to log and inspect. */
@@ -23,6 +24,7 @@ export interface SessionInfo {
   obtainedAt?: number;
 }
 
+/** A session in the machine's context: {@link SessionInfo} plus the sealed tokens. */
 export interface Session extends SessionInfo {
   tokens: Sealed<Tokens>;
 }
