@@ -1,0 +1,157 @@
+/**
+ * Typed fixtures for the events that invoked actors and delays produce. The maps are keyed by the
+ * machine's own actor and delay names (read from its type), so adding an actor or a delay to the
+ * chart without fixtures here fails to compile.
+ */
+import type { OutputFrom, StateMachine } from 'xstate';
+import { AuthError } from '../../src/errors.js';
+import type { AuthMachine } from '../../src/machines/auth.machine.js';
+import type { AuthContext, AuthEvent, RestoreOutput } from '../../src/machines/auth.types.js';
+import { seal } from '../../src/session/sealed.js';
+import { type Session, sessionFromTokens } from '../../src/session/session.js';
+import type { Tokens } from '../../src/services/types.js';
+import { makeTokens } from '../helpers/tokens.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: positional type parameters of StateMachine
+type Any = any;
+type ProvidedActorOf<M> = M extends StateMachine<Any, Any, Any, infer A, Any, Any, Any, Any, Any, Any, Any, Any, Any, Any> ? A : never;
+type DelayOf<M> = M extends StateMachine<Any, Any, Any, Any, Any, Any, infer D, Any, Any, Any, Any, Any, Any, Any> ? D : never;
+type Provided = ProvidedActorOf<AuthMachine>;
+export type ActorSrc = Provided['src'];
+export type DelayName = DelayOf<AuthMachine>;
+type OutputOf<K extends ActorSrc> = OutputFrom<Extract<Provided, { src: K }>['logic']>;
+
+/** What the replay does to make a real actor produce this outcome. */
+export type Arrange =
+  | { kind: 'resolve'; tokens?: Tokens } // remote call answers (with these tokens, for signIn/refresh)
+  | { kind: 'reject'; error: AuthError } // remote call throws
+  | { kind: 'storage'; seed?: 'valid' | 'validHostedUI' | 'garbage' | 'empty' } // storage works (seeded first)
+  | { kind: 'storageFails' }; // every storage operation of this actor throws
+
+export interface DoneFixture<K extends ActorSrc> {
+  /** The output, or how the real actor derives it from the context (e.g. a refresh keeps `signedInWith`). */
+  output: OutputOf<K> | ((context: AuthContext) => OutputOf<K>);
+  arrange: Arrange;
+}
+export interface ErrorFixture {
+  error: AuthError;
+  arrange: Arrange;
+}
+
+export const NOW_S = 1_767_225_600; // 2026-01-01T00:00:00Z
+export const revocableTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true });
+export const plainTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: false });
+export const refreshedTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true });
+
+const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'password'): Session =>
+  sessionFromTokens(tokens, signedInWith);
+
+const storageFailure = new AuthError('StorageFailure', 'storage failed');
+
+export const actorFixtures: {
+  [K in ActorSrc]: { done: Record<string, DoneFixture<K>>; error: Record<string, ErrorFixture> };
+} = {
+  readSession: {
+    done: {
+      none: { output: { status: 'none' } satisfies RestoreOutput, arrange: { kind: 'storage', seed: 'empty' } },
+      found: {
+        output: { status: 'found', session: session(revocableTokens) },
+        arrange: { kind: 'storage', seed: 'valid' },
+      },
+      foundHostedUI: {
+        output: { status: 'found', session: session(revocableTokens, 'hostedUI') },
+        arrange: { kind: 'storage', seed: 'validHostedUI' },
+      },
+      invalid: {
+        output: { status: 'invalid', username: 'alice@example.com', error: new AuthError('InvalidToken', 'bad') },
+        arrange: { kind: 'storage', seed: 'garbage' },
+      },
+    },
+    error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
+  },
+  signIn: {
+    done: {
+      revocable: { output: session(revocableTokens), arrange: { kind: 'resolve', tokens: revocableTokens } },
+      notRevocable: { output: session(plainTokens), arrange: { kind: 'resolve', tokens: plainTokens } },
+    },
+    error: {
+      notAuthorized: {
+        error: new AuthError('NotAuthorized', 'Incorrect username or password.'),
+        arrange: { kind: 'reject', error: new AuthError('NotAuthorized', 'Incorrect username or password.') },
+      },
+      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+    },
+  },
+  saveSession: {
+    done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
+    error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
+  },
+  refreshTokens: {
+    done: {
+      ok: {
+        output: (c) => session(refreshedTokens, c.session?.signedInWith),
+        arrange: { kind: 'resolve', tokens: refreshedTokens },
+      },
+    },
+    error: {
+      notAuthorized: {
+        error: new AuthError('NotAuthorized', 'Refresh Token has been revoked'),
+        arrange: { kind: 'reject', error: new AuthError('NotAuthorized', 'Refresh Token has been revoked') },
+      },
+      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+    },
+  },
+  hostedUISignOut: {
+    done: { ok: { output: undefined, arrange: { kind: 'resolve' } } },
+    error: {
+      cancelled: {
+        error: new AuthError('Cancelled', 'popup closed'),
+        arrange: { kind: 'reject', error: new AuthError('Cancelled', 'popup closed') },
+      },
+    },
+  },
+  globalSignOut: {
+    done: { ok: { output: undefined, arrange: { kind: 'resolve' } } },
+    error: {
+      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+      notAuthorized: {
+        error: new AuthError('NotAuthorized', 'Access Token has been revoked'),
+        arrange: { kind: 'reject', error: new AuthError('NotAuthorized', 'Access Token has been revoked') },
+      },
+    },
+  },
+  revokeToken: {
+    done: { ok: { output: undefined, arrange: { kind: 'resolve' } } },
+    error: {
+      unsupported: {
+        error: new AuthError('RevocationUnsupported', 'disabled'),
+        arrange: { kind: 'reject', error: new AuthError('RevocationUnsupported', 'disabled') },
+      },
+      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+    },
+  },
+  clearSession: {
+    done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
+    error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
+  },
+};
+
+/** Every delay fires in the model; the replay advances the simulated clock past it. */
+export const delayFixtures: Record<DelayName, { fires: true }> = {
+  remoteStepTimeout: { fires: true },
+  hostedUISignOutTimeout: { fires: true },
+  refreshDelay: { fires: true },
+  refreshRetryDelay: { fires: true },
+};
+
+/** The events a user can send, with the variants worth exploring. `offline` is read by the model's guard. */
+export type ModelEvent = AuthEvent & { offline?: boolean };
+export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
+  SIGN_IN: [{ type: 'SIGN_IN', id: 1, credentials: seal({ username: 'alice@example.com', password: 'pw' }) }],
+  ADOPT_SESSION: [{ type: 'ADOPT_SESSION', id: 2, session: session(revocableTokens, 'hostedUI') }],
+  SIGN_OUT: [
+    { type: 'SIGN_OUT', global: false },
+    { type: 'SIGN_OUT', global: true },
+    { type: 'SIGN_OUT', global: false, offline: true },
+  ],
+};

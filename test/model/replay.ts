@@ -1,0 +1,328 @@
+/**
+ * The replay world: the real machine with authchart's real service adapters (SessionStore on a
+ * real in-memory storage), fake remote services and a store whose operations wait for the path to
+ * say how they end, a manual connectivity and a simulated clock.
+ */
+import {
+  type AnyMachineSnapshot,
+  type AnyStateNode,
+  type AnyTransitionDefinition,
+  type InspectionEvent,
+  SimulatedClock,
+  createActor,
+} from 'xstate';
+import { provideServices } from '../../src/auth.js';
+import { AuthError } from '../../src/errors.js';
+import type { AuthMachine } from '../../src/machines/auth.machine.js';
+import type { AuthConfig, AuthContext } from '../../src/machines/auth.types.js';
+import { sessionFromTokens } from '../../src/session/session.js';
+import { SessionStore } from '../../src/session/store.js';
+import { manualConnectivity } from '../../src/services/connectivity.js';
+import type { AuthServices, Tokens } from '../../src/services/types.js';
+import { faultyStorage, ownKeys } from '../helpers/fakes.js';
+import { tokenStrings } from '../helpers/tokens.js';
+import {
+  type ActorSrc,
+  type Arrange,
+  NOW_S,
+  type ModelEvent,
+  plainTokens,
+  refreshedTokens,
+  revocableTokens,
+} from './fixtures.js';
+
+export const CLIENT_ID = 'client123';
+export const MODEL_CONFIG: AuthConfig = {
+  revocation: 'auto',
+  remoteStepMs: 1000,
+  hostedUISignOutMs: 2000,
+  refreshLeewayMs: 60_000,
+  refreshRetryMs: 1000,
+};
+
+/** A fixture-produced event carries where it came from, so the replay can arrange it. */
+export type FixtureEvent = ModelEvent & {
+  fixture?: { src: ActorSrc; kind: 'done' | 'error'; name: string; arrange: Arrange };
+};
+
+/** Waiters for "how does this call end?", one queue per actor src. */
+class Gate {
+  private waiters = new Map<ActorSrc, ((a: Arrange) => void)[]>();
+
+  wait(src: ActorSrc, signal?: AbortSignal): Promise<Arrange> {
+    return new Promise<Arrange>((resolve, reject) => {
+      const list = this.waiters.get(src) ?? [];
+      const waiter = (a: Arrange) => resolve(a);
+      list.push(waiter);
+      this.waiters.set(src, list);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.waiters.set(src, (this.waiters.get(src) ?? []).filter((w) => w !== waiter));
+          reject(new AuthError('Network', 'aborted'));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  async release(src: ActorSrc, arrange: Arrange): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const waiter = this.waiters.get(src)?.shift();
+      if (waiter) return waiter(arrange);
+      await new Promise((r) => setImmediate(r));
+    }
+    throw new Error(`the path says ${src} answers now, but no ${src} call is waiting`);
+  }
+}
+
+export function createWorld() {
+  const gate = new Gate();
+  const storage = faultyStorage({ 'app.theme': 'dark' });
+  const seeder = new SessionStore(storage, CLIENT_ID);
+  const calls = { signIn: 0, refresh: 0, globalSignOut: 0, revokeToken: 0, hostedUISignOut: 0 };
+  const inFlight = { globalSignOut: 0, revokeToken: 0 };
+
+  async function remote(src: ActorSrc, signal: AbortSignal): Promise<Tokens | undefined> {
+    const a = await gate.wait(src, signal);
+    if (a.kind === 'reject') throw a.error;
+    if (a.kind !== 'resolve') throw new Error(`bad arrangement for ${src}`);
+    return a.tokens;
+  }
+
+  const services: AuthServices = {
+    clientId: CLIENT_ID,
+    async signIn(_input, signal) {
+      calls.signIn++;
+      return (await remote('signIn', signal)) ?? revocableTokens;
+    },
+    async refresh(_token, signal) {
+      calls.refresh++;
+      const t = (await remote('refreshTokens', signal)) ?? refreshedTokens;
+      return { accessToken: t.accessToken, idToken: t.idToken };
+    },
+    async globalSignOut(_token, signal) {
+      calls.globalSignOut++;
+      inFlight.globalSignOut++;
+      try {
+        await remote('globalSignOut', signal);
+      } finally {
+        inFlight.globalSignOut--;
+      }
+    },
+    async revokeToken(_token, signal) {
+      calls.revokeToken++;
+      inFlight.revokeToken++;
+      try {
+        await remote('revokeToken', signal);
+      } finally {
+        inFlight.revokeToken--;
+      }
+    },
+    async hostedUISignOut(signal) {
+      calls.hostedUISignOut++;
+      await remote('hostedUISignOut', signal);
+    },
+  };
+
+  async function seed(s: 'valid' | 'validHostedUI' | 'garbage' | 'empty' | undefined) {
+    if (s === 'valid' || s === 'validHostedUI') {
+      await seeder.save(sessionFromTokens(revocableTokens, s === 'valid' ? 'password' : 'hostedUI'));
+    } else if (s === 'garbage') {
+      storage.setItem(seeder.lastUserKey, 'alice@example.com');
+      storage.setItem(`${seeder.prefix}alice@example.com.accessToken`, 'garbage');
+    }
+  }
+
+  /** Storage-backed actors: wait for the path, then run the real store on a working or failing storage. */
+  async function gated<T>(src: ActorSrc, run: () => Promise<T>): Promise<T> {
+    const a = await gate.wait(src);
+    if (a.kind === 'storage') await seed(a.seed);
+    const fail = a.kind === 'storageFails';
+    if (fail) Object.assign(storage.faults, { get: true, set: true, remove: true });
+    try {
+      return await run();
+    } finally {
+      if (fail) Object.assign(storage.faults, { get: false, set: false, remove: false });
+    }
+  }
+
+  class GatedStore extends SessionStore {
+    override load() {
+      return gated('readSession', () => super.load());
+    }
+    override save(session: Parameters<SessionStore['save']>[0]) {
+      return gated('saveSession', () => super.save(session));
+    }
+    override clear(username: string | null) {
+      return gated('clearSession', () => super.clear(username));
+    }
+  }
+
+  const connectivity = manualConnectivity(true);
+  const clock = new SimulatedClock();
+  clock.set(NOW_S * 1000);
+  const machine: AuthMachine = provideServices(services, new GatedStore(storage, CLIENT_ID), connectivity, {
+    now: () => clock.now(),
+  });
+  return { gate, storage, calls, inFlight, connectivity, clock, machine };
+}
+
+export type World = ReturnType<typeof createWorld>;
+
+/** The features of a snapshot the model predicts: state value and what the context means. */
+export function serializeModelState(snapshot: AnyMachineSnapshot): string {
+  const c = snapshot.context as AuthContext;
+  return JSON.stringify({
+    value: snapshot.value,
+    session: c.session && { u: c.session.username, r: c.session.revocable, w: c.session.signedInWith },
+    signOut: c.signOut && {
+      scope: c.signOut.scope,
+      reason: c.signOut.reason,
+      steps: c.signOut.steps,
+      g: c.signOut.globalSignOutError?.code,
+      k: c.signOut.revokeTokenError?.code,
+      e: c.signOut.error?.code,
+    },
+    signingIn: c.signInRequest !== null,
+    refreshFailing: c.refreshFailures > 0,
+  });
+}
+
+/** A stable name for a transition of the chart: source, event, and its place among that event's transitions. */
+export function transitionKey(t: AnyTransitionDefinition): string {
+  const source = t.source as AnyStateNode;
+  const list = source.transitions.get(t.eventType) ?? [];
+  let index = list.indexOf(t);
+  let event = t.eventType;
+  if (index < 0) {
+    index = (source.always ?? []).indexOf(t);
+    event = 'always';
+  }
+  return `${source.id} —${event}#${index}→ ${(t.target ?? []).map((n) => (n as AnyStateNode).id).join(',') || '(self)'}`;
+}
+
+export function allTransitionKeys(root: AnyStateNode): string[] {
+  const keys: string[] = [];
+  const walk = (node: AnyStateNode) => {
+    for (const defs of node.transitions.values()) for (const d of defs) keys.push(transitionKey(d));
+    for (const d of node.always ?? []) keys.push(transitionKey(d));
+    for (const child of Object.values(node.states) as AnyStateNode[]) walk(child);
+  };
+  walk(root);
+  return keys;
+}
+
+export function leafStateIds(root: AnyStateNode): string[] {
+  const ids: string[] = [];
+  const walk = (node: AnyStateNode) => {
+    const children = Object.values(node.states) as AnyStateNode[];
+    if (children.length === 0) ids.push(node.id);
+    for (const c of children) walk(c);
+  };
+  walk(root);
+  return ids;
+}
+
+const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens]);
+const STORAGE_FAILURE_SRCS = new Set<ActorSrc>(['readSession', 'clearSession', 'saveSession']);
+
+/** What must hold in each state, checked after every step of every path. */
+export function checkInvariants(world: World, snapshot: AnyMachineSnapshot, event: FixtureEvent, signOutCalls: { revoke: number; global: number }): string[] {
+  const problems: string[] = [];
+  const keys = ownKeys(world.storage, CLIENT_ID);
+  const value = JSON.stringify(snapshot.value);
+  const ctx = snapshot.context as AuthContext;
+  const storageJustFailed = event.fixture?.kind === 'error' && STORAGE_FAILURE_SRCS.has(event.fixture.src);
+  if (snapshot.matches('signedOut') && keys.length > 0 && !storageJustFailed) {
+    problems.push(`signedOut with our keys left: ${keys.join(', ')}`);
+  }
+  if (snapshot.matches('signedIn')) {
+    const user = ctx.session?.username;
+    const expected = user ? ['accessToken', 'idToken', 'refreshToken', 'signedInWith'].map((f) => `authchart.${CLIENT_ID}.${user}.${f}`) : [];
+    const missing = expected.filter((k) => !keys.includes(k));
+    if (!user) problems.push('signedIn without a session');
+    if (missing.length > 0) problems.push(`signedIn without a full token set in storage: missing ${missing.join(', ')}`);
+  }
+  if (snapshot.matches({ signingOut: 'revokingRefreshToken' })) {
+    if (world.inFlight.revokeToken !== 1) problems.push(`revoking with ${world.inFlight.revokeToken} RevokeToken calls in flight`);
+    if (signOutCalls.revoke !== 1) problems.push(`revoking, ${signOutCalls.revoke} RevokeToken calls made in this sign-out`);
+  }
+  if (snapshot.matches({ signingOut: 'signingOutGlobally' }) && world.inFlight.globalSignOut !== 1) {
+    problems.push(`signing out globally with ${world.inFlight.globalSignOut} GlobalSignOut calls in flight`);
+  }
+  if (!snapshot.matches('signingOut') && (world.inFlight.revokeToken > 0 || world.inFlight.globalSignOut > 0)) {
+    problems.push(`${value}: a sign-out call is still in flight`);
+  }
+  // The sign-out plan (docs/sign-out.md): by the time it clears, every step the rules call for has run or
+  // is accounted for (failed or skipped), and none that they rule out has run.
+  if (snapshot.matches({ signingOut: 'clearingCache' }) && ctx.signOut?.reason === 'signOut' && ctx.session) {
+    const { steps, scope } = ctx.signOut;
+    if (scope === 'global' && steps.globalSignOut === 'notRun') problems.push('global sign-out cleared without GlobalSignOut');
+    if (scope === 'local' && steps.globalSignOut !== 'notRun') problems.push('local sign-out ran GlobalSignOut');
+    const revokeDue = ctx.session.revocable && steps.globalSignOut !== 'done';
+    if (revokeDue && steps.revokeToken === 'notRun') problems.push('a revocable session cleared without RevokeToken');
+    if (!ctx.session.revocable && steps.revokeToken !== 'notRun') problems.push('revoked although the policy rules it out');
+    if (steps.globalSignOut === 'done' && steps.revokeToken !== 'notRun') problems.push('revoked after a successful GlobalSignOut');
+  }
+  const text = JSON.stringify(snapshot);
+  for (const secret of SECRETS) if (text.includes(secret)) problems.push(`${value}: a token string in the snapshot`);
+  return problems;
+}
+
+/** Replays one path against the real actor; returns the transitions taken and the leaf states visited. */
+export async function replayPath(
+  steps: readonly { event: FixtureEvent; state: AnyMachineSnapshot }[],
+): Promise<{ transitions: Set<string>; states: Set<string>; problems: string[] }> {
+  const world = createWorld();
+  const transitions = new Set<string>();
+  const states = new Set<string>();
+  const problems: string[] = [];
+  const inspect = (e: InspectionEvent) => {
+    if (e.type === '@xstate.microstep' && e.actorRef === actor) {
+      for (const t of e._transitions) transitions.add(transitionKey(t));
+      for (const node of (e.snapshot as AnyMachineSnapshot)._nodes) if (node.type === 'atomic') states.add(node.id);
+    }
+  };
+  const actor = createActor(world.machine, { input: { config: MODEL_CONFIG }, clock: world.clock, inspect });
+  actor.start();
+  for (const node of actor.getSnapshot()._nodes) if (node.type === 'atomic') states.add(node.id);
+  let atSignOut = { revoke: 0, global: 0 };
+  let index = 0;
+  for (const { event, state } of steps) {
+    index++;
+    const where = `step ${index} (${event.type}${event.fixture ? `:${event.fixture.name}` : ''})`;
+    if (event.fixture) {
+      await world.gate.release(event.fixture.src, event.fixture.arrange);
+    } else if (event.type.startsWith('xstate.after.')) {
+      world.clock.increment(10 * 24 * 3600 * 1000);
+    } else {
+      // A SIGN_OUT during a sign-out must not start another: only a new one resets the count.
+      if (event.type === 'SIGN_OUT' && !actor.getSnapshot().matches('signingOut')) {
+        atSignOut = { revoke: world.calls.revokeToken, global: world.calls.globalSignOut };
+      }
+      if (event.offline) world.connectivity.set(false);
+      const { offline: _offline, ...plain } = event;
+      actor.send(plain as Parameters<typeof actor.send>[0]);
+      world.connectivity.set(true);
+    }
+    const expected = serializeModelState(state);
+    for (let i = 0; i < 200 && serializeModelState(actor.getSnapshot()) !== expected; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    // Let effects of the new state start (invoked actors call their services asynchronously).
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    const actual = serializeModelState(actor.getSnapshot());
+    if (actual !== expected) {
+      problems.push(`${where}: expected ${expected}\n   got ${actual}`);
+      break;
+    }
+    const signOutCalls = {
+      revoke: world.calls.revokeToken - atSignOut.revoke,
+      global: world.calls.globalSignOut - atSignOut.global,
+    };
+    for (const p of checkInvariants(world, actor.getSnapshot(), event, signOutCalls)) problems.push(`${where}: ${p}`);
+  }
+  actor.stop();
+  return { transitions, states, problems };
+}
