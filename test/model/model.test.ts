@@ -76,7 +76,7 @@ describe('model-based tests generated from the statechart', () => {
     for (const [key, vertex] of Object.entries(adjacency)) {
       const prefix = pathTo.get(key);
       if (!prefix) continue;
-      for (const edge of Object.values(vertex.transitions)) {
+      for (const edge of Object.values(vertex.transitions) as { event: unknown; state: unknown }[]) {
         paths.push([...(prefix as never[]), { event: edge.event as FixtureEvent, state: edge.state as AnyMachineSnapshot }]);
       }
     }
