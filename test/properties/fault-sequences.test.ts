@@ -1,0 +1,221 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import {
+  type Auth,
+  AuthError,
+  type AuthServices,
+  type SignOutResult,
+  createAuth,
+  manualConnectivity,
+} from '../../src/index.js';
+import { faultyStorage, ownKeys } from '../helpers/fakes.js';
+import { makeTokens, tokenStrings } from '../helpers/tokens.js';
+
+const REMOTE_STEP_MS = 1000;
+const CLIENT_ID = 'client123';
+/** A sign-out runs at most two bounded remote steps. */
+const SIGN_OUT_BOUND_MS = 2 * REMOTE_STEP_MS + 50;
+
+type Outcome = 'ok' | 'network' | 'hang' | 'late' | 'notAuthorized' | 'throttled' | 'unsupported';
+const outcome = fc.constantFrom<Outcome>('ok', 'network', 'hang', 'late', 'notAuthorized', 'throttled', 'unsupported');
+
+type Command =
+  | { type: 'signIn'; outcome: Outcome; revocable: boolean }
+  | { type: 'signOut'; global: boolean; globalOutcome: Outcome; revokeOutcome: Outcome; storageThrows: boolean; concurrent: boolean }
+  | { type: 'goOffline' }
+  | { type: 'goOnline' }
+  | { type: 'refreshDue'; outcome: Outcome }
+  | { type: 'restart' };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({ type: fc.constant('signIn' as const), outcome, revocable: fc.boolean() }),
+  fc.record({
+    type: fc.constant('signOut' as const),
+    global: fc.boolean(),
+    globalOutcome: outcome,
+    revokeOutcome: outcome,
+    storageThrows: fc.boolean(),
+    concurrent: fc.boolean(),
+  }),
+  fc.constant({ type: 'goOffline' as const }),
+  fc.constant({ type: 'goOnline' as const }),
+  fc.record({ type: fc.constant('refreshDue' as const), outcome }),
+  fc.constant({ type: 'restart' as const }),
+);
+
+function errorFor(o: Outcome): AuthError | null {
+  switch (o) {
+    case 'network':
+      return new AuthError('Network', 'fetch failed');
+    case 'notAuthorized':
+      return new AuthError('NotAuthorized', 'Token has been revoked');
+    case 'throttled':
+      return new AuthError('Throttled', 'Rate exceeded');
+    case 'unsupported':
+      return new AuthError('RevocationUnsupported', 'revocation disabled');
+    default:
+      return null;
+  }
+}
+
+/** One run's world: fake services whose next answers the commands decide, a faulty storage, connectivity. */
+function world() {
+  const issued: string[] = [];
+  const next = { signIn: 'ok' as Outcome, revocable: true, refresh: 'ok' as Outcome, global: 'ok' as Outcome, revoke: 'ok' as Outcome };
+  const calls = { globalSignOut: 0, revokeToken: 0 };
+  const mint = (revocable: boolean) => {
+    const t = makeTokens({ expiresIn: 600, revocable });
+    issued.push(...tokenStrings([t]));
+    return t;
+  };
+  function answer<T>(o: Outcome, value: () => T, signal: AbortSignal): Promise<T> {
+    const error = errorFor(o);
+    if (error) return Promise.reject(error);
+    if (o === 'hang') {
+      return new Promise<T>((_, reject) => signal.addEventListener('abort', () => reject(new AuthError('Network', 'aborted'))));
+    }
+    // 'late': answers after the bound, ignoring the abort (a server that does not honour it).
+    if (o === 'late') return new Promise<T>((resolve) => setTimeout(() => resolve(value()), 3 * REMOTE_STEP_MS));
+    return Promise.resolve(value());
+  }
+  const services: AuthServices = {
+    clientId: CLIENT_ID,
+    signIn: (_c, signal) => answer(next.signIn, () => mint(next.revocable), signal),
+    refresh: (_r, signal) =>
+      answer(next.refresh, () => {
+        const t = mint(true);
+        return { accessToken: t.accessToken, idToken: t.idToken };
+      }, signal),
+    globalSignOut: (_a, signal) => {
+      calls.globalSignOut++;
+      return answer(next.global, () => undefined, signal);
+    },
+    revokeToken: (_r, signal) => {
+      calls.revokeToken++;
+      return answer(next.revoke, () => undefined, signal);
+    },
+  };
+  const storage = faultyStorage({ 'app.theme': 'dark' });
+  const connectivity = manualConnectivity(true);
+  return { issued, next, calls, services, storage, connectivity };
+}
+
+async function settle<T>(promise: Promise<T>, maxMs: number): Promise<{ value: T; elapsed: number } | null> {
+  const t0 = Date.now();
+  let done: { value: T } | null = null;
+  void promise.then((value) => {
+    done = { value };
+  });
+  for (let waited = 0; waited <= maxMs && !done; waited += 10) await vi.advanceTimersByTimeAsync(10);
+  const d = done as { value: T } | null;
+  return d ? { value: d.value, elapsed: Date.now() - t0 } : null;
+}
+
+const seed = Number(process.env['FC_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+const numRuns = Number(process.env['FC_RUNS'] ?? 1000);
+let runs = 0;
+let steps = 0;
+let signOuts = 0;
+
+afterAll(() => {
+  console.info(`property runs: ${runs}, steps: ${steps}, sign-outs: ${signOuts}, seed: ${seed} (FC_SEED=${seed} to replay)`);
+});
+
+describe('random fault sequences (fast-check)', () => {
+  it('every sign-out settles within the bound and the six invariants hold after every step', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
+        runs++;
+        vi.useFakeTimers();
+        vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+        const w = world();
+        const seen: unknown[] = [];
+        const make = () => {
+          const a = createAuth({
+            services: w.services,
+            storage: w.storage,
+            connectivity: w.connectivity,
+            timeouts: { remoteStepMs: REMOTE_STEP_MS, refreshRetryMs: 1000 },
+          });
+          for (const name of ['signedIn', 'signedOut', 'signOutFailed', 'tokenRefresh', 'tokenRefreshFailure'] as const) {
+            a.on(name, (p) => seen.push(p));
+          }
+          return a;
+        };
+        let auth: Auth = make();
+        // After a complete/partial sign-out and until the next sign-in, nothing may write tokens back.
+        let signedOutForGood = false;
+        try {
+          await settle(auth.ready, 100);
+          for (const c of commands) {
+            steps++;
+            switch (c.type) {
+              case 'signIn': {
+                w.next.signIn = c.outcome;
+                w.next.revocable = c.revocable;
+                const r = await settle(auth.signIn({ username: 'alice@example.com', password: 'pw' }).then(() => 'ok', () => 'rejected'), 4 * REMOTE_STEP_MS);
+                if (r?.value === 'ok') signedOutForGood = false;
+                break;
+              }
+              case 'signOut': {
+                signOuts++;
+                w.next.global = c.globalOutcome;
+                w.next.revoke = c.revokeOutcome;
+                if (c.storageThrows) w.storage.faults.remove = true;
+                const before = { ...w.calls };
+                const first = auth.signOut({ global: c.global });
+                const second = c.concurrent ? auth.signOut({ global: !c.global }) : first;
+                // 1. every sign-out settles, within the bound (fake time)
+                const r = await settle(Promise.all([first, second]), SIGN_OUT_BOUND_MS + 100);
+                w.storage.faults.remove = false;
+                if (!r) throw new Error('signOut() did not settle within the bound');
+                expect(r.elapsed).toBeLessThanOrEqual(SIGN_OUT_BOUND_MS);
+                const [result, other] = r.value as [SignOutResult, SignOutResult];
+                expect(other).toBe(result);
+                seen.push(result);
+                // 2. complete/partial ⇒ signed out, none of our keys
+                if (result.status !== 'failed') {
+                  expect(auth.state).toBe('signedOut');
+                  expect(ownKeys(w.storage, CLIENT_ID)).toEqual([]);
+                  signedOutForGood = true;
+                } else {
+                  // 3. failed ⇒ still signed in (or it was a hosted-UI-less sign-in cancel: not produced here)
+                  expect(auth.state.startsWith('signedIn')).toBe(true);
+                }
+                // 4. never two RevokeToken or GlobalSignOut calls for one sign-out
+                expect(w.calls.revokeToken - before.revokeToken).toBeLessThanOrEqual(1);
+                expect(w.calls.globalSignOut - before.globalSignOut).toBeLessThanOrEqual(1);
+                break;
+              }
+              case 'goOffline':
+                w.connectivity.set(false);
+                break;
+              case 'goOnline':
+                w.connectivity.set(true);
+                break;
+              case 'refreshDue':
+                w.next.refresh = c.outcome;
+                await vi.advanceTimersByTimeAsync(600_000);
+                break;
+              case 'restart':
+                auth.stop();
+                auth = make();
+                await settle(auth.ready, 100);
+                break;
+            }
+            await vi.advanceTimersByTimeAsync(5 * REMOTE_STEP_MS); // let late answers arrive
+            // 6. after a sign-out, no later refresh (or late answer) writes tokens back
+            if (signedOutForGood) expect(ownKeys(w.storage, CLIENT_ID)).toEqual([]);
+            // 5. no token string in any result, error message or emitted payload
+            const text = JSON.stringify(seen, (_k, v) => (v instanceof Error ? `${v.name}: ${v.message}` : v));
+            for (const token of w.issued) if (text.includes(token)) throw new Error('a token string leaked into a result or event');
+          }
+        } finally {
+          auth.stop();
+          vi.useRealTimers();
+        }
+      }),
+      { numRuns, seed, verbose: 1 },
+    );
+  }, 600_000);
+});
