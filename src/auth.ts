@@ -1,4 +1,4 @@
-import { type Actor, type InspectionEvent, type Observer, createActor, fromPromise } from 'xstate';
+import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
 import { AuthError } from './errors.js';
 import { computeRefreshDelay } from './machines/auth.logic.js';
 import { type AuthMachine, authMachine } from './machines/auth.machine.js';
@@ -10,12 +10,12 @@ import type {
   RevocationPolicy,
   SignOutResult,
 } from './machines/auth.types.js';
-import { seal, unseal } from './session/sealed.js';
-import { type SignedInWith, refreshedSession, sessionFromTokens } from './session/session.js';
-import { SessionStore } from './session/store.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import type { AuthServices, Clock, Connectivity, Credentials, TokenStorage, Tokens } from './services/types.js';
+import { seal, unseal } from './session/sealed.js';
+import { refreshedSession, type SignedInWith, sessionFromTokens } from './session/session.js';
+import { SessionStore } from './session/store.js';
 
 /** Bounds and schedules, in milliseconds. */
 export interface AuthTimeouts {
@@ -179,11 +179,18 @@ export function provideServices(
       ),
       hostedUISignOut: fromPromise(({ signal }) => {
         if (!services.hostedUISignOut) {
-          return Promise.reject(new AuthError('InvalidConfig', 'This session came from the hosted UI, but services.hostedUISignOut is not set'));
+          return Promise.reject(
+            new AuthError(
+              'InvalidConfig',
+              'This session came from the hosted UI, but services.hostedUISignOut is not set',
+            ),
+          );
         }
         return services.hostedUISignOut(signal);
       }),
-      globalSignOut: fromPromise(({ input, signal }) => services.globalSignOut(unseal(input.tokens).accessToken, signal)),
+      globalSignOut: fromPromise(({ input, signal }) =>
+        services.globalSignOut(unseal(input.tokens).accessToken, signal),
+      ),
       revokeToken: fromPromise(({ input, signal }) => services.revokeToken(unseal(input.tokens).refreshToken, signal)),
       clearSession: fromPromise(({ input }) => store.clear(input.username)),
     },
@@ -246,7 +253,11 @@ export function createAuth(options: CreateAuthOptions): Auth {
   actor.start();
 
   /** Sends an event and waits for the emitted answer that `match` recognises. */
-  function request<T>(send: () => void, type: AuthEmitted['type'], match: (e: AuthEmitted) => T | undefined): Promise<T> {
+  function request<T>(
+    send: () => void,
+    type: AuthEmitted['type'],
+    match: (e: AuthEmitted) => T | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const cancel = () => {
         sub.unsubscribe();

@@ -1,9 +1,9 @@
-export { createAuth } from './auth.js';
 export type { Auth, AuthStateValue, AuthTimeouts, CreateAuthOptions, SessionView } from './auth.js';
-export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';
+export { createAuth } from './auth.js';
 export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
-export { authMachine } from './machines/auth.machine.js';
+export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';
 export type { AuthMachine } from './machines/auth.machine.js';
+export { authMachine } from './machines/auth.machine.js';
 export type {
   AuthConfig,
   AuthContext,
@@ -22,9 +22,9 @@ export type {
   SignOutSteps,
   StepOutcome,
 } from './machines/auth.types.js';
+export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
+export type { WebStorageLike } from './services/storage.js';
+export { memoryStorage, webStorage } from './services/storage.js';
+export type { AuthServices, Clock, Connectivity, Credentials, TokenStorage, Tokens } from './services/types.js';
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
-export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
-export { memoryStorage, webStorage } from './services/storage.js';
-export type { WebStorageLike } from './services/storage.js';
-export type { AuthServices, Clock, Connectivity, Credentials, TokenStorage, Tokens } from './services/types.js';

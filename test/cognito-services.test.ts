@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cognitoServices, mapCognitoError } from '../src/services/cognito.js';
 import { createAuth, isAuthError, memoryStorage } from '../src/index.js';
+import { cognitoServices, mapCognitoError } from '../src/services/cognito.js';
 import { makeTokens } from './helpers/tokens.js';
 
 const client = new CognitoIdentityProviderClient({
@@ -33,10 +33,17 @@ describe('cognitoServices (aws-sdk-client-mock)', () => {
   it('GlobalSignOut success (which cognito-local cannot produce): complete, no RevokeToken', async () => {
     const tokens = makeTokens({ revocable: true });
     mock.on(InitiateAuthCommand).resolves({
-      AuthenticationResult: { AccessToken: tokens.accessToken, IdToken: tokens.idToken, RefreshToken: tokens.refreshToken },
+      AuthenticationResult: {
+        AccessToken: tokens.accessToken,
+        IdToken: tokens.idToken,
+        RefreshToken: tokens.refreshToken,
+      },
     });
     mock.on(GlobalSignOutCommand).resolves({});
-    const auth = createAuth({ services: cognitoServices({ clientId: 'abc', region: 'eu-west-1', client }), storage: memoryStorage() });
+    const auth = createAuth({
+      services: cognitoServices({ clientId: 'abc', region: 'eu-west-1', client }),
+      storage: memoryStorage(),
+    });
     await auth.signIn({ username: 'alice@example.com', password: 'pw' });
     const result = await auth.signOut({ global: true });
     expect(result).toMatchObject({ status: 'complete', steps: { globalSignOut: 'done', revokeToken: 'notRun' } });
@@ -56,12 +63,16 @@ describe('cognitoServices (aws-sdk-client-mock)', () => {
     await s.revokeToken('the-refresh-token', controller.signal);
     const call = mock.commandCalls(RevokeTokenCommand)[0];
     expect(call?.args[0].input).toEqual({ Token: 'the-refresh-token', ClientId: 'abc' });
-    expect(((call?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBe(controller.signal);
+    expect(((call?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBe(
+      controller.signal,
+    );
   });
 
   it('refresh keeps the old refresh token when the answer has none', async () => {
     const fresh = makeTokens();
-    mock.on(InitiateAuthCommand).resolves({ AuthenticationResult: { AccessToken: fresh.accessToken, IdToken: fresh.idToken } });
+    mock
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { AccessToken: fresh.accessToken, IdToken: fresh.idToken } });
     const s = cognitoServices({ clientId: 'abc', region: 'eu-west-1', client });
     const out = await s.refresh('old-refresh', signal());
     expect(out).toEqual({ accessToken: fresh.accessToken, idToken: fresh.idToken });
@@ -103,7 +114,11 @@ describe('cognitoServices (aws-sdk-client-mock)', () => {
   });
 
   it('rejects missing configuration with InvalidConfig', () => {
-    expect(() => cognitoServices({ clientId: '', region: 'x' })).toThrow(expect.objectContaining({ code: 'InvalidConfig' }));
-    expect(() => cognitoServices({ clientId: 'a', region: '' })).toThrow(expect.objectContaining({ code: 'InvalidConfig' }));
+    expect(() => cognitoServices({ clientId: '', region: 'x' })).toThrow(
+      expect.objectContaining({ code: 'InvalidConfig' }),
+    );
+    expect(() => cognitoServices({ clientId: 'a', region: '' })).toThrow(
+      expect.objectContaining({ code: 'InvalidConfig' }),
+    );
   });
 });

@@ -10,7 +10,13 @@ describe('docs/machine.md', () => {
 
   it('draws every leaf state of the machine', () => {
     const doc = renderMachineDoc();
-    for (const state of ['revokingRefreshToken', 'signingOutGlobally', 'clearingCache', 'signingOutOfHostedUI', 'refreshingTokens']) {
+    for (const state of [
+      'revokingRefreshToken',
+      'signingOutGlobally',
+      'clearingCache',
+      'signingOutOfHostedUI',
+      'refreshingTokens',
+    ]) {
       expect(doc).toContain(`: ${state}`);
     }
   });

@@ -8,7 +8,14 @@ import { runAllFlows } from './helpers/flows.js';
 
 const stringify = configure({ circularValue: '[circular]', maximumDepth: 50 });
 
-const STATES = ['signingOut', 'revokingRefreshToken', 'signingOutGlobally', 'signingOutOfHostedUI', 'clearingCache', 'refreshingTokens'];
+const STATES = [
+  'signingOut',
+  'revokingRefreshToken',
+  'signingOutGlobally',
+  'signingOutOfHostedUI',
+  'clearingCache',
+  'refreshingTokens',
+];
 const EVENTS = ['SIGN_IN', 'SIGN_OUT', 'xstate.done.actor.revokeToken', 'xstate.error.actor.globalSignOut'];
 
 function expectNoSecrets(text: string, secrets: string[]) {
@@ -60,7 +67,9 @@ describe('inspection never carries a token', () => {
       const text = received.join('\n');
       // The last state the machine reached was signedOut, and it arrived.
       // The last sign-out reached the inspector: its final snapshot is signedOut.
-      const lastRootSnapshot = received.filter((m) => m.includes('"@xstate.snapshot"') && m.includes('"context"')).at(-1);
+      const lastRootSnapshot = received
+        .filter((m) => m.includes('"@xstate.snapshot"') && m.includes('"context"'))
+        .at(-1);
       expect(lastRootSnapshot).toContain('"value":"signedOut"');
       expect(received.length).toBeGreaterThan(50);
       for (const s of [...STATES, ...EVENTS]) expect(text).toContain(s);

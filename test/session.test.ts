@@ -19,7 +19,11 @@ describe('sign-in', () => {
     });
     await auth.signIn(CREDS);
     expect(keysWhenSignedIn).toHaveLength(5);
-    expect(auth.getSession()).toMatchObject({ username: 'alice@example.com', signedInWith: 'password', revocable: true });
+    expect(auth.getSession()).toMatchObject({
+      username: 'alice@example.com',
+      signedInWith: 'password',
+      revocable: true,
+    });
   });
 
   it('a failed sign-in ends signed out with the typed error and stores nothing', async () => {
@@ -90,7 +94,9 @@ describe('restoring', () => {
     second.on('signedIn', (e) => restored.push(e));
     await second.ready;
     expect(second.state).toBe('signedIn.waitingToRefresh');
-    expect(second.getTokens()).toEqual(services.script.signIn !== 'hang' && 'ok' in services.script.signIn ? services.script.signIn.ok : null);
+    expect(second.getTokens()).toEqual(
+      services.script.signIn !== 'hang' && 'ok' in services.script.signIn ? services.script.signIn.ok : null,
+    );
     expect(restored).toMatchObject([{ restored: true, session: { username: 'alice@example.com' } }]);
     await second.signOut();
     second.stop();

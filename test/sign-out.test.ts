@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuthError, type SignOutResult, isAuthError } from '../src/index.js';
-import { faultyStorage, ownKeys } from './helpers/fakes.js';
+import { AuthError, isAuthError, type SignOutResult } from '../src/index.js';
+import { type faultyStorage, ownKeys } from './helpers/fakes.js';
 import { signedInHarness } from './helpers/harness.js';
 
 afterEach(() => {
@@ -36,11 +36,7 @@ describe('local sign-out', () => {
     });
     expect(h.services.calls.revokeToken.map((c) => c.arg)).toEqual([h.tokens.refreshToken]);
     expect(h.services.calls.globalSignOut).toHaveLength(0);
-    expect(h.states).toEqual([
-      'signingOut.revokingRefreshToken',
-      'signingOut.clearingCache',
-      'signedOut',
-    ]);
+    expect(h.states).toEqual(['signingOut.revokingRefreshToken', 'signingOut.clearingCache', 'signedOut']);
     expectClearedExceptUnrelated(h.storage);
     expect(h.auth.getSession()).toBeNull();
     expect(h.auth.getTokens()).toBeNull();

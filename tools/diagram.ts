@@ -28,14 +28,19 @@ function eventLabel(eventType: string): string {
 function guardLabel(guard: unknown): string {
   if (!guard) return '';
   if (typeof guard === 'string') return ` [${guard}]`;
-  if (typeof guard === 'object' && guard !== null && 'type' in guard) return ` [${String((guard as { type: unknown }).type)}]`;
+  if (typeof guard === 'object' && guard !== null && 'type' in guard)
+    return ` [${String((guard as { type: unknown }).type)}]`;
   return ' [guard]';
 }
 
 function collectEdges(node: AnyStateNode, edges: Edge[]): void {
-  const add = (eventType: string, transitions: readonly { target?: readonly AnyStateNode[] | undefined; guard?: unknown }[]) => {
+  const add = (
+    eventType: string,
+    transitions: readonly { target?: readonly AnyStateNode[] | undefined; guard?: unknown }[],
+  ) => {
     for (const t of transitions) {
-      for (const to of t.target ?? []) edges.push({ from: node, to, label: `${eventLabel(eventType)}${guardLabel(t.guard)}` });
+      for (const to of t.target ?? [])
+        edges.push({ from: node, to, label: `${eventLabel(eventType)}${guardLabel(t.guard)}` });
     }
   };
   for (const [eventType, transitions] of node.transitions) add(eventType, transitions);

@@ -33,6 +33,7 @@ export interface PoolSetup {
 const require = createRequire(import.meta.url);
 // The SDK warns on Node 20 about its 2027 support window; tests and the demo need not repeat it.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal colour codes
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 export async function startEmbeddedCognito(opts: { startTimeoutMs?: number } = {}): Promise<EmbeddedCognito> {
@@ -158,7 +159,12 @@ export async function createPoolWithUser(
     }),
   );
   await cognito.admin.send(
-    new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: username, Password: password, Permanent: true }),
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: username,
+      Password: password,
+      Permanent: true,
+    }),
   );
   return { userPoolId, clientId, username, password };
 }

@@ -1,8 +1,9 @@
 import { assign, emit, fromPromise, setup } from 'xstate';
-import { AuthError, NETWORK_CODES, isAuthError, toAuthError } from '../errors.js';
+import { AuthError, isAuthError, NETWORK_CODES, toAuthError } from '../errors.js';
+import type { Credentials, Tokens } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
-import type { Credentials, Tokens } from '../services/types.js';
+import { computeRefreshDelay, revocationPlanned, signOutResult } from './auth.logic.js';
 import type {
   AuthContext,
   AuthEmitted,
@@ -15,7 +16,6 @@ import type {
   SignOutScope,
   SignOutSteps,
 } from './auth.types.js';
-import { computeRefreshDelay, revocationPlanned, signOutResult } from './auth.logic.js';
 
 /** Every slot below is replaced by `createAuth` (or by tests) through `.provide()`. */
 function notProvided(name: string) {
@@ -79,8 +79,7 @@ export const authMachine = setup({
     isNetworkError: ({ event }) => NETWORK_CODES.has(errorOf(event, 'step').code),
     isNotAuthorized: ({ event }) => isAuthError(errorOf(event, 'step'), 'NotAuthorized'),
     restoredSession: ({ event }) => (event as unknown as { output: RestoreOutput }).output.status === 'found',
-    restoredInvalidSession: ({ event }) =>
-      (event as unknown as { output: RestoreOutput }).output.status === 'invalid',
+    restoredInvalidSession: ({ event }) => (event as unknown as { output: RestoreOutput }).output.status === 'invalid',
   },
   delays: {
     remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
@@ -124,7 +123,9 @@ export const authMachine = setup({
         const earlier = p.globalSignOutError ?? p.revokeTokenError;
         const code = params.reason === 'Offline' ? 'Offline' : (earlier?.code ?? 'Network');
         const why =
-          params.reason === 'Offline' ? 'skipped: the device is offline' : `skipped: an earlier step failed with ${code}`;
+          params.reason === 'Offline'
+            ? 'skipped: the device is offline'
+            : `skipped: an earlier step failed with ${code}`;
         const next: SignOutProgress = { ...p, steps: { ...p.steps } };
         if (p.scope === 'global' && p.steps.globalSignOut === 'notRun') {
           next.steps.globalSignOut = 'skipped';
@@ -154,7 +155,10 @@ export const authMachine = setup({
         return { ...p, steps: { ...p.steps, [params.step]: 'failed' }, error };
       },
     }),
-    answerSignOut: emit(({ context }) => ({ type: 'signOutSettled' as const, result: signOutResult(progress(context)) })),
+    answerSignOut: emit(({ context }) => ({
+      type: 'signOutSettled' as const,
+      result: signOutResult(progress(context)),
+    })),
     announceSignedOut: emit(({ context }) => ({
       type: 'signedOut' as const,
       reason: progress(context).reason,
@@ -225,7 +229,10 @@ export const authMachine = setup({
         error: out?.status === 'invalid' ? out.error : errorOf(event, 'Reading the stored session'),
       };
     }),
-    emitTokenRefresh: emit(({ context }) => ({ type: 'tokenRefresh' as const, session: sessionInfo(requireSession(context)) })),
+    emitTokenRefresh: emit(({ context }) => ({
+      type: 'tokenRefresh' as const,
+      session: sessionInfo(requireSession(context)),
+    })),
     emitTokenRefreshFailure: emit(({ context, event }, params: { willRetry: boolean; timedOut?: boolean }) => ({
       type: 'tokenRefreshFailure' as const,
       error: params.timedOut
@@ -312,7 +319,10 @@ export const authMachine = setup({
             onError: { target: '#auth.signedOut', actions: ['recordSignInError', 'answerSignIn', 'forgetSignIn'] },
           },
           after: {
-            remoteStepTimeout: { target: '#auth.signedOut', actions: ['recordSignInTimeout', 'answerSignIn', 'forgetSignIn'] },
+            remoteStepTimeout: {
+              target: '#auth.signedOut',
+              actions: ['recordSignInTimeout', 'answerSignIn', 'forgetSignIn'],
+            },
           },
         },
         /** Tokens are saved before the user counts as signed in. */
@@ -364,7 +374,10 @@ export const authMachine = setup({
               {
                 guard: 'isNotAuthorized',
                 target: '#auth.signingOut.clearingCache',
-                actions: [{ type: 'emitTokenRefreshFailure', params: { willRetry: false } }, 'startRefreshRejectedSignOut'],
+                actions: [
+                  { type: 'emitTokenRefreshFailure', params: { willRetry: false } },
+                  'startRefreshRejectedSignOut',
+                ],
               },
               {
                 target: 'waitingToRetryRefresh',
@@ -526,7 +539,11 @@ export const authMachine = setup({
               {
                 guard: 'sessionIsDead',
                 target: '#auth.signedOut',
-                actions: [{ type: 'recordSignOutFailure', params: { step: 'clearCache' } }, 'answerSignOut', 'forgetSession'],
+                actions: [
+                  { type: 'recordSignOutFailure', params: { step: 'clearCache' } },
+                  'answerSignOut',
+                  'forgetSession',
+                ],
               },
               {
                 target: '#auth.signedIn',

@@ -1,7 +1,7 @@
 import type { AuthError } from '../errors.js';
+import type { Credentials } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
-import type { Credentials } from '../services/types.js';
 
 /** When sign-out calls RevokeToken. */
 export type RevocationPolicy = 'auto' | 'always' | 'never';

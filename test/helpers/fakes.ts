@@ -1,4 +1,11 @@
-import { AuthError, type AuthServices, type Credentials, type TokenStorage, type Tokens, memoryStorage } from '../../src/index.js';
+import {
+  AuthError,
+  type AuthServices,
+  type Credentials,
+  memoryStorage,
+  type TokenStorage,
+  type Tokens,
+} from '../../src/index.js';
 import { makeTokens } from './tokens.js';
 
 /** What a fake remote call does: succeed, throw, or hang until aborted. */

@@ -1,6 +1,12 @@
-import { type Auth, type AuthStateValue, type CreateAuthOptions, createAuth, manualConnectivity } from '../../src/index.js';
-import { type FakeServices, faultyStorage, fakeServices } from './fakes.js';
-import { type TokenOptions, makeTokens } from './tokens.js';
+import {
+  type Auth,
+  type AuthStateValue,
+  type CreateAuthOptions,
+  createAuth,
+  manualConnectivity,
+} from '../../src/index.js';
+import { type FakeServices, fakeServices, faultyStorage } from './fakes.js';
+import { makeTokens, type TokenOptions } from './tokens.js';
 
 export interface Harness {
   auth: Auth;

@@ -1,8 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cognitoServices } from '../../src/services/cognito.js';
 import { type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { cognitoServices } from '../../src/services/cognito.js';
 import { freshPool } from './helpers.js';
 
 const REGION = 'local';
@@ -21,7 +21,9 @@ describe('against the embedded Cognito (real HTTP)', () => {
     const tokens = auth.getTokens();
     if (!tokens) throw new Error('expected tokens after sign-in');
     // Before sign-out the refresh token works.
-    await expect(services.refresh(tokens.refreshToken, new AbortController().signal)).resolves.toHaveProperty('accessToken');
+    await expect(services.refresh(tokens.refreshToken, new AbortController().signal)).resolves.toHaveProperty(
+      'accessToken',
+    );
 
     const result = await auth.signOut();
     expect(result).toMatchObject({ status: 'complete', steps: { revokeToken: 'done', clearCache: 'done' } });
@@ -42,7 +44,9 @@ describe('against the embedded Cognito (real HTTP)', () => {
     const result = await auth.signOut();
     expect(result).toMatchObject({ status: 'complete', steps: { revokeToken: 'notRun' } });
     // Honest about what it did: the refresh token still works on the server.
-    await expect(services.refresh(tokens.refreshToken, new AbortController().signal)).resolves.toHaveProperty('accessToken');
+    await expect(services.refresh(tokens.refreshToken, new AbortController().signal)).resolves.toHaveProperty(
+      'accessToken',
+    );
     auth.stop();
   });
 
@@ -204,7 +208,10 @@ describe('when the network fails', () => {
       requests++;
       req.resume();
       setTimeout(() => {
-        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'InternalErrorException' });
+        res.writeHead(500, {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-errortype': 'InternalErrorException',
+        });
         res.end(JSON.stringify({ __type: 'InternalErrorException', message: 'try again' }));
       }, 400);
     });

@@ -1,9 +1,11 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { inject } from 'vitest';
-import { type EmbeddedCognito, type PoolSetup, createPoolWithUser } from '../../tools/embedded-cognito.js';
+import { createPoolWithUser, type EmbeddedCognito, type PoolSetup } from '../../tools/embedded-cognito.js';
 
 /** The run's embedded Cognito (started by the global setup) with a fresh pool, client and user. */
-export async function freshPool(opts: { accessTokenValiditySeconds?: number } = {}): Promise<PoolSetup & { endpoint: string }> {
+export async function freshPool(
+  opts: { accessTokenValiditySeconds?: number } = {},
+): Promise<PoolSetup & { endpoint: string }> {
   const endpoint = inject('cognitoEndpoint');
   const admin = new CognitoIdentityProviderClient({
     endpoint,

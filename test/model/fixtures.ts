@@ -7,15 +7,17 @@ import type { OutputFrom, StateMachine } from 'xstate';
 import { AuthError } from '../../src/errors.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import type { AuthContext, AuthEvent, RestoreOutput } from '../../src/machines/auth.types.js';
+import type { Tokens } from '../../src/services/types.js';
 import { seal } from '../../src/session/sealed.js';
 import { type Session, sessionFromTokens } from '../../src/session/session.js';
-import type { Tokens } from '../../src/services/types.js';
 import { makeTokens } from '../helpers/tokens.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: positional type parameters of StateMachine
 type Any = any;
-type ProvidedActorOf<M> = M extends StateMachine<Any, Any, Any, infer A, Any, Any, Any, Any, Any, Any, Any, Any, Any, Any> ? A : never;
-type DelayOf<M> = M extends StateMachine<Any, Any, Any, Any, Any, Any, infer D, Any, Any, Any, Any, Any, Any, Any> ? D : never;
+type ProvidedActorOf<M> =
+  M extends StateMachine<Any, Any, Any, infer A, Any, Any, Any, Any, Any, Any, Any, Any, Any, Any> ? A : never;
+type DelayOf<M> =
+  M extends StateMachine<Any, Any, Any, Any, Any, Any, infer D, Any, Any, Any, Any, Any, Any, Any> ? D : never;
 type Provided = ProvidedActorOf<AuthMachine>;
 export type ActorSrc = Provided['src'];
 export type DelayName = DelayOf<AuthMachine>;
@@ -79,7 +81,10 @@ export const actorFixtures: {
         error: new AuthError('NotAuthorized', 'Incorrect username or password.'),
         arrange: { kind: 'reject', error: new AuthError('NotAuthorized', 'Incorrect username or password.') },
       },
-      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+      network: {
+        error: new AuthError('Network', 'down'),
+        arrange: { kind: 'reject', error: new AuthError('Network', 'down') },
+      },
     },
   },
   saveSession: {
@@ -98,7 +103,10 @@ export const actorFixtures: {
         error: new AuthError('NotAuthorized', 'Refresh Token has been revoked'),
         arrange: { kind: 'reject', error: new AuthError('NotAuthorized', 'Refresh Token has been revoked') },
       },
-      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+      network: {
+        error: new AuthError('Network', 'down'),
+        arrange: { kind: 'reject', error: new AuthError('Network', 'down') },
+      },
     },
   },
   hostedUISignOut: {
@@ -113,7 +121,10 @@ export const actorFixtures: {
   globalSignOut: {
     done: { ok: { output: undefined, arrange: { kind: 'resolve' } } },
     error: {
-      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+      network: {
+        error: new AuthError('Network', 'down'),
+        arrange: { kind: 'reject', error: new AuthError('Network', 'down') },
+      },
       notAuthorized: {
         error: new AuthError('NotAuthorized', 'Access Token has been revoked'),
         arrange: { kind: 'reject', error: new AuthError('NotAuthorized', 'Access Token has been revoked') },
@@ -127,7 +138,10 @@ export const actorFixtures: {
         error: new AuthError('RevocationUnsupported', 'disabled'),
         arrange: { kind: 'reject', error: new AuthError('RevocationUnsupported', 'disabled') },
       },
-      network: { error: new AuthError('Network', 'down'), arrange: { kind: 'reject', error: new AuthError('Network', 'down') } },
+      network: {
+        error: new AuthError('Network', 'down'),
+        arrange: { kind: 'reject', error: new AuthError('Network', 'down') },
+      },
     },
   },
   clearSession: {

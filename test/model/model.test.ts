@@ -1,13 +1,13 @@
+import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
-import { describe, expect, it } from 'vitest';
-import { type ActorSrc, actorFixtures, delayFixtures, type DelayName, userEvents } from './fixtures.js';
+import { type ActorSrc, actorFixtures, type DelayName, delayFixtures, userEvents } from './fixtures.js';
 import {
-  type FixtureEvent,
-  MODEL_CONFIG,
   allTransitionKeys,
   createWorld,
+  type FixtureEvent,
   leafStateIds,
+  MODEL_CONFIG,
   replayPath,
   serializeModelState,
 } from './replay.js';
@@ -53,7 +53,12 @@ function eventsFor(snapshot: AnyMachineSnapshot): FixtureEvent[] {
 }
 
 const serializeEvent = (e: FixtureEvent) =>
-  JSON.stringify({ type: e.type, global: 'global' in e ? e.global : undefined, offline: e.offline, f: e.fixture?.name });
+  JSON.stringify({
+    type: e.type,
+    global: 'global' in e ? e.global : undefined,
+    offline: e.offline,
+    f: e.fixture?.name,
+  });
 
 describe('model-based tests generated from the statechart', () => {
   it('replays a path to every transition of the graph against the real actor; every state and transition is covered', async () => {
@@ -77,7 +82,10 @@ describe('model-based tests generated from the statechart', () => {
       const prefix = pathTo.get(key);
       if (!prefix) continue;
       for (const edge of Object.values(vertex.transitions) as { event: unknown; state: unknown }[]) {
-        paths.push([...(prefix as never[]), { event: edge.event as FixtureEvent, state: edge.state as AnyMachineSnapshot }]);
+        paths.push([
+          ...(prefix as never[]),
+          { event: edge.event as FixtureEvent, state: edge.state as AnyMachineSnapshot },
+        ]);
       }
     }
 

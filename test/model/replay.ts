@@ -7,25 +7,25 @@ import {
   type AnyMachineSnapshot,
   type AnyStateNode,
   type AnyTransitionDefinition,
+  createActor,
   type InspectionEvent,
   SimulatedClock,
-  createActor,
 } from 'xstate';
 import { provideServices } from '../../src/auth.js';
 import { AuthError } from '../../src/errors.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import type { AuthConfig, AuthContext } from '../../src/machines/auth.types.js';
-import { sessionFromTokens } from '../../src/session/session.js';
-import { SessionStore } from '../../src/session/store.js';
 import { manualConnectivity } from '../../src/services/connectivity.js';
 import type { AuthServices, Tokens } from '../../src/services/types.js';
+import { sessionFromTokens } from '../../src/session/session.js';
+import { SessionStore } from '../../src/session/store.js';
 import { faultyStorage, ownKeys } from '../helpers/fakes.js';
 import { tokenStrings } from '../helpers/tokens.js';
 import {
   type ActorSrc,
   type Arrange,
-  NOW_S,
   type ModelEvent,
+  NOW_S,
   plainTokens,
   refreshedTokens,
   revocableTokens,
@@ -58,7 +58,10 @@ class Gate {
       signal?.addEventListener(
         'abort',
         () => {
-          this.waiters.set(src, (this.waiters.get(src) ?? []).filter((w) => w !== waiter));
+          this.waiters.set(
+            src,
+            (this.waiters.get(src) ?? []).filter((w) => w !== waiter),
+          );
           reject(new AuthError('Network', 'aborted'));
         },
         { once: true },
@@ -228,7 +231,12 @@ const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens]);
 const STORAGE_FAILURE_SRCS = new Set<ActorSrc>(['readSession', 'clearSession', 'saveSession']);
 
 /** What must hold in each state, checked after every step of every path. */
-export function checkInvariants(world: World, snapshot: AnyMachineSnapshot, event: FixtureEvent, signOutCalls: { revoke: number; global: number }): string[] {
+export function checkInvariants(
+  world: World,
+  snapshot: AnyMachineSnapshot,
+  event: FixtureEvent,
+  signOutCalls: { revoke: number; global: number },
+): string[] {
   const problems: string[] = [];
   const keys = ownKeys(world.storage, CLIENT_ID);
   const value = JSON.stringify(snapshot.value);
@@ -239,14 +247,19 @@ export function checkInvariants(world: World, snapshot: AnyMachineSnapshot, even
   }
   if (snapshot.matches('signedIn')) {
     const user = ctx.session?.username;
-    const expected = user ? ['accessToken', 'idToken', 'refreshToken', 'signedInWith'].map((f) => `authchart.${CLIENT_ID}.${user}.${f}`) : [];
+    const expected = user
+      ? ['accessToken', 'idToken', 'refreshToken', 'signedInWith'].map((f) => `authchart.${CLIENT_ID}.${user}.${f}`)
+      : [];
     const missing = expected.filter((k) => !keys.includes(k));
     if (!user) problems.push('signedIn without a session');
-    if (missing.length > 0) problems.push(`signedIn without a full token set in storage: missing ${missing.join(', ')}`);
+    if (missing.length > 0)
+      problems.push(`signedIn without a full token set in storage: missing ${missing.join(', ')}`);
   }
   if (snapshot.matches({ signingOut: 'revokingRefreshToken' })) {
-    if (world.inFlight.revokeToken !== 1) problems.push(`revoking with ${world.inFlight.revokeToken} RevokeToken calls in flight`);
-    if (signOutCalls.revoke !== 1) problems.push(`revoking, ${signOutCalls.revoke} RevokeToken calls made in this sign-out`);
+    if (world.inFlight.revokeToken !== 1)
+      problems.push(`revoking with ${world.inFlight.revokeToken} RevokeToken calls in flight`);
+    if (signOutCalls.revoke !== 1)
+      problems.push(`revoking, ${signOutCalls.revoke} RevokeToken calls made in this sign-out`);
   }
   if (snapshot.matches({ signingOut: 'signingOutGlobally' }) && world.inFlight.globalSignOut !== 1) {
     problems.push(`signing out globally with ${world.inFlight.globalSignOut} GlobalSignOut calls in flight`);
@@ -258,12 +271,15 @@ export function checkInvariants(world: World, snapshot: AnyMachineSnapshot, even
   // is accounted for (failed or skipped), and none that they rule out has run.
   if (snapshot.matches({ signingOut: 'clearingCache' }) && ctx.signOut?.reason === 'signOut' && ctx.session) {
     const { steps, scope } = ctx.signOut;
-    if (scope === 'global' && steps.globalSignOut === 'notRun') problems.push('global sign-out cleared without GlobalSignOut');
+    if (scope === 'global' && steps.globalSignOut === 'notRun')
+      problems.push('global sign-out cleared without GlobalSignOut');
     if (scope === 'local' && steps.globalSignOut !== 'notRun') problems.push('local sign-out ran GlobalSignOut');
     const revokeDue = ctx.session.revocable && steps.globalSignOut !== 'done';
     if (revokeDue && steps.revokeToken === 'notRun') problems.push('a revocable session cleared without RevokeToken');
-    if (!ctx.session.revocable && steps.revokeToken !== 'notRun') problems.push('revoked although the policy rules it out');
-    if (steps.globalSignOut === 'done' && steps.revokeToken !== 'notRun') problems.push('revoked after a successful GlobalSignOut');
+    if (!ctx.session.revocable && steps.revokeToken !== 'notRun')
+      problems.push('revoked although the policy rules it out');
+    if (steps.globalSignOut === 'done' && steps.revokeToken !== 'notRun')
+      problems.push('revoked after a successful GlobalSignOut');
   }
   const text = JSON.stringify(snapshot);
   for (const secret of SECRETS) if (text.includes(secret)) problems.push(`${value}: a token string in the snapshot`);

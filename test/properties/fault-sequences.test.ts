@@ -4,9 +4,9 @@ import {
   type Auth,
   AuthError,
   type AuthServices,
-  type SignOutResult,
   createAuth,
   manualConnectivity,
+  type SignOutResult,
 } from '../../src/index.js';
 import { faultyStorage, ownKeys } from '../helpers/fakes.js';
 import { makeTokens, tokenStrings } from '../helpers/tokens.js';
@@ -21,7 +21,14 @@ const outcome = fc.constantFrom<Outcome>('ok', 'network', 'hang', 'late', 'notAu
 
 type Command =
   | { type: 'signIn'; outcome: Outcome; revocable: boolean }
-  | { type: 'signOut'; global: boolean; globalOutcome: Outcome; revokeOutcome: Outcome; storageThrows: boolean; concurrent: boolean }
+  | {
+      type: 'signOut';
+      global: boolean;
+      globalOutcome: Outcome;
+      revokeOutcome: Outcome;
+      storageThrows: boolean;
+      concurrent: boolean;
+    }
   | { type: 'goOffline' }
   | { type: 'goOnline' }
   | { type: 'refreshDue'; outcome: Outcome }
@@ -61,7 +68,13 @@ function errorFor(o: Outcome): AuthError | null {
 /** One run's world: fake services whose next answers the commands decide, a faulty storage, connectivity. */
 function world() {
   const issued: string[] = [];
-  const next = { signIn: 'ok' as Outcome, revocable: true, refresh: 'ok' as Outcome, global: 'ok' as Outcome, revoke: 'ok' as Outcome };
+  const next = {
+    signIn: 'ok' as Outcome,
+    revocable: true,
+    refresh: 'ok' as Outcome,
+    global: 'ok' as Outcome,
+    revoke: 'ok' as Outcome,
+  };
   const calls = { globalSignOut: 0, revokeToken: 0 };
   const mint = (revocable: boolean) => {
     const t = makeTokens({ expiresIn: 600, revocable });
@@ -72,7 +85,9 @@ function world() {
     const error = errorFor(o);
     if (error) return Promise.reject(error);
     if (o === 'hang') {
-      return new Promise<T>((_, reject) => signal.addEventListener('abort', () => reject(new AuthError('Network', 'aborted'))));
+      return new Promise<T>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new AuthError('Network', 'aborted'))),
+      );
     }
     // 'late': answers after the bound, ignoring the abort (a server that does not honour it).
     if (o === 'late') return new Promise<T>((resolve) => setTimeout(() => resolve(value()), 3 * REMOTE_STEP_MS));
@@ -82,10 +97,14 @@ function world() {
     clientId: CLIENT_ID,
     signIn: (_c, signal) => answer(next.signIn, () => mint(next.revocable), signal),
     refresh: (_r, signal) =>
-      answer(next.refresh, () => {
-        const t = mint(true);
-        return { accessToken: t.accessToken, idToken: t.idToken };
-      }, signal),
+      answer(
+        next.refresh,
+        () => {
+          const t = mint(true);
+          return { accessToken: t.accessToken, idToken: t.idToken };
+        },
+        signal,
+      ),
     globalSignOut: (_a, signal) => {
       calls.globalSignOut++;
       return answer(next.global, () => undefined, signal);
@@ -118,7 +137,9 @@ let steps = 0;
 let signOuts = 0;
 
 afterAll(() => {
-  console.info(`property runs: ${runs}, steps: ${steps}, sign-outs: ${signOuts}, seed: ${seed} (FC_SEED=${seed} to replay)`);
+  console.info(
+    `property runs: ${runs}, steps: ${steps}, sign-outs: ${signOuts}, seed: ${seed} (FC_SEED=${seed} to replay)`,
+  );
 });
 
 describe('random fault sequences (fast-check)', () => {
@@ -137,7 +158,13 @@ describe('random fault sequences (fast-check)', () => {
             connectivity: w.connectivity,
             timeouts: { remoteStepMs: REMOTE_STEP_MS, refreshRetryMs: 1000 },
           });
-          for (const name of ['signedIn', 'signedOut', 'signOutFailed', 'tokenRefresh', 'tokenRefreshFailure'] as const) {
+          for (const name of [
+            'signedIn',
+            'signedOut',
+            'signOutFailed',
+            'tokenRefresh',
+            'tokenRefreshFailure',
+          ] as const) {
             a.on(name, (p) => seen.push(p));
           }
           return a;
@@ -153,7 +180,13 @@ describe('random fault sequences (fast-check)', () => {
               case 'signIn': {
                 w.next.signIn = c.outcome;
                 w.next.revocable = c.revocable;
-                const r = await settle(auth.signIn({ username: 'alice@example.com', password: 'pw' }).then(() => 'ok', () => 'rejected'), 4 * REMOTE_STEP_MS);
+                const r = await settle(
+                  auth.signIn({ username: 'alice@example.com', password: 'pw' }).then(
+                    () => 'ok',
+                    () => 'rejected',
+                  ),
+                  4 * REMOTE_STEP_MS,
+                );
                 if (r?.value === 'ok') signedOutForGood = false;
                 break;
               }
@@ -208,7 +241,8 @@ describe('random fault sequences (fast-check)', () => {
             if (signedOutForGood) expect(ownKeys(w.storage, CLIENT_ID)).toEqual([]);
             // 5. no token string in any result, error message or emitted payload
             const text = JSON.stringify(seen, (_k, v) => (v instanceof Error ? `${v.name}: ${v.message}` : v));
-            for (const token of w.issued) if (text.includes(token)) throw new Error('a token string leaked into a result or event');
+            for (const token of w.issued)
+              if (text.includes(token)) throw new Error('a token string leaked into a result or event');
           }
         } finally {
           auth.stop();
