@@ -1,5 +1,5 @@
 import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
-import { AuthError } from './errors.js';
+import { AuthError, NETWORK_CODES } from './errors.js';
 import { computeRefreshDelay } from './machines/auth.logic.js';
 import { type AuthMachine, authMachine } from './machines/auth.machine.js';
 import type {
@@ -12,7 +12,17 @@ import type {
 } from './machines/auth.types.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
-import type { AuthServices, Clock, Connectivity, Credentials, TokenStorage, Tokens } from './services/types.js';
+import { defaultSync } from './services/sync.js';
+import type {
+  AuthServices,
+  Clock,
+  Connectivity,
+  Credentials,
+  SessionSync,
+  SessionSyncFactory,
+  TokenStorage,
+  Tokens,
+} from './services/types.js';
 import { seal, unseal } from './session/sealed.js';
 import { refreshedSession, type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
@@ -41,6 +51,18 @@ export interface CreateAuthOptions {
   timeouts?: AuthTimeouts;
   /** Compared with JWT `exp` to schedule refreshes. Default `Date`. */
   clock?: Clock;
+  /**
+   * Keep a refresh token that could not be revoked because the network failed (`Offline`,
+   * `Network`, `Timeout`) in an outbox key, and retry RevokeToken when connectivity returns or at
+   * the next start. Off by default: the outbox holds a refresh token in storage until then.
+   */
+  deferRevocation?: boolean;
+  /**
+   * Cross-tab sync: when one tab signs out, the others follow without network calls; when one
+   * signs in, the others restore. Default: BroadcastChannel (else the storage event) in browsers,
+   * none elsewhere; `null` turns it off; `memorySyncBus().connect` links instances in one process.
+   */
+  sync?: SessionSyncFactory | null;
   /** Receives XState inspection events (e.g. `createBrowserInspector().inspect`). Tokens are sealed: they serialise as `"[redacted]"`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -59,6 +81,7 @@ export type AuthStateValue =
   | 'signedIn.storingRefreshedTokens'
   | 'signingOut.checkingHostedUI'
   | 'signingOut.signingOutOfHostedUI'
+  | 'signingOut.writingJournal'
   | 'signingOut.checkingConnectivity'
   | 'signingOut.signingOutGlobally'
   | 'signingOut.revokingRefreshToken'
@@ -94,6 +117,11 @@ export interface Auth {
   on<N extends AuthEventName>(event: N, listener: (payload: AuthEventPayload<N>) => void): () => void;
   /** The XState actor, for `@xstate/react`, `@xstate/vue`, Stately Inspector. */
   readonly actor: Actor<AuthMachine>;
+  /**
+   * Retries RevokeToken for refresh tokens kept by `deferRevocation` (also done by itself at start
+   * and when connectivity returns). Resolves with how many were revoked or refused for good, and how many remain.
+   */
+  retryDeferredRevocations(): Promise<{ settled: number; remaining: number }>;
   /** Stops timers and in-flight requests. Pending calls reject (or, for signOut, resolve) with `Cancelled`. */
   stop(): void;
 }
@@ -137,6 +165,7 @@ function configFrom(options: CreateAuthOptions): AuthConfig {
     hostedUISignOutMs: positive('hostedUISignOutMs', t.hostedUISignOutMs, DEFAULTS.hostedUISignOutMs),
     refreshLeewayMs: positive('refreshLeewayMs', t.refreshLeewayMs, DEFAULTS.refreshLeewayMs),
     refreshRetryMs: positive('refreshRetryMs', t.refreshRetryMs, DEFAULTS.refreshRetryMs),
+    deferRevocation: options.deferRevocation === true,
   };
 }
 
@@ -162,6 +191,7 @@ export function provideServices(
   store: SessionStore,
   connectivity: Connectivity,
   clock: Clock,
+  sync: SessionSync | null = null,
 ): AuthMachine {
   return authMachine.provide({
     actors: {
@@ -192,7 +222,18 @@ export function provideServices(
         services.globalSignOut(unseal(input.tokens).accessToken, signal),
       ),
       revokeToken: fromPromise(({ input, signal }) => services.revokeToken(unseal(input.tokens).refreshToken, signal)),
-      clearSession: fromPromise(({ input }) => store.clear(input.username)),
+      clearSession: fromPromise(({ input }) =>
+        store.clear(input.username, {
+          keepForRevocation: input.keepForRevocation ? unseal(input.keepForRevocation).refreshToken : null,
+        }),
+      ),
+      writeJournal: fromPromise(({ input }) =>
+        store.writeJournal({ scope: input.scope, username: input.username, startedAt: clock.now() }),
+      ),
+    },
+    actions: {
+      publishSignedIn: () => sync?.publish({ type: 'signedIn' }),
+      publishSignedOut: () => sync?.publish({ type: 'signedOut' }),
     },
     guards: {
       isOffline: () => {
@@ -221,8 +262,10 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const connectivity = options.connectivity ?? defaultConnectivity();
   const clock = options.clock ?? { now: () => Date.now() };
   const store = new SessionStore(storage, services.clientId);
+  const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
+  const sync = syncFactory ? syncFactory(`authchart.${services.clientId}`) : null;
 
-  const actor = createActor(provideServices(services, store, connectivity, clock), {
+  const actor = createActor(provideServices(services, store, connectivity, clock, sync), {
     input: { config },
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
@@ -251,6 +294,25 @@ export function createAuth(options: CreateAuthOptions): Auth {
     },
   });
   actor.start();
+
+  const cleanups: (() => void)[] = [];
+  if (sync) {
+    cleanups.push(
+      sync.subscribe((message) =>
+        actor.send({ type: message.type === 'signedIn' ? 'SYNC_SIGNED_IN' : 'SYNC_SIGNED_OUT' }),
+      ),
+      () => sync.close?.(),
+    );
+  }
+
+  const outbox = new RevocationOutbox(store, services, config.remoteStepMs);
+  if (config.deferRevocation) {
+    void ready.then(() => outbox.drainQuietly(connectivity));
+    const unsubscribe = connectivity.subscribe?.((online) => {
+      if (online) outbox.drainQuietly(connectivity);
+    });
+    if (unsubscribe) cleanups.push(unsubscribe);
+  }
 
   /** Sends an event and waits for the emitted answer that `match` recognises. */
   function request<T>(
@@ -362,7 +424,11 @@ export function createAuth(options: CreateAuthOptions): Auth {
       return () => sub.unsubscribe();
     },
 
+    retryDeferredRevocations: () => outbox.drain(),
+
     stop() {
+      for (const cleanup of cleanups.splice(0)) cleanup();
+      outbox.stop();
       for (const cancel of [...cancellers]) cancel();
       cancellers.clear();
       stateListeners.clear();
@@ -370,6 +436,64 @@ export function createAuth(options: CreateAuthOptions): Auth {
     },
   };
   return auth;
+}
+
+/**
+ * The deferred-revocation outbox: refresh tokens a sign-out could not revoke for network reasons.
+ * One drain at a time; each RevokeToken bounded by the step timeout; a token leaves the outbox
+ * when revoked or refused for good (any answer that is not a network failure).
+ */
+class RevocationOutbox {
+  #running: Promise<{ settled: number; remaining: number }> | null = null;
+  #stopped = new AbortController();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly services: AuthServices,
+    private readonly stepMs: number,
+  ) {}
+
+  drain(): Promise<{ settled: number; remaining: number }> {
+    this.#running ??= this.#drain().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  drainQuietly(connectivity: Connectivity): void {
+    if (this.#stopped.signal.aborted || !safeIsOnline(connectivity)) return;
+    this.drain().catch(() => undefined);
+  }
+
+  stop(): void {
+    this.#stopped.abort();
+  }
+
+  async #drain(): Promise<{ settled: number; remaining: number }> {
+    const tokens = await this.store.readOutbox();
+    const settled: string[] = [];
+    for (const token of tokens) {
+      if (this.#stopped.signal.aborted) break;
+      const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(this.stepMs)]);
+      try {
+        await this.services.revokeToken(token, signal);
+        settled.push(token);
+      } catch (error) {
+        const code = error instanceof AuthError ? error.code : 'Service';
+        if (!NETWORK_CODES.has(code) && !signal.aborted) settled.push(token);
+      }
+    }
+    if (settled.length > 0) await this.store.settleOutbox(settled);
+    return { settled: settled.length, remaining: tokens.length - settled.length };
+  }
+}
+
+function safeIsOnline(connectivity: Connectivity): boolean {
+  try {
+    return connectivity.isOnline();
+  } catch {
+    return true;
+  }
 }
 
 /** A throwing listener must not break the machine; its error is re-thrown outside it. */

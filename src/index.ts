@@ -25,6 +25,18 @@ export type {
 export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
 export type { WebStorageLike } from './services/storage.js';
 export { memoryStorage, webStorage } from './services/storage.js';
-export type { AuthServices, Clock, Connectivity, Credentials, TokenStorage, Tokens } from './services/types.js';
+export { broadcastChannelSync, defaultSync, memorySyncBus, storageEventSync } from './services/sync.js';
+export type {
+  AuthServices,
+  Clock,
+  Connectivity,
+  Credentials,
+  SessionSync,
+  SessionSyncFactory,
+  SyncMessage,
+  TokenStorage,
+  Tokens,
+} from './services/types.js';
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
+export type { LoadResult, SignOutJournal } from './session/store.js';

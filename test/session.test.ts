@@ -261,6 +261,7 @@ describe('state names', () => {
       'signingOut.checkingHostedUI',
       'signingOut.signingOutOfHostedUI',
       'signingOut.checkingConnectivity',
+      'signingOut.writingJournal',
       'signingOut.signingOutGlobally',
       'signingOut.revokingRefreshToken',
       'signingOut.clearingCache',

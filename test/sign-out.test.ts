@@ -36,7 +36,12 @@ describe('local sign-out', () => {
     });
     expect(h.services.calls.revokeToken.map((c) => c.arg)).toEqual([h.tokens.refreshToken]);
     expect(h.services.calls.globalSignOut).toHaveLength(0);
-    expect(h.states).toEqual(['signingOut.revokingRefreshToken', 'signingOut.clearingCache', 'signedOut']);
+    expect(h.states).toEqual([
+      'signingOut.writingJournal',
+      'signingOut.revokingRefreshToken',
+      'signingOut.clearingCache',
+      'signedOut',
+    ]);
     expectClearedExceptUnrelated(h.storage);
     expect(h.auth.getSession()).toBeNull();
     expect(h.auth.getTokens()).toBeNull();
@@ -96,7 +101,12 @@ describe('global sign-out', () => {
     });
     expect(h.services.calls.globalSignOut.map((c) => c.arg)).toEqual([h.tokens.accessToken]);
     expect(h.services.calls.revokeToken).toHaveLength(0);
-    expect(h.states).toEqual(['signingOut.signingOutGlobally', 'signingOut.clearingCache', 'signedOut']);
+    expect(h.states).toEqual([
+      'signingOut.writingJournal',
+      'signingOut.signingOutGlobally',
+      'signingOut.clearingCache',
+      'signedOut',
+    ]);
     expectClearedExceptUnrelated(h.storage);
   });
 
@@ -111,6 +121,7 @@ describe('global sign-out', () => {
     expect(result.steps).toMatchObject({ globalSignOut: 'failed', revokeToken: 'done', clearCache: 'done' });
     expect(h.services.calls.revokeToken.map((c) => c.arg)).toEqual([h.tokens.refreshToken]);
     expect(h.states).toEqual([
+      'signingOut.writingJournal',
       'signingOut.signingOutGlobally',
       'signingOut.revokingRefreshToken',
       'signingOut.clearingCache',

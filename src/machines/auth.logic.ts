@@ -1,4 +1,4 @@
-import type { AuthError } from '../errors.js';
+import { type AuthError, NETWORK_CODES } from '../errors.js';
 import type { Session } from '../session/session.js';
 import type { AuthConfig, AuthContext, SignOutProgress, SignOutResult } from './auth.types.js';
 
@@ -22,6 +22,18 @@ export function computeRefreshDelay(session: Session, config: AuthConfig, now: n
   return Math.min(Math.max(0, Math.floor(delay)), MAX_TIMER_MS);
 }
 
+/** A refresh token that could not be revoked for a network reason goes to the outbox (`deferRevocation`). */
+export function revocationToDefer(context: AuthContext): boolean {
+  const p = context.signOut;
+  return (
+    context.config.deferRevocation &&
+    context.session !== null &&
+    p !== null &&
+    p.revokeTokenError !== undefined &&
+    NETWORK_CODES.has(p.revokeTokenError.code)
+  );
+}
+
 /** The revocation policy applied to the current session. */
 export function revocationPlanned(context: AuthContext): boolean {
   if (!context.session) return false;
@@ -38,5 +50,11 @@ export function signOutResult(p: SignOutProgress): SignOutResult {
   if (p.error) return { status: 'failed', signedOutLocally: false, error: p.error, ...base, ...stepErrors };
   const clean = Object.values(p.steps).every((s) => s === 'done' || s === 'notRun');
   if (clean) return { status: 'complete', signedOutLocally: true, ...base };
-  return { status: 'partial', signedOutLocally: true, ...base, ...stepErrors };
+  return {
+    status: 'partial',
+    signedOutLocally: true,
+    ...base,
+    ...stepErrors,
+    ...(p.deferred ? { deferred: true } : {}),
+  };
 }

@@ -3,7 +3,7 @@ import { AuthError, isAuthError, NETWORK_CODES, toAuthError } from '../errors.js
 import type { Credentials, Tokens } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
-import { computeRefreshDelay, revocationPlanned, signOutResult } from './auth.logic.js';
+import { computeRefreshDelay, revocationPlanned, revocationToDefer, signOutResult } from './auth.logic.js';
 import type {
   AuthContext,
   AuthEmitted,
@@ -65,7 +65,10 @@ export const authMachine = setup({
     hostedUISignOut: fromPromise<void>(notProvided('hostedUISignOut')),
     globalSignOut: fromPromise<void, { tokens: Sealed<Tokens> }>(notProvided('globalSignOut')),
     revokeToken: fromPromise<void, { tokens: Sealed<Tokens> }>(notProvided('revokeToken')),
-    clearSession: fromPromise<void, { username: string | null }>(notProvided('clearSession')),
+    clearSession: fromPromise<void, { username: string | null; keepForRevocation?: Sealed<Tokens> | null }>(
+      notProvided('clearSession'),
+    ),
+    writeJournal: fromPromise<void, { scope: SignOutScope; username: string | null }>(notProvided('writeJournal')),
   },
   guards: {
     /** Read from the connectivity service when a sign-out starts. */
@@ -76,6 +79,9 @@ export const authMachine = setup({
     shouldRevoke: ({ context }) => revocationPlanned(context),
     /** After a refresh rejection or a cancelled sign-in there is no live session to go back to. */
     sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
+    hasNoSession: ({ context }) => context.session === null,
+    signedOutByOtherTab: ({ context }) => context.signOut?.reason === 'otherTab',
+    interruptedSignOut: ({ event }) => (event as unknown as { output: RestoreOutput }).output.journal !== null,
     isNetworkError: ({ event }) => NETWORK_CODES.has(errorOf(event, 'step').code),
     isNotAuthorized: ({ event }) => isAuthError(errorOf(event, 'step'), 'NotAuthorized'),
     restoredSession: ({ event }) => (event as unknown as { output: RestoreOutput }).output.status === 'found',
@@ -96,6 +102,20 @@ export const authMachine = setup({
     }),
     startRefreshRejectedSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'refreshRejected') }),
     startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
+    startOtherTabSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'otherTab') }),
+    /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
+    resumeInterruptedSignOut: assign(({ event, context }) => {
+      const out = (event as unknown as { output: RestoreOutput }).output;
+      const session = out.status === 'found' ? out.session : null;
+      const withSession = { ...context, session };
+      return { session, signOut: newSignOut(withSession, out.journal?.scope ?? 'local', 'interrupted') };
+    }),
+    markDeferred: assign({
+      signOut: ({ context }) => ({ ...progress(context), deferred: revocationToDefer(context) }),
+    }),
+    /** Tell other tabs (injected sync service); no-ops unless `createAuth` has a sync service. */
+    publishSignedIn: () => {},
+    publishSignedOut: () => {},
     markStepDone: assign({
       signOut: ({ context }, params: { step: keyof SignOutSteps }) => {
         const p = progress(context);
@@ -263,6 +283,12 @@ export const authMachine = setup({
             id: 'readSession',
             src: 'readSession',
             onDone: [
+              // The process died mid-sign-out: finish it instead of restoring the session.
+              {
+                guard: 'interruptedSignOut',
+                target: '#auth.signingOut.checkingConnectivity',
+                actions: 'resumeInterruptedSignOut',
+              },
               {
                 guard: 'restoredSession',
                 target: '#auth.signedIn',
@@ -292,6 +318,7 @@ export const authMachine = setup({
         ADOPT_SESSION: { target: 'signingIn.savingSession', actions: 'assignAdoptedSession' },
         // Nothing to do, and nothing remote to call: complete at once.
         SIGN_OUT: { actions: ['startSignOut', 'answerSignOut', 'forgetSignOut'] },
+        SYNC_SIGNED_IN: { target: 'restoring' },
       },
     },
 
@@ -333,7 +360,12 @@ export const authMachine = setup({
             input: ({ context }) => ({ session: requireSession(context) }),
             onDone: {
               target: '#auth.signedIn',
-              actions: ['answerSignIn', 'forgetSignInRequest', { type: 'emitSignedIn', params: { restored: false } }],
+              actions: [
+                'answerSignIn',
+                'forgetSignInRequest',
+                { type: 'emitSignedIn', params: { restored: false } },
+                'publishSignedIn',
+              ],
             },
             onError: { target: 'undoingPartialSave', actions: 'recordSignInError' },
           },
@@ -357,6 +389,8 @@ export const authMachine = setup({
         SIGN_OUT: { target: 'signingOut', actions: 'startSignOut' },
         SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
         ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+        // Another tab signed out and cleared the shared storage: follow, with no network call.
+        SYNC_SIGNED_OUT: { target: '#auth.signingOut.clearingCache', actions: 'startOtherTabSignOut' },
       },
       states: {
         waitingToRefresh: {
@@ -453,15 +487,28 @@ export const authMachine = setup({
         },
         checkingConnectivity: {
           always: [
+            // Finishing an interrupted sign-out whose tokens are already gone: nothing remote to do.
+            { guard: 'hasNoSession', target: 'clearingCache' },
             {
               guard: 'isOffline',
               target: 'clearingCache',
               actions: { type: 'skipRemainingRemoteSteps', params: { reason: 'Offline' } },
             },
-            { guard: 'isGlobalSignOut', target: 'signingOutGlobally' },
-            { guard: 'shouldRevoke', target: 'revokingRefreshToken' },
+            { guard: 'isGlobalSignOut', target: 'writingJournal' },
+            { guard: 'shouldRevoke', target: 'writingJournal' },
             { target: 'clearingCache' },
           ],
+        },
+        /** Crash safety: before the first remote step. A restart that finds it finishes the sign-out. */
+        writingJournal: {
+          invoke: {
+            id: 'writeJournal',
+            src: 'writeJournal',
+            input: ({ context }) => ({ scope: progress(context).scope, username: progress(context).username }),
+            onDone: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+            // Without a journal the sign-out still runs; it is only not crash-safe.
+            onError: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+          },
         },
         /** GlobalSignOut kills every refresh token of the user, so success makes RevokeToken redundant. */
         signingOutGlobally: {
@@ -524,16 +571,34 @@ export const authMachine = setup({
           invoke: {
             id: 'clearSession',
             src: 'clearSession',
-            input: ({ context }) => ({ username: context.signOut?.username ?? context.session?.username ?? null }),
-            onDone: {
-              target: '#auth.signedOut',
-              actions: [
-                { type: 'markStepDone', params: { step: 'clearCache' } },
-                'answerSignOut',
-                'announceSignedOut',
-                'forgetSession',
-              ],
-            },
+            input: ({ context }) => ({
+              username: context.signOut?.username ?? context.session?.username ?? null,
+              keepForRevocation: revocationToDefer(context) ? requireSession(context).tokens : null,
+            }),
+            onDone: [
+              // Following another tab: it already told everyone.
+              {
+                guard: 'signedOutByOtherTab',
+                target: '#auth.signedOut',
+                actions: [
+                  { type: 'markStepDone', params: { step: 'clearCache' } },
+                  'answerSignOut',
+                  'announceSignedOut',
+                  'forgetSession',
+                ],
+              },
+              {
+                target: '#auth.signedOut',
+                actions: [
+                  { type: 'markStepDone', params: { step: 'clearCache' } },
+                  'markDeferred',
+                  'answerSignOut',
+                  'announceSignedOut',
+                  'publishSignedOut',
+                  'forgetSession',
+                ],
+              },
+            ],
             onError: [
               // A rejected refresh or a cancelled sign-in leaves no live session to go back to.
               {

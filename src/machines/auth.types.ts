@@ -2,6 +2,7 @@ import type { AuthError } from '../errors.js';
 import type { Credentials } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
+import type { LoadResult } from '../session/store.js';
 
 /** When sign-out calls RevokeToken. */
 export type RevocationPolicy = 'auto' | 'always' | 'never';
@@ -18,6 +19,8 @@ export interface AuthConfig {
   refreshLeewayMs: number;
   /** Wait before retrying a refresh that failed for a network reason. */
   refreshRetryMs: number;
+  /** Keep a refresh token that could not be revoked for network reasons, and revoke it later. */
+  deferRevocation: boolean;
 }
 
 /** What happened to one step of a sign-out. */
@@ -60,6 +63,8 @@ export type SignOutResult =
       signedOutLocally: true;
       globalSignOutError?: AuthError;
       revokeTokenError?: AuthError;
+      /** The refresh token waits in the outbox; RevokeToken is retried when the network returns (`deferRevocation`). */
+      deferred?: true;
     })
   | (SignOutResultBase & {
       status: 'failed';
@@ -69,8 +74,12 @@ export type SignOutResult =
       revokeTokenError?: AuthError;
     });
 
-/** Why a sign-out is running. */
-export type SignOutReason = 'signOut' | 'refreshRejected' | 'signInCancelled';
+/**
+ * Why a sign-out is running: asked for (`signOut`), the refresh token was rejected, a sign-in was
+ * cancelled, another tab signed out (`otherTab`, no remote calls), or one interrupted by a crash is
+ * being finished at start (`interrupted`).
+ */
+export type SignOutReason = 'signOut' | 'refreshRejected' | 'signInCancelled' | 'otherTab' | 'interrupted';
 
 /** The sign-out in progress, built step by step into a {@link SignOutResult}. */
 export interface SignOutProgress {
@@ -82,6 +91,8 @@ export interface SignOutProgress {
   revokeTokenError?: AuthError;
   /** Set when the sign-out failed (user still signed in). */
   error?: AuthError;
+  /** The refresh token was put in the revocation outbox. */
+  deferred?: boolean;
 }
 
 /** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */
@@ -99,7 +110,11 @@ export interface AuthContext {
 export type AuthEvent =
   | { type: 'SIGN_IN'; id: number; credentials: Sealed<Credentials> }
   | { type: 'ADOPT_SESSION'; id: number; session: Session }
-  | { type: 'SIGN_OUT'; global: boolean };
+  | { type: 'SIGN_OUT'; global: boolean }
+  /** Another tab of the same client signed out: follow without network calls. */
+  | { type: 'SYNC_SIGNED_OUT' }
+  /** Another tab of the same client signed in: read the shared storage again. */
+  | { type: 'SYNC_SIGNED_IN' };
 
 /** Events authchart emits (`auth.on`). No payload carries a token. */
 export type AuthEmitted =
@@ -122,7 +137,4 @@ export interface AuthInput {
 }
 
 /** What `restoring` reads from storage. */
-export type RestoreOutput =
-  | { status: 'none' }
-  | { status: 'found'; session: Session }
-  | { status: 'invalid'; username: string | null; error: AuthError };
+export type RestoreOutput = LoadResult;

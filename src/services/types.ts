@@ -52,3 +52,17 @@ export interface Clock {
   /** Milliseconds since the epoch (compared with JWT `exp`). */
   now(): number;
 }
+
+/** What one tab tells the others. No token: they read the shared storage themselves. */
+export type SyncMessage = { type: 'signedIn' } | { type: 'signedOut' };
+
+/** A channel between the tabs (or contexts) of one origin and app client. */
+export interface SessionSync {
+  publish(message: SyncMessage): void;
+  /** Messages from the other participants (never one's own); returns an unsubscribe function. */
+  subscribe(listener: (message: SyncMessage) => void): () => void;
+  close?(): void;
+}
+
+/** Opens a {@link SessionSync} on a channel named for the app client (`authchart.<clientId>`). */
+export type SessionSyncFactory = (channel: string) => SessionSync;

@@ -6,16 +6,29 @@ import { type Session, type SignedInWith, sessionFromTokens } from './session.js
 const TOKEN_FIELDS = ['accessToken', 'idToken', 'refreshToken'] as const;
 const USER_FIELDS = [...TOKEN_FIELDS, 'signedInWith'] as const;
 
-export type LoadResult =
+/** Written before a sign-out's first remote step; read at start to finish an interrupted one. No token. */
+export interface SignOutJournal {
+  scope: 'local' | 'global';
+  startedAt: number;
+  username: string | null;
+}
+
+export type LoadResult = (
   | { status: 'none' }
   | { status: 'found'; session: Session }
-  | { status: 'invalid'; username: string | null; error: AuthError };
+  | { status: 'invalid'; username: string | null; error: AuthError }
+) & {
+  /** A sign-out that started and never finished (the process died): finish it instead of restoring. */
+  journal: SignOutJournal | null;
+};
 
 /**
  * The storage layout, and the only code that touches storage.
  *
- * Keys: `authchart.<clientId>.lastAuthUser` and `authchart.<clientId>.<username>.<field>`.
- * Clearing removes exactly those keys, never anything else in the storage.
+ * Keys, all under `authchart.<clientId>.`: `lastAuthUser`, `<username>.{accessToken,idToken,
+ * refreshToken,signedInWith}`, `signOutJournal` and, with `deferRevocation` only,
+ * `revocationOutbox`. Clearing removes exactly the session's keys and the journal, never anything
+ * else in the storage.
  *
  * Every operation runs on one queue, so a write that started before a sign-out always lands
  * before that sign-out's clear: a late token refresh can never write tokens back.
@@ -35,13 +48,17 @@ export class SessionStore {
     return `${this.prefix}lastAuthUser`;
   }
 
+  get journalKey(): string {
+    return `${this.prefix}signOutJournal`;
+  }
+
+  get outboxKey(): string {
+    return `${this.prefix}revocationOutbox`;
+  }
+
   /** Every key authchart may write for this user (and the client's last-user pointer). */
   keysFor(username: string): string[] {
     return [...USER_FIELDS.map((f) => `${this.prefix}${username}.${f}`), this.lastUserKey];
-  }
-
-  isOwnKey(key: string): boolean {
-    return key.startsWith(this.prefix);
   }
 
   #enqueue<T>(op: () => Promise<T>): Promise<T> {
@@ -52,8 +69,9 @@ export class SessionStore {
 
   load(): Promise<LoadResult> {
     return this.#enqueue(async () => {
+      const journal = parseJournal(await this.#get(this.journalKey));
       const username = await this.#get(this.lastUserKey);
-      if (!username) return { status: 'none' };
+      if (!username) return { status: 'none', journal };
       const [accessToken, idToken, refreshToken, signedInWith] = await Promise.all(
         USER_FIELDS.map((f) => this.#get(`${this.prefix}${username}.${f}`)),
       );
@@ -62,9 +80,9 @@ export class SessionStore {
           { accessToken: accessToken ?? '', idToken: idToken ?? '', refreshToken: refreshToken ?? '' },
           signedInWith === 'hostedUI' ? 'hostedUI' : 'password',
         );
-        return { status: 'found', session };
+        return { status: 'found', session, journal };
       } catch (error) {
-        return { status: 'invalid', username, error: error as AuthError };
+        return { status: 'invalid', username, error: error as AuthError, journal };
       }
     });
   }
@@ -82,22 +100,61 @@ export class SessionStore {
     });
   }
 
-  /** Removes every key of `username` (or of whoever the pointer names). Tries every key even if one fails. */
-  clear(username: string | null): Promise<void> {
+  writeJournal(journal: SignOutJournal): Promise<void> {
+    return this.#enqueue(() => this.#set(this.journalKey, JSON.stringify(journal)));
+  }
+
+  /**
+   * Removes every key of `username` (and of whoever the pointer names), then the journal. Tries
+   * every key even if one fails. With `keepForRevocation`, that refresh token goes to the outbox first.
+   */
+  clear(username: string | null, options: { keepForRevocation?: string | null } = {}): Promise<void> {
     return this.#enqueue(async () => {
+      if (options.keepForRevocation) {
+        const outbox = await this.#readOutbox();
+        if (!outbox.includes(options.keepForRevocation)) outbox.push(options.keepForRevocation);
+        await this.#set(this.outboxKey, JSON.stringify(outbox));
+      }
       const users = new Set<string>();
       if (username) users.add(username);
       const pointed = await this.#get(this.lastUserKey).catch(() => null);
       if (pointed) users.add(pointed);
       const keys = new Set<string>([this.lastUserKey]);
       for (const u of users) for (const k of this.keysFor(u)) keys.add(k);
-      await this.#remove([...keys]);
+      await this.#remove([...keys, this.journalKey]);
     });
   }
 
+  /** The refresh tokens waiting for a deferred RevokeToken. */
+  readOutbox(): Promise<string[]> {
+    return this.#enqueue(() => this.#readOutbox());
+  }
+
+  /** Drops these tokens from the outbox (revoked, or refused for good); removes the key when empty. */
+  settleOutbox(done: readonly string[]): Promise<void> {
+    return this.#enqueue(async () => {
+      const left = (await this.#readOutbox()).filter((t) => !done.includes(t));
+      if (left.length === 0) await this.#remove([this.outboxKey]);
+      else await this.#set(this.outboxKey, JSON.stringify(left));
+    });
+  }
+
+  async #readOutbox(): Promise<string[]> {
+    const raw = await this.#get(this.outboxKey);
+    if (!raw) return [];
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
   async #remove(keys: string[]): Promise<void> {
-    // Tokens first, the pointer last: a half-finished clear still reads back as "invalid", never as a session.
-    const ordered = [...keys.filter((k) => k !== this.lastUserKey), ...keys.filter((k) => k === this.lastUserKey)];
+    // Tokens first, then the pointer, then the journal: a half-finished clear reads back as
+    // "invalid" (never as a session), and an interrupted sign-out is still found and finished.
+    const rank = (k: string) => (k === this.journalKey ? 2 : k === this.lastUserKey ? 1 : 0);
+    const ordered = [...keys].sort((a, b) => rank(a) - rank(b));
     const failures: unknown[] = [];
     for (const key of ordered) {
       try {
@@ -127,5 +184,20 @@ export class SessionStore {
     } catch (cause) {
       throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
     }
+  }
+}
+
+function parseJournal(raw: string | null): SignOutJournal | null {
+  if (!raw) return null;
+  try {
+    const j = JSON.parse(raw) as Partial<SignOutJournal>;
+    return {
+      scope: j.scope === 'global' ? 'global' : 'local',
+      startedAt: typeof j.startedAt === 'number' ? j.startedAt : 0,
+      username: typeof j.username === 'string' ? j.username : null,
+    };
+  } catch {
+    // A torn journal still means a sign-out was under way: finish it, locally.
+    return { scope: 'local', startedAt: 0, username: null };
   }
 }

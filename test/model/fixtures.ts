@@ -10,6 +10,7 @@ import type { AuthContext, AuthEvent, RestoreOutput } from '../../src/machines/a
 import type { Tokens } from '../../src/services/types.js';
 import { seal } from '../../src/session/sealed.js';
 import { type Session, sessionFromTokens } from '../../src/session/session.js';
+import type { SignOutJournal } from '../../src/session/store.js';
 import { makeTokens } from '../helpers/tokens.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: positional type parameters of StateMachine
@@ -23,11 +24,13 @@ export type ActorSrc = Provided['src'];
 export type DelayName = DelayOf<AuthMachine>;
 type OutputOf<K extends ActorSrc> = OutputFrom<Extract<Provided, { src: K }>['logic']>;
 
+export type Seed = 'valid' | 'validHostedUI' | 'garbage' | 'empty' | 'journalLocal' | 'journalGlobal' | 'journalOnly';
+
 /** What the replay does to make a real actor produce this outcome. */
 export type Arrange =
   | { kind: 'resolve'; tokens?: Tokens } // remote call answers (with these tokens, for signIn/refresh)
   | { kind: 'reject'; error: AuthError } // remote call throws
-  | { kind: 'storage'; seed?: 'valid' | 'validHostedUI' | 'garbage' | 'empty' } // storage works (seeded first)
+  | { kind: 'storage'; seed?: Seed } // storage works (seeded first)
   | { kind: 'storageFails' }; // every storage operation of this actor throws
 
 export interface DoneFixture<K extends ActorSrc> {
@@ -49,24 +52,45 @@ const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'passwo
   sessionFromTokens(tokens, signedInWith);
 
 const storageFailure = new AuthError('StorageFailure', 'storage failed');
+const journal = (scope: 'local' | 'global'): SignOutJournal => ({ scope, startedAt: 0, username: 'alice@example.com' });
 
 export const actorFixtures: {
   [K in ActorSrc]: { done: Record<string, DoneFixture<K>>; error: Record<string, ErrorFixture> };
 } = {
   readSession: {
     done: {
-      none: { output: { status: 'none' } satisfies RestoreOutput, arrange: { kind: 'storage', seed: 'empty' } },
+      none: {
+        output: { status: 'none', journal: null } satisfies RestoreOutput,
+        arrange: { kind: 'storage', seed: 'empty' },
+      },
       found: {
-        output: { status: 'found', session: session(revocableTokens) },
+        output: { status: 'found', session: session(revocableTokens), journal: null },
         arrange: { kind: 'storage', seed: 'valid' },
       },
       foundHostedUI: {
-        output: { status: 'found', session: session(revocableTokens, 'hostedUI') },
+        output: { status: 'found', session: session(revocableTokens, 'hostedUI'), journal: null },
         arrange: { kind: 'storage', seed: 'validHostedUI' },
       },
       invalid: {
-        output: { status: 'invalid', username: 'alice@example.com', error: new AuthError('InvalidToken', 'bad') },
+        output: {
+          status: 'invalid',
+          username: 'alice@example.com',
+          error: new AuthError('InvalidToken', 'bad'),
+          journal: null,
+        },
         arrange: { kind: 'storage', seed: 'garbage' },
+      },
+      interruptedLocal: {
+        output: { status: 'found', session: session(revocableTokens), journal: journal('local') },
+        arrange: { kind: 'storage', seed: 'journalLocal' },
+      },
+      interruptedGlobal: {
+        output: { status: 'found', session: session(revocableTokens), journal: journal('global') },
+        arrange: { kind: 'storage', seed: 'journalGlobal' },
+      },
+      interruptedTokensGone: {
+        output: { status: 'none', journal: journal('local') },
+        arrange: { kind: 'storage', seed: 'journalOnly' },
       },
     },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
@@ -144,6 +168,10 @@ export const actorFixtures: {
       },
     },
   },
+  writeJournal: {
+    done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
+    error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
+  },
   clearSession: {
     done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
@@ -168,4 +196,6 @@ export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
     { type: 'SIGN_OUT', global: true },
     { type: 'SIGN_OUT', global: false, offline: true },
   ],
+  SYNC_SIGNED_OUT: [{ type: 'SYNC_SIGNED_OUT' }],
+  SYNC_SIGNED_IN: [{ type: 'SYNC_SIGNED_IN' }],
 };

@@ -29,10 +29,12 @@ import {
   plainTokens,
   refreshedTokens,
   revocableTokens,
+  type Seed,
 } from './fixtures.js';
 
 export const CLIENT_ID = 'client123';
 export const MODEL_CONFIG: AuthConfig = {
+  deferRevocation: false,
   revocation: 'auto',
   remoteStepMs: 1000,
   hostedUISignOutMs: 2000,
@@ -128,9 +130,13 @@ export function createWorld() {
     },
   };
 
-  async function seed(s: 'valid' | 'validHostedUI' | 'garbage' | 'empty' | undefined) {
-    if (s === 'valid' || s === 'validHostedUI') {
-      await seeder.save(sessionFromTokens(revocableTokens, s === 'valid' ? 'password' : 'hostedUI'));
+  async function seed(s: Seed | undefined) {
+    if (s === 'journalLocal' || s === 'journalGlobal' || s === 'journalOnly') {
+      const scope = s === 'journalGlobal' ? 'global' : 'local';
+      await seeder.writeJournal({ scope, startedAt: 0, username: 'alice@example.com' });
+    }
+    if (s === 'valid' || s === 'validHostedUI' || s === 'journalLocal' || s === 'journalGlobal') {
+      await seeder.save(sessionFromTokens(revocableTokens, s === 'validHostedUI' ? 'hostedUI' : 'password'));
     } else if (s === 'garbage') {
       storage.setItem(seeder.lastUserKey, 'alice@example.com');
       storage.setItem(`${seeder.prefix}alice@example.com.accessToken`, 'garbage');
@@ -140,6 +146,7 @@ export function createWorld() {
   /** Storage-backed actors: wait for the path, then run the real store on a working or failing storage. */
   async function gated<T>(src: ActorSrc, run: () => Promise<T>): Promise<T> {
     const a = await gate.wait(src);
+    if (src === 'writeJournal') world.journalWriteFailed = a.kind === 'storageFails';
     if (a.kind === 'storage') await seed(a.seed);
     const fail = a.kind === 'storageFails';
     if (fail) Object.assign(storage.faults, { get: true, set: true, remove: true });
@@ -157,8 +164,11 @@ export function createWorld() {
     override save(session: Parameters<SessionStore['save']>[0]) {
       return gated('saveSession', () => super.save(session));
     }
-    override clear(username: string | null) {
-      return gated('clearSession', () => super.clear(username));
+    override clear(username: string | null, options?: Parameters<SessionStore['clear']>[1]) {
+      return gated('clearSession', () => super.clear(username, options));
+    }
+    override writeJournal(journal: Parameters<SessionStore['writeJournal']>[0]) {
+      return gated('writeJournal', () => super.writeJournal(journal));
     }
   }
 
@@ -168,7 +178,8 @@ export function createWorld() {
   const machine: AuthMachine = provideServices(services, new GatedStore(storage, CLIENT_ID), connectivity, {
     now: () => clock.now(),
   });
-  return { gate, storage, calls, inFlight, connectivity, clock, machine };
+  const world = { gate, storage, calls, inFlight, connectivity, clock, machine, journalWriteFailed: false };
+  return world;
 }
 
 export type World = ReturnType<typeof createWorld>;
@@ -228,7 +239,7 @@ export function leafStateIds(root: AnyStateNode): string[] {
 }
 
 const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens]);
-const STORAGE_FAILURE_SRCS = new Set<ActorSrc>(['readSession', 'clearSession', 'saveSession']);
+const STORAGE_FAILURE_SRCS = new Set<ActorSrc>(['readSession', 'clearSession', 'saveSession', 'writeJournal']);
 
 /** What must hold in each state, checked after every step of every path. */
 export function checkInvariants(
@@ -254,6 +265,13 @@ export function checkInvariants(
     if (!user) problems.push('signedIn without a session');
     if (missing.length > 0)
       problems.push(`signedIn without a full token set in storage: missing ${missing.join(', ')}`);
+  }
+  // Crash safety: while a remote sign-out step runs, the journal is in storage (unless writing it failed).
+  const remoteStep =
+    snapshot.matches({ signingOut: 'revokingRefreshToken' }) || snapshot.matches({ signingOut: 'signingOutGlobally' });
+  const journalKey = `authchart.${CLIENT_ID}.signOutJournal`;
+  if (remoteStep && !world.journalWriteFailed && !world.storage.keys().includes(journalKey)) {
+    problems.push('a remote sign-out step runs without a journal entry');
   }
   if (snapshot.matches({ signingOut: 'revokingRefreshToken' })) {
     if (world.inFlight.revokeToken !== 1)
