@@ -5,13 +5,13 @@ function isSyncMessage(value: unknown): value is SyncMessage {
   return type === 'signedIn' || type === 'signedOut';
 }
 
-interface BroadcastChannelLike {
+export interface BroadcastChannelLike {
   postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   close(): void;
 }
-type BroadcastChannelCtor = new (name: string) => BroadcastChannelLike;
+export type BroadcastChannelCtor = new (name: string) => BroadcastChannelLike;
 
 /** Cross-tab sync over `BroadcastChannel` (every modern browser; also Node workers). */
 export function broadcastChannelSync(
@@ -34,11 +34,11 @@ export function broadcastChannelSync(
   };
 }
 
-interface StorageEventLike {
+export interface StorageEventLike {
   key: string | null;
   newValue: string | null;
 }
-interface WindowLike {
+export interface WindowLike {
   addEventListener(type: 'storage', listener: (event: StorageEventLike) => void): void;
   removeEventListener(type: 'storage', listener: (event: StorageEventLike) => void): void;
 }
