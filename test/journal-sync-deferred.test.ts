@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError, createAuth, manualConnectivity, memoryStorage, memorySyncBus, storageEventSync } from '../src/index.js';
+import { SessionStore } from '../src/session/store.js';
+import { sessionFromTokens } from '../src/session/session.js';
+import { fakeServices, ownKeys } from './helpers/fakes.js';
+import { signedInHarness } from './helpers/harness.js';
+import { makeTokens } from './helpers/tokens.js';
+
+const CREDS = { username: 'alice@example.com', password: 'pw' };
+const JOURNAL = 'authchart.client123.signOutJournal';
+const OUTBOX = 'authchart.client123.revocationOutbox';
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('crash-safe journal', () => {
+  it('is written before the first remote step, holds no token, and is gone when the sign-out finishes', async () => {
+    const h = await signedInHarness();
+    let journalDuringRevoke: string | null = null;
+    h.services.script.revokeToken = async () => {
+      journalDuringRevoke = h.storage.getItem(JOURNAL) as string | null;
+    };
+    await h.auth.signOut({ global: false });
+    expect(JSON.parse(journalDuringRevoke ?? 'null')).toMatchObject({ scope: 'local', username: 'alice@example.com' });
+    for (const t of [h.tokens.accessToken, h.tokens.idToken, h.tokens.refreshToken]) {
+      expect(journalDuringRevoke).not.toContain(t);
+    }
+    expect(h.storage.getItem(JOURNAL)).toBeNull();
+  });
+
+  it('an offline sign-out (no remote step) writes none', async () => {
+    const h = await signedInHarness();
+    h.connectivity.set(false);
+    const writes: string[] = [];
+    const set = h.storage.setItem.bind(h.storage);
+    h.storage.setItem = (k, v) => {
+      writes.push(k);
+      set(k, v);
+    };
+    await h.auth.signOut();
+    expect(writes).not.toContain(JOURNAL);
+  });
+
+  it('a start that finds a journal finishes that sign-out (by the same rules) instead of restoring', async () => {
+    const tokens = makeTokens({ revocable: true });
+    const storage = memoryStorage();
+    const store = new SessionStore(storage, 'client123');
+    await store.save(sessionFromTokens(tokens, 'password'));
+    await store.writeJournal({ scope: 'global', startedAt: 1, username: 'alice@example.com' });
+    const services = fakeServices(tokens);
+    services.script.globalSignOut = { error: new AuthError('Service', 'HTTP 500') };
+    const auth = createAuth({ services, storage });
+    const events: unknown[] = [];
+    auth.on('signedOut', (e) => events.push(e));
+    const signedIn: unknown[] = [];
+    auth.on('signedIn', (e) => signedIn.push(e));
+    await auth.ready;
+    await tick();
+    expect(auth.state).toBe('signedOut');
+    expect(services.calls.globalSignOut.map((c) => c.arg)).toEqual([tokens.accessToken]);
+    expect(services.calls.revokeToken.map((c) => c.arg)).toEqual([tokens.refreshToken]);
+    expect(storage.keys()).toEqual([]);
+    expect(signedIn).toEqual([]);
+    expect(events).toMatchObject([{ reason: 'interrupted', result: { status: 'partial', scope: 'global' } }]);
+  });
+
+  it('a journal whose tokens are already gone just clears, with no network', async () => {
+    const storage = memoryStorage([[JOURNAL, '{"scope":"local","startedAt":1,"username":"alice@example.com"}']]);
+    const services = fakeServices();
+    const auth = createAuth({ services, storage });
+    await auth.ready;
+    await tick();
+    expect(auth.state).toBe('signedOut');
+    expect(services.calls.revokeToken).toHaveLength(0);
+    expect(storage.keys()).toEqual([]);
+  });
+});
+
+describe('cross-tab sync', () => {
+  it('when one tab signs out, the other follows without network calls; when one signs in, the other restores', async () => {
+    const bus = memorySyncBus();
+    const storage = memoryStorage(); // shared, like localStorage
+    const tokens = makeTokens();
+    const servicesA = fakeServices(tokens);
+    const servicesB = fakeServices(tokens);
+    const a = createAuth({ services: servicesA, storage, sync: bus.connect });
+    const b = createAuth({ services: servicesB, storage, sync: bus.connect });
+    await Promise.all([a.ready, b.ready]);
+
+    await a.signIn(CREDS);
+    await tick();
+    await tick();
+    expect(b.state).toBe('signedIn.waitingToRefresh');
+    expect(b.getSession()?.username).toBe('alice@example.com');
+    expect(servicesB.calls.signIn).toHaveLength(0);
+
+    const followed: unknown[] = [];
+    b.on('signedOut', (e) => followed.push(e));
+    await a.signOut();
+    await tick();
+    await tick();
+    expect(b.state).toBe('signedOut');
+    expect(followed).toMatchObject([{ reason: 'otherTab', result: { status: 'complete' } }]);
+    expect(servicesB.calls.revokeToken).toHaveLength(0);
+    expect(servicesB.calls.globalSignOut).toHaveLength(0);
+    expect(servicesA.calls.revokeToken).toHaveLength(1);
+    a.stop();
+    b.stop();
+  });
+
+  it('the storage-event fallback maps the last-user pointer to signed in / signed out', () => {
+    const listeners = new Set<(e: { key: string | null; newValue: string | null }) => void>();
+    const win = {
+      addEventListener: (_t: 'storage', l: (e: { key: string | null; newValue: string | null }) => void) => listeners.add(l),
+      removeEventListener: (_t: 'storage', l: (e: { key: string | null; newValue: string | null }) => void) =>
+        listeners.delete(l),
+    };
+    const sync = storageEventSync(win)('authchart.client123');
+    const got: string[] = [];
+    const off = sync.subscribe((m) => got.push(m.type));
+    for (const l of listeners) {
+      l({ key: 'authchart.client123.lastAuthUser', newValue: 'alice' });
+      l({ key: 'app.theme', newValue: 'light' });
+      l({ key: 'authchart.client123.lastAuthUser', newValue: null });
+      l({ key: null, newValue: null });
+    }
+    expect(got).toEqual(['signedIn', 'signedOut', 'signedOut']);
+    off();
+    expect(listeners.size).toBe(0);
+  });
+});
+
+describe('deferred revocation (opt-in)', () => {
+  it('offline: the refresh token alone waits in the outbox; back online, it is revoked and the outbox removed', async () => {
+    const connectivity = manualConnectivity(true);
+    const h = await signedInHarness({ auth: { deferRevocation: true, connectivity } });
+    connectivity.set(false);
+    const result = await h.auth.signOut();
+    expect(result).toMatchObject({ status: 'partial', deferred: true, revokeTokenError: { code: 'Offline' } });
+    expect(ownKeys(h.storage)).toEqual([OUTBOX]);
+    expect(JSON.parse(String(h.storage.getItem(OUTBOX)))).toEqual([h.tokens.refreshToken]);
+    expect(h.services.calls.revokeToken).toHaveLength(0);
+
+    connectivity.set(true);
+    await tick();
+    await tick();
+    expect(h.services.calls.revokeToken.map((c) => c.arg)).toEqual([h.tokens.refreshToken]);
+    expect(ownKeys(h.storage)).toEqual([]);
+  });
+
+  it('a network failure keeps the token for later; a final service answer drops it; the next start retries', async () => {
+    const storage = memoryStorage([[OUTBOX, JSON.stringify(['rt-network', 'rt-final'])]]);
+    const services = fakeServices();
+    services.script.revokeToken = () => Promise.reject(new AuthError('Network', 'down'));
+    const first = createAuth({ services, storage, deferRevocation: true });
+    await first.ready;
+    expect(await first.retryDeferredRevocations()).toEqual({ settled: 0, remaining: 2 });
+    first.stop();
+
+    let n = 0;
+    services.script.revokeToken = () =>
+      ++n === 1 ? Promise.resolve() : Promise.reject(new AuthError('NotAuthorized', 'already revoked'));
+    const second = createAuth({ services, storage, deferRevocation: true });
+    await second.ready;
+    for (let i = 0; i < 5; i++) await tick();
+    expect(storage.getItem(OUTBOX)).toBeNull();
+    second.stop();
+  });
+
+  it('without deferRevocation nothing is kept', async () => {
+    const h = await signedInHarness();
+    h.connectivity.set(false);
+    const result = await h.auth.signOut();
+    expect(result).not.toHaveProperty('deferred');
+    expect(ownKeys(h.storage)).toEqual([]);
+  });
+});
