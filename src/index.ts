@@ -25,8 +25,8 @@ export type {
 export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
 export type { WebStorageLike } from './services/storage.js';
 export { memoryStorage, webStorage } from './services/storage.js';
-export { broadcastChannelSync, defaultSync, memorySyncBus, storageEventSync } from './services/sync.js';
 export type { BroadcastChannelCtor, BroadcastChannelLike, StorageEventLike, WindowLike } from './services/sync.js';
+export { broadcastChannelSync, defaultSync, memorySyncBus, storageEventSync } from './services/sync.js';
 export type {
   AuthServices,
   Clock,

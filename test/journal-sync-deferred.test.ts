@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, createAuth, manualConnectivity, memoryStorage, memorySyncBus, storageEventSync } from '../src/index.js';
-import { SessionStore } from '../src/session/store.js';
+import {
+  AuthError,
+  createAuth,
+  manualConnectivity,
+  memoryStorage,
+  memorySyncBus,
+  storageEventSync,
+} from '../src/index.js';
 import { sessionFromTokens } from '../src/session/session.js';
+import { SessionStore } from '../src/session/store.js';
 import { fakeServices, ownKeys } from './helpers/fakes.js';
 import { signedInHarness } from './helpers/harness.js';
 import { makeTokens } from './helpers/tokens.js';
@@ -109,7 +116,8 @@ describe('cross-tab sync', () => {
   it('the storage-event fallback maps the last-user pointer to signed in / signed out', () => {
     const listeners = new Set<(e: { key: string | null; newValue: string | null }) => void>();
     const win = {
-      addEventListener: (_t: 'storage', l: (e: { key: string | null; newValue: string | null }) => void) => listeners.add(l),
+      addEventListener: (_t: 'storage', l: (e: { key: string | null; newValue: string | null }) => void) =>
+        listeners.add(l),
       removeEventListener: (_t: 'storage', l: (e: { key: string | null; newValue: string | null }) => void) =>
         listeners.delete(l),
     };

@@ -59,20 +59,19 @@ describe('crash-safe sign-out (real child processes, SIGKILL, fileStorage)', () 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(KILL_POINTS)('killed at $at ($scope): on restart the session never comes back and no key of ours is left', async ({
-    scope,
-    at,
-    globalFails,
-  }) => {
-    dir ||= await mkdtemp(join(tmpdir(), 'authchart-kill-'));
-    const file = join(dir, `${scope}-${at.replace(':', '-')}.json`);
-    const env = { FILE: file, SCOPE: scope, GLOBAL_FAILS: globalFails ? '1' : '' };
-    const first = await runChild({ ...env, MODE: 'signout', KILL_AT: at }, at);
-    expect(first.killed, `never reached ${at}: ${first.lines.join(', ')}`).toBe(true);
-    expect(first.lines).toContain('signed-in');
-    tried++;
-    const second = await runChild({ ...env, MODE: 'restart' });
-    const report = JSON.parse(second.lines.at(-1) ?? '{}') as { state: string; keys: string[] };
-    expect(report).toEqual({ state: 'signedOut', keys: [] });
-  });
+  it.each(KILL_POINTS)(
+    'killed at $at ($scope): on restart the session never comes back and no key of ours is left',
+    async ({ scope, at, globalFails }) => {
+      dir ||= await mkdtemp(join(tmpdir(), 'authchart-kill-'));
+      const file = join(dir, `${scope}-${at.replace(':', '-')}.json`);
+      const env = { FILE: file, SCOPE: scope, GLOBAL_FAILS: globalFails ? '1' : '' };
+      const first = await runChild({ ...env, MODE: 'signout', KILL_AT: at }, at);
+      expect(first.killed, `never reached ${at}: ${first.lines.join(', ')}`).toBe(true);
+      expect(first.lines).toContain('signed-in');
+      tried++;
+      const second = await runChild({ ...env, MODE: 'restart' });
+      const report = JSON.parse(second.lines.at(-1) ?? '{}') as { state: string; keys: string[] };
+      expect(report).toEqual({ state: 'signedOut', keys: [] });
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { type AuthServices, createAuth, isAuthError, manualConnectivity, memoryStorage } from '../../src/index.js';
 import { cognitoServices } from '../../src/services/cognito.js';
 import { freshPool } from './helpers.js';
 
@@ -62,6 +62,30 @@ describe('against the embedded Cognito (real HTTP)', () => {
     expect(result.globalSignOutError).toMatchObject({ code: 'Service', serviceName: 'Unsupported' });
     expect(result.steps).toMatchObject({ globalSignOut: 'failed', revokeToken: 'done', clearCache: 'done' });
     expect(storage.keys()).toEqual([]);
+    const after = await services.refresh(tokens.refreshToken, new AbortController().signal).catch((e: unknown) => e);
+    expect(isAuthError(after, 'NotAuthorized')).toBe(true);
+    auth.stop();
+  });
+
+  it('deferred revocation: offline sign-out keeps the refresh token; back online the server rejects it', async () => {
+    const pool = await freshPool();
+    const services = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint });
+    const storage = memoryStorage();
+    const connectivity = manualConnectivity(true);
+    const auth = createAuth({ services, storage, connectivity, revocation: 'always', deferRevocation: true });
+    await auth.signIn({ username: pool.username, password: pool.password });
+    const tokens = auth.getTokens()!;
+    connectivity.set(false);
+    const result = await auth.signOut();
+    expect(result).toMatchObject({ status: 'partial', deferred: true, revokeTokenError: { code: 'Offline' } });
+    expect(storage.keys()).toEqual([`authchart.${pool.clientId}.revocationOutbox`]);
+    // Not revoked yet: the server still honours it.
+    await expect(services.refresh(tokens.refreshToken, new AbortController().signal)).resolves.toHaveProperty(
+      'accessToken',
+    );
+
+    connectivity.set(true);
+    await vi.waitFor(() => expect(storage.keys()).toEqual([]), { timeout: 5000 });
     const after = await services.refresh(tokens.refreshToken, new AbortController().signal).catch((e: unknown) => e);
     expect(isAuthError(after, 'NotAuthorized')).toBe(true);
     auth.stop();
