@@ -15,6 +15,7 @@ const mark = async (point: string) => {
 };
 
 const tokens = makeTokens({ revocable: true });
+if (!FILE) throw new Error('FILE is required');
 const storage = fileStorage(FILE);
 const services: AuthServices = {
   clientId: 'client123',
