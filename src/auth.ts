@@ -96,9 +96,23 @@ export interface SessionView {
 }
 
 /** A running auth instance: one statechart actor and a small promise API over it. */
+/** An immutable view of the auth state, for UI bindings; a new object only when something changed. */
+export interface AuthSnapshot {
+  /** The deepest state, e.g. `signingOut.revokingRefreshToken`. */
+  state: AuthStateValue;
+  /** The top-level state. */
+  status: 'restoring' | 'signedOut' | 'signingIn' | 'signedIn' | 'signingOut';
+  session: SessionView | null;
+}
+
 export interface Auth {
   /** Resolves when the stored session has been read (restored or not). */
   readonly ready: Promise<void>;
+  /**
+   * The current {@link AuthSnapshot}; the same object until the state or session changes, so it
+   * works with `useSyncExternalStore` and other external-store contracts together with {@link Auth.subscribe}.
+   */
+  getSnapshot(): AuthSnapshot;
   /** The current state. */
   readonly state: AuthStateValue;
   /** Signs in with USER_PASSWORD_AUTH. Rejects with `AlreadySignedIn` while a user is signed in. */
@@ -349,8 +363,25 @@ export function createAuth(options: CreateAuthOptions): Auth {
     if (error.error) throw error.error;
   }
 
+  let cachedSnapshot: AuthSnapshot | null = null;
+  let cachedFrom: { state: string; session: unknown } = { state: '', session: undefined };
+
   const auth: Auth = {
     ready,
+    getSnapshot() {
+      const snapshot = actor.getSnapshot();
+      const state = leafPath(snapshot.value) as AuthStateValue;
+      const session = snapshot.context.session;
+      if (!cachedSnapshot || cachedFrom.state !== state || cachedFrom.session !== session) {
+        cachedFrom = { state, session };
+        cachedSnapshot = Object.freeze({
+          state,
+          status: state.split('.')[0] as AuthSnapshot['status'],
+          session: auth.getSession(),
+        });
+      }
+      return cachedSnapshot;
+    },
     get state() {
       return leafPath(actor.getSnapshot().value) as AuthStateValue;
     },

@@ -1,4 +1,4 @@
-export type { Auth, AuthStateValue, AuthTimeouts, CreateAuthOptions, SessionView } from './auth.js';
+export type { Auth, AuthSnapshot, AuthStateValue, AuthTimeouts, CreateAuthOptions, SessionView } from './auth.js';
 export { createAuth } from './auth.js';
 export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
 export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';

@@ -1,10 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../src/', import.meta.url).pathname;
 /** Platform and SDK adapters live in their own entry points; everything else is the portable core. */
-const ADAPTERS = new Set(['node.ts', 'services/file-storage.ts', 'services/cognito.ts']);
+const ADAPTERS = new Set([
+  'node.ts',
+  'services/file-storage.ts',
+  'services/cognito.ts',
+  'react.ts',
+  'vue.ts',
+  'svelte.ts',
+]);
 const CORE_PACKAGES = new Set(['xstate', 'jose']);
 
 function sourceFiles(dir: string): string[] {
@@ -22,7 +29,12 @@ describe('the core stays portable', () => {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*from\s*['"]([^'"]+)['"]/gm)) {
         const spec = m[1] ?? '';
-        if (spec.startsWith('.')) continue;
+        if (spec.startsWith('.')) {
+          // …nor an adapter, through a relative path.
+          const target = relative(SRC, join(dirname(file), spec)).replace(/\.js$/, '.ts');
+          if (ADAPTERS.has(target)) offending.push(`${name}: ${spec}`);
+          continue;
+        }
         if (!CORE_PACKAGES.has(spec)) offending.push(`${name}: ${spec}`);
       }
     }
