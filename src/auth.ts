@@ -90,6 +90,7 @@ export type AuthStateValue =
 /** What the app may know about the session: no token strings. */
 export interface SessionView {
   username: string;
+  email?: string;
   signedInWith: SignedInWith;
   accessTokenExpiresAt: number;
   revocable: boolean;
@@ -429,6 +430,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
       if (!session || !(snapshot.matches('signedIn') || snapshot.matches('signingOut'))) return null;
       return {
         username: session.username,
+        ...(session.email === undefined ? {} : { email: session.email }),
         signedInWith: session.signedInWith,
         accessTokenExpiresAt: session.accessTokenExpiresAt,
         revocable: session.revocable,

@@ -26,7 +26,7 @@ export { alwaysOnline, defaultConnectivity, manualConnectivity } from './service
 export type { WebStorageLike } from './services/storage.js';
 export { memoryStorage, webStorage } from './services/storage.js';
 export type { BroadcastChannelCtor, BroadcastChannelLike, StorageEventLike, WindowLike } from './services/sync.js';
-export { broadcastChannelSync, defaultSync, memorySyncBus, storageEventSync } from './services/sync.js';
+export { broadcastChannelSync, combinedSync, defaultSync, memorySyncBus, storageEventSync } from './services/sync.js';
 export type {
   AuthServices,
   Clock,

@@ -80,8 +80,10 @@ export const authMachine = setup({
     /** After a refresh rejection or a cancelled sign-in there is no live session to go back to. */
     sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
     hasNoSession: ({ context }) => context.session === null,
+    restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
     signedOutByOtherTab: ({ context }) => context.signOut?.reason === 'otherTab',
-    interruptedSignOut: ({ event }) => (event as unknown as { output: RestoreOutput }).output.journal !== null,
+    interruptedSignOut: ({ context, event }) =>
+      !context.restoringForOtherTab && (event as unknown as { output: RestoreOutput }).output.journal !== null,
     isNetworkError: ({ event }) => NETWORK_CODES.has(errorOf(event, 'step').code),
     isNotAuthorized: ({ event }) => isAuthError(errorOf(event, 'step'), 'NotAuthorized'),
     restoredSession: ({ event }) => (event as unknown as { output: RestoreOutput }).output.status === 'found',
@@ -110,6 +112,8 @@ export const authMachine = setup({
       const withSession = { ...context, session };
       return { session, signOut: newSignOut(withSession, out.journal?.scope ?? 'local', 'interrupted') };
     }),
+    markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
+    forgetRestoreReason: assign({ restoringForOtherTab: false }),
     markDeferred: assign({
       signOut: ({ context }) => ({ ...progress(context), deferred: revocationToDefer(context) }),
     }),
@@ -271,6 +275,7 @@ export const authMachine = setup({
     signOut: null,
     signInRequest: null,
     refreshFailures: 0,
+    restoringForOtherTab: false,
   }),
   initial: 'restoring',
   states: {
@@ -283,7 +288,8 @@ export const authMachine = setup({
             id: 'readSession',
             src: 'readSession',
             onDone: [
-              // The process died mid-sign-out: finish it instead of restoring the session.
+              // The process died mid-sign-out: finish it instead of restoring the session. (Not when
+              // another tab woke us: a journal then is that tab's sign-out in progress.)
               {
                 guard: 'interruptedSignOut',
                 target: '#auth.signingOut.checkingConnectivity',
@@ -292,12 +298,18 @@ export const authMachine = setup({
               {
                 guard: 'restoredSession',
                 target: '#auth.signedIn',
-                actions: ['assignRestoredSession', { type: 'emitSignedIn', params: { restored: true } }],
+                actions: [
+                  'assignRestoredSession',
+                  'forgetRestoreReason',
+                  { type: 'emitSignedIn', params: { restored: true } },
+                ],
               },
+              // What another tab is still writing is not ours to discard.
+              { guard: 'restoringForOtherTab', target: '#auth.signedOut', actions: 'forgetRestoreReason' },
               { guard: 'restoredInvalidSession', target: 'discardingInvalidSession', actions: 'emitInvalidSession' },
-              { target: '#auth.signedOut' },
+              { target: '#auth.signedOut', actions: 'forgetRestoreReason' },
             ],
-            onError: { target: '#auth.signedOut', actions: 'emitInvalidSession' },
+            onError: { target: '#auth.signedOut', actions: ['emitInvalidSession', 'forgetRestoreReason'] },
           },
         },
         discardingInvalidSession: {
@@ -318,7 +330,8 @@ export const authMachine = setup({
         ADOPT_SESSION: { target: 'signingIn.savingSession', actions: 'assignAdoptedSession' },
         // Nothing to do, and nothing remote to call: complete at once.
         SIGN_OUT: { actions: ['startSignOut', 'answerSignOut', 'forgetSignOut'] },
-        SYNC_SIGNED_IN: { target: 'restoring' },
+        // Another tab signed in: read the shared storage again (it may not be visible here yet).
+        SYNC_SIGNED_IN: { target: 'restoring', actions: 'markRestoreFromOtherTab' },
       },
     },
 

@@ -104,6 +104,8 @@ export interface AuthContext {
   signInRequest: { id: number; error?: AuthError } | null;
   /** Consecutive refresh failures for a network reason (for backoff). */
   refreshFailures: number;
+  /** `restoring` was entered because another tab signed in (not at start). */
+  restoringForOtherTab: boolean;
 }
 
 /** Events the machine accepts (sent by the `Auth` methods). */

@@ -64,13 +64,40 @@ export function storageEventSync(target: WindowLike): SessionSyncFactory {
   });
 }
 
-/** The browser default: BroadcastChannel, else the storage event; none outside a browser. */
+/** Several channels as one: publishes on each, listens to all. */
+export function combinedSync(...factories: SessionSyncFactory[]): SessionSyncFactory {
+  return (name) => {
+    const syncs = factories.map((f) => f(name));
+    return {
+      publish: (message) => {
+        for (const s of syncs) s.publish(message);
+      },
+      subscribe(listener) {
+        const offs = syncs.map((s) => s.subscribe(listener));
+        return () => {
+          for (const off of offs) off();
+        };
+      },
+      close: () => {
+        for (const s of syncs) s.close?.();
+      },
+    };
+  };
+}
+
+/**
+ * The browser default: BroadcastChannel and the storage event together; none outside a browser.
+ * BroadcastChannel is immediate, but `localStorage` reaches other tabs asynchronously, so a
+ * "signed in" message can arrive before the tokens are readable there; the storage event fires
+ * once they are, and the second look finds them.
+ */
 export function defaultSync(scope: unknown = globalThis): SessionSyncFactory | null {
   const g = scope as { window?: unknown; BroadcastChannel?: BroadcastChannelCtor } & Partial<WindowLike>;
   if (typeof g.window === 'undefined') return null;
-  if (typeof g.BroadcastChannel === 'function') return broadcastChannelSync(g.BroadcastChannel);
-  if (typeof g.addEventListener === 'function') return storageEventSync(g as WindowLike);
-  return null;
+  const factories: SessionSyncFactory[] = [];
+  if (typeof g.BroadcastChannel === 'function') factories.push(broadcastChannelSync(g.BroadcastChannel));
+  if (typeof g.addEventListener === 'function') factories.push(storageEventSync(g as WindowLike));
+  return factories.length === 0 ? null : combinedSync(...factories);
 }
 
 /** An in-process bus: each `connect` is one "tab". For Node apps and tests. */

@@ -8,7 +8,10 @@ export type SignedInWith = 'password' | 'hostedUI';
 
 /** What is known about the signed-in user without opening the tokens. Safe to log and inspect. */
 export interface SessionInfo {
+  /** Cognito's username (`username` claim; the `sub` UUID in pools that sign in by e-mail). */
   username: string;
+  /** The ID token's `email` claim, when present. */
+  email?: string;
   signedInWith: SignedInWith;
   /** Access token `exp`, in ms since the epoch. */
   accessTokenExpiresAt: number;
@@ -55,8 +58,10 @@ export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, ob
     throw new AuthError('InvalidToken', 'The access token has no numeric exp claim');
   }
   const iat = typeof access['iat'] === 'number' ? access['iat'] : exp - 3600;
+  const email = typeof id['email'] === 'string' ? id['email'] : undefined;
   return {
     username,
+    ...(email === undefined ? {} : { email }),
     signedInWith,
     accessTokenExpiresAt: exp * 1000,
     accessTokenIssuedAt: iat * 1000,

@@ -13,6 +13,7 @@ describe('authchart/vue useAuth', () => {
     await auth.signIn({ username: 'alice@example.com', password: 'pw' });
     const Panel = defineComponent({
       setup() {
+        // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable inside setup(), not a React hook
         const auth$ = useAuth(auth);
         return () =>
           h('div', [

@@ -200,6 +200,7 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
     },
     signingIn: c.signInRequest !== null,
     refreshFailing: c.refreshFailures > 0,
+    forOtherTab: c.restoringForOtherTab,
   });
 }
 
@@ -246,14 +247,16 @@ export function checkInvariants(
   world: World,
   snapshot: AnyMachineSnapshot,
   event: FixtureEvent,
-  signOutCalls: { revoke: number; global: number },
+  signOutCalls: { revoke: number; global: number; wokenByOtherTab: boolean },
 ): string[] {
   const problems: string[] = [];
   const keys = ownKeys(world.storage, CLIENT_ID);
   const value = JSON.stringify(snapshot.value);
   const ctx = snapshot.context as AuthContext;
   const storageJustFailed = event.fixture?.kind === 'error' && STORAGE_FAILURE_SRCS.has(event.fixture.src);
-  if (snapshot.matches('signedOut') && keys.length > 0 && !storageJustFailed) {
+  // A restore woken by another tab leaves what it finds alone: that tab owns it.
+  const lookedForOtherTab = event.fixture?.src === 'readSession' && signOutCalls.wokenByOtherTab;
+  if (snapshot.matches('signedOut') && keys.length > 0 && !storageJustFailed && !lookedForOtherTab) {
     problems.push(`signedOut with our keys left: ${keys.join(', ')}`);
   }
   if (snapshot.matches('signedIn')) {
@@ -326,6 +329,7 @@ export async function replayPath(
   for (const { event, state } of steps) {
     index++;
     const where = `step ${index} (${event.type}${event.fixture ? `:${event.fixture.name}` : ''})`;
+    const wokenByOtherTab = (actor.getSnapshot().context as AuthContext).restoringForOtherTab;
     if (event.fixture) {
       await world.gate.release(event.fixture.src, event.fixture.arrange);
     } else if (event.type.startsWith('xstate.after.')) {
@@ -354,6 +358,7 @@ export async function replayPath(
     const signOutCalls = {
       revoke: world.calls.revokeToken - atSignOut.revoke,
       global: world.calls.globalSignOut - atSignOut.global,
+      wokenByOtherTab,
     };
     for (const p of checkInvariants(world, actor.getSnapshot(), event, signOutCalls)) problems.push(`${where}: ${p}`);
   }

@@ -1,0 +1,135 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserDemo, startBrowserDemo } from '../../tools/browser-demo.js';
+import { freshPool } from '../integration/helpers.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env['CI']) throw new Error(`${CHROMIUM} is missing: .ci/run should have installed it`);
+if (!haveChromium) console.info(`[authchart] e2e skipped: no ${CHROMIUM} (apt-get install chromium)`);
+
+const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
+
+describe.skipIf(!haveChromium)('browser demo in Debian Chromium (Playwright)', () => {
+  let demo: BrowserDemo;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    demo = await startBrowserDemo();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  async function openDemo(context?: BrowserContext) {
+    const pool = await freshPool();
+    const ctx = context ?? (await browser.newContext());
+    const page = await ctx.newPage();
+    const url = `${demo.origin}/?${new URLSearchParams({ endpoint: pool.endpoint, clientId: pool.clientId, remoteStepMs: '3000' })}`;
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]');
+    return { page, ctx, pool, url };
+  }
+
+  async function signIn(page: Page, pool: { username: string; password: string }) {
+    await page.fill('#username', pool.username);
+    await page.fill('#password', pool.password);
+    await page.click('#sign-in-button');
+    await page.waitForSelector('body[data-status="signedIn"]');
+  }
+
+  const ourKeys = (page: Page, clientId: string) =>
+    page.evaluate((prefix) => Object.keys(localStorage).filter((k) => k.startsWith(prefix)), `authchart.${clientId}.`);
+
+  it('sign in → "Sign out": complete, none of our keys in localStorage, unrelated keys survive', async () => {
+    const { page, pool, ctx } = await openDemo();
+    await page.evaluate(() => localStorage.setItem('app.theme', 'dark'));
+    await signIn(page, pool);
+    expect(await ourKeys(page, pool.clientId)).toHaveLength(5);
+    await page.click('#sign-out');
+    await page.waitForSelector('body[data-last-result]');
+    const result = JSON.parse((await page.textContent('#result')) ?? '{}');
+    expect(result).toMatchObject({ status: 'complete', steps: { revokeToken: 'done', clearCache: 'done' } });
+    expect(await page.textContent('#state')).toBe('signedOut');
+    expect(await ourKeys(page, pool.clientId)).toEqual([]);
+    expect(await page.evaluate(() => localStorage.getItem('app.theme'))).toBe('dark');
+    await page.screenshot({ path: `${SHOTS}e2e-sign-out.png`, fullPage: true });
+    await ctx.close();
+  });
+
+  it('offline: "Sign out" is partial with Offline at once, storage cleared; back online, sign-in works', async () => {
+    const { page, pool, ctx } = await openDemo();
+    await signIn(page, pool);
+    await ctx.setOffline(true);
+    await page.waitForSelector('#network.offline');
+    const t0 = Date.now();
+    await page.click('#sign-out');
+    await page.waitForSelector('body[data-last-result]');
+    const elapsed = Date.now() - t0;
+    const result = JSON.parse((await page.textContent('#result')) ?? '{}');
+    expect(result).toMatchObject({
+      status: 'partial',
+      revokeTokenError: { code: 'Offline' },
+      steps: { revokeToken: 'skipped', clearCache: 'done' },
+    });
+    expect(elapsed).toBeLessThan(1000); // no network wait
+    expect(await ourKeys(page, pool.clientId)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}e2e-offline.png`, fullPage: true });
+
+    await ctx.setOffline(false);
+    await page.waitForSelector('#network:not(.offline)');
+    await signIn(page, pool);
+    expect(await page.textContent('#user')).not.toBe('—');
+    await ctx.close();
+  });
+
+  it('reload after sign-in restores the session; reload after sign-out does not', async () => {
+    const { page, pool, ctx } = await openDemo();
+    await signIn(page, pool);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.getAttribute('body', 'data-status')).toBe('signedIn');
+    await page.screenshot({ path: `${SHOTS}e2e-restored.png`, fullPage: true });
+    await page.click('#sign-out');
+    await page.waitForSelector('body[data-last-result]');
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.getAttribute('body', 'data-status')).toBe('signedOut');
+    await ctx.close();
+  });
+
+  it('two tabs: a sign-in in one restores the other; a sign-out in one signs the other out with no request', async () => {
+    const { page: a, pool, ctx, url } = await openDemo();
+    const b = await ctx.newPage();
+    await b.goto(url);
+    await b.waitForSelector('body[data-ready="true"]');
+    await signIn(a, pool);
+    await b.waitForSelector('body[data-status="signedIn"]');
+    const requestsFromB: string[] = [];
+    b.on('request', (r) => {
+      if (r.url().startsWith(pool.endpoint)) requestsFromB.push(r.url());
+    });
+    await a.click('#sign-out');
+    await b.waitForSelector('body[data-status="signedOut"]');
+    expect(await b.textContent('#state')).toBe('signedOut');
+    expect(requestsFromB).toEqual([]);
+    await b.screenshot({ path: `${SHOTS}e2e-second-tab.png`, fullPage: true });
+    await ctx.close();
+  });
+});
