@@ -71,12 +71,7 @@ export async function startEmbeddedCognito(opts: { startTimeoutMs?: number } = {
       });
     });
     await waitForHealth(endpoint);
-    const admin = new CognitoIdentityProviderClient({
-      endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const admin = adminClient(endpoint);
     return {
       endpoint,
       admin,
@@ -89,6 +84,16 @@ export async function startEmbeddedCognito(opts: { startTimeoutMs?: number } = {
     await stop();
     throw error;
   }
+}
+
+/** A client for cognito-local's admin calls (it accepts any credentials). */
+export function adminClient(endpoint: string): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
 }
 
 async function waitForHealth(endpoint: string): Promise<void> {
@@ -121,7 +126,7 @@ let userSerial = 0;
 
 /** A user pool (e-mail usernames), a public app client with USER_PASSWORD_AUTH, and a confirmed user. */
 export async function createPoolWithUser(
-  cognito: EmbeddedCognito,
+  cognito: Pick<EmbeddedCognito, 'admin'>,
   opts: { accessTokenValiditySeconds?: number; email?: string; password?: string } = {},
 ): Promise<PoolSetup> {
   const pool = await cognito.admin.send(new CreateUserPoolCommand({ PoolName: `authchart-${Date.now()}` }));

@@ -47,6 +47,20 @@ function run<T>(outcome: Outcome<T>, signal: AbortSignal): Promise<T> {
 }
 
 export function fakeServices(tokens: Tokens = makeTokens()): FakeServices {
+  /** Records the call, counts it in flight while it runs, and answers as scripted. */
+  async function tracked<K extends 'refresh' | 'globalSignOut' | 'revokeToken'>(
+    name: K,
+    arg: string,
+    signal: AbortSignal,
+  ): Promise<Awaited<ReturnType<FakeServices[K]>>> {
+    fake.calls[name].push({ arg, signal });
+    fake.inFlight[name]++;
+    try {
+      return (await run(fake.script[name] as Outcome<unknown>, signal)) as Awaited<ReturnType<FakeServices[K]>>;
+    } finally {
+      fake.inFlight[name]--;
+    }
+  }
   const fake: FakeServices = {
     clientId: 'client123',
     calls: { signIn: [], refresh: [], globalSignOut: [], revokeToken: [], hostedUISignOut: [] },
@@ -62,33 +76,9 @@ export function fakeServices(tokens: Tokens = makeTokens()): FakeServices {
       fake.calls.signIn.push(input);
       return run(fake.script.signIn, signal);
     },
-    async refresh(refreshToken, signal) {
-      fake.calls.refresh.push({ arg: refreshToken, signal });
-      fake.inFlight.refresh++;
-      try {
-        return await run(fake.script.refresh, signal);
-      } finally {
-        fake.inFlight.refresh--;
-      }
-    },
-    async globalSignOut(accessToken, signal) {
-      fake.calls.globalSignOut.push({ arg: accessToken, signal });
-      fake.inFlight.globalSignOut++;
-      try {
-        return await run(fake.script.globalSignOut, signal);
-      } finally {
-        fake.inFlight.globalSignOut--;
-      }
-    },
-    async revokeToken(refreshToken, signal) {
-      fake.calls.revokeToken.push({ arg: refreshToken, signal });
-      fake.inFlight.revokeToken++;
-      try {
-        return await run(fake.script.revokeToken, signal);
-      } finally {
-        fake.inFlight.revokeToken--;
-      }
-    },
+    refresh: (refreshToken, signal) => tracked('refresh', refreshToken, signal),
+    globalSignOut: (accessToken, signal) => tracked('globalSignOut', accessToken, signal),
+    revokeToken: (refreshToken, signal) => tracked('revokeToken', refreshToken, signal),
     async hostedUISignOut(signal) {
       fake.calls.hostedUISignOut.push(signal);
       return run(fake.script.hostedUISignOut, signal);
