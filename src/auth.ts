@@ -1,4 +1,4 @@
-import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
+import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer, waitFor } from 'xstate';
 import { AuthError, NETWORK_CODES } from './errors.js';
 import { computeRefreshDelay } from './machines/auth.logic.js';
 import { type AuthMachine, authMachine } from './machines/auth.machine.js';
@@ -352,9 +352,18 @@ export function createAuth(options: CreateAuthOptions): Auth {
     });
   }
 
+  /** Resolves once the machine is in none of these states (or rejects if the instance stops first). */
+  const notIn = (...states: ('restoring' | 'signingOut')[]) =>
+    waitFor(actor, (s) => !states.some((state) => s.matches(state)));
+
   async function signInWith(event: (id: number) => Parameters<typeof actor.send>[0]): Promise<void> {
     await ready;
     if (pendingSignOut) await pendingSignOut;
+    // A restore (another tab signed in) or a sign-out the machine started itself (a rejected refresh,
+    // another tab, an interrupted one) finishes first.
+    await notIn('restoring', 'signingOut').catch(() => {
+      throw new AuthError('Cancelled', 'The auth instance was stopped');
+    });
     const id = nextRequestId++;
     const error = await request(
       () => actor.send(event(id)),
@@ -404,6 +413,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
       const global = opts.global === true;
       const run = (async () => {
         await ready;
+        // A SIGN_OUT sent while another tab's session is being read would go unheard.
+        await notIn('restoring');
         return request(
           () => actor.send({ type: 'SIGN_OUT', global }),
           'signOutSettled',

@@ -181,3 +181,57 @@ describe('deferred revocation (opt-in)', () => {
     expect(ownKeys(h.storage)).toEqual([]);
   });
 });
+
+describe('calls that arrive while the machine is busy on its own', () => {
+  it('signOut() during a restore woken by another tab settles (after the restore) instead of hanging', async () => {
+    const bus = memorySyncBus();
+    const shared = memoryStorage();
+    // Tab B reads storage slowly, so it is still restoring when signOut() is called.
+    const slow = {
+      getItem: (k: string) =>
+        new Promise<string | null>((r) => setTimeout(() => r(shared.getItem(k) as string | null), 30)),
+      setItem: (k: string, v: string) => shared.setItem(k, v),
+      removeItem: (k: string) => shared.removeItem(k),
+    };
+    const a = createAuth({ services: fakeServices(), storage: shared, sync: bus.connect });
+    const servicesB = fakeServices();
+    const b = createAuth({ services: servicesB, storage: slow, sync: bus.connect });
+    await Promise.all([a.ready, b.ready]);
+    await a.signIn(CREDS);
+    await tick();
+    expect(b.state).toBe('restoring.readingStoredSession');
+    const result = await b.signOut();
+    expect(result.status).toBe('complete');
+    expect(b.state).toBe('signedOut');
+    expect(servicesB.calls.revokeToken).toHaveLength(1); // it restored A's session, then signed it out
+    a.stop();
+    b.stop();
+  });
+
+  it('signIn() during a sign-out the machine started itself (refresh rejected) waits for it, then signs in', async () => {
+    const services = fakeServices(makeTokens({ expiresIn: 2 }));
+    services.script.refresh = { error: new AuthError('NotAuthorized', 'revoked') };
+    const storage = memoryStorage();
+    let releaseClear!: () => void;
+    const gate = new Promise<void>((r) => (releaseClear = r));
+    const gated = {
+      getItem: (k: string) => storage.getItem(k),
+      setItem: (k: string, v: string) => storage.setItem(k, v),
+      removeItem: async (k: string) => {
+        await gate;
+        storage.removeItem(k);
+      },
+    };
+    const auth = createAuth({ services, storage: gated, sync: null });
+    await auth.signIn(CREDS);
+    await new Promise((r) => setTimeout(r, 1100)); // half the 2 s lifetime: the refresh runs and is rejected
+    expect(auth.state).toBe('signingOut.clearingCache');
+    services.script.signIn = { ok: makeTokens() };
+    const again = auth.signIn(CREDS);
+    await tick();
+    releaseClear();
+    await again;
+    expect(auth.state).toBe('signedIn.waitingToRefresh');
+    auth.stop();
+  });
+});

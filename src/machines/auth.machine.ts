@@ -233,7 +233,7 @@ export const authMachine = setup({
       error:
         params.code === 'AlreadySignedIn'
           ? new AuthError('AlreadySignedIn', 'A user is already signed in; sign out first')
-          : new AuthError('InvalidState', 'Another sign-in is in progress'),
+          : new AuthError('InvalidState', 'Another sign-in, a sign-out or a restore is in progress'),
     })),
     cancelSignIn: emit(({ context }) => ({
       type: 'signInSettled' as const,
@@ -282,6 +282,11 @@ export const authMachine = setup({
     /** Read the stored session once at start. A broken one is discarded, never thrown. */
     restoring: {
       initial: 'readingStoredSession',
+      // `createAuth` waits for restoring to end before sending these; a direct sender gets an answer, never silence.
+      on: {
+        SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+        ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+      },
       states: {
         readingStoredSession: {
           invoke: {
@@ -463,6 +468,11 @@ export const authMachine = setup({
 
     signingOut: {
       initial: 'checkingHostedUI',
+      // A SIGN_OUT here joins the running sign-out (its result answers it); a sign-in must wait for it.
+      on: {
+        SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+        ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+      },
       states: {
         checkingHostedUI: {
           always: [{ guard: 'isHostedUISession', target: 'signingOutOfHostedUI' }, { target: 'checkingConnectivity' }],
