@@ -6,6 +6,7 @@ import {
   type AuthServices,
   createAuth,
   manualConnectivity,
+  memorySyncBus,
   type SignOutResult,
 } from '../../src/index.js';
 import { faultyStorage, ownKeys } from '../helpers/fakes.js';
@@ -32,7 +33,9 @@ type Command =
   | { type: 'goOffline' }
   | { type: 'goOnline' }
   | { type: 'refreshDue'; outcome: Outcome }
-  | { type: 'restart' };
+  | { type: 'restart' }
+  | { type: 'otherTabSignIn' }
+  | { type: 'otherTabSignOut'; global: boolean };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constant('signIn' as const), outcome, revocable: fc.boolean() }),
@@ -48,6 +51,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.constant({ type: 'goOnline' as const }),
   fc.record({ type: fc.constant('refreshDue' as const), outcome }),
   fc.constant({ type: 'restart' as const }),
+  fc.constant({ type: 'otherTabSignIn' as const }),
+  fc.record({ type: fc.constant('otherTabSignOut' as const), global: fc.boolean() }),
 );
 
 function errorFor(o: Outcome): AuthError | null {
@@ -116,7 +121,16 @@ function world() {
   };
   const storage = faultyStorage({ 'app.theme': 'dark' });
   const connectivity = manualConnectivity(true);
-  return { issued, next, calls, services, storage, connectivity };
+  // A second tab: its own (always answering) services, the same storage and sync bus.
+  const bus = memorySyncBus();
+  const otherTabServices: AuthServices = {
+    clientId: CLIENT_ID,
+    signIn: async () => mint(true),
+    refresh: async () => ({}),
+    globalSignOut: async () => {},
+    revokeToken: async () => {},
+  };
+  return { issued, next, calls, services, storage, connectivity, bus, otherTabServices };
 }
 
 async function settle<T>(promise: Promise<T>, maxMs: number): Promise<{ value: T; elapsed: number } | null> {
@@ -157,6 +171,7 @@ describe('random fault sequences (fast-check)', () => {
             storage: w.storage,
             connectivity: w.connectivity,
             timeouts: { remoteStepMs: REMOTE_STEP_MS, refreshRetryMs: 1000 },
+            sync: w.bus.connect,
           });
           for (const name of [
             'signedIn',
@@ -170,6 +185,7 @@ describe('random fault sequences (fast-check)', () => {
           return a;
         };
         let auth: Auth = make();
+        const otherTab = createAuth({ services: w.otherTabServices, storage: w.storage, sync: w.bus.connect });
         // After a complete/partial sign-out and until the next sign-in, nothing may write tokens back.
         let signedOutForGood = false;
         try {
@@ -235,6 +251,33 @@ describe('random fault sequences (fast-check)', () => {
                 auth = make();
                 await settle(auth.ready, 100);
                 break;
+              case 'otherTabSignIn': {
+                const r = await settle(
+                  otherTab.signIn({ username: 'alice@example.com', password: 'pw' }).then(
+                    () => 'ok',
+                    () => 'rejected',
+                  ),
+                  4 * REMOTE_STEP_MS,
+                );
+                if (!r) throw new Error('the other tab’s signIn() did not settle');
+                if (r.value === 'ok') signedOutForGood = false;
+                break;
+              }
+              case 'otherTabSignOut': {
+                const r = await settle(otherTab.signOut({ global: c.global }), SIGN_OUT_BOUND_MS + 100);
+                if (!r) throw new Error('the other tab’s signOut() did not settle');
+                await vi.advanceTimersByTimeAsync(10);
+                if (r.value.status !== 'failed') {
+                  // This tab follows with no call of its own, and nothing of ours is left.
+                  const before = { ...w.calls };
+                  await settle(auth.ready, 10);
+                  expect(auth.state).toBe('signedOut');
+                  expect(ownKeys(w.storage, CLIENT_ID)).toEqual([]);
+                  expect(w.calls).toEqual(before);
+                  signedOutForGood = true;
+                }
+                break;
+              }
             }
             await vi.advanceTimersByTimeAsync(5 * REMOTE_STEP_MS); // let late answers arrive
             // 6. after a sign-out, no later refresh (or late answer) writes tokens back
@@ -246,6 +289,7 @@ describe('random fault sequences (fast-check)', () => {
           }
         } finally {
           auth.stop();
+          otherTab.stop();
           vi.useRealTimers();
         }
       }),
