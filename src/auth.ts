@@ -23,6 +23,7 @@ import type {
   TokenStorage,
   Tokens,
 } from './services/types.js';
+import { RevocationOutbox, safeIsOnline } from './session/outbox.js';
 import { seal, unseal } from './session/sealed.js';
 import { refreshedSession, type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
@@ -251,13 +252,8 @@ export function provideServices(
       publishSignedOut: () => sync?.publish({ type: 'signedOut' }),
     },
     guards: {
-      isOffline: () => {
-        try {
-          return !connectivity.isOnline();
-        } catch {
-          return false; // an unknown state is treated as online: the step timeout still bounds it
-        }
-      },
+      // An unknown state counts as online: the step timeout still bounds every remote call.
+      isOffline: () => !safeIsOnline(connectivity),
     },
     delays: {
       refreshDelay: ({ context }) =>
@@ -480,64 +476,6 @@ export function createAuth(options: CreateAuthOptions): Auth {
     },
   };
   return auth;
-}
-
-/**
- * The deferred-revocation outbox: refresh tokens a sign-out could not revoke for network reasons.
- * One drain at a time; each RevokeToken bounded by the step timeout; a token leaves the outbox
- * when revoked or refused for good (any answer that is not a network failure).
- */
-class RevocationOutbox {
-  #running: Promise<{ settled: number; remaining: number }> | null = null;
-  #stopped = new AbortController();
-
-  constructor(
-    private readonly store: SessionStore,
-    private readonly services: AuthServices,
-    private readonly stepMs: number,
-  ) {}
-
-  drain(): Promise<{ settled: number; remaining: number }> {
-    this.#running ??= this.#drain().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
-  }
-
-  drainQuietly(connectivity: Connectivity): void {
-    if (this.#stopped.signal.aborted || !safeIsOnline(connectivity)) return;
-    this.drain().catch(() => undefined);
-  }
-
-  stop(): void {
-    this.#stopped.abort();
-  }
-
-  async #drain(): Promise<{ settled: number; remaining: number }> {
-    const tokens = await this.store.readOutbox();
-    const settled: string[] = [];
-    for (const token of tokens) {
-      if (this.#stopped.signal.aborted) break;
-      const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(this.stepMs)]);
-      try {
-        await this.services.revokeToken(token, signal);
-        settled.push(token);
-      } catch (error) {
-        const code = error instanceof AuthError ? error.code : 'Service';
-        if (!NETWORK_CODES.has(code) && !signal.aborted) settled.push(token);
-      }
-    }
-    if (settled.length > 0) await this.store.settleOutbox(settled);
-    return { settled: settled.length, remaining: tokens.length - settled.length };
-  }
-}
-
-function safeIsOnline(connectivity: Connectivity): boolean {
-  try {
-    return connectivity.isOnline();
-  } catch {
-    return true;
-  }
 }
 
 /** A throwing listener must not break the machine; its error is re-thrown outside it. */
