@@ -1,5 +1,5 @@
 import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer, waitFor } from 'xstate';
-import { AuthError, NETWORK_CODES } from './errors.js';
+import { AuthError } from './errors.js';
 import { computeRefreshDelay } from './machines/auth.logic.js';
 import { type AuthMachine, authMachine } from './machines/auth.machine.js';
 import type {
