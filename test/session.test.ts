@@ -307,3 +307,25 @@ describe('refresh scheduling under clock skew', () => {
     second.stop();
   });
 });
+
+describe('stop()', () => {
+  it('settles pending calls: signOut() resolves failed with Cancelled, signIn() rejects with Cancelled', async () => {
+    const services = fakeServices();
+    services.script.revokeToken = 'hang';
+    const auth = createAuth({ services, sync: null });
+    await auth.signIn(CREDS);
+    const out = auth.signOut();
+    await new Promise((r) => setTimeout(r, 0));
+    auth.stop();
+    expect(await out).toMatchObject({ status: 'failed', error: { code: 'Cancelled' } });
+    expect(services.calls.revokeToken[0]?.signal.aborted).toBe(true);
+
+    const services2 = fakeServices();
+    services2.script.signIn = 'hang';
+    const auth2 = createAuth({ services: services2, sync: null });
+    const signingIn = auth2.signIn(CREDS).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 0));
+    auth2.stop();
+    expect(isAuthError(await signingIn, 'Cancelled')).toBe(true);
+  });
+});
