@@ -4,6 +4,7 @@ import { computeRefreshDelay } from './machines/auth.logic.js';
 import { type AuthMachine, authMachine } from './machines/auth.machine.js';
 import type {
   AuthConfig,
+  AuthDeps,
   AuthEmitted,
   AuthEventName,
   AuthEventPayload,
@@ -18,13 +19,12 @@ import type {
   Clock,
   Connectivity,
   Credentials,
-  SessionSync,
   SessionSyncFactory,
   TokenStorage,
   Tokens,
 } from './services/types.js';
 import { RevocationOutbox, safeIsOnline } from './session/outbox.js';
-import { seal, unseal } from './session/sealed.js';
+import { type Sealed, seal, unseal } from './session/sealed.js';
 import { refreshedSession, type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
 
@@ -201,66 +201,69 @@ function assertCredentials(input: Credentials): void {
   }
 }
 
-/** @internal The machine with authchart's own services plugged into its slots. */
-export function provideServices(
-  services: AuthServices,
-  store: SessionStore,
-  connectivity: Connectivity,
-  clock: Clock,
-  sync: SessionSync | null = null,
-): AuthMachine {
-  return authMachine.provide({
-    actors: {
-      readSession: fromPromise(() => store.load()),
-      signIn: fromPromise(async ({ input, signal }) =>
-        sessionFromTokens(await services.signIn(unseal(input.credentials), signal), 'password', clock.now()),
-      ),
-      saveSession: fromPromise(({ input }) => store.save(input.session)),
-      refreshTokens: fromPromise(async ({ input, signal }) =>
-        refreshedSession(
-          input.session,
-          await services.refresh(unseal(input.session.tokens).refreshToken, signal),
-          clock.now(),
-        ),
-      ),
-      hostedUISignOut: fromPromise(({ signal }) => {
-        if (!services.hostedUISignOut) {
-          return Promise.reject(
-            new AuthError(
-              'InvalidConfig',
-              'This session came from the hosted UI, but services.hostedUISignOut is not set',
-            ),
-          );
-        }
-        return services.hostedUISignOut(signal);
-      }),
-      globalSignOut: fromPromise(({ input, signal }) =>
-        services.globalSignOut(unseal(input.tokens).accessToken, signal),
-      ),
-      revokeToken: fromPromise(({ input, signal }) => services.revokeToken(unseal(input.tokens).refreshToken, signal)),
-      clearSession: fromPromise(({ input }) =>
-        store.clear(input.username, {
-          keepForRevocation: input.keepForRevocation ? unseal(input.keepForRevocation).refreshToken : null,
-        }),
-      ),
-      writeJournal: fromPromise(({ input }) =>
-        store.writeJournal({ scope: input.scope, username: input.username, startedAt: clock.now() }),
-      ),
-    },
-    actions: {
-      publishSignedIn: () => sync?.publish({ type: 'signedIn' }),
-      publishSignedOut: () => sync?.publish({ type: 'signedOut' }),
-    },
-    guards: {
-      // An unknown state counts as online: the step timeout still bounds every remote call.
-      isOffline: () => !safeIsOnline(connectivity),
-    },
-    delays: {
-      refreshDelay: ({ context }) =>
-        context.session ? computeRefreshDelay(context.session, context.config, clock.now()) : 0,
-    },
-  });
+function depsOf(deps: Sealed<AuthDeps> | null): AuthDeps {
+  if (!deps) throw new AuthError('InvalidConfig', 'The machine was started without services (input.deps)');
+  return unseal(deps);
 }
+
+/**
+ * @internal The chart with authchart's own implementations in its slots, built once and shared by
+ * every instance: each instance's services come in through its input (`deps`, sealed).
+ */
+export const authMachineWithServices: AuthMachine = authMachine.provide({
+  actors: {
+    readSession: fromPromise(({ input }) => depsOf(input.deps).store.load()),
+    signIn: fromPromise(async ({ input, signal }) => {
+      const { services, clock } = depsOf(input.deps);
+      return sessionFromTokens(await services.signIn(unseal(input.credentials), signal), 'password', clock.now());
+    }),
+    saveSession: fromPromise(({ input }) => depsOf(input.deps).store.save(input.session)),
+    refreshTokens: fromPromise(async ({ input, signal }) => {
+      const { services, clock } = depsOf(input.deps);
+      const fresh = await services.refresh(unseal(input.session.tokens).refreshToken, signal);
+      return refreshedSession(input.session, fresh, clock.now());
+    }),
+    hostedUISignOut: fromPromise(({ input, signal }) => {
+      const { services } = depsOf(input.deps);
+      if (!services.hostedUISignOut) {
+        return Promise.reject(
+          new AuthError(
+            'InvalidConfig',
+            'This session came from the hosted UI, but services.hostedUISignOut is not set',
+          ),
+        );
+      }
+      return services.hostedUISignOut(signal);
+    }),
+    globalSignOut: fromPromise(({ input, signal }) =>
+      depsOf(input.deps).services.globalSignOut(unseal(input.tokens).accessToken, signal),
+    ),
+    revokeToken: fromPromise(({ input, signal }) =>
+      depsOf(input.deps).services.revokeToken(unseal(input.tokens).refreshToken, signal),
+    ),
+    clearSession: fromPromise(({ input }) =>
+      depsOf(input.deps).store.clear(input.username, {
+        keepForRevocation: input.keepForRevocation ? unseal(input.keepForRevocation).refreshToken : null,
+      }),
+    ),
+    writeJournal: fromPromise(({ input }) => {
+      const { store, clock } = depsOf(input.deps);
+      return store.writeJournal({ scope: input.scope, username: input.username, startedAt: clock.now() });
+    }),
+  },
+  actions: {
+    publishSignedIn: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedIn' }),
+    publishSignedOut: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedOut' }),
+  },
+  guards: {
+    // An unknown state counts as online: the step timeout still bounds every remote call.
+    isOffline: ({ context }) => !safeIsOnline(depsOf(context.deps).connectivity),
+  },
+  delays: {
+    refreshDelay: ({ context }) =>
+      context.session ? computeRefreshDelay(context.session, context.config, depsOf(context.deps).clock.now()) : 0,
+  },
+});
 
 /**
  * Creates and starts an auth instance: reads the stored session, then signs in, refreshes and
@@ -276,8 +279,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
   const sync = syncFactory ? syncFactory(`authchart.${services.clientId}`) : null;
 
-  const actor = createActor(provideServices(services, store, connectivity, clock, sync), {
-    input: { config },
+  const actor = createActor(authMachineWithServices, {
+    input: { config, deps: seal({ services, store, connectivity, clock, sync }) },
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
 

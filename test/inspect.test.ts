@@ -42,6 +42,8 @@ describe('inspection never carries a token', () => {
     expect(events.length).toBeGreaterThan(100);
     for (const s of [...STATES, ...EVENTS]) expect(text).toContain(s);
     expect(text).toContain('[redacted]');
+    // The instance's services and storage ride in the context too, sealed.
+    expect(text).toContain('"deps":"[redacted]"');
     expectNoSecrets(text, secrets);
   });
 

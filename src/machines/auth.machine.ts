@@ -6,6 +6,7 @@ import { type Session, sessionInfo } from '../session/session.js';
 import { computeRefreshDelay, revocationPlanned, revocationToDefer, signOutResult } from './auth.logic.js';
 import type {
   AuthContext,
+  AuthDeps,
   AuthEmitted,
   AuthEvent,
   AuthInput,
@@ -26,6 +27,9 @@ function notProvided(name: string) {
 function errorOf(event: unknown, what: string): AuthError {
   return toAuthError((event as { error?: unknown }).error, what);
 }
+
+/** Every invoked actor gets the instance's (sealed) services along with its own input. */
+export type WithDeps<T = Record<never, never>> = T & { deps: Sealed<AuthDeps> | null };
 
 function requireSession(context: AuthContext): Session {
   if (!context.session) throw new AuthError('InvalidState', 'No session in this state');
@@ -58,17 +62,19 @@ export const authMachine = setup({
     input: {} as AuthInput,
   },
   actors: {
-    readSession: fromPromise<RestoreOutput>(notProvided('readSession')),
-    signIn: fromPromise<Session, { credentials: Sealed<Credentials> }>(notProvided('signIn')),
-    saveSession: fromPromise<void, { session: Session }>(notProvided('saveSession')),
-    refreshTokens: fromPromise<Session, { session: Session }>(notProvided('refreshTokens')),
-    hostedUISignOut: fromPromise<void>(notProvided('hostedUISignOut')),
-    globalSignOut: fromPromise<void, { tokens: Sealed<Tokens> }>(notProvided('globalSignOut')),
-    revokeToken: fromPromise<void, { tokens: Sealed<Tokens> }>(notProvided('revokeToken')),
-    clearSession: fromPromise<void, { username: string | null; keepForRevocation?: Sealed<Tokens> | null }>(
+    readSession: fromPromise<RestoreOutput, WithDeps>(notProvided('readSession')),
+    signIn: fromPromise<Session, WithDeps<{ credentials: Sealed<Credentials> }>>(notProvided('signIn')),
+    saveSession: fromPromise<void, WithDeps<{ session: Session }>>(notProvided('saveSession')),
+    refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),
+    hostedUISignOut: fromPromise<void, WithDeps>(notProvided('hostedUISignOut')),
+    globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
+    revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
+    clearSession: fromPromise<void, WithDeps<{ username: string | null; keepForRevocation?: Sealed<Tokens> | null }>>(
       notProvided('clearSession'),
     ),
-    writeJournal: fromPromise<void, { scope: SignOutScope; username: string | null }>(notProvided('writeJournal')),
+    writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null }>>(
+      notProvided('writeJournal'),
+    ),
   },
   guards: {
     /** Read from the connectivity service when a sign-out starts. */
@@ -270,6 +276,7 @@ export const authMachine = setup({
 }).createMachine({
   id: 'auth',
   context: ({ input }) => ({
+    deps: input.deps ?? null,
     config: input.config,
     session: null,
     signOut: null,
@@ -292,6 +299,7 @@ export const authMachine = setup({
           invoke: {
             id: 'readSession',
             src: 'readSession',
+            input: ({ context }) => ({ deps: context.deps }),
             onDone: [
               // The process died mid-sign-out: finish it instead of restoring the session. (Not when
               // another tab woke us: a journal then is that tab's sign-out in progress.)
@@ -321,7 +329,7 @@ export const authMachine = setup({
           invoke: {
             id: 'discardSession',
             src: 'clearSession',
-            input: () => ({ username: null }),
+            input: ({ context }) => ({ deps: context.deps, username: null }),
             onDone: '#auth.signedOut',
             onError: '#auth.signedOut',
           },
@@ -356,9 +364,9 @@ export const authMachine = setup({
           invoke: {
             id: 'signIn',
             src: 'signIn',
-            input: ({ event }) => {
+            input: ({ context, event }) => {
               if (event.type !== 'SIGN_IN') throw new AuthError('InvalidState', 'signIn needs credentials');
-              return { credentials: event.credentials };
+              return { deps: context.deps, credentials: event.credentials };
             },
             onDone: { target: 'savingSession', actions: 'assignSession' },
             onError: { target: '#auth.signedOut', actions: ['recordSignInError', 'answerSignIn', 'forgetSignIn'] },
@@ -375,7 +383,7 @@ export const authMachine = setup({
           invoke: {
             id: 'saveSession',
             src: 'saveSession',
-            input: ({ context }) => ({ session: requireSession(context) }),
+            input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
             onDone: {
               target: '#auth.signedIn',
               actions: [
@@ -393,7 +401,7 @@ export const authMachine = setup({
           invoke: {
             id: 'undoPartialSave',
             src: 'clearSession',
-            input: ({ context }) => ({ username: context.session?.username ?? null }),
+            input: ({ context }) => ({ deps: context.deps, username: context.session?.username ?? null }),
             onDone: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
             onError: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
           },
@@ -419,7 +427,7 @@ export const authMachine = setup({
           invoke: {
             id: 'refreshTokens',
             src: 'refreshTokens',
-            input: ({ context }) => ({ session: requireSession(context) }),
+            input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
             onDone: { target: 'storingRefreshedTokens', actions: ['assignSession', 'resetRefreshFailures'] },
             onError: [
               // Only an authoritative rejection ends the session; a network failure never does.
@@ -454,7 +462,7 @@ export const authMachine = setup({
           invoke: {
             id: 'storeRefreshedTokens',
             src: 'saveSession',
-            input: ({ context }) => ({ session: requireSession(context) }),
+            input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
             onDone: { target: 'waitingToRefresh', actions: 'emitTokenRefresh' },
             // The new tokens are in memory; storage will catch up on the next refresh.
             onError: {
@@ -482,6 +490,7 @@ export const authMachine = setup({
           invoke: {
             id: 'hostedUISignOut',
             src: 'hostedUISignOut',
+            input: ({ context }) => ({ deps: context.deps }),
             onDone: {
               target: 'checkingConnectivity',
               actions: { type: 'markStepDone', params: { step: 'hostedUISignOut' } },
@@ -527,7 +536,11 @@ export const authMachine = setup({
           invoke: {
             id: 'writeJournal',
             src: 'writeJournal',
-            input: ({ context }) => ({ scope: progress(context).scope, username: progress(context).username }),
+            input: ({ context }) => ({
+              deps: context.deps,
+              scope: progress(context).scope,
+              username: progress(context).username,
+            }),
             onDone: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
             // Without a journal the sign-out still runs; it is only not crash-safe.
             onError: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
@@ -538,7 +551,7 @@ export const authMachine = setup({
           invoke: {
             id: 'globalSignOut',
             src: 'globalSignOut',
-            input: ({ context }) => ({ tokens: requireSession(context).tokens }),
+            input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
             onDone: {
               target: 'clearingCache',
               actions: { type: 'markStepDone', params: { step: 'globalSignOut' } },
@@ -575,7 +588,7 @@ export const authMachine = setup({
           invoke: {
             id: 'revokeToken',
             src: 'revokeToken',
-            input: ({ context }) => ({ tokens: requireSession(context).tokens }),
+            input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
             onDone: {
               target: 'clearingCache',
               actions: { type: 'markStepDone', params: { step: 'revokeToken' } },
@@ -595,6 +608,7 @@ export const authMachine = setup({
             id: 'clearSession',
             src: 'clearSession',
             input: ({ context }) => ({
+              deps: context.deps,
               username: context.signOut?.username ?? context.session?.username ?? null,
               keepForRevocation: revocationToDefer(context) ? requireSession(context).tokens : null,
             }),

@@ -1,8 +1,8 @@
 import type { AuthError } from '../errors.js';
-import type { Credentials } from '../services/types.js';
+import type { AuthServices, Clock, Connectivity, Credentials, SessionSync } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
-import type { LoadResult } from '../session/store.js';
+import type { LoadResult, SessionStore } from '../session/store.js';
 
 /** When sign-out calls RevokeToken. */
 export type RevocationPolicy = 'auto' | 'always' | 'never';
@@ -96,7 +96,21 @@ export interface SignOutProgress {
 }
 
 /** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */
+/**
+ * The side effects an instance runs with. They reach the machine through its input, sealed (so they
+ * never serialise into snapshots or inspection events), which lets every instance share one machine.
+ */
+export interface AuthDeps {
+  services: AuthServices;
+  store: SessionStore;
+  connectivity: Connectivity;
+  clock: Clock;
+  sync: SessionSync | null;
+}
+
 export interface AuthContext {
+  /** The instance's services (sealed: serialises as `"[redacted]"`). */
+  deps: Sealed<AuthDeps> | null;
   config: AuthConfig;
   session: Session | null;
   signOut: SignOutProgress | null;
@@ -136,6 +150,7 @@ export type AuthEventPayload<N extends AuthEventName> = Omit<Extract<AuthEmitted
 /** The machine's input. */
 export interface AuthInput {
   config: AuthConfig;
+  deps?: Sealed<AuthDeps>;
 }
 
 /** What `restoring` reads from storage. */

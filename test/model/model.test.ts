@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import { authMachineWithServices } from '../../src/auth.js';
 import { type ActorSrc, actorFixtures, type DelayName, delayFixtures, userEvents } from './fixtures.js';
 import {
   allTransitionKeys,
   createWorld,
   type FixtureEvent,
   leafStateIds,
-  MODEL_CONFIG,
   replayPath,
   serializeModelState,
 } from './replay.js';
 
 /** The chart used for path generation: real, with the offline guard read from the model's SIGN_OUT. */
 function modelMachine() {
-  return createWorld().machine.provide({
+  return authMachineWithServices.provide({
     guards: { isOffline: ({ event }) => (event as FixtureEvent).offline === true },
   });
 }
@@ -67,7 +67,7 @@ describe('model-based tests generated from the statechart', () => {
       events: eventsFor,
       serializeState: (s: AnyMachineSnapshot) => serializeModelState(s),
       serializeEvent: serializeEvent as (e: unknown) => string,
-      input: { config: MODEL_CONFIG },
+      input: createWorld().input,
       limit: 20_000,
     };
     // biome-ignore lint/suspicious/noExplicitAny: graph options are typed per machine

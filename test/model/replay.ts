@@ -11,12 +11,13 @@ import {
   type InspectionEvent,
   SimulatedClock,
 } from 'xstate';
-import { provideServices } from '../../src/auth.js';
+import { authMachineWithServices } from '../../src/auth.js';
 import { AuthError } from '../../src/errors.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
-import type { AuthConfig, AuthContext } from '../../src/machines/auth.types.js';
+import type { AuthConfig, AuthContext, AuthDeps } from '../../src/machines/auth.types.js';
 import { manualConnectivity } from '../../src/services/connectivity.js';
 import type { AuthServices, Tokens } from '../../src/services/types.js';
+import { type Sealed, seal } from '../../src/session/sealed.js';
 import { sessionFromTokens } from '../../src/session/session.js';
 import { SessionStore } from '../../src/session/store.js';
 import { faultyStorage, ownKeys } from '../helpers/fakes.js';
@@ -175,10 +176,16 @@ export function createWorld() {
   const connectivity = manualConnectivity(true);
   const clock = new SimulatedClock();
   clock.set(NOW_S * 1000);
-  const machine: AuthMachine = provideServices(services, new GatedStore(storage, CLIENT_ID), connectivity, {
-    now: () => clock.now(),
+  const machine: AuthMachine = authMachineWithServices;
+  const deps: Sealed<AuthDeps> = seal({
+    services,
+    store: new GatedStore(storage, CLIENT_ID),
+    connectivity,
+    clock: { now: () => clock.now() },
+    sync: null,
   });
-  const world = { gate, storage, calls, inFlight, connectivity, clock, machine, journalWriteFailed: false };
+  const input = { config: MODEL_CONFIG, deps };
+  const world = { gate, storage, calls, inFlight, connectivity, clock, machine, input, journalWriteFailed: false };
   return world;
 }
 
@@ -321,7 +328,7 @@ export async function replayPath(
       for (const node of (e.snapshot as AnyMachineSnapshot)._nodes) if (node.type === 'atomic') states.add(node.id);
     }
   };
-  const actor = createActor(world.machine, { input: { config: MODEL_CONFIG }, clock: world.clock, inspect });
+  const actor = createActor(world.machine, { input: world.input, clock: world.clock, inspect });
   actor.start();
   for (const node of actor.getSnapshot()._nodes) if (node.type === 'atomic') states.add(node.id);
   let atSignOut = { revoke: 0, global: 0 };
