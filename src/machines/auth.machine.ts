@@ -18,7 +18,7 @@ import type {
   SignOutSteps,
 } from './auth.types.js';
 
-/** Every slot below is replaced by `createAuth` (or by tests) through `.provide()`. */
+/** Every slot below is filled through `.provide()` (by authchart's shared implementations, or by tests). */
 function notProvided(name: string) {
   return () => Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
 }
@@ -51,8 +51,9 @@ function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutRe
 }
 
 /**
- * The auth statechart. Every side effect is a named slot (actors, guards, delays) that
- * `createAuth` fills with `.provide()`; tests and custom integrations can do the same.
+ * The auth statechart. Every side effect is a named slot (actors, guards, delays, actions).
+ * authchart fills them once with `.provide()`, with implementations that read each instance's
+ * services from its input (`deps`); tests and custom integrations can provide their own.
  */
 export const authMachine = setup({
   types: {
