@@ -5,8 +5,9 @@
  * old one, so a crash (even SIGKILL) leaves either the old or the new file, never a torn one.
  * The file is created with mode 0600: it holds tokens.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { TokenStorage } from './types.js';
 
 export interface FileStorage extends TokenStorage {
@@ -14,8 +15,6 @@ export interface FileStorage extends TokenStorage {
   /** Every key in the file. */
   keys(): Promise<string[]>;
 }
-
-let tempSerial = 0;
 
 export function fileStorage(path: string): FileStorage {
   let data: Map<string, string> | null = null;
@@ -35,20 +34,8 @@ export function fileStorage(path: string): FileStorage {
 
   async function persist(map: Map<string, string>): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.${++tempSerial}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(Object.fromEntries(map)));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    // write-file-atomic: temp file in the same directory, fsync, rename over the old file.
+    await writeFileAtomic(path, JSON.stringify(Object.fromEntries(map)), { mode: 0o600, fsync: true });
   }
 
   /** One operation at a time, in order. */
