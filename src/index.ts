@@ -2,11 +2,12 @@ export type { Auth, AuthSnapshot, AuthStateValue, AuthTimeouts, CreateAuthOption
 export { createAuth } from './auth.js';
 export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
 export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';
-export type { AuthMachine } from './machines/auth.machine.js';
+export type { AuthMachine, WithDeps } from './machines/auth.machine.js';
 export { authMachine } from './machines/auth.machine.js';
 export type {
   AuthConfig,
   AuthContext,
+  AuthDeps,
   AuthEmitted,
   AuthEvent,
   AuthEventName,
