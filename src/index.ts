@@ -41,4 +41,4 @@ export type {
 } from './services/types.js';
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
-export type { LoadResult, SignOutJournal } from './session/store.js';
+export type { LoadResult, SessionStore, SignOutJournal } from './session/store.js';
