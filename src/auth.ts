@@ -1,6 +1,6 @@
 import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer, waitFor } from 'xstate';
 import { AuthError } from './errors.js';
-import { computeRefreshDelay } from './machines/auth.logic.js';
+import { computeRefreshDelay, stepsNotRun } from './machines/auth.logic.js';
 import { type AuthMachine, authMachine } from './machines/auth.machine.js';
 import type {
   AuthConfig,
@@ -424,7 +424,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
           status: 'failed',
           signedOutLocally: false,
           scope: global ? 'global' : 'local',
-          steps: { hostedUISignOut: 'notRun', globalSignOut: 'notRun', revokeToken: 'notRun', clearCache: 'notRun' },
+          steps: stepsNotRun(),
           error: error instanceof AuthError ? error : new AuthError('InvalidState', 'Sign-out could not run'),
         }),
       );

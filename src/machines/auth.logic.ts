@@ -1,6 +1,6 @@
 import { type AuthError, NETWORK_CODES } from '../errors.js';
 import type { Session } from '../session/session.js';
-import type { AuthConfig, AuthContext, SignOutProgress, SignOutResult } from './auth.types.js';
+import type { AuthConfig, AuthContext, SignOutProgress, SignOutResult, SignOutSteps } from './auth.types.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -39,6 +39,11 @@ export function revocationPlanned(context: AuthContext): boolean {
   if (!context.session) return false;
   if (context.config.revocation === 'auto') return context.session.revocable;
   return context.config.revocation === 'always';
+}
+
+/** The steps of a sign-out before any has run. */
+export function stepsNotRun(): SignOutSteps {
+  return { hostedUISignOut: 'notRun', globalSignOut: 'notRun', revokeToken: 'notRun', clearCache: 'notRun' };
 }
 
 /** Turns the progress of a sign-out into the result its caller gets. */

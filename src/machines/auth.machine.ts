@@ -3,7 +3,7 @@ import { AuthError, isAuthError, NETWORK_CODES, toAuthError } from '../errors.js
 import type { Credentials, Tokens } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
-import { computeRefreshDelay, revocationPlanned, revocationToDefer, signOutResult } from './auth.logic.js';
+import { computeRefreshDelay, revocationPlanned, revocationToDefer, signOutResult, stepsNotRun } from './auth.logic.js';
 import type {
   AuthContext,
   AuthDeps,
@@ -46,7 +46,7 @@ function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutRe
     scope,
     reason,
     username: context.session?.username ?? null,
-    steps: { hostedUISignOut: 'notRun', globalSignOut: 'notRun', revokeToken: 'notRun', clearCache: 'notRun' },
+    steps: stepsNotRun(),
   };
 }
 
