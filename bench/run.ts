@@ -193,6 +193,7 @@ async function p3() {
   // The same calls and storage writes with no state machine, no checks, no result.
   const bare = await measure(async () => {
     const t = await services.signIn(USER, signal);
+    if ('challenge' in t) throw new Error('bench user has a challenge');
     for (const k of keys) storage.setItem(k, t.accessToken);
     storage.setItem('bare.lastAuthUser', USER.username);
     await services.revokeToken(t.refreshToken, signal);

@@ -215,7 +215,13 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
     readSession: fromPromise(({ input }) => depsOf(input.deps).store.load()),
     signIn: fromPromise(async ({ input, signal }) => {
       const { services, clock } = depsOf(input.deps);
-      return sessionFromTokens(await services.signIn(unseal(input.credentials), signal), 'password', clock.now());
+      const step = await services.signIn(unseal(input.credentials), signal);
+      if ('challenge' in step) {
+        throw new AuthError('ChallengeRequired', `Sign-in needs the ${step.challengeName} challenge`, {
+          challengeName: step.challengeName,
+        });
+      }
+      return sessionFromTokens(step, 'password', clock.now());
     }),
     saveSession: fromPromise(({ input }) => depsOf(input.deps).store.save(input.session)),
     refreshTokens: fromPromise(async ({ input, signal }) => {

@@ -29,12 +29,16 @@ export { memoryStorage, webStorage } from './services/storage.js';
 export type { BroadcastChannelCtor, BroadcastChannelLike, StorageEventLike, WindowLike } from './services/sync.js';
 export { broadcastChannelSync, combinedSync, defaultSync, memorySyncBus, storageEventSync } from './services/sync.js';
 export type {
+  AuthFlow,
   AuthServices,
+  ChallengeKind,
   Clock,
   Connectivity,
   Credentials,
   SessionSync,
   SessionSyncFactory,
+  SignInChallenge,
+  SignInStep,
   SyncMessage,
   TokenStorage,
   Tokens,

@@ -7,11 +7,38 @@ export interface Tokens {
   refreshToken: string;
 }
 
-/** Username and password for USER_PASSWORD_AUTH. */
+/** How a password sign-in proves the password: SRP (never sent) or the password itself over TLS. */
+export type AuthFlow = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH';
+
+/** Username and password; `authFlow` overrides the service's default for this call. */
 export interface Credentials {
   username: string;
   password: string;
+  authFlow?: AuthFlow;
 }
+
+/** The challenges a sign-in may stop at, by what the app must ask the user for. */
+export type ChallengeKind = 'newPassword' | 'totpCode' | 'smsCode' | 'emailCode' | 'selectMfa';
+
+/**
+ * A sign-in that needs one more answer from the user (Cognito `ChallengeName`). `session` is
+ * Cognito's opaque continuation: a secret, valid for about 3 minutes.
+ */
+export interface SignInChallenge {
+  challenge: ChallengeKind;
+  /** Cognito's name: `NEW_PASSWORD_REQUIRED`, `SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`, `SELECT_MFA_TYPE`. */
+  challengeName: string;
+  session: string;
+  /** The username Cognito wants in the answer (`USERNAME` challenge parameter). */
+  username: string;
+  /** Where a code was sent (masked phone number or e-mail), for `smsCode` and `emailCode`. */
+  destination?: string;
+  /** For `selectMfa`: the Cognito MFA names to choose from (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`). */
+  options?: string[];
+}
+
+/** What a sign-in step answers: tokens, or one more challenge. */
+export type SignInStep = Tokens | SignInChallenge;
 
 /**
  * The remote calls. Implementations honour `signal` (abort the request when it fires) and
@@ -21,7 +48,12 @@ export interface Credentials {
 export interface AuthServices {
   /** The app client id: namespaces every storage key authchart writes. */
   readonly clientId: string;
-  signIn(input: Credentials, signal: AbortSignal): Promise<Tokens>;
+  signIn(input: Credentials, signal: AbortSignal): Promise<SignInStep>;
+  /**
+   * Answers a challenge: a new password, a code, or (for `selectMfa`) one of `options`. Needed only
+   * when `signIn` can answer with a challenge.
+   */
+  respondToChallenge?(input: { challenge: SignInChallenge; answer: string }, signal: AbortSignal): Promise<SignInStep>;
   /** A missing `refreshToken` in the answer means "keep the current one". */
   refresh(refreshToken: string, signal: AbortSignal): Promise<Partial<Tokens>>;
   globalSignOut(accessToken: string, signal: AbortSignal): Promise<void>;
