@@ -19,7 +19,9 @@ export type AuthErrorCode =
   | 'InvalidToken'
   | 'InvalidInput'
   | 'InvalidConfig'
-  | 'ChallengeRequired';
+  | 'ChallengeRequired'
+  /** A global sign-out was asked, but the running sign-out could no longer call GlobalSignOut. */
+  | 'GlobalSignOutNotRun';
 
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);

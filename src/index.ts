@@ -5,6 +5,7 @@ export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js
 export type { AuthMachine, WithDeps } from './machines/auth.machine.js';
 export { authMachine } from './machines/auth.machine.js';
 export type {
+  AuthAnswerName,
   AuthConfig,
   AuthContext,
   AuthDeps,
@@ -13,10 +14,12 @@ export type {
   AuthEventName,
   AuthEventPayload,
   AuthInput,
+  QueuedSignIn,
   RestoreOutput,
   RevocationPolicy,
   SignOutProgress,
   SignOutReason,
+  SignOutRequest,
   SignOutResult,
   SignOutResultBase,
   SignOutScope,

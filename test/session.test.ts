@@ -166,7 +166,7 @@ describe('refresh', () => {
     const storage = memoryStorage();
     const auth = createAuth({ services, storage, timeouts: { refreshLeewayMs: 60_000 } });
     const refreshed: unknown[] = [];
-    auth.on('tokenRefresh', (e) => refreshed.push(e));
+    auth.on('tokensRefreshed', (e) => refreshed.push(e));
     await auth.signIn(CREDS);
     await vi.advanceTimersByTimeAsync(539_000 - 1000);
     expect(services.calls.refresh).toHaveLength(0);
@@ -201,7 +201,7 @@ describe('refresh', () => {
     services.script.refresh = { error: new AuthError('Network', 'fetch failed') };
     const auth = createAuth({ services, timeouts: { refreshRetryMs: 1000 } });
     const failures: { willRetry: boolean }[] = [];
-    auth.on('tokenRefreshFailure', (e) => failures.push(e));
+    auth.on('tokenRefreshFailed', (e) => failures.push(e));
     await auth.signIn(CREDS);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(services.calls.refresh).toHaveLength(1);
@@ -251,6 +251,7 @@ describe('state names', () => {
       'restoring.readingStoredSession',
       'restoring.discardingInvalidSession',
       'signedOut',
+      'signingIn.checkingConnectivity',
       'signingIn.authenticating',
       'signingIn.savingSession',
       'signingIn.undoingPartialSave',

@@ -275,14 +275,14 @@ describe('hosted UI sessions', () => {
     expect(h.services.calls.hostedUISignOut).toHaveLength(1);
   });
 
-  it('a failed or cancelled /logout runs nothing else and keeps the user signed in', async () => {
+  it('a /logout cancelled by the user runs nothing else and keeps the user signed in', async () => {
     const h = await hostedHarness();
-    h.services.script.hostedUISignOut = { error: new Error('popup closed') };
+    h.services.script.hostedUISignOut = { error: new AuthError('Cancelled', 'popup closed') };
     const result = await h.auth.signOut({ global: true });
     expect(result).toMatchObject({
       status: 'failed',
       signedOutLocally: false,
-      error: { code: 'HostedUISignOut' },
+      error: { code: 'Cancelled' },
       steps: { hostedUISignOut: 'failed', globalSignOut: 'notRun', revokeToken: 'notRun', clearCache: 'notRun' },
     });
     expect(h.services.calls.globalSignOut).toHaveLength(0);
@@ -291,7 +291,36 @@ describe('hosted UI sessions', () => {
     expect(ownKeys(h.storage)).toHaveLength(5);
   });
 
-  it('a /logout that never finishes is bounded by hostedUISignOutMs', async () => {
+  it('a failed /logout does not block: the local sign-out goes on and the result is partial', async () => {
+    const h = await hostedHarness();
+    h.services.script.hostedUISignOut = { error: new Error('popup blocked') };
+    const result = await h.auth.signOut();
+    expect(result).toMatchObject({
+      status: 'partial',
+      signedOutLocally: true,
+      hostedUISignOutError: { code: 'Service' },
+      steps: { hostedUISignOut: 'failed', revokeToken: 'done', clearCache: 'done' },
+    });
+    expect(h.services.calls.revokeToken).toHaveLength(1);
+    expect(h.auth.state).toBe('signedOut');
+    expect(ownKeys(h.storage)).toEqual([]);
+  });
+
+  it('offline, /logout is skipped (not silently): signed out locally, partial with Offline', async () => {
+    const h = await hostedHarness();
+    h.connectivity.set(false);
+    const result = await h.auth.signOut();
+    expect(result).toMatchObject({
+      status: 'partial',
+      signedOutLocally: true,
+      hostedUISignOutError: { code: 'Offline' },
+      steps: { hostedUISignOut: 'skipped', revokeToken: 'skipped', clearCache: 'done' },
+    });
+    expect(h.services.calls.hostedUISignOut).toHaveLength(0);
+    expect(ownKeys(h.storage)).toEqual([]);
+  });
+
+  it('a /logout that never finishes is bounded by hostedUISignOutMs, then the local sign-out goes on', async () => {
     vi.useFakeTimers();
     const h = await signedInHarness({ signedIn: false, auth: { timeouts: { hostedUISignOutMs: 10_000 } } });
     await h.auth.adoptSession(h.tokens, { signedInWith: 'hostedUI' });
@@ -299,8 +328,9 @@ describe('hosted UI sessions', () => {
     const pending = h.auth.signOut();
     await vi.advanceTimersByTimeAsync(10_000);
     const result = await pending;
-    expect(result).toMatchObject({ status: 'failed', error: { code: 'HostedUISignOut' } });
+    expect(result).toMatchObject({ status: 'partial', hostedUISignOutError: { code: 'Timeout' } });
     expect(h.services.calls.hostedUISignOut[0]?.aborted).toBe(true);
+    expect(h.auth.state).toBe('signedOut');
   });
 });
 
@@ -318,19 +348,18 @@ describe('edges', () => {
     expect(h.services.calls.revokeToken).toHaveLength(0);
   });
 
-  it('a second signOut() while one runs gets the same promise and causes no second call', async () => {
+  it('a second signOut() while one runs joins it: one call per step, the same result', async () => {
     const h = await signedInHarness();
     let release!: () => void;
     h.services.script.revokeToken = () => new Promise<void>((r) => (release = r));
     const first = h.auth.signOut();
-    const second = h.auth.signOut({ global: true });
-    expect(second).toBe(first);
     await new Promise((r) => setTimeout(r, 0));
+    const second = h.auth.signOut();
     release();
     const [a, b] = await Promise.all([first, second]);
     expect(a).toBe(b);
+    expect(a.status).toBe('complete');
     expect(h.services.calls.revokeToken).toHaveLength(1);
-    expect(h.services.calls.globalSignOut).toHaveLength(0);
   });
 
   it('sign-in while signed in is rejected with AlreadySignedIn', async () => {
@@ -375,7 +404,7 @@ describe('secrets', () => {
   it('no token appears in any result, error message or emitted event', async () => {
     const h = await signedInHarness();
     const seen: unknown[] = [];
-    for (const name of ['signedIn', 'signedOut', 'signOutFailed', 'tokenRefresh', 'tokenRefreshFailure'] as const) {
+    for (const name of ['signedIn', 'signedOut', 'signOutFailed', 'tokensRefreshed', 'tokenRefreshFailed'] as const) {
       h.auth.on(name, (p) => seen.push(p));
     }
     h.services.script.revokeToken = {

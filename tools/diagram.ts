@@ -4,8 +4,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AnyStateNode } from 'xstate';
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { authMachine } from '../src/machines/auth.machine.js';
+import { outboxMachine } from '../src/machines/outbox.machine.js';
 
 interface Edge {
   from: AnyStateNode;
@@ -13,7 +14,7 @@ interface Edge {
   label: string;
 }
 
-const idOf = (node: AnyStateNode) => node.path.join('_') || 'auth';
+const idOf = (node: AnyStateNode) => node.path.join('_') || node.machine.id;
 
 function eventLabel(eventType: string): string {
   const done = /^xstate\.done\.actor\.(.+)$/.exec(eventType);
@@ -57,9 +58,9 @@ function commonParentPath(a: AnyStateNode, b: AnyStateNode): string {
   return common.join('_');
 }
 
-export function renderMermaid(): string {
+export function renderMermaid(machine: AnyStateMachine = authMachine): string {
   const edges: Edge[] = [];
-  collectEdges(authMachine.root, edges);
+  collectEdges(machine.root, edges);
   const byParent = new Map<string, string[]>();
   for (const e of edges) {
     const key = commonParentPath(e.from, e.to);
@@ -85,7 +86,7 @@ export function renderMermaid(): string {
     }
     for (const line of byParent.get(key) ?? []) out.push(`${pad}${line}`);
   };
-  render(authMachine.root, 1);
+  render(machine.root, 1);
   return out.join('\n');
 }
 
@@ -101,6 +102,16 @@ export function renderMachineDoc(): string {
     '',
     '```mermaid',
     renderMermaid(),
+    '```',
+    '',
+    '## The revocation outbox (a child actor of the chart)',
+    '',
+    'Invoked by the root of the auth chart for its whole life (`deferRevocation`). It drains at start and',
+    'when connectivity returns, or on `retryDeferredRevocations()` (`RETRY_DEFERRED`, answered by',
+    '`OUTBOX_DRAINED`); each RevokeToken is bounded by its own timer.',
+    '',
+    '```mermaid',
+    renderMermaid(outboxMachine),
     '```',
     '',
   ].join('\n');

@@ -1,6 +1,13 @@
-import { type AuthError, NETWORK_CODES } from '../errors.js';
+import { AuthError, NETWORK_CODES } from '../errors.js';
 import type { Session } from '../session/session.js';
-import type { AuthConfig, AuthContext, SignOutProgress, SignOutResult, SignOutSteps } from './auth.types.js';
+import type {
+  AuthConfig,
+  AuthContext,
+  SignOutProgress,
+  SignOutRequest,
+  SignOutResult,
+  SignOutSteps,
+} from './auth.types.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -49,7 +56,9 @@ export function stepsNotRun(): SignOutSteps {
 /** Turns the progress of a sign-out into the result its caller gets. */
 export function signOutResult(p: SignOutProgress): SignOutResult {
   const base = { scope: p.scope, steps: { ...p.steps } };
-  const stepErrors: { globalSignOutError?: AuthError; revokeTokenError?: AuthError } = {};
+  const stepErrors: { hostedUISignOutError?: AuthError; globalSignOutError?: AuthError; revokeTokenError?: AuthError } =
+    {};
+  if (p.hostedUISignOutError) stepErrors.hostedUISignOutError = p.hostedUISignOutError;
   if (p.globalSignOutError) stepErrors.globalSignOutError = p.globalSignOutError;
   if (p.revokeTokenError) stepErrors.revokeTokenError = p.revokeTokenError;
   if (p.error) return { status: 'failed', signedOutLocally: false, error: p.error, ...base, ...stepErrors };
@@ -62,4 +71,28 @@ export function signOutResult(p: SignOutProgress): SignOutResult {
     ...stepErrors,
     ...(p.deferred ? { deferred: true } : {}),
   };
+}
+
+/**
+ * Each waiting caller's answer. A caller who asked for a global sign-out that ran as a local one
+ * (it joined too late to upgrade it, or this context was following another's sign-out) is told
+ * that GlobalSignOut did not run, and why: never silently the local answer.
+ */
+export function signOutAnswers(
+  p: SignOutProgress,
+  requests: readonly SignOutRequest[],
+): { id: number; result: SignOutResult }[] {
+  const result = signOutResult(p);
+  return requests.map(({ id, global }) => {
+    if (!global || p.scope === 'global' || p.username === null) return { id, result };
+    const why =
+      p.reason === 'otherTab'
+        ? 'another tab or process had already signed out, and this one followed it without remote calls'
+        : 'the sign-out already running was local and past the point where it could become global';
+    const globalSignOutError = new AuthError('GlobalSignOutNotRun', `GlobalSignOut did not run: ${why}`);
+    const steps: SignOutSteps = { ...result.steps, globalSignOut: 'skipped' };
+    if (result.status === 'failed') return { id, result: { ...result, scope: 'global', steps, globalSignOutError } };
+    const { status: _status, ...rest } = result;
+    return { id, result: { ...rest, status: 'partial', scope: 'global', steps, globalSignOutError } };
+  });
 }

@@ -19,6 +19,8 @@ export interface AuthConfig {
   refreshLeewayMs: number;
   /** Wait before retrying a refresh that failed for a network reason. */
   refreshRetryMs: number;
+  /** Bound on each storage step (read, save, journal, clear). */
+  storageMs: number;
   /** Keep a refresh token that could not be revoked for network reasons, and revoke it later. */
   deferRevocation: boolean;
 }
@@ -61,6 +63,8 @@ export type SignOutResult =
   | (SignOutResultBase & {
       status: 'partial';
       signedOutLocally: true;
+      /** The hosted UI `/logout` failed, timed out or could not run offline: the browser session may live on. */
+      hostedUISignOutError?: AuthError;
       globalSignOutError?: AuthError;
       revokeTokenError?: AuthError;
       /** The refresh token waits in the outbox; RevokeToken is retried when the network returns (`deferRevocation`). */
@@ -70,6 +74,7 @@ export type SignOutResult =
       status: 'failed';
       signedOutLocally: false;
       error: AuthError;
+      hostedUISignOutError?: AuthError;
       globalSignOutError?: AuthError;
       revokeTokenError?: AuthError;
     });
@@ -87,6 +92,7 @@ export interface SignOutProgress {
   reason: SignOutReason;
   username: string | null;
   steps: SignOutSteps;
+  hostedUISignOutError?: AuthError;
   globalSignOutError?: AuthError;
   revokeTokenError?: AuthError;
   /** Set when the sign-out failed (user still signed in). */
@@ -95,7 +101,6 @@ export interface SignOutProgress {
   deferred?: boolean;
 }
 
-/** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */
 /**
  * The side effects an instance runs with. They reach the machine through its input, sealed (so they
  * never serialise into snapshots or inspection events), which lets every instance share one machine.
@@ -108,42 +113,67 @@ export interface AuthDeps {
   sync: SessionSync | null;
 }
 
+/** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */
 export interface AuthContext {
   /** The instance's services (sealed: serialises as `"[redacted]"`). */
   deps: Sealed<AuthDeps> | null;
   config: AuthConfig;
   session: Session | null;
   signOut: SignOutProgress | null;
-  /** The id of the sign-in / adopt request being served, to answer the right caller. */
-  signInRequest: { id: number; error?: AuthError } | null;
+  /** Callers waiting for the sign-out that runs (or, while restoring, will run). */
+  signOutRequests: SignOutRequest[];
+  /** The sign-in / adopt request being served, to answer the right caller. */
+  signInRequest: { id: number; credentials?: Sealed<Credentials>; error?: AuthError } | null;
+  /** A sign-in asked while restoring or signing out: it runs once that ends. */
+  queuedSignIn: QueuedSignIn | null;
   /** Consecutive refresh failures for a network reason (for backoff). */
   refreshFailures: number;
   /** `restoring` was entered because another tab signed in (not at start). */
   restoringForOtherTab: boolean;
 }
 
+/** A caller of `signOut()`, answered by id. */
+export interface SignOutRequest {
+  id: number;
+  global: boolean;
+}
+
+/** A sign-in that waits for a restore or a sign-out to end. */
+export type QueuedSignIn = { id: number; credentials: Sealed<Credentials> } | { id: number; session: Session };
+
 /** Events the machine accepts (sent by the `Auth` methods). */
 export type AuthEvent =
   | { type: 'SIGN_IN'; id: number; credentials: Sealed<Credentials> }
   | { type: 'ADOPT_SESSION'; id: number; session: Session }
-  | { type: 'SIGN_OUT'; global: boolean }
+  | { type: 'SIGN_OUT'; id: number; global: boolean }
+  /** `retryDeferredRevocations()`: drain the outbox now. */
+  | { type: 'RETRY_DEFERRED'; id: number }
+  /** From the outbox child: a drain ended. */
+  | { type: 'OUTBOX_DRAINED'; ids: number[]; settled: number; remaining: number; error?: AuthError }
   /** Another tab of the same client signed out: follow without network calls. */
   | { type: 'SYNC_SIGNED_OUT' }
   /** Another tab of the same client signed in: read the shared storage again. */
   | { type: 'SYNC_SIGNED_IN' };
 
-/** Events authchart emits (`auth.on`). No payload carries a token. */
+/** Events authchart emits (`auth.on`), all named for what happened. No payload carries a token. */
 export type AuthEmitted =
   | { type: 'signedIn'; session: SessionInfo; restored: boolean }
   | { type: 'signedOut'; reason: SignOutReason | 'invalidSession'; result?: SignOutResult; error?: AuthError }
   | { type: 'signOutFailed'; result: SignOutResult & { status: 'failed' } }
-  | { type: 'tokenRefresh'; session: SessionInfo }
-  | { type: 'tokenRefreshFailure'; error: AuthError; willRetry: boolean }
+  | { type: 'tokensRefreshed'; session: SessionInfo }
+  | { type: 'tokenRefreshFailed'; error: AuthError; willRetry: boolean }
+  /** Answers `signIn()` / `adoptSession()` callers, by request id. */
   | { type: 'signInSettled'; id: number; error?: AuthError }
-  | { type: 'signOutSettled'; result: SignOutResult };
+  /** Answers every `signOut()` caller of one sign-out, each with its own result. */
+  | { type: 'signOutSettled'; answers: { id: number; result: SignOutResult }[] }
+  /** Answers `retryDeferredRevocations()` callers. */
+  | { type: 'deferredRevocationsSettled'; ids: number[]; settled: number; remaining: number; error?: AuthError };
+
+/** The emitted events that answer a call; `auth.on` does not offer them. */
+export type AuthAnswerName = 'signInSettled' | 'signOutSettled' | 'deferredRevocationsSettled';
 
 /** Event names for `auth.on`. */
-export type AuthEventName = Exclude<AuthEmitted['type'], 'signInSettled' | 'signOutSettled'>;
+export type AuthEventName = Exclude<AuthEmitted['type'], AuthAnswerName>;
 /** The payload `auth.on(name, listener)` passes to its listener. */
 export type AuthEventPayload<N extends AuthEventName> = Omit<Extract<AuthEmitted, { type: N }>, 'type'>;
 

@@ -53,3 +53,12 @@ export function manualConnectivity(initiallyOnline = true): Connectivity & { set
     },
   };
 }
+
+/** `isOnline()`, where a throwing one counts as online: the step timeout still bounds every remote call. */
+export function safeIsOnline(connectivity: Connectivity): boolean {
+  try {
+    return connectivity.isOnline();
+  } catch {
+    return true;
+  }
+}

@@ -3,8 +3,9 @@
  * can hit. At the marker named by KILL_AT it stops making progress, so the parent can SIGKILL it
  * exactly there. With MODE=restart it starts on the same file and reports what it finds.
  */
+
+import { fileStorage } from '../../src/bindings/node.js';
 import { AuthError, type AuthServices, createAuth } from '../../src/index.js';
-import { fileStorage } from '../../src/node.js';
 import { makeTokens } from '../helpers/tokens.js';
 
 const { MODE, FILE, KILL_AT = '', SCOPE = 'local', GLOBAL_FAILS = '' } = process.env as Record<string, string>;

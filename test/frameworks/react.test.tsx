@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useAuth } from '../../src/bindings/react.js';
 import { type Auth, createAuth } from '../../src/index.js';
-import { useAuth } from '../../src/react.js';
 import { fakeServices } from '../helpers/fakes.js';
 
 function SessionPanel({ auth }: { auth: Auth }) {

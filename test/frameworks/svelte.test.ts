@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { compile } from 'svelte/compiler';
 import { get } from 'svelte/store';
 import { describe, expect, it } from 'vitest';
+import { authStore } from '../../src/bindings/svelte.js';
 import { createAuth } from '../../src/index.js';
-import { authStore } from '../../src/svelte.js';
 import { fakeServices } from '../helpers/fakes.js';
 
 const PANEL = `

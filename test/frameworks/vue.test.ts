@@ -2,8 +2,8 @@
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import { defineComponent, h } from 'vue';
+import { useAuth } from '../../src/bindings/vue.js';
 import { createAuth } from '../../src/index.js';
-import { useAuth } from '../../src/vue.js';
 import { fakeServices } from '../helpers/fakes.js';
 
 describe('authchart/vue useAuth', () => {

@@ -137,7 +137,7 @@ describe('against the embedded Cognito (real HTTP)', () => {
       services: cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint }),
       storage,
     });
-    const refreshed = new Promise<void>((resolve) => auth.on('tokenRefresh', () => resolve()));
+    const refreshed = new Promise<void>((resolve) => auth.on('tokensRefreshed', () => resolve()));
     await auth.signIn({ username: pool.username, password: pool.password });
     const before = auth.getSession()!.accessTokenExpiresAt;
     await refreshed;

@@ -140,6 +140,10 @@ export const actorFixtures: {
         error: new AuthError('Cancelled', 'popup closed'),
         arrange: { kind: 'reject', error: new AuthError('Cancelled', 'popup closed') },
       },
+      network: {
+        error: new AuthError('Network', 'down'),
+        arrange: { kind: 'reject', error: new AuthError('Network', 'down') },
+      },
     },
   },
   globalSignOut: {
@@ -176,11 +180,14 @@ export const actorFixtures: {
     done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
+  // The outbox child runs for the machine's whole life; its own chart is tested on its own.
+  outbox: { done: {}, error: {} },
 };
 
 /** Every delay fires in the model; the replay advances the simulated clock past it. */
 export const delayFixtures: Record<DelayName, { fires: true }> = {
   remoteStepTimeout: { fires: true },
+  storageTimeout: { fires: true },
   hostedUISignOutTimeout: { fires: true },
   refreshDelay: { fires: true },
   refreshRetryDelay: { fires: true },
@@ -189,13 +196,18 @@ export const delayFixtures: Record<DelayName, { fires: true }> = {
 /** The events a user can send, with the variants worth exploring. `offline` is read by the model's guard. */
 export type ModelEvent = AuthEvent & { offline?: boolean };
 export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
-  SIGN_IN: [{ type: 'SIGN_IN', id: 1, credentials: seal({ username: 'alice@example.com', password: 'pw' }) }],
+  SIGN_IN: [
+    { type: 'SIGN_IN', id: 1, credentials: seal({ username: 'alice@example.com', password: 'pw' }) },
+    { type: 'SIGN_IN', id: 3, credentials: seal({ username: 'alice@example.com', password: 'pw' }), offline: true },
+  ],
   ADOPT_SESSION: [{ type: 'ADOPT_SESSION', id: 2, session: session(revocableTokens, 'hostedUI') }],
   SIGN_OUT: [
-    { type: 'SIGN_OUT', global: false },
-    { type: 'SIGN_OUT', global: true },
-    { type: 'SIGN_OUT', global: false, offline: true },
+    { type: 'SIGN_OUT', id: 10, global: false },
+    { type: 'SIGN_OUT', id: 11, global: true },
+    { type: 'SIGN_OUT', id: 12, global: false, offline: true },
   ],
+  RETRY_DEFERRED: [{ type: 'RETRY_DEFERRED', id: 20 }],
+  OUTBOX_DRAINED: [{ type: 'OUTBOX_DRAINED', ids: [], settled: 0, remaining: 0 }],
   SYNC_SIGNED_OUT: [{ type: 'SYNC_SIGNED_OUT' }],
   SYNC_SIGNED_IN: [{ type: 'SYNC_SIGNED_IN' }],
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
-import { authMachineWithServices } from '../../src/auth.js';
+import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import { type ActorSrc, actorFixtures, type DelayName, delayFixtures, userEvents } from './fixtures.js';
 import {
   allTransitionKeys,

@@ -11,9 +11,9 @@ import {
   type InspectionEvent,
   SimulatedClock,
 } from 'xstate';
-import { authMachineWithServices } from '../../src/auth.js';
 import { AuthError } from '../../src/errors.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
+import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import type { AuthConfig, AuthContext, AuthDeps } from '../../src/machines/auth.types.js';
 import { manualConnectivity } from '../../src/services/connectivity.js';
 import type { AuthServices, Tokens } from '../../src/services/types.js';
@@ -41,6 +41,7 @@ export const MODEL_CONFIG: AuthConfig = {
   hostedUISignOutMs: 2000,
   refreshLeewayMs: 60_000,
   refreshRetryMs: 1000,
+  storageMs: 3000,
 };
 
 /** A fixture-produced event carries where it came from, so the replay can arrange it. */
@@ -70,6 +71,11 @@ class Gate {
         { once: true },
       );
     });
+  }
+
+  /** A step timed out: its storage call, still waiting, now fails (so the store's queue moves on). */
+  releaseAll(src: ActorSrc, arrange: Arrange): void {
+    for (const waiter of this.waiters.get(src)?.splice(0) ?? []) waiter(arrange);
   }
 
   async release(src: ActorSrc, arrange: Arrange): Promise<void> {
@@ -206,6 +212,8 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
       e: c.signOut.error?.code,
     },
     signingIn: c.signInRequest !== null,
+    queued: c.queuedSignIn && ('credentials' in c.queuedSignIn ? 'signIn' : 'adopt'),
+    asked: [...new Set(c.signOutRequests.map((r) => (r.global ? 'g' : 'l')))].sort().join(''),
     refreshFailing: c.refreshFailures > 0,
     forOtherTab: c.restoringForOtherTab,
   });
@@ -247,6 +255,16 @@ export function leafStateIds(root: AnyStateNode): string[] {
 }
 
 const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens]);
+/** Which storage actor each storage-bound state runs. */
+const STORAGE_STEP_SRC: Record<string, ActorSrc> = {
+  readingStoredSession: 'readSession',
+  discardingInvalidSession: 'clearSession',
+  savingSession: 'saveSession',
+  undoingPartialSave: 'clearSession',
+  storingRefreshedTokens: 'saveSession',
+  writingJournal: 'writeJournal',
+  clearingCache: 'clearSession',
+};
 const STORAGE_FAILURE_SRCS = new Set<ActorSrc>(['readSession', 'clearSession', 'saveSession', 'writeJournal']);
 
 /** What must hold in each state, checked after every step of every path. */
@@ -260,7 +278,9 @@ export function checkInvariants(
   const keys = ownKeys(world.storage, CLIENT_ID);
   const value = JSON.stringify(snapshot.value);
   const ctx = snapshot.context as AuthContext;
-  const storageJustFailed = event.fixture?.kind === 'error' && STORAGE_FAILURE_SRCS.has(event.fixture.src);
+  const storageJustFailed =
+    (event.fixture?.kind === 'error' && STORAGE_FAILURE_SRCS.has(event.fixture.src)) ||
+    event.type.startsWith('xstate.after.storageTimeout.');
   // A restore woken by another tab leaves what it finds alone: that tab owns it.
   const lookedForOtherTab = event.fixture?.src === 'readSession' && signOutCalls.wokenByOtherTab;
   if (snapshot.matches('signedOut') && keys.length > 0 && !storageJustFailed && !lookedForOtherTab) {
@@ -322,13 +342,16 @@ export async function replayPath(
   const transitions = new Set<string>();
   const states = new Set<string>();
   const problems: string[] = [];
+  // Inspection starts while the actor (and its outbox child) is being created.
+  let root: unknown = null;
   const inspect = (e: InspectionEvent) => {
-    if (e.type === '@xstate.microstep' && e.actorRef === actor) {
+    if (e.type === '@xstate.microstep' && root !== null && e.actorRef === root) {
       for (const t of e._transitions) transitions.add(transitionKey(t));
       for (const node of (e.snapshot as AnyMachineSnapshot)._nodes) if (node.type === 'atomic') states.add(node.id);
     }
   };
   const actor = createActor(world.machine, { input: world.input, clock: world.clock, inspect });
+  root = actor;
   actor.start();
   for (const node of actor.getSnapshot()._nodes) if (node.type === 'atomic') states.add(node.id);
   let atSignOut = { revoke: 0, global: 0 };
@@ -340,7 +363,15 @@ export async function replayPath(
     if (event.fixture) {
       await world.gate.release(event.fixture.src, event.fixture.arrange);
     } else if (event.type.startsWith('xstate.after.')) {
-      world.clock.increment(10 * 24 * 3600 * 1000);
+      const timedOutStorage = STORAGE_STEP_SRC[event.type.split('.').pop() ?? ''];
+      if (event.type.startsWith('xstate.after.storageTimeout.') && timedOutStorage) {
+        if (timedOutStorage === 'writeJournal') world.journalWriteFailed = true;
+        world.clock.increment(10 * 24 * 3600 * 1000);
+        await new Promise((r) => setImmediate(r));
+        world.gate.releaseAll(timedOutStorage, { kind: 'storageFails' });
+      } else {
+        world.clock.increment(10 * 24 * 3600 * 1000);
+      }
     } else {
       // A SIGN_OUT during a sign-out must not start another: only a new one resets the count.
       if (event.type === 'SIGN_OUT' && !actor.getSnapshot().matches('signingOut')) {

@@ -6,7 +6,7 @@
  * ```
  */
 import { useSyncExternalStore } from 'react';
-import type { Auth, AuthSnapshot } from './auth.js';
+import type { Auth, AuthSnapshot } from '../auth.js';
 
 /** The current {@link AuthSnapshot}; re-renders when the state or session changes. */
 export function useAuth(auth: Auth): AuthSnapshot {

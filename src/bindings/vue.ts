@@ -6,7 +6,7 @@
  * ```
  */
 import { getCurrentScope, onScopeDispose, type ShallowRef, shallowRef } from 'vue';
-import type { Auth, AuthSnapshot } from './auth.js';
+import type { Auth, AuthSnapshot } from '../auth.js';
 
 /** A shallow ref holding the current {@link AuthSnapshot}; unsubscribes when the component or scope is disposed. */
 export function useAuth(auth: Auth): Readonly<ShallowRef<AuthSnapshot>> {

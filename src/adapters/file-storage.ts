@@ -8,7 +8,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { TokenStorage } from './types.js';
+import type { TokenStorage } from '../services/types.js';
 
 export interface FileStorage extends TokenStorage {
   readonly path: string;

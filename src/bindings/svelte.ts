@@ -7,7 +7,7 @@
  * {#if $auth$.status === 'signedIn'}<button onclick={() => auth.signOut()}>Sign out</button>{/if}
  * ```
  */
-import type { Auth, AuthSnapshot } from './auth.js';
+import type { Auth, AuthSnapshot } from '../auth.js';
 
 /** A readable Svelte store of the current {@link AuthSnapshot}. */
 export interface AuthStore {

@@ -1,0 +1,349 @@
+import { assign, emit, fromPromise, sendTo, setup } from 'xstate';
+import { AuthError, type AuthErrorCode, NETWORK_CODES, toAuthError } from '../errors.js';
+import type { Credentials, Tokens } from '../services/types.js';
+import type { Sealed } from '../session/sealed.js';
+import { type Session, sessionInfo } from '../session/session.js';
+import {
+  computeRefreshDelay,
+  revocationPlanned,
+  revocationToDefer,
+  signOutAnswers,
+  signOutResult,
+  stepsNotRun,
+} from './auth.logic.js';
+import type {
+  AuthConfig,
+  AuthContext,
+  AuthDeps,
+  AuthEmitted,
+  AuthEvent,
+  AuthInput,
+  RestoreOutput,
+  SignOutProgress,
+  SignOutReason,
+  SignOutResult,
+  SignOutScope,
+  SignOutSteps,
+} from './auth.types.js';
+import { outboxMachine } from './outbox.machine.js';
+
+/** Every slot below is filled through `.provide()` (by authchart's shared implementations, or by tests). */
+export function notProvided(name: string) {
+  return () => Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
+}
+
+/** Every invoked actor gets the instance's (sealed) services along with its own input. */
+export type WithDeps<T = Record<never, never>> = T & { deps: Sealed<AuthDeps> | null };
+
+/** A step's error, carried to an action as a parameter of its transition. */
+export interface ErrorParams {
+  error: AuthError;
+}
+
+export function requireSession(context: AuthContext): Session {
+  if (!context.session) throw new AuthError('InvalidState', 'No session in this state');
+  return context.session;
+}
+
+export function progress(context: AuthContext): SignOutProgress {
+  if (!context.signOut) throw new AuthError('InvalidState', 'No sign-out in progress');
+  return context.signOut;
+}
+
+function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutReason): SignOutProgress {
+  return { scope, reason, username: context.session?.username ?? null, steps: stepsNotRun() };
+}
+
+const requestedScope = (context: AuthContext): SignOutScope =>
+  context.signOutRequests.some((r) => r.global) ? 'global' : 'local';
+
+const signInError = (code: 'AlreadySignedIn' | 'InvalidState' | 'Cancelled'): AuthError =>
+  code === 'AlreadySignedIn'
+    ? new AuthError('AlreadySignedIn', 'A user is already signed in; sign out first')
+    : code === 'Cancelled'
+      ? new AuthError('Cancelled', 'Sign-in was cancelled by a sign-out')
+      : new AuthError('InvalidState', 'Another sign-in is already running or waiting');
+
+const withStep = (p: SignOutProgress, step: keyof SignOutSteps, outcome: SignOutSteps[keyof SignOutSteps]) => ({
+  ...p,
+  steps: { ...p.steps, [step]: outcome },
+});
+
+/**
+ * The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
+ * Errors reach actions as transition parameters, so no action reads an untyped event.
+ */
+export const authSetup = setup({
+  types: {
+    context: {} as AuthContext,
+    events: {} as AuthEvent,
+    emitted: {} as AuthEmitted,
+    input: {} as AuthInput,
+  },
+  actors: {
+    readSession: fromPromise<RestoreOutput, WithDeps>(notProvided('readSession')),
+    signIn: fromPromise<Session, WithDeps<{ credentials: Sealed<Credentials> }>>(notProvided('signIn')),
+    saveSession: fromPromise<void, WithDeps<{ session: Session }>>(notProvided('saveSession')),
+    refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),
+    hostedUISignOut: fromPromise<void, WithDeps>(notProvided('hostedUISignOut')),
+    globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
+    revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
+    clearSession: fromPromise<void, WithDeps<{ username: string | null; keepForRevocation?: Sealed<Tokens> | null }>>(
+      notProvided('clearSession'),
+    ),
+    writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null }>>(
+      notProvided('writeJournal'),
+    ),
+    outbox: outboxMachine,
+  },
+  guards: {
+    /** Read from the connectivity service when a step that needs the network is about to start. */
+    isOffline: () => false,
+    isGlobalSignOut: ({ context }) => context.signOut?.scope === 'global',
+    isHostedUISession: ({ context }) => context.session?.signedInWith === 'hostedUI',
+    /** The revocation policy: `auto` revokes only tokens that carry `origin_jti`. */
+    shouldRevoke: ({ context }) => revocationPlanned(context),
+    /** After a refresh rejection or a cancelled sign-in there is no live session to go back to. */
+    sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
+    hasNoSession: ({ context }) => context.session === null,
+    restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
+    signedOutByOtherTab: ({ context }) => context.signOut?.reason === 'otherTab',
+    signOutRequested: ({ context }) => context.signOutRequests.length > 0,
+    hasQueuedSignIn: ({ context }) => context.queuedSignIn !== null && 'credentials' in context.queuedSignIn,
+    hasQueuedAdoption: ({ context }) => context.queuedSignIn !== null && 'session' in context.queuedSignIn,
+    signInBusy: ({ context }) => context.queuedSignIn !== null,
+    /** A global request joins a local sign-out that has not yet reached its remote steps. */
+    canUpgradeToGlobal: ({ context, event }) =>
+      event.type === 'SIGN_OUT' &&
+      event.global &&
+      context.signOut?.scope === 'local' &&
+      context.session !== null &&
+      (context.signOut.reason === 'signOut' || context.signOut.reason === 'interrupted'),
+    interruptedSignOut: ({ context }, params: { output: RestoreOutput }) =>
+      !context.restoringForOtherTab && params.output.journal !== null,
+    restoredSession: (_, params: { output: RestoreOutput }) => params.output.status === 'found',
+    restoredSessionToSignOut: ({ context }, params: { output: RestoreOutput }) =>
+      params.output.status === 'found' && context.signOutRequests.length > 0,
+    restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
+    isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
+    isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
+    isCancelled: (_, params: ErrorParams) => params.error.code === 'Cancelled',
+  },
+  delays: {
+    remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
+    hostedUISignOutTimeout: ({ context }) => context.config.hostedUISignOutMs,
+    storageTimeout: ({ context }) => context.config.storageMs,
+    /** Until shortly before the access token expires; authchart's slots read the instance's clock. */
+    refreshDelay: ({ context }) => computeRefreshDelay(requireSession(context), context.config, Date.now()),
+    refreshRetryDelay: ({ context }) =>
+      context.config.refreshRetryMs * 2 ** Math.min(Math.max(context.refreshFailures - 1, 0), 6),
+  },
+  actions: {
+    // ——— sign-out requests and progress ———
+    addSignOutRequest: assign({
+      signOutRequests: ({ context, event }) =>
+        event.type === 'SIGN_OUT'
+          ? [...context.signOutRequests, { id: event.id, global: event.global }]
+          : context.signOutRequests,
+    }),
+    startSignOut: assign({ signOut: ({ context }) => newSignOut(context, requestedScope(context), 'signOut') }),
+    upgradeToGlobal: assign({ signOut: ({ context }) => ({ ...progress(context), scope: 'global' as const }) }),
+    startRefreshRejectedSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'refreshRejected') }),
+    startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
+    startOtherTabSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'otherTab') }),
+    /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
+    resumeInterruptedSignOut: assign(({ context }, params: { output: RestoreOutput }) => {
+      const out = params.output;
+      const session = out.status === 'found' ? out.session : null;
+      const journalScope = out.journal?.scope ?? 'local';
+      const scope = journalScope === 'global' || requestedScope(context) === 'global' ? 'global' : 'local';
+      return { session, signOut: newSignOut({ ...context, session }, scope, 'interrupted') };
+    }),
+    markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
+    forgetRestoreReason: assign({ restoringForOtherTab: false }),
+    markDeferred: assign({
+      signOut: ({ context }) => ({ ...progress(context), deferred: revocationToDefer(context) }),
+    }),
+    /** Tell other tabs (injected sync service); no-ops unless `createAuth` has a sync service. */
+    publishSignedIn: () => {},
+    publishSignedOut: () => {},
+    markStepDone: assign({
+      signOut: ({ context }, params: { step: keyof SignOutSteps }) => withStep(progress(context), params.step, 'done'),
+    }),
+    recordStepError: assign({
+      signOut: ({ context }, params: ErrorParams & { step: 'hostedUISignOut' | 'globalSignOut' | 'revokeToken' }) => ({
+        ...withStep(progress(context), params.step, 'failed'),
+        [`${params.step}Error`]: params.error,
+      }),
+    }),
+    /** The hosted UI `/logout` cannot run offline: the local sign-out goes on, and says so. */
+    skipHostedUISignOut: assign({
+      signOut: ({ context }) => ({
+        ...withStep(progress(context), 'hostedUISignOut', 'skipped'),
+        hostedUISignOutError: new AuthError('Offline', 'The hosted UI sign-out was skipped: the device is offline'),
+      }),
+    }),
+    /**
+     * Offline at the start, or a step found the network down: every remote step still planned is
+     * marked skipped, with the reason, and the flow goes straight to clearing.
+     */
+    skipRemainingRemoteSteps: assign({
+      signOut: ({ context }, params: { reason: 'Offline' | 'Network' }) => {
+        const p = progress(context);
+        const earlier = p.globalSignOutError ?? p.revokeTokenError;
+        const code: AuthErrorCode = params.reason === 'Offline' ? 'Offline' : (earlier?.code ?? 'Network');
+        const why =
+          params.reason === 'Offline'
+            ? 'skipped: the device is offline'
+            : `skipped: an earlier step failed with ${code}`;
+        const next: SignOutProgress = { ...p, steps: { ...p.steps } };
+        if (p.scope === 'global' && p.steps.globalSignOut === 'notRun') {
+          next.steps.globalSignOut = 'skipped';
+          next.globalSignOutError = new AuthError(code, `GlobalSignOut ${why}`);
+        }
+        if (revocationPlanned(context) && p.steps.revokeToken === 'notRun' && p.steps.globalSignOut !== 'done') {
+          next.steps.revokeToken = 'skipped';
+          next.revokeTokenError = new AuthError(code, `RevokeToken ${why}`);
+        }
+        return next;
+      },
+    }),
+    /** The sign-out failed: the user stays signed in (a cancelled hosted UI, or clearing failed). */
+    recordSignOutFailure: assign({
+      signOut: ({ context }, params: ErrorParams & { step: 'clearCache' | 'hostedUISignOut' }) => ({
+        ...withStep(progress(context), params.step, 'failed'),
+        error: params.error,
+      }),
+    }),
+    answerSignOut: emit(({ context }) => ({
+      type: 'signOutSettled' as const,
+      answers: signOutAnswers(progress(context), context.signOutRequests),
+    })),
+    announceSignedOut: emit(({ context }) => ({
+      type: 'signedOut' as const,
+      reason: progress(context).reason,
+      result: signOutResult(progress(context)),
+    })),
+    announceSignOutFailed: emit(({ context }) => ({
+      type: 'signOutFailed' as const,
+      result: signOutResult(progress(context)) as SignOutResult & { status: 'failed' },
+    })),
+    forgetSession: assign({ session: null, signOut: null, signOutRequests: [], refreshFailures: 0 }),
+    forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
+
+    // ——— sign-in requests ———
+    assignSession: assign({ session: (_, params: { session: Session }) => params.session }),
+    assignRestoredSession: assign({
+      session: (_, params: { output: RestoreOutput }) =>
+        params.output.status === 'found' ? params.output.session : null,
+    }),
+    assignSignInRequest: assign({
+      signInRequest: ({ event }) =>
+        event.type === 'SIGN_IN' ? { id: event.id, credentials: event.credentials } : null,
+    }),
+    assignAdoptedSession: assign({
+      session: ({ event }) => (event.type === 'ADOPT_SESSION' ? event.session : null),
+      signInRequest: ({ event }) => (event.type === 'ADOPT_SESSION' ? { id: event.id } : null),
+    }),
+    queueSignIn: assign({
+      queuedSignIn: ({ event }) =>
+        event.type === 'SIGN_IN'
+          ? { id: event.id, credentials: event.credentials }
+          : event.type === 'ADOPT_SESSION'
+            ? { id: event.id, session: event.session }
+            : null,
+    }),
+    takeQueuedSignIn: assign(({ context }) => {
+      const q = context.queuedSignIn;
+      if (!q) return {};
+      return 'credentials' in q
+        ? { queuedSignIn: null, signInRequest: { id: q.id, credentials: q.credentials } }
+        : { queuedSignIn: null, signInRequest: { id: q.id }, session: q.session };
+    }),
+    rejectQueuedSignIn: emit(({ context }, params: { code: 'AlreadySignedIn' | 'Cancelled' }) => ({
+      type: 'signInSettled' as const,
+      id: context.queuedSignIn?.id ?? -1,
+      error: signInError(params.code),
+    })),
+    forgetQueuedSignIn: assign({ queuedSignIn: null }),
+    recordSignInError: assign({
+      signInRequest: ({ context }, params: ErrorParams) =>
+        context.signInRequest && { ...context.signInRequest, error: params.error },
+    }),
+    answerSignIn: emit(({ context }) => ({
+      type: 'signInSettled' as const,
+      id: context.signInRequest?.id ?? -1,
+      ...(context.signInRequest?.error ? { error: context.signInRequest.error } : {}),
+    })),
+    forgetSignIn: assign({ session: null, signInRequest: null }),
+    forgetSignInRequest: assign({ signInRequest: null }),
+    rejectSignIn: emit(({ event }, params: { code: 'AlreadySignedIn' | 'InvalidState' }) => ({
+      type: 'signInSettled' as const,
+      id: event.type === 'SIGN_IN' || event.type === 'ADOPT_SESSION' ? event.id : -1,
+      error: signInError(params.code),
+    })),
+    cancelSignIn: emit(({ context }) => ({
+      type: 'signInSettled' as const,
+      id: context.signInRequest?.id ?? -1,
+      error: signInError('Cancelled'),
+    })),
+    emitSignedIn: emit(({ context }, params: { restored: boolean }) => ({
+      type: 'signedIn' as const,
+      session: sessionInfo(requireSession(context)),
+      restored: params.restored,
+    })),
+    emitInvalidSession: emit((_, params: ErrorParams) => ({
+      type: 'signedOut' as const,
+      reason: 'invalidSession' as const,
+      error: params.error,
+    })),
+
+    // ——— refresh ———
+    emitTokensRefreshed: emit(({ context }) => ({
+      type: 'tokensRefreshed' as const,
+      session: sessionInfo(requireSession(context)),
+    })),
+    emitTokenRefreshFailed: emit((_, params: ErrorParams & { willRetry: boolean }) => ({
+      type: 'tokenRefreshFailed' as const,
+      error: params.error,
+      willRetry: params.willRetry,
+    })),
+    countRefreshFailure: assign({ refreshFailures: ({ context }) => context.refreshFailures + 1 }),
+    resetRefreshFailures: assign({ refreshFailures: 0 }),
+
+    // ——— the deferred-revocation outbox (a child actor) ———
+    askOutboxToDrain: sendTo('outbox', ({ event }) => ({
+      type: 'DRAIN' as const,
+      id: event.type === 'RETRY_DEFERRED' ? event.id : -1,
+    })),
+    answerDeferredRevocations: emit(({ event }) =>
+      event.type === 'OUTBOX_DRAINED'
+        ? {
+            type: 'deferredRevocationsSettled' as const,
+            ids: event.ids,
+            settled: event.settled,
+            remaining: event.remaining,
+            ...(event.error ? { error: event.error } : {}),
+          }
+        : { type: 'deferredRevocationsSettled' as const, ids: [], settled: 0, remaining: 0 },
+    ),
+  },
+});
+
+/** The error a failed step carries, with what was being done. */
+export const failed =
+  (what: string) =>
+  ({ event }: { event: { error?: unknown } }) => ({ error: toAuthError(event.error, what) });
+export const timedOut =
+  (what: string, bound: 'remoteStepMs' | 'hostedUISignOutMs') =>
+  ({ context }: { context: { config: AuthConfig } }) => ({
+    error: new AuthError('Timeout', `${what} did not answer within ${context.config[bound]} ms`),
+  });
+export const storageTimedOut =
+  (what: string) =>
+  ({ context }: { context: { config: AuthConfig } }) => ({
+    error: new AuthError('StorageFailure', `${what}: storage did not answer within ${context.config.storageMs} ms`),
+  });
+
+/** The config of one state of the auth chart, typed by its slots (for states kept in their own file). */
+export type AuthStateConfig = NonNullable<Parameters<typeof authSetup.createMachine>[0]['states']>[string];

@@ -1,0 +1,318 @@
+import { and } from 'xstate';
+import { AuthError } from '../errors.js';
+import { revocationToDefer } from './auth.logic.js';
+import { type AuthStateConfig, failed, progress, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+
+/**
+ * Signing out: the hosted UI `/logout`, then (online) the journal and GlobalSignOut or RevokeToken,
+ * then clearing, which is always reached. Only a user's cancel or a failed clear keeps the user signed in.
+ */
+export const signingOutState = {
+  initial: 'checkingHostedUI',
+  // A SIGN_OUT here joins the running sign-out; a sign-in waits for it to end.
+  on: {
+    SIGN_IN: [
+      { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+      { actions: 'queueSignIn' },
+    ],
+    ADOPT_SESSION: [
+      { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+      { actions: 'queueSignIn' },
+    ],
+    SIGN_OUT: { actions: 'addSignOutRequest' },
+  },
+  states: {
+    checkingHostedUI: {
+      always: [
+        {
+          guard: and(['isHostedUISession', 'isOffline']),
+          target: 'checkingConnectivity',
+          actions: 'skipHostedUISignOut',
+        },
+        { guard: 'isHostedUISession', target: 'signingOutOfHostedUI' },
+        { target: 'checkingConnectivity' },
+      ],
+    },
+    /** The browser session must end first, or the hosted UI cookie signs the user straight back in. */
+    signingOutOfHostedUI: {
+      on: {
+        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: ['addSignOutRequest', 'upgradeToGlobal'] },
+      },
+      invoke: {
+        id: 'hostedUISignOut',
+        src: 'hostedUISignOut',
+        input: ({ context }) => ({ deps: context.deps }),
+        onDone: {
+          target: 'checkingConnectivity',
+          actions: { type: 'markStepDone', params: { step: 'hostedUISignOut' } },
+        },
+        onError: [
+          // Only the user's own cancel keeps them signed in.
+          {
+            guard: { type: 'isCancelled', params: failed('The hosted UI sign-out') },
+            target: '#auth.signedIn',
+            actions: [
+              {
+                type: 'recordSignOutFailure',
+                params: ({ event }) => ({
+                  step: 'hostedUISignOut' as const,
+                  error: new AuthError('Cancelled', 'The hosted UI sign-out was cancelled; still signed in', {
+                    cause: event.error,
+                  }),
+                }),
+              },
+              'answerSignOut',
+              'announceSignOutFailed',
+              'forgetSignOut',
+            ],
+          },
+          // Failed: the local sign-out goes on, and the result says the browser session may live on.
+          {
+            target: 'checkingConnectivity',
+            actions: {
+              type: 'recordStepError',
+              params: ({ event }) => ({
+                step: 'hostedUISignOut' as const,
+                ...failed('The hosted UI sign-out')({ event }),
+              }),
+            },
+          },
+        ],
+      },
+      after: {
+        hostedUISignOutTimeout: {
+          target: 'checkingConnectivity',
+          actions: {
+            type: 'recordStepError',
+            params: ({ context }) => ({
+              step: 'hostedUISignOut' as const,
+              ...timedOut('The hosted UI sign-out', 'hostedUISignOutMs')({ context }),
+            }),
+          },
+        },
+      },
+    },
+    checkingConnectivity: {
+      always: [
+        // Finishing an interrupted sign-out whose tokens are already gone: nothing remote to do.
+        { guard: 'hasNoSession', target: 'clearingCache' },
+        {
+          guard: 'isOffline',
+          target: 'clearingCache',
+          actions: { type: 'skipRemainingRemoteSteps', params: { reason: 'Offline' } },
+        },
+        { guard: 'isGlobalSignOut', target: 'writingJournal' },
+        { guard: 'shouldRevoke', target: 'writingJournal' },
+        { target: 'clearingCache' },
+      ],
+    },
+    /** Crash safety: before the first remote step. A restart that finds it finishes the sign-out. */
+    writingJournal: {
+      on: {
+        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: ['addSignOutRequest', 'upgradeToGlobal'] },
+      },
+      invoke: {
+        id: 'writeJournal',
+        src: 'writeJournal',
+        input: ({ context }) => ({
+          deps: context.deps,
+          scope: progress(context).scope,
+          username: progress(context).username,
+        }),
+        onDone: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+        // Without a journal the sign-out still runs; it is only not crash-safe.
+        onError: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+      },
+      after: {
+        storageTimeout: [
+          { guard: 'isGlobalSignOut', target: 'signingOutGlobally' },
+          { target: 'revokingRefreshToken' },
+        ],
+      },
+    },
+    /** GlobalSignOut kills every refresh token of the user, so success makes RevokeToken redundant. */
+    signingOutGlobally: {
+      invoke: {
+        id: 'globalSignOut',
+        src: 'globalSignOut',
+        input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
+        onDone: {
+          target: 'clearingCache',
+          actions: { type: 'markStepDone', params: { step: 'globalSignOut' } },
+        },
+        onError: [
+          {
+            guard: { type: 'isNetworkError', params: failed('GlobalSignOut') },
+            target: 'clearingCache',
+            actions: [
+              {
+                type: 'recordStepError',
+                params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
+              },
+              { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
+            ],
+          },
+          // A service answer (e.g. NotAuthorized, 5xx): this device's refresh token may still live.
+          {
+            guard: 'shouldRevoke',
+            target: 'revokingRefreshToken',
+            actions: {
+              type: 'recordStepError',
+              params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
+            },
+          },
+          {
+            target: 'clearingCache',
+            actions: {
+              type: 'recordStepError',
+              params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
+            },
+          },
+        ],
+      },
+      after: {
+        remoteStepTimeout: {
+          target: 'clearingCache',
+          actions: [
+            {
+              type: 'recordStepError',
+              params: ({ context }) => ({
+                step: 'globalSignOut' as const,
+                ...timedOut('GlobalSignOut', 'remoteStepMs')({ context }),
+              }),
+            },
+            { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
+          ],
+        },
+      },
+    },
+    revokingRefreshToken: {
+      invoke: {
+        id: 'revokeToken',
+        src: 'revokeToken',
+        input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
+        onDone: {
+          target: 'clearingCache',
+          actions: { type: 'markStepDone', params: { step: 'revokeToken' } },
+        },
+        onError: {
+          target: 'clearingCache',
+          actions: {
+            type: 'recordStepError',
+            params: ({ event }) => ({ step: 'revokeToken' as const, ...failed('RevokeToken')({ event }) }),
+          },
+        },
+      },
+      after: {
+        remoteStepTimeout: {
+          target: 'clearingCache',
+          actions: {
+            type: 'recordStepError',
+            params: ({ context }) => ({
+              step: 'revokeToken' as const,
+              ...timedOut('RevokeToken', 'remoteStepMs')({ context }),
+            }),
+          },
+        },
+      },
+    },
+    /** Always reached, online or not. Only a failure here keeps the user signed in. */
+    clearingCache: {
+      invoke: {
+        id: 'clearSession',
+        src: 'clearSession',
+        input: ({ context }) => ({
+          deps: context.deps,
+          username: context.signOut?.username ?? context.session?.username ?? null,
+          keepForRevocation: revocationToDefer(context) ? requireSession(context).tokens : null,
+        }),
+        onDone: [
+          // Following another tab: it already told everyone.
+          {
+            guard: 'signedOutByOtherTab',
+            target: '#auth.signedOut',
+            actions: [
+              { type: 'markStepDone', params: { step: 'clearCache' } },
+              'answerSignOut',
+              'announceSignedOut',
+              'forgetSession',
+            ],
+          },
+          {
+            target: '#auth.signedOut',
+            actions: [
+              { type: 'markStepDone', params: { step: 'clearCache' } },
+              'markDeferred',
+              'answerSignOut',
+              'announceSignedOut',
+              'publishSignedOut',
+              'forgetSession',
+            ],
+          },
+        ],
+        onError: [
+          // A rejected refresh or a cancelled sign-in leaves no live session to go back to.
+          {
+            guard: 'sessionIsDead',
+            target: '#auth.signedOut',
+            actions: [
+              {
+                type: 'recordSignOutFailure',
+                params: (a) => ({ step: 'clearCache' as const, ...failed('Clearing the stored tokens')(a) }),
+              },
+              'answerSignOut',
+              'forgetSession',
+            ],
+          },
+          {
+            target: '#auth.signedIn',
+            actions: [
+              {
+                type: 'recordSignOutFailure',
+                params: (a) => ({ step: 'clearCache' as const, ...failed('Clearing the stored tokens')(a) }),
+              },
+              'answerSignOut',
+              'announceSignOutFailed',
+              'forgetSignOut',
+            ],
+          },
+        ],
+      },
+      after: {
+        storageTimeout: [
+          // A rejected refresh or a cancelled sign-in leaves no live session to go back to.
+          {
+            guard: 'sessionIsDead',
+            target: '#auth.signedOut',
+            actions: [
+              {
+                type: 'recordSignOutFailure',
+                params: (a) => ({
+                  step: 'clearCache' as const,
+                  ...storageTimedOut('Clearing the stored tokens')(a),
+                }),
+              },
+              'answerSignOut',
+              'forgetSession',
+            ],
+          },
+          {
+            target: '#auth.signedIn',
+            actions: [
+              {
+                type: 'recordSignOutFailure',
+                params: (a) => ({
+                  step: 'clearCache' as const,
+                  ...storageTimedOut('Clearing the stored tokens')(a),
+                }),
+              },
+              'answerSignOut',
+              'announceSignOutFailed',
+              'forgetSignOut',
+            ],
+          },
+        ],
+      },
+    },
+  },
+} satisfies AuthStateConfig;

@@ -1,0 +1,109 @@
+import { fromCallback, fromPromise } from 'xstate';
+import { AuthError } from '../errors.js';
+import { safeIsOnline } from '../services/connectivity.js';
+import { type Sealed, seal, unseal } from '../session/sealed.js';
+import { refreshedSession, sessionFromTokens } from '../session/session.js';
+import { computeRefreshDelay } from './auth.logic.js';
+import { type AuthMachine, authMachine } from './auth.machine.js';
+import type { AuthDeps } from './auth.types.js';
+import { type OutboxEvent, outboxMachine } from './outbox.machine.js';
+
+function depsOf(deps: Sealed<AuthDeps> | null): AuthDeps {
+  if (!deps) throw new AuthError('InvalidConfig', 'The machine was started without services (input.deps)');
+  return unseal(deps);
+}
+
+/** The outbox child with authchart's implementations in its slots. */
+const outboxWithServices = outboxMachine.provide({
+  actors: {
+    readOutbox: fromPromise(async ({ input }) => {
+      const tokens = await depsOf(input.deps).store.readOutbox();
+      return { tokens: seal(tokens), count: tokens.length };
+    }),
+    revokeDeferred: fromPromise(({ input, signal }) => {
+      const token = unseal(input.tokens)[input.index];
+      if (token === undefined) return Promise.reject(new AuthError('InvalidState', 'No such deferred token'));
+      return depsOf(input.deps).services.revokeToken(token, signal);
+    }),
+    settleOutbox: fromPromise(({ input }) => {
+      const tokens = unseal(input.tokens);
+      const done = input.settled.map((i) => tokens[i]).filter((t): t is string => t !== undefined);
+      return depsOf(input.deps).store.settleOutbox(done);
+    }),
+    watchConnectivity: fromCallback<OutboxEvent, { deps: Sealed<AuthDeps> | null }>(({ sendBack, input }) => {
+      const unsubscribe = depsOf(input.deps).connectivity.subscribe?.((online) => {
+        if (online) sendBack({ type: 'ONLINE' });
+      });
+      return () => unsubscribe?.();
+    }),
+  },
+  guards: {
+    isOnline: ({ context }) => safeIsOnline(depsOf(context.deps).connectivity),
+  },
+});
+
+/**
+ * @internal The chart with authchart's own implementations in its slots, built once and shared by
+ * every instance: each instance's services come in through its input (`deps`, sealed).
+ */
+export const authMachineWithServices: AuthMachine = authMachine.provide({
+  actors: {
+    readSession: fromPromise(({ input }) => depsOf(input.deps).store.load()),
+    signIn: fromPromise(async ({ input, signal }) => {
+      const { services, clock } = depsOf(input.deps);
+      const step = await services.signIn(unseal(input.credentials), signal);
+      if ('challenge' in step) {
+        throw new AuthError('ChallengeRequired', `Sign-in needs the ${step.challengeName} challenge`, {
+          challengeName: step.challengeName,
+        });
+      }
+      return sessionFromTokens(step, 'password', clock.now());
+    }),
+    saveSession: fromPromise(({ input }) => depsOf(input.deps).store.save(input.session)),
+    refreshTokens: fromPromise(async ({ input, signal }) => {
+      const { services, clock } = depsOf(input.deps);
+      const fresh = await services.refresh(unseal(input.session.tokens).refreshToken, signal);
+      return refreshedSession(input.session, fresh, clock.now());
+    }),
+    hostedUISignOut: fromPromise(({ input, signal }) => {
+      const { services } = depsOf(input.deps);
+      if (!services.hostedUISignOut) {
+        return Promise.reject(
+          new AuthError(
+            'InvalidConfig',
+            'This session came from the hosted UI, but services.hostedUISignOut is not set',
+          ),
+        );
+      }
+      return services.hostedUISignOut(signal);
+    }),
+    globalSignOut: fromPromise(({ input, signal }) =>
+      depsOf(input.deps).services.globalSignOut(unseal(input.tokens).accessToken, signal),
+    ),
+    revokeToken: fromPromise(({ input, signal }) =>
+      depsOf(input.deps).services.revokeToken(unseal(input.tokens).refreshToken, signal),
+    ),
+    clearSession: fromPromise(({ input }) =>
+      depsOf(input.deps).store.clear(input.username, {
+        keepForRevocation: input.keepForRevocation ? unseal(input.keepForRevocation).refreshToken : null,
+      }),
+    ),
+    writeJournal: fromPromise(({ input }) => {
+      const { store, clock } = depsOf(input.deps);
+      return store.writeJournal({ scope: input.scope, username: input.username, startedAt: clock.now() });
+    }),
+    outbox: outboxWithServices,
+  },
+  actions: {
+    publishSignedIn: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedIn' }),
+    publishSignedOut: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedOut' }),
+  },
+  guards: {
+    // An unknown state counts as online: the step timeout still bounds every remote call.
+    isOffline: ({ context }) => !safeIsOnline(depsOf(context.deps).connectivity),
+  },
+  delays: {
+    refreshDelay: ({ context }) =>
+      context.session ? computeRefreshDelay(context.session, context.config, depsOf(context.deps).clock.now()) : 0,
+  },
+});

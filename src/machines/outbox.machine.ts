@@ -1,0 +1,208 @@
+import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import { AuthError, NETWORK_CODES } from '../errors.js';
+import type { Sealed } from '../session/sealed.js';
+import type { AuthConfig, AuthDeps } from './auth.types.js';
+
+type Deps = { deps: Sealed<AuthDeps> | null };
+
+/** What a drain reads: the tokens (sealed) and how many there are. */
+export interface DeferredTokens {
+  tokens: Sealed<string[]>;
+  count: number;
+}
+
+/** The outbox's state: the tokens of the drain in progress (sealed) and who waits for its answer. */
+export interface OutboxContext extends Deps {
+  config: AuthConfig;
+  tokens: Sealed<string[]> | null;
+  count: number;
+  /** How many of `tokens` have been tried. */
+  tried: number;
+  /** Tokens revoked, or refused for good: they leave the outbox. */
+  settled: number[];
+  waiting: number[];
+  error: AuthError | null;
+}
+
+export type OutboxEvent = { type: 'DRAIN'; id: number } | { type: 'ONLINE' };
+
+const rejectNotProvided = (name: string) => () =>
+  Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
+
+/**
+ * The deferred-revocation outbox (`deferRevocation`): refresh tokens a sign-out could not revoke
+ * for a network reason. A child of the auth chart. It drains at start and when connectivity
+ * returns (only with `deferRevocation`), or when asked (`retryDeferredRevocations()`), one token
+ * at a time, each call bounded by the chart's own timer, so a drain always ends.
+ */
+export const outboxMachine = setup({
+  types: {
+    context: {} as OutboxContext,
+    events: {} as OutboxEvent,
+    input: {} as Deps & { config: AuthConfig },
+  },
+  actors: {
+    readOutbox: fromPromise<DeferredTokens, Deps>(rejectNotProvided('readOutbox')),
+    revokeDeferred: fromPromise<void, Deps & { tokens: Sealed<string[]>; index: number }>(
+      rejectNotProvided('revokeDeferred'),
+    ),
+    settleOutbox: fromPromise<void, Deps & { tokens: Sealed<string[]>; settled: number[] }>(
+      rejectNotProvided('settleOutbox'),
+    ),
+    /** Sends ONLINE whenever connectivity comes back. */
+    watchConnectivity: fromCallback<OutboxEvent, Deps>(() => () => {}),
+  },
+  guards: {
+    drainsOnItsOwn: ({ context }) => context.config.deferRevocation,
+    isOnline: () => true,
+    allTried: ({ context }) => context.tried >= context.count,
+    isNetworkError: (_, params: { error: unknown }) =>
+      params.error instanceof AuthError ? NETWORK_CODES.has(params.error.code) : false,
+  },
+  delays: {
+    remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
+    storageTimeout: ({ context }) => context.config.storageMs,
+  },
+  actions: {
+    addWaiter: assign({
+      waiting: ({ context, event }) => (event.type === 'DRAIN' ? [...context.waiting, event.id] : context.waiting),
+    }),
+    takeTokens: assign((_, params: DeferredTokens) => ({ ...params, tried: 0, settled: [] })),
+    markSettled: assign({
+      settled: ({ context }) => [...context.settled, context.tried],
+      tried: ({ context }) => context.tried + 1,
+    }),
+    markTried: assign({ tried: ({ context }) => context.tried + 1 }),
+    recordError: assign({ error: (_, params: { error: AuthError }) => params.error }),
+    report: sendParent(({ context }) => ({
+      type: 'OUTBOX_DRAINED' as const,
+      ids: context.waiting,
+      settled: context.settled.length,
+      remaining: context.count - context.settled.length,
+      ...(context.error ? { error: context.error } : {}),
+    })),
+    reset: assign({ tokens: null, count: 0, tried: 0, settled: [], waiting: [], error: null }),
+  },
+}).createMachine({
+  id: 'outbox',
+  context: ({ input }) => ({
+    deps: input.deps,
+    config: input.config,
+    tokens: null,
+    count: 0,
+    tried: 0,
+    settled: [],
+    waiting: [],
+    error: null,
+  }),
+  initial: 'starting',
+  // A request during a drain is answered by that drain.
+  on: { DRAIN: { actions: 'addWaiter' } },
+  states: {
+    starting: {
+      always: [{ guard: 'drainsOnItsOwn', target: 'checkingConnectivity' }, { target: 'idle' }],
+    },
+    idle: {
+      invoke: { id: 'watchConnectivity', src: 'watchConnectivity', input: ({ context }) => ({ deps: context.deps }) },
+      on: {
+        DRAIN: { target: 'reading', actions: 'addWaiter' },
+        ONLINE: { guard: 'drainsOnItsOwn', target: 'reading' },
+      },
+    },
+    checkingConnectivity: {
+      always: [{ guard: 'isOnline', target: 'reading' }, { target: 'idle' }],
+    },
+    reading: {
+      invoke: {
+        id: 'readOutbox',
+        src: 'readOutbox',
+        input: ({ context }) => ({ deps: context.deps }),
+        onDone: { target: 'next', actions: { type: 'takeTokens', params: ({ event }) => event.output } },
+        onError: {
+          target: 'idle',
+          actions: [
+            { type: 'recordError', params: ({ event }) => ({ error: storageError(event.error) }) },
+            'report',
+            'reset',
+          ],
+        },
+      },
+      after: {
+        storageTimeout: {
+          target: 'idle',
+          actions: [
+            { type: 'recordError', params: ({ context }) => ({ error: storageTimeoutError(context.config) }) },
+            'report',
+            'reset',
+          ],
+        },
+      },
+    },
+    next: {
+      always: [{ guard: 'allTried', target: 'settling' }, { target: 'revoking' }],
+    },
+    revoking: {
+      invoke: {
+        id: 'revokeDeferred',
+        src: 'revokeDeferred',
+        input: ({ context }) => ({ deps: context.deps, tokens: sealedTokens(context), index: context.tried }),
+        onDone: { target: 'next', actions: 'markSettled' },
+        onError: [
+          // No answer came back: keep it for the next drain.
+          {
+            guard: { type: 'isNetworkError', params: ({ event }) => ({ error: event.error }) },
+            target: 'next',
+            actions: 'markTried',
+          },
+          // Cognito answered (revoked already, unknown token, …): it leaves the outbox.
+          { target: 'next', actions: 'markSettled' },
+        ],
+      },
+      after: { remoteStepTimeout: { target: 'next', actions: 'markTried' } },
+    },
+    settling: {
+      invoke: {
+        id: 'settleOutbox',
+        src: 'settleOutbox',
+        input: ({ context }) => ({ deps: context.deps, tokens: sealedTokens(context), settled: context.settled }),
+        onDone: {
+          target: 'idle',
+          actions: ['report', 'reset'],
+        },
+        onError: {
+          target: 'idle',
+          actions: [
+            { type: 'recordError', params: ({ event }) => ({ error: storageError(event.error) }) },
+            'report',
+            'reset',
+          ],
+        },
+      },
+      after: {
+        storageTimeout: {
+          target: 'idle',
+          actions: [
+            { type: 'recordError', params: ({ context }) => ({ error: storageTimeoutError(context.config) }) },
+            'report',
+            'reset',
+          ],
+        },
+      },
+    },
+  },
+});
+
+function sealedTokens(context: OutboxContext): Sealed<string[]> {
+  if (!context.tokens) throw new AuthError('InvalidState', 'No outbox drain in progress');
+  return context.tokens;
+}
+
+function storageError(error: unknown): AuthError {
+  return error instanceof AuthError
+    ? error
+    : new AuthError('StorageFailure', 'The revocation outbox could not be read or written', { cause: error });
+}
+
+function storageTimeoutError(config: AuthConfig): AuthError {
+  return new AuthError('StorageFailure', `The revocation outbox: storage did not answer within ${config.storageMs} ms`);
+}

@@ -1,0 +1,104 @@
+import type { InspectionEvent, Observer } from 'xstate';
+import { AuthError } from './errors.js';
+import type { AuthConfig, RevocationPolicy } from './machines/auth.types.js';
+import type { AuthServices, Clock, Connectivity, SessionSyncFactory, TokenStorage } from './services/types.js';
+
+/** Bounds and schedules, in milliseconds. */
+export interface AuthTimeouts {
+  /** Bound on each remote call (sign-in, refresh, GlobalSignOut, RevokeToken). Default 5000. */
+  remoteStepMs?: number;
+  /** Bound on the hosted UI `/logout` step. Default 120000. */
+  hostedUISignOutMs?: number;
+  /** Bound on each storage step (read, save, journal, clear). Default 10000. */
+  storageMs?: number;
+  /** Refresh this long before the access token expires (at most half its lifetime). Default 60000. */
+  refreshLeewayMs?: number;
+  /** First wait before retrying a refresh that failed for a network reason; doubles up to 64×. Default 5000. */
+  refreshRetryMs?: number;
+}
+
+/** Options of {@link createAuth}. Only `services` is required. */
+export interface CreateAuthOptions {
+  services: AuthServices;
+  /** Where tokens are kept. Default: {@link memoryStorage}. */
+  storage?: TokenStorage;
+  /** Default: `navigator.onLine` where it exists, else always online. */
+  connectivity?: Connectivity;
+  /** When to call RevokeToken on sign-out. Default `auto`. */
+  revocation?: RevocationPolicy;
+  timeouts?: AuthTimeouts;
+  /** Compared with JWT `exp` to schedule refreshes. Default `Date`. */
+  clock?: Clock;
+  /**
+   * Keep a refresh token that could not be revoked because the network failed (`Offline`,
+   * `Network`, `Timeout`) in an outbox key, and retry RevokeToken when connectivity returns or at
+   * the next start. Off by default: the outbox holds a refresh token in storage until then.
+   */
+  deferRevocation?: boolean;
+  /**
+   * Cross-tab sync: when one tab signs out, the others follow without network calls; when one
+   * signs in, the others restore. Default: BroadcastChannel (else the storage event) in browsers,
+   * none elsewhere; `null` turns it off; `memorySyncBus().connect` links instances in one process.
+   */
+  sync?: SessionSyncFactory | null;
+  /** Receives XState inspection events (e.g. `createBrowserInspector().inspect`). Tokens are sealed: they serialise as `"[redacted]"`. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+const DEFAULTS = {
+  revocation: 'auto',
+  remoteStepMs: 5000,
+  hostedUISignOutMs: 120_000,
+  storageMs: 10_000,
+  refreshLeewayMs: 60_000,
+  refreshRetryMs: 5000,
+} as const;
+
+function positive(name: keyof AuthTimeouts, value: number | undefined): number {
+  if (value === undefined) return DEFAULTS[name];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new AuthError('InvalidConfig', `timeouts.${name} must be a positive finite number of milliseconds`);
+  }
+  return value;
+}
+
+/** Names the methods `value` lacks, e.g. `storage needs getItem, setItem`. */
+function requireMethods(what: string, value: unknown, methods: readonly string[]): void {
+  if (typeof value !== 'object' || value === null) {
+    throw new AuthError('InvalidConfig', `options.${what} must be an object with ${methods.join(', ')}`);
+  }
+  const missing = methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) {
+    throw new AuthError('InvalidConfig', `options.${what} needs ${missing.join(', ')} (missing or not a function)`);
+  }
+}
+
+/** Checks every option up front: a bad one is `InvalidConfig` naming what is wrong, never a later failure. */
+export function validateOptions(options: CreateAuthOptions): AuthConfig {
+  if (!options || typeof options !== 'object')
+    throw new AuthError('InvalidConfig', 'createAuth needs an options object');
+  requireMethods('services', options.services, ['signIn', 'refresh', 'globalSignOut', 'revokeToken']);
+  if (typeof options.services.clientId !== 'string' || options.services.clientId.length === 0) {
+    throw new AuthError('InvalidConfig', 'options.services.clientId must be a non-empty string');
+  }
+  if (options.storage !== undefined) requireMethods('storage', options.storage, ['getItem', 'setItem', 'removeItem']);
+  if (options.connectivity !== undefined) requireMethods('connectivity', options.connectivity, ['isOnline']);
+  if (options.clock !== undefined) requireMethods('clock', options.clock, ['now']);
+  if (options.sync !== undefined && options.sync !== null && typeof options.sync !== 'function') {
+    throw new AuthError('InvalidConfig', 'options.sync must be a SessionSyncFactory function, or null');
+  }
+  const revocation = options.revocation ?? DEFAULTS.revocation;
+  if (!['auto', 'always', 'never'].includes(revocation)) {
+    throw new AuthError('InvalidConfig', 'revocation must be "auto", "always" or "never"');
+  }
+  const t = options.timeouts ?? {};
+  return {
+    revocation,
+    remoteStepMs: positive('remoteStepMs', t.remoteStepMs),
+    hostedUISignOutMs: positive('hostedUISignOutMs', t.hostedUISignOutMs),
+    storageMs: positive('storageMs', t.storageMs),
+    refreshLeewayMs: positive('refreshLeewayMs', t.refreshLeewayMs),
+    refreshRetryMs: positive('refreshRetryMs', t.refreshRetryMs),
+    deferRevocation: options.deferRevocation === true,
+  };
+}
