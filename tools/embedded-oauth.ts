@@ -77,7 +77,9 @@ function loginPage(uid: string, error?: string): string {
 <form id="login" method="post" action="/interaction/${html(uid)}/login">
 <label>Username <input name="username" autocomplete="username" autofocus></label>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button type="submit">Sign in</button></form></body></html>`;
+<button type="submit">Sign in</button></form>
+<form id="cancel" method="post" action="/interaction/${html(uid)}/abort"><button type="submit">Cancel</button></form>
+</body></html>`;
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -229,7 +231,7 @@ export async function startEmbeddedOAuth(options: EmbeddedOAuthOptions = {}): Pr
   provider.on('server_error', (_ctx, error) => console.error('embedded OAuth server error:', error));
 
   provider.use(async (ctx, next) => {
-    const interaction = /^\/interaction\/([\w-]+)(\/login)?$/.exec(ctx.path);
+    const interaction = /^\/interaction\/([\w-]+)(\/login|\/abort)?$/.exec(ctx.path);
     if (ctx.path === '/logout' && ctx.method === 'GET') return cognitoLogout(ctx);
     if (!interaction) return next();
     const details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -239,6 +241,16 @@ export async function startEmbeddedOAuth(options: EmbeddedOAuthOptions = {}): Pr
       return;
     }
     if (ctx.method !== 'POST' || !interaction[2]) return next();
+    if (interaction[2] === '/abort') {
+      // What a user's cancel looks like to the app: the redirect carries error=access_denied.
+      const to = await provider.interactionResult(ctx.req, ctx.res, {
+        error: 'access_denied',
+        error_description: 'End-User aborted interaction',
+      });
+      ctx.status = 303;
+      ctx.redirect(to);
+      return;
+    }
     const form = await readForm(ctx.req);
     if (form.get('username') !== user.username || form.get('password') !== user.password) {
       ctx.type = 'html';

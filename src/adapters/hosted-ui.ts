@@ -21,7 +21,9 @@ export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransactio
 export type UrlOpener = (
   url: string,
   options: { purpose: OpenUrlPurpose; signal?: AbortSignal },
-) => string | undefined | Promise<string | undefined> | void | Promise<void>;
+) => OpenerAnswer | Promise<OpenerAnswer>;
+// biome-ignore lint/suspicious/noConfusingVoidType: an opener that answers nothing returns void or Promise<void>
+type OpenerAnswer = string | undefined | void;
 
 /** Options of {@link hostedUI}. */
 export interface HostedUIOptions {

@@ -41,7 +41,7 @@ export class HttpBrowser {
    * Opens `url` and follows redirects (signing in on the login page) until one leads under `stopAt`
    * (the app's redirect or logout URI, which is never requested).
    */
-  async visit(url: string, stopAt: string, options: { password?: string } = {}): Promise<Visit> {
+  async visit(url: string, stopAt: string, options: { password?: string; cancel?: boolean } = {}): Promise<Visit> {
     let next = url;
     let sawLoginPage = false;
     for (let hop = 0; hop < 20; hop++) {
@@ -53,7 +53,9 @@ export class HttpBrowser {
         continue;
       }
       const body = await response.text();
-      const form = /<form id="login" method="post" action="([^"]+)"/.exec(body);
+      const form = new RegExp(`<form id="${options.cancel ? 'cancel' : 'login'}" method="post" action="([^"]+)"`).exec(
+        body,
+      );
       if (!form?.[1])
         throw new Error(`stuck at ${new URL(next).pathname}: HTTP ${response.status} ${body.slice(0, 300)}`);
       if (sawLoginPage) throw new Error('the login page came back: wrong password?');
