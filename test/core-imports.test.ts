@@ -11,6 +11,7 @@ const ADAPTERS = new Set([
   'react.ts',
   'vue.ts',
   'svelte.ts',
+  'adapters/hosted-ui.ts',
 ]);
 const CORE_PACKAGES = new Set(['xstate', 'jose']);
 

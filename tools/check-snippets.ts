@@ -65,6 +65,7 @@ writeFileSync(
         'authchart/react': ['../../src/react.ts'],
         'authchart/vue': ['../../src/vue.ts'],
         'authchart/svelte': ['../../src/svelte.ts'],
+        'authchart/hosted-ui': ['../../src/adapters/hosted-ui.ts'],
       },
     },
     include: ['*.ts', '*.tsx'],
