@@ -21,7 +21,11 @@ export type AuthErrorCode =
   | 'InvalidConfig'
   | 'ChallengeRequired'
   /** A global sign-out was asked, but the running sign-out could no longer call GlobalSignOut. */
-  | 'GlobalSignOutNotRun';
+  | 'GlobalSignOutNotRun'
+  /** The hosted-UI redirect's `state` is not the one this app sent (tampered, or another tab's sign-in). */
+  | 'StateMismatch'
+  /** The hosted UI answered with an OAuth `error` parameter (its name is in `serviceName`). */
+  | 'HostedUIError';
 
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);

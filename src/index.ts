@@ -27,6 +27,7 @@ export type {
   StepOutcome,
 } from './machines/auth.types.js';
 export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
+export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from './services/hosted-ui.js';
 export type { WebStorageLike } from './services/storage.js';
 export { memoryStorage, webStorage } from './services/storage.js';
 export type { BroadcastChannelCtor, BroadcastChannelLike, StorageEventLike, WindowLike } from './services/sync.js';

@@ -65,6 +65,7 @@ writeFileSync(
         'authchart/react': ['../../src/bindings/react.ts'],
         'authchart/vue': ['../../src/bindings/vue.ts'],
         'authchart/svelte': ['../../src/bindings/svelte.ts'],
+        'authchart/hosted-ui': ['../../src/adapters/hosted-ui.ts'],
       },
     },
     include: ['*.ts', '*.tsx'],

@@ -1,0 +1,282 @@
+/**
+ * `authchart/hosted-ui`: Cognito's hosted (web) UI as a {@link HostedUI}: the authorization-code
+ * flow with PKCE S256, `state` and `nonce`, and `/logout`.
+ *
+ * Written on WebCrypto and `fetch` (a few dozen lines) rather than oauth4webapi: the code exchange
+ * with Cognito needs no discovery, DPoP or JAR, and the ID token comes straight from the token
+ * endpoint over TLS, so its signature need not be checked (OIDC Core 3.1.3.7); see docs/hosted-ui.md.
+ */
+import { decodeJwt } from 'jose';
+import { AuthError } from '../errors.js';
+import type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
+import type { Tokens } from '../services/types.js';
+
+export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
+
+/**
+ * Opens a hosted-UI URL for the app (native in-app browser, system browser, a test driver). May
+ * answer the URL the browser was redirected to; should reject with `AuthError('Cancelled', …)`
+ * when the user closed it, and stop when `signal` fires.
+ */
+export type UrlOpener = (
+  url: string,
+  options: { purpose: OpenUrlPurpose; signal?: AbortSignal },
+) => OpenerAnswer | Promise<OpenerAnswer>;
+// biome-ignore lint/suspicious/noConfusingVoidType: an opener that answers nothing returns void or Promise<void>
+type OpenerAnswer = string | undefined | void;
+
+/** Options of {@link hostedUI}. */
+export interface HostedUIOptions {
+  /** The user pool domain: `auth.example.com`, `https://my-app.auth.eu-west-1.amazoncognito.com`, or an `http://127.0.0.1:…` test server. */
+  domain: string;
+  /** The app client id (a public client: no secret). */
+  clientId: string;
+  /** One of the app client's allowed callback URLs. */
+  redirectUri: string;
+  /** One of the app client's allowed sign-out URLs. */
+  logoutUri: string;
+  /** Default `openid email aws.cognito.signin.user.admin` (the last one lets the access token call GlobalSignOut). */
+  scopes?: readonly string[];
+  /** Default in a browser: `location.assign`. Required elsewhere. */
+  openUrl?: UrlOpener;
+  /** Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** Cognito's default scopes for an app that also calls the user-pool API with the access token. */
+export const DEFAULT_SCOPES: readonly string[] = ['openid', 'email', 'aws.cognito.signin.user.admin'];
+
+const b64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+
+/** 32 random bytes, base64url: 43 characters (RFC 7636's verifier length, and plenty for state/nonce). */
+const random = (): string => b64url(crypto.getRandomValues(new Uint8Array(32)));
+
+/** The PKCE S256 challenge of a verifier (RFC 7636 §4.2). */
+export async function pkceChallenge(verifier: string): Promise<string> {
+  return b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+}
+
+function required(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new AuthError('InvalidConfig', `hostedUI needs ${name}`);
+  return value;
+}
+
+function absolute(name: string, value: string): URL {
+  try {
+    return new URL(value);
+  } catch (cause) {
+    throw new AuthError('InvalidConfig', `hostedUI: ${name} is not an absolute URL`, { cause });
+  }
+}
+
+function abortError(signal: AbortSignal, what: string, cause?: unknown): AuthError {
+  return new AuthError('Timeout', `${what} was aborted before the hosted UI answered`, {
+    cause: cause ?? signal.reason,
+  });
+}
+
+/** Rejects when `signal` fires, so an opener that ignores it still cannot hold the caller. */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(abortError(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** An OAuth `error` parameter or JSON body as an AuthError; `access_denied` is what a user's cancel looks like. */
+function oauthError(what: string, error: string, description: string | null | undefined, status?: number): AuthError {
+  const code = error === 'access_denied' ? 'Cancelled' : error === 'invalid_grant' ? 'NotAuthorized' : null;
+  // Descriptions are the server's words; bounded, and scrubbed of JWTs by AuthError.
+  const detail = description ? `: ${description.slice(0, 200)}` : '';
+  const http = status === undefined ? '' : ` (HTTP ${status})`;
+  const message = `${what} was refused by the hosted UI: ${error}${http}${detail}`;
+  if (code) return new AuthError(code, message, { serviceName: error });
+  return new AuthError(status === undefined ? 'HostedUIError' : status === 429 ? 'Throttled' : 'Service', message, {
+    serviceName: error,
+  });
+}
+
+/**
+ * The hosted UI of one Cognito app client.
+ *
+ * @example
+ * ```ts
+ * import { hostedUI } from 'authchart/hosted-ui';
+ *
+ * const ui = hostedUI({
+ *   domain: 'auth.example.com',
+ *   clientId: '1example23456789',
+ *   redirectUri: 'https://app.example.com/callback',
+ *   logoutUri: 'https://app.example.com/',
+ * });
+ * const { url, transaction } = await ui.createAuthorization({ customState: '/orders' });
+ * sessionStorage.setItem('oauth', JSON.stringify(transaction)); // before leaving the page
+ * await ui.openUrl(url, 'signIn');
+ * ```
+ */
+export function hostedUI(options: HostedUIOptions): HostedUI {
+  const clientId = required('a clientId', options?.clientId);
+  const domainText = required('a domain', options.domain);
+  const base = absolute('domain', /^[a-z][a-z\d+.-]*:\/\//i.test(domainText) ? domainText : `https://${domainText}`);
+  const origin = base.href.replace(/\/+$/, '');
+  const redirectUri = absolute('redirectUri', required('a redirectUri', options.redirectUri)).href;
+  const logoutUri = absolute('logoutUri', required('a logoutUri', options.logoutUri)).href;
+  const scope = (options.scopes ?? DEFAULT_SCOPES).join(' ');
+  const injected = options.openUrl;
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+
+  async function open(url: string, purpose: OpenUrlPurpose, signal?: AbortSignal): Promise<string | undefined> {
+    const what = purpose === 'signIn' ? 'The hosted-UI sign-in' : 'The hosted-UI sign-out';
+    if (injected) {
+      const opened = raceSignal(
+        Promise.resolve().then(() => injected(url, signal ? { purpose, signal } : { purpose })),
+        signal,
+        what,
+      );
+      const answer = await opened.catch((cause: unknown) => {
+        if (cause instanceof AuthError) throw cause;
+        throw new AuthError('HostedUIError', `${what}: the app's openUrl failed`, { cause });
+      });
+      return typeof answer === 'string' ? answer : undefined;
+    }
+    const location = (globalThis as { location?: { assign?: (url: string) => void } }).location;
+    if (typeof location?.assign !== 'function') {
+      throw new AuthError('InvalidConfig', 'hostedUI needs an openUrl outside a browser');
+    }
+    if (signal?.aborted) throw abortError(signal, what);
+    location.assign(url);
+    return undefined;
+  }
+
+  /** POSTs a form to /oauth2/token; answers the JSON body of a 2xx. */
+  async function tokenRequest(
+    body: URLSearchParams,
+    signal: AbortSignal,
+    what: string,
+  ): Promise<Record<string, unknown>> {
+    if (signal.aborted) throw abortError(signal, what);
+    let response: Response;
+    try {
+      response = await doFetch(`${origin}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal,
+      });
+    } catch (cause) {
+      if (signal.aborted) throw abortError(signal, what, cause);
+      throw new AuthError('Network', `${what} got no answer from the hosted UI`, { cause });
+    }
+    let json: Record<string, unknown> = {};
+    try {
+      json = (await response.json()) as Record<string, unknown>;
+    } catch (cause) {
+      if (signal.aborted) throw abortError(signal, what, cause);
+      if (response.ok) throw new AuthError('Service', `${what}: the hosted UI answered no JSON`, { cause });
+    }
+    if (!response.ok) {
+      const error = typeof json['error'] === 'string' ? json['error'] : `HTTP ${response.status}`;
+      const description = typeof json['error_description'] === 'string' ? json['error_description'] : undefined;
+      throw oauthError(what, error, description, response.status);
+    }
+    return json;
+  }
+
+  return {
+    clientId,
+    leavesPage: injected === undefined,
+
+    async createAuthorization(request: AuthorizationOptions = {}) {
+      const transaction: RedirectTransaction = {
+        state: random(),
+        codeVerifier: random(),
+        nonce: random(),
+        redirectUri,
+        createdAt: Date.now(),
+        ...(request.customState === undefined ? {} : { customState: request.customState }),
+      };
+      const params = new URLSearchParams({
+        response_type: 'code',
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        scope,
+        state: transaction.state,
+        nonce: transaction.nonce,
+        code_challenge: await pkceChallenge(transaction.codeVerifier),
+        code_challenge_method: 'S256',
+      });
+      if (request.provider) params.set('identity_provider', request.provider);
+      return { url: `${origin}/oauth2/authorize?${params}`, transaction };
+    },
+
+    openUrl: open,
+
+    async exchangeCode(redirectUrl, transaction, signal) {
+      const what = 'The hosted-UI sign-in';
+      let url: URL;
+      try {
+        url = new URL(redirectUrl);
+      } catch (cause) {
+        throw new AuthError('InvalidInput', `${what}: the redirect is not a URL`, { cause });
+      }
+      const expected = new URL(transaction.redirectUri);
+      if (url.origin !== expected.origin || url.pathname !== expected.pathname) {
+        throw new AuthError('InvalidInput', `${what}: the redirect did not come back to the redirect URI`);
+      }
+      const params = url.searchParams;
+      // State first: an error or a code that does not answer our request is not ours to act on.
+      if (params.get('state') !== transaction.state) {
+        throw new AuthError('StateMismatch', `${what}: the redirect's state is not the one this app sent`);
+      }
+      const error = params.get('error');
+      if (error) throw oauthError(what, error, params.get('error_description'));
+      const code = params.get('code');
+      if (!code) throw new AuthError('InvalidInput', `${what}: the redirect carries neither a code nor an error`);
+
+      const json = await tokenRequest(
+        new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: clientId,
+          code,
+          redirect_uri: transaction.redirectUri,
+          code_verifier: transaction.codeVerifier,
+        }),
+        signal,
+        what,
+      );
+      const { access_token: accessToken, id_token: idToken, refresh_token: refreshToken } = json;
+      if (typeof accessToken !== 'string' || typeof idToken !== 'string' || typeof refreshToken !== 'string') {
+        throw new AuthError('InvalidToken', `${what}: the token endpoint did not answer all three tokens`);
+      }
+      let claims: ReturnType<typeof decodeJwt>;
+      try {
+        claims = decodeJwt(idToken);
+      } catch (cause) {
+        throw new AuthError('InvalidToken', `${what}: the ID token is not a JWT`, { cause });
+      }
+      // Straight from the token endpoint over TLS: the signature need not be checked, but the ID token
+      // must be for this client and this request (a replayed or injected code brings a foreign nonce).
+      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (!audience.includes(clientId)) {
+        throw new AuthError('InvalidToken', `${what}: the ID token is for another client`);
+      }
+      if (claims['nonce'] !== transaction.nonce) {
+        throw new AuthError('InvalidToken', `${what}: the ID token's nonce is not the one this app sent`);
+      }
+      const tokens: Tokens = { accessToken, idToken, refreshToken };
+      return transaction.customState === undefined ? { tokens } : { tokens, customState: transaction.customState };
+    },
+
+    async signOut(signal) {
+      const params = new URLSearchParams({ client_id: clientId, logout_uri: logoutUri });
+      await open(`${origin}/logout?${params}`, 'signOut', signal);
+    },
+  };
+}
