@@ -19,7 +19,13 @@ export interface CognitoStub {
 
 function tokens(username: string) {
   const t = cognitoTokens(username);
-  return { AccessToken: t.accessToken, IdToken: t.idToken, RefreshToken: t.refreshToken, ExpiresIn: 3600, TokenType: 'Bearer' };
+  return {
+    AccessToken: t.accessToken,
+    IdToken: t.idToken,
+    RefreshToken: t.refreshToken,
+    ExpiresIn: 3600,
+    TokenType: 'Bearer',
+  };
 }
 
 export async function startCognitoStub(): Promise<CognitoStub> {

@@ -178,26 +178,42 @@ export async function p1(stub: CognitoStub): Promise<Figure[]> {
       const sides = who.filter((p) => floorOf[p.name]).map((p) => p.name);
       if (latency === 0) {
         const over: Record<string, Summary> = {};
-        for (const s of sides) over[s] = summarize(rel(s, (x, y) => x - y), 3);
+        for (const s of sides)
+          over[s] = summarize(
+            rel(s, (x, y) => x - y),
+            3,
+          );
         const amplifyOver = over['Amplify'] as Summary;
         for (const s of ['authchart (SDK)', 'authchart (fetch)']) {
           const base = {
             id: `P1.overhead0.${s.includes('fetch') ? 'fetch' : 'sdk'}.${scope}`,
             title: `${s} ${scope} sign-out: overhead over its floor at 0 ms`,
             unit: 'ms',
-            goal: { text: "≤ Amplify's overhead over its floor", threshold: amplifyOver.median, op: '<=' as const },
+            goal: {
+              text: `≤ Amplify's overhead over its floor (${amplifyOver.median} ms)`,
+              threshold: amplifyOver.median,
+              op: '<=' as const,
+            },
             how: how('Overhead = sign-out − floor, paired per round; median (min–max) over rounds.'),
           };
           const mine = over[s];
           figures.push(
             mine
-              ? figure({ ...base, value: mine.median, detail: { overheadMs: over, wallMs: wall, callsPerSignOut: calls } })
+              ? figure({
+                  ...base,
+                  value: mine.median,
+                  detail: { overheadMs: over, wallMs: wall, callsPerSignOut: calls },
+                })
               : unavailable(base, 'the fetch transport (src/adapters/cognito/index.ts) is not in this checkout'),
           );
         }
       } else {
         const ratio: Record<string, Summary> = {};
-        for (const s of sides) ratio[s] = summarize(rel(s, (x, y) => x / y), 3);
+        for (const s of sides)
+          ratio[s] = summarize(
+            rel(s, (x, y) => x / y),
+            3,
+          );
         const amplifyRatio = (ratio['Amplify'] as Summary).median;
         figures.push(
           figure({
@@ -205,7 +221,11 @@ export async function p1(stub: CognitoStub): Promise<Figure[]> {
             title: `authchart (SDK) ${scope} sign-out at ${latency} ms latency, ÷ its floor`,
             unit: '×',
             value: (ratio['authchart (SDK)'] as Summary).median,
-            goal: { text: "parity: ≤ Amplify's ratio + 0.02", threshold: round(amplifyRatio + 0.02, 3), op: '<=' },
+            goal: {
+              text: `parity: ≤ Amplify's ratio (${amplifyRatio}) + 0.02`,
+              threshold: round(amplifyRatio + 0.02, 3),
+              op: '<=',
+            },
             how: how('Ratio = sign-out ÷ floor, paired per round.'),
             detail: { ratio, wallMs: wall, callsPerSignOut: calls },
           }),

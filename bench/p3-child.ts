@@ -5,6 +5,7 @@
  */
 import { Amplify } from 'aws-amplify';
 import { signIn as amplifySignIn, signOut as amplifySignOut } from 'aws-amplify/auth';
+import type { InspectionEvent } from 'xstate';
 import type { AuthServices } from '../src/index.js';
 import { loadDist } from './child.js';
 import { bareActor, handWritten, type Shape, shapeCounter, type Work } from './p3-shape.js';
@@ -27,7 +28,7 @@ const services: AuthServices = {
 const work: Work = { services, storage: core.memoryStorage(), remoteStepMs: 5000 };
 
 /** authchart with in-memory services; `inspect` only for the shape count. */
-async function authchart(inspect?: (e: never) => void) {
+async function authchart(inspect?: (e: InspectionEvent) => void) {
   const auth = core.createAuth({
     services,
     storage: core.memoryStorage(),
@@ -41,7 +42,7 @@ async function authchart(inspect?: (e: never) => void) {
 /** One cycle on each, counted with the inspection API; the bare machine must match authchart's path. */
 async function shapes(): Promise<{ authchart: Shape; bareXstate: Shape }> {
   const ours = shapeCounter();
-  const auth = await authchart(ours.inspect as (e: never) => void);
+  const auth = await authchart(ours.inspect);
   ours.reset(auth.actor.getSnapshot().value);
   await auth.signIn(USER);
   const result = await auth.signOut();
@@ -94,7 +95,11 @@ if (STUB_URL) {
     ['authchart (fetch) on the stub', fetchTransport],
   ] as const) {
     if (!transport) continue;
-    const auth = core.createAuth({ services: transport.cognitoServices(options), storage: core.memoryStorage(), sync: null });
+    const auth = core.createAuth({
+      services: transport.cognitoServices(options),
+      storage: core.memoryStorage(),
+      sync: null,
+    });
     await auth.ready;
     stops.push(() => auth.stop());
     variants[name] = {
@@ -138,7 +143,10 @@ for (let r = 0; r < ROUNDS; r++) {
 for (const stop of stops) stop();
 
 const ratio = (a: string, b: string) =>
-  summarize((cpu[a] ?? []).map((x, i) => x / (cpu[b]?.[i] as number)), 3);
+  summarize(
+    (cpu[a] ?? []).map((x, i) => x / (cpu[b]?.[i] as number)),
+    3,
+  );
 process.stdout.write(
   `${JSON.stringify({
     shape,

@@ -52,7 +52,7 @@ export function shapeCounter() {
         counts.microsteps++;
         const transitions = (e as unknown as { _transitions: { eventType: string }[] })._transitions;
         counts.eventless += transitions.filter((t) => t.eventType === '').length;
-        const now = new Set(nodesOf(e.snapshot.value));
+        const now = new Set(nodesOf((e.snapshot as { value?: unknown }).value));
         for (const n of now) if (!previous.has(n)) counts.statesEntered++;
         previous = now;
       }
@@ -103,7 +103,10 @@ function steps(work: Work) {
       await storage.setItem(`${PREFIX}lastAuthUser`, s.username);
     },
     async journal(username: string) {
-      await storage.setItem(`${PREFIX}signOutJournal`, JSON.stringify({ scope: 'local', username, startedAt: Date.now() }));
+      await storage.setItem(
+        `${PREFIX}signOutJournal`,
+        JSON.stringify({ scope: 'local', username, startedAt: Date.now() }),
+      );
     },
     revoke: (s: BareSession, signal: AbortSignal) => services.revokeToken(s.tokens.refreshToken, signal),
     async clear(username: string) {
@@ -220,7 +223,10 @@ export function bareMachine(work: Work) {
               input: ({ context }) => need(context.session),
               onDone: {
                 target: '#bare.signedOut',
-                actions: [emit(() => ({ type: 'signOutSettled' as const, result: s.result() })), assign({ session: null })],
+                actions: [
+                  emit(() => ({ type: 'signOutSettled' as const, result: s.result() })),
+                  assign({ session: null }),
+                ],
               },
             },
           },

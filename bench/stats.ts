@@ -21,7 +21,12 @@ export function summarize(xs: readonly number[], digits = 2): Summary {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   const median = s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-  return { median: round(median, digits), min: round(s[0] as number, digits), max: round(s.at(-1) as number, digits), rounds: s.length };
+  return {
+    median: round(median, digits),
+    min: round(s[0] as number, digits),
+    max: round(s.at(-1) as number, digits),
+    rounds: s.length,
+  };
 }
 
 /** `"1.2 (0.9–1.6)"`: median with min and max. */

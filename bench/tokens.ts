@@ -17,7 +17,8 @@ let serial = 0;
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
 /** A flat copy: Buffer round trip always yields a sequential (flat) V8 string. */
 const flat = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
-const uuid = (n: number) => `${(n * 2654435761).toString(16).padStart(8, '0').slice(-8)}-7c1e-4a8b-9f3d-${String(n).padStart(12, '0')}`;
+const uuid = (n: number) =>
+  `${(n * 2654435761).toString(16).padStart(8, '0').slice(-8)}-7c1e-4a8b-9f3d-${String(n).padStart(12, '0')}`;
 
 function jwt(header: object, claims: Record<string, unknown>, size: number): string {
   const head = b64(JSON.stringify(header));
@@ -37,7 +38,16 @@ export function cognitoTokens(username: string, nowSec = Math.floor(Date.now() /
   const sub = uuid(n);
   const iss = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_bench';
   const header = { kid: b64(randomBytes(32)), alg: 'RS256' };
-  const common = { sub, iss, origin_jti: uuid(n + 1e6), event_id: uuid(n + 2e6), auth_time: nowSec, iat: nowSec, exp: nowSec + 3600, jti: uuid(n + 3e6) };
+  const common = {
+    sub,
+    iss,
+    origin_jti: uuid(n + 1e6),
+    event_id: uuid(n + 2e6),
+    auth_time: nowSec,
+    iat: nowSec,
+    exp: nowSec + 3600,
+    jti: uuid(n + 3e6),
+  };
   const accessToken = jwt(
     header,
     { ...common, token_use: 'access', scope: 'aws.cognito.signin.user.admin', client_id: 'benchclient', username },
@@ -45,7 +55,14 @@ export function cognitoTokens(username: string, nowSec = Math.floor(Date.now() /
   );
   const idToken = jwt(
     header,
-    { ...common, aud: 'benchclient', email_verified: true, 'cognito:username': username, token_use: 'id', email: username },
+    {
+      ...common,
+      aud: 'benchclient',
+      email_verified: true,
+      'cognito:username': username,
+      token_use: 'id',
+      email: username,
+    },
     1200,
   );
   // JWE compact form: header . encrypted key (RSA-OAEP, 256 bytes) . IV . ciphertext . tag
