@@ -1,11 +1,11 @@
 /**
- * A bench-only Cognito on 127.0.0.1 speaking the JSON 1.1 protocol: InitiateAuth issues JWTs that
- * carry `origin_jti`; GlobalSignOut and RevokeToken answer `{}`. `latencyMs` delays every answer;
+ * A bench-only Cognito on 127.0.0.1 speaking the JSON 1.1 protocol: InitiateAuth issues real-size
+ * Cognito-shaped JWTs (bench/tokens.ts) that carry `origin_jti`; GlobalSignOut and RevokeToken answer `{}`. `latencyMs` delays every answer;
  * `blackhole` accepts requests and never answers. Both libraries do real HTTP against it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { UnsecuredJWT } from 'jose';
+import { cognitoTokens } from './tokens.js';
 
 export interface CognitoStub {
   url: string;
@@ -17,39 +17,12 @@ export interface CognitoStub {
   stop(): Promise<void>;
 }
 
-let serial = 0;
-
 function tokens(username: string) {
-  const now = Math.floor(Date.now() / 1000);
-  const n = ++serial;
-  const common = { sub: `sub-${username}`, iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_bench' };
-  const access = new UnsecuredJWT({
-    ...common,
-    username,
-    token_use: 'access',
-    client_id: 'benchclient',
-    jti: `jti-${n}`,
-    origin_jti: `origin-${n}`,
-    scope: 'aws.cognito.signin.user.admin',
-  })
-    .setIssuedAt(now)
-    .setExpirationTime(now + 3600)
-    .encode();
-  const id = new UnsecuredJWT({
-    ...common,
-    'cognito:username': username,
-    email: username,
-    token_use: 'id',
-    aud: 'benchclient',
-    origin_jti: `origin-${n}`,
-  })
-    .setIssuedAt(now)
-    .setExpirationTime(now + 3600)
-    .encode();
+  const t = cognitoTokens(username);
   return {
-    AccessToken: access,
-    IdToken: id,
-    RefreshToken: `eyJjdHkiOiJKV1QifQ.refresh${n}.iv.cipher.tag`,
+    AccessToken: t.accessToken,
+    IdToken: t.idToken,
+    RefreshToken: t.refreshToken,
     ExpiresIn: 3600,
     TokenType: 'Bearer',
   };
