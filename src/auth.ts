@@ -10,90 +10,16 @@ import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
 import type { Credentials, Tokens } from './services/types.js';
 import { seal, unseal } from './session/sealed.js';
-import { type SessionInfo, type SignedInWith, sessionFromTokens } from './session/session.js';
+import { type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
 
+export type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './auth.types.js';
 export type { AuthTimeouts, CreateAuthOptions } from './options.js';
 
-/** The deepest state the machine is in, as a dotted path. */
-export type AuthStateValue =
-  | 'restoring.readingStoredSession'
-  | 'restoring.discardingInvalidSession'
-  | 'signedOut'
-  | 'signingIn.checkingConnectivity'
-  | 'signingIn.authenticating'
-  | 'signingIn.savingSession'
-  | 'signingIn.undoingPartialSave'
-  | 'signedIn.waitingToRefresh'
-  | 'signedIn.refreshingTokens'
-  | 'signedIn.waitingToRetryRefresh'
-  | 'signedIn.storingRefreshedTokens'
-  | 'signingOut.checkingHostedUI'
-  | 'signingOut.signingOutOfHostedUI'
-  | 'signingOut.writingJournal'
-  | 'signingOut.checkingConnectivity'
-  | 'signingOut.signingOutGlobally'
-  | 'signingOut.revokingRefreshToken'
-  | 'signingOut.clearingCache';
-
-/** What the app may know about the session: {@link SessionInfo} without the scheduling details. No token strings. */
-export type SessionView = Omit<SessionInfo, 'accessTokenIssuedAt' | 'obtainedAt'>;
-
-/** An immutable view of the auth state, for UI bindings; a new object only when something changed. */
-export interface AuthSnapshot {
-  /** The deepest state, e.g. `signingOut.revokingRefreshToken`. */
-  state: AuthStateValue;
-  /** The top-level state. */
-  status: 'restoring' | 'signedOut' | 'signingIn' | 'signedIn' | 'signingOut';
-  session: SessionView | null;
-}
-
-/** A running auth instance: one statechart actor and a small promise API over it. */
-export interface Auth {
-  /** Resolves when the stored session has been read (restored or not), or the instance stopped. */
-  readonly ready: Promise<void>;
-  /**
-   * The current {@link AuthSnapshot}; the same object until the state or session changes, so it
-   * works with `useSyncExternalStore` and other external-store contracts together with {@link Auth.subscribe}.
-   */
-  getSnapshot(): AuthSnapshot;
-  /** The current state. */
-  readonly state: AuthStateValue;
-  /**
-   * Signs in with a password. Callable at any time: during a restore or a sign-out it runs once
-   * that ends. Rejects `AlreadySignedIn` while a user is signed in, `Cancelled` if a later
-   * `signOut()` overtakes it, `InvalidState` while another sign-in runs or waits.
-   */
-  signIn(input: Credentials): Promise<void>;
-  /** Stores tokens obtained elsewhere (hosted UI redirect, another SDK) as the signed-in session; same rules as `signIn`. */
-  adoptSession(tokens: Tokens, options?: { signedInWith?: SignedInWith }): Promise<void>;
-  /**
-   * Always settles; never throws. Callable at any time: before `ready` it signs out whatever is
-   * restored; during a sign-out it joins it (a global request upgrades a local one while
-   * GlobalSignOut can still run, and otherwise says it did not run).
-   */
-  signOut(options?: { global?: boolean }): Promise<SignOutResult>;
-  /** Who is signed in (also while signing out), without token strings; `null` when signed out. */
-  getSession(): SessionView | null;
-  /** The current tokens, for calling your APIs. `null` when signed out. */
-  getTokens(): Tokens | null;
-  /** Called with every new state; returns an unsubscribe function. */
-  subscribe(listener: (state: AuthStateValue) => void): () => void;
-  /** Listens to `signedIn`, `signedOut`, `signOutFailed`, `tokensRefreshed`, `tokenRefreshFailed`; returns an unsubscribe function. */
-  on<N extends AuthEventName>(event: N, listener: (payload: AuthEventPayload<N>) => void): () => void;
-  /** The XState actor, for `@xstate/react`, `@xstate/vue`, Stately Inspector. */
-  readonly actor: Actor<AuthMachine>;
-  /**
-   * Retries RevokeToken for refresh tokens kept by `deferRevocation` (also done by itself at start
-   * and when connectivity returns). Resolves with how many were revoked or refused for good, and how many remain.
-   */
-  retryDeferredRevocations(): Promise<{ settled: number; remaining: number }>;
-  /** Stops timers and in-flight requests. Every pending call settles: `signIn` rejects and `signOut` resolves `failed`, with `Cancelled`. */
-  stop(): void;
-}
+import type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './auth.types.js';
 
 type Pending =
-  | { kind: 'signIn'; resolve: () => void; reject: (e: AuthError) => void }
+  | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
   | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
   | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
 
@@ -126,6 +52,8 @@ function assertCredentials(input: Credentials): void {
   }
 }
 
+const SIGNED_IN: SignInResult = Object.freeze({ status: 'signedIn' });
+
 const stopped = () => new AuthError('Cancelled', 'The auth instance was stopped');
 
 function cancelledSignOut(global: boolean): SignOutResult {
@@ -141,6 +69,7 @@ function cancelledSignOut(global: boolean): SignOutResult {
 const BOUND = [
   'getSnapshot',
   'signIn',
+  'confirmSignIn',
   'adoptSession',
   'signOut',
   'getSession',
@@ -222,7 +151,7 @@ class AuthClient implements Auth {
     if (event.type === 'signInSettled') {
       const p = this.#take(event.id, 'signIn');
       if (event.error) p?.reject(event.error);
-      else p?.resolve();
+      else p?.resolve(event.challenge ? { status: 'challenge', ...event.challenge } : SIGNED_IN);
     } else if (event.type === 'signOutSettled') {
       for (const { id, result } of event.answers) this.#take(id, 'signOut')?.resolve(result);
     } else if (event.type === 'deferredRevocationsSettled') {
@@ -251,16 +180,16 @@ class AuthClient implements Auth {
     }
   }
 
-  #signInWith(event: (id: number) => Parameters<Actor<AuthMachine>['send']>[0]): Promise<void> {
+  #signInWith(event: (id: number) => Parameters<Actor<AuthMachine>['send']>[0]): Promise<SignInResult> {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<SignInResult>((resolve, reject) => {
       this.#pending.set(id, { kind: 'signIn', resolve, reject });
       this.actor.send(event(id));
     });
   }
 
-  signIn(input: Credentials): Promise<void> {
+  signIn(input: Credentials): Promise<SignInResult> {
     try {
       assertCredentials(input);
     } catch (error) {
@@ -281,7 +210,15 @@ class AuthClient implements Auth {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#signInWith((id) => ({ type: 'ADOPT_SESSION', id, session }));
+    return this.#signInWith((id) => ({ type: 'ADOPT_SESSION', id, session })).then(() => undefined);
+  }
+
+  confirmSignIn(answer: string): Promise<SignInResult> {
+    if (typeof answer !== 'string' || answer.trim() === '') {
+      return Promise.reject(new AuthError('InvalidInput', 'The challenge answer must be a non-empty string'));
+    }
+    const sealed = seal(answer);
+    return this.#signInWith((id) => ({ type: 'CONFIRM_SIGN_IN', id, answer: sealed }));
   }
 
   signOut(opts: { global?: boolean } = {}): Promise<SignOutResult> {

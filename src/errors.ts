@@ -22,6 +22,12 @@ export type AuthErrorCode =
   | 'ChallengeRequired'
   /** A global sign-out was asked, but the running sign-out could no longer call GlobalSignOut. */
   | 'GlobalSignOutNotRun'
+  /** A sign-in challenge (Cognito's session) expired before it was answered. */
+  | 'Expired'
+  /** A challenge code was wrong. */
+  | 'CodeMismatch'
+  /** A new password does not meet the pool's policy. */
+  | 'InvalidPassword'
   /** The hosted-UI redirect's `state` is not the one this app sent (tampered, or another tab's sign-in). */
   | 'StateMismatch'
   /** The hosted UI answered with an OAuth `error` parameter (its name is in `serviceName`). */

@@ -1,4 +1,12 @@
-export type { Auth, AuthSnapshot, AuthStateValue, AuthTimeouts, CreateAuthOptions, SessionView } from './auth.js';
+export type {
+  Auth,
+  AuthSnapshot,
+  AuthStateValue,
+  AuthTimeouts,
+  CreateAuthOptions,
+  SessionView,
+  SignInResult,
+} from './auth.js';
 export { createAuth } from './auth.js';
 export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
 export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';
@@ -14,9 +22,12 @@ export type {
   AuthEventName,
   AuthEventPayload,
   AuthInput,
+  ChallengeInfo,
+  PendingChallenge,
   QueuedSignIn,
   RestoreOutput,
   RevocationPolicy,
+  SignInOutcome,
   SignOutProgress,
   SignOutReason,
   SignOutRequest,

@@ -11,6 +11,8 @@ export interface AuthTimeouts {
   hostedUISignOutMs?: number;
   /** Bound on each storage step (read, save, journal, clear). Default 10000. */
   storageMs?: number;
+  /** How long a sign-in challenge waits for `confirmSignIn()`. Default 180000 (Cognito's 3 minutes). */
+  challengeMs?: number;
   /** Refresh this long before the access token expires (at most half its lifetime). Default 60000. */
   refreshLeewayMs?: number;
   /** First wait before retrying a refresh that failed for a network reason; doubles up to 64×. Default 5000. */
@@ -50,6 +52,7 @@ const DEFAULTS = {
   remoteStepMs: 5000,
   hostedUISignOutMs: 120_000,
   storageMs: 10_000,
+  challengeMs: 180_000,
   refreshLeewayMs: 60_000,
   refreshRetryMs: 5000,
 } as const;
@@ -97,6 +100,7 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
     remoteStepMs: positive('remoteStepMs', t.remoteStepMs),
     hostedUISignOutMs: positive('hostedUISignOutMs', t.hostedUISignOutMs),
     storageMs: positive('storageMs', t.storageMs),
+    challengeMs: positive('challengeMs', t.challengeMs),
     refreshLeewayMs: positive('refreshLeewayMs', t.refreshLeewayMs),
     refreshRetryMs: positive('refreshRetryMs', t.refreshRetryMs),
     deferRevocation: options.deferRevocation === true,

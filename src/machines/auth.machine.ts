@@ -1,5 +1,6 @@
 import { AuthError } from '../errors.js';
 import { authSetup, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
 import type { RestoreOutput } from './auth.types.js';
 
@@ -22,12 +23,19 @@ export const authMachine = authSetup.createMachine({
     signOut: null,
     signOutRequests: [],
     signInRequest: null,
+    challenge: null,
+    challengeExpired: false,
     queuedSignIn: null,
     refreshFailures: 0,
     restoringForOtherTab: false,
   }),
   invoke: { id: 'outbox', src: 'outbox', input: ({ context }) => ({ deps: context.deps, config: context.config }) },
   on: {
+    // Outside a challenge there is nothing to confirm (or it expired).
+    CONFIRM_SIGN_IN: [
+      { guard: 'challengeExpired', actions: { type: 'rejectConfirm', params: { code: 'Expired' } } },
+      { actions: { type: 'rejectConfirm', params: { code: 'InvalidState' } } },
+    ],
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
     OUTBOX_DRAINED: { actions: 'answerDeferredRevocations' },
   },
@@ -153,105 +161,7 @@ export const authMachine = authSetup.createMachine({
       },
     },
 
-    signingIn: {
-      initial: 'checkingConnectivity',
-      on: {
-        SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-        ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-        // The later intent wins: cancel the sign-in; clear whatever part of it may have reached storage.
-        SIGN_OUT: {
-          target: '#auth.signingOut.clearingCache',
-          actions: ['cancelSignIn', 'forgetSignInRequest', 'addSignOutRequest', 'startCancelledSignInSignOut'],
-        },
-      },
-      states: {
-        /** Offline: nothing is sent. */
-        checkingConnectivity: {
-          always: [
-            {
-              guard: 'isOffline',
-              target: '#auth.signedOut',
-              actions: [
-                {
-                  type: 'recordSignInError',
-                  params: { error: new AuthError('Offline', 'Sign-in needs the network: the device is offline') },
-                },
-                'answerSignIn',
-                'forgetSignIn',
-              ],
-            },
-            { target: 'authenticating' },
-          ],
-        },
-        authenticating: {
-          invoke: {
-            id: 'signIn',
-            src: 'signIn',
-            input: ({ context }) => {
-              const credentials = context.signInRequest?.credentials;
-              if (!credentials) throw new AuthError('InvalidState', 'signIn needs credentials');
-              return { deps: context.deps, credentials };
-            },
-            onDone: {
-              target: 'savingSession',
-              actions: { type: 'assignSession', params: ({ event }) => ({ session: event.output }) },
-            },
-            onError: {
-              target: '#auth.signedOut',
-              actions: [{ type: 'recordSignInError', params: failed('Sign-in') }, 'answerSignIn', 'forgetSignIn'],
-            },
-          },
-          after: {
-            remoteStepTimeout: {
-              target: '#auth.signedOut',
-              actions: [
-                { type: 'recordSignInError', params: timedOut('Sign-in', 'remoteStepMs') },
-                'answerSignIn',
-                'forgetSignIn',
-              ],
-            },
-          },
-        },
-        /** Tokens are saved before the user counts as signed in. */
-        savingSession: {
-          invoke: {
-            id: 'saveSession',
-            src: 'saveSession',
-            input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
-            onDone: {
-              target: '#auth.signedIn',
-              actions: [
-                'answerSignIn',
-                'forgetSignInRequest',
-                { type: 'emitSignedIn', params: { restored: false } },
-                'publishSignedIn',
-              ],
-            },
-            onError: {
-              target: 'undoingPartialSave',
-              actions: { type: 'recordSignInError', params: failed('Saving the session') },
-            },
-          },
-          after: {
-            storageTimeout: {
-              target: 'undoingPartialSave',
-              actions: { type: 'recordSignInError', params: storageTimedOut('Saving the session') },
-            },
-          },
-        },
-        /** A failed save may have written some keys: remove them before reporting. */
-        undoingPartialSave: {
-          invoke: {
-            id: 'undoPartialSave',
-            src: 'clearSession',
-            input: ({ context }) => ({ deps: context.deps, username: context.session?.username ?? null }),
-            onDone: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
-            onError: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
-          },
-          after: { storageTimeout: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] } },
-        },
-      },
-    },
+    signingIn: signingInState,
 
     signedIn: {
       initial: 'waitingToRefresh',

@@ -1,6 +1,6 @@
 import { assign, emit, fromPromise, sendTo, setup } from 'xstate';
 import { AuthError, type AuthErrorCode, NETWORK_CODES, toAuthError } from '../errors.js';
-import type { Credentials, Tokens } from '../services/types.js';
+import type { Credentials, SignInChallenge, Tokens } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
 import {
@@ -18,7 +18,9 @@ import type {
   AuthEmitted,
   AuthEvent,
   AuthInput,
+  ChallengeInfo,
   RestoreOutput,
+  SignInOutcome,
   SignOutProgress,
   SignOutReason,
   SignOutResult,
@@ -82,7 +84,11 @@ export const authSetup = setup({
   },
   actors: {
     readSession: fromPromise<RestoreOutput, WithDeps>(notProvided('readSession')),
-    signIn: fromPromise<Session, WithDeps<{ credentials: Sealed<Credentials> }>>(notProvided('signIn')),
+    signIn: fromPromise<SignInOutcome, WithDeps<{ credentials: Sealed<Credentials> }>>(notProvided('signIn')),
+    respondToChallenge: fromPromise<
+      SignInOutcome,
+      WithDeps<{ challenge: Sealed<SignInChallenge>; answer: Sealed<string> }>
+    >(notProvided('respondToChallenge')),
     saveSession: fromPromise<void, WithDeps<{ session: Session }>>(notProvided('saveSession')),
     refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),
     hostedUISignOut: fromPromise<void, WithDeps>(notProvided('hostedUISignOut')),
@@ -128,11 +134,20 @@ export const authSetup = setup({
     isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
     isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
     isCancelled: (_, params: ErrorParams) => params.error.code === 'Cancelled',
+    /** The step answered with a session (not one more challenge). */
+    gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome,
+    /** A wrong code, a weak new password or no answer: the same challenge may be answered again. */
+    challengeMayRetry: (_, params: ErrorParams) =>
+      ['CodeMismatch', 'InvalidPassword', 'Network', 'Timeout', 'Offline', 'Throttled'].includes(params.error.code),
+    challengeIs: ({ context }, params: { kind: ChallengeInfo['challenge'] }) =>
+      context.challenge?.info.challenge === params.kind,
+    challengeExpired: ({ context }) => context.challengeExpired,
   },
   delays: {
     remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
     hostedUISignOutTimeout: ({ context }) => context.config.hostedUISignOutMs,
     storageTimeout: ({ context }) => context.config.storageMs,
+    challengeExpiry: ({ context }) => context.config.challengeMs,
     /** Until shortly before the access token expires; authchart's slots read the instance's clock. */
     refreshDelay: ({ context }) => computeRefreshDelay(requireSession(context), context.config, Date.now()),
     refreshRetryDelay: ({ context }) =>
@@ -231,7 +246,35 @@ export const authSetup = setup({
     forgetSession: assign({ session: null, signOut: null, signOutRequests: [], refreshFailures: 0 }),
     forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
 
-    // ——— sign-in requests ———
+    // ——— sign-in requests and challenges ———
+    /** The step's outcome: a session to save, or a challenge to wait at. */
+    assignOutcome: assign((_, params: { outcome: SignInOutcome }) =>
+      'session' in params.outcome
+        ? { session: params.outcome.session, challenge: null }
+        : { challenge: params.outcome.challenge },
+    ),
+    /** Tell the caller which challenge to answer (their promise resolves with it). */
+    recordChallengeAsked: assign({
+      signInRequest: ({ context }) =>
+        context.signInRequest && context.challenge
+          ? { ...context.signInRequest, challenge: context.challenge.info }
+          : context.signInRequest,
+    }),
+    assignChallengeAnswer: assign({
+      signInRequest: ({ event }) => (event.type === 'CONFIRM_SIGN_IN' ? { id: event.id, answer: event.answer } : null),
+    }),
+    forgetChallenge: assign({ challenge: null }),
+    markChallengeExpired: assign({ challengeExpired: true, challenge: null }),
+    forgetChallengeExpiry: assign({ challengeExpired: false }),
+    emitSignInFailed: emit((_, params: ErrorParams) => ({ type: 'signInFailed' as const, error: params.error })),
+    rejectConfirm: emit(({ event }, params: { code: 'InvalidState' | 'Expired' }) => ({
+      type: 'signInSettled' as const,
+      id: event.type === 'CONFIRM_SIGN_IN' ? event.id : -1,
+      error:
+        params.code === 'Expired'
+          ? new AuthError('Expired', 'The sign-in challenge expired before it was answered; sign in again')
+          : new AuthError('InvalidState', 'No sign-in challenge is waiting for an answer'),
+    })),
     assignSession: assign({ session: (_, params: { session: Session }) => params.session }),
     assignRestoredSession: assign({
       session: (_, params: { output: RestoreOutput }) =>
@@ -274,8 +317,9 @@ export const authSetup = setup({
       type: 'signInSettled' as const,
       id: context.signInRequest?.id ?? -1,
       ...(context.signInRequest?.error ? { error: context.signInRequest.error } : {}),
+      ...(context.signInRequest?.challenge ? { challenge: context.signInRequest.challenge } : {}),
     })),
-    forgetSignIn: assign({ session: null, signInRequest: null }),
+    forgetSignIn: assign({ session: null, signInRequest: null, challenge: null }),
     forgetSignInRequest: assign({ signInRequest: null }),
     rejectSignIn: emit(({ event }, params: { code: 'AlreadySignedIn' | 'InvalidState' }) => ({
       type: 'signInSettled' as const,

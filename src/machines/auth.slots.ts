@@ -1,12 +1,24 @@
 import { fromCallback, fromPromise } from 'xstate';
 import { AuthError } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
+import type { SignInStep } from '../services/types.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { refreshedSession, sessionFromTokens } from '../session/session.js';
 import { computeRefreshDelay } from './auth.logic.js';
 import { type AuthMachine, authMachine } from './auth.machine.js';
-import type { AuthDeps } from './auth.types.js';
+import type { AuthDeps, ChallengeInfo, SignInOutcome } from './auth.types.js';
 import { type OutboxEvent, outboxMachine } from './outbox.machine.js';
+
+/** A service's sign-in step as the chart's outcome: a session, or a challenge with its secrets sealed. */
+function outcomeOf(step: SignInStep, now: number): SignInOutcome {
+  if (step && typeof step === 'object' && 'challenge' in step) {
+    const info: ChallengeInfo = { challenge: step.challenge };
+    if (step.destination !== undefined) info.destination = step.destination;
+    if (step.options !== undefined) info.options = [...step.options];
+    return { challenge: { sealed: seal(step), info } };
+  }
+  return { session: sessionFromTokens(step, 'password', now) };
+}
 
 function depsOf(deps: Sealed<AuthDeps> | null): AuthDeps {
   if (!deps) throw new AuthError('InvalidConfig', 'The machine was started without services (input.deps)');
@@ -51,13 +63,21 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
     readSession: fromPromise(({ input }) => depsOf(input.deps).store.load()),
     signIn: fromPromise(async ({ input, signal }) => {
       const { services, clock } = depsOf(input.deps);
-      const step = await services.signIn(unseal(input.credentials), signal);
-      if ('challenge' in step) {
-        throw new AuthError('ChallengeRequired', `Sign-in needs the ${step.challengeName} challenge`, {
-          challengeName: step.challengeName,
-        });
+      return outcomeOf(await services.signIn(unseal(input.credentials), signal), clock.now());
+    }),
+    respondToChallenge: fromPromise(async ({ input, signal }) => {
+      const { services, clock } = depsOf(input.deps);
+      if (!services.respondToChallenge) {
+        throw new AuthError(
+          'InvalidConfig',
+          'The sign-in needs a challenge answered, but services.respondToChallenge is not set',
+        );
       }
-      return sessionFromTokens(step, 'password', clock.now());
+      const step = await services.respondToChallenge(
+        { challenge: unseal(input.challenge), answer: unseal(input.answer) },
+        signal,
+      );
+      return outcomeOf(step, clock.now());
     }),
     saveSession: fromPromise(({ input }) => depsOf(input.deps).store.save(input.session)),
     refreshTokens: fromPromise(async ({ input, signal }) => {

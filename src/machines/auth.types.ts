@@ -1,5 +1,13 @@
 import type { AuthError } from '../errors.js';
-import type { AuthServices, Clock, Connectivity, Credentials, SessionSync } from '../services/types.js';
+import type {
+  AuthServices,
+  ChallengeKind,
+  Clock,
+  Connectivity,
+  Credentials,
+  SessionSync,
+  SignInChallenge,
+} from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
 import type { LoadResult, SessionStore } from '../session/store.js';
@@ -21,6 +29,8 @@ export interface AuthConfig {
   refreshRetryMs: number;
   /** Bound on each storage step (read, save, journal, clear). */
   storageMs: number;
+  /** How long a sign-in challenge waits for its answer (Cognito's challenge session lasts 3 minutes). */
+  challengeMs: number;
   /** Keep a refresh token that could not be revoked for network reasons, and revoke it later. */
   deferRevocation: boolean;
 }
@@ -122,8 +132,18 @@ export interface AuthContext {
   signOut: SignOutProgress | null;
   /** Callers waiting for the sign-out that runs (or, while restoring, will run). */
   signOutRequests: SignOutRequest[];
-  /** The sign-in / adopt request being served, to answer the right caller. */
-  signInRequest: { id: number; credentials?: Sealed<Credentials>; error?: AuthError } | null;
+  /** The sign-in / adopt / confirm request being served, to answer the right caller. */
+  signInRequest: {
+    id: number;
+    credentials?: Sealed<Credentials>;
+    answer?: Sealed<string>;
+    error?: AuthError;
+    challenge?: ChallengeInfo;
+  } | null;
+  /** The challenge a sign-in waits at (Cognito's session string sealed inside). */
+  challenge: PendingChallenge | null;
+  /** The last challenge expired unanswered: `confirmSignIn()` then rejects `Expired`. */
+  challengeExpired: boolean;
   /** A sign-in asked while restoring or signing out: it runs once that ends. */
   queuedSignIn: QueuedSignIn | null;
   /** Consecutive refresh failures for a network reason (for backoff). */
@@ -131,6 +151,24 @@ export interface AuthContext {
   /** `restoring` was entered because another tab signed in (not at start). */
   restoringForOtherTab: boolean;
 }
+
+/** What the app is told about a challenge: what to ask the user for. No secret. */
+export interface ChallengeInfo {
+  challenge: ChallengeKind;
+  /** Where the code went (masked), for `smsCode` and `emailCode`. */
+  destination?: string;
+  /** For `selectMfa`: the choices (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`). */
+  options?: string[];
+}
+
+/** A challenge in the chart's context: the service's answer, sealed, and what may be shown. */
+export interface PendingChallenge {
+  sealed: Sealed<SignInChallenge>;
+  info: ChallengeInfo;
+}
+
+/** What a sign-in step (password or challenge answer) ends with. */
+export type SignInOutcome = { session: Session } | { challenge: PendingChallenge };
 
 /** A caller of `signOut()`, answered by id. */
 export interface SignOutRequest {
@@ -146,6 +184,8 @@ export type AuthEvent =
   | { type: 'SIGN_IN'; id: number; credentials: Sealed<Credentials> }
   | { type: 'ADOPT_SESSION'; id: number; session: Session }
   | { type: 'SIGN_OUT'; id: number; global: boolean }
+  /** `confirmSignIn(answer)`: the answer to the challenge the sign-in waits at. */
+  | { type: 'CONFIRM_SIGN_IN'; id: number; answer: Sealed<string> }
   /** `retryDeferredRevocations()`: drain the outbox now. */
   | { type: 'RETRY_DEFERRED'; id: number }
   /** From the outbox child: a drain ended. */
@@ -162,8 +202,10 @@ export type AuthEmitted =
   | { type: 'signOutFailed'; result: SignOutResult & { status: 'failed' } }
   | { type: 'tokensRefreshed'; session: SessionInfo }
   | { type: 'tokenRefreshFailed'; error: AuthError; willRetry: boolean }
-  /** Answers `signIn()` / `adoptSession()` callers, by request id. */
-  | { type: 'signInSettled'; id: number; error?: AuthError }
+  /** A sign-in ended without a session after the app was told of a challenge (it expired). */
+  | { type: 'signInFailed'; error: AuthError }
+  /** Answers `signIn()` / `adoptSession()` / `confirmSignIn()` callers, by request id. */
+  | { type: 'signInSettled'; id: number; error?: AuthError; challenge?: ChallengeInfo }
   /** Answers every `signOut()` caller of one sign-out, each with its own result. */
   | { type: 'signOutSettled'; answers: { id: number; result: SignOutResult }[] }
   /** Answers `retryDeferredRevocations()` callers. */

@@ -7,7 +7,7 @@ import type { OutputFrom, StateMachine } from 'xstate';
 import { AuthError } from '../../src/errors.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import type { AuthContext, AuthEvent, RestoreOutput } from '../../src/machines/auth.types.js';
-import type { Tokens } from '../../src/services/types.js';
+import type { ChallengeKind, SignInChallenge, Tokens } from '../../src/services/types.js';
 import { seal } from '../../src/session/sealed.js';
 import { type Session, sessionFromTokens } from '../../src/session/session.js';
 import type { SignOutJournal } from '../../src/session/store.js';
@@ -28,7 +28,7 @@ export type Seed = 'valid' | 'validHostedUI' | 'garbage' | 'empty' | 'journalLoc
 
 /** What the replay does to make a real actor produce this outcome. */
 export type Arrange =
-  | { kind: 'resolve'; tokens?: Tokens } // remote call answers (with these tokens, for signIn/refresh)
+  | { kind: 'resolve'; tokens?: Tokens; challenge?: SignInChallenge } // remote call answers (tokens or a challenge, for signIn/refresh/respondToChallenge)
   | { kind: 'reject'; error: AuthError } // remote call throws
   | { kind: 'storage'; seed?: Seed } // storage works (seeded first)
   | { kind: 'storageFails' }; // every storage operation of this actor throws
@@ -50,6 +50,44 @@ export const refreshedTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocab
 
 const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'password'): Session =>
   sessionFromTokens(tokens, signedInWith);
+
+/** A challenge as a service answers it, and the outcome the chart gets (its secrets sealed). */
+export function challengeOf(kind: ChallengeKind): SignInChallenge {
+  const names: Record<ChallengeKind, string> = {
+    newPassword: 'NEW_PASSWORD_REQUIRED',
+    totpCode: 'SOFTWARE_TOKEN_MFA',
+    smsCode: 'SMS_MFA',
+    emailCode: 'EMAIL_OTP',
+    selectMfa: 'SELECT_MFA_TYPE',
+  };
+  return {
+    challenge: kind,
+    challengeName: names[kind],
+    session: `cognito-session-${kind}`,
+    username: 'alice@example.com',
+    ...(kind === 'smsCode' ? { destination: '+*******1234' } : {}),
+    ...(kind === 'selectMfa' ? { options: ['SMS_MFA', 'SOFTWARE_TOKEN_MFA'] } : {}),
+  };
+}
+
+function challengeFixtures(
+  kinds: ChallengeKind[] = ['newPassword', 'totpCode', 'smsCode', 'emailCode', 'selectMfa'],
+): Record<string, DoneFixture<'signIn'>> {
+  return Object.fromEntries(
+    kinds.map((kind) => {
+      const c = challengeOf(kind);
+      const info = {
+        challenge: kind,
+        ...(c.destination ? { destination: c.destination } : {}),
+        ...(c.options ? { options: c.options } : {}),
+      };
+      return [
+        `challenge:${kind}`,
+        { output: { challenge: { sealed: seal(c), info } }, arrange: { kind: 'resolve', challenge: c } },
+      ];
+    }),
+  );
+}
 
 const storageFailure = new AuthError('StorageFailure', 'storage failed');
 const journal = (scope: 'local' | 'global'): SignOutJournal => ({ scope, startedAt: 0, username: 'alice@example.com' });
@@ -97,8 +135,12 @@ export const actorFixtures: {
   },
   signIn: {
     done: {
-      revocable: { output: session(revocableTokens), arrange: { kind: 'resolve', tokens: revocableTokens } },
-      notRevocable: { output: session(plainTokens), arrange: { kind: 'resolve', tokens: plainTokens } },
+      revocable: {
+        output: { session: session(revocableTokens) },
+        arrange: { kind: 'resolve', tokens: revocableTokens },
+      },
+      notRevocable: { output: { session: session(plainTokens) }, arrange: { kind: 'resolve', tokens: plainTokens } },
+      ...challengeFixtures(),
     },
     error: {
       notAuthorized: {
@@ -108,6 +150,28 @@ export const actorFixtures: {
       network: {
         error: new AuthError('Network', 'down'),
         arrange: { kind: 'reject', error: new AuthError('Network', 'down') },
+      },
+    },
+  },
+  respondToChallenge: {
+    done: {
+      signedIn: {
+        output: { session: session(revocableTokens) },
+        arrange: { kind: 'resolve', tokens: revocableTokens },
+      },
+      ...challengeFixtures(['totpCode']),
+    },
+    error: {
+      codeMismatch: {
+        error: new AuthError('CodeMismatch', 'Invalid code received for user'),
+        arrange: { kind: 'reject', error: new AuthError('CodeMismatch', 'Invalid code received for user') },
+      },
+      expired: {
+        error: new AuthError('Expired', 'Invalid session for the user, session is expired.'),
+        arrange: {
+          kind: 'reject',
+          error: new AuthError('Expired', 'Invalid session for the user, session is expired.'),
+        },
       },
     },
   },
@@ -187,6 +251,7 @@ export const actorFixtures: {
 /** Every delay fires in the model; the replay advances the simulated clock past it. */
 export const delayFixtures: Record<DelayName, { fires: true }> = {
   remoteStepTimeout: { fires: true },
+  challengeExpiry: { fires: true },
   storageTimeout: { fires: true },
   hostedUISignOutTimeout: { fires: true },
   refreshDelay: { fires: true },
@@ -207,6 +272,7 @@ export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
     { type: 'SIGN_OUT', id: 12, global: false, offline: true },
   ],
   RETRY_DEFERRED: [{ type: 'RETRY_DEFERRED', id: 20 }],
+  CONFIRM_SIGN_IN: [{ type: 'CONFIRM_SIGN_IN', id: 30, answer: seal('123456') }],
   OUTBOX_DRAINED: [{ type: 'OUTBOX_DRAINED', ids: [], settled: 0, remaining: 0 }],
   SYNC_SIGNED_OUT: [{ type: 'SYNC_SIGNED_OUT' }],
   SYNC_SIGNED_IN: [{ type: 'SYNC_SIGNED_IN' }],

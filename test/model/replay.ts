@@ -16,7 +16,7 @@ import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import type { AuthConfig, AuthContext, AuthDeps } from '../../src/machines/auth.types.js';
 import { manualConnectivity } from '../../src/services/connectivity.js';
-import type { AuthServices, Tokens } from '../../src/services/types.js';
+import type { AuthServices, SignInChallenge, Tokens } from '../../src/services/types.js';
 import { type Sealed, seal } from '../../src/session/sealed.js';
 import { sessionFromTokens } from '../../src/session/session.js';
 import { SessionStore } from '../../src/session/store.js';
@@ -42,6 +42,7 @@ export const MODEL_CONFIG: AuthConfig = {
   refreshLeewayMs: 60_000,
   refreshRetryMs: 1000,
   storageMs: 3000,
+  challengeMs: 180_000,
 };
 
 /** A fixture-produced event carries where it came from, so the replay can arrange it. */
@@ -96,17 +97,29 @@ export function createWorld() {
   const inFlight = { globalSignOut: 0, revokeToken: 0 };
 
   async function remote(src: ActorSrc, signal: AbortSignal): Promise<Tokens | undefined> {
+    return (await remoteStep(src, signal)).tokens;
+  }
+
+  async function remoteStep(
+    src: ActorSrc,
+    signal: AbortSignal,
+  ): Promise<{ tokens?: Tokens; challenge?: SignInChallenge }> {
     const a = await gate.wait(src, signal);
     if (a.kind === 'reject') throw a.error;
     if (a.kind !== 'resolve') throw new Error(`bad arrangement for ${src}`);
-    return a.tokens;
+    return a;
   }
 
   const services: AuthServices = {
     clientId: CLIENT_ID,
     async signIn(_input, signal) {
       calls.signIn++;
-      return (await remote('signIn', signal)) ?? revocableTokens;
+      const a = await remoteStep('signIn', signal);
+      return a.challenge ?? a.tokens ?? revocableTokens;
+    },
+    async respondToChallenge(_input, signal) {
+      const a = await remoteStep('respondToChallenge', signal);
+      return a.challenge ?? a.tokens ?? revocableTokens;
     },
     async refresh(_token, signal) {
       calls.refresh++;
@@ -200,6 +213,8 @@ export type World = ReturnType<typeof createWorld>;
 /** The features of a snapshot the model predicts: state value and what the context means. */
 export function serializeModelState(snapshot: AnyMachineSnapshot): string {
   const c = snapshot.context as AuthContext;
+  const top = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0];
+  // Features that no transition of the current state reads are left out, to keep the graph finite and small.
   return JSON.stringify({
     value: snapshot.value,
     session: c.session && { u: c.session.username, r: c.session.revocable, w: c.session.signedInWith },
@@ -209,12 +224,18 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
       steps: c.signOut.steps,
       g: c.signOut.globalSignOutError?.code,
       k: c.signOut.revokeTokenError?.code,
+      h: c.signOut.hostedUISignOutError?.code,
       e: c.signOut.error?.code,
     },
     signingIn: c.signInRequest !== null,
+    challenge: c.challenge?.info.challenge ?? null,
+    expired: top === 'signedOut' ? c.challengeExpired : undefined,
     queued: c.queuedSignIn && ('credentials' in c.queuedSignIn ? 'signIn' : 'adopt'),
-    asked: [...new Set(c.signOutRequests.map((r) => (r.global ? 'g' : 'l')))].sort().join(''),
-    refreshFailing: c.refreshFailures > 0,
+    asked:
+      top === 'signingOut'
+        ? undefined
+        : [...new Set(c.signOutRequests.map((r) => (r.global ? 'g' : 'l')))].sort().join(''),
+    refreshFailing: top === 'signedIn' ? c.refreshFailures > 0 : undefined,
     forOtherTab: c.restoringForOtherTab,
   });
 }
@@ -255,6 +276,18 @@ export function leafStateIds(root: AnyStateNode): string[] {
 }
 
 const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens]);
+/** How far to move the clock for a delay: exactly its bound (a state may hold two), or far for refreshes. */
+function delayMs(eventType: string): number {
+  const delay = eventType.split('.')[2] ?? '';
+  const bounds: Record<string, number> = {
+    remoteStepTimeout: MODEL_CONFIG.remoteStepMs,
+    storageTimeout: MODEL_CONFIG.storageMs,
+    hostedUISignOutTimeout: MODEL_CONFIG.hostedUISignOutMs,
+    challengeExpiry: MODEL_CONFIG.challengeMs,
+  };
+  return bounds[delay] ?? 10 * 24 * 3600 * 1000;
+}
+
 /** Which storage actor each storage-bound state runs. */
 const STORAGE_STEP_SRC: Record<string, ActorSrc> = {
   readingStoredSession: 'readSession',
@@ -366,11 +399,11 @@ export async function replayPath(
       const timedOutStorage = STORAGE_STEP_SRC[event.type.split('.').pop() ?? ''];
       if (event.type.startsWith('xstate.after.storageTimeout.') && timedOutStorage) {
         if (timedOutStorage === 'writeJournal') world.journalWriteFailed = true;
-        world.clock.increment(10 * 24 * 3600 * 1000);
+        world.clock.increment(delayMs(event.type));
         await new Promise((r) => setImmediate(r));
         world.gate.releaseAll(timedOutStorage, { kind: 'storageFails' });
       } else {
-        world.clock.increment(10 * 24 * 3600 * 1000);
+        world.clock.increment(delayMs(event.type));
       }
     } else {
       // A SIGN_OUT during a sign-out must not start another: only a new one resets the count.

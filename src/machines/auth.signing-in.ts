@@ -1,0 +1,234 @@
+import { AuthError } from '../errors.js';
+import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import type { SignInOutcome } from './auth.types.js';
+
+const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });
+
+/** A step ended with a session (save it) or with one more challenge (tell the caller, then wait). */
+const onOutcome = [
+  {
+    guard: { type: 'gotSession', params: outcome },
+    target: 'savingSession',
+    actions: { type: 'assignOutcome', params: outcome },
+  },
+  {
+    target: 'challenged',
+    reenter: true,
+    actions: [
+      { type: 'assignOutcome', params: outcome },
+      'recordChallengeAsked',
+      'answerSignIn',
+      'forgetSignInRequest',
+    ],
+  },
+] as const;
+
+/**
+ * Signing in: nothing is sent offline; the password step may end at a challenge, a state of its
+ * own per kind, that waits for `confirmSignIn()` until Cognito's challenge session expires. Tokens
+ * are saved before the user counts as signed in.
+ */
+export const signingInState = {
+  initial: 'checkingConnectivity',
+  on: {
+    SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+    ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+    // The later intent wins: cancel the sign-in; clear whatever part of it may have reached storage.
+    SIGN_OUT: {
+      target: '#auth.signingOut.clearingCache',
+      actions: [
+        'cancelSignIn',
+        'forgetSignInRequest',
+        'forgetChallenge',
+        'addSignOutRequest',
+        'startCancelledSignInSignOut',
+      ],
+    },
+  },
+  states: {
+    /** Offline: nothing is sent. */
+    checkingConnectivity: {
+      always: [
+        {
+          guard: 'isOffline',
+          target: '#auth.signedOut',
+          actions: [
+            {
+              type: 'recordSignInError',
+              params: { error: new AuthError('Offline', 'Sign-in needs the network: the device is offline') },
+            },
+            'answerSignIn',
+            'forgetSignIn',
+          ],
+        },
+        { target: 'authenticating' },
+      ],
+    },
+    authenticating: {
+      invoke: {
+        id: 'signIn',
+        src: 'signIn',
+        input: ({ context }) => {
+          const credentials = context.signInRequest?.credentials;
+          if (!credentials) throw new AuthError('InvalidState', 'signIn needs credentials');
+          return { deps: context.deps, credentials };
+        },
+        onDone: onOutcome,
+        onError: {
+          target: '#auth.signedOut',
+          actions: [{ type: 'recordSignInError', params: failed('Sign-in') }, 'answerSignIn', 'forgetSignIn'],
+        },
+      },
+      after: {
+        remoteStepTimeout: {
+          target: '#auth.signedOut',
+          actions: [
+            { type: 'recordSignInError', params: timedOut('Sign-in', 'remoteStepMs') },
+            'answerSignIn',
+            'forgetSignIn',
+          ],
+        },
+      },
+    },
+    /** Cognito asked for one more answer. Its session lasts `challengeMs` from here. */
+    challenged: {
+      initial: 'routing',
+      on: {
+        CONFIRM_SIGN_IN: { target: '.answering', actions: 'assignChallengeAnswer' },
+        // A new sign-in replaces a challenge nobody is answering.
+        SIGN_IN: { target: '#auth.signingIn', reenter: true, actions: ['forgetChallenge', 'assignSignInRequest'] },
+      },
+      after: {
+        challengeExpiry: {
+          target: '#auth.signedOut',
+          actions: [
+            {
+              type: 'emitSignInFailed',
+              params: { error: new AuthError('Expired', 'The sign-in challenge expired before it was answered') },
+            },
+            'markChallengeExpired',
+            'forgetSignIn',
+          ],
+        },
+      },
+      states: {
+        routing: {
+          always: [
+            { guard: { type: 'challengeIs', params: { kind: 'newPassword' } }, target: 'newPasswordRequired' },
+            { guard: { type: 'challengeIs', params: { kind: 'totpCode' } }, target: 'totpCodeRequired' },
+            { guard: { type: 'challengeIs', params: { kind: 'smsCode' } }, target: 'smsCodeRequired' },
+            { guard: { type: 'challengeIs', params: { kind: 'emailCode' } }, target: 'emailCodeRequired' },
+            { target: 'mfaSelectionRequired' },
+          ],
+        },
+        /** NEW_PASSWORD_REQUIRED: the user was created with a temporary password. */
+        newPasswordRequired: {},
+        /** SOFTWARE_TOKEN_MFA: a code from the user's authenticator app. */
+        totpCodeRequired: {},
+        /** SMS_MFA: a code sent by text message. */
+        smsCodeRequired: {},
+        /** EMAIL_OTP: a code sent by e-mail. */
+        emailCodeRequired: {},
+        /** SELECT_MFA_TYPE: the user picks one of the offered MFA kinds. */
+        mfaSelectionRequired: {},
+        answering: {
+          on: { CONFIRM_SIGN_IN: { actions: { type: 'rejectConfirm', params: { code: 'InvalidState' } } } },
+          invoke: {
+            id: 'respondToChallenge',
+            src: 'respondToChallenge',
+            input: ({ context }) => {
+              const challenge = context.challenge?.sealed;
+              const answer = context.signInRequest?.answer;
+              if (!challenge || !answer) throw new AuthError('InvalidState', 'No challenge answer to send');
+              return { deps: context.deps, challenge, answer };
+            },
+            onDone: [
+              {
+                guard: { type: 'gotSession', params: outcome },
+                target: '#auth.signingIn.savingSession',
+                actions: { type: 'assignOutcome', params: outcome },
+              },
+              {
+                target: '#auth.signingIn.challenged',
+                reenter: true,
+                actions: [
+                  { type: 'assignOutcome', params: outcome },
+                  'recordChallengeAsked',
+                  'answerSignIn',
+                  'forgetSignInRequest',
+                ],
+              },
+            ],
+            onError: [
+              // A wrong code or a weak password: the caller is told, the challenge waits again.
+              {
+                guard: { type: 'challengeMayRetry', params: failed('Answering the challenge') },
+                target: 'routing',
+                actions: [
+                  { type: 'recordSignInError', params: failed('Answering the challenge') },
+                  'answerSignIn',
+                  'forgetSignInRequest',
+                ],
+              },
+              {
+                target: '#auth.signedOut',
+                actions: [
+                  { type: 'recordSignInError', params: failed('Answering the challenge') },
+                  'answerSignIn',
+                  'forgetSignIn',
+                ],
+              },
+            ],
+          },
+          after: {
+            remoteStepTimeout: {
+              target: 'routing',
+              actions: [
+                { type: 'recordSignInError', params: timedOut('Answering the challenge', 'remoteStepMs') },
+                'answerSignIn',
+                'forgetSignInRequest',
+              ],
+            },
+          },
+        },
+      },
+    },
+    savingSession: {
+      invoke: {
+        id: 'saveSession',
+        src: 'saveSession',
+        input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
+        onDone: {
+          target: '#auth.signedIn',
+          actions: [
+            'answerSignIn',
+            'forgetSignInRequest',
+            { type: 'emitSignedIn', params: { restored: false } },
+            'publishSignedIn',
+          ],
+        },
+        onError: {
+          target: 'undoingPartialSave',
+          actions: { type: 'recordSignInError', params: failed('Saving the session') },
+        },
+      },
+      after: {
+        storageTimeout: {
+          target: 'undoingPartialSave',
+          actions: { type: 'recordSignInError', params: storageTimedOut('Saving the session') },
+        },
+      },
+    },
+    /** A failed save may have written some keys: remove them before reporting. */
+    undoingPartialSave: {
+      invoke: {
+        id: 'undoPartialSave',
+        src: 'clearSession',
+        input: ({ context }) => ({ deps: context.deps, username: context.session?.username ?? null }),
+        onDone: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
+        onError: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
+      },
+      after: { storageTimeout: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] } },
+    },
+  },
+} satisfies AuthStateConfig;
