@@ -19,7 +19,14 @@ export type AuthErrorCode =
   | 'InvalidToken'
   | 'InvalidInput'
   | 'InvalidConfig'
-  | 'ChallengeRequired';
+  | 'ChallengeRequired'
+  | 'UserNotFound'
+  | 'UserNotConfirmed'
+  | 'PasswordResetRequired'
+  | 'CodeMismatch'
+  | 'ExpiredCode'
+  | 'InvalidPassword'
+  | 'Expired';
 
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);
