@@ -12,8 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { Amplify } from 'aws-amplify';
 import { signIn as amplifySignIn, signOut as amplifySignOut } from 'aws-amplify/auth';
 import { build } from 'esbuild';
+import { cognitoServices } from '../src/adapters/cognito/index.js';
 import { type Auth, type AuthServices, createAuth, memoryStorage } from '../src/index.js';
-import { cognitoServices } from '../src/services/cognito.js';
 import { makeTokens } from '../test/helpers/tokens.js';
 import { type CognitoStub, startCognitoStub } from './cognito-stub.js';
 
@@ -42,7 +42,12 @@ const amplifySignInOnce = () => amplifySignIn({ ...USER, options: { authFlowType
 
 function makeAuthchart(stub: CognitoStub, remoteStepMs = 5000): Auth {
   return createAuth({
-    services: cognitoServices({ clientId: 'benchclient', region: 'eu-west-1', endpoint: stub.url }),
+    services: cognitoServices({
+      clientId: 'benchclient',
+      region: 'eu-west-1',
+      endpoint: stub.url,
+      authFlow: 'USER_PASSWORD_AUTH',
+    }),
     storage: memoryStorage(),
     sync: null,
     timeouts: { remoteStepMs },
@@ -230,7 +235,9 @@ async function p4() {
     coreWithoutXstateKb: kb(await gzipSize(`export * from './src/index.ts';`, ['xstate'])),
     coreWithXstateKb: kb(await gzipSize(`export * from './src/index.ts';`)),
     corePlusCognitoKb: kb(
-      await gzipSize(`export * from './src/index.ts'; export { cognitoServices } from './src/services/cognito.ts';`),
+      await gzipSize(
+        `export * from './src/index.ts'; export { cognitoServices } from './src/adapters/cognito/index.ts';`,
+      ),
     ),
     amplifySignOutKb: kb(await gzipSize(`export { signOut } from 'aws-amplify/auth';`)),
     amplifySignOutWithConfigureKb: kb(

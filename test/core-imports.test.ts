@@ -7,7 +7,7 @@ const SRC = new URL('../src/', import.meta.url).pathname;
 const ADAPTERS = new Set([
   'node.ts',
   'services/file-storage.ts',
-  'services/cognito.ts',
+  'adapters/cognito-sdk.ts',
   'react.ts',
   'vue.ts',
   'svelte.ts',

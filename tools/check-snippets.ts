@@ -60,7 +60,8 @@ writeFileSync(
       noUnusedLocals: false,
       paths: {
         authchart: ['../../src/index.ts'],
-        'authchart/cognito': ['../../src/services/cognito.ts'],
+        'authchart/cognito': ['../../src/adapters/cognito/index.ts'],
+        'authchart/cognito-sdk': ['../../src/adapters/cognito-sdk.ts'],
         'authchart/node': ['../../src/node.ts'],
         'authchart/react': ['../../src/react.ts'],
         'authchart/vue': ['../../src/vue.ts'],

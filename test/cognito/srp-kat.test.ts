@@ -3,7 +3,7 @@
  * (amazon-cognito-identity-js, a dev dependency only). Same `a`, salt, B, secret block and
  * timestamp must give the same A, u, S, HKDF key and PASSWORD_CLAIM_SIGNATURE.
  */
-import { createHmac, createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cognitoTimestamp, padHex, passwordAuthenticationKey, passwordClaim } from '../../src/adapters/cognito/srp.js';
@@ -16,7 +16,13 @@ interface Helper {
   largeAValue: Big | undefined;
   UValue: Big;
   getLargeAValue(cb: (err: unknown, A: Big) => void): void;
-  getPasswordAuthenticationKey(u: string, p: string, B: Big, salt: Big, cb: (err: unknown, key: Uint8Array) => void): void;
+  getPasswordAuthenticationKey(
+    u: string,
+    p: string,
+    B: Big,
+    salt: Big,
+    cb: (err: unknown, key: Uint8Array) => void,
+  ): void;
   calculateS(x: Big, B: Big, cb: (err: unknown, S: Big) => void): void;
   hash(s: string): string;
   hexHash(hex: string): string;
@@ -65,7 +71,9 @@ const VECTORS: Vector[] = Array.from({ length: 24 }, (_, i) => {
     password,
     a: bytes(`${seed}/a`, 128).toString('hex'),
     // Salts of varied length and top bit (Cognito sends 16 bytes, sometimes fewer hex digits).
-    salt: bytes(`${seed}/salt`, 16).toString('hex').slice(i % 3),
+    salt: bytes(`${seed}/salt`, 16)
+      .toString('hex')
+      .slice(i % 3),
     srpB: bytes(`${seed}/B`, 384).toString('hex').replace(/^0+/, ''),
     secretBlock: bytes(`${seed}/block`, 64 + i).toString('base64'),
     // Days 1..28 exercise the day of month without its leading zero; hours/minutes/seconds with one.
@@ -93,7 +101,9 @@ async function oracle(v: Vector) {
     helper.hexHash(helper.padHex(salt) + helper.hash(`${v.poolName}${v.username}:${v.password}`)),
     16,
   );
-  const S = await new Promise<Big>((resolve, reject) => helper.calculateS(x, B, (e, s) => (e ? reject(e) : resolve(s))));
+  const S = await new Promise<Big>((resolve, reject) =>
+    helper.calculateS(x, B, (e, s) => (e ? reject(e) : resolve(s))),
+  );
   vi.setSystemTime(v.now);
   const timestamp = new DateHelper().getNowString();
   vi.useRealTimers();
@@ -114,23 +124,37 @@ async function oracle(v: Vector) {
 afterEach(() => vi.useRealTimers());
 
 describe('SRP known answers (amazon-cognito-identity-js AuthenticationHelper as the oracle)', () => {
-  it.each(VECTORS.map((v, i) => [i, v] as const))('vector %i: same A, u, S, key, timestamp and signature', async (_i, v) => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const expected = await oracle(v);
-    const input = { a: BigInt(`0x${v.a}`), poolName: v.poolName, userIdForSrp: v.username, password: v.password };
-    const ours = await passwordAuthenticationKey({ ...input, salt: v.salt, srpB: v.srpB });
-    expect(ours.A.toString(16)).toBe(expected.A);
-    expect(ours.u.toString(16)).toBe(expected.u);
-    expect(ours.S.toString(16)).toBe(expected.S);
-    expect(Buffer.from(ours.key).toString('hex')).toBe(expected.key);
-    expect(cognitoTimestamp(v.now)).toBe(expected.timestamp);
-    const claim = await passwordClaim({ ...input, salt: v.salt, srpB: v.srpB, secretBlock: v.secretBlock, now: v.now });
-    expect(claim).toEqual({ signature: expected.signature, timestamp: expected.timestamp });
-  });
+  it.each(VECTORS.map((v, i) => [i, v] as const))(
+    'vector %i: same A, u, S, key, timestamp and signature',
+    async (_i, v) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const expected = await oracle(v);
+      const input = { a: BigInt(`0x${v.a}`), poolName: v.poolName, userIdForSrp: v.username, password: v.password };
+      const ours = await passwordAuthenticationKey({ ...input, salt: v.salt, srpB: v.srpB });
+      expect(ours.A.toString(16)).toBe(expected.A);
+      expect(ours.u.toString(16)).toBe(expected.u);
+      expect(ours.S.toString(16)).toBe(expected.S);
+      expect(Buffer.from(ours.key).toString('hex')).toBe(expected.key);
+      expect(cognitoTimestamp(v.now)).toBe(expected.timestamp);
+      const claim = await passwordClaim({
+        ...input,
+        salt: v.salt,
+        srpB: v.srpB,
+        secretBlock: v.secretBlock,
+        now: v.now,
+      });
+      expect(claim).toEqual({ signature: expected.signature, timestamp: expected.timestamp });
+    },
+  );
 
   it('the vectors cover both paddings (top bit set and clear) of salt, u and S, so a padding slip goes red', async () => {
     const top = (n: bigint) => padHex(n).startsWith('00');
-    const seen = { salt: new Set<boolean>(), u: new Set<boolean>(), S: new Set<boolean>(), oddSalt: new Set<boolean>() };
+    const seen = {
+      salt: new Set<boolean>(),
+      u: new Set<boolean>(),
+      S: new Set<boolean>(),
+      oddSalt: new Set<boolean>(),
+    };
     for (const v of VECTORS) {
       const r = await passwordAuthenticationKey({
         a: BigInt(`0x${v.a}`),
