@@ -7,22 +7,21 @@ import { AuthError, type AuthErrorCode } from '../../errors.js';
 /** The Cognito operations authchart calls. */
 export type CognitoOperation = 'InitiateAuth' | 'RespondToAuthChallenge' | 'GlobalSignOut' | 'RevokeToken';
 
-const CODE_BY_EXCEPTION: Record<string, AuthErrorCode> = {
-  NotAuthorizedException: 'NotAuthorized',
-  UserNotFoundException: 'UserNotFound',
-  UserNotConfirmedException: 'UserNotConfirmed',
-  PasswordResetRequiredException: 'PasswordResetRequired',
-  CodeMismatchException: 'CodeMismatch',
-  ExpiredCodeException: 'ExpiredCode',
-  InvalidPasswordException: 'InvalidPassword',
-  TooManyRequestsException: 'Throttled',
-  LimitExceededException: 'Throttled',
-  TooManyFailedAttemptsException: 'Throttled',
-};
+// Cognito exceptions whose name minus `Exception` is the AuthError code.
+const SAME_NAME = new Set([
+  'NotAuthorized',
+  'UserNotFound',
+  'UserNotConfirmed',
+  'PasswordResetRequired',
+  'CodeMismatch',
+  'ExpiredCode',
+  'InvalidPassword',
+]);
+const THROTTLES = new Set(['TooManyRequestsException', 'LimitExceededException', 'TooManyFailedAttemptsException']);
 
 /** Names that mean "try again later": retried once by the fetch transport. */
 export function isThrottle(name: string, status: number): boolean {
-  return status === 429 || CODE_BY_EXCEPTION[name] === 'Throttled';
+  return status === 429 || THROTTLES.has(name);
 }
 
 /** The code for an exception Cognito answered with. */
@@ -34,15 +33,10 @@ export function codeFor(name: string, operation: CognitoOperation, message: stri
     return 'Expired';
   }
   if (name === 'UnsupportedOperationException' && operation === 'RevokeToken') return 'RevocationUnsupported';
-  return CODE_BY_EXCEPTION[name] ?? 'Service';
+  if (THROTTLES.has(name)) return 'Throttled';
+  const short = name.replace(/Exception$/, '');
+  return SAME_NAME.has(short) ? (short as AuthErrorCode) : 'Service';
 }
-
-const WHAT: Record<CognitoOperation, string> = {
-  InitiateAuth: 'Sign-in',
-  RespondToAuthChallenge: 'Challenge answer',
-  GlobalSignOut: 'GlobalSignOut',
-  RevokeToken: 'RevokeToken',
-};
 
 /** Cognito refused: `name` is the exception (`NotAuthorizedException`), `status` the HTTP status. */
 export function refusal(
@@ -54,7 +48,7 @@ export function refusal(
 ): AuthError {
   const code = codeFor(name, operation, message);
   const detail = message ? `: ${message}` : '';
-  return new AuthError(code, `${WHAT[operation]} was refused by Cognito: ${name} (HTTP ${status})${detail}`, {
+  return new AuthError(code, `${operation} was refused by Cognito: ${name} (HTTP ${status})${detail}`, {
     cause,
     serviceName: name,
   });
@@ -63,18 +57,10 @@ export function refusal(
 const CAUSES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
   ENOTFOUND: 'DNS lookup failed',
   EAI_AGAIN: 'DNS lookup failed',
   ETIMEDOUT: 'connection timed out',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'socket closed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  CERT_HAS_EXPIRED: 'TLS certificate rejected',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate rejected',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate rejected',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate rejected',
 };
 
 /** The system error code in an error, its `cause` chain or an AggregateError's `errors`. */
@@ -91,7 +77,7 @@ function systemCode(error: unknown, depth = 0): string | undefined {
 export function noAnswer(error: unknown, operation: CognitoOperation, signal?: AbortSignal): AuthError {
   const name = error instanceof Error || error instanceof DOMException ? error.name : '';
   if (signal?.aborted || name === 'AbortError' || name === 'TimeoutError') {
-    return new AuthError('Timeout', `${WHAT[operation]} was aborted before Cognito answered`, { cause: error });
+    return new AuthError('Timeout', `${operation} was aborted before Cognito answered`, { cause: error });
   }
   const code = systemCode(error);
   const why = code
@@ -99,5 +85,5 @@ export function noAnswer(error: unknown, operation: CognitoOperation, signal?: A
     : error instanceof Error
       ? `${error.name}: ${error.message}`
       : 'network error';
-  return new AuthError('Network', `${WHAT[operation]} got no answer from Cognito: ${why}`, { cause: error });
+  return new AuthError('Network', `${operation} got no answer from Cognito: ${why}`, { cause: error });
 }

@@ -50,7 +50,7 @@ const CHALLENGES: Record<string, [ChallengeKind, string]> = {
 };
 
 function unhandled(name: string): AuthError {
-  return new AuthError('ChallengeRequired', `Sign-in needs the ${name} challenge, which authchart does not handle`, {
+  return new AuthError('ChallengeRequired', `Unhandled challenge ${name}`, {
     challengeName: name,
   });
 }
@@ -95,18 +95,45 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions): AuthS
   if (typeof clientId !== 'string' || clientId === '') {
     throw new AuthError('InvalidConfig', 'cognitoServices needs a clientId');
   }
-  if (defaultFlow !== 'USER_SRP_AUTH' && defaultFlow !== 'USER_PASSWORD_AUTH') {
-    throw new AuthError('InvalidConfig', `cognitoServices: unknown authFlow ${String(defaultFlow)}`);
-  }
   const poolName = userPoolId?.split('_')[1];
-  if (defaultFlow === 'USER_SRP_AUTH' && !poolName) {
-    throw new AuthError('InvalidConfig', 'USER_SRP_AUTH needs userPoolId (e.g. eu-west-1_AbC123)');
-  }
+  const needsPool = () => new AuthError('InvalidConfig', 'USER_SRP_AUTH needs userPoolId (e.g. eu-west-1_AbC123)');
+  if (defaultFlow === 'USER_SRP_AUTH' && !poolName) throw needsPool();
   // Cognito wants the username behind a refresh token for its SECRET_HASH; remember the last one.
   let lastUsername: string | undefined;
 
-  const withSecret = async (params: Record<string, string>, username: string) =>
-    clientSecret ? { ...params, SECRET_HASH: await secretHash(username, clientId, clientSecret) } : params;
+  /** `params` plus SECRET_HASH for `username` when the client has a secret. */
+  async function secured(params: Record<string, string>, username: string) {
+    if (clientSecret) params['SECRET_HASH'] = await secretHash(username, clientId, clientSecret);
+    return params;
+  }
+
+  const initiate = async (flow: string, params: Record<string, string>, username: string, signal: AbortSignal) =>
+    (await call(
+      'InitiateAuth',
+      { AuthFlow: flow, ClientId: clientId, AuthParameters: await secured(params, username) },
+      signal,
+    )) as AuthOutput;
+
+  const respond = async (
+    name: string,
+    session: string | undefined,
+    params: Record<string, string>,
+    username: string,
+    signal: AbortSignal,
+  ) =>
+    stepFrom(
+      (await call(
+        'RespondToAuthChallenge',
+        {
+          ChallengeName: name,
+          ClientId: clientId,
+          ChallengeResponses: await secured({ USERNAME: username, ...params }, username),
+          ...(session ? { Session: session } : {}),
+        },
+        signal,
+      )) as AuthOutput,
+      username,
+    );
 
   /** Tokens or the next challenge; `username` is the one the caller signed in with. */
   function stepFrom(out: AuthOutput, username: string): SignInStep {
@@ -114,7 +141,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions): AuthS
     if (name) {
       const known = CHALLENGES[name];
       if (!known) throw unhandled(name);
-      if (!out.Session) throw new AuthError('Service', `Cognito sent the ${name} challenge without a session`);
+      if (!out.Session) throw new AuthError('Service', `${name} came without a session`);
       const p = out.ChallengeParameters ?? {};
       const step: SignInChallenge = {
         challenge: known[0],
@@ -130,72 +157,46 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions): AuthS
     }
     const r = out.AuthenticationResult;
     if (!r?.AccessToken || !r.IdToken || !r.RefreshToken) {
-      throw new AuthError('InvalidToken', 'Sign-in answered without an access, ID and refresh token');
+      throw new AuthError('InvalidToken', 'Sign-in answered without tokens');
     }
     lastUsername = usernameClaim(r.AccessToken) ?? username;
     return { accessToken: r.AccessToken, idToken: r.IdToken, refreshToken: r.RefreshToken };
   }
 
-  async function srpSignIn(username: string, password: string, signal: AbortSignal): Promise<SignInStep> {
-    if (!poolName) throw new AuthError('InvalidConfig', 'USER_SRP_AUTH needs userPoolId (e.g. eu-west-1_AbC123)');
-    const { a, srpA } = srpStart();
-    const first = (await call(
-      'InitiateAuth',
-      {
-        AuthFlow: 'USER_SRP_AUTH',
-        ClientId: clientId,
-        AuthParameters: await withSecret({ USERNAME: username, SRP_A: srpA }, username),
-      },
-      signal,
-    )) as AuthOutput;
-    if (first.ChallengeName !== 'PASSWORD_VERIFIER') return stepFrom(first, username);
-    const p = first.ChallengeParameters ?? {};
-    const userIdForSrp = p['USER_ID_FOR_SRP'] ?? username;
-    const [salt, srpB, secretBlock] = [p['SALT'], p['SRP_B'], p['SECRET_BLOCK']];
-    if (!salt || !srpB || !secretBlock) {
-      throw new AuthError('Service', 'Cognito sent PASSWORD_VERIFIER without SALT, SRP_B or SECRET_BLOCK');
-    }
-    let claim: { signature: string; timestamp: string };
-    try {
-      claim = await passwordClaim({ a, poolName, userIdForSrp, password, salt, srpB, secretBlock });
-    } catch (error) {
-      throw new AuthError('Service', 'Sign-in could not compute the SRP password proof', { cause: error });
-    }
-    const params = {
-      USERNAME: userIdForSrp,
-      PASSWORD_CLAIM_SECRET_BLOCK: secretBlock,
-      PASSWORD_CLAIM_SIGNATURE: claim.signature,
-      TIMESTAMP: claim.timestamp,
-    };
-    const out = (await call(
-      'RespondToAuthChallenge',
-      {
-        ChallengeName: 'PASSWORD_VERIFIER',
-        ClientId: clientId,
-        ChallengeResponses: await withSecret(params, userIdForSrp),
-        ...(first.Session ? { Session: first.Session } : {}),
-      },
-      signal,
-    )) as AuthOutput;
-    return stepFrom(out, userIdForSrp);
-  }
-
   return {
     clientId,
     async signIn({ username, password, authFlow }, signal) {
-      const flow = authFlow ?? defaultFlow;
-      if (flow === 'USER_SRP_AUTH') return srpSignIn(username, password, signal);
-      if (flow !== 'USER_PASSWORD_AUTH') throw new AuthError('InvalidInput', `Unknown authFlow ${String(flow)}`);
-      const out = (await call(
-        'InitiateAuth',
+      if ((authFlow ?? defaultFlow) === 'USER_PASSWORD_AUTH') {
+        return stepFrom(
+          await initiate('USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }, username, signal),
+          username,
+        );
+      }
+      if (!poolName) throw needsPool();
+      const { a, srpA } = srpStart();
+      const first = await initiate('USER_SRP_AUTH', { USERNAME: username, SRP_A: srpA }, username, signal);
+      if (first.ChallengeName !== 'PASSWORD_VERIFIER') return stepFrom(first, username);
+      const p = first.ChallengeParameters ?? {};
+      const userIdForSrp = p['USER_ID_FOR_SRP'] ?? username;
+      const { SALT: salt, SRP_B: srpB, SECRET_BLOCK: secretBlock } = p;
+      if (!salt || !srpB || !secretBlock) throw new AuthError('Service', 'PASSWORD_VERIFIER came incomplete');
+      let claim: { signature: string; timestamp: string };
+      try {
+        claim = await passwordClaim({ a, poolName, userIdForSrp, password, salt, srpB, secretBlock });
+      } catch (error) {
+        throw new AuthError('Service', 'SRP proof failed', { cause: error });
+      }
+      return respond(
+        'PASSWORD_VERIFIER',
+        first.Session,
         {
-          AuthFlow: 'USER_PASSWORD_AUTH',
-          ClientId: clientId,
-          AuthParameters: await withSecret({ USERNAME: username, PASSWORD: password }, username),
+          PASSWORD_CLAIM_SECRET_BLOCK: secretBlock,
+          PASSWORD_CLAIM_SIGNATURE: claim.signature,
+          TIMESTAMP: claim.timestamp,
         },
+        userIdForSrp,
         signal,
-      )) as AuthOutput;
-      return stepFrom(out, username);
+      );
     },
 
     async respondToChallenge({ challenge, answer }, signal) {
@@ -204,39 +205,18 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions): AuthS
       if (known[0] === 'selectMfa' && challenge.options && !challenge.options.includes(answer)) {
         throw new AuthError('InvalidInput', `Choose one of: ${challenge.options.join(', ')}`);
       }
-      const params = { USERNAME: challenge.username, [known[1]]: answer };
-      const out = (await call(
-        'RespondToAuthChallenge',
-        {
-          ChallengeName: challenge.challengeName,
-          ClientId: clientId,
-          Session: challenge.session,
-          ChallengeResponses: await withSecret(params, challenge.username),
-        },
-        signal,
-      )) as AuthOutput;
-      return stepFrom(out, challenge.username);
+      return respond(challenge.challengeName, challenge.session, { [known[1]]: answer }, challenge.username, signal);
     },
 
     async refresh(refreshToken, signal) {
-      const params: Record<string, string> = { REFRESH_TOKEN: refreshToken };
-      if (clientSecret) {
-        if (!lastUsername) {
-          throw new AuthError(
-            'InvalidConfig',
-            'Refresh with a client secret needs the username, known only after a sign-in by this service',
-          );
-        }
-        params['SECRET_HASH'] = await secretHash(lastUsername, clientId, clientSecret);
+      // Documented limitation (docs/cognito.md): with a secret, the username is known only after a sign-in here.
+      if (clientSecret && !lastUsername) {
+        throw new AuthError('InvalidConfig', 'Refresh with a client secret needs a sign-in by this service first');
       }
-      const out = (await call(
-        'InitiateAuth',
-        { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: clientId, AuthParameters: params },
-        signal,
-      )) as AuthOutput;
+      const out = await initiate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken }, lastUsername ?? '', signal);
       if (out.ChallengeName) throw unhandled(out.ChallengeName);
       const r = out.AuthenticationResult;
-      if (!r?.AccessToken || !r.IdToken) throw new AuthError('InvalidToken', 'Token refresh answered without tokens');
+      if (!r?.AccessToken || !r.IdToken) throw new AuthError('InvalidToken', 'Refresh answered without tokens');
       const tokens: Partial<Tokens> = { accessToken: r.AccessToken, idToken: r.IdToken };
       if (r.RefreshToken) tokens.refreshToken = r.RefreshToken;
       return tokens;

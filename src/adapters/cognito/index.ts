@@ -42,11 +42,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Cognito's exception name: `__type` (sometimes `prefix#Name`) or the `x-amzn-errortype` header. */
-function exceptionName(body: Record<string, unknown>, headers: Headers): string {
-  const raw = (typeof body['__type'] === 'string' ? body['__type'] : headers.get('x-amzn-errortype')) ?? '';
-  return raw.split(':')[0]?.split('#').pop() || 'UnknownError';
-}
+/** Cognito's exception name: `__type`, sometimes `prefix#Name`. */
+const exceptionName = (type: unknown) => (typeof type === 'string' && type.split('#').pop()) || 'UnknownError';
 
 /**
  * The core's services for a Cognito user pool app client, on `fetch`.
@@ -60,8 +57,7 @@ function exceptionName(body: Record<string, unknown>, headers: Headers): string 
  * });
  */
 export function cognitoServices(options: CognitoServicesOptions): AuthServices {
-  if (!options || typeof options !== 'object') throw new AuthError('InvalidConfig', 'cognitoServices needs options');
-  if (!options.endpoint && (typeof options.region !== 'string' || options.region === '')) {
+  if (!options?.endpoint && (typeof options.region !== 'string' || options.region === '')) {
     throw new AuthError('InvalidConfig', 'cognitoServices needs a region (or an endpoint)');
   }
   const endpoint = options.endpoint ?? `https://cognito-idp.${options.region}.amazonaws.com/`;
@@ -93,10 +89,10 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
       if (parsed && typeof parsed === 'object') json = parsed as Record<string, unknown>;
     } catch {
       // A proxy's HTML error page: the status decides below.
-      if (response.ok) throw new AuthError('Service', `${operation}: Cognito answered HTTP 200 without JSON`);
+      if (response.ok) throw new AuthError('Service', `${operation} answered without JSON`);
     }
     if (response.ok) return { ok: true as const, json };
-    const name = exceptionName(json, response.headers);
+    const name = exceptionName(json['__type']);
     const message = typeof json['message'] === 'string' ? json['message'] : '';
     const retryable = response.status >= 500 || isThrottle(name, response.status);
     return { ok: false as const, retryable, error: refusal(name, message, response.status, operation) };
