@@ -46,7 +46,7 @@ export function refusal(
   operation: CognitoOperation,
   cause?: unknown,
 ): AuthError {
-  const code = codeFor(name, operation, message);
+  const code = status === 429 ? 'Throttled' : codeFor(name, operation, message);
   const detail = message ? `: ${message}` : '';
   return new AuthError(code, `${operation} was refused by Cognito: ${name} (HTTP ${status})${detail}`, {
     cause,
