@@ -18,6 +18,8 @@ const AMBIENT: Record<string, string> = {
   password: 'string',
   clientId: 'string',
   region: 'string',
+  userPoolId: 'string',
+  clientSecret: 'string',
   services: "import('authchart').AuthServices",
   showRetry: '(error: unknown) => void',
   SignInForm: "() => import('react').JSX.Element",
