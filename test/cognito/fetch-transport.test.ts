@@ -110,6 +110,11 @@ describe('authchart/cognito: retries and aborts', () => {
     const b = make(() => fault('InternalErrorException', 500), { maxAttempts: 1 });
     await failure(b.services.revokeToken('r', signal()));
     expect(b.calls).toHaveLength(1);
+    for (const maxAttempts of [5, Number.NaN]) {
+      const c = make(() => fault('InternalErrorException', 500), { maxAttempts });
+      await failure(c.services.revokeToken('r', signal()));
+      expect(c.calls).toHaveLength(2);
+    }
   });
 
   it('an abort during the retry delay ends the call at once as Timeout, with no second request', async () => {

@@ -61,7 +61,8 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
     throw new AuthError('InvalidConfig', 'cognitoServices needs a region (or an endpoint)');
   }
   const endpoint = options.endpoint ?? `https://cognito-idp.${options.region}.amazonaws.com/`;
-  const maxAttempts = Math.min(2, Math.max(1, Math.floor(options.maxAttempts ?? 2)));
+  // Never more than one retry, whatever is passed (NaN included).
+  const maxAttempts = (options.maxAttempts ?? 2) < 2 ? 1 : 2;
   const retryDelayMs = options.retryDelayMs ?? 250;
 
   async function attempt(operation: CognitoOperation, body: string, signal: AbortSignal) {
