@@ -30,7 +30,7 @@ export function findModule(dir: 'src' | 'dist', candidates: readonly string[]): 
 }
 
 type Core = typeof import('../src/index.js');
-type SdkTransport = typeof import('../src/services/cognito.js');
+type SdkTransport = typeof import('../src/adapters/cognito-sdk.js');
 
 /** The compiled library, and whichever transports this checkout has. */
 export async function loadDist(): Promise<{

@@ -3,8 +3,9 @@
  * Starts the server, creates a user, signs in, signs out locally, signs in again, signs out
  * globally, printing every state the machine enters and every SignOutResult, then stops the server.
  */
+
+import { cognitoServices } from '../src/adapters/cognito/index.js';
 import { createAuth, memoryStorage } from '../src/index.js';
-import { cognitoServices } from '../src/services/cognito.js';
 import { createPoolWithUser, startEmbeddedCognito } from '../tools/embedded-cognito.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -17,7 +18,13 @@ try {
 
   const storage = memoryStorage([['app.preferences', '{"theme":"dark"}']]);
   const auth = createAuth({
-    services: cognitoServices({ clientId: pool.clientId, region: 'local', endpoint: cognito.endpoint }),
+    services: cognitoServices({
+      clientId: pool.clientId,
+      region: 'local',
+      endpoint: cognito.endpoint,
+      // cognito-local has no SRP; a real pool would keep the USER_SRP_AUTH default.
+      authFlow: 'USER_PASSWORD_AUTH',
+    }),
     storage,
     // cognito-local emits no origin_jti, so the default `auto` policy would not revoke; ask for it.
     revocation: 'always',

@@ -31,7 +31,11 @@ export type AuthErrorCode =
   /** The hosted-UI redirect's `state` is not the one this app sent (tampered, or another tab's sign-in). */
   | 'StateMismatch'
   /** The hosted UI answered with an OAuth `error` parameter (its name is in `serviceName`). */
-  | 'HostedUIError';
+  | 'HostedUIError'
+  | 'UserNotFound'
+  | 'UserNotConfirmed'
+  | 'PasswordResetRequired'
+  | 'ExpiredCode';
 
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);

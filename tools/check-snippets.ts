@@ -18,6 +18,8 @@ const AMBIENT: Record<string, string> = {
   password: 'string',
   clientId: 'string',
   region: 'string',
+  userPoolId: 'string',
+  clientSecret: 'string',
   services: "import('authchart').AuthServices",
   showRetry: '(error: unknown) => void',
   SignInForm: "() => import('react').JSX.Element",
@@ -60,7 +62,8 @@ writeFileSync(
       noUnusedLocals: false,
       paths: {
         authchart: ['../../src/index.ts'],
-        'authchart/cognito': ['../../src/services/cognito.ts'],
+        'authchart/cognito': ['../../src/adapters/cognito/index.ts'],
+        'authchart/cognito-sdk': ['../../src/adapters/cognito-sdk.ts'],
         'authchart/node': ['../../src/bindings/node.ts'],
         'authchart/react': ['../../src/bindings/react.ts'],
         'authchart/vue': ['../../src/bindings/vue.ts'],

@@ -18,6 +18,10 @@ import {
 
 export interface EmbeddedCognito {
   endpoint: string;
+  /** The working directory; its `.cognito/db/<poolId>.json` files are the data, loaded at start. */
+  cwd: string;
+  /** Everything cognito-local printed so far (colour codes stripped): codes it "sends" appear here. */
+  output(): string;
   /** A client for admin calls (cognito-local accepts any credentials). */
   admin: CognitoIdentityProviderClient;
   stop(): Promise<void>;
@@ -36,8 +40,11 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal colour codes
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-export async function startEmbeddedCognito(opts: { startTimeoutMs?: number } = {}): Promise<EmbeddedCognito> {
-  const cwd = await mkdtemp(join(tmpdir(), 'authchart-cognito-'));
+/** Starts cognito-local; with `cwd`, on that directory's data, which `stop` then leaves in place. */
+export async function startEmbeddedCognito(
+  opts: { startTimeoutMs?: number; cwd?: string } = {},
+): Promise<EmbeddedCognito> {
+  const cwd = opts.cwd ?? (await mkdtemp(join(tmpdir(), 'authchart-cognito-')));
   const bin = join(dirname(require.resolve('cognito-local/package.json')), 'lib/bin/start.js');
   const child = spawn(process.execPath, [bin], {
     cwd,
@@ -47,7 +54,7 @@ export async function startEmbeddedCognito(opts: { startTimeoutMs?: number } = {
   let output = '';
   const stop = async () => {
     await stopChild(child);
-    await rm(cwd, { recursive: true, force: true });
+    if (!opts.cwd) await rm(cwd, { recursive: true, force: true });
   };
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
@@ -74,6 +81,8 @@ export async function startEmbeddedCognito(opts: { startTimeoutMs?: number } = {
     const admin = adminClient(endpoint);
     return {
       endpoint,
+      cwd,
+      output: () => output,
       admin,
       stop: async () => {
         admin.destroy();

@@ -3,19 +3,27 @@
  * `?endpoint=http://127.0.0.1:PORT&clientId=...` (printed by `npm run demo:browser`), and
  * `&inspect=1` to open Stately Inspector.
  */
+
+import { cognitoServices } from '../../src/adapters/cognito/index.js';
 import { createAuth, webStorage } from '../../src/index.js';
-import { cognitoServices } from '../../src/services/cognito.js';
 
 const params = new URLSearchParams(location.search);
 const clientId = params.get('clientId') ?? '';
 const endpoint = params.get('endpoint') ?? undefined;
+const userPoolId = params.get('userPoolId') ?? undefined;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 async function main() {
   const inspect =
     params.get('inspect') === '1' ? (await import('@statelyai/inspect')).createBrowserInspector().inspect : undefined;
   const auth = createAuth({
-    services: cognitoServices({ clientId, region: params.get('region') ?? 'local', ...(endpoint ? { endpoint } : {}) }),
+    services: cognitoServices({
+      clientId,
+      region: params.get('region') ?? 'local',
+      ...(endpoint ? { endpoint } : {}),
+      // SRP when a pool id is given (a real pool); cognito-local only has USER_PASSWORD_AUTH.
+      ...(userPoolId ? { userPoolId } : { authFlow: 'USER_PASSWORD_AUTH' as const }),
+    }),
     storage: webStorage(localStorage),
     // cognito-local emits no origin_jti, so "auto" would never revoke; a real pool can use the default.
     revocation: params.get('revocation') === 'auto' ? 'auto' : 'always',

@@ -1,8 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { cognitoServices } from '../../src/adapters/cognito-sdk.js';
 import { type AuthServices, createAuth, isAuthError, manualConnectivity, memoryStorage } from '../../src/index.js';
-import { cognitoServices } from '../../src/services/cognito.js';
 import { freshPool } from './helpers.js';
 
 const REGION = 'local';
@@ -14,7 +14,12 @@ function ownKeys(storage: ReturnType<typeof memoryStorage>, clientId: string) {
 describe('against the embedded Cognito (real HTTP)', () => {
   it('local sign-out with revocation "always" is complete, and the old refresh token is dead on the server', async () => {
     const pool = await freshPool();
-    const services = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint });
+    const services = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: pool.endpoint,
+    });
     const storage = memoryStorage([['app.other', 'keep me']]);
     const auth = createAuth({ services, storage, revocation: 'always' });
     await auth.signIn({ username: pool.username, password: pool.password });
@@ -36,7 +41,12 @@ describe('against the embedded Cognito (real HTTP)', () => {
 
   it('cognito-local tokens carry no origin_jti, so the default "auto" policy does not revoke', async () => {
     const pool = await freshPool();
-    const services = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint });
+    const services = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: pool.endpoint,
+    });
     const auth = createAuth({ services });
     await auth.signIn({ username: pool.username, password: pool.password });
     expect(auth.getSession()?.revocable).toBe(false);
@@ -52,7 +62,12 @@ describe('against the embedded Cognito (real HTTP)', () => {
 
   it('global sign-out: the server’s "Unsupported" answer is globalSignOutError, revocation still runs, partial', async () => {
     const pool = await freshPool();
-    const services = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint });
+    const services = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: pool.endpoint,
+    });
     const storage = memoryStorage();
     const auth = createAuth({ services, storage, revocation: 'always' });
     await auth.signIn({ username: pool.username, password: pool.password });
@@ -69,7 +84,12 @@ describe('against the embedded Cognito (real HTTP)', () => {
 
   it('deferred revocation: offline sign-out keeps the refresh token; back online the server rejects it', async () => {
     const pool = await freshPool();
-    const services = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint });
+    const services = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: pool.endpoint,
+    });
     const storage = memoryStorage();
     const connectivity = manualConnectivity(true);
     const auth = createAuth({ services, storage, connectivity, revocation: 'always', deferRevocation: true });
@@ -94,7 +114,12 @@ describe('against the embedded Cognito (real HTTP)', () => {
   it('a wrong password is a typed error and leaves the user signed out', async () => {
     const pool = await freshPool();
     const auth = createAuth({
-      services: cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint }),
+      services: cognitoServices({
+        clientId: pool.clientId,
+        region: REGION,
+        authFlow: 'USER_PASSWORD_AUTH',
+        endpoint: pool.endpoint,
+      }),
     });
     const error = await auth.signIn({ username: pool.username, password: 'Wrong-Password-1' }).catch((e: unknown) => e);
     expect(isAuthError(error)).toBe(true);
@@ -108,7 +133,12 @@ describe('against the embedded Cognito (real HTTP)', () => {
     const storage = memoryStorage();
     const make = () =>
       createAuth({
-        services: cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint }),
+        services: cognitoServices({
+          clientId: pool.clientId,
+          region: REGION,
+          authFlow: 'USER_PASSWORD_AUTH',
+          endpoint: pool.endpoint,
+        }),
         storage,
         revocation: 'always',
       });
@@ -134,7 +164,12 @@ describe('against the embedded Cognito (real HTTP)', () => {
     const pool = await freshPool({ accessTokenValiditySeconds: 4 });
     const storage = memoryStorage();
     const auth = createAuth({
-      services: cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint }),
+      services: cognitoServices({
+        clientId: pool.clientId,
+        region: REGION,
+        authFlow: 'USER_PASSWORD_AUTH',
+        endpoint: pool.endpoint,
+      }),
       storage,
     });
     const refreshed = new Promise<void>((resolve) => auth.on('tokensRefreshed', () => resolve()));
@@ -148,7 +183,12 @@ describe('against the embedded Cognito (real HTTP)', () => {
 
   it('a sign-out during an in-flight refresh ends signed out with no token written back', async () => {
     const pool = await freshPool({ accessTokenValiditySeconds: 4 });
-    const real = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint });
+    const real = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: pool.endpoint,
+    });
     let refreshStarted!: () => void;
     const started = new Promise<void>((r) => (refreshStarted = r));
     let refreshFinished!: () => void;
@@ -199,8 +239,18 @@ describe('when the network fails', () => {
   async function signedInAgainst(endpointForSignOut: string, remoteStepMs: number) {
     const pool = await freshPool();
     const storage = memoryStorage();
-    const signInServices = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: pool.endpoint });
-    const broken = cognitoServices({ clientId: pool.clientId, region: REGION, endpoint: endpointForSignOut });
+    const signInServices = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: pool.endpoint,
+    });
+    const broken = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: endpointForSignOut,
+    });
     // Sign in for real, then lose the server: the sign-out calls go to the broken endpoint.
     const services: AuthServices = { ...broken, signIn: signInServices.signIn };
     const auth = createAuth({ services, storage, revocation: 'always', timeouts: { remoteStepMs } });

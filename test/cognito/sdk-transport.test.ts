@@ -3,13 +3,14 @@ import {
   CognitoIdentityProviderServiceException,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   RevokeTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuth, isAuthError, memoryStorage } from '../src/index.js';
-import { cognitoServices, mapCognitoError } from '../src/services/cognito.js';
-import { makeTokens } from './helpers/tokens.js';
+import { cognitoServices as baseServices, mapCognitoError } from '../../src/adapters/cognito-sdk.js';
+import { createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { makeTokens } from '../helpers/tokens.js';
 
 const client = new CognitoIdentityProviderClient({
   region: 'eu-west-1',
@@ -28,8 +29,11 @@ function exception(name: string, status: number) {
 }
 
 const signal = () => new AbortController().signal;
+// These tests are about the SDK plumbing; SRP has its own (fetch-transport and known-answer) tests.
+const cognitoServices = (o: Parameters<typeof baseServices>[0]) =>
+  baseServices({ authFlow: 'USER_PASSWORD_AUTH', ...o });
 
-describe('cognitoServices (aws-sdk-client-mock)', () => {
+describe('authchart/cognito-sdk (aws-sdk-client-mock)', () => {
   it('GlobalSignOut success (which cognito-local cannot produce): complete, no RevokeToken', async () => {
     const tokens = makeTokens({ revocable: true });
     mock.on(InitiateAuthCommand).resolves({
@@ -97,28 +101,86 @@ describe('cognitoServices (aws-sdk-client-mock)', () => {
 
   it('maps failures without an HTTP answer to Network, and aborted ones to Timeout', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    expect(mapCognitoError(refused, 'RevokeToken').code).toBe('Network');
+    expect(mapCognitoError(refused, 'RevokeToken')).toMatchObject({
+      code: 'Network',
+      message: expect.stringContaining('connection refused (ECONNREFUSED)'),
+    });
     const controller = new AbortController();
     controller.abort();
     const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
     expect(mapCognitoError(aborted, 'RevokeToken', controller.signal).code).toBe('Timeout');
   });
 
-  it('a sign-in challenge (MFA, new password) is a typed error naming the challenge, not a crash', async () => {
-    mock.on(InitiateAuthCommand).resolves({ ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 'sess' });
+  it('a sign-in challenge comes back as a typed step, and its answer goes out as RespondToAuthChallenge', async () => {
+    mock.on(InitiateAuthCommand).resolves({
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      Session: 'sess-1',
+      ChallengeParameters: { USER_ID_FOR_SRP: 'uuid-alice' },
+    });
+    const tokens = makeTokens();
+    mock.on(RespondToAuthChallengeCommand).resolves({
+      AuthenticationResult: { AccessToken: tokens.accessToken, IdToken: tokens.idToken, RefreshToken: 'r' },
+    });
+    const s = cognitoServices({ clientId: 'abc', region: 'eu-west-1', client });
+    const step = await s.signIn({ username: 'alice@example.com', password: 'pw' }, signal());
+    expect(step).toEqual({
+      challenge: 'totpCode',
+      challengeName: 'SOFTWARE_TOKEN_MFA',
+      session: 'sess-1',
+      username: 'uuid-alice',
+    });
+    if (!('challenge' in step)) throw new Error('expected a challenge');
+    const done = await s.respondToChallenge?.({ challenge: step, answer: '123456' }, signal());
+    expect(done).toEqual({ accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: 'r' });
+    expect(mock.commandCalls(RespondToAuthChallengeCommand)[0]?.args[0].input).toEqual({
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      ClientId: 'abc',
+      Session: 'sess-1',
+      ChallengeResponses: { USERNAME: 'uuid-alice', SOFTWARE_TOKEN_MFA_CODE: '123456' },
+    });
+  });
+
+  it('an unknown challenge is ChallengeRequired naming it; through createAuth the sign-in fails cleanly', async () => {
+    mock.on(InitiateAuthCommand).resolves({ ChallengeName: 'CUSTOM_CHALLENGE', Session: 'sess' });
     const auth = createAuth({ services: cognitoServices({ clientId: 'abc', region: 'eu-west-1', client }) });
     const error = await auth.signIn({ username: 'alice@example.com', password: 'pw' }).catch((e: unknown) => e);
     expect(isAuthError(error, 'ChallengeRequired')).toBe(true);
-    expect(error).toMatchObject({ challengeName: 'SOFTWARE_TOKEN_MFA' });
+    expect(error).toMatchObject({ challengeName: 'CUSTOM_CHALLENGE' });
     expect(auth.state).toBe('signedOut');
   });
 
-  it('rejects missing configuration with InvalidConfig', () => {
+  it('maps the expired challenge session to Expired and a policy-failing new password to InvalidPassword', async () => {
+    const s = cognitoServices({ clientId: 'abc', region: 'eu-west-1', client, maxAttempts: 1 });
+    const challenge = {
+      challenge: 'newPassword' as const,
+      challengeName: 'NEW_PASSWORD_REQUIRED',
+      session: 'sess',
+      username: 'alice',
+    };
+    mock
+      .on(RespondToAuthChallengeCommand)
+      .rejectsOnce(
+        Object.assign(exception('NotAuthorizedException', 400), {
+          message: 'Invalid session for the user, session is expired.',
+        }),
+      )
+      .rejectsOnce(exception('InvalidPasswordException', 400));
+    const expired = await s.respondToChallenge?.({ challenge, answer: 'x' }, signal()).catch((e: unknown) => e);
+    expect(isAuthError(expired, 'Expired')).toBe(true);
+    const weak = await s.respondToChallenge?.({ challenge, answer: 'x' }, signal()).catch((e: unknown) => e);
+    expect(isAuthError(weak, 'InvalidPassword')).toBe(true);
+  });
+
+  it('rejects missing configuration with InvalidConfig (SRP, the default, needs userPoolId)', () => {
     expect(() => cognitoServices({ clientId: '', region: 'x' })).toThrow(
       expect.objectContaining({ code: 'InvalidConfig' }),
     );
     expect(() => cognitoServices({ clientId: 'a', region: '' })).toThrow(
       expect.objectContaining({ code: 'InvalidConfig' }),
     );
+    expect(() => baseServices({ clientId: 'a', region: 'x' })).toThrow(
+      expect.objectContaining({ code: 'InvalidConfig', message: expect.stringContaining('userPoolId') }),
+    );
+    expect(() => baseServices({ clientId: 'a', region: 'x', userPoolId: 'x_Pool' })).not.toThrow();
   });
 });

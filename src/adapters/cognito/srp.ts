@@ -1,0 +1,168 @@
+/**
+ * Cognito's SRP-6a (USER_SRP_AUTH) on WebCrypto and BigInt: no library, so it runs wherever
+ * `crypto.subtle` does (browsers, Node >= 20, React Native with a WebCrypto polyfill).
+ *
+ * Cognito hashes big integers in the encoding of Java's `BigInteger.toByteArray()`: even-length
+ * hex with a `00` prefix when the top bit is set ({@link padHex}). Getting that wrong fails about
+ * half the sign-ins, so the known-answer test checks it against AWS's own helper.
+ */
+
+/** arctan(1/x) in fixed point (`one` = 1.0), by its Taylor series. */
+function arctanInv(x: bigint, one: bigint): bigint {
+  let term = one / x;
+  let sum = term;
+  for (let k = 1n; term; k++) {
+    term /= x * x;
+    sum += (k & 1n ? -term : term) / (2n * k + 1n);
+  }
+  return sum;
+}
+
+/**
+ * The 3072-bit MODP prime of RFC 3526 (group 15, also RFC 5054's) that Cognito uses, built from its
+ * definition 2^3072 - 2^3008 - 1 + 2^64 * (floor(2^2942 * pi) + 1690314): a few lines instead of 768
+ * hex digits in every bundle. The known-answer test compares it with the published hex.
+ */
+export const N = (() => {
+  const one = 1n << 3006n; // 2^2942 with 64 guard bits
+  const pi = (16n * arctanInv(5n, one) - 4n * arctanInv(239n, one)) >> 64n; // Machin's formula
+  return (1n << 3072n) - (1n << 3008n) - 1n + ((pi + 1690314n) << 64n);
+})();
+const g = 2n;
+const encoder = new TextEncoder();
+
+function subtle(): SubtleCrypto {
+  const s = globalThis.crypto?.subtle;
+  if (!s) throw new Error('crypto.subtle is missing: install a WebCrypto polyfill (see docs/cognito.md)');
+  return s;
+}
+
+/** Even-length hex of a non-negative integer, `00`-prefixed when the top bit is set (Java's encoding). */
+export function padHex(n: bigint): string {
+  let hex = n.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  return /^[89a-f]/.test(hex) ? `00${hex}` : hex;
+}
+
+const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+const bytesToHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+/** Base64 (standard alphabet) to bytes. */
+export const base64ToBytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const bytesToBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+
+async function sha256(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await subtle().digest('SHA-256', data));
+}
+
+/** HMAC-SHA256 of `data` under `key`. */
+export async function hmacSha256(
+  key: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const k = await subtle().importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await subtle().sign('HMAC', k, data));
+}
+
+/** H(hex bytes) as a big integer. */
+async function hashHex(hex: string): Promise<bigint> {
+  return BigInt(`0x${bytesToHex(await sha256(hexToBytes(hex)))}`);
+}
+
+function modPow(base: bigint, exp: bigint, m: bigint): bigint {
+  let result = 1n;
+  let b = ((base % m) + m) % m;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % m;
+    b = (b * b) % m;
+    e >>= 1n;
+  }
+  return result;
+}
+
+/** A fresh client secret `a` (1024 random bits, as AWS's helper draws) and `A = g^a mod N`. */
+export function srpStart(a: bigint = randomA()): { a: bigint; A: bigint; srpA: string } {
+  // N is prime, so A = g^a mod N is never 0.
+  const A = modPow(g, a, N);
+  return { a, A, srpA: A.toString(16) };
+}
+
+function randomA(): bigint {
+  const bytes = new Uint8Array(128);
+  globalThis.crypto.getRandomValues(bytes);
+  return BigInt(`0x${bytesToHex(bytes)}`);
+}
+
+/** Inputs of the password proof: Cognito's `PASSWORD_VERIFIER` challenge parameters and the client's `a`. */
+export interface PasswordVerifierInput {
+  a: bigint;
+  /** The part of the user pool id after the `_`. */
+  poolName: string;
+  /** `USER_ID_FOR_SRP` (the username Cognito hashed the verifier with). */
+  userIdForSrp: string;
+  password: string;
+  /** `SALT`, hex. */
+  salt: string;
+  /** `SRP_B`, hex. */
+  srpB: string;
+}
+
+/** The shared key and its ingredients (exposed for the known-answer test). */
+export async function passwordAuthenticationKey(
+  input: PasswordVerifierInput,
+): Promise<{ A: bigint; u: bigint; x: bigint; S: bigint; key: Uint8Array<ArrayBuffer> }> {
+  const { A } = srpStart(input.a);
+  const B = BigInt(`0x${input.srpB}`);
+  // A malicious or broken B of 0 (mod N) would make S predictable.
+  if (B % N === 0n) throw new Error('SRP: B is zero');
+  const k = await hashHex(padHex(N) + padHex(g));
+  const u = await hashHex(padHex(A) + padHex(B));
+  if (u === 0n) throw new Error('SRP: u is zero');
+  const inner = await sha256(encoder.encode(`${input.poolName}${input.userIdForSrp}:${input.password}`));
+  const x = await hashHex(padHex(BigInt(`0x${input.salt}`)) + bytesToHex(inner));
+  const S = modPow(B - k * modPow(g, x, N), input.a + u * x, N);
+  // HKDF-SHA256 (salt u, info "Caldera Derived Key"), first 16 bytes, with HMAC only (polyfills may lack HKDF).
+  const prk = await hmacSha256(hexToBytes(padHex(u)), hexToBytes(padHex(S)));
+  const okm = await hmacSha256(prk, concat(encoder.encode('Caldera Derived Key'), new Uint8Array([1])));
+  return { A, u, x, S, key: okm.slice(0, 16) };
+}
+
+/** Cognito's `TIMESTAMP`: `ddd MMM D HH:mm:ss UTC YYYY`, day of month without a leading zero. */
+export function cognitoTimestamp(date: Date): string {
+  // toUTCString() is specified as "Www, DD Mmm YYYY HH:mm:ss GMT" (ECMA-262, Date.prototype.toUTCString).
+  const [day, dd, month, year, time] = date.toUTCString().split(' ');
+  return `${day?.slice(0, 3)} ${month} ${Number(dd)} ${time} UTC ${year}`;
+}
+
+/**
+ * The `PASSWORD_VERIFIER` answer: `PASSWORD_CLAIM_SIGNATURE` = HMAC(key, poolName | userIdForSrp |
+ * secretBlock | timestamp), base64.
+ *
+ * @example
+ * const { a, srpA } = srpStart(); // send srpA as SRP_A, then with Cognito's answer:
+ * const claim = await passwordClaim({ a, poolName: 'AbC123', userIdForSrp, password, salt, srpB, secretBlock });
+ */
+export async function passwordClaim(
+  input: PasswordVerifierInput & { secretBlock: string; now?: Date },
+): Promise<{ signature: string; timestamp: string }> {
+  const { key } = await passwordAuthenticationKey(input);
+  const timestamp = cognitoTimestamp(input.now ?? new Date());
+  const message = concat(
+    encoder.encode(input.poolName),
+    encoder.encode(input.userIdForSrp),
+    base64ToBytes(input.secretBlock),
+    encoder.encode(timestamp),
+  );
+  return { signature: bytesToBase64(await hmacSha256(key, message)), timestamp };
+}
+
+/**
+ * Cognito's `SECRET_HASH` for confidential app clients: base64(HMAC-SHA256(clientSecret, username + clientId)).
+ *
+ * @example
+ * const hash = await secretHash('alice', 'client-id', 'client-secret');
+ */
+export async function secretHash(username: string, clientId: string, clientSecret: string): Promise<string> {
+  return bytesToBase64(await hmacSha256(encoder.encode(clientSecret), encoder.encode(username + clientId)));
+}
