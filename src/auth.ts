@@ -3,7 +3,7 @@ import { AuthError } from './errors.js';
 import { stepsNotRun } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
-import type { AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
+import type { AuthDeps, AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
 import { type CreateAuthOptions, validateOptions } from './options.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
@@ -53,6 +53,13 @@ function assertCredentials(input: Credentials): void {
 }
 
 const SIGNED_IN: SignInResult = Object.freeze({ status: 'signedIn' });
+const REDIRECTING: SignInResult = Object.freeze({ status: 'redirecting' });
+
+function resultOf(event: Extract<AuthEmitted, { type: 'signInSettled' }>): SignInResult {
+  if (event.challenge) return { status: 'challenge', ...event.challenge };
+  if (event.redirecting) return REDIRECTING;
+  return event.customState === undefined ? SIGNED_IN : { status: 'signedIn', customState: event.customState };
+}
 
 const stopped = () => new AuthError('Cancelled', 'The auth instance was stopped');
 
@@ -70,6 +77,8 @@ const BOUND = [
   'getSnapshot',
   'signIn',
   'confirmSignIn',
+  'signInWithRedirect',
+  'handleRedirect',
   'adoptSession',
   'signOut',
   'getSession',
@@ -103,8 +112,9 @@ class AuthClient implements Auth {
     const store = new SessionStore(options.storage ?? memoryStorage(), services.clientId);
     const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
     const sync = syncFactory ? syncFactory(`authchart.${services.clientId}`) : null;
-    const deps = {
+    const deps: AuthDeps = {
       services,
+      hostedUI: options.hostedUI ?? null,
       store,
       connectivity: options.connectivity ?? defaultConnectivity(),
       clock: options.clock ?? { now: () => Date.now() },
@@ -151,7 +161,7 @@ class AuthClient implements Auth {
     if (event.type === 'signInSettled') {
       const p = this.#take(event.id, 'signIn');
       if (event.error) p?.reject(event.error);
-      else p?.resolve(event.challenge ? { status: 'challenge', ...event.challenge } : SIGNED_IN);
+      else p?.resolve(resultOf(event));
     } else if (event.type === 'signOutSettled') {
       for (const { id, result } of event.answers) this.#take(id, 'signOut')?.resolve(result);
     } else if (event.type === 'deferredRevocationsSettled') {
@@ -213,6 +223,32 @@ class AuthClient implements Auth {
     return this.#signInWith((id) => ({ type: 'ADOPT_SESSION', id, session })).then(() => undefined);
   }
 
+  signInWithRedirect(options: { provider?: string; customState?: string } = {}): Promise<SignInResult> {
+    const { provider, customState } = options ?? {};
+    if (
+      (provider !== undefined && typeof provider !== 'string') ||
+      (customState !== undefined && typeof customState !== 'string')
+    ) {
+      return Promise.reject(new AuthError('InvalidInput', 'provider and customState must be strings'));
+    }
+    return this.#signInWith((id) => ({
+      type: 'REDIRECT_SIGN_IN',
+      id,
+      ...(provider === undefined ? {} : { provider }),
+      ...(customState === undefined ? {} : { customState }),
+    }));
+  }
+
+  handleRedirect(url: string): Promise<SignInResult> {
+    if (typeof url !== 'string' || url === '') {
+      return Promise.reject(
+        new AuthError('InvalidInput', 'handleRedirect needs the URL the hosted UI sent the user back to'),
+      );
+    }
+    const sealed = seal(url);
+    return this.#signInWith((id) => ({ type: 'HANDLE_REDIRECT', id, url: sealed }));
+  }
+
   confirmSignIn(answer: string): Promise<SignInResult> {
     if (typeof answer !== 'string' || answer.trim() === '') {
       return Promise.reject(new AuthError('InvalidInput', 'The challenge answer must be a non-empty string'));
@@ -269,6 +305,7 @@ class AuthClient implements Auth {
       signedInWith: session.signedInWith,
       accessTokenExpiresAt: session.accessTokenExpiresAt,
       revocable: session.revocable,
+      adminScope: session.adminScope,
     };
   }
 

@@ -11,6 +11,8 @@ export type AuthStateValue =
   | 'signedOut'
   | 'signingIn.checkingConnectivity'
   | 'signingIn.authenticating'
+  | 'signingIn.redirecting'
+  | 'signingIn.exchangingCode'
   | 'signingIn.challenged.routing'
   | 'signingIn.challenged.newPasswordRequired'
   | 'signingIn.challenged.totpCodeRequired'
@@ -37,7 +39,14 @@ export type AuthStateValue =
  * (`newPassword`, `totpCode`, `smsCode` and `emailCode` take the code or password; `selectMfa`
  * takes one of `options`).
  */
-export type SignInResult = { status: 'signedIn' } | ({ status: 'challenge' } & ChallengeInfo);
+export type SignInResult =
+  | {
+      status: 'signedIn' /** The `customState` given to `signInWithRedirect`, after a redirect. */;
+      customState?: string;
+    }
+  | ({ status: 'challenge' } & ChallengeInfo)
+  /** `signInWithRedirect()` in a browser: the page is leaving for the hosted UI. */
+  | { status: 'redirecting' };
 
 /** What the app may know about the session: {@link SessionInfo} without the scheduling details. No token strings. */
 export type SessionView = Omit<SessionInfo, 'accessTokenIssuedAt' | 'obtainedAt'>;
@@ -76,6 +85,18 @@ export interface Auth {
    * again; outside a challenge it rejects `InvalidState`, after it expired `Expired`.
    */
   confirmSignIn(answer: string): Promise<SignInResult>;
+  /**
+   * Signs in through the hosted UI (needs `createAuth({ hostedUI })`): builds the authorize URL
+   * with PKCE S256, `state` and `nonce`, keeps the transaction in storage, and opens the URL. In a
+   * browser the page leaves (`redirecting`); an opener that returns the callback URL signs in at once.
+   */
+  signInWithRedirect(options?: { provider?: string; customState?: string }): Promise<SignInResult>;
+  /**
+   * Finishes a hosted-UI sign-in on the page it returned to: checks `state`, exchanges the code
+   * once and saves the tokens as a `hostedUI` session. Callable before `ready`. An `error`
+   * parameter, a reused code or a tampered `state` each reject with a typed error and store nothing.
+   */
+  handleRedirect(url: string): Promise<SignInResult>;
   /** Stores tokens obtained elsewhere (hosted UI redirect, another SDK) as the signed-in session; same rules as `signIn`. */
   adoptSession(tokens: Tokens, options?: { signedInWith?: SignedInWith }): Promise<void>;
   /**

@@ -35,7 +35,9 @@ export type AuthErrorCode =
   | 'UserNotFound'
   | 'UserNotConfirmed'
   | 'PasswordResetRequired'
-  | 'ExpiredCode';
+  | 'ExpiredCode'
+  /** GlobalSignOut cannot run: the access token lacks the `aws.cognito.signin.user.admin` scope. */
+  | 'GlobalSignOutUnsupported';
 
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);

@@ -1,6 +1,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import { AuthError } from './errors.js';
 import type { AuthConfig, RevocationPolicy } from './machines/auth.types.js';
+import type { HostedUI } from './services/hosted-ui.js';
 import type { AuthServices, Clock, Connectivity, SessionSyncFactory, TokenStorage } from './services/types.js';
 
 /** Bounds and schedules, in milliseconds. */
@@ -43,6 +44,11 @@ export interface CreateAuthOptions {
    * none elsewhere; `null` turns it off; `memorySyncBus().connect` links instances in one process.
    */
   sync?: SessionSyncFactory | null;
+  /**
+   * The hosted (web) UI, from `authchart/hosted-ui`: enables `signInWithRedirect()` and
+   * `handleRedirect()`, and ends hosted-UI sessions through its `/logout`.
+   */
+  hostedUI?: HostedUI;
   /** Receives XState inspection events (e.g. `createBrowserInspector().inspect`). Tokens are sealed: they serialise as `"[redacted]"`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -87,6 +93,9 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
   if (options.storage !== undefined) requireMethods('storage', options.storage, ['getItem', 'setItem', 'removeItem']);
   if (options.connectivity !== undefined) requireMethods('connectivity', options.connectivity, ['isOnline']);
   if (options.clock !== undefined) requireMethods('clock', options.clock, ['now']);
+  if (options.hostedUI !== undefined) {
+    requireMethods('hostedUI', options.hostedUI, ['createAuthorization', 'openUrl', 'exchangeCode', 'signOut']);
+  }
   if (options.sync !== undefined && options.sync !== null && typeof options.sync !== 'function') {
     throw new AuthError('InvalidConfig', 'options.sync must be a SessionSyncFactory function, or null');
   }

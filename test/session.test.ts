@@ -253,6 +253,8 @@ describe('state names', () => {
       'signedOut',
       'signingIn.checkingConnectivity',
       'signingIn.authenticating',
+      'signingIn.redirecting',
+      'signingIn.exchangingCode',
       'signingIn.challenged.routing',
       'signingIn.challenged.newPasswordRequired',
       'signingIn.challenged.totpCodeRequired',

@@ -96,3 +96,25 @@ export function signOutAnswers(
     return { id, result: { ...rest, status: 'partial', scope: 'global', steps, globalSignOutError } };
   });
 }
+
+/**
+ * Offline at the start, or a step found the network down: every remote step still planned is
+ * marked skipped, with the reason, and the flow goes straight to clearing.
+ */
+export function skipRemaining(context: AuthContext, reason: 'Offline' | 'Network'): SignOutProgress {
+  const p = context.signOut;
+  if (!p) throw new AuthError('InvalidState', 'No sign-out in progress');
+  const earlier = p.globalSignOutError ?? p.revokeTokenError;
+  const code = reason === 'Offline' ? 'Offline' : (earlier?.code ?? 'Network');
+  const why = reason === 'Offline' ? 'skipped: the device is offline' : `skipped: an earlier step failed with ${code}`;
+  const next: SignOutProgress = { ...p, steps: { ...p.steps } };
+  if (p.scope === 'global' && p.steps.globalSignOut === 'notRun') {
+    next.steps.globalSignOut = 'skipped';
+    next.globalSignOutError = new AuthError(code, `GlobalSignOut ${why}`);
+  }
+  if (revocationPlanned(context) && p.steps.revokeToken === 'notRun' && p.steps.globalSignOut !== 'done') {
+    next.steps.revokeToken = 'skipped';
+    next.revokeTokenError = new AuthError(code, `RevokeToken ${why}`);
+  }
+  return next;
+}

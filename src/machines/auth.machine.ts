@@ -36,6 +36,8 @@ export const authMachine = authSetup.createMachine({
       { guard: 'challengeExpired', actions: { type: 'rejectConfirm', params: { code: 'Expired' } } },
       { actions: { type: 'rejectConfirm', params: { code: 'InvalidState' } } },
     ],
+    // A redirect sign-in starts only when signed out (see signedOut).
+    REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
     OUTBOX_DRAINED: { actions: 'answerDeferredRevocations' },
   },
@@ -50,6 +52,11 @@ export const authMachine = authSetup.createMachine({
           { actions: 'queueSignIn' },
         ],
         ADOPT_SESSION: [
+          { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+          { actions: 'queueSignIn' },
+        ],
+        // Apps handle the redirect at page load, before the restore ends.
+        HANDLE_REDIRECT: [
           { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
           { actions: 'queueSignIn' },
         ],
@@ -150,9 +157,12 @@ export const authMachine = authSetup.createMachine({
         { guard: 'signOutRequested', actions: ['startSignOut', 'answerSignOut', 'forgetSignOut'] },
         { guard: 'hasQueuedSignIn', target: 'signingIn', actions: 'takeQueuedSignIn' },
         { guard: 'hasQueuedAdoption', target: 'signingIn.savingSession', actions: 'takeQueuedSignIn' },
+        { guard: 'hasQueuedRedirect', target: 'signingIn', actions: 'takeQueuedSignIn' },
       ],
       on: {
         SIGN_IN: { target: 'signingIn', actions: 'assignSignInRequest' },
+        REDIRECT_SIGN_IN: { target: 'signingIn', actions: 'assignRedirectRequest' },
+        HANDLE_REDIRECT: { target: 'signingIn', actions: 'assignRedirectRequest' },
         ADOPT_SESSION: { target: 'signingIn.savingSession', actions: 'assignAdoptedSession' },
         // Nothing to do, and nothing remote to call: complete at once.
         SIGN_OUT: { actions: ['addSignOutRequest', 'startSignOut', 'answerSignOut', 'forgetSignOut'] },
@@ -174,6 +184,8 @@ export const authMachine = authSetup.createMachine({
         SIGN_OUT: { target: 'signingOut', actions: ['addSignOutRequest', 'startSignOut'] },
         SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
         ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+        REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+        HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
         // Another tab signed out and cleared the shared storage: follow, with no network call.
         SYNC_SIGNED_OUT: { target: '#auth.signingOut.clearingCache', actions: 'startOtherTabSignOut' },
       },

@@ -1,5 +1,5 @@
 import { assign, emit, fromPromise, sendTo, setup } from 'xstate';
-import { AuthError, type AuthErrorCode, NETWORK_CODES, toAuthError } from '../errors.js';
+import { AuthError, NETWORK_CODES } from '../errors.js';
 import type { Credentials, SignInChallenge, Tokens } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
@@ -9,67 +9,47 @@ import {
   revocationToDefer,
   signOutAnswers,
   signOutResult,
-  stepsNotRun,
+  skipRemaining,
 } from './auth.logic.js';
+import {
+  confirmError,
+  type ErrorParams,
+  newSignOut,
+  notProvided,
+  progress,
+  requestedScope,
+  requireSession,
+  signInError,
+  unsupportedGlobalSignOut,
+  type WithDeps,
+  withStep,
+} from './auth.support.js';
 import type {
-  AuthConfig,
   AuthContext,
-  AuthDeps,
   AuthEmitted,
   AuthEvent,
   AuthInput,
   ChallengeInfo,
+  ExchangeOutcome,
+  RedirectOutcome,
   RestoreOutput,
   SignInOutcome,
-  SignOutProgress,
-  SignOutReason,
   SignOutResult,
   SignOutScope,
   SignOutSteps,
 } from './auth.types.js';
 import { outboxMachine } from './outbox.machine.js';
 
-/** Every slot below is filled through `.provide()` (by authchart's shared implementations, or by tests). */
-export function notProvided(name: string) {
-  return () => Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
-}
-
-/** Every invoked actor gets the instance's (sealed) services along with its own input. */
-export type WithDeps<T = Record<never, never>> = T & { deps: Sealed<AuthDeps> | null };
-
-/** A step's error, carried to an action as a parameter of its transition. */
-export interface ErrorParams {
-  error: AuthError;
-}
-
-export function requireSession(context: AuthContext): Session {
-  if (!context.session) throw new AuthError('InvalidState', 'No session in this state');
-  return context.session;
-}
-
-export function progress(context: AuthContext): SignOutProgress {
-  if (!context.signOut) throw new AuthError('InvalidState', 'No sign-out in progress');
-  return context.signOut;
-}
-
-function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutReason): SignOutProgress {
-  return { scope, reason, username: context.session?.username ?? null, steps: stepsNotRun() };
-}
-
-const requestedScope = (context: AuthContext): SignOutScope =>
-  context.signOutRequests.some((r) => r.global) ? 'global' : 'local';
-
-const signInError = (code: 'AlreadySignedIn' | 'InvalidState' | 'Cancelled'): AuthError =>
-  code === 'AlreadySignedIn'
-    ? new AuthError('AlreadySignedIn', 'A user is already signed in; sign out first')
-    : code === 'Cancelled'
-      ? new AuthError('Cancelled', 'Sign-in was cancelled by a sign-out')
-      : new AuthError('InvalidState', 'Another sign-in is already running or waiting');
-
-const withStep = (p: SignOutProgress, step: keyof SignOutSteps, outcome: SignOutSteps[keyof SignOutSteps]) => ({
-  ...p,
-  steps: { ...p.steps, [step]: outcome },
-});
+export {
+  type ErrorParams,
+  failed,
+  notProvided,
+  progress,
+  requireSession,
+  storageTimedOut,
+  timedOut,
+  type WithDeps,
+} from './auth.support.js';
 
 /**
  * The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
@@ -92,6 +72,12 @@ export const authSetup = setup({
     saveSession: fromPromise<void, WithDeps<{ session: Session }>>(notProvided('saveSession')),
     refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),
     hostedUISignOut: fromPromise<void, WithDeps>(notProvided('hostedUISignOut')),
+    /** Builds the authorize URL, stores the transaction, opens the URL. */
+    startRedirect: fromPromise<RedirectOutcome, WithDeps<{ provider?: string; customState?: string }>>(
+      notProvided('startRedirect'),
+    ),
+    /** Takes the stored transaction and exchanges the redirect's code for tokens. */
+    exchangeCode: fromPromise<ExchangeOutcome, WithDeps<{ url: Sealed<string> }>>(notProvided('exchangeCode')),
     globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
     revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
     clearSession: fromPromise<void, WithDeps<{ username: string | null; keepForRevocation?: Sealed<Tokens> | null }>>(
@@ -105,7 +91,15 @@ export const authSetup = setup({
   guards: {
     /** Read from the connectivity service when a step that needs the network is about to start. */
     isOffline: () => false,
-    isGlobalSignOut: ({ context }) => context.signOut?.scope === 'global',
+    /** Global, and GlobalSignOut neither ran nor was ruled out (e.g. no admin scope). */
+    globalSignOutPlanned: ({ context }) =>
+      context.signOut?.scope === 'global' && context.signOut.steps.globalSignOut === 'notRun',
+    /** A hosted-UI access token without `aws.cognito.signin.user.admin` cannot call GlobalSignOut. */
+    lacksAdminScope: ({ context }) => context.session !== null && !context.session.adminScope,
+    /** The hosted UI's `/logout` navigates this page away: run it last. */
+    hostedUILeavesPage: () => false,
+    gotRedirectUrl: (_, params: { outcome: RedirectOutcome }) => 'redirectUrl' in params.outcome,
+    hasQueuedRedirect: ({ context }) => context.queuedSignIn !== null && 'redirectUrl' in context.queuedSignIn,
     isHostedUISession: ({ context }) => context.session?.signedInWith === 'hostedUI',
     /** The revocation policy: `auto` revokes only tokens that carry `origin_jti`. */
     shouldRevoke: ({ context }) => revocationPlanned(context),
@@ -115,6 +109,8 @@ export const authSetup = setup({
     restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
     signedOutByOtherTab: ({ context }) => context.signOut?.reason === 'otherTab',
     signOutRequested: ({ context }) => context.signOutRequests.length > 0,
+    wantsRedirect: ({ context }) => context.signInRequest?.redirect !== undefined,
+    hasRedirectUrl: ({ context }) => context.signInRequest?.redirectUrl !== undefined,
     hasQueuedSignIn: ({ context }) => context.queuedSignIn !== null && 'credentials' in context.queuedSignIn,
     hasQueuedAdoption: ({ context }) => context.queuedSignIn !== null && 'session' in context.queuedSignIn,
     signInBusy: ({ context }) => context.queuedSignIn !== null,
@@ -191,6 +187,16 @@ export const authSetup = setup({
         [`${params.step}Error`]: params.error,
       }),
     }),
+    /** GlobalSignOut is ruled out up front (no admin scope): say so; RevokeToken runs instead. */
+    skipUnsupportedGlobalSignOut: assign({ signOut: ({ context }) => unsupportedGlobalSignOut(progress(context)) }),
+    /** The browser's `/logout` leaves the page: it runs after the local sign-out. */
+    markLogoutLast: assign({ signOut: ({ context }) => ({ ...progress(context), logoutLast: true }) }),
+    markLogoutStarted: assign({
+      signOut: ({ context }) =>
+        context.signOut?.logoutLast ? withStep(context.signOut, 'hostedUISignOut', 'done') : context.signOut,
+    }),
+    /** Navigates to the hosted UI `/logout` (authchart's slot); only when `markLogoutLast` ran. */
+    leaveForHostedUILogout: () => {},
     /** The hosted UI `/logout` cannot run offline: the local sign-out goes on, and says so. */
     skipHostedUISignOut: assign({
       signOut: ({ context }) => ({
@@ -203,25 +209,7 @@ export const authSetup = setup({
      * marked skipped, with the reason, and the flow goes straight to clearing.
      */
     skipRemainingRemoteSteps: assign({
-      signOut: ({ context }, params: { reason: 'Offline' | 'Network' }) => {
-        const p = progress(context);
-        const earlier = p.globalSignOutError ?? p.revokeTokenError;
-        const code: AuthErrorCode = params.reason === 'Offline' ? 'Offline' : (earlier?.code ?? 'Network');
-        const why =
-          params.reason === 'Offline'
-            ? 'skipped: the device is offline'
-            : `skipped: an earlier step failed with ${code}`;
-        const next: SignOutProgress = { ...p, steps: { ...p.steps } };
-        if (p.scope === 'global' && p.steps.globalSignOut === 'notRun') {
-          next.steps.globalSignOut = 'skipped';
-          next.globalSignOutError = new AuthError(code, `GlobalSignOut ${why}`);
-        }
-        if (revocationPlanned(context) && p.steps.revokeToken === 'notRun' && p.steps.globalSignOut !== 'done') {
-          next.steps.revokeToken = 'skipped';
-          next.revokeTokenError = new AuthError(code, `RevokeToken ${why}`);
-        }
-        return next;
-      },
+      signOut: ({ context }, params: { reason: 'Offline' | 'Network' }) => skipRemaining(context, params.reason),
     }),
     /** The sign-out failed: the user stays signed in (a cancelled hosted UI, or clearing failed). */
     recordSignOutFailure: assign({
@@ -248,11 +236,16 @@ export const authSetup = setup({
 
     // ——— sign-in requests and challenges ———
     /** The step's outcome: a session to save, or a challenge to wait at. */
-    assignOutcome: assign((_, params: { outcome: SignInOutcome }) =>
-      'session' in params.outcome
-        ? { session: params.outcome.session, challenge: null }
-        : { challenge: params.outcome.challenge },
-    ),
+    assignOutcome: assign(({ context }, params: { outcome: SignInOutcome }) => {
+      const o = params.outcome;
+      if (!('session' in o)) return { challenge: o.challenge };
+      const request = context.signInRequest;
+      return {
+        session: o.session,
+        challenge: null,
+        signInRequest: request && o.customState !== undefined ? { ...request, customState: o.customState } : request,
+      };
+    }),
     /** Tell the caller which challenge to answer (their promise resolves with it). */
     recordChallengeAsked: assign({
       signInRequest: ({ context }) =>
@@ -265,15 +258,11 @@ export const authSetup = setup({
     }),
     forgetChallenge: assign({ challenge: null }),
     markChallengeExpired: assign({ challengeExpired: true, challenge: null }),
-    forgetChallengeExpiry: assign({ challengeExpired: false }),
     emitSignInFailed: emit((_, params: ErrorParams) => ({ type: 'signInFailed' as const, error: params.error })),
     rejectConfirm: emit(({ event }, params: { code: 'InvalidState' | 'Expired' }) => ({
       type: 'signInSettled' as const,
       id: event.type === 'CONFIRM_SIGN_IN' ? event.id : -1,
-      error:
-        params.code === 'Expired'
-          ? new AuthError('Expired', 'The sign-in challenge expired before it was answered; sign in again')
-          : new AuthError('InvalidState', 'No sign-in challenge is waiting for an answer'),
+      error: confirmError(params.code),
     })),
     assignSession: assign({ session: (_, params: { session: Session }) => params.session }),
     assignRestoredSession: assign({
@@ -283,6 +272,7 @@ export const authSetup = setup({
     assignSignInRequest: assign({
       signInRequest: ({ event }) =>
         event.type === 'SIGN_IN' ? { id: event.id, credentials: event.credentials } : null,
+      challengeExpired: false,
     }),
     assignAdoptedSession: assign({
       session: ({ event }) => (event.type === 'ADOPT_SESSION' ? event.session : null),
@@ -294,14 +284,34 @@ export const authSetup = setup({
           ? { id: event.id, credentials: event.credentials }
           : event.type === 'ADOPT_SESSION'
             ? { id: event.id, session: event.session }
-            : null,
+            : event.type === 'HANDLE_REDIRECT'
+              ? { id: event.id, redirectUrl: event.url }
+              : null,
     }),
     takeQueuedSignIn: assign(({ context }) => {
       const q = context.queuedSignIn;
       if (!q) return {};
-      return 'credentials' in q
-        ? { queuedSignIn: null, signInRequest: { id: q.id, credentials: q.credentials } }
-        : { queuedSignIn: null, signInRequest: { id: q.id }, session: q.session };
+      if ('credentials' in q) return { queuedSignIn: null, signInRequest: { id: q.id, credentials: q.credentials } };
+      if ('redirectUrl' in q) return { queuedSignIn: null, signInRequest: { id: q.id, redirectUrl: q.redirectUrl } };
+      return { queuedSignIn: null, signInRequest: { id: q.id }, session: q.session };
+    }),
+    assignRedirectRequest: assign({
+      signInRequest: ({ event }) => {
+        if (event.type === 'HANDLE_REDIRECT') return { id: event.id, redirectUrl: event.url };
+        if (event.type !== 'REDIRECT_SIGN_IN') return null;
+        const redirect: { provider?: string; customState?: string } = {};
+        if (event.provider !== undefined) redirect.provider = event.provider;
+        if (event.customState !== undefined) redirect.customState = event.customState;
+        return { id: event.id, redirect };
+      },
+    }),
+    /** The opener brought the redirect back (native, Node): exchange it now. Otherwise the page leaves. */
+    assignRedirectOutcome: assign({
+      signInRequest: ({ context }, params: { outcome: RedirectOutcome }) =>
+        context.signInRequest &&
+        ('redirectUrl' in params.outcome
+          ? { ...context.signInRequest, redirectUrl: params.outcome.redirectUrl }
+          : { ...context.signInRequest, redirecting: true }),
     }),
     rejectQueuedSignIn: emit(({ context }, params: { code: 'AlreadySignedIn' | 'Cancelled' }) => ({
       type: 'signInSettled' as const,
@@ -318,12 +328,20 @@ export const authSetup = setup({
       id: context.signInRequest?.id ?? -1,
       ...(context.signInRequest?.error ? { error: context.signInRequest.error } : {}),
       ...(context.signInRequest?.challenge ? { challenge: context.signInRequest.challenge } : {}),
+      ...(context.signInRequest?.redirecting ? { redirecting: true } : {}),
+      ...(context.signInRequest?.customState !== undefined ? { customState: context.signInRequest.customState } : {}),
     })),
     forgetSignIn: assign({ session: null, signInRequest: null, challenge: null }),
     forgetSignInRequest: assign({ signInRequest: null }),
     rejectSignIn: emit(({ event }, params: { code: 'AlreadySignedIn' | 'InvalidState' }) => ({
       type: 'signInSettled' as const,
-      id: event.type === 'SIGN_IN' || event.type === 'ADOPT_SESSION' ? event.id : -1,
+      id:
+        event.type === 'SIGN_IN' ||
+        event.type === 'ADOPT_SESSION' ||
+        event.type === 'REDIRECT_SIGN_IN' ||
+        event.type === 'HANDLE_REDIRECT'
+          ? event.id
+          : -1,
       error: signInError(params.code),
     })),
     cancelSignIn: emit(({ context }) => ({
@@ -373,21 +391,6 @@ export const authSetup = setup({
     ),
   },
 });
-
-/** The error a failed step carries, with what was being done. */
-export const failed =
-  (what: string) =>
-  ({ event }: { event: { error?: unknown } }) => ({ error: toAuthError(event.error, what) });
-export const timedOut =
-  (what: string, bound: 'remoteStepMs' | 'hostedUISignOutMs') =>
-  ({ context }: { context: { config: AuthConfig } }) => ({
-    error: new AuthError('Timeout', `${what} did not answer within ${context.config[bound]} ms`),
-  });
-export const storageTimedOut =
-  (what: string) =>
-  ({ context }: { context: { config: AuthConfig } }) => ({
-    error: new AuthError('StorageFailure', `${what}: storage did not answer within ${context.config.storageMs} ms`),
-  });
 
 /** The config of one state of the auth chart, typed by its slots (for states kept in their own file). */
 export type AuthStateConfig = NonNullable<Parameters<typeof authSetup.createMachine>[0]['states']>[string];

@@ -1,8 +1,9 @@
 import { AuthError } from '../errors.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
-import type { SignInOutcome } from './auth.types.js';
+import type { RedirectOutcome, SignInOutcome } from './auth.types.js';
 
 const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });
+const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ outcome: event.output });
 
 /** A step ended with a session (save it) or with one more challenge (tell the caller, then wait). */
 const onOutcome = [
@@ -33,6 +34,7 @@ export const signingInState = {
   on: {
     SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+    HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     // The later intent wins: cancel the sign-in; clear whatever part of it may have reached storage.
     SIGN_OUT: {
       target: '#auth.signingOut.clearingCache',
@@ -61,8 +63,82 @@ export const signingInState = {
             'forgetSignIn',
           ],
         },
+        { guard: 'wantsRedirect', target: 'redirecting' },
+        { guard: 'hasRedirectUrl', target: 'exchangingCode' },
         { target: 'authenticating' },
       ],
+    },
+    /** Hosted UI: build the authorize URL (PKCE), keep the transaction, open it. The page may leave here. */
+    redirecting: {
+      invoke: {
+        id: 'startRedirect',
+        src: 'startRedirect',
+        input: ({ context }) => ({ deps: context.deps, ...context.signInRequest?.redirect }),
+        onDone: [
+          // An opener that caught the callback (native, Node): exchange it now.
+          {
+            guard: { type: 'gotRedirectUrl', params: redirected },
+            target: 'exchangingCode',
+            actions: { type: 'assignRedirectOutcome', params: redirected },
+          },
+          {
+            target: '#auth.signedOut',
+            actions: [{ type: 'assignRedirectOutcome', params: redirected }, 'answerSignIn', 'forgetSignIn'],
+          },
+        ],
+        onError: {
+          target: '#auth.signedOut',
+          actions: [
+            { type: 'recordSignInError', params: failed('The hosted-UI sign-in') },
+            'answerSignIn',
+            'forgetSignIn',
+          ],
+        },
+      },
+      after: {
+        hostedUISignOutTimeout: {
+          target: '#auth.signedOut',
+          actions: [
+            { type: 'recordSignInError', params: timedOut('The hosted-UI sign-in', 'hostedUISignOutMs') },
+            'answerSignIn',
+            'forgetSignIn',
+          ],
+        },
+      },
+    },
+    /** Back from the hosted UI: check `state`, exchange the code once (the transaction is removed either way). */
+    exchangingCode: {
+      invoke: {
+        id: 'exchangeCode',
+        src: 'exchangeCode',
+        input: ({ context }) => {
+          const url = context.signInRequest?.redirectUrl;
+          if (!url) throw new AuthError('InvalidState', 'No redirect URL to handle');
+          return { deps: context.deps, url };
+        },
+        onDone: {
+          target: 'savingSession',
+          actions: { type: 'assignOutcome', params: ({ event }) => ({ outcome: event.output }) },
+        },
+        onError: {
+          target: '#auth.signedOut',
+          actions: [
+            { type: 'recordSignInError', params: failed('The hosted-UI redirect') },
+            'answerSignIn',
+            'forgetSignIn',
+          ],
+        },
+      },
+      after: {
+        remoteStepTimeout: {
+          target: '#auth.signedOut',
+          actions: [
+            { type: 'recordSignInError', params: timedOut('The code exchange', 'remoteStepMs') },
+            'answerSignIn',
+            'forgetSignIn',
+          ],
+        },
+      },
     },
     authenticating: {
       invoke: {

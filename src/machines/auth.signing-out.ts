@@ -1,7 +1,10 @@
-import { and } from 'xstate';
+import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
 import { revocationToDefer } from './auth.logic.js';
 import { type AuthStateConfig, failed, progress, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+
+/** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
+const CANCEL_QUEUED = [{ type: 'rejectQueuedSignIn', params: { code: 'Cancelled' } }, 'forgetQueuedSignIn'] as const;
 
 /**
  * Signing out: the hosted UI `/logout`, then (online) the journal and GlobalSignOut or RevokeToken,
@@ -19,11 +22,22 @@ export const signingOutState = {
       { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
       { actions: 'queueSignIn' },
     ],
-    SIGN_OUT: { actions: 'addSignOutRequest' },
+    HANDLE_REDIRECT: [
+      { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+      { actions: 'queueSignIn' },
+    ],
+    // Joins; a sign-in that was waiting for this sign-out is overtaken by it.
+    SIGN_OUT: { actions: [...CANCEL_QUEUED, 'addSignOutRequest'] },
   },
   states: {
     checkingHostedUI: {
       always: [
+        // In the browser, `/logout` navigates away: the local sign-out finishes first, `/logout` runs last.
+        {
+          guard: and(['isHostedUISession', 'hostedUILeavesPage', not('isOffline')]),
+          target: 'checkingConnectivity',
+          actions: 'markLogoutLast',
+        },
         {
           guard: and(['isHostedUISession', 'isOffline']),
           target: 'checkingConnectivity',
@@ -36,7 +50,7 @@ export const signingOutState = {
     /** The browser session must end first, or the hosted UI cookie signs the user straight back in. */
     signingOutOfHostedUI: {
       on: {
-        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: ['addSignOutRequest', 'upgradeToGlobal'] },
+        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: [...CANCEL_QUEUED, 'addSignOutRequest', 'upgradeToGlobal'] },
       },
       invoke: {
         id: 'hostedUISignOut',
@@ -101,7 +115,14 @@ export const signingOutState = {
           target: 'clearingCache',
           actions: { type: 'skipRemainingRemoteSteps', params: { reason: 'Offline' } },
         },
-        { guard: 'isGlobalSignOut', target: 'writingJournal' },
+        // A web session without the admin scope cannot call GlobalSignOut: say so up front, revoke instead.
+        {
+          guard: and(['globalSignOutPlanned', 'lacksAdminScope']),
+          target: 'checkingConnectivity',
+          reenter: true,
+          actions: 'skipUnsupportedGlobalSignOut',
+        },
+        { guard: 'globalSignOutPlanned', target: 'writingJournal' },
         { guard: 'shouldRevoke', target: 'writingJournal' },
         { target: 'clearingCache' },
       ],
@@ -109,7 +130,7 @@ export const signingOutState = {
     /** Crash safety: before the first remote step. A restart that finds it finishes the sign-out. */
     writingJournal: {
       on: {
-        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: ['addSignOutRequest', 'upgradeToGlobal'] },
+        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: [...CANCEL_QUEUED, 'addSignOutRequest', 'upgradeToGlobal'] },
       },
       invoke: {
         id: 'writeJournal',
@@ -119,13 +140,13 @@ export const signingOutState = {
           scope: progress(context).scope,
           username: progress(context).username,
         }),
-        onDone: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+        onDone: [{ guard: 'globalSignOutPlanned', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
         // Without a journal the sign-out still runs; it is only not crash-safe.
-        onError: [{ guard: 'isGlobalSignOut', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+        onError: [{ guard: 'globalSignOutPlanned', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
       },
       after: {
         storageTimeout: [
-          { guard: 'isGlobalSignOut', target: 'signingOutGlobally' },
+          { guard: 'globalSignOutPlanned', target: 'signingOutGlobally' },
           { target: 'revokingRefreshToken' },
         ],
       },
@@ -243,9 +264,11 @@ export const signingOutState = {
             actions: [
               { type: 'markStepDone', params: { step: 'clearCache' } },
               'markDeferred',
+              'markLogoutStarted',
               'answerSignOut',
               'announceSignedOut',
               'publishSignedOut',
+              'leaveForHostedUILogout',
               'forgetSession',
             ],
           },

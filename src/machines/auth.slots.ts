@@ -86,16 +86,40 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       return refreshedSession(input.session, fresh, clock.now());
     }),
     hostedUISignOut: fromPromise(({ input, signal }) => {
-      const { services } = depsOf(input.deps);
+      const { services, hostedUI } = depsOf(input.deps);
+      if (hostedUI) return hostedUI.signOut(signal);
       if (!services.hostedUISignOut) {
         return Promise.reject(
-          new AuthError(
-            'InvalidConfig',
-            'This session came from the hosted UI, but services.hostedUISignOut is not set',
-          ),
+          new AuthError('InvalidConfig', 'This session came from the hosted UI, but no hostedUI is configured'),
         );
       }
       return services.hostedUISignOut(signal);
+    }),
+    startRedirect: fromPromise(async ({ input, signal }) => {
+      const { hostedUI, store } = depsOf(input.deps);
+      if (!hostedUI) throw new AuthError('InvalidConfig', 'signInWithRedirect needs createAuth({ hostedUI })');
+      const options: { provider?: string; customState?: string } = {};
+      if (input.provider !== undefined) options.provider = input.provider;
+      if (input.customState !== undefined) options.customState = input.customState;
+      const { url, transaction } = await hostedUI.createAuthorization(options);
+      // Kept before leaving: the page that comes back needs the verifier.
+      await store.writeRedirect(transaction);
+      const back = await hostedUI.openUrl(url, 'signIn', signal);
+      return back === undefined ? { leaving: true as const } : { redirectUrl: seal(back) };
+    }),
+    exchangeCode: fromPromise(async ({ input, signal }) => {
+      const { hostedUI, store, clock } = depsOf(input.deps);
+      if (!hostedUI) throw new AuthError('InvalidConfig', 'handleRedirect needs createAuth({ hostedUI })');
+      const transaction = await store.takeRedirect();
+      if (!transaction) {
+        throw new AuthError(
+          'StateMismatch',
+          'No hosted-UI sign-in is waiting for this redirect (or it was already handled)',
+        );
+      }
+      const { tokens, customState } = await hostedUI.exchangeCode(unseal(input.url), transaction, signal);
+      const session = sessionFromTokens(tokens, 'hostedUI', clock.now());
+      return customState === undefined ? { session } : { session, customState };
     }),
     globalSignOut: fromPromise(({ input, signal }) =>
       depsOf(input.deps).services.globalSignOut(unseal(input.tokens).accessToken, signal),
@@ -117,8 +141,15 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
   actions: {
     publishSignedIn: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedIn' }),
     publishSignedOut: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedOut' }),
+    leaveForHostedUILogout: ({ context }) => {
+      const hostedUI = depsOf(context.deps).hostedUI;
+      if (!context.signOut?.logoutLast || !hostedUI) return;
+      // The page leaves: nothing waits for this, and a failure can only be logged by the adapter.
+      hostedUI.signOut(new AbortController().signal).catch(() => undefined);
+    },
   },
   guards: {
+    hostedUILeavesPage: ({ context }) => depsOf(context.deps).hostedUI?.leavesPage === true,
     // An unknown state counts as online: the step timeout still bounds every remote call.
     isOffline: ({ context }) => !safeIsOnline(depsOf(context.deps).connectivity),
   },

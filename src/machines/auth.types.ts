@@ -1,4 +1,5 @@
 import type { AuthError } from '../errors.js';
+import type { HostedUI } from '../services/hosted-ui.js';
 import type {
   AuthServices,
   ChallengeKind,
@@ -109,6 +110,8 @@ export interface SignOutProgress {
   error?: AuthError;
   /** The refresh token was put in the revocation outbox. */
   deferred?: boolean;
+  /** The hosted UI `/logout` leaves the page: it runs after the local sign-out, last. */
+  logoutLast?: boolean;
 }
 
 /**
@@ -117,6 +120,8 @@ export interface SignOutProgress {
  */
 export interface AuthDeps {
   services: AuthServices;
+  /** The hosted UI (`authchart/hosted-ui`), when the app signs in through it. */
+  hostedUI: HostedUI | null;
   store: SessionStore;
   connectivity: Connectivity;
   clock: Clock;
@@ -139,6 +144,10 @@ export interface AuthContext {
     answer?: Sealed<string>;
     error?: AuthError;
     challenge?: ChallengeInfo;
+    redirectUrl?: Sealed<string>;
+    redirect?: { provider?: string; customState?: string };
+    redirecting?: boolean;
+    customState?: string;
   } | null;
   /** The challenge a sign-in waits at (Cognito's session string sealed inside). */
   challenge: PendingChallenge | null;
@@ -168,7 +177,16 @@ export interface PendingChallenge {
 }
 
 /** What a sign-in step (password or challenge answer) ends with. */
-export type SignInOutcome = { session: Session } | { challenge: PendingChallenge };
+export type SignInOutcome = { session: Session; customState?: string } | { challenge: PendingChallenge };
+
+/** What a code exchange ends with: a hosted-UI session, and the app's `customState`. */
+export interface ExchangeOutcome {
+  session: Session;
+  customState?: string;
+}
+
+/** What starting a redirect sign-in ended with: the page leaves, or the opener brought the redirect back. */
+export type RedirectOutcome = { redirectUrl: Sealed<string> } | { leaving: true };
 
 /** A caller of `signOut()`, answered by id. */
 export interface SignOutRequest {
@@ -177,13 +195,20 @@ export interface SignOutRequest {
 }
 
 /** A sign-in that waits for a restore or a sign-out to end. */
-export type QueuedSignIn = { id: number; credentials: Sealed<Credentials> } | { id: number; session: Session };
+export type QueuedSignIn =
+  | { id: number; credentials: Sealed<Credentials> }
+  | { id: number; session: Session }
+  | { id: number; redirectUrl: Sealed<string> };
 
 /** Events the machine accepts (sent by the `Auth` methods). */
 export type AuthEvent =
   | { type: 'SIGN_IN'; id: number; credentials: Sealed<Credentials> }
   | { type: 'ADOPT_SESSION'; id: number; session: Session }
   | { type: 'SIGN_OUT'; id: number; global: boolean }
+  /** `signInWithRedirect()`: leave for the hosted UI. */
+  | { type: 'REDIRECT_SIGN_IN'; id: number; provider?: string; customState?: string }
+  /** `handleRedirect(url)`: the hosted UI sent the user back with a code (or an error). */
+  | { type: 'HANDLE_REDIRECT'; id: number; url: Sealed<string> }
   /** `confirmSignIn(answer)`: the answer to the challenge the sign-in waits at. */
   | { type: 'CONFIRM_SIGN_IN'; id: number; answer: Sealed<string> }
   /** `retryDeferredRevocations()`: drain the outbox now. */
@@ -205,7 +230,14 @@ export type AuthEmitted =
   /** A sign-in ended without a session after the app was told of a challenge (it expired). */
   | { type: 'signInFailed'; error: AuthError }
   /** Answers `signIn()` / `adoptSession()` / `confirmSignIn()` callers, by request id. */
-  | { type: 'signInSettled'; id: number; error?: AuthError; challenge?: ChallengeInfo }
+  | {
+      type: 'signInSettled';
+      id: number;
+      error?: AuthError;
+      challenge?: ChallengeInfo;
+      redirecting?: boolean;
+      customState?: string;
+    }
   /** Answers every `signOut()` caller of one sign-out, each with its own result. */
   | { type: 'signOutSettled'; answers: { id: number; result: SignOutResult }[] }
   /** Answers `retryDeferredRevocations()` callers. */

@@ -20,6 +20,11 @@ export interface SessionInfo {
   /** The access token carries `origin_jti`: token revocation is enabled on the app client. */
   revocable: boolean;
   /**
+   * The access token may call Cognito's user APIs such as GlobalSignOut: its `scope` includes
+   * `aws.cognito.signin.user.admin` (always so for password sign-ins; a hosted-UI sign-in must ask for it).
+   */
+  adminScope: boolean;
+  /**
    * Local clock (ms) when these tokens came from Cognito, if known. With it, refreshes are
    * scheduled from the token lifetime (`exp - iat`) rather than from `exp`, so a skewed device
    * clock can neither trigger a refresh loop nor let the token lapse.
@@ -31,6 +36,8 @@ export interface SessionInfo {
 export interface Session extends SessionInfo {
   tokens: Sealed<Tokens>;
 }
+
+const ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
 
 function claimsOf(token: string, which: string): Record<string, unknown> {
   try {
@@ -66,6 +73,7 @@ export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, ob
     accessTokenExpiresAt: exp * 1000,
     accessTokenIssuedAt: iat * 1000,
     revocable: typeof access['origin_jti'] === 'string',
+    adminScope: typeof access['scope'] !== 'string' || access['scope'].split(' ').includes(ADMIN_SCOPE),
     ...(obtainedAt === undefined ? {} : { obtainedAt }),
     tokens: seal({ accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken }),
   };

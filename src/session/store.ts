@@ -1,4 +1,5 @@
 import { AuthError } from '../errors.js';
+import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage, Tokens } from '../services/types.js';
 import { unseal } from './sealed.js';
 import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
@@ -26,7 +27,7 @@ export type LoadResult = (
  * The storage layout, and the only code that touches storage.
  *
  * Keys, all under `authchart.<clientId>.`: `lastAuthUser`, `<username>.{accessToken,idToken,
- * refreshToken,signedInWith}`, `signOutJournal` and, with `deferRevocation` only,
+ * refreshToken,signedInWith}`, `signOutJournal`, `redirectTransaction` (a hosted-UI sign-in under way) and, with `deferRevocation` only,
  * `revocationOutbox`. Clearing removes exactly the session's keys and the journal, never anything
  * else in the storage.
  *
@@ -50,6 +51,11 @@ export class SessionStore {
 
   get journalKey(): string {
     return `${this.prefix}signOutJournal`;
+  }
+
+  /** A redirect sign-in in progress (the PKCE verifier is a secret): removed when the redirect is handled. */
+  get redirectKey(): string {
+    return `${this.prefix}redirectTransaction`;
   }
 
   get outboxKey(): string {
@@ -100,6 +106,27 @@ export class SessionStore {
     });
   }
 
+  writeRedirect(transaction: RedirectTransaction): Promise<void> {
+    return this.#enqueue(() => this.#set(this.redirectKey, JSON.stringify(transaction)));
+  }
+
+  /** Reads and removes the redirect transaction: a code is exchanged once, whatever happens. */
+  takeRedirect(): Promise<RedirectTransaction | null> {
+    return this.#enqueue(async () => {
+      const raw = await this.#get(this.redirectKey);
+      if (raw === null) return null;
+      await this.#remove([this.redirectKey]);
+      try {
+        const tx = JSON.parse(raw) as Partial<RedirectTransaction>;
+        const fields = ['state', 'codeVerifier', 'nonce', 'redirectUri'] as const;
+        if (fields.some((f) => typeof tx[f] !== 'string') || typeof tx.createdAt !== 'number') return null;
+        return tx as RedirectTransaction;
+      } catch {
+        return null;
+      }
+    });
+  }
+
   writeJournal(journal: SignOutJournal): Promise<void> {
     return this.#enqueue(() => this.#set(this.journalKey, JSON.stringify(journal)));
   }
@@ -121,7 +148,7 @@ export class SessionStore {
       if (pointed) users.add(pointed);
       const keys = new Set<string>([this.lastUserKey]);
       for (const u of users) for (const k of this.keysFor(u)) keys.add(k);
-      await this.#remove([...keys, this.journalKey]);
+      await this.#remove([...keys, this.redirectKey, this.journalKey]);
     });
   }
 

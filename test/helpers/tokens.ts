@@ -11,6 +11,8 @@ export interface TokenOptions {
   now?: number;
   /** Add `origin_jti` (revocation enabled on the app client). */
   revocable?: boolean;
+  /** The access token's `scope` claim (omitted by default, as authchart then assumes the admin scope). */
+  scope?: string;
 }
 
 /** Cognito-shaped tokens (unsigned: authchart decodes, it never verifies; that is the API's job). */
@@ -24,6 +26,7 @@ export function makeTokens(opts: TokenOptions = {}): Tokens {
     token_use: 'access',
     jti: `jti-${n}`,
     ...(opts.revocable === false ? {} : { origin_jti: `origin-${n}` }),
+    ...(opts.scope === undefined ? {} : { scope: opts.scope }),
   })
     .setIssuedAt(now)
     .setExpirationTime(now + (opts.expiresIn ?? 3600))

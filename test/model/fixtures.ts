@@ -28,7 +28,7 @@ export type Seed = 'valid' | 'validHostedUI' | 'garbage' | 'empty' | 'journalLoc
 
 /** What the replay does to make a real actor produce this outcome. */
 export type Arrange =
-  | { kind: 'resolve'; tokens?: Tokens; challenge?: SignInChallenge } // remote call answers (tokens or a challenge, for signIn/refresh/respondToChallenge)
+  | { kind: 'resolve'; tokens?: Tokens; challenge?: SignInChallenge; redirectUrl?: string } // remote call answers (tokens or a challenge, for signIn/refresh/respondToChallenge)
   | { kind: 'reject'; error: AuthError } // remote call throws
   | { kind: 'storage'; seed?: Seed } // storage works (seeded first)
   | { kind: 'storageFails' }; // every storage operation of this actor throws
@@ -46,6 +46,8 @@ export interface ErrorFixture {
 export const NOW_S = 1_767_225_600; // 2026-01-01T00:00:00Z
 export const revocableTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true });
 export const plainTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: false });
+/** A hosted-UI sign-in that did not ask for aws.cognito.signin.user.admin: no GlobalSignOut. */
+export const webOnlyTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true, scope: 'openid email' });
 export const refreshedTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true });
 
 const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'password'): Session =>
@@ -175,6 +177,35 @@ export const actorFixtures: {
       },
     },
   },
+  startRedirect: {
+    done: {
+      leaving: { output: { leaving: true }, arrange: { kind: 'resolve' } },
+      caughtCallback: {
+        output: { redirectUrl: seal('https://app.example/callback?code=c&state=s') },
+        arrange: { kind: 'resolve', redirectUrl: 'https://app.example/callback?code=c&state=s' },
+      },
+    },
+    error: {
+      cancelled: {
+        error: new AuthError('Cancelled', 'closed'),
+        arrange: { kind: 'reject', error: new AuthError('Cancelled', 'closed') },
+      },
+    },
+  },
+  exchangeCode: {
+    done: {
+      ok: {
+        output: { session: session(revocableTokens, 'hostedUI'), customState: 'back-to' },
+        arrange: { kind: 'resolve', tokens: revocableTokens },
+      },
+    },
+    error: {
+      stateMismatch: {
+        error: new AuthError('StateMismatch', 'state'),
+        arrange: { kind: 'reject', error: new AuthError('StateMismatch', 'state') },
+      },
+    },
+  },
   saveSession: {
     done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
@@ -259,19 +290,25 @@ export const delayFixtures: Record<DelayName, { fires: true }> = {
 };
 
 /** The events a user can send, with the variants worth exploring. `offline` is read by the model's guard. */
-export type ModelEvent = AuthEvent & { offline?: boolean };
+export type ModelEvent = AuthEvent & { offline?: boolean; leavesPage?: boolean };
 export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
   SIGN_IN: [
     { type: 'SIGN_IN', id: 1, credentials: seal({ username: 'alice@example.com', password: 'pw' }) },
     { type: 'SIGN_IN', id: 3, credentials: seal({ username: 'alice@example.com', password: 'pw' }), offline: true },
   ],
-  ADOPT_SESSION: [{ type: 'ADOPT_SESSION', id: 2, session: session(revocableTokens, 'hostedUI') }],
+  ADOPT_SESSION: [
+    { type: 'ADOPT_SESSION', id: 2, session: session(revocableTokens, 'hostedUI') },
+    { type: 'ADOPT_SESSION', id: 4, session: session(webOnlyTokens, 'hostedUI') },
+  ],
   SIGN_OUT: [
     { type: 'SIGN_OUT', id: 10, global: false },
     { type: 'SIGN_OUT', id: 11, global: true },
     { type: 'SIGN_OUT', id: 12, global: false, offline: true },
+    { type: 'SIGN_OUT', id: 13, global: false, leavesPage: true },
   ],
   RETRY_DEFERRED: [{ type: 'RETRY_DEFERRED', id: 20 }],
+  REDIRECT_SIGN_IN: [{ type: 'REDIRECT_SIGN_IN', id: 40, customState: 'back-to' }],
+  HANDLE_REDIRECT: [{ type: 'HANDLE_REDIRECT', id: 41, url: seal('https://app.example/callback?code=c&state=s') }],
   CONFIRM_SIGN_IN: [{ type: 'CONFIRM_SIGN_IN', id: 30, answer: seal('123456') }],
   OUTBOX_DRAINED: [{ type: 'OUTBOX_DRAINED', ids: [], settled: 0, remaining: 0 }],
   SYNC_SIGNED_OUT: [{ type: 'SYNC_SIGNED_OUT' }],

@@ -15,7 +15,10 @@ import {
 /** The chart used for path generation: real, with the offline guard read from the model's SIGN_OUT. */
 function modelMachine() {
   return authMachineWithServices.provide({
-    guards: { isOffline: ({ event }) => (event as FixtureEvent).offline === true },
+    guards: {
+      isOffline: ({ event }) => (event as FixtureEvent).offline === true,
+      hostedUILeavesPage: ({ event }) => (event as FixtureEvent).leavesPage === true,
+    },
   });
 }
 
@@ -68,7 +71,7 @@ describe('model-based tests generated from the statechart', () => {
       serializeState: (s: AnyMachineSnapshot) => serializeModelState(s),
       serializeEvent: serializeEvent as (e: unknown) => string,
       input: createWorld().input,
-      limit: 20_000,
+      limit: 200_000,
     };
     // biome-ignore lint/suspicious/noExplicitAny: graph options are typed per machine
     const adjacency = getAdjacencyMap(machine as any, options as any);

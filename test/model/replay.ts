@@ -16,6 +16,7 @@ import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import type { AuthConfig, AuthContext, AuthDeps } from '../../src/machines/auth.types.js';
 import { manualConnectivity } from '../../src/services/connectivity.js';
+import type { HostedUI } from '../../src/services/hosted-ui.js';
 import type { AuthServices, SignInChallenge, Tokens } from '../../src/services/types.js';
 import { type Sealed, seal } from '../../src/session/sealed.js';
 import { sessionFromTokens } from '../../src/session/session.js';
@@ -31,6 +32,7 @@ import {
   refreshedTokens,
   revocableTokens,
   type Seed,
+  webOnlyTokens,
 } from './fixtures.js';
 
 export const CLIENT_ID = 'client123';
@@ -103,7 +105,7 @@ export function createWorld() {
   async function remoteStep(
     src: ActorSrc,
     signal: AbortSignal,
-  ): Promise<{ tokens?: Tokens; challenge?: SignInChallenge }> {
+  ): Promise<{ tokens?: Tokens; challenge?: SignInChallenge; redirectUrl?: string }> {
     const a = await gate.wait(src, signal);
     if (a.kind === 'reject') throw a.error;
     if (a.kind !== 'resolve') throw new Error(`bad arrangement for ${src}`);
@@ -187,10 +189,44 @@ export function createWorld() {
     override clear(username: string | null, options?: Parameters<SessionStore['clear']>[1]) {
       return gated('clearSession', () => super.clear(username, options));
     }
+    // The model's redirects always come back to a sign-in this storage started.
+    override async takeRedirect() {
+      return (
+        (await super.takeRedirect()) ?? { state: 's', codeVerifier: 'v', nonce: 'n', redirectUri: 'r', createdAt: 0 }
+      );
+    }
     override writeJournal(journal: Parameters<SessionStore['writeJournal']>[0]) {
       return gated('writeJournal', () => super.writeJournal(journal));
     }
   }
+
+  // The hosted UI, gated like the remote services; only its answers matter to the chart.
+  const hostedUI: HostedUI & { leavesPage: boolean } = {
+    clientId: CLIENT_ID,
+    leavesPage: false,
+    createAuthorization: async () => ({
+      url: 'https://auth.example/oauth2/authorize',
+      transaction: {
+        state: 's',
+        codeVerifier: 'v',
+        nonce: 'n',
+        redirectUri: 'https://app.example/callback',
+        createdAt: 0,
+      },
+    }),
+    async openUrl(_url, _purpose, signal) {
+      const a = await remoteStep('startRedirect', signal ?? new AbortController().signal);
+      return a.redirectUrl;
+    },
+    async exchangeCode(_url, _tx, signal) {
+      const a = await remoteStep('exchangeCode', signal);
+      return { tokens: a.tokens ?? revocableTokens, customState: 'back-to' };
+    },
+    async signOut(signal) {
+      calls.hostedUISignOut++;
+      await remote('hostedUISignOut', signal);
+    },
+  };
 
   const connectivity = manualConnectivity(true);
   const clock = new SimulatedClock();
@@ -198,13 +234,25 @@ export function createWorld() {
   const machine: AuthMachine = authMachineWithServices;
   const deps: Sealed<AuthDeps> = seal({
     services,
+    hostedUI,
     store: new GatedStore(storage, CLIENT_ID),
     connectivity,
     clock: { now: () => clock.now() },
     sync: null,
   });
   const input = { config: MODEL_CONFIG, deps };
-  const world = { gate, storage, calls, inFlight, connectivity, clock, machine, input, journalWriteFailed: false };
+  const world = {
+    hostedUI,
+    gate,
+    storage,
+    calls,
+    inFlight,
+    connectivity,
+    clock,
+    machine,
+    input,
+    journalWriteFailed: false,
+  };
   return world;
 }
 
@@ -217,7 +265,12 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
   // Features that no transition of the current state reads are left out, to keep the graph finite and small.
   return JSON.stringify({
     value: snapshot.value,
-    session: c.session && { u: c.session.username, r: c.session.revocable, w: c.session.signedInWith },
+    session: c.session && {
+      u: c.session.username,
+      r: c.session.revocable,
+      w: c.session.signedInWith,
+      a: c.session.adminScope,
+    },
     signOut: c.signOut && {
       scope: c.signOut.scope,
       reason: c.signOut.reason,
@@ -230,7 +283,13 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
     signingIn: c.signInRequest !== null,
     challenge: c.challenge?.info.challenge ?? null,
     expired: top === 'signedOut' ? c.challengeExpired : undefined,
-    queued: c.queuedSignIn && ('credentials' in c.queuedSignIn ? 'signIn' : 'adopt'),
+    queued:
+      c.queuedSignIn &&
+      ('credentials' in c.queuedSignIn
+        ? 'signIn'
+        : 'redirectUrl' in c.queuedSignIn
+          ? 'redirect'
+          : `adopt${c.queuedSignIn.session.adminScope ? '' : ':web'}`),
     asked:
       top === 'signingOut'
         ? undefined
@@ -275,7 +334,7 @@ export function leafStateIds(root: AnyStateNode): string[] {
   return ids;
 }
 
-const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens]);
+const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens, webOnlyTokens]);
 /** How far to move the clock for a delay: exactly its bound (a state may hold two), or far for refreshes. */
 function delayMs(eventType: string): number {
   const delay = eventType.split('.')[2] ?? '';
@@ -316,8 +375,10 @@ export function checkInvariants(
     event.type.startsWith('xstate.after.storageTimeout.');
   // A restore woken by another tab leaves what it finds alone: that tab owns it.
   const lookedForOtherTab = event.fixture?.src === 'readSession' && signOutCalls.wokenByOtherTab;
-  if (snapshot.matches('signedOut') && keys.length > 0 && !storageJustFailed && !lookedForOtherTab) {
-    problems.push(`signedOut with our keys left: ${keys.join(', ')}`);
+  // A redirect transaction waits for the page that comes back: it is no session.
+  const sessionKeys = keys.filter((k) => !k.endsWith('.redirectTransaction'));
+  if (snapshot.matches('signedOut') && sessionKeys.length > 0 && !storageJustFailed && !lookedForOtherTab) {
+    problems.push(`signedOut with our keys left: ${sessionKeys.join(', ')}`);
   }
   if (snapshot.matches('signedIn')) {
     const user = ctx.session?.username;
@@ -411,9 +472,11 @@ export async function replayPath(
         atSignOut = { revoke: world.calls.revokeToken, global: world.calls.globalSignOut };
       }
       if (event.offline) world.connectivity.set(false);
-      const { offline: _offline, ...plain } = event;
+      if (event.leavesPage) world.hostedUI.leavesPage = true;
+      const { offline: _offline, leavesPage: _leavesPage, ...plain } = event;
       actor.send(plain as Parameters<typeof actor.send>[0]);
       world.connectivity.set(true);
+      world.hostedUI.leavesPage = false;
     }
     const expected = serializeModelState(state);
     for (let i = 0; i < 200 && serializeModelState(actor.getSnapshot()) !== expected; i++) {

@@ -1,0 +1,88 @@
+import { AuthError, toAuthError } from '../errors.js';
+import type { Sealed } from '../session/sealed.js';
+import type { Session } from '../session/session.js';
+import { stepsNotRun } from './auth.logic.js';
+import type {
+  AuthConfig,
+  AuthContext,
+  AuthDeps,
+  SignOutProgress,
+  SignOutReason,
+  SignOutScope,
+  SignOutSteps,
+} from './auth.types.js';
+
+/** Every slot below is filled through `.provide()` (by authchart's shared implementations, or by tests). */
+export function notProvided(name: string) {
+  return () => Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
+}
+
+/** Every invoked actor gets the instance's (sealed) services along with its own input. */
+export type WithDeps<T = Record<never, never>> = T & { deps: Sealed<AuthDeps> | null };
+
+/** A step's error, carried to an action as a parameter of its transition. */
+export interface ErrorParams {
+  error: AuthError;
+}
+
+export function requireSession(context: AuthContext): Session {
+  if (!context.session) throw new AuthError('InvalidState', 'No session in this state');
+  return context.session;
+}
+
+export function progress(context: AuthContext): SignOutProgress {
+  if (!context.signOut) throw new AuthError('InvalidState', 'No sign-out in progress');
+  return context.signOut;
+}
+
+export function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutReason): SignOutProgress {
+  return { scope, reason, username: context.session?.username ?? null, steps: stepsNotRun() };
+}
+
+export const requestedScope = (context: AuthContext): SignOutScope =>
+  context.signOutRequests.some((r) => r.global) ? 'global' : 'local';
+
+export const signInError = (code: 'AlreadySignedIn' | 'InvalidState' | 'Cancelled'): AuthError =>
+  code === 'AlreadySignedIn'
+    ? new AuthError('AlreadySignedIn', 'A user is already signed in; sign out first')
+    : code === 'Cancelled'
+      ? new AuthError('Cancelled', 'Sign-in was cancelled by a sign-out')
+      : new AuthError('InvalidState', 'Another sign-in is already running or waiting');
+
+export const withStep = (p: SignOutProgress, step: keyof SignOutSteps, outcome: SignOutSteps[keyof SignOutSteps]) => ({
+  ...p,
+  steps: { ...p.steps, [step]: outcome },
+});
+
+/** The error a failed step carries, with what was being done. */
+export const failed =
+  (what: string) =>
+  ({ event }: { event: { error?: unknown } }) => ({ error: toAuthError(event.error, what) });
+export const timedOut =
+  (what: string, bound: 'remoteStepMs' | 'hostedUISignOutMs') =>
+  ({ context }: { context: { config: AuthConfig } }) => ({
+    error: new AuthError('Timeout', `${what} did not answer within ${context.config[bound]} ms`),
+  });
+export const storageTimedOut =
+  (what: string) =>
+  ({ context }: { context: { config: AuthConfig } }) => ({
+    error: new AuthError('StorageFailure', `${what}: storage did not answer within ${context.config.storageMs} ms`),
+  });
+
+/** GlobalSignOut ruled out up front: a web session without the admin scope. */
+export function unsupportedGlobalSignOut(p: SignOutProgress): SignOutProgress {
+  return {
+    ...withStep(p, 'globalSignOut', 'skipped'),
+    globalSignOutError: new AuthError(
+      'GlobalSignOutUnsupported',
+      'GlobalSignOut was skipped: the access token lacks the aws.cognito.signin.user.admin scope (a hosted-UI sign-in without it)',
+    ),
+  };
+}
+
+/** `confirmSignIn()` outside a challenge, or after it expired. */
+export function confirmError(code: 'InvalidState' | 'Expired'): AuthError {
+  return code === 'Expired'
+    ? new AuthError('Expired', 'The sign-in challenge expired before it was answered; sign in again')
+    : new AuthError('InvalidState', 'No sign-in challenge is waiting for an answer');
+}
