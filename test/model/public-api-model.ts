@@ -4,83 +4,24 @@
  * and the state, remote calls and storage after every step. The runner (public-api-runner.ts)
  * drives the real `createAuth` with gated fakes and compares.
  */
-export type Call = 'signIn' | 'adopt' | 'signOut' | 'signOutGlobal' | 'stop';
-/** ok/service/network/cancel answer the open remote call; wait lets the pending step's bound pass. */
-export type Env = 'ok' | 'service' | 'network' | 'cancel' | 'wait' | 'release' | 'hangStorage' | 'offline' | 'online';
-export type Command = { tick: Call[] } | { env: Env };
-export interface Config {
-  /** A password session is in storage at start. */
-  stored: boolean;
-  /** Storage answers nothing until `release` (restore pending). */
-  held: boolean;
-  /** Calls made in the same tick as `createAuth`. */
-  atStart: Call[];
-}
+import {
+  type Answer,
+  answerFor,
+  type Call,
+  type Config,
+  cancelledSignOut,
+  type Env,
+  ERR,
+  GATE,
+  notRun,
+  type Pos,
+  type Progress,
+  rejected,
+  STORAGE_STEPS,
+} from './public-api-answers.js';
 
-type Step = 'done' | 'failed' | 'skipped' | 'notRun';
-export interface Steps {
-  hostedUISignOut: Step;
-  globalSignOut: Step;
-  revokeToken: Step;
-  clearCache: Step;
-}
-export type Answer =
-  | { kind: 'signIn'; ok: true }
-  | { kind: 'signIn'; ok: false; code: string }
-  | {
-      kind: 'signOut';
-      status: 'complete' | 'partial' | 'failed';
-      scope: 'local' | 'global';
-      steps: Steps;
-      codes: { error?: string; hostedUI?: string; global?: string; revoke?: string };
-    };
-
-export type Pos =
-  | 'restoring'
-  | 'signedOut'
-  | 'signingIn.auth'
-  | 'signingIn.save'
-  | 'signingIn.undo'
-  | 'signedIn'
-  | 'signingOut.hosted'
-  | 'signingOut.journal'
-  | 'signingOut.global'
-  | 'signingOut.revoke'
-  | 'signingOut.clear';
-
-/** The chart's deepest state for each model position. */
-export const STATE_OF: Record<Pos, string> = {
-  restoring: 'restoring.readingStoredSession',
-  signedOut: 'signedOut',
-  'signingIn.auth': 'signingIn.authenticating',
-  'signingIn.save': 'signingIn.savingSession',
-  'signingIn.undo': 'signingIn.undoingPartialSave',
-  signedIn: 'signedIn.waitingToRefresh',
-  'signingOut.hosted': 'signingOut.signingOutOfHostedUI',
-  'signingOut.journal': 'signingOut.writingJournal',
-  'signingOut.global': 'signingOut.signingOutGlobally',
-  'signingOut.revoke': 'signingOut.revokingRefreshToken',
-  'signingOut.clear': 'signingOut.clearingCache',
-};
-const GATE: Partial<Record<Pos, string>> = {
-  'signingIn.auth': 'signIn',
-  'signingOut.hosted': 'hostedUISignOut',
-  'signingOut.global': 'globalSignOut',
-  'signingOut.revoke': 'revokeToken',
-};
-const STORAGE_STEPS: Pos[] = [
-  'restoring',
-  'signingIn.save',
-  'signingIn.undo',
-  'signingOut.journal',
-  'signingOut.clear',
-];
-const ERR: Record<'service' | 'network' | 'cancel' | 'wait', string> = {
-  service: 'Service',
-  network: 'Network',
-  cancel: 'Cancelled',
-  wait: 'Timeout',
-};
+export type { Answer, Call, Command, Config, Env } from './public-api-answers.js';
+export { STATE_OF } from './public-api-answers.js';
 
 /**
  * Known defect (see test/public-api.test.ts, "a sign-out that joins ... cancels the queued sign-in"):
@@ -88,20 +29,6 @@ const ERR: Record<'service' | 'network' | 'cancel' | 'wait', string> = {
  * and the user ends signed in. Set to false once src/ cancels it, as the rules say.
  */
 export const KNOWN_BUG_JOIN_KEEPS_QUEUED_SIGN_IN = true;
-
-interface Progress {
-  scope: 'local' | 'global';
-  reason: 'signOut' | 'signInCancelled';
-  hasUser: boolean;
-  steps: Steps;
-  codes: { error?: string; hostedUI?: string; global?: string; revoke?: string };
-}
-const notRun = (): Steps => ({
-  hostedUISignOut: 'notRun',
-  globalSignOut: 'notRun',
-  revokeToken: 'notRun',
-  clearCache: 'notRun',
-});
 
 export class PublicModel {
   pos: Pos = 'restoring';
@@ -424,37 +351,4 @@ export class PublicModel {
     this.queued = null;
     if (q) this.startSignIn(q.id, q.kind);
   }
-}
-
-function rejected(code: string): Answer {
-  return { kind: 'signIn', ok: false, code };
-}
-
-function cancelledSignOut(global: boolean): Answer {
-  return {
-    kind: 'signOut',
-    status: 'failed',
-    scope: global ? 'global' : 'local',
-    steps: notRun(),
-    codes: { error: 'Cancelled' },
-  };
-}
-
-/** A caller's answer: the sign-out's result; a global caller of a local sign-out is told GlobalSignOut did not run. */
-function answerFor(p: Progress, global: boolean): Answer {
-  const steps = { ...p.steps };
-  const codes = { ...p.codes };
-  let status: 'complete' | 'partial' | 'failed' = codes.error
-    ? 'failed'
-    : Object.values(steps).every((s) => s === 'done' || s === 'notRun')
-      ? 'complete'
-      : 'partial';
-  let scope = p.scope;
-  if (global && p.scope === 'local' && p.hasUser) {
-    steps.globalSignOut = 'skipped';
-    codes.global = 'GlobalSignOutNotRun';
-    scope = 'global';
-    if (status !== 'failed') status = 'partial';
-  }
-  return { kind: 'signOut', status, scope, steps, codes };
 }
