@@ -71,14 +71,13 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
 
 describe('public API model: the promise answers of createAuth, predicted call by call', () => {
   it('every same-tick pair of calls, from every state and pending step, driven to rest', async () => {
-    for (const [name, { config, prefix }] of Object.entries(STARTS)) {
+    for (const { config, prefix } of Object.values(STARTS)) {
       for (const a of CALLS) {
         for (const b of CALLS) {
           await run(config, [...prefix, { tick: [a, b] }], true);
           await run(config, [...prefix, { tick: [a] }, { tick: [b] }], true);
         }
       }
-      expect(name).toBeTruthy();
     }
     // Calls in the same tick as createAuth, with the restore not held (it ends on the next flush).
     for (const stored of [false, true]) {
