@@ -1,0 +1,132 @@
+import { vi } from 'vitest';
+import { AuthError, type AuthServices, memoryStorage, type TokenStorage, type Tokens } from '../../src/index.js';
+import { makeTokens } from './tokens.js';
+
+/**
+ * Fakes whose every answer the test decides: each remote call waits at a gate until the test
+ * settles it, and storage can be held (answers on `release()`) or hung (never answers).
+ * Written here because the shared fakes answer at once or hang; a model run needs to stop
+ * between "the call was made" and "the call answered".
+ */
+export type RemoteStep = 'signIn' | 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
+
+export interface Gate {
+  step: RemoteStep;
+  resolve(): void;
+  reject(error: AuthError): void;
+}
+
+export interface GatedServices extends AuthServices {
+  /** Calls made and not yet settled or aborted, oldest first. */
+  open: Gate[];
+  /** Every call ever made, by step. */
+  made: RemoteStep[];
+}
+
+/** A fixed instant for every run: tokens and the chart's clock agree, and no refresh falls due within a run. */
+export const T0 = Date.UTC(2026, 0, 1) / 1000;
+
+export function gatedServices(tokens: Tokens = makeTokens({ now: T0 })): GatedServices {
+  const fake: GatedServices = {
+    clientId: 'client123',
+    open: [],
+    made: [],
+    signIn: (_input, signal) => gate('signIn', signal).then(() => tokens),
+    refresh: () => Promise.reject(new AuthError('Service', 'refresh is not part of this model')),
+    globalSignOut: (_token, signal) => gate('globalSignOut', signal),
+    revokeToken: (_token, signal) => gate('revokeToken', signal),
+    hostedUISignOut: (signal) => gate('hostedUISignOut', signal),
+  };
+  function gate(step: RemoteStep, signal: AbortSignal): Promise<void> {
+    fake.made.push(step);
+    return new Promise<void>((resolve, reject) => {
+      const g: Gate = {
+        step,
+        resolve: () => {
+          drop();
+          resolve();
+        },
+        reject: (error) => {
+          drop();
+          reject(error);
+        },
+      };
+      const drop = () => {
+        fake.open = fake.open.filter((x) => x !== g);
+      };
+      fake.open.push(g);
+      // The fake honours its AbortSignal, as every real service must.
+      signal.addEventListener('abort', () => g.reject(new AuthError('Network', 'aborted')), { once: true });
+    });
+  }
+  return fake;
+}
+
+export type StorageMode = 'open' | 'held' | 'hung';
+
+export interface GatedStorage extends TokenStorage {
+  mode: StorageMode;
+  /** Lets every held call through, in order, and opens the storage. */
+  release(): void;
+  /** Storage calls still waiting (held or hung). */
+  waiting(): number;
+  dump(): Record<string, string>;
+}
+
+/** memoryStorage behind a switch: `open` answers at once, `held` waits for `release()`, `hung` never answers. */
+export function gatedStorage(initial: Record<string, string> = {}, mode: StorageMode = 'open'): GatedStorage {
+  const inner = memoryStorage(Object.entries(initial));
+  let held: (() => void)[] = [];
+  let waiting = 0;
+  // biome-ignore lint/suspicious/noExplicitAny: one wrapper for getItem, setItem and removeItem
+  const call = (op: () => any): any => {
+    if (storage.mode === 'open') return op();
+    waiting++;
+    if (storage.mode === 'hung') return new Promise(() => {});
+    return new Promise((resolve) => {
+      held.push(() => {
+        waiting--;
+        resolve(op());
+      });
+    });
+  };
+  const storage: GatedStorage = {
+    mode,
+    getItem: (key) => call(() => inner.getItem(key)),
+    setItem: (key, value) => call(() => inner.setItem(key, value)),
+    removeItem: (key) => call(() => inner.removeItem(key)),
+    release() {
+      storage.mode = 'open';
+      const run = held;
+      held = [];
+      for (const go of run) go();
+    },
+    waiting: () => waiting,
+    dump: () => Object.fromEntries(inner.keys().map((k) => [k, String(inner.getItem(k))])),
+  };
+  return storage;
+}
+
+/** What storage holds after alice signed in with a password (keys written by the real store). */
+export function storedSession(tokens: Tokens = makeTokens({ now: T0 })): Record<string, string> {
+  const p = 'authchart.client123.';
+  const u = 'alice@example.com';
+  return {
+    [`${p}${u}.accessToken`]: tokens.accessToken,
+    [`${p}${u}.idToken`]: tokens.idToken,
+    [`${p}${u}.refreshToken`]: tokens.refreshToken,
+    [`${p}${u}.signedInWith`]: 'password',
+    [`${p}lastAuthUser`]: u,
+  };
+}
+
+/** Runs every microtask and I/O callback queued so far (timers are fake; setImmediate is real). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Fake timers and Date only: setImmediate stays real so `flush()` works. */
+export function useModelTimers(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  vi.setSystemTime(T0 * 1000);
+}

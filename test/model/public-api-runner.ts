@@ -1,0 +1,180 @@
+import { expect, vi } from 'vitest';
+import { AuthError, createAuth, type SignOutResult } from '../../src/index.js';
+import { flush, gatedServices, gatedStorage, storedSession, T0 } from '../helpers/gated.js';
+import { makeTokens } from '../helpers/tokens.js';
+import {
+  type Answer,
+  type Call,
+  type Command,
+  type Config,
+  type Env,
+  PublicModel,
+  STATE_OF,
+} from './public-api-model.js';
+
+/** Bounds of the instance under test (each distinct, so a wrong bound shows). */
+export const BOUNDS = { remoteStepMs: 1000, hostedUISignOutMs: 1500, storageMs: 100 } as const;
+
+const CREDENTIALS = { username: 'alice@example.com', password: 'correct horse' };
+
+/** What one run exercised, merged across runs for the coverage line. */
+export interface Seen {
+  callsInState: Set<string>;
+  stopIn: Set<string>;
+  stopAt: Set<string>;
+}
+export const newSeen = (): Seen => ({ callsInState: new Set(), stopIn: new Set(), stopAt: new Set() });
+
+function fromResult(r: SignOutResult): Answer {
+  const codes: Record<string, string> = {};
+  // The step errors exist on partial and failed results only.
+  const errors = r as unknown as Record<
+    'hostedUISignOutError' | 'globalSignOutError' | 'revokeTokenError',
+    AuthError | undefined
+  >;
+  if (r.status === 'failed') codes['error'] = r.error.code;
+  if (errors.hostedUISignOutError) codes['hostedUI'] = errors.hostedUISignOutError.code;
+  if (errors.globalSignOutError) codes['global'] = errors.globalSignOutError.code;
+  if (errors.revokeTokenError) codes['revoke'] = errors.revokeTokenError.code;
+  return { kind: 'signOut', status: r.status, scope: r.scope, steps: { ...r.steps }, codes };
+}
+
+function fromError(e: unknown): Answer {
+  return { kind: 'signIn', ok: false, code: e instanceof AuthError ? e.code : `not an AuthError: ${String(e)}` };
+}
+
+export const describeCommands = (config: Config, commands: Command[]) =>
+  [
+    `config ${JSON.stringify(config)}`,
+    ...commands.map((c) => ('tick' in c ? `tick ${c.tick.join('+')}` : `env ${c.env}`)),
+  ].join(' | ');
+
+/**
+ * Runs one command sequence on a real `createAuth` (gated fakes, fake timers) and on the model,
+ * comparing after every step: each promise settled or not, and with what; the deepest state; the
+ * open remote call; every remote call made; `ready`; storage. Ends with `stop()`, which must settle
+ * every call. Returns how many calls were made and how many answers matched.
+ */
+export async function runModel(config: Config, commands: Command[], opts: { seen?: Seen; drain?: boolean } = {}) {
+  const { seen } = opts;
+  const model = new PublicModel(config);
+  const services = gatedServices();
+  const storage = gatedStorage(config.stored ? storedSession() : {}, config.held ? 'held' : 'open');
+  let online = true;
+  const auth = createAuth({
+    services,
+    storage,
+    sync: null,
+    connectivity: { isOnline: () => online },
+    timeouts: BOUNDS,
+  });
+  let readyResolved = false;
+  void auth.ready.then(() => {
+    readyResolved = true;
+  });
+  const actual = new Map<number, Answer | 'pending'>();
+  const hosted = makeTokens({ now: T0 });
+  const trace: string[] = [describeCommands(config, commands)];
+
+  function call(c: Call): void {
+    const id = model.call(c);
+    if (c === 'stop') {
+      auth.stop();
+      return;
+    }
+    if (id === undefined) throw new Error('a call without an id');
+    actual.set(id, 'pending');
+    const settle = (a: Answer) => actual.set(id, a);
+    if (c === 'signIn')
+      auth.signIn(CREDENTIALS).then(
+        () => settle({ kind: 'signIn', ok: true }),
+        (e) => settle(fromError(e)),
+      );
+    else if (c === 'adopt') {
+      auth.adoptSession(hosted, { signedInWith: 'hostedUI' }).then(
+        () => settle({ kind: 'signIn', ok: true }),
+        (e) => settle(fromError(e)),
+      );
+    } else {
+      auth.signOut(c === 'signOutGlobal' ? { global: true } : {}).then(
+        (r) => settle(fromResult(r)),
+        (e) => settle({ kind: 'signIn', ok: false, code: `signOut rejected: ${String(e)}` }),
+      );
+    }
+  }
+
+  async function env(e: Env): Promise<boolean> {
+    if (!model.applicable(e)) return false;
+    let advance = 0;
+    if (e === 'offline' || e === 'online') online = e === 'online';
+    else if (e === 'release') storage.release();
+    else if (e === 'hangStorage') storage.mode = 'hung';
+    else if (e === 'wait') {
+      if (model.storageBlocked) {
+        if (storage.mode === 'held') storage.mode = 'hung'; // a read that never answers
+        advance = BOUNDS.storageMs;
+      } else advance = model.gate === 'hostedUISignOut' ? BOUNDS.hostedUISignOutMs : BOUNDS.remoteStepMs;
+    } else {
+      const gate = services.open.at(-1);
+      if (!gate) throw new Error(`no open remote call to answer (${trace.join(' / ')})`);
+      if (e === 'ok') gate.resolve();
+      else gate.reject(new AuthError(e === 'service' ? 'Service' : e === 'network' ? 'Network' : 'Cancelled', e));
+    }
+    model.env(e);
+    model.settle();
+    if (advance > 0) await vi.advanceTimersByTimeAsync(advance);
+    await flush();
+    return true;
+  }
+
+  function check(step: string): number {
+    trace.push(step);
+    const where = trace.join(' / ');
+    let matched = 0;
+    for (const [id, got] of actual) {
+      const want = model.answers.get(id) ?? 'pending';
+      expect(got, `call #${id} after ${where}`).toEqual(want);
+      if (want !== 'pending') matched++;
+    }
+    expect(auth.state, `state after ${where}`).toBe(STATE_OF[model.pos]);
+    expect(
+      services.open.map((g) => g.step),
+      `open remote calls after ${where}`,
+    ).toEqual(model.gate ? [model.gate] : []);
+    expect(services.made, `remote calls made after ${where}`).toEqual(model.made);
+    expect(readyResolved, `ready after ${where}`).toBe(model.ready);
+    if (model.storageKnown && !model.stopped && (model.pos === 'signedIn' || model.pos === 'signedOut')) {
+      const own = Object.keys(storage.dump()).filter((k) => k.startsWith('authchart.client123.'));
+      expect(own.length > 0, `session in storage after ${where}`).toBe(model.stored);
+      expect(model.stored, `model: stored session iff signed in, after ${where}`).toBe(model.pos === 'signedIn');
+    }
+    return matched;
+  }
+
+  for (const c of config.atStart) call(c);
+  model.settle();
+  await flush();
+  check(`start ${config.atStart.join('+')}`);
+  for (const command of commands) {
+    if ('tick' in command) {
+      for (const c of command.tick) call(c);
+      model.settle();
+      await flush();
+      check(`tick ${command.tick.join('+')}`);
+    } else if (await env(command.env)) check(`env ${command.env}`);
+  }
+  // Drive to rest (every remote call answers ok, held storage is released, hung storage times out).
+  for (let i = 0; opts.drain && i < 20 && (model.gate || model.storageBlocked); i++) {
+    const e: Env = model.gate ? 'ok' : model.storage === 'held' ? 'release' : 'wait';
+    await env(e);
+    check(`drain ${e}`);
+  }
+  call('stop');
+  await flush();
+  const predicted = check('final stop');
+  expect(predicted, `every call settled after stop: ${trace.join(' / ')}`).toBe(actual.size);
+  if (seen) {
+    for (const k of Object.keys(model.seen) as (keyof Seen)[]) for (const v of model.seen[k]) seen[k].add(v);
+  }
+  return { calls: actual.size, predicted };
+}

@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useModelTimers } from '../helpers/gated.js';
+import type { Call, Command, Config, Env } from './public-api-model.js';
+import { newSeen, runModel, type Seen } from './public-api-runner.js';
+
+const CALLS: Call[] = ['signIn', 'adopt', 'signOut', 'signOutGlobal', 'stop'];
+const STATES = ['restoring', 'signedOut', 'signingIn', 'signedIn', 'signingOut'];
+/** Every step the chart can be waiting on when stop() comes (remote calls and blocked storage). */
+const PENDING_STEPS = [
+  'restoring',
+  'signingIn.auth',
+  'signingIn.save',
+  'signingIn.undo',
+  'signingOut.hosted',
+  'signingOut.journal',
+  'signingOut.global',
+  'signingOut.revoke',
+  'signingOut.clear',
+];
+
+const seen: Seen = newSeen();
+const totals = { runs: 0, calls: 0, predicted: 0 };
+
+async function run(config: Config, commands: Command[], drain = false) {
+  const r = await runModel(config, commands, { seen, drain });
+  totals.runs++;
+  totals.calls += r.calls;
+  totals.predicted += r.predicted;
+}
+
+beforeEach(() => useModelTimers());
+afterEach(() => vi.useRealTimers());
+
+/** Where the fixed table starts: a config and the commands that lead there (each ends at rest). */
+const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
+  'restoring, nothing stored': { config: { stored: false, held: true, atStart: [] }, prefix: [] },
+  'restoring, session stored': { config: { stored: true, held: true, atStart: [] }, prefix: [] },
+  signedOut: { config: { stored: false, held: false, atStart: [] }, prefix: [] },
+  signedIn: { config: { stored: true, held: false, atStart: [] }, prefix: [] },
+  'signingIn.authenticating': { config: { stored: false, held: false, atStart: [] }, prefix: [{ tick: ['signIn'] }] },
+  'signingIn.savingSession (storage hung)': {
+    config: { stored: false, held: false, atStart: [] },
+    prefix: [{ env: 'hangStorage' }, { tick: ['adopt'] }],
+  },
+  'signingIn.undoingPartialSave (storage hung)': {
+    config: { stored: false, held: false, atStart: [] },
+    prefix: [{ env: 'hangStorage' }, { tick: ['adopt'] }, { env: 'wait' }],
+  },
+  'signingOut.signingOutOfHostedUI': {
+    config: { stored: false, held: false, atStart: [] },
+    prefix: [{ tick: ['adopt'] }, { tick: ['signOut'] }],
+  },
+  'signingOut.writingJournal (storage hung)': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ env: 'hangStorage' }, { tick: ['signOut'] }],
+  },
+  'signingOut.signingOutGlobally': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ tick: ['signOutGlobal'] }],
+  },
+  'signingOut.revokingRefreshToken': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ tick: ['signOut'] }],
+  },
+  'signingOut.clearingCache (storage hung)': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ tick: ['signOut'] }, { env: 'hangStorage' }, { env: 'ok' }],
+  },
+};
+
+describe('public API model: the promise answers of createAuth, predicted call by call', () => {
+  it('every same-tick pair of calls, from every state and pending step, driven to rest', async () => {
+    for (const { config, prefix } of Object.values(STARTS)) {
+      for (const a of CALLS) {
+        for (const b of CALLS) {
+          await run(config, [...prefix, { tick: [a, b] }], true);
+          await run(config, [...prefix, { tick: [a] }, { tick: [b] }], true);
+        }
+      }
+    }
+    // Calls in the same tick as createAuth, with the restore not held (it ends on the next flush).
+    for (const stored of [false, true]) {
+      for (const a of CALLS) for (const b of CALLS) await run({ stored, held: false, atStart: [a, b] }, [], true);
+    }
+  });
+
+  it('the stated rules, one sequence each', async () => {
+    // signIn then signOut in one tick: the sign-in is cancelled, the user ends signed out.
+    await run({ stored: false, held: false, atStart: [] }, [{ tick: ['signIn', 'signOut'] }], true);
+    // signOut before ready while a sign-in is queued, session stored: same.
+    await run({ stored: true, held: true, atStart: [] }, [{ tick: ['signIn', 'signOut'] }, { env: 'release' }], true);
+    // Global asked during a local sign-out's journal write: upgraded; during RevokeToken: GlobalSignOutNotRun.
+    await run({ stored: true, held: false, atStart: [] }, [{ tick: ['signOut', 'signOutGlobal'] }], true);
+    await run({ stored: true, held: false, atStart: [] }, [{ tick: ['signOut'] }, { tick: ['signOutGlobal'] }], true);
+    // Offline sign-in sends nothing; a hung storage bounds every step.
+    await run({ stored: false, held: false, atStart: [] }, [{ env: 'offline' }, { tick: ['signIn'] }]);
+    await run({ stored: true, held: false, atStart: [] }, [{ env: 'hangStorage' }, { tick: ['signOut'] }], true);
+  });
+
+  it('random command sequences (fast-check): every answer, state, remote call and stored key predicted', async () => {
+    const call = fc.oneof(
+      { arbitrary: fc.constantFrom<Call>('signIn', 'adopt', 'signOut', 'signOutGlobal'), weight: 12 },
+      { arbitrary: fc.constant<Call>('stop'), weight: 1 },
+    );
+    const env = fc.constantFrom<Env>(
+      'ok',
+      'ok',
+      'service',
+      'network',
+      'cancel',
+      'wait',
+      'release',
+      'hangStorage',
+      'offline',
+      'online',
+    );
+    const command: fc.Arbitrary<Command> = fc.oneof(
+      { arbitrary: fc.array(call, { minLength: 1, maxLength: 3 }).map((tick) => ({ tick })), weight: 2 },
+      { arbitrary: env.map((e) => ({ env: e })), weight: 3 },
+    );
+    const config: fc.Arbitrary<Config> = fc.record({
+      stored: fc.boolean(),
+      held: fc.boolean(),
+      atStart: fc.array(call, { maxLength: 2 }),
+    });
+    const before = { ...totals };
+    const seed = Number(process.env['FC_SEED'] ?? Math.floor(Math.random() * 2 ** 31)); // Date is faked here
+    const numRuns = 1000;
+    await fc.assert(
+      fc.asyncProperty(
+        config,
+        fc.array(command, { minLength: 1, maxLength: 14 }),
+        fc.boolean(),
+        async (c, cmds, drain) => {
+          await run(c, cmds, drain);
+        },
+      ),
+      { numRuns, seed, endOnFailure: false },
+    );
+    const calls = totals.calls - before.calls;
+    const predicted = totals.predicted - before.predicted;
+    console.info(
+      `public API model: ${numRuns} runs, ${calls} calls, answers predicted: ${predicted}/${calls}, seed ${seed}`,
+    );
+    expect(predicted).toBe(calls);
+  });
+
+  it('covers every call in every top-level state, and stop() in every state and at every pending step', () => {
+    const pairs = STATES.flatMap((s) => CALLS.filter((c) => c !== 'stop').map((c) => `${s}×${c}`));
+    const missingPairs = pairs.filter((p) => !seen.callsInState.has(p));
+    const missingStop = STATES.filter((s) => !seen.stopIn.has(s));
+    const missingSteps = PENDING_STEPS.filter((s) => !seen.stopAt.has(s));
+    console.info(
+      `public API coverage: calls × states ${pairs.length - missingPairs.length}/${pairs.length}, ` +
+        `stop() in ${STATES.length - missingStop.length}/${STATES.length} states, ` +
+        `stop() at ${PENDING_STEPS.length - missingSteps.length}/${PENDING_STEPS.length} pending steps ` +
+        `(${totals.runs} runs, ${totals.predicted}/${totals.calls} answers predicted)`,
+    );
+    expect({ missingPairs, missingStop, missingSteps }).toEqual({
+      missingPairs: [],
+      missingStop: [],
+      missingSteps: [],
+    });
+  });
+});
