@@ -23,13 +23,6 @@ import {
 export type { Answer, Call, Command, Config, Env } from './public-api-answers.js';
 export { STATE_OF } from './public-api-answers.js';
 
-/**
- * Known defect (see test/public-api.test.ts, "a sign-out that joins ... cancels the queued sign-in"):
- * a signOut() that joins a running sign-out leaves a queued sign-in in place; it runs afterwards
- * and the user ends signed in. Set to false once src/ cancels it, as the rules say.
- */
-export const KNOWN_BUG_JOIN_KEEPS_QUEUED_SIGN_IN = true;
-
 export class PublicModel {
   pos: Pos = 'restoring';
   storage: 'open' | 'held' | 'hung';
@@ -135,7 +128,7 @@ export class PublicModel {
 
   private signOut(id: number, global: boolean): void {
     const top = this.top;
-    const overtakesQueued = top === 'restoring' || (top === 'signingOut' && !KNOWN_BUG_JOIN_KEEPS_QUEUED_SIGN_IN);
+    const overtakesQueued = top === 'restoring' || top === 'signingOut';
     if (this.queued && overtakesQueued) {
       this.answers.set(this.queued.id, rejected('Cancelled'));
       this.queued = null;
