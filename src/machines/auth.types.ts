@@ -1,5 +1,6 @@
 import type { AuthError } from '../errors.js';
 import type { AuthServices, Clock, Connectivity, Credentials, SessionSync } from '../services/types.js';
+import type { SecretRegistry } from '../session/redact.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
 import type { LoadResult, SessionStore } from '../session/store.js';
@@ -111,6 +112,8 @@ export interface AuthDeps {
   connectivity: Connectivity;
   clock: Clock;
   sync: SessionSync | null;
+  /** The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
+  secrets?: SecretRegistry;
 }
 
 /** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */
