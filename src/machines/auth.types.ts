@@ -112,7 +112,7 @@ export interface AuthDeps {
   connectivity: Connectivity;
   clock: Clock;
   sync: SessionSync | null;
-  /** The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
+  /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
   secrets?: SecretRegistry;
 }
 
