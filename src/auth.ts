@@ -9,6 +9,7 @@ import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
 import type { Credentials, Tokens } from './services/types.js';
+import { SecretRegistry } from './session/redact.js';
 import { seal, unseal } from './session/sealed.js';
 import { type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
@@ -119,6 +120,7 @@ class AuthClient implements Auth {
       connectivity: options.connectivity ?? defaultConnectivity(),
       clock: options.clock ?? { now: () => Date.now() },
       sync,
+      secrets: new SecretRegistry(),
     };
     this.ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;

@@ -132,9 +132,11 @@ export const authSetup = setup({
     isCancelled: (_, params: ErrorParams) => params.error.code === 'Cancelled',
     /** The step answered with a session (not one more challenge). */
     gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome,
-    /** A wrong code, a weak new password or no answer: the same challenge may be answered again. */
+    /** A wrong code, a weak new password, a choice not offered, or no answer: the same challenge may be answered again. */
     challengeMayRetry: (_, params: ErrorParams) =>
-      ['CodeMismatch', 'InvalidPassword', 'Network', 'Timeout', 'Offline', 'Throttled'].includes(params.error.code),
+      ['CodeMismatch', 'InvalidPassword', 'InvalidInput', 'Network', 'Timeout', 'Offline', 'Throttled'].includes(
+        params.error.code,
+      ),
     challengeIs: ({ context }, params: { kind: ChallengeInfo['challenge'] }) =>
       context.challenge?.info.challenge === params.kind,
     challengeExpired: ({ context }) => context.challengeExpired,

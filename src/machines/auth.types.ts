@@ -9,6 +9,7 @@ import type {
   SessionSync,
   SignInChallenge,
 } from '../services/types.js';
+import type { SecretRegistry } from '../session/redact.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
 import type { LoadResult, SessionStore } from '../session/store.js';
@@ -126,6 +127,8 @@ export interface AuthDeps {
   connectivity: Connectivity;
   clock: Clock;
   sync: SessionSync | null;
+  /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
+  secrets?: SecretRegistry;
 }
 
 /** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */

@@ -47,15 +47,52 @@ function claimsOf(token: string, which: string): Record<string, unknown> {
   }
 }
 
-/** Builds a session from raw tokens, checking what authchart relies on. Throws `InvalidToken`. */
-export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, obtainedAt?: number): Session {
-  for (const key of ['accessToken', 'idToken', 'refreshToken'] as const) {
-    if (typeof tokens[key] !== 'string' || tokens[key].length === 0) {
-      throw new AuthError('InvalidToken', `The ${key} is missing`);
-    }
+const TOKEN_KEYS = ['accessToken', 'idToken', 'refreshToken'] as const;
+
+/**
+ * A service's answer as an object, or `InvalidToken` naming what is wrong with it (never its value:
+ * garbage from a service may still hold a secret).
+ *
+ * @example
+ * ```ts
+ * answerObject(null, 'Sign-in'); // throws InvalidToken "Sign-in answered null instead of an object"
+ * ```
+ */
+export function answerObject(answer: unknown, what: string): Record<string, unknown> {
+  if (answer === null || (typeof answer !== 'object' && typeof answer !== 'function')) {
+    const kind = answer === null ? 'null' : typeof answer;
+    throw new AuthError('InvalidToken', `${what} answered ${kind} instead of an object`);
   }
-  const access = claimsOf(tokens.accessToken, 'access token');
-  const id = claimsOf(tokens.idToken, 'ID token');
+  return answer as Record<string, unknown>;
+}
+
+/** One token field: a non-empty string, or `undefined` when absent. Anything else is `InvalidToken`. */
+function tokenField(answer: Record<string, unknown>, key: (typeof TOKEN_KEYS)[number]): string | undefined {
+  let value: unknown;
+  try {
+    value = answer[key];
+  } catch (cause) {
+    throw new AuthError('InvalidToken', `The ${key} could not be read`, { cause });
+  }
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new AuthError('InvalidToken', `The ${key} is a ${typeof value}, not a string`);
+  return value;
+}
+
+/**
+ * Builds a session from raw tokens, checking what authchart relies on. Throws `InvalidToken` for
+ * anything else (not an object, a missing or non-string field, a token that is not a JWT).
+ */
+export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, obtainedAt?: number): Session {
+  const answer = answerObject(tokens, 'The token source');
+  const checked = {} as Tokens;
+  for (const key of TOKEN_KEYS) {
+    const value = tokenField(answer, key);
+    if (value === undefined) throw new AuthError('InvalidToken', `The ${key} is missing`);
+    checked[key] = value;
+  }
+  const access = claimsOf(checked.accessToken, 'access token');
+  const id = claimsOf(checked.idToken, 'ID token');
   const username = [access['username'], id['cognito:username'], access['sub']].find(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
@@ -75,22 +112,49 @@ export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, ob
     revocable: typeof access['origin_jti'] === 'string',
     adminScope: typeof access['scope'] !== 'string' || access['scope'].split(' ').includes(ADMIN_SCOPE),
     ...(obtainedAt === undefined ? {} : { obtainedAt }),
-    tokens: seal({ accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken }),
+    tokens: seal(checked),
   };
 }
 
-/** Merges a refresh answer into a session; Cognito omits the refresh token when it is not rotated. */
+/**
+ * Merges a refresh answer into a session; Cognito omits the refresh token when it is not rotated
+ * (an absent field keeps the current token). A non-object answer or a non-string field is `InvalidToken`.
+ */
 export function refreshedSession(session: Session, fresh: Partial<Tokens>, obtainedAt: number): Session {
+  const answer = answerObject(fresh, 'The token refresh');
   const current = unseal(session.tokens);
   return sessionFromTokens(
     {
-      accessToken: fresh.accessToken ?? current.accessToken,
-      idToken: fresh.idToken ?? current.idToken,
-      refreshToken: fresh.refreshToken ?? current.refreshToken,
+      accessToken: tokenField(answer, 'accessToken') ?? current.accessToken,
+      idToken: tokenField(answer, 'idToken') ?? current.idToken,
+      refreshToken: tokenField(answer, 'refreshToken') ?? current.refreshToken,
     },
     session.signedInWith,
     obtainedAt,
   );
+}
+
+/**
+ * The token strings of an answer that are strings, whatever else is wrong with it: they are
+ * secrets to remember even when the answer is refused.
+ *
+ * @example
+ * ```ts
+ * tokenStringsOf({ accessToken: 'a', refreshToken: 7 }); // ['a']
+ * ```
+ */
+export function tokenStringsOf(answer: unknown): string[] {
+  if (answer === null || typeof answer !== 'object') return [];
+  const out: string[] = [];
+  for (const key of [...TOKEN_KEYS, 'session'] as const) {
+    try {
+      const value = (answer as Record<string, unknown>)[key];
+      if (typeof value === 'string') out.push(value);
+    } catch {
+      // A throwing getter: nothing to remember from it.
+    }
+  }
+  return out;
 }
 
 export function sessionInfo(session: Session): SessionInfo {

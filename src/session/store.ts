@@ -76,11 +76,15 @@ export class SessionStore {
   load(): Promise<LoadResult> {
     return this.#enqueue(async () => {
       const journal = parseJournal(await this.#get(this.journalKey));
+      await this.#dropCorrupt(this.outboxKey, (raw) => parseOutbox(raw) !== null);
       const username = await this.#get(this.lastUserKey);
       if (!username) return { status: 'none', journal };
       const [accessToken, idToken, refreshToken, signedInWith] = await Promise.all(
         USER_FIELDS.map((f) => this.#get(`${this.prefix}${username}.${f}`)),
       );
+      if (signedInWith !== 'password' && signedInWith !== 'hostedUI') {
+        await this.#dropCorrupt(`${this.prefix}${username}.signedInWith`, () => false);
+      }
       try {
         const session = sessionFromTokens(
           { accessToken: accessToken ?? '', idToken: idToken ?? '', refreshToken: refreshToken ?? '' },
@@ -168,12 +172,21 @@ export class SessionStore {
 
   async #readOutbox(): Promise<string[]> {
     const raw = await this.#get(this.outboxKey);
-    if (!raw) return [];
+    return (raw && parseOutbox(raw)) || [];
+  }
+
+  /**
+   * Removes a key of ours whose value is unusable (the journal is left to the interrupted sign-out it
+   * means, token keys to the chart's discard of an invalid session). Best effort: never fails a restore.
+   */
+  async #dropCorrupt(key: string, usable: (raw: string) => boolean): Promise<void> {
     try {
-      const parsed: unknown = JSON.parse(raw);
-      return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
+      const raw = await this.storage.getItem(key);
+      if (raw !== null && raw !== undefined && !(typeof raw === 'string' && usable(raw))) {
+        await this.storage.removeItem(key);
+      }
     } catch {
-      return [];
+      // A failing storage is reported by the reads that matter.
     }
   }
 
@@ -211,6 +224,16 @@ export class SessionStore {
     } catch (cause) {
       throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
     }
+  }
+}
+
+/** The outbox's tokens, or `null` when the value is not a JSON array of strings. */
+function parseOutbox(raw: string): string[] | null {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed) && parsed.every((t) => typeof t === 'string') ? parsed : null;
+  } catch {
+    return null;
   }
 }
 

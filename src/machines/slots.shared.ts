@@ -1,0 +1,67 @@
+import type { AuthErrorCode } from '../errors.js';
+import { AuthError } from '../errors.js';
+import type { SignInStep } from '../services/types.js';
+import { SecretRegistry } from '../session/redact.js';
+import { type Sealed, seal, unseal } from '../session/sealed.js';
+import { answerObject, type Session, sessionFromTokens, tokenStringsOf } from '../session/session.js';
+import type { AuthDeps, ChallengeInfo, SignInOutcome } from './auth.types.js';
+
+export function depsOf(deps: Sealed<AuthDeps> | null): AuthDeps {
+  if (!deps) throw new AuthError('InvalidConfig', 'The machine was started without services (input.deps)');
+  return unseal(deps);
+}
+
+// Deps built by hand (tests, custom hosts) may lack a registry: each gets its own, once.
+const registries = new WeakMap<AuthDeps, SecretRegistry>();
+export function secretsOf(deps: AuthDeps): SecretRegistry {
+  if (deps.secrets) return deps.secrets;
+  const made = registries.get(deps) ?? new SecretRegistry();
+  registries.set(deps, made);
+  return made;
+}
+
+/** Remembers a session's tokens as secrets of this instance, and passes the session on. */
+export function remembered(deps: AuthDeps, session: Session): Session {
+  secretsOf(deps).remember(tokenStringsOf(unseal(session.tokens)));
+  return session;
+}
+
+/**
+ * Wraps a step so that whatever it throws reaches the chart (and the inspector) scrubbed of every
+ * secret this instance holds, with a safe copy of its cause chain (see session/redact.ts). `what`
+ * is the chart's name for the step, so messages read as before.
+ */
+export function scrubbed<A extends { input: { deps: Sealed<AuthDeps> | null } }, O>(
+  what: string,
+  run: (args: A) => PromiseLike<O>,
+  fallback?: AuthErrorCode,
+): (args: A) => Promise<O> {
+  return async (args) => {
+    try {
+      return await run(args);
+    } catch (thrown) {
+      if (!args.input.deps) throw thrown;
+      throw secretsOf(unseal(args.input.deps)).safeError(thrown, what, fallback);
+    }
+  };
+}
+
+/**
+ * A service's sign-in step as the chart's outcome: a session, or a challenge with its secrets
+ * sealed. Garbage (null, a missing field, a non-JWT) is `InvalidToken`.
+ */
+export function outcomeOf(deps: AuthDeps, step: SignInStep | unknown, what: string): SignInOutcome {
+  secretsOf(deps).remember(tokenStringsOf(step));
+  const answer = answerObject(step, what);
+  if ('challenge' in answer) {
+    const c = answer as unknown as Extract<SignInStep, { challenge: unknown }>;
+    if (typeof c.session !== 'string' || typeof c.challenge !== 'string') {
+      throw new AuthError('InvalidToken', `${what} answered a challenge without its session`);
+    }
+    const info: ChallengeInfo = { challenge: c.challenge };
+    if (typeof c.destination === 'string') info.destination = c.destination;
+    if (Array.isArray(c.options)) info.options = c.options.filter((o): o is string => typeof o === 'string');
+    return { challenge: { sealed: seal(c), info } };
+  }
+  return { session: remembered(deps, sessionFromTokens(answer as never, 'password', deps.clock.now())) };
+}
