@@ -173,13 +173,31 @@ describe.each(TRANSPORTS)('challenges through createAuth, %s, on cognito-local',
   it('an unanswered challenge expires after timeouts.challengeMs: Expired, back to signedOut', async () => {
     const { endpoint, clientId, user, secret } = await poolWithUser({ totp: true });
     const { auth, ours } = await authFor(clientId, endpoint, { challengeMs: 300 });
+    const failures: string[] = [];
+    auth.on('signInFailed', ({ error }) => failures.push(error.code));
 
     await expect(auth.signIn(user)).resolves.toMatchObject({ status: 'challenge', challenge: 'totpCode' });
     await expect.poll(() => auth.state, { timeout: 2000 }).toBe('signedOut');
+    expect(failures).toEqual(['Expired']);
     expect(await rejection(auth.confirmSignIn(totp(secret)))).toMatchObject({ code: 'Expired' });
     expect(ours()).toEqual([]);
     // A fresh sign-in starts over and can be answered.
     await expect(auth.signIn(user)).resolves.toMatchObject({ challenge: 'totpCode' });
     await expect(auth.confirmSignIn(totp(secret))).resolves.toEqual({ status: 'signedIn' });
+  });
+
+  it('a second answer while one is on its way is InvalidState; a new signIn() replaces a waiting challenge', async () => {
+    const { endpoint, clientId, user, secret } = await poolWithUser({ totp: true });
+    const { auth } = await authFor(clientId, endpoint);
+
+    await expect(auth.signIn(user)).resolves.toMatchObject({ challenge: 'totpCode' });
+    await expect(auth.signIn(user)).resolves.toMatchObject({ challenge: 'totpCode' });
+    expect(auth.state).toBe('signingIn.challenged.totpCodeRequired');
+
+    const first = auth.confirmSignIn(totp(secret));
+    expect(auth.state).toBe('signingIn.challenged.answering');
+    expect(await rejection(auth.confirmSignIn(totp(secret)))).toMatchObject({ code: 'InvalidState' });
+    await expect(first).resolves.toEqual({ status: 'signedIn' });
+    expect(await rejection(auth.confirmSignIn(totp(secret)))).toMatchObject({ code: 'InvalidState' });
   });
 });
