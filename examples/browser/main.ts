@@ -95,7 +95,8 @@ async function main() {
       const field = FIELDS[challenge.challenge];
       const selecting = challenge.challenge === 'selectMfa';
       $('challenge-hint').textContent = field.hint(challenge);
-      $('challenge-answer-label').textContent = field.label;
+      // The hidden text field must not carry the choice's label too.
+      $('challenge-answer-label').textContent = selecting ? '' : field.label;
       $('challenge-answer-field').hidden = selecting;
       $('challenge-choice-field').hidden = !selecting;
       answerInput.type = field.secret ? 'password' : 'text';

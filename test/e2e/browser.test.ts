@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserDemo, startBrowserDemo } from '../../tools/browser-demo.js';
 import { createPool, createUser, enableMfa, totp } from '../../tools/cognito-admin.js';
 import { adminClient } from '../../tools/embedded-cognito.js';
-import { freshPool, wrongCode } from '../integration/helpers.js';
+import { freshPool, startSmsCognito, wrongCode } from '../integration/helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -220,4 +220,29 @@ describe.skipIf(!haveChromium)('browser demo in Debian Chromium (Playwright)', (
     expect(await ourKeys(page, setup.clientId)).toEqual([]);
     await ctx.close();
   });
+
+  it('SELECT_MFA_TYPE: a choice of second factor, "Authenticator app", then its code signs in', async () => {
+    const sms = await startSmsCognito('Correct-Horse-9');
+    try {
+      const { page, ctx } = await openPage({ endpoint: sms.cognito.endpoint, clientId: sms.clientId });
+      await startSignIn(page, sms.bothUser);
+      await page.waitForSelector('body[data-challenge="selectMfa"]');
+      expect(await page.textContent('#state')).toBe('signingIn.challenged.mfaSelectionRequired');
+      const choice = page.getByLabel('Second factor');
+      expect(await choice.locator('option').allTextContents()).toEqual(
+        expect.arrayContaining(['Authenticator app', 'SMS']),
+      );
+      expect(await page.isVisible('#challenge-answer')).toBe(false);
+      await page.screenshot({ path: `${SHOTS}e2e-select-mfa.png`, fullPage: true });
+      await choice.selectOption('SOFTWARE_TOKEN_MFA');
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.waitForSelector('body[data-challenge="totpCode"]');
+      await page.getByLabel('Authenticator code').fill(totp(sms.totpSecret));
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.waitForSelector('body[data-status="signedIn"]');
+      await ctx.close();
+    } finally {
+      await sms.stop();
+    }
+  }, 60_000);
 });
