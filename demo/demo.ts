@@ -1,11 +1,13 @@
 /**
  * `npm run demo`: the whole sign-out story against an embedded Cognito (cognito-local on 127.0.0.1).
  * Starts the server, creates a user, signs in, signs out locally, signs in again, signs out
- * globally, printing every state the machine enters and every SignOutResult, then stops the server.
+ * globally, printing every state the machine enters and every SignOutResult; then signs in a user
+ * created with a temporary password through the new-password challenge, and stops the server.
  */
 
 import { cognitoServices } from '../src/adapters/cognito/index.js';
 import { createAuth, memoryStorage } from '../src/index.js';
+import { createUser } from '../tools/cognito-admin.js';
 import { createPoolWithUser, startEmbeddedCognito } from '../tools/embedded-cognito.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -53,8 +55,20 @@ try {
   log(`  result: ${JSON.stringify(global, null, 2).replaceAll('\n', '\n  ')}`);
   log(`  stored keys: ${storedKeys()}`);
 
+  log('\n5. a user created with a temporary password (AdminCreateUser, no permanent password)');
+  const newcomer = await createUser(cognito.admin, pool.userPoolId, { password: 'Temp-Pass-1', temporary: true });
+  log(`  user ${newcomer.username}, temporary password ${newcomer.password}`);
+  const challenged = await auth.signIn({ username: newcomer.username, password: newcomer.password });
+  log(`  signIn result: ${JSON.stringify(challenged)}`);
+  log(`  state: ${auth.state}, stored keys: ${storedKeys()}`);
+  log('  confirmSignIn(<new password>)');
+  const confirmed = await auth.confirmSignIn('Brand-New-Pass-2');
+  log(`  confirmSignIn result: ${JSON.stringify(confirmed)}`);
+  log(`  state: ${auth.state}, stored keys: ${storedKeys()}`);
+
   auth.stop();
-  if (local.status === 'failed' || global.status === 'failed') process.exitCode = 1;
+  const challengeOk = challenged.status === 'challenge' && confirmed.status === 'signedIn';
+  if (local.status === 'failed' || global.status === 'failed' || !challengeOk) process.exitCode = 1;
 } finally {
   await cognito.stop();
   log('\nembedded Cognito stopped');

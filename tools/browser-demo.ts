@@ -1,7 +1,7 @@
 /**
  * Builds the browser demo (examples/browser) with Vite and serves it on 127.0.0.1.
- * `npm run demo:browser` also starts the embedded Cognito and creates a user; the e2e tests use
- * `startBrowserDemo` with their own.
+ * `npm run demo:browser` also starts the embedded Cognito and creates two users, one of them with a
+ * temporary password (its first sign-in asks for a new one); the e2e tests use `startBrowserDemo` with their own.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { createUser } from './cognito-admin.js';
 import { createPoolWithUser, startEmbeddedCognito } from './embedded-cognito.js';
 
 const ROOT = fileURLToPath(new URL('../examples/browser/', import.meta.url));
@@ -59,10 +60,24 @@ export async function startBrowserDemo(): Promise<BrowserDemo> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const cognito = await startEmbeddedCognito();
   const pool = await createPoolWithUser(cognito);
+  const newcomer = await createUser(cognito.admin, pool.userPoolId, { password: 'Temp-Pass-1', temporary: true });
   const demo = await startBrowserDemo();
   const url = `${demo.origin}/?${new URLSearchParams({ endpoint: cognito.endpoint, clientId: pool.clientId })}`;
   process.stdout.write(
-    `\nauthchart browser demo\n  open:     ${url}\n  inspect:  ${url}&inspect=1\n  user:     ${pool.username}\n  password: ${pool.password}\n\nCtrl-C stops the page and the embedded Cognito.\n`,
+    [
+      '',
+      'authchart browser demo',
+      `  open:     ${url}`,
+      `  inspect:  ${url}&inspect=1`,
+      `  user:     ${pool.username}`,
+      `  password: ${pool.password}`,
+      'a user whose first sign-in asks for a new password (NEW_PASSWORD_REQUIRED):',
+      `  user:     ${newcomer.username}`,
+      `  password: ${newcomer.password} (temporary)`,
+      '',
+      'Ctrl-C stops the page and the embedded Cognito.',
+      '',
+    ].join('\n'),
   );
   const stop = async () => {
     await demo.stop();

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserDemo, startBrowserDemo } from '../../tools/browser-demo.js';
-import { freshPool } from '../integration/helpers.js';
+import { createPool, createUser, enableMfa, totp } from '../../tools/cognito-admin.js';
+import { adminClient } from '../../tools/embedded-cognito.js';
+import { freshPool, startSmsCognito, wrongCode } from '../integration/helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -39,12 +41,16 @@ describe.skipIf(!haveChromium)('browser demo in Debian Chromium (Playwright)', (
 
   async function openDemo(context?: BrowserContext) {
     const pool = await freshPool();
+    return { ...(await openPage(pool, context)), pool };
+  }
+
+  async function openPage(pool: { endpoint: string; clientId: string }, context?: BrowserContext) {
     const ctx = context ?? (await browser.newContext());
     const page = await ctx.newPage();
     const url = `${demo.origin}/?${new URLSearchParams({ endpoint: pool.endpoint, clientId: pool.clientId, remoteStepMs: '3000' })}`;
     await page.goto(url);
     await page.waitForSelector('body[data-ready="true"]');
-    return { page, ctx, pool, url };
+    return { page, ctx, url };
   }
 
   async function signIn(page: Page, pool: { username: string; password: string }) {
@@ -132,4 +138,111 @@ describe.skipIf(!haveChromium)('browser demo in Debian Chromium (Playwright)', (
     await b.screenshot({ path: `${SHOTS}e2e-second-tab.png`, fullPage: true });
     await ctx.close();
   });
+
+  /** A pool on the run's cognito-local with one user: temporary password, or TOTP MFA (answers its secret). */
+  async function challengePool(kind: 'newPassword' | 'totp') {
+    const endpoint = inject('cognitoEndpoint');
+    const admin = adminClient(endpoint);
+    try {
+      const { userPoolId, clientId } = await createPool(admin);
+      const temporary = kind === 'newPassword';
+      const user = await createUser(admin, userPoolId, {
+        password: temporary ? 'Temp-Pass-1' : 'Correct-Horse-9',
+        ...(temporary ? { temporary } : {}),
+      });
+      const secret = kind === 'totp' ? ((await enableMfa(admin, clientId, user, { totp: true })) ?? '') : '';
+      return { endpoint, clientId, user, secret };
+    } finally {
+      admin.destroy();
+    }
+  }
+
+  async function startSignIn(page: Page, user: { username: string; password: string }) {
+    await page.fill('#username', user.username);
+    await page.fill('#password', user.password);
+    await page.click('#sign-in-button');
+  }
+
+  it('a user with a temporary password: the "New password" field, Confirm, signed in with tokens stored', async () => {
+    const setup = await challengePool('newPassword');
+    const { page, ctx } = await openPage(setup);
+    await startSignIn(page, setup.user);
+    await page.waitForSelector('body[data-challenge="newPassword"]');
+    expect(await page.textContent('#state')).toBe('signingIn.challenged.newPasswordRequired');
+    const field = page.getByLabel('New password');
+    expect(await field.isVisible()).toBe(true);
+    expect(await field.getAttribute('type')).toBe('password');
+    expect(await page.isVisible('#challenge-choice')).toBe(false);
+    expect(await ourKeys(page, setup.clientId)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}e2e-new-password.png`, fullPage: true });
+
+    await field.fill('Brand-New-Pass-2');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.waitForSelector('body[data-status="signedIn"]');
+    expect(await page.textContent('#user')).toBe(setup.user.username);
+    expect(await page.isVisible('#challenge-form')).toBe(false);
+    expect(await page.getAttribute('body', 'data-challenge')).toBeNull();
+    expect(await ourKeys(page, setup.clientId)).toHaveLength(5);
+    await page.screenshot({ path: `${SHOTS}e2e-new-password-done.png`, fullPage: true });
+    await ctx.close();
+  });
+
+  it('TOTP: a wrong "Authenticator code" shows CodeMismatch and keeps the field; the right code signs in', async () => {
+    const setup = await challengePool('totp');
+    const { page, ctx } = await openPage(setup);
+    await startSignIn(page, setup.user);
+    await page.waitForSelector('body[data-challenge="totpCode"]');
+    const field = page.getByLabel('Authenticator code');
+    await field.fill(wrongCode(totp(setup.secret)));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.waitForFunction(() => document.getElementById('sign-in-error')?.textContent?.startsWith('CodeMismatch'));
+    expect(await page.textContent('#state')).toBe('signingIn.challenged.totpCodeRequired');
+    expect(await field.isVisible()).toBe(true);
+    expect(await field.inputValue()).toBe('');
+    await page.screenshot({ path: `${SHOTS}e2e-totp-mismatch.png`, fullPage: true });
+
+    await field.fill(totp(setup.secret));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.waitForSelector('body[data-status="signedIn"]');
+    expect(await page.textContent('#sign-in-error')).toBe('');
+    await ctx.close();
+  });
+
+  it('"Cancel" during a challenge signs out: nothing stored, back to the sign-in form', async () => {
+    const setup = await challengePool('totp');
+    const { page, ctx } = await openPage(setup);
+    await startSignIn(page, setup.user);
+    await page.waitForSelector('body[data-challenge="totpCode"]');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForSelector('body[data-status="signedOut"]:not([data-challenge])');
+    expect(await page.isVisible('#challenge-form')).toBe(false);
+    expect(await page.isEnabled('#sign-in-button')).toBe(true);
+    expect(await ourKeys(page, setup.clientId)).toEqual([]);
+    await ctx.close();
+  });
+
+  it('SELECT_MFA_TYPE: a choice of second factor, "Authenticator app", then its code signs in', async () => {
+    const sms = await startSmsCognito('Correct-Horse-9');
+    try {
+      const { page, ctx } = await openPage({ endpoint: sms.cognito.endpoint, clientId: sms.clientId });
+      await startSignIn(page, sms.bothUser);
+      await page.waitForSelector('body[data-challenge="selectMfa"]');
+      expect(await page.textContent('#state')).toBe('signingIn.challenged.mfaSelectionRequired');
+      const choice = page.getByLabel('Second factor');
+      expect(await choice.locator('option').allTextContents()).toEqual(
+        expect.arrayContaining(['Authenticator app', 'SMS']),
+      );
+      expect(await page.isVisible('#challenge-answer')).toBe(false);
+      await page.screenshot({ path: `${SHOTS}e2e-select-mfa.png`, fullPage: true });
+      await choice.selectOption('SOFTWARE_TOKEN_MFA');
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.waitForSelector('body[data-challenge="totpCode"]');
+      await page.getByLabel('Authenticator code').fill(totp(sms.totpSecret));
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.waitForSelector('body[data-status="signedIn"]');
+      await ctx.close();
+    } finally {
+      await sms.stop();
+    }
+  }, 60_000);
 });

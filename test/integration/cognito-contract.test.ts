@@ -3,23 +3,13 @@
  * cognito-local at the service level. cognito-local has no SRP, so the flow is USER_PASSWORD_AUTH
  * (SRP is proven by the known-answer test and the fetch tests' proof-checking server).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cognitoServices as fetchServices } from '../../src/adapters/cognito/index.js';
 import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.js';
 import { type AuthServices, isAuthError, type SignInChallenge, type SignInStep } from '../../src/index.js';
-import {
-  createPool,
-  createUser,
-  enableMfa,
-  lastDeliveredCode,
-  seedSmsMfaOption,
-  totp,
-} from '../../tools/cognito-admin.js';
-import { adminClient, type EmbeddedCognito, startEmbeddedCognito } from '../../tools/embedded-cognito.js';
-import { freshPool } from './helpers.js';
+import { createPool, createUser, enableMfa, lastDeliveredCode, totp } from '../../tools/cognito-admin.js';
+import { adminClient, type EmbeddedCognito } from '../../tools/embedded-cognito.js';
+import { freshPool, type SmsCognito, startSmsCognito, wrongCode } from './helpers.js';
 
 type Make = (o: { clientId: string; region: string; endpoint: string; authFlow: 'USER_PASSWORD_AUTH' }) => AuthServices;
 const TRANSPORTS: Array<[string, Make]> = [
@@ -41,27 +31,22 @@ function expectTokens(step: SignInStep | undefined) {
   expect(step).toMatchObject({ accessToken: expect.any(String), idToken: expect.any(String) });
 }
 
-/** A second cognito-local whose pool file was edited to give a user an SMS MFA option (see seedSmsMfaOption). */
+/** A second cognito-local whose pool file was edited to give users an SMS MFA option (see startSmsCognito). */
+let sms: SmsCognito | undefined;
 let smsCognito: EmbeddedCognito | undefined;
 let smsSetup: { clientId: string; username: string; totpUser: string; totpSecret: string } | undefined;
-let smsDir = '';
 beforeAll(async () => {
-  smsDir = await mkdtemp(join(tmpdir(), 'authchart-sms-'));
-  const first = await startEmbeddedCognito({ cwd: smsDir });
-  const { userPoolId, clientId } = await createPool(first.admin);
-  const sms = await createUser(first.admin, userPoolId, { password: PASSWORD });
-  const both = await createUser(first.admin, userPoolId, { password: PASSWORD });
-  await enableMfa(first.admin, clientId, sms, { sms: true });
-  const totpSecret = await enableMfa(first.admin, clientId, both, { sms: true, totp: true });
-  await first.stop();
-  await seedSmsMfaOption(smsDir, userPoolId, sms.username);
-  await seedSmsMfaOption(smsDir, userPoolId, both.username);
-  smsCognito = await startEmbeddedCognito({ cwd: smsDir });
-  smsSetup = { clientId, username: sms.username, totpUser: both.username, totpSecret: totpSecret ?? '' };
+  sms = await startSmsCognito(PASSWORD);
+  smsCognito = sms.cognito;
+  smsSetup = {
+    clientId: sms.clientId,
+    username: sms.smsUser.username,
+    totpUser: sms.bothUser.username,
+    totpSecret: sms.totpSecret,
+  };
 }, 60_000);
 afterAll(async () => {
-  await smsCognito?.stop();
-  if (smsDir) await rm(smsDir, { recursive: true, force: true });
+  await sms?.stop();
 });
 
 describe.each(TRANSPORTS)('%s against cognito-local', (_name, make) => {
@@ -112,8 +97,7 @@ describe.each(TRANSPORTS)('%s against cognito-local', (_name, make) => {
     const s = servicesFor(clientId);
     const challenge = asChallenge(await s.signIn(user, signal()));
     expect(challenge).toMatchObject({ challenge: 'totpCode', challengeName: 'SOFTWARE_TOKEN_MFA' });
-    const wrongCode = String((Number(totp(secret)) + 500_000) % 1_000_000).padStart(6, '0');
-    const wrong = await failure(s.respondToChallenge?.({ challenge, answer: wrongCode }, signal()));
+    const wrong = await failure(s.respondToChallenge?.({ challenge, answer: wrongCode(totp(secret)) }, signal()));
     expect(wrong).toMatchObject({ code: 'CodeMismatch' });
     const again = asChallenge(await s.signIn(user, signal()));
     expectTokens(await s.respondToChallenge?.({ challenge: again, answer: totp(secret) }, signal()));
