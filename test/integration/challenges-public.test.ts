@@ -152,6 +152,15 @@ describe.each(TRANSPORTS)('challenges through createAuth, %s, on cognito-local',
     expect(auth.getSession()).toMatchObject({ email: s.bothUser.username });
   });
 
+  it('a selectMfa answer not in options rejects InvalidInput and keeps the challenge', async () => {
+    const s = sms!;
+    const { auth } = await authFor(s.clientId, s.cognito.endpoint);
+    await auth.signIn(s.bothUser);
+    expect(await rejection(auth.confirmSignIn('VOICE'))).toMatchObject({ code: 'InvalidInput' });
+    expect(auth.state).toBe('signingIn.challenged.mfaSelectionRequired');
+    await expect(auth.confirmSignIn('SOFTWARE_TOKEN_MFA')).resolves.toMatchObject({ challenge: 'totpCode' });
+  });
+
   it('a sign-out during a challenge cancels it: complete, nothing stored, then confirmSignIn is InvalidState', async () => {
     const { endpoint, clientId, user, secret } = await poolWithUser({ totp: true });
     const { auth, ours } = await authFor(clientId, endpoint);
