@@ -22,6 +22,7 @@ import type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } fr
 type Pending =
   | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
   | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
+  | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
   | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
 
 // authchart's timers never keep a Node process alive on their own: the requests they bound do.
@@ -84,6 +85,7 @@ const BOUND = [
   'signOut',
   'getSession',
   'getTokens',
+  'fetchTokens',
   'subscribe',
   'on',
   'retryDeferredRevocations',
@@ -166,6 +168,18 @@ class AuthClient implements Auth {
       else p?.resolve(resultOf(event));
     } else if (event.type === 'signOutSettled') {
       for (const { id, result } of event.answers) this.#take(id, 'signOut')?.resolve(result);
+    } else if (event.type === 'tokensFetched') {
+      for (const id of event.ids) {
+        const p = this.#take(id, 'tokens');
+        if (!p) continue;
+        if (event.error) p.reject(event.error);
+        else {
+          // Read from the snapshot, never from an event: tokens stay out of inspection.
+          const tokens = this.getTokens();
+          if (tokens) p.resolve(tokens);
+          else p.reject(new AuthError('Cancelled', 'The session ended before the tokens were handed out'));
+        }
+      }
     } else if (event.type === 'deferredRevocationsSettled') {
       for (const id of event.ids) {
         const p = this.#take(id, 'retry');
@@ -266,6 +280,19 @@ class AuthClient implements Auth {
     return new Promise<SignOutResult>((resolve) => {
       this.#pending.set(id, { kind: 'signOut', global, resolve });
       this.actor.send({ type: 'SIGN_OUT', id, global });
+    });
+  }
+
+  fetchTokens(options: { minValidityMs?: number; forceRefresh?: boolean } = {}): Promise<Tokens> {
+    const minValidityMs = options?.minValidityMs ?? 60_000;
+    if (typeof minValidityMs !== 'number' || !Number.isFinite(minValidityMs) || minValidityMs < 0) {
+      return Promise.reject(new AuthError('InvalidInput', 'minValidityMs must be a finite number of milliseconds ≥ 0'));
+    }
+    if (this.#stopped) return Promise.reject(stopped());
+    const id = this.#nextId++;
+    return new Promise<Tokens>((resolve, reject) => {
+      this.#pending.set(id, { kind: 'tokens', resolve, reject });
+      this.actor.send({ type: 'FETCH_TOKENS', id, minValidityMs, forceRefresh: options?.forceRefresh === true });
     });
   }
 

@@ -23,6 +23,7 @@ export type AuthStateValue =
   | 'signingIn.savingSession'
   | 'signingIn.undoingPartialSave'
   | 'signedIn.waitingToRefresh'
+  | 'signedIn.checkingTokens'
   | 'signedIn.refreshingTokens'
   | 'signedIn.waitingToRetryRefresh'
   | 'signedIn.storingRefreshedTokens'
@@ -30,6 +31,7 @@ export type AuthStateValue =
   | 'signingOut.signingOutOfHostedUI'
   | 'signingOut.writingJournal'
   | 'signingOut.checkingConnectivity'
+  | 'signingOut.refreshingForGlobalSignOut'
   | 'signingOut.signingOutGlobally'
   | 'signingOut.revokingRefreshToken'
   | 'signingOut.clearingCache';
@@ -107,8 +109,16 @@ export interface Auth {
   signOut(options?: { global?: boolean }): Promise<SignOutResult>;
   /** Who is signed in (also while signing out), without token strings; `null` when signed out. */
   getSession(): SessionView | null;
-  /** The current tokens, for calling your APIs. `null` when signed out. */
+  /** The current tokens as held now, with no refresh (they may be expired). `null` when signed out. */
   getTokens(): Tokens | null;
+  /**
+   * Tokens whose access token stays valid at least `minValidityMs` (default 60 000), refreshed
+   * through the chart when needed (or always, with `forceRefresh`). Concurrent callers share one
+   * refresh. Rejects `NotSignedIn` when no user is signed in, `Cancelled` if a sign-out ends the
+   * session first, `NotAuthorized` if the refresh token was refused (the session ends), and
+   * `Network`/`Offline`/`Timeout` with `error.tokenExpiresAt` (the tokens held may still do).
+   */
+  fetchTokens(options?: { minValidityMs?: number; forceRefresh?: boolean }): Promise<Tokens>;
   /** Called with every new state; returns an unsubscribe function. */
   subscribe(listener: (state: AuthStateValue) => void): () => void;
   /** Listens to `signedIn`, `signedOut`, `signOutFailed`, `tokensRefreshed`, `tokenRefreshFailed`; returns an unsubscribe function. */

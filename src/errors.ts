@@ -37,7 +37,9 @@ export type AuthErrorCode =
   | 'PasswordResetRequired'
   | 'ExpiredCode'
   /** GlobalSignOut cannot run: the access token lacks the `aws.cognito.signin.user.admin` scope. */
-  | 'GlobalSignOutUnsupported';
+  | 'GlobalSignOutUnsupported'
+  /** `fetchTokens()` while no user is signed in. */
+  | 'NotSignedIn';
 
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);
@@ -49,6 +51,8 @@ export interface AuthErrorOptions {
   serviceName?: string;
   /** For `ChallengeRequired`: the Cognito challenge name (e.g. `SOFTWARE_TOKEN_MFA`). */
   challengeName?: string;
+  /** For a `fetchTokens()` refresh that failed on the network: when the tokens the app still holds expire (ms). */
+  tokenExpiresAt?: number;
 }
 
 /** The one error type authchart reports: a literal `code`, a token-free message, and `cause`. */
@@ -57,22 +61,33 @@ export class AuthError<C extends AuthErrorCode = AuthErrorCode> extends Error {
   readonly code: C;
   readonly serviceName?: string;
   readonly challengeName?: string;
+  /** See {@link AuthErrorOptions.tokenExpiresAt}. */
+  readonly tokenExpiresAt?: number;
 
   constructor(code: C, message: string, options: AuthErrorOptions = {}) {
     super(scrubSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options.serviceName !== undefined) this.serviceName = options.serviceName;
     if (options.challengeName !== undefined) this.challengeName = options.challengeName;
+    if (options.tokenExpiresAt !== undefined) this.tokenExpiresAt = options.tokenExpiresAt;
   }
 
   /** Serialised form: code and message only (never the cause, which may hold foreign data). */
-  toJSON(): { name: 'AuthError'; code: C; message: string; serviceName?: string; challengeName?: string } {
+  toJSON(): {
+    name: 'AuthError';
+    code: C;
+    message: string;
+    serviceName?: string;
+    challengeName?: string;
+    tokenExpiresAt?: number;
+  } {
     return {
       name: this.name,
       code: this.code,
       message: this.message,
       ...(this.serviceName === undefined ? {} : { serviceName: this.serviceName }),
       ...(this.challengeName === undefined ? {} : { challengeName: this.challengeName }),
+      ...(this.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: this.tokenExpiresAt }),
     };
   }
 }

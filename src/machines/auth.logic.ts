@@ -23,10 +23,30 @@ export const MIN_REFRESH_INTERVAL_MS = 1000;
 export function computeRefreshDelay(session: Session, config: AuthConfig, now: number): number {
   const lifetime = Math.max(0, session.accessTokenExpiresAt - session.accessTokenIssuedAt);
   const leeway = Math.min(config.refreshLeewayMs, lifetime / 2);
-  const expiresAt = session.obtainedAt === undefined ? session.accessTokenExpiresAt : session.obtainedAt + lifetime;
+  const expiresAt = localExpiry(session);
   const floor = session.obtainedAt === undefined ? 0 : MIN_REFRESH_INTERVAL_MS - (now - session.obtainedAt);
   const delay = Math.max(expiresAt - leeway - now, floor);
   return Math.min(Math.max(0, Math.floor(delay)), MAX_TIMER_MS);
+}
+
+/** When the access token expires on the local clock (from its lifetime, when the arrival time is known). */
+export function localExpiry(session: Session): number {
+  const lifetime = Math.max(0, session.accessTokenExpiresAt - session.accessTokenIssuedAt);
+  return session.obtainedAt === undefined ? session.accessTokenExpiresAt : session.obtainedAt + lifetime;
+}
+
+/** Every waiting `fetchTokens()` caller is served by the tokens held now. */
+export function tokensFreshFor(context: AuthContext, now: number): boolean {
+  const session = context.session;
+  if (!session) return false;
+  const left = localExpiry(session) - now;
+  return context.tokenRequests.every((r) => !r.forceRefresh && left >= r.minValidityMs);
+}
+
+/** A refresh failed without an answer: the error says when the tokens the app still holds expire. */
+export function withTokenExpiry(error: AuthError, session: Session | null): AuthError {
+  if (!session) return error;
+  return new AuthError(error.code, error.message, { cause: error, tokenExpiresAt: localExpiry(session) });
 }
 
 /** A refresh token that could not be revoked for a network reason goes to the outbox (`deferRevocation`). */

@@ -1,5 +1,6 @@
 import { AuthError } from '../errors.js';
-import { authSetup, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import { authSetup, failed, storageTimedOut } from './auth.setup.js';
+import { signedInState } from './auth.signed-in.js';
 import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
 import type { RestoreOutput } from './auth.types.js';
@@ -22,6 +23,7 @@ export const authMachine = authSetup.createMachine({
     session: null,
     signOut: null,
     signOutRequests: [],
+    tokenRequests: [],
     signInRequest: null,
     challenge: null,
     challengeExpired: false,
@@ -38,6 +40,8 @@ export const authMachine = authSetup.createMachine({
     ],
     // A redirect sign-in starts only when signed out (see signedOut).
     REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+    // Signed out, signing in or signing out: there are no tokens to hand out.
+    FETCH_TOKENS: { actions: { type: 'rejectFetchTokens', params: { code: 'NotSignedIn' } } },
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
     OUTBOX_DRAINED: { actions: 'answerDeferredRevocations' },
   },
@@ -47,6 +51,8 @@ export const authMachine = authSetup.createMachine({
     restoring: {
       initial: 'readingStoredSession',
       on: {
+        // Answered once the restore ends.
+        FETCH_TOKENS: { actions: 'addTokenRequest' },
         SIGN_IN: [
           { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
           { actions: 'queueSignIn' },
@@ -154,6 +160,16 @@ export const authMachine = authSetup.createMachine({
     signedOut: {
       // What waited for a restore or a sign-out runs now, in the order it was asked.
       always: [
+        {
+          guard: 'hasTokenRequests',
+          actions: [
+            {
+              type: 'answerTokenRequests',
+              params: () => ({ error: new AuthError('NotSignedIn', 'No user is signed in: there are no tokens') }),
+            },
+            'forgetTokenRequests',
+          ],
+        },
         { guard: 'signOutRequested', actions: ['startSignOut', 'answerSignOut', 'forgetSignOut'] },
         { guard: 'hasQueuedSignIn', target: 'signingIn', actions: 'takeQueuedSignIn' },
         { guard: 'hasQueuedAdoption', target: 'signingIn.savingSession', actions: 'takeQueuedSignIn' },
@@ -173,113 +189,7 @@ export const authMachine = authSetup.createMachine({
 
     signingIn: signingInState,
 
-    signedIn: {
-      initial: 'waitingToRefresh',
-      // A sign-in that waited for a sign-out that failed: the user is still signed in.
-      always: {
-        guard: 'signInBusy',
-        actions: [{ type: 'rejectQueuedSignIn', params: { code: 'AlreadySignedIn' } }, 'forgetQueuedSignIn'],
-      },
-      on: {
-        SIGN_OUT: { target: 'signingOut', actions: ['addSignOutRequest', 'startSignOut'] },
-        SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
-        ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
-        REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
-        HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
-        // Another tab signed out and cleared the shared storage: follow, with no network call.
-        SYNC_SIGNED_OUT: { target: '#auth.signingOut.clearingCache', actions: 'startOtherTabSignOut' },
-      },
-      states: {
-        waitingToRefresh: {
-          after: { refreshDelay: 'refreshingTokens' },
-        },
-        /** An invoked actor: leaving signedIn (a sign-out) cancels it, so it can never write tokens back. */
-        refreshingTokens: {
-          invoke: {
-            id: 'refreshTokens',
-            src: 'refreshTokens',
-            input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
-            onDone: {
-              target: 'storingRefreshedTokens',
-              actions: [
-                { type: 'assignSession', params: ({ event }) => ({ session: event.output }) },
-                'resetRefreshFailures',
-              ],
-            },
-            onError: [
-              // Only an authoritative rejection ends the session; a network failure never does.
-              {
-                guard: { type: 'isNotAuthorized', params: failed('Token refresh') },
-                target: '#auth.signingOut.clearingCache',
-                actions: [
-                  {
-                    type: 'emitTokenRefreshFailed',
-                    params: ({ event }) => ({ ...failed('Token refresh')({ event }), willRetry: false }),
-                  },
-                  'startRefreshRejectedSignOut',
-                ],
-              },
-              {
-                target: 'waitingToRetryRefresh',
-                actions: [
-                  'countRefreshFailure',
-                  {
-                    type: 'emitTokenRefreshFailed',
-                    params: ({ event }) => ({ ...failed('Token refresh')({ event }), willRetry: true }),
-                  },
-                ],
-              },
-            ],
-          },
-          after: {
-            remoteStepTimeout: {
-              target: 'waitingToRetryRefresh',
-              actions: [
-                'countRefreshFailure',
-                {
-                  type: 'emitTokenRefreshFailed',
-                  params: ({ context }) => ({
-                    ...timedOut('Token refresh', 'remoteStepMs')({ context }),
-                    willRetry: true,
-                  }),
-                },
-              ],
-            },
-          },
-        },
-        waitingToRetryRefresh: {
-          after: { refreshRetryDelay: 'refreshingTokens' },
-        },
-        storingRefreshedTokens: {
-          invoke: {
-            id: 'storeRefreshedTokens',
-            src: 'saveSession',
-            input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
-            onDone: { target: 'waitingToRefresh', actions: 'emitTokensRefreshed' },
-            // The new tokens are in memory; storage will catch up on the next refresh.
-            onError: {
-              target: 'waitingToRefresh',
-              actions: {
-                type: 'emitTokenRefreshFailed',
-                params: ({ event }) => ({ ...failed('Storing the refreshed tokens')({ event }), willRetry: true }),
-              },
-            },
-          },
-          after: {
-            storageTimeout: {
-              target: 'waitingToRefresh',
-              actions: {
-                type: 'emitTokenRefreshFailed',
-                params: ({ context }) => ({
-                  ...storageTimedOut('Storing the refreshed tokens')({ context }),
-                  willRetry: true,
-                }),
-              },
-            },
-          },
-        },
-      },
-    },
+    signedIn: signedInState,
 
     signingOut: signingOutState,
   },

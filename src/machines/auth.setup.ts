@@ -13,13 +13,17 @@ import {
 } from './auth.logic.js';
 import {
   confirmError,
+  deferredAnswer,
   type ErrorParams,
   newSignOut,
   notProvided,
   progress,
+  queuedFrom,
+  redirectRequestOf,
   requestedScope,
   requireSession,
   signInError,
+  takeQueued,
   unsupportedGlobalSignOut,
   type WithDeps,
   withStep,
@@ -109,6 +113,11 @@ export const authSetup = setup({
     restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
     signedOutByOtherTab: ({ context }) => context.signOut?.reason === 'otherTab',
     signOutRequested: ({ context }) => context.signOutRequests.length > 0,
+    hasTokenRequests: ({ context }) => context.tokenRequests.length > 0,
+    /** Every `fetchTokens()` caller is served by the tokens held now (authchart's slot reads the clock). */
+    tokensFreshForRequests: () => false,
+    /** The access token is (about to be) expired: GlobalSignOut would refuse it (authchart's slot reads the clock). */
+    accessTokenExpired: () => false,
     wantsRedirect: ({ context }) => context.signInRequest?.redirect !== undefined,
     hasRedirectUrl: ({ context }) => context.signInRequest?.redirectUrl !== undefined,
     hasQueuedSignIn: ({ context }) => context.queuedSignIn !== null && 'credentials' in context.queuedSignIn,
@@ -190,6 +199,13 @@ export const authSetup = setup({
       }),
     }),
     /** GlobalSignOut is ruled out up front (no admin scope): say so; RevokeToken runs instead. */
+    /** GlobalSignOut could not run (e.g. the refresh before it was refused): skipped, with why. */
+    skipGlobalSignOut: assign({
+      signOut: ({ context }, params: ErrorParams) => ({
+        ...withStep(progress(context), 'globalSignOut', 'skipped'),
+        globalSignOutError: params.error,
+      }),
+    }),
     skipUnsupportedGlobalSignOut: assign({ signOut: ({ context }) => unsupportedGlobalSignOut(progress(context)) }),
     /** The browser's `/logout` leaves the page: it runs after the local sign-out. */
     markLogoutLast: assign({ signOut: ({ context }) => ({ ...progress(context), logoutLast: true }) }),
@@ -280,33 +296,9 @@ export const authSetup = setup({
       session: ({ event }) => (event.type === 'ADOPT_SESSION' ? event.session : null),
       signInRequest: ({ event }) => (event.type === 'ADOPT_SESSION' ? { id: event.id } : null),
     }),
-    queueSignIn: assign({
-      queuedSignIn: ({ event }) =>
-        event.type === 'SIGN_IN'
-          ? { id: event.id, credentials: event.credentials }
-          : event.type === 'ADOPT_SESSION'
-            ? { id: event.id, session: event.session }
-            : event.type === 'HANDLE_REDIRECT'
-              ? { id: event.id, redirectUrl: event.url }
-              : null,
-    }),
-    takeQueuedSignIn: assign(({ context }) => {
-      const q = context.queuedSignIn;
-      if (!q) return {};
-      if ('credentials' in q) return { queuedSignIn: null, signInRequest: { id: q.id, credentials: q.credentials } };
-      if ('redirectUrl' in q) return { queuedSignIn: null, signInRequest: { id: q.id, redirectUrl: q.redirectUrl } };
-      return { queuedSignIn: null, signInRequest: { id: q.id }, session: q.session };
-    }),
-    assignRedirectRequest: assign({
-      signInRequest: ({ event }) => {
-        if (event.type === 'HANDLE_REDIRECT') return { id: event.id, redirectUrl: event.url };
-        if (event.type !== 'REDIRECT_SIGN_IN') return null;
-        const redirect: { provider?: string; customState?: string } = {};
-        if (event.provider !== undefined) redirect.provider = event.provider;
-        if (event.customState !== undefined) redirect.customState = event.customState;
-        return { id: event.id, redirect };
-      },
-    }),
+    queueSignIn: assign({ queuedSignIn: ({ event }) => queuedFrom(event) }),
+    takeQueuedSignIn: assign(({ context }) => takeQueued(context)),
+    assignRedirectRequest: assign({ signInRequest: ({ event }) => redirectRequestOf(event) }),
     /** The opener brought the redirect back (native, Node): exchange it now. Otherwise the page leaves. */
     assignRedirectOutcome: assign({
       signInRequest: ({ context }, params: { outcome: RedirectOutcome }) =>
@@ -337,13 +329,7 @@ export const authSetup = setup({
     forgetSignInRequest: assign({ signInRequest: null }),
     rejectSignIn: emit(({ event }, params: { code: 'AlreadySignedIn' | 'InvalidState' }) => ({
       type: 'signInSettled' as const,
-      id:
-        event.type === 'SIGN_IN' ||
-        event.type === 'ADOPT_SESSION' ||
-        event.type === 'REDIRECT_SIGN_IN' ||
-        event.type === 'HANDLE_REDIRECT'
-          ? event.id
-          : -1,
+      id: 'id' in event ? event.id : -1,
       error: signInError(params.code),
     })),
     cancelSignIn: emit(({ context }) => ({
@@ -362,7 +348,27 @@ export const authSetup = setup({
       error: params.error,
     })),
 
-    // ——— refresh ———
+    // ——— refresh and fetchTokens ———
+    addTokenRequest: assign({
+      tokenRequests: ({ context, event }) =>
+        event.type === 'FETCH_TOKENS'
+          ? [
+              ...context.tokenRequests,
+              { id: event.id, minValidityMs: event.minValidityMs, forceRefresh: event.forceRefresh },
+            ]
+          : context.tokenRequests,
+    }),
+    answerTokenRequests: emit(({ context }, params: { error?: AuthError } | undefined) => ({
+      type: 'tokensFetched' as const,
+      ids: context.tokenRequests.map((r) => r.id),
+      ...(params?.error ? { error: params.error } : {}),
+    })),
+    forgetTokenRequests: assign({ tokenRequests: [] }),
+    rejectFetchTokens: emit(({ event }, params: { code: 'NotSignedIn' }) => ({
+      type: 'tokensFetched' as const,
+      ids: event.type === 'FETCH_TOKENS' ? [event.id] : [],
+      error: new AuthError(params.code, 'No user is signed in (or a sign-in or sign-out is running)'),
+    })),
     emitTokensRefreshed: emit(({ context }) => ({
       type: 'tokensRefreshed' as const,
       session: sessionInfo(requireSession(context)),
@@ -380,17 +386,7 @@ export const authSetup = setup({
       type: 'DRAIN' as const,
       id: event.type === 'RETRY_DEFERRED' ? event.id : -1,
     })),
-    answerDeferredRevocations: emit(({ event }) =>
-      event.type === 'OUTBOX_DRAINED'
-        ? {
-            type: 'deferredRevocationsSettled' as const,
-            ids: event.ids,
-            settled: event.settled,
-            remaining: event.remaining,
-            ...(event.error ? { error: event.error } : {}),
-          }
-        : { type: 'deferredRevocationsSettled' as const, ids: [], settled: 0, remaining: 0 },
-    ),
+    answerDeferredRevocations: emit(({ event }) => deferredAnswer(event)),
   },
 });
 

@@ -1,10 +1,18 @@
 import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
 import { revocationToDefer } from './auth.logic.js';
+import { remoteSteps } from './auth.remote-steps.js';
 import { type AuthStateConfig, failed, progress, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
 
 /** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
 const CANCEL_QUEUED = [{ type: 'rejectQueuedSignIn', params: { code: 'Cancelled' } }, 'forgetQueuedSignIn'] as const;
+
+/** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
+const AFTER_JOURNAL = [
+  { guard: and(['globalSignOutPlanned', 'accessTokenExpired']), target: 'refreshingForGlobalSignOut' },
+  { guard: 'globalSignOutPlanned', target: 'signingOutGlobally' },
+  { target: 'revokingRefreshToken' },
+] as const;
 
 /**
  * Signing out: the hosted UI `/logout`, then (online) the journal and GlobalSignOut or RevokeToken,
@@ -140,103 +148,15 @@ export const signingOutState = {
           scope: progress(context).scope,
           username: progress(context).username,
         }),
-        onDone: [{ guard: 'globalSignOutPlanned', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+        onDone: AFTER_JOURNAL,
         // Without a journal the sign-out still runs; it is only not crash-safe.
-        onError: [{ guard: 'globalSignOutPlanned', target: 'signingOutGlobally' }, { target: 'revokingRefreshToken' }],
+        onError: AFTER_JOURNAL,
       },
       after: {
-        storageTimeout: [
-          { guard: 'globalSignOutPlanned', target: 'signingOutGlobally' },
-          { target: 'revokingRefreshToken' },
-        ],
+        storageTimeout: AFTER_JOURNAL,
       },
     },
-    /** GlobalSignOut kills every refresh token of the user, so success makes RevokeToken redundant. */
-    signingOutGlobally: {
-      invoke: {
-        id: 'globalSignOut',
-        src: 'globalSignOut',
-        input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
-        onDone: {
-          target: 'clearingCache',
-          actions: { type: 'markStepDone', params: { step: 'globalSignOut' } },
-        },
-        onError: [
-          {
-            guard: { type: 'isNetworkError', params: failed('GlobalSignOut') },
-            target: 'clearingCache',
-            actions: [
-              {
-                type: 'recordStepError',
-                params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
-              },
-              { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
-            ],
-          },
-          // A service answer (e.g. NotAuthorized, 5xx): this device's refresh token may still live.
-          {
-            guard: 'shouldRevoke',
-            target: 'revokingRefreshToken',
-            actions: {
-              type: 'recordStepError',
-              params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
-            },
-          },
-          {
-            target: 'clearingCache',
-            actions: {
-              type: 'recordStepError',
-              params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
-            },
-          },
-        ],
-      },
-      after: {
-        remoteStepTimeout: {
-          target: 'clearingCache',
-          actions: [
-            {
-              type: 'recordStepError',
-              params: ({ context }) => ({
-                step: 'globalSignOut' as const,
-                ...timedOut('GlobalSignOut', 'remoteStepMs')({ context }),
-              }),
-            },
-            { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
-          ],
-        },
-      },
-    },
-    revokingRefreshToken: {
-      invoke: {
-        id: 'revokeToken',
-        src: 'revokeToken',
-        input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
-        onDone: {
-          target: 'clearingCache',
-          actions: { type: 'markStepDone', params: { step: 'revokeToken' } },
-        },
-        onError: {
-          target: 'clearingCache',
-          actions: {
-            type: 'recordStepError',
-            params: ({ event }) => ({ step: 'revokeToken' as const, ...failed('RevokeToken')({ event }) }),
-          },
-        },
-      },
-      after: {
-        remoteStepTimeout: {
-          target: 'clearingCache',
-          actions: {
-            type: 'recordStepError',
-            params: ({ context }) => ({
-              step: 'revokeToken' as const,
-              ...timedOut('RevokeToken', 'remoteStepMs')({ context }),
-            }),
-          },
-        },
-      },
-    },
+    ...remoteSteps,
     /** Always reached, online or not. Only a failure here keeps the user signed in. */
     clearingCache: {
       invoke: {

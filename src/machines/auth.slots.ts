@@ -4,7 +4,7 @@ import { safeIsOnline } from '../services/connectivity.js';
 import type { Tokens } from '../services/types.js';
 import { seal, unseal } from '../session/sealed.js';
 import { refreshedSession, sessionFromTokens, tokenStringsOf } from '../session/session.js';
-import { computeRefreshDelay } from './auth.logic.js';
+import { computeRefreshDelay, localExpiry, tokensFreshFor } from './auth.logic.js';
 import { type AuthMachine, authMachine } from './auth.machine.js';
 import type { AuthDeps } from './auth.types.js';
 import { outboxWithServices } from './outbox.slots.js';
@@ -159,6 +159,10 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
     },
   },
   guards: {
+    tokensFreshForRequests: ({ context }) => tokensFreshFor(context, depsOf(context.deps).clock.now()),
+    // A few seconds of margin: a token that expires on the way is refused as surely as an expired one.
+    accessTokenExpired: ({ context }) =>
+      context.session !== null && localExpiry(context.session) - depsOf(context.deps).clock.now() < 5000,
     hostedUILeavesPage: ({ context }) => depsOf(context.deps).hostedUI?.leavesPage === true,
     // An unknown state counts as online: the step timeout still bounds every remote call.
     isOffline: ({ context }) => !safeIsOnline(depsOf(context.deps).connectivity),

@@ -6,6 +6,9 @@ import type {
   AuthConfig,
   AuthContext,
   AuthDeps,
+  AuthEmitted,
+  AuthEvent,
+  QueuedSignIn,
   SignOutProgress,
   SignOutReason,
   SignOutScope,
@@ -85,4 +88,38 @@ export function confirmError(code: 'InvalidState' | 'Expired'): AuthError {
   return code === 'Expired'
     ? new AuthError('Expired', 'The sign-in challenge expired before it was answered; sign in again')
     : new AuthError('InvalidState', 'No sign-in challenge is waiting for an answer');
+}
+
+/** A sign-in asked while restoring or signing out, kept to run once that ends. */
+export function queuedFrom(event: AuthEvent): QueuedSignIn | null {
+  if (event.type === 'SIGN_IN') return { id: event.id, credentials: event.credentials };
+  if (event.type === 'ADOPT_SESSION') return { id: event.id, session: event.session };
+  if (event.type === 'HANDLE_REDIRECT') return { id: event.id, redirectUrl: event.url };
+  return null;
+}
+
+/** The queued sign-in becomes the one being served. */
+export function takeQueued(context: AuthContext): Partial<AuthContext> {
+  const q = context.queuedSignIn;
+  if (!q) return {};
+  if ('credentials' in q) return { queuedSignIn: null, signInRequest: { id: q.id, credentials: q.credentials } };
+  if ('redirectUrl' in q) return { queuedSignIn: null, signInRequest: { id: q.id, redirectUrl: q.redirectUrl } };
+  return { queuedSignIn: null, signInRequest: { id: q.id }, session: q.session };
+}
+
+/** `signInWithRedirect()` or `handleRedirect()` as the request being served. */
+export function redirectRequestOf(event: AuthEvent): AuthContext['signInRequest'] {
+  if (event.type === 'HANDLE_REDIRECT') return { id: event.id, redirectUrl: event.url };
+  if (event.type !== 'REDIRECT_SIGN_IN') return null;
+  const redirect: { provider?: string; customState?: string } = {};
+  if (event.provider !== undefined) redirect.provider = event.provider;
+  if (event.customState !== undefined) redirect.customState = event.customState;
+  return { id: event.id, redirect };
+}
+
+/** The outbox child's report, as the answer to `retryDeferredRevocations()`. */
+export function deferredAnswer(event: AuthEvent): Extract<AuthEmitted, { type: 'deferredRevocationsSettled' }> {
+  if (event.type !== 'OUTBOX_DRAINED') return { type: 'deferredRevocationsSettled', ids: [], settled: 0, remaining: 0 };
+  const { ids, settled, remaining, error } = event;
+  return { type: 'deferredRevocationsSettled', ids, settled, remaining, ...(error ? { error } : {}) };
 }

@@ -138,6 +138,8 @@ export interface AuthContext {
   config: AuthConfig;
   session: Session | null;
   signOut: SignOutProgress | null;
+  /** `fetchTokens()` callers waiting for fresh tokens (a restore, or the one refresh they share). */
+  tokenRequests: TokenRequest[];
   /** Callers waiting for the sign-out that runs (or, while restoring, will run). */
   signOutRequests: SignOutRequest[];
   /** The sign-in / adopt / confirm request being served, to answer the right caller. */
@@ -191,6 +193,13 @@ export interface ExchangeOutcome {
 /** What starting a redirect sign-in ended with: the page leaves, or the opener brought the redirect back. */
 export type RedirectOutcome = { redirectUrl: Sealed<string> } | { leaving: true };
 
+/** A caller of `fetchTokens()`: the access token must stay valid this long (or be refreshed anyway). */
+export interface TokenRequest {
+  id: number;
+  minValidityMs: number;
+  forceRefresh: boolean;
+}
+
 /** A caller of `signOut()`, answered by id. */
 export interface SignOutRequest {
   id: number;
@@ -214,6 +223,8 @@ export type AuthEvent =
   | { type: 'HANDLE_REDIRECT'; id: number; url: Sealed<string> }
   /** `confirmSignIn(answer)`: the answer to the challenge the sign-in waits at. */
   | { type: 'CONFIRM_SIGN_IN'; id: number; answer: Sealed<string> }
+  /** `fetchTokens()`: tokens valid for at least `minValidityMs`, refreshed through the chart if needed. */
+  | { type: 'FETCH_TOKENS'; id: number; minValidityMs: number; forceRefresh: boolean }
   /** `retryDeferredRevocations()`: drain the outbox now. */
   | { type: 'RETRY_DEFERRED'; id: number }
   /** From the outbox child: a drain ended. */
@@ -243,11 +254,13 @@ export type AuthEmitted =
     }
   /** Answers every `signOut()` caller of one sign-out, each with its own result. */
   | { type: 'signOutSettled'; answers: { id: number; result: SignOutResult }[] }
+  /** Answers `fetchTokens()` callers (the tokens are read from the snapshot, never emitted). */
+  | { type: 'tokensFetched'; ids: number[]; error?: AuthError }
   /** Answers `retryDeferredRevocations()` callers. */
   | { type: 'deferredRevocationsSettled'; ids: number[]; settled: number; remaining: number; error?: AuthError };
 
 /** The emitted events that answer a call; `auth.on` does not offer them. */
-export type AuthAnswerName = 'signInSettled' | 'signOutSettled' | 'deferredRevocationsSettled';
+export type AuthAnswerName = 'signInSettled' | 'signOutSettled' | 'deferredRevocationsSettled' | 'tokensFetched';
 
 /** Event names for `auth.on`. */
 export type AuthEventName = Exclude<AuthEmitted['type'], AuthAnswerName>;

@@ -48,6 +48,9 @@ export const revocableTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocab
 export const plainTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: false });
 /** A hosted-UI sign-in that did not ask for aws.cognito.signin.user.admin: no GlobalSignOut. */
 export const webOnlyTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true, scope: 'openid email' });
+/** Tokens whose access token expired an hour ago: a global sign-out refreshes first. */
+export const expiredTokens = makeTokens({ now: NOW_S - 7200, expiresIn: 3600, revocable: true });
+export const expiredPlainTokens = makeTokens({ now: NOW_S - 7200, expiresIn: 3600, revocable: false });
 export const refreshedTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true });
 
 const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'password'): Session =>
@@ -299,6 +302,13 @@ export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
   ADOPT_SESSION: [
     { type: 'ADOPT_SESSION', id: 2, session: session(revocableTokens, 'hostedUI') },
     { type: 'ADOPT_SESSION', id: 4, session: session(webOnlyTokens, 'hostedUI') },
+    { type: 'ADOPT_SESSION', id: 5, session: session(expiredTokens) },
+    { type: 'ADOPT_SESSION', id: 6, session: session(expiredPlainTokens) },
+  ],
+  FETCH_TOKENS: [
+    { type: 'FETCH_TOKENS', id: 50, minValidityMs: 0, forceRefresh: false },
+    { type: 'FETCH_TOKENS', id: 51, minValidityMs: 0, forceRefresh: true },
+    { type: 'FETCH_TOKENS', id: 52, minValidityMs: 0, forceRefresh: true, offline: true },
   ],
   SIGN_OUT: [
     { type: 'SIGN_OUT', id: 10, global: false },

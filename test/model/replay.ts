@@ -12,6 +12,7 @@ import {
   SimulatedClock,
 } from 'xstate';
 import { AuthError } from '../../src/errors.js';
+import { tokensFreshFor } from '../../src/machines/auth.logic.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import type { AuthConfig, AuthContext, AuthDeps } from '../../src/machines/auth.types.js';
@@ -26,6 +27,8 @@ import { tokenStrings } from '../helpers/tokens.js';
 import {
   type ActorSrc,
   type Arrange,
+  expiredPlainTokens,
+  expiredTokens,
   type ModelEvent,
   NOW_S,
   plainTokens,
@@ -231,7 +234,7 @@ export function createWorld() {
   const connectivity = manualConnectivity(true);
   const clock = new SimulatedClock();
   clock.set(NOW_S * 1000);
-  const machine: AuthMachine = authMachineWithServices;
+  const machine: AuthMachine = authMachineWithServices.provide({ guards: CLOCK_FREE_GUARDS });
   const deps: Sealed<AuthDeps> = seal({
     services,
     hostedUI,
@@ -270,6 +273,7 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
       r: c.session.revocable,
       w: c.session.signedInWith,
       a: c.session.adminScope,
+      x: c.session.accessTokenExpiresAt < NOW_S * 1000,
     },
     signOut: c.signOut && {
       scope: c.signOut.scope,
@@ -281,6 +285,7 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
       e: c.signOut.error?.code,
     },
     signingIn: c.signInRequest !== null,
+    fetching: [...new Set(c.tokenRequests.map((r) => (r.forceRefresh ? 'force' : 'fresh')))].sort().join(','),
     challenge: c.challenge?.info.challenge ?? null,
     expired: top === 'signedOut' ? c.challengeExpired : undefined,
     queued:
@@ -289,7 +294,7 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
         ? 'signIn'
         : 'redirectUrl' in c.queuedSignIn
           ? 'redirect'
-          : `adopt${c.queuedSignIn.session.adminScope ? '' : ':web'}`),
+          : `adopt:${c.queuedSignIn.session.adminScope ? 'a' : 'web'}:${c.queuedSignIn.session.accessTokenExpiresAt < NOW_S * 1000 ? 'x' : ''}`),
     asked:
       top === 'signingOut'
         ? undefined
@@ -334,7 +339,25 @@ export function leafStateIds(root: AnyStateNode): string[] {
   return ids;
 }
 
-const SECRETS = tokenStrings([revocableTokens, plainTokens, refreshedTokens, webOnlyTokens]);
+const SECRETS = tokenStrings([
+  revocableTokens,
+  plainTokens,
+  refreshedTokens,
+  webOnlyTokens,
+  expiredTokens,
+  expiredPlainTokens,
+]);
+/**
+ * The two guards that read the wall clock are judged at the model's fixed "now", in the model and
+ * in the replay alike, so that moving the simulated clock past a refresh cannot make them disagree.
+ * Their clock-reading implementations are tested on their own (test/fetch-tokens.test.ts).
+ */
+export const CLOCK_FREE_GUARDS = {
+  tokensFreshForRequests: ({ context }: { context: AuthContext }) => tokensFreshFor(context, NOW_S * 1000),
+  accessTokenExpired: ({ context }: { context: AuthContext }) =>
+    context.session !== null && context.session.accessTokenExpiresAt < NOW_S * 1000 + 5000,
+};
+
 /** How far to move the clock for a delay: exactly its bound (a state may hold two), or far for refreshes. */
 function delayMs(eventType: string): number {
   const delay = eventType.split('.')[2] ?? '';

@@ -1,0 +1,176 @@
+import { AuthError } from '../errors.js';
+import { withTokenExpiry } from './auth.logic.js';
+import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import type { AuthContext } from './auth.types.js';
+
+/** A refresh that got no answer: `fetchTokens()` callers learn when the tokens they hold expire. */
+const staleRefresh =
+  (what: string) =>
+  ({ context, event }: { context: AuthContext; event: { error?: unknown } }) => ({
+    error: withTokenExpiry(failed(what)({ event }).error, context.session),
+  });
+const staleTimeout =
+  (what: string) =>
+  ({ context }: { context: AuthContext }) => ({
+    error: withTokenExpiry(timedOut(what, 'remoteStepMs')({ context }).error, context.session),
+  });
+
+const answerFetched = ['answerTokenRequests', 'forgetTokenRequests'] as const;
+
+/**
+ * Signed in: refresh shortly before the access token expires; a network failure retries with
+ * backoff, only an authoritative rejection ends the session. `fetchTokens()` callers share one
+ * refresh and are answered when it ends; a sign-out answers them `Cancelled`.
+ */
+export const signedInState = {
+  initial: 'waitingToRefresh',
+  // A sign-in that waited for a sign-out that failed: the user is still signed in.
+  always: {
+    guard: 'signInBusy',
+    actions: [{ type: 'rejectQueuedSignIn', params: { code: 'AlreadySignedIn' } }, 'forgetQueuedSignIn'],
+  },
+  exit: [
+    {
+      type: 'answerTokenRequests',
+      params: () => ({ error: new AuthError('Cancelled', 'A sign-out ended the session before fresh tokens came') }),
+    },
+    'forgetTokenRequests',
+  ],
+  on: {
+    SIGN_OUT: { target: 'signingOut', actions: ['addSignOutRequest', 'startSignOut'] },
+    SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+    ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+    REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+    HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+    // A refresh is running: join it.
+    FETCH_TOKENS: { actions: 'addTokenRequest' },
+    // Another tab signed out and cleared the shared storage: follow, with no network call.
+    SYNC_SIGNED_OUT: { target: '#auth.signingOut.clearingCache', actions: 'startOtherTabSignOut' },
+  },
+  states: {
+    waitingToRefresh: {
+      // Callers that waited for the restore.
+      always: { guard: 'hasTokenRequests', target: 'checkingTokens' },
+      on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },
+      after: { refreshDelay: 'refreshingTokens' },
+    },
+    /** `fetchTokens()`: the tokens held now do, or one refresh serves every caller. */
+    checkingTokens: {
+      always: [
+        { guard: 'tokensFreshForRequests', target: 'waitingToRefresh', actions: [...answerFetched] },
+        {
+          guard: 'isOffline',
+          target: 'waitingToRefresh',
+          actions: [
+            {
+              type: 'answerTokenRequests',
+              params: ({ context }) => ({
+                error: withTokenExpiry(
+                  new AuthError('Offline', 'The tokens need a refresh, and the device is offline'),
+                  context.session,
+                ),
+              }),
+            },
+            'forgetTokenRequests',
+          ],
+        },
+        { target: 'refreshingTokens' },
+      ],
+    },
+    /** An invoked actor: leaving signedIn (a sign-out) cancels it, so it can never write tokens back. */
+    refreshingTokens: {
+      invoke: {
+        id: 'refreshTokens',
+        src: 'refreshTokens',
+        input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
+        onDone: {
+          target: 'storingRefreshedTokens',
+          actions: [
+            { type: 'assignSession', params: ({ event }) => ({ session: event.output }) },
+            'resetRefreshFailures',
+          ],
+        },
+        onError: [
+          // Only an authoritative rejection ends the session; a network failure never does.
+          {
+            guard: { type: 'isNotAuthorized', params: failed('Token refresh') },
+            target: '#auth.signingOut.clearingCache',
+            actions: [
+              {
+                type: 'emitTokenRefreshFailed',
+                params: ({ event }) => ({ ...failed('Token refresh')({ event }), willRetry: false }),
+              },
+              { type: 'answerTokenRequests', params: failed('Token refresh') },
+              'forgetTokenRequests',
+              'startRefreshRejectedSignOut',
+            ],
+          },
+          {
+            target: 'waitingToRetryRefresh',
+            actions: [
+              'countRefreshFailure',
+              {
+                type: 'emitTokenRefreshFailed',
+                params: ({ event }) => ({ ...failed('Token refresh')({ event }), willRetry: true }),
+              },
+              { type: 'answerTokenRequests', params: staleRefresh('Token refresh') },
+              'forgetTokenRequests',
+            ],
+          },
+        ],
+      },
+      after: {
+        remoteStepTimeout: {
+          target: 'waitingToRetryRefresh',
+          actions: [
+            'countRefreshFailure',
+            {
+              type: 'emitTokenRefreshFailed',
+              params: ({ context }) => ({ ...timedOut('Token refresh', 'remoteStepMs')({ context }), willRetry: true }),
+            },
+            { type: 'answerTokenRequests', params: staleTimeout('Token refresh') },
+            'forgetTokenRequests',
+          ],
+        },
+      },
+    },
+    waitingToRetryRefresh: {
+      on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },
+      after: { refreshRetryDelay: 'refreshingTokens' },
+    },
+    storingRefreshedTokens: {
+      invoke: {
+        id: 'storeRefreshedTokens',
+        src: 'saveSession',
+        input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
+        onDone: { target: 'waitingToRefresh', actions: ['emitTokensRefreshed', ...answerFetched] },
+        // The new tokens are in memory (and serve the callers); storage will catch up on the next refresh.
+        onError: {
+          target: 'waitingToRefresh',
+          actions: [
+            {
+              type: 'emitTokenRefreshFailed',
+              params: ({ event }) => ({ ...failed('Storing the refreshed tokens')({ event }), willRetry: true }),
+            },
+            ...answerFetched,
+          ],
+        },
+      },
+      after: {
+        storageTimeout: {
+          target: 'waitingToRefresh',
+          actions: [
+            {
+              type: 'emitTokenRefreshFailed',
+              params: ({ context }) => ({
+                ...storageTimedOut('Storing the refreshed tokens')({ context }),
+                willRetry: true,
+              }),
+            },
+            ...answerFetched,
+          ],
+        },
+      },
+    },
+  },
+} satisfies AuthStateConfig;
