@@ -61,6 +61,25 @@ export function revocationToDefer(context: AuthContext): boolean {
   );
 }
 
+/** A global sign-out that failed on the network is kept whole in the outbox: GlobalSignOut, then RevokeToken. */
+export function globalSignOutToDefer(context: AuthContext): boolean {
+  const p = context.signOut;
+  return (
+    context.config.deferRevocation &&
+    context.session !== null &&
+    p !== null &&
+    p.scope === 'global' &&
+    p.globalSignOutError !== undefined &&
+    NETWORK_CODES.has(p.globalSignOutError.code)
+  );
+}
+
+/** What the clear keeps in the outbox, if anything. */
+export function deferredEntry(context: AuthContext): { global: boolean } | null {
+  if (globalSignOutToDefer(context)) return { global: true };
+  return revocationToDefer(context) ? { global: false } : null;
+}
+
 /** The revocation policy applied to the current session. */
 export function revocationPlanned(context: AuthContext): boolean {
   if (!context.session) return false;
@@ -83,6 +102,7 @@ export function signOutResult(p: SignOutProgress): SignOutResult {
   if (p.revokeTokenError) stepErrors.revokeTokenError = p.revokeTokenError;
   if (p.error) return { status: 'failed', signedOutLocally: false, error: p.error, ...base, ...stepErrors };
   const clean = Object.values(p.steps).every((s) => s === 'done' || s === 'notRun');
+  // `deferred` steps have not run yet: partial, with `deferred: true`.
   if (clean) return { status: 'complete', signedOutLocally: true, ...base };
   return {
     status: 'partial',
@@ -137,4 +157,15 @@ export function skipRemaining(context: AuthContext, reason: 'Offline' | 'Network
     next.revokeTokenError = new AuthError(code, `RevokeToken ${why}`);
   }
   return next;
+}
+
+/** The clear kept the token in the outbox: the steps it will run later say `deferred`. */
+export function markDeferredSteps(context: AuthContext): SignOutProgress {
+  const p = context.signOut;
+  if (!p) throw new AuthError('InvalidState', 'No sign-out in progress');
+  const entry = deferredEntry(context);
+  if (!entry) return { ...p, deferred: false };
+  const steps: SignOutSteps = { ...p.steps, revokeToken: 'deferred' };
+  if (entry.global) steps.globalSignOut = 'deferred';
+  return { ...p, steps, deferred: true };
 }

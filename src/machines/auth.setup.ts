@@ -5,8 +5,8 @@ import type { Sealed } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
 import {
   computeRefreshDelay,
+  markDeferredSteps,
   revocationPlanned,
-  revocationToDefer,
   signOutAnswers,
   signOutResult,
   skipRemaining,
@@ -84,9 +84,10 @@ export const authSetup = setup({
     exchangeCode: fromPromise<ExchangeOutcome, WithDeps<{ url: Sealed<string> }>>(notProvided('exchangeCode')),
     globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
     revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
-    clearSession: fromPromise<void, WithDeps<{ username: string | null; keepForRevocation?: Sealed<Tokens> | null }>>(
-      notProvided('clearSession'),
-    ),
+    clearSession: fromPromise<
+      void,
+      WithDeps<{ username: string | null; keepForRevocation?: { tokens: Sealed<Tokens>; global: boolean } | null }>
+    >(notProvided('clearSession')),
     writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null }>>(
       notProvided('writeJournal'),
     ),
@@ -183,9 +184,7 @@ export const authSetup = setup({
     }),
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
-    markDeferred: assign({
-      signOut: ({ context }) => ({ ...progress(context), deferred: revocationToDefer(context) }),
-    }),
+    markDeferred: assign({ signOut: ({ context }) => markDeferredSteps(context) }),
     /** Tell other tabs (injected sync service); no-ops unless `createAuth` has a sync service. */
     publishSignedIn: () => {},
     publishSignedOut: () => {},

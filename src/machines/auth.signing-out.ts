@@ -1,11 +1,18 @@
 import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
-import { revocationToDefer } from './auth.logic.js';
+import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
 import { type AuthStateConfig, failed, progress, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import type { AuthContext } from './auth.types.js';
 
 /** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
 const CANCEL_QUEUED = [{ type: 'rejectQueuedSignIn', params: { code: 'Cancelled' } }, 'forgetQueuedSignIn'] as const;
+
+/** What the clear keeps in the outbox (`deferRevocation`): this device's refresh token, and whether GlobalSignOut waits too. */
+const keptForLater = (context: AuthContext) => {
+  const entry = deferredEntry(context);
+  return entry ? { tokens: requireSession(context).tokens, global: entry.global } : null;
+};
 
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
 const AFTER_JOURNAL = [
@@ -165,7 +172,7 @@ export const signingOutState = {
         input: ({ context }) => ({
           deps: context.deps,
           username: context.signOut?.username ?? context.session?.username ?? null,
-          keepForRevocation: revocationToDefer(context) ? requireSession(context).tokens : null,
+          keepForRevocation: keptForLater(context),
         }),
         onDone: [
           // Following another tab: it already told everyone.

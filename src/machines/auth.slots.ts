@@ -136,7 +136,12 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
     clearSession: fromPromise(
       scrubbed('Clearing the stored tokens', ({ input }) =>
         depsOf(input.deps).store.clear(input.username, {
-          keepForRevocation: input.keepForRevocation ? unseal(input.keepForRevocation).refreshToken : null,
+          keepForRevocation: input.keepForRevocation
+            ? {
+                refreshToken: unseal(input.keepForRevocation.tokens).refreshToken,
+                global: input.keepForRevocation.global,
+              }
+            : null,
         }),
       ),
     ),

@@ -41,6 +41,8 @@ export interface AuthConfig {
 export type StepOutcome =
   /** Ran and succeeded. */
   | 'done'
+  /** Could not run for a network reason; kept in the outbox and retried when online (`deferRevocation`). */
+  | 'deferred'
   /** Ran and failed; the error is in the result. */
   | 'failed'
   /** Was planned but not attempted (offline, or an earlier step found the network down). */

@@ -9,6 +9,8 @@ type Deps = { deps: Sealed<AuthDeps> | null };
 export interface DeferredTokens {
   tokens: Sealed<string[]>;
   count: number;
+  /** Per token: GlobalSignOut waits too (refresh, GlobalSignOut, then RevokeToken). Not secret. */
+  globals: boolean[];
 }
 
 /** The outbox's state: the tokens of the drain in progress (sealed) and who waits for its answer. */
@@ -16,6 +18,7 @@ export interface OutboxContext extends Deps {
   config: AuthConfig;
   tokens: Sealed<string[]> | null;
   count: number;
+  globals: boolean[];
   /** How many of `tokens` have been tried. */
   tried: number;
   /** Tokens revoked, or refused for good: they leave the outbox. */
@@ -43,7 +46,7 @@ export const outboxMachine = setup({
   },
   actors: {
     readOutbox: fromPromise<DeferredTokens, Deps>(rejectNotProvided('readOutbox')),
-    revokeDeferred: fromPromise<void, Deps & { tokens: Sealed<string[]>; index: number }>(
+    revokeDeferred: fromPromise<void, Deps & { tokens: Sealed<string[]>; index: number; global: boolean }>(
       rejectNotProvided('revokeDeferred'),
     ),
     settleOutbox: fromPromise<void, Deps & { tokens: Sealed<string[]>; settled: number[] }>(
@@ -60,7 +63,8 @@ export const outboxMachine = setup({
       params.error instanceof AuthError ? NETWORK_CODES.has(params.error.code) : false,
   },
   delays: {
-    remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
+    /** One call per entry, or three for a global one (refresh, GlobalSignOut, RevokeToken). */
+    remoteStepTimeout: ({ context }) => context.config.remoteStepMs * (context.globals[context.tried] ? 3 : 1),
     storageTimeout: ({ context }) => context.config.storageMs,
   },
   actions: {
@@ -81,7 +85,7 @@ export const outboxMachine = setup({
       remaining: context.count - context.settled.length,
       ...(context.error ? { error: context.error } : {}),
     })),
-    reset: assign({ tokens: null, count: 0, tried: 0, settled: [], waiting: [], error: null }),
+    reset: assign({ tokens: null, count: 0, globals: [], tried: 0, settled: [], waiting: [], error: null }),
   },
 }).createMachine({
   id: 'outbox',
@@ -90,6 +94,7 @@ export const outboxMachine = setup({
     config: input.config,
     tokens: null,
     count: 0,
+    globals: [],
     tried: 0,
     settled: [],
     waiting: [],
@@ -145,7 +150,12 @@ export const outboxMachine = setup({
       invoke: {
         id: 'revokeDeferred',
         src: 'revokeDeferred',
-        input: ({ context }) => ({ deps: context.deps, tokens: sealedTokens(context), index: context.tried }),
+        input: ({ context }) => ({
+          deps: context.deps,
+          tokens: sealedTokens(context),
+          index: context.tried,
+          global: context.globals[context.tried] === true,
+        }),
         onDone: { target: 'next', actions: 'markSettled' },
         onError: [
           // No answer came back: keep it for the next drain.

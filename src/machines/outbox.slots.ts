@@ -1,10 +1,26 @@
 import { fromCallback, fromPromise } from 'xstate';
-import { AuthError } from '../errors.js';
+import { AuthError, NETWORK_CODES } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import type { AuthDeps } from './auth.types.js';
 import { type OutboxEvent, outboxMachine } from './outbox.machine.js';
 import { depsOf, scrubbed, secretsOf } from './slots.shared.js';
+
+/**
+ * A deferred global sign-out: refresh (GlobalSignOut needs a live access token), then GlobalSignOut.
+ * No answer keeps the entry (it throws); a refusal of either falls through to RevokeToken, as the
+ * sign-out itself does (a refresh refused for good means RevokeToken is refused too: settled).
+ */
+async function deferredGlobalSignOut(deps: AuthDeps, token: string, signal: AbortSignal): Promise<void> {
+  try {
+    const fresh = await deps.services.refresh(token, signal);
+    if (typeof fresh?.accessToken !== 'string') return;
+    secretsOf(deps).remember([fresh.accessToken, fresh.idToken, fresh.refreshToken]);
+    await deps.services.globalSignOut(fresh.accessToken, signal);
+  } catch (error) {
+    if (error instanceof AuthError && NETWORK_CODES.has(error.code)) throw error;
+  }
+}
 
 /** The outbox child with authchart's implementations in its slots. */
 export const outboxWithServices = outboxMachine.provide({
@@ -14,18 +30,21 @@ export const outboxWithServices = outboxMachine.provide({
         'The revocation outbox',
         async ({ input }) => {
           const deps = depsOf(input.deps);
-          const tokens = await deps.store.readOutbox();
+          const entries = await deps.store.readOutbox();
+          const tokens = entries.map((e) => e.refreshToken);
           secretsOf(deps).remember(tokens);
-          return { tokens: seal(tokens), count: tokens.length };
+          return { tokens: seal(tokens), count: tokens.length, globals: entries.map((e) => e.global) };
         },
         'StorageFailure',
       ),
     ),
     revokeDeferred: fromPromise(
-      scrubbed('RevokeToken', ({ input, signal }) => {
+      scrubbed('RevokeToken', async ({ input, signal }) => {
         const token = unseal(input.tokens)[input.index];
-        if (token === undefined) return Promise.reject(new AuthError('InvalidState', 'No such deferred token'));
-        return depsOf(input.deps).services.revokeToken(token, signal);
+        if (token === undefined) throw new AuthError('InvalidState', 'No such deferred token');
+        const deps = depsOf(input.deps);
+        if (input.global) await deferredGlobalSignOut(deps, token, signal);
+        await deps.services.revokeToken(token, signal);
       }),
     ),
     settleOutbox: fromPromise(

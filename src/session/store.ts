@@ -139,12 +139,13 @@ export class SessionStore {
    * Removes every key of `username` (and of whoever the pointer names), then the journal. Tries
    * every key even if one fails. With `keepForRevocation`, that refresh token goes to the outbox first.
    */
-  clear(username: string | null, options: { keepForRevocation?: string | null } = {}): Promise<void> {
+  clear(username: string | null, options: { keepForRevocation?: DeferredRevocation | null } = {}): Promise<void> {
     return this.#enqueue(async () => {
-      if (options.keepForRevocation) {
-        const outbox = await this.#readOutbox();
-        if (!outbox.includes(options.keepForRevocation)) outbox.push(options.keepForRevocation);
-        await this.#set(this.outboxKey, JSON.stringify(outbox));
+      const keep = options.keepForRevocation;
+      if (keep) {
+        const outbox = (await this.#readOutbox()).filter((e) => e.refreshToken !== keep.refreshToken);
+        outbox.push(keep);
+        await this.#set(this.outboxKey, serializeOutbox(outbox));
       }
       const users = new Set<string>();
       if (username) users.add(username);
@@ -156,21 +157,21 @@ export class SessionStore {
     });
   }
 
-  /** The refresh tokens waiting for a deferred RevokeToken. */
-  readOutbox(): Promise<string[]> {
+  /** The refresh tokens waiting for a deferred RevokeToken (and, for `global` ones, GlobalSignOut first). */
+  readOutbox(): Promise<DeferredRevocation[]> {
     return this.#enqueue(() => this.#readOutbox());
   }
 
   /** Drops these tokens from the outbox (revoked, or refused for good); removes the key when empty. */
   settleOutbox(done: readonly string[]): Promise<void> {
     return this.#enqueue(async () => {
-      const left = (await this.#readOutbox()).filter((t) => !done.includes(t));
+      const left = (await this.#readOutbox()).filter((e) => !done.includes(e.refreshToken));
       if (left.length === 0) await this.#remove([this.outboxKey]);
-      else await this.#set(this.outboxKey, JSON.stringify(left));
+      else await this.#set(this.outboxKey, serializeOutbox(left));
     });
   }
 
-  async #readOutbox(): Promise<string[]> {
+  async #readOutbox(): Promise<DeferredRevocation[]> {
     const raw = await this.#get(this.outboxKey);
     return (raw && parseOutbox(raw)) || [];
   }
@@ -228,13 +229,37 @@ export class SessionStore {
 }
 
 /** The outbox's tokens, or `null` when the value is not a JSON array of strings. */
-function parseOutbox(raw: string): string[] | null {
+/** A refresh token kept by `deferRevocation`: revoke it, after GlobalSignOut when `global`. */
+export interface DeferredRevocation {
+  refreshToken: string;
+  global: boolean;
+}
+
+/** The outbox key: a JSON array of refresh tokens (revoke only) and `{ refreshToken, global: true }` entries. */
+function parseOutbox(raw: string): DeferredRevocation[] | null {
   try {
     const parsed: unknown = JSON.parse(raw);
-    return Array.isArray(parsed) && parsed.every((t) => typeof t === 'string') ? parsed : null;
+    if (!Array.isArray(parsed)) return null;
+    const entries: DeferredRevocation[] = [];
+    for (const e of parsed) {
+      if (typeof e === 'string') entries.push({ refreshToken: e, global: false });
+      else if (e && typeof e === 'object' && typeof (e as DeferredRevocation).refreshToken === 'string') {
+        entries.push({
+          refreshToken: (e as DeferredRevocation).refreshToken,
+          global: (e as DeferredRevocation).global === true,
+        });
+      } else return null;
+    }
+    return entries;
   } catch {
     return null;
   }
+}
+
+function serializeOutbox(entries: readonly DeferredRevocation[]): string {
+  return JSON.stringify(
+    entries.map((e) => (e.global ? { refreshToken: e.refreshToken, global: true } : e.refreshToken)),
+  );
 }
 
 function parseJournal(raw: string | null): SignOutJournal | null {

@@ -111,6 +111,30 @@ describe('against the embedded Cognito (real HTTP)', () => {
     auth.stop();
   });
 
+  it('deferred global sign-out: back online, refresh and GlobalSignOut are tried, then the token is revoked', async () => {
+    const pool = await freshPool();
+    const services = cognitoServices({
+      clientId: pool.clientId,
+      region: REGION,
+      authFlow: 'USER_PASSWORD_AUTH',
+      endpoint: pool.endpoint,
+    });
+    const storage = memoryStorage();
+    const connectivity = manualConnectivity(true);
+    const auth = createAuth({ services, storage, connectivity, revocation: 'always', deferRevocation: true });
+    await auth.signIn({ username: pool.username, password: pool.password });
+    const tokens = auth.getTokens()!;
+    connectivity.set(false);
+    const result = await auth.signOut({ global: true });
+    expect(result).toMatchObject({ deferred: true, steps: { globalSignOut: 'deferred', revokeToken: 'deferred' } });
+    connectivity.set(true);
+    // cognito-local answers GlobalSignOut with HTTP 500: like the sign-out itself, the drain then revokes.
+    await vi.waitFor(() => expect(storage.keys()).toEqual([]), { timeout: 5000 });
+    const after = await services.refresh(tokens.refreshToken, new AbortController().signal).catch((e: unknown) => e);
+    expect(isAuthError(after, 'NotAuthorized')).toBe(true);
+    auth.stop();
+  });
+
   it('a wrong password is a typed error and leaves the user signed out', async () => {
     const pool = await freshPool();
     const auth = createAuth({

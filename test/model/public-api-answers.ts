@@ -13,7 +13,7 @@ export interface Config {
   atStart: Call[];
 }
 
-type Step = 'done' | 'failed' | 'skipped' | 'notRun';
+type Step = 'done' | 'failed' | 'skipped' | 'notRun' | 'deferred';
 export interface Steps {
   hostedUISignOut: Step;
   globalSignOut: Step;
