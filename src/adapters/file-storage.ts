@@ -109,7 +109,8 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
       lost = error;
     });
     const assertHeld = () => {
-      if (lost) throw fsFailure(`The lock on ${file} was taken over (this process stalled for over ${staleLockMs} ms)`, lost);
+      if (lost)
+        throw fsFailure(`The lock on ${file} was taken over (this process stalled for over ${staleLockMs} ms)`, lost);
     };
     try {
       if (!swept) {
@@ -241,4 +242,3 @@ function checkMs(name: keyof FileStorageOptions, value: number | undefined, fall
   }
   return value;
 }
-
