@@ -12,6 +12,8 @@ export type AuthErrorCode =
   | 'Throttled'
   | 'Service'
   | 'StorageFailure'
+  /** The token file is not a JSON object (empty, truncated, not JSON): reported once, then it counts as empty. */
+  | 'StorageCorrupt'
   | 'AlreadySignedIn'
   | 'InvalidState'
   | 'Cancelled'

@@ -1,69 +1,244 @@
 /**
- * `authchart/node`: durable token storage for Node apps and CLIs.
+ * `authchart/node`: durable token storage for Node apps and CLIs, safe across processes.
  *
- * One JSON file holds every key. Each change writes a temp file, syncs it, and renames it over the
- * old one, so a crash (even SIGKILL) leaves either the old or the new file, never a torn one.
- * The file is created with mode 0600: it holds tokens.
+ * One JSON file holds every key. Each change takes a cross-process lock (`<file>.lock`, via
+ * proper-lockfile), re-reads the file, changes one key, and writes a temp file that is synced and
+ * renamed over the old one (write-file-atomic). A crash (even SIGKILL) leaves the old or the new
+ * file, never a torn one; the next open removes the temp file a killed writer left. Nothing is
+ * cached: every call reads the file, so two handles or processes never undo each other's writes.
+ * The file is written with mode 0600: it holds tokens.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, mkdir, open as openFile, readdir, realpath, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
+import { AuthError } from '../errors.js';
 import type { TokenStorage } from '../services/types.js';
+import { parseMembers, serializeMembers } from './json-members.js';
 
 export interface FileStorage extends TokenStorage {
   readonly path: string;
-  /** Every key in the file. */
+  /** Every key in the file (other apps' keys included). */
   keys(): Promise<string[]>;
 }
 
-export function fileStorage(path: string): FileStorage {
-  let data: Map<string, string> | null = null;
+/** Options of {@link fileStorage}. */
+export interface FileStorageOptions {
+  /**
+   * Longest wait for the lock before a call fails with `StorageFailure`. Default 8000 ms: above
+   * `staleLockMs`, so a lock left by a killed process is taken over within one call, and below
+   * `createAuth`'s `storageMs` (10000).
+   */
+  lockTimeoutMs?: number;
+  /**
+   * A lock whose holder has not refreshed it for this long belongs to a dead process and is
+   * taken over. Default 5000 ms; at least 2000 (proper-lockfile's floor). A live holder refreshes
+   * it every `staleLockMs / 2`.
+   */
+  staleLockMs?: number;
+}
+
+interface Snapshot {
+  members: Map<string, string>;
+  /** The file exists but is not a JSON object (it counts as empty). */
+  corrupt: boolean;
+}
+
+/**
+ * Token storage in one JSON file, shared safely by every process and handle that uses the same path.
+ *
+ * @example
+ * import { fileStorage } from 'authchart/node';
+ * const auth = createAuth({ services, storage: fileStorage(`${os.homedir()}/.myapp/tokens.json`) });
+ */
+export function fileStorage(path: string, options: FileStorageOptions = {}): FileStorage {
+  const file = resolve(path);
+  const lockTimeoutMs = checkMs('lockTimeoutMs', options.lockTimeoutMs, 8000);
+  const staleLockMs = Math.max(checkMs('staleLockMs', options.staleLockMs, 5000), 2000);
   let queue: Promise<unknown> = Promise.resolve();
+  let swept = false;
+  /** Identity of the corrupt file already reported, so it is reported once. */
+  let reportedCorrupt: string | null = null;
 
-  async function load(): Promise<Map<string, string>> {
-    if (data) return data;
-    try {
-      const parsed = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-      data = new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      data = new Map();
-    }
-    return data;
-  }
-
-  async function persist(map: Map<string, string>): Promise<void> {
-    await mkdir(dirname(path), { recursive: true });
-    // write-file-atomic: temp file in the same directory, fsync, rename over the old file.
-    await writeFileAtomic(path, JSON.stringify(Object.fromEntries(map)), { mode: 0o600, fsync: true });
-  }
-
-  /** One operation at a time, in order. */
+  /** One operation of this handle at a time, in order (the lock orders them across handles). */
   function serial<T>(op: () => Promise<T>): Promise<T> {
     const run = queue.then(op, op);
     queue = run.catch(() => undefined);
     return run;
   }
 
+  async function read(): Promise<Snapshot> {
+    let text: string;
+    let identity: string;
+    try {
+      const handle = await openFile(file, 'r');
+      try {
+        const stat = await handle.stat();
+        identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { members: new Map(), corrupt: false };
+      throw fsFailure(`Could not read the token file ${file}`, error);
+    }
+    const members = parseMembers(text);
+    if (members) {
+      reportedCorrupt = null;
+      return { members, corrupt: false };
+    }
+    if (reportedCorrupt === identity) return { members: new Map(), corrupt: true };
+    reportedCorrupt = identity;
+    // The path only: the contents may hold tokens.
+    throw new AuthError(
+      'StorageCorrupt',
+      `The token file ${file} is not a JSON object (empty, truncated or not JSON). It now counts as empty; the next write replaces it.`,
+    );
+  }
+
+  /** Runs `op` holding the cross-process lock; the first locked call of a handle sweeps dead writers' temp files. */
+  async function locked<T>(op: (assertHeld: () => void) => Promise<T>): Promise<T> {
+    try {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw fsFailure(`Could not create the directory of ${file}`, error);
+    }
+    let lost: unknown = null;
+    const release = await acquire(file, lockTimeoutMs, staleLockMs, (error) => {
+      lost = error;
+    });
+    const assertHeld = () => {
+      if (lost)
+        throw fsFailure(`The lock on ${file} was taken over (this process stalled for over ${staleLockMs} ms)`, lost);
+    };
+    try {
+      if (!swept) {
+        await sweepTemps(file);
+        swept = true;
+      }
+      return await op(assertHeld);
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  async function write(members: Map<string, string>, assertHeld: () => void): Promise<void> {
+    assertHeld();
+    try {
+      // Temp file beside the target, fsync, rename over it; always 0600.
+      await writeFileAtomic(file, serializeMembers(members), { mode: 0o600, fsync: true });
+    } catch (error) {
+      throw fsFailure(`Could not write the token file ${file}`, error);
+    }
+  }
+
+  async function readOpened(): Promise<Snapshot> {
+    if (!swept) await locked(async () => undefined);
+    return read();
+  }
+
   return {
-    path,
-    getItem: (key) => serial(async () => (await load()).get(key) ?? null),
+    path: file,
+    // Reads take no lock: every write is an atomic rename, so a read sees a whole file.
+    getItem: (key) =>
+      serial(async () => {
+        const raw = (await readOpened()).members.get(key);
+        if (raw === undefined) return null;
+        const value: unknown = JSON.parse(raw);
+        return typeof value === 'string' ? value : null;
+      }),
     setItem: (key, value) =>
-      serial(async () => {
-        const map = new Map(await load());
-        map.set(key, value);
-        await persist(map);
-        data = map;
-      }),
+      serial(() =>
+        locked(async (assertHeld) => {
+          const { members } = await read();
+          members.set(key, JSON.stringify(value));
+          await write(members, assertHeld);
+        }),
+      ),
     removeItem: (key) =>
-      serial(async () => {
-        const current = await load();
-        if (!current.has(key)) return;
-        const map = new Map(current);
-        map.delete(key);
-        await persist(map);
-        data = map;
-      }),
-    keys: () => serial(async () => [...(await load()).keys()]),
+      serial(() =>
+        locked(async (assertHeld) => {
+          const { members, corrupt } = await read();
+          // A corrupt file is rewritten even without the key: it may still hold tokens.
+          if (!members.delete(key) && !corrupt) return;
+          await write(members, assertHeld);
+        }),
+      ),
+    keys: () => serial(async () => [...(await readOpened()).members.keys()]),
   };
+}
+
+/** Takes `<file>.lock`, retrying with jitter until `timeoutMs`; proper-lockfile recovers stale locks. */
+async function acquire(
+  file: string,
+  timeoutMs: number,
+  staleMs: number,
+  onCompromised: (error: Error) => void,
+): Promise<() => Promise<void>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await lockfile.lock(file, {
+        realpath: false,
+        lockfilePath: `${file}.lock`,
+        stale: staleMs,
+        retries: 0,
+        onCompromised,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw fsFailure(`Could not lock ${file}`, error);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new AuthError(
+          'StorageFailure',
+          `Could not lock the token file ${file} within ${timeoutMs} ms: another process holds ${file}.lock. ` +
+            `If no process uses the file, the lock is taken over once it is ${staleMs} ms old.`,
+          { cause: error },
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.min(left, 5 + Math.random() * 25)));
+    }
+  }
+}
+
+/**
+ * Removes write-file-atomic temp files (`<file>.<uint32>`) of this file. Called holding the lock,
+ * and every writer writes holding it, so any such file is a killed writer's: it may hold tokens.
+ */
+async function sweepTemps(file: string): Promise<void> {
+  const target = await realpath(file).catch(() => file); // write-file-atomic names temps after the real path
+  const dir = dirname(target);
+  const temp = new RegExp(`^${escapeRegExp(basename(target))}\\.\\d{1,10}$`);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    throw fsFailure(`Could not list the directory of ${file}`, error);
+  }
+  for (const name of names.filter((n) => temp.test(n))) {
+    const path = join(dir, name);
+    const stat = await lstat(path).catch(() => null);
+    if (!stat?.isFile()) continue;
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw fsFailure(`Could not remove the stale temp file ${path}`, error);
+    });
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function fsFailure(message: string, cause: unknown): AuthError {
+  const code = (cause as NodeJS.ErrnoException | null)?.code;
+  return new AuthError('StorageFailure', code ? `${message} (${code})` : message, { cause });
+}
+
+function checkMs(name: keyof FileStorageOptions, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new AuthError('InvalidConfig', `fileStorage: ${name} must be a positive finite number of milliseconds`);
+  }
+  return value;
 }

@@ -1,2 +1,2 @@
 /** `authchart/node`: adapters that need Node APIs. */
-export { type FileStorage, fileStorage } from '../adapters/file-storage.js';
+export { type FileStorage, type FileStorageOptions, fileStorage } from '../adapters/file-storage.js';

@@ -1,0 +1,41 @@
+/** The storage contract for every storage authchart ships (Redis runs it from its own test file). */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileStorage } from '../../src/bindings/node.js';
+import { memoryStorage, type WebStorageLike, webStorage } from '../../src/index.js';
+import { describeStorageContract } from './contract.js';
+
+/** A `localStorage` stand-in: every tab of an origin sees the same map. */
+function mapStorage(map: Map<string, string>): WebStorageLike {
+  return {
+    getItem: (key) => map.get(key) ?? null,
+    setItem: (key, value) => {
+      map.set(key, String(value));
+    },
+    removeItem: (key) => {
+      map.delete(key);
+    },
+  };
+}
+
+describeStorageContract('memoryStorage', async () => ({ storage: memoryStorage(), cleanup: async () => {} }));
+
+describeStorageContract('webStorage (two tabs on one localStorage)', async () => {
+  const shared = new Map<string, string>();
+  return {
+    storage: webStorage(mapStorage(shared)),
+    reopen: async () => webStorage(mapStorage(shared)),
+    cleanup: async () => {},
+  };
+});
+
+describeStorageContract('fileStorage (two handles on one file = two processes)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'authchart-contract-'));
+  const file = join(dir, 'tokens.json');
+  return {
+    storage: fileStorage(file),
+    reopen: async () => fileStorage(file),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
