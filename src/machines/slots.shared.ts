@@ -1,6 +1,6 @@
 import type { AuthErrorCode } from '../errors.js';
 import { AuthError } from '../errors.js';
-import type { SignInStep } from '../services/types.js';
+import type { SignInChallenge, SignInStep } from '../services/types.js';
 import { SecretRegistry } from '../session/redact.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { answerObject, type Session, sessionFromTokens, tokenStringsOf } from '../session/session.js';
@@ -50,18 +50,30 @@ export function scrubbed<A extends { input: { deps: Sealed<AuthDeps> | null } },
  * A service's sign-in step as the chart's outcome: a session, or a challenge with its secrets
  * sealed. Garbage (null, a missing field, a non-JWT) is `InvalidToken`.
  */
-export function outcomeOf(deps: AuthDeps, step: SignInStep | unknown, what: string): SignInOutcome {
+export function outcomeOf(deps: AuthDeps, step: SignInStep, what: string): SignInOutcome {
   secretsOf(deps).remember(tokenStringsOf(step));
   const answer = answerObject(step, what);
   if ('challenge' in answer) {
-    const c = answer as unknown as Extract<SignInStep, { challenge: unknown }>;
-    if (typeof c.session !== 'string' || typeof c.challenge !== 'string') {
-      throw new AuthError('InvalidToken', `${what} answered a challenge without its session`);
-    }
-    const info: ChallengeInfo = { challenge: c.challenge };
-    if (typeof c.destination === 'string') info.destination = c.destination;
-    if (Array.isArray(c.options)) info.options = c.options.filter((o): o is string => typeof o === 'string');
-    return { challenge: { sealed: seal(c), info } };
+    if (!isChallenge(step)) throw new AuthError('InvalidToken', `${what} answered a malformed challenge`);
+    const info: ChallengeInfo = { challenge: step.challenge };
+    if (typeof step.destination === 'string') info.destination = step.destination;
+    if (Array.isArray(step.options)) info.options = step.options.filter((o): o is string => typeof o === 'string');
+    return { challenge: { sealed: seal(step), info } };
   }
-  return { session: remembered(deps, sessionFromTokens(answer as never, 'password', deps.clock.now())) };
+  if ('challenge' in step) throw new AuthError('InvalidToken', `${what} answered a malformed challenge`);
+  return { session: remembered(deps, sessionFromTokens(step, 'password', deps.clock.now())) };
+}
+
+const KINDS: readonly string[] = ['newPassword', 'totpCode', 'smsCode', 'emailCode', 'selectMfa'];
+
+/** A challenge as the service contract describes it: its kind and the strings Cognito needs back. */
+function isChallenge(step: SignInStep): step is SignInChallenge {
+  const c = step as Partial<Record<keyof SignInChallenge, unknown>>;
+  return (
+    typeof c.challenge === 'string' &&
+    KINDS.includes(c.challenge) &&
+    typeof c.session === 'string' &&
+    typeof c.challengeName === 'string' &&
+    typeof c.username === 'string'
+  );
 }
