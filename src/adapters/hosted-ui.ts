@@ -22,8 +22,9 @@ export type UrlOpener = (
   url: string,
   options: { purpose: OpenUrlPurpose; signal?: AbortSignal },
 ) => OpenerAnswer | Promise<OpenerAnswer>;
+/** What an opener may answer: the redirect URL it caught, or nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: an opener that answers nothing returns void or Promise<void>
-type OpenerAnswer = string | undefined | void;
+export type OpenerAnswer = string | undefined | void;
 
 /** Options of {@link hostedUI}. */
 export interface HostedUIOptions {
