@@ -184,7 +184,12 @@ export async function startEmbeddedOAuth(options: EmbeddedOAuthOptions = {}): Pr
         },
         features: {
           devInteractions: { enabled: false },
-          revocation: { enabled: true },
+          // Cognito revokes a refresh token only for the client it was issued to.
+          revocation: {
+            enabled: true,
+            allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
+              token.clientId === client.clientId,
+          },
           userinfo: { enabled: true },
           resourceIndicators: {
             enabled: true,

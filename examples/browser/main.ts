@@ -3,12 +3,14 @@
  * `?endpoint=http://127.0.0.1:PORT&clientId=...` (printed by `npm run demo:browser`), and
  * `&inspect=1` to open Stately Inspector. A sign-in that meets a challenge (new password, MFA code,
  * MFA choice) shows one field for it and a Confirm button calling `confirmSignIn`.
+ * `&hostedDomain=…&hostedClientId=…` add "Sign in with the hosted UI" (see hosted.ts).
  */
 
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
-import { createAuth, isAuthError, type SignInResult, webStorage } from '../../src/index.js';
+import { type Auth, createAuth, isAuthError, type SignInResult, webStorage } from '../../src/index.js';
+import { carriesRedirect, createHostedAuth, demoParams, homeUrl, lastResult } from './hosted.js';
 
-const params = new URLSearchParams(location.search);
+const params = demoParams();
 const clientId = params.get('clientId') ?? '';
 const endpoint = params.get('endpoint') ?? undefined;
 const userPoolId = params.get('userPoolId') ?? undefined;
@@ -41,6 +43,7 @@ const describeError = (error: unknown) =>
 async function main() {
   const inspect =
     params.get('inspect') === '1' ? (await import('@statelyai/inspect')).createBrowserInspector().inspect : undefined;
+  const remoteStepMs = Number(params.get('remoteStepMs') ?? 5000);
   const auth = createAuth({
     services: cognitoServices({
       clientId,
@@ -52,10 +55,22 @@ async function main() {
     storage: webStorage(localStorage),
     // cognito-local emits no origin_jti, so "auto" would never revoke; a real pool can use the default.
     revocation: params.get('revocation') === 'auto' ? 'auto' : 'always',
-    timeouts: { remoteStepMs: Number(params.get('remoteStepMs') ?? 5000) },
+    timeouts: { remoteStepMs },
     ...(inspect ? { inspect } : {}),
   });
-  (window as unknown as { auth: typeof auth }).auth = auth;
+  const hosted = createHostedAuth(params, { timeouts: { remoteStepMs }, ...(inspect ? { inspect } : {}) });
+  Object.assign(window, { auth, hostedAuth: hosted });
+  $('hosted-sign-in').hidden = hosted === null;
+
+  // Back from the hosted UI: hand the URL over (callable before `ready`), then clean it at once, so
+  // neither a reload nor the history can bring the code back. /signed-out is cleaned the same way.
+  const arrived = location.href;
+  const redirect = hosted && carriesRedirect(arrived) ? hosted.handleRedirect(arrived) : null;
+  if (location.pathname !== '/' || redirect) history.replaceState(null, '', homeUrl(params));
+
+  /** The instance the session section shows: the hosted-UI one while it has (or gets) a session. */
+  const active = (): Auth =>
+    hosted && hosted.getSnapshot().status !== 'signedOut' && auth.getSnapshot().status === 'signedOut' ? hosted : auth;
 
   /** The challenge the sign-in waits at, while it does. */
   let challenge: Challenge | null = null;
@@ -63,7 +78,9 @@ async function main() {
   const choice = $<HTMLSelectElement>('challenge-choice');
 
   const render = () => {
-    const { status, state, session } = auth.getSnapshot();
+    const { status, state, session } = active().getSnapshot();
+    const bothSignedOut =
+      auth.getSnapshot().status === 'signedOut' && (hosted?.getSnapshot().status ?? 'signedOut') === 'signedOut';
     if (status !== 'signingIn') challenge = null;
     const waiting = challenge !== null && state.startsWith('signingIn.challenged');
     $('challenge-form').hidden = !waiting;
@@ -72,12 +89,15 @@ async function main() {
     else delete document.body.dataset['challenge'];
     $('state').textContent = state;
     $('user').textContent = session ? (session.email ?? session.username) : '—';
+    $('signed-in-with').textContent = session?.signedInWith ?? '—';
     document.body.dataset['status'] = status;
     $<HTMLButtonElement>('sign-out').disabled = status !== 'signedIn';
     $<HTMLButtonElement>('sign-out-global').disabled = status !== 'signedIn';
-    $<HTMLButtonElement>('sign-in-button').disabled = status !== 'signedOut';
+    $<HTMLButtonElement>('sign-in-button').disabled = !bothSignedOut;
+    $<HTMLButtonElement>('hosted-sign-in').disabled = !bothSignedOut;
   };
   auth.subscribe(render);
+  hosted?.subscribe(render);
   render();
 
   const renderNetwork = () => {
@@ -148,14 +168,45 @@ async function main() {
     $('sign-in-error').textContent = describeError(error);
   });
 
+  $('hosted-sign-in').addEventListener('click', async () => {
+    $('sign-in-error').textContent = '';
+    try {
+      // In a browser the page leaves for the hosted UI here; the answer is `redirecting`.
+      await hosted?.signInWithRedirect({ customState: 'from-the-demo' });
+    } catch (error) {
+      $('sign-in-error').textContent = describeError(error);
+    }
+  });
+
+  const showResult = (json: string, status: string) => {
+    $('result').textContent = json;
+    document.body.dataset['lastResult'] = status;
+  };
+  const kept = lastResult.take();
+  if (kept) showResult(kept, (JSON.parse(kept) as { status: string }).status);
+
   const signOut = async (global: boolean) => {
-    const result = await auth.signOut({ global });
-    $('result').textContent = JSON.stringify(result, null, 2);
-    document.body.dataset['lastResult'] = result.status;
+    const signingOut = active();
+    const result = await signingOut.signOut({ global });
+    const json = JSON.stringify(result, null, 2);
+    // A hosted-UI sign-out ends with the page leaving for /logout: the page that comes back shows it.
+    if (signingOut === hosted && result.steps.hostedUISignOut === 'done') lastResult.keep(json);
+    showResult(json, result.status);
   };
   $('sign-out').addEventListener('click', () => void signOut(false));
   $('sign-out-global').addEventListener('click', () => void signOut(true));
-  await auth.ready;
+  redirect?.then(
+    (result) => {
+      document.body.dataset['redirect'] = result.status;
+      if (result.status === 'signedIn' && result.customState) document.body.dataset['customState'] = result.customState;
+    },
+    (error: unknown) => {
+      // StateMismatch, Cancelled, HostedUIError, NotAuthorized…: nothing was stored.
+      $('sign-in-error').textContent = describeError(error);
+      document.body.dataset['redirect'] = isAuthError(error) ? error.code : 'failed';
+    },
+  );
+  await Promise.all([auth.ready, hosted?.ready]);
   document.body.dataset['ready'] = 'true';
 }
 

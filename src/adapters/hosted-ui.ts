@@ -9,7 +9,7 @@
 import { decodeJwt } from 'jose';
 import { AuthError } from '../errors.js';
 import type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
-import type { Tokens } from '../services/types.js';
+import type { AuthServices, Tokens } from '../services/types.js';
 
 export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
 
@@ -22,8 +22,9 @@ export type UrlOpener = (
   url: string,
   options: { purpose: OpenUrlPurpose; signal?: AbortSignal },
 ) => OpenerAnswer | Promise<OpenerAnswer>;
+/** What an opener may answer: the redirect URL it caught, or nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: an opener that answers nothing returns void or Promise<void>
-type OpenerAnswer = string | undefined | void;
+export type OpenerAnswer = string | undefined | void;
 
 /** Options of {@link hostedUI}. */
 export interface HostedUIOptions {
@@ -103,6 +104,57 @@ function oauthError(what: string, error: string, description: string | null | un
   });
 }
 
+/** `https://` added to a bare host; no trailing slash. */
+function originOf(domain: unknown): string {
+  const text = required('a domain', domain);
+  const base = absolute('domain', /^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  return base.href.replace(/\/+$/, '');
+}
+
+const fetcher = (injected: typeof fetch | undefined): typeof fetch =>
+  injected ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+
+/**
+ * POSTs a form to an OAuth endpoint and answers the JSON body of a 2xx (`{}` for an empty one, as
+ * /oauth2/revoke answers). No answer is `Network` (`Timeout` once `signal` fired); a refusal is
+ * mapped by {@link oauthError}.
+ */
+async function postForm(
+  doFetch: typeof fetch,
+  url: string,
+  body: URLSearchParams,
+  signal: AbortSignal,
+  what: string,
+): Promise<Record<string, unknown>> {
+  if (signal.aborted) throw abortError(signal, what);
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      signal,
+    });
+  } catch (cause) {
+    if (signal.aborted) throw abortError(signal, what, cause);
+    throw new AuthError('Network', `${what} got no answer from the hosted UI`, { cause });
+  }
+  let json: Record<string, unknown> = {};
+  try {
+    const text = await response.text();
+    if (text.trim() !== '' || !response.ok) json = JSON.parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    if (signal.aborted) throw abortError(signal, what, cause);
+    if (response.ok) throw new AuthError('Service', `${what}: the hosted UI answered no JSON`, { cause });
+  }
+  if (!response.ok) {
+    const error = typeof json['error'] === 'string' ? json['error'] : `HTTP ${response.status}`;
+    const description = typeof json['error_description'] === 'string' ? json['error_description'] : undefined;
+    throw oauthError(what, error, description, response.status);
+  }
+  return json;
+}
+
 /**
  * The hosted UI of one Cognito app client.
  *
@@ -123,14 +175,12 @@ function oauthError(what: string, error: string, description: string | null | un
  */
 export function hostedUI(options: HostedUIOptions): HostedUI {
   const clientId = required('a clientId', options?.clientId);
-  const domainText = required('a domain', options.domain);
-  const base = absolute('domain', /^[a-z][a-z\d+.-]*:\/\//i.test(domainText) ? domainText : `https://${domainText}`);
-  const origin = base.href.replace(/\/+$/, '');
+  const origin = originOf(options.domain);
   const redirectUri = absolute('redirectUri', required('a redirectUri', options.redirectUri)).href;
   const logoutUri = absolute('logoutUri', required('a logoutUri', options.logoutUri)).href;
   const scope = (options.scopes ?? DEFAULT_SCOPES).join(' ');
   const injected = options.openUrl;
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const doFetch = fetcher(options.fetch);
 
   async function open(url: string, purpose: OpenUrlPurpose, signal?: AbortSignal): Promise<string | undefined> {
     const what = purpose === 'signIn' ? 'The hosted-UI sign-in' : 'The hosted-UI sign-out';
@@ -155,39 +205,8 @@ export function hostedUI(options: HostedUIOptions): HostedUI {
     return undefined;
   }
 
-  /** POSTs a form to /oauth2/token; answers the JSON body of a 2xx. */
-  async function tokenRequest(
-    body: URLSearchParams,
-    signal: AbortSignal,
-    what: string,
-  ): Promise<Record<string, unknown>> {
-    if (signal.aborted) throw abortError(signal, what);
-    let response: Response;
-    try {
-      response = await doFetch(`${origin}/oauth2/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body,
-        signal,
-      });
-    } catch (cause) {
-      if (signal.aborted) throw abortError(signal, what, cause);
-      throw new AuthError('Network', `${what} got no answer from the hosted UI`, { cause });
-    }
-    let json: Record<string, unknown> = {};
-    try {
-      json = (await response.json()) as Record<string, unknown>;
-    } catch (cause) {
-      if (signal.aborted) throw abortError(signal, what, cause);
-      if (response.ok) throw new AuthError('Service', `${what}: the hosted UI answered no JSON`, { cause });
-    }
-    if (!response.ok) {
-      const error = typeof json['error'] === 'string' ? json['error'] : `HTTP ${response.status}`;
-      const description = typeof json['error_description'] === 'string' ? json['error_description'] : undefined;
-      throw oauthError(what, error, description, response.status);
-    }
-    return json;
-  }
+  const tokenRequest = (body: URLSearchParams, signal: AbortSignal, what: string) =>
+    postForm(doFetch, `${origin}/oauth2/token`, body, signal, what);
 
   return {
     clientId,
@@ -278,5 +297,86 @@ export function hostedUI(options: HostedUIOptions): HostedUI {
       const params = new URLSearchParams({ client_id: clientId, logout_uri: logoutUri });
       await open(`${origin}/logout?${params}`, 'signOut', signal);
     },
+  };
+}
+
+/** Options of {@link hostedUIServices}: the same `domain`, `clientId` and `fetch` as {@link hostedUI}'s. */
+export type HostedUIServicesOptions = Pick<HostedUIOptions, 'domain' | 'clientId' | 'fetch'>;
+
+/**
+ * `AuthServices` over the hosted UI's OAuth endpoints, for an app that signs in only through the
+ * hosted UI: `refresh` posts `grant_type=refresh_token` to `/oauth2/token` and `revokeToken` posts to
+ * `/oauth2/revoke` (on Cognito these do what REFRESH_TOKEN_AUTH and RevokeToken do). `signIn` is
+ * `InvalidConfig` (use `signInWithRedirect`), and `globalSignOut` is `GlobalSignOutUnsupported`:
+ * the OAuth endpoints have no global sign-out, so a global sign-out revokes this refresh token instead.
+ *
+ * @example
+ * ```ts
+ * import { createAuth } from 'authchart';
+ * import { hostedUI, hostedUIServices } from 'authchart/hosted-ui';
+ *
+ * const options = {
+ *   domain: 'auth.example.com',
+ *   clientId: '1example23456789',
+ *   redirectUri: 'https://app.example.com/callback',
+ *   logoutUri: 'https://app.example.com/',
+ * };
+ * const auth = createAuth({ services: hostedUIServices(options), hostedUI: hostedUI(options) });
+ * ```
+ */
+export function hostedUIServices(options: HostedUIServicesOptions): AuthServices {
+  const clientId = required('a clientId', options?.clientId);
+  const origin = originOf(options.domain);
+  const doFetch = fetcher(options.fetch);
+  return {
+    clientId,
+    signIn: () =>
+      Promise.reject(
+        new AuthError('InvalidConfig', 'hostedUIServices has no password sign-in: use signInWithRedirect'),
+      ),
+    async refresh(refreshToken, signal) {
+      const what = 'The token refresh';
+      const json = await postForm(
+        doFetch,
+        `${origin}/oauth2/token`,
+        new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }),
+        signal,
+        what,
+      );
+      if (typeof json['access_token'] !== 'string') {
+        throw new AuthError('InvalidToken', `${what}: the token endpoint answered no access token`);
+      }
+      // Cognito answers no refresh token unless it rotates them: an absent one keeps the current one.
+      const fresh: Partial<Tokens> = { accessToken: json['access_token'] };
+      if (typeof json['id_token'] === 'string') fresh.idToken = json['id_token'];
+      if (typeof json['refresh_token'] === 'string') fresh.refreshToken = json['refresh_token'];
+      return fresh;
+    },
+    async revokeToken(refreshToken, signal) {
+      const what = 'RevokeToken';
+      try {
+        await postForm(
+          doFetch,
+          `${origin}/oauth2/revoke`,
+          new URLSearchParams({ token: refreshToken, client_id: clientId }),
+          signal,
+          what,
+        );
+      } catch (error) {
+        // Cognito's /oauth2/revoke: `invalid_request` when the token is missing (never, here) or
+        // revocation is disabled for the app client.
+        if (error instanceof AuthError && error.serviceName === 'invalid_request') {
+          throw new AuthError('RevocationUnsupported', error.message, { cause: error, serviceName: 'invalid_request' });
+        }
+        throw error;
+      }
+    },
+    globalSignOut: () =>
+      Promise.reject(
+        new AuthError(
+          'GlobalSignOutUnsupported',
+          'hostedUIServices cannot call GlobalSignOut (no OAuth endpoint does): the refresh token is revoked instead',
+        ),
+      ),
   };
 }
