@@ -102,8 +102,14 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const { url, transaction } = await hostedUI.createAuthorization(options);
         // Kept before leaving: the page that comes back needs the verifier.
         await store.writeRedirect(transaction);
-        const back = await hostedUI.openUrl(url, 'signIn', signal);
-        return back === undefined ? { leaving: true as const } : { redirectUrl: seal(back) };
+        try {
+          const back = await hostedUI.openUrl(url, 'signIn', signal);
+          return back === undefined ? { leaving: true as const } : { redirectUrl: seal(back) };
+        } catch (error) {
+          // No redirect will come back for it: the verifier must not wait in storage.
+          await store.takeRedirect().catch(() => null);
+          throw error;
+        }
       }),
     ),
     exchangeCode: fromPromise(
