@@ -129,10 +129,6 @@ describe('signInWithRedirect', () => {
     expect(h.auth.getSession()).toBeNull();
   });
 
-  // Reported, not fixed here (src/machines is not ours): when the opener rejects, the chart leaves the
-  // transaction (with its PKCE verifier) in storage until the next redirect or sign-out overwrites or
-  // clears it. `it.fails` turns red once the chart removes it: then make this a plain `it`.
-
   it('a rejected opener leaves no transaction in storage', async () => {
     const h = setup({ leavesPage: false });
     await h.auth.ready;
