@@ -24,6 +24,7 @@ export type AuthStateValue =
   | 'signingIn.undoingPartialSave'
   | 'signedIn.waitingToRefresh'
   | 'signedIn.checkingTokens'
+  | 'signedIn.checkingStorage'
   | 'signedIn.refreshingTokens'
   | 'signedIn.waitingToRetryRefresh'
   | 'signedIn.storingRefreshedTokens'

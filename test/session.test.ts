@@ -266,6 +266,7 @@ describe('state names', () => {
       'signingIn.undoingPartialSave',
       'signedIn.waitingToRefresh',
       'signedIn.checkingTokens',
+      'signedIn.checkingStorage',
       'signedIn.refreshingTokens',
       'signedIn.waitingToRetryRefresh',
       'signedIn.storingRefreshedTokens',

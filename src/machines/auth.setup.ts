@@ -112,7 +112,6 @@ export const authSetup = setup({
     sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
     hasNoSession: ({ context }) => context.session === null,
     restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
-    signedOutByOtherTab: ({ context }) => context.signOut?.reason === 'otherTab',
     signOutRequested: ({ context }) => context.signOutRequests.length > 0,
     hasTokenRequests: ({ context }) => context.tokenRequests.length > 0,
     /** Every `fetchTokens()` caller is served by the tokens held now (authchart's slot reads the clock). */
@@ -136,6 +135,8 @@ export const authSetup = setup({
     restoredSession: (_, params: { output: RestoreOutput }) => params.output.status === 'found',
     restoredSessionToSignOut: ({ context }, params: { output: RestoreOutput }) =>
       params.output.status === 'found' && context.signOutRequests.length > 0,
+    /** The stored session is the one held here (same refresh token; authchart's slot compares them sealed). */
+    storageHoldsOurSession: (_, _params: { output: RestoreOutput }) => false,
     restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
     isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
     isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',

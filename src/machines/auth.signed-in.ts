@@ -1,7 +1,7 @@
 import { AuthError } from '../errors.js';
 import { withTokenExpiry } from './auth.logic.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
-import type { AuthContext } from './auth.types.js';
+import type { AuthContext, RestoreOutput } from './auth.types.js';
 
 /** A refresh that got no answer: `fetchTokens()` callers learn when the tokens they hold expire. */
 const staleRefresh =
@@ -14,6 +14,8 @@ const staleTimeout =
   ({ context }: { context: AuthContext }) => ({
     error: withTokenExpiry(timedOut(what, 'remoteStepMs')({ context }).error, context.session),
   });
+
+const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
 
 const answerFetched = ['answerTokenRequests', 'forgetTokenRequests'] as const;
 
@@ -44,8 +46,8 @@ export const signedInState = {
     HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
     // A refresh is running: join it.
     FETCH_TOKENS: { actions: 'addTokenRequest' },
-    // Another tab signed out and cleared the shared storage: follow, with no network call.
-    SYNC_SIGNED_OUT: { target: '#auth.signingOut.clearingCache', actions: 'startOtherTabSignOut' },
+    // Another context says it signed out: storage is the truth, so look at it before following.
+    SYNC_SIGNED_OUT: { target: '.checkingStorage' },
   },
   states: {
     waitingToRefresh: {
@@ -133,6 +135,37 @@ export const signedInState = {
           ],
         },
       },
+    },
+    /**
+     * A sign-out message is a hint: storage still holding this session means the message was stale
+     * (or forged), another session there is adopted, and only an empty storage is followed, with no
+     * network call and no clear (what another context wrote since is never removed here).
+     */
+    checkingStorage: {
+      invoke: {
+        id: 'recheckStoredSession',
+        src: 'readSession',
+        input: ({ context }) => ({ deps: context.deps }),
+        onDone: [
+          { guard: { type: 'storageHoldsOurSession', params: restored }, target: 'waitingToRefresh' },
+          {
+            guard: { type: 'restoredSession', params: restored },
+            target: 'waitingToRefresh',
+            actions: [
+              { type: 'assignRestoredSession', params: restored },
+              'resetRefreshFailures',
+              { type: 'emitSignedIn', params: { restored: true } },
+            ],
+          },
+          {
+            target: '#auth.signedOut',
+            actions: ['startOtherTabSignOut', 'announceSignedOut', 'forgetSession'],
+          },
+        ],
+        // Unreadable: keep the session (a later message, refresh or sign-out looks again).
+        onError: 'waitingToRefresh',
+      },
+      after: { storageTimeout: 'waitingToRefresh' },
     },
     waitingToRetryRefresh: {
       on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },

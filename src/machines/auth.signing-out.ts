@@ -175,17 +175,6 @@ export const signingOutState = {
           keepForRevocation: keptForLater(context),
         }),
         onDone: [
-          // Following another tab: it already told everyone.
-          {
-            guard: 'signedOutByOtherTab',
-            target: '#auth.signedOut',
-            actions: [
-              { type: 'markStepDone', params: { step: 'clearCache' } },
-              'answerSignOut',
-              'announceSignedOut',
-              'forgetSession',
-            ],
-          },
           {
             target: '#auth.signedOut',
             actions: [

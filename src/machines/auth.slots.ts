@@ -170,6 +170,10 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
     },
   },
   guards: {
+    storageHoldsOurSession: ({ context }, params) =>
+      params.output.status === 'found' &&
+      context.session !== null &&
+      unseal(params.output.session.tokens).refreshToken === unseal(context.session.tokens).refreshToken,
     tokensFreshForRequests: ({ context }) => tokensFreshFor(context, depsOf(context.deps).clock.now()),
     // A few seconds of margin: a token that expires on the way is refused as surely as an expired one.
     accessTokenExpired: ({ context }) =>

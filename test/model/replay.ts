@@ -156,6 +156,8 @@ export function createWorld() {
   };
 
   async function seed(s: Seed | undefined) {
+    // A read mid-session sees what another context left: the seed is the whole of storage (ours).
+    if (s !== undefined) for (const key of ownKeys(storage, CLIENT_ID)) storage.removeItem(key);
     if (s === 'journalLocal' || s === 'journalGlobal' || s === 'journalOnly') {
       const scope = s === 'journalGlobal' ? 'global' : 'local';
       await seeder.writeJournal({ scope, startedAt: 0, username: 'alice@example.com' });
@@ -373,6 +375,7 @@ function delayMs(eventType: string): number {
 /** Which storage actor each storage-bound state runs. */
 const STORAGE_STEP_SRC: Record<string, ActorSrc> = {
   readingStoredSession: 'readSession',
+  checkingStorage: 'readSession',
   discardingInvalidSession: 'clearSession',
   savingSession: 'saveSession',
   undoingPartialSave: 'clearSession',
@@ -397,7 +400,10 @@ export function checkInvariants(
     (event.fixture?.kind === 'error' && STORAGE_FAILURE_SRCS.has(event.fixture.src)) ||
     event.type.startsWith('xstate.after.storageTimeout.');
   // A restore woken by another tab leaves what it finds alone: that tab owns it.
-  const lookedForOtherTab = event.fixture?.src === 'readSession' && signOutCalls.wokenByOtherTab;
+  const lookedForOtherTab =
+    (event.fixture?.src === 'readSession' && signOutCalls.wokenByOtherTab) ||
+    // Following another context's sign-out: what it is still writing or removing is not ours to clear.
+    (event.type as string) === 'xstate.done.actor.recheckStoredSession';
   // A redirect transaction waits for the page that comes back: it is no session.
   const sessionKeys = keys.filter((k) => !k.endsWith('.redirectTransaction'));
   if (snapshot.matches('signedOut') && sessionKeys.length > 0 && !storageJustFailed && !lookedForOtherTab) {
