@@ -17,6 +17,14 @@ const staleTimeout =
 
 const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
 
+const CANCEL_FETCHES = [
+  {
+    type: 'answerTokenRequests',
+    params: () => ({ error: new AuthError('Cancelled', 'A sign-out ended the session before fresh tokens came') }),
+  },
+  'forgetTokenRequests',
+] as const;
+
 const answerFetched = ['answerTokenRequests', 'forgetTokenRequests'] as const;
 
 /**
@@ -31,15 +39,9 @@ export const signedInState = {
     guard: 'signInBusy',
     actions: [{ type: 'rejectQueuedSignIn', params: { code: 'AlreadySignedIn' } }, 'forgetQueuedSignIn'],
   },
-  exit: [
-    {
-      type: 'answerTokenRequests',
-      params: () => ({ error: new AuthError('Cancelled', 'A sign-out ended the session before fresh tokens came') }),
-    },
-    'forgetTokenRequests',
-  ],
   on: {
-    SIGN_OUT: { target: 'signingOut', actions: ['addSignOutRequest', 'startSignOut'] },
+    // A sign-out wins over a refresh that callers wait for: they are told, then it starts.
+    SIGN_OUT: { target: 'signingOut', actions: [...CANCEL_FETCHES, 'addSignOutRequest', 'startSignOut'] },
     SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
     ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
     REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
@@ -159,7 +161,7 @@ export const signedInState = {
           },
           {
             target: '#auth.signedOut',
-            actions: ['startOtherTabSignOut', 'announceSignedOut', 'forgetSession'],
+            actions: [...CANCEL_FETCHES, 'startOtherTabSignOut', 'announceSignedOut', 'forgetSession'],
           },
         ],
         // Unreadable: keep the session (a later message, refresh or sign-out looks again).
