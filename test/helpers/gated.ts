@@ -8,10 +8,12 @@ import { makeTokens } from './tokens.js';
  * Written here because the shared fakes answer at once or hang; a model run needs to stop
  * between "the call was made" and "the call answered".
  */
-export type RemoteStep = 'signIn' | 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
+export type RemoteStep = 'signIn' | 'refresh' | 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
 
 export interface Gate {
   step: RemoteStep;
+  /** The token the call was given (access token for GlobalSignOut, refresh token for refresh and RevokeToken). */
+  token?: string;
   resolve(): void;
   reject(error: AuthError): void;
 }
@@ -21,6 +23,10 @@ export interface GatedServices extends AuthServices {
   open: Gate[];
   /** Every call ever made, by step. */
   made: RemoteStep[];
+  /** The tokens each refresh answered with, by refresh call number (1-based; a hole where it did not answer ok). */
+  refreshed: Tokens[];
+  /** What signIn answers with. */
+  signInTokens: Tokens;
 }
 
 /** A fixed instant for every run: tokens and the chart's clock agree, and no refresh falls due within a run. */
@@ -31,17 +37,28 @@ export function gatedServices(tokens: Tokens = makeTokens({ now: T0 })): GatedSe
     clientId: 'client123',
     open: [],
     made: [],
+    refreshed: [],
+    signInTokens: tokens,
     signIn: (_input, signal) => gate('signIn', signal).then(() => tokens),
-    refresh: () => Promise.reject(new AuthError('Service', 'refresh is not part of this model')),
-    globalSignOut: (_token, signal) => gate('globalSignOut', signal),
-    revokeToken: (_token, signal) => gate('revokeToken', signal),
+    // Fresh tokens minted when the gate opens (on the fake clock), shaped like Cognito's answer: no refresh token.
+    refresh: (refreshToken, signal) => {
+      const n = fake.made.filter((s) => s === 'refresh').length + 1;
+      return gate('refresh', signal, refreshToken).then(() => {
+        const t = makeTokens({ now: Math.floor(Date.now() / 1000) });
+        fake.refreshed[n] = t;
+        return { accessToken: t.accessToken, idToken: t.idToken };
+      });
+    },
+    globalSignOut: (token, signal) => gate('globalSignOut', signal, token),
+    revokeToken: (token, signal) => gate('revokeToken', signal, token),
     hostedUISignOut: (signal) => gate('hostedUISignOut', signal),
   };
-  function gate(step: RemoteStep, signal: AbortSignal): Promise<void> {
+  function gate(step: RemoteStep, signal: AbortSignal, token?: string): Promise<void> {
     fake.made.push(step);
     return new Promise<void>((resolve, reject) => {
       const g: Gate = {
         step,
+        ...(token === undefined ? {} : { token }),
         resolve: () => {
           drop();
           resolve();
@@ -62,7 +79,7 @@ export function gatedServices(tokens: Tokens = makeTokens({ now: T0 })): GatedSe
   return fake;
 }
 
-export type StorageMode = 'open' | 'held' | 'hung';
+export type StorageMode = 'open' | 'held' | 'hung' | 'failing';
 
 export interface GatedStorage extends TokenStorage {
   mode: StorageMode;
@@ -73,7 +90,10 @@ export interface GatedStorage extends TokenStorage {
   dump(): Record<string, string>;
 }
 
-/** memoryStorage behind a switch: `open` answers at once, `held` waits for `release()`, `hung` never answers. */
+/**
+ * memoryStorage behind a switch: `open` answers at once, `held` waits for `release()`, `hung` never
+ * answers, `failing` rejects every call (a full or locked disk) until `release()`.
+ */
 export function gatedStorage(initial: Record<string, string> = {}, mode: StorageMode = 'open'): GatedStorage {
   const inner = memoryStorage(Object.entries(initial));
   let held: (() => void)[] = [];
@@ -81,6 +101,7 @@ export function gatedStorage(initial: Record<string, string> = {}, mode: Storage
   // biome-ignore lint/suspicious/noExplicitAny: one wrapper for getItem, setItem and removeItem
   const call = (op: () => any): any => {
     if (storage.mode === 'open') return op();
+    if (storage.mode === 'failing') return Promise.reject(new Error('storage failed (disk full)'));
     waiting++;
     if (storage.mode === 'hung') return new Promise(() => {});
     return new Promise((resolve) => {
@@ -105,6 +126,11 @@ export function gatedStorage(initial: Record<string, string> = {}, mode: Storage
     dump: () => Object.fromEntries(inner.keys().map((k) => [k, String(inner.getItem(k))])),
   };
   return storage;
+}
+
+/** Tokens issued an hour before they expire, `leftS` seconds after T0 (a restored session: expiry from `exp`). */
+export function tokensExpiringIn(leftS: number): Tokens {
+  return makeTokens({ now: T0 + leftS - 3600, expiresIn: 3600 });
 }
 
 /** What storage holds after alice signed in with a password (keys written by the real store). */

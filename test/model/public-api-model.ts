@@ -1,75 +1,32 @@
 /**
- * A reference model of authchart's public promise API, written from the rules in docs/sign-out.md
- * and issue 11, not from the chart. It predicts, per call, when its promise settles and with what,
+ * A reference model of authchart's public promise API, written from the rules in docs/sign-out.md,
+ * issue 11 and issue 15 (fetchTokens, the refresh before an expired global sign-out), not from the chart. It predicts, per call, when its promise settles and with what,
  * and the state, remote calls and storage after every step. The runner (public-api-runner.ts)
  * drives the real `createAuth` with gated fakes and compares.
  */
+import { T0 } from '../helpers/gated.js';
 import {
-  type Answer,
   answerFor,
   type Call,
-  type Config,
   cancelledSignOut,
+  DEFECT_REFUSED_REFRESH_ANSWERS_CANCELLED,
   type Env,
   ERR,
-  GATE,
+  isFetch,
+  LIFETIME_S,
   notRun,
-  type Pos,
   type Progress,
   rejected,
   STORAGE_STEPS,
+  tokensRejected,
 } from './public-api-answers.js';
+
+import { ModelState } from './public-api-state.js';
 
 export type { Answer, Call, Command, Config, Env } from './public-api-answers.js';
 export { STATE_OF } from './public-api-answers.js';
 
-export class PublicModel {
-  pos: Pos = 'restoring';
-  storage: 'open' | 'held' | 'hung';
-  /** Storage has been open all along: its content is predictable. */
-  storageKnown = true;
-  online = true;
-  stopped = false;
-  ready = false;
-  /** A session is in storage. */
-  stored: boolean;
-  session: null | 'password' | 'hostedUI' = null;
-  running: { id: number; kind: 'signIn' | 'adopt' } | null = null;
-  queued: { id: number; kind: 'signIn' | 'adopt' } | null = null;
-  requests: { id: number; global: boolean }[] = [];
-  progress: Progress | null = null;
-  readonly answers = new Map<number, Answer>();
-  /** Remote calls made, in order. */
-  readonly made: string[] = [];
-  readonly seen = { callsInState: new Set<string>(), stopIn: new Set<string>(), stopAt: new Set<string>() };
-  #nextId = 1;
-
-  constructor(config: Config) {
-    this.storage = config.held ? 'held' : 'open';
-    this.stored = config.stored;
-  }
-
-  get top(): string {
-    return this.pos.split('.')[0] as string;
-  }
-  /** The remote call the chart waits on, if any. */
-  get gate(): string | undefined {
-    return this.stopped ? undefined : GATE[this.pos];
-  }
-  /** A storage step that cannot finish until time passes (hung) or `release` (held). */
-  get storageBlocked(): boolean {
-    return !this.stopped && this.storage !== 'open' && STORAGE_STEPS.includes(this.pos);
-  }
-
-  applicable(env: Env): boolean {
-    if (env === 'offline' || env === 'online') return true;
-    if (this.stopped) return false;
-    if (env === 'release') return this.storage === 'held';
-    if (env === 'hangStorage') return this.storage === 'open';
-    if (env === 'wait') return this.gate !== undefined || this.storageBlocked;
-    return this.gate !== undefined;
-  }
-
+export class PublicModel extends ModelState {
   /** One call; returns its id (undefined for stop). */
   call(c: Call): number | undefined {
     if (!this.stopped) this.seen.callsInState.add(`${this.top}×${c}`);
@@ -77,15 +34,20 @@ export class PublicModel {
       this.stop();
       return;
     }
-    const id = this.#nextId++;
+    const id = this.nextId++;
     if (this.stopped) {
       this.answers.set(
         id,
-        c === 'signIn' || c === 'adopt' ? rejected('Cancelled') : cancelledSignOut(c === 'signOutGlobal'),
+        isFetch(c)
+          ? tokensRejected('Cancelled')
+          : c === 'signIn' || c === 'adopt'
+            ? rejected('Cancelled')
+            : cancelledSignOut(c === 'signOutGlobal'),
       );
       return id;
     }
-    if (c === 'signIn' || c === 'adopt') this.signIn(id, c);
+    if (isFetch(c)) this.fetch(id, c);
+    else if (c === 'signIn' || c === 'adopt') this.signIn(id, c);
     else this.signOut(id, c === 'signOutGlobal');
     return id;
   }
@@ -98,6 +60,7 @@ export class PublicModel {
     this.ready = true;
     for (const r of [this.running, this.queued]) if (r) this.answers.set(r.id, rejected('Cancelled'));
     for (const r of this.requests) this.answers.set(r.id, cancelledSignOut(r.global));
+    this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by stop()');
     this.running = this.queued = null;
     this.requests = [];
     return undefined;
@@ -116,6 +79,7 @@ export class PublicModel {
     if (kind === 'adopt') {
       this.running = { id, kind };
       this.session = 'hostedUI';
+      this.tokens = { label: 'hosted', expiresAt: (T0 + LIFETIME_S) * 1000 }; // expiry from `exp`
       this.pos = 'signingIn.save';
     } else if (!this.online) {
       this.answers.set(id, rejected('Offline')); // nothing sent
@@ -151,16 +115,14 @@ export class PublicModel {
       this.progress = this.newProgress('local', 'signInCancelled');
       this.pos = 'signingOut.clear';
     } else if (top === 'signedIn') {
+      // Leaving signedIn ends any refresh: its callers are told the sign-out won.
+      this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by a sign-out');
       this.startSignOut();
     } else if (top === 'signingOut') {
       const p = this.progress as Progress;
       const canUpgrade = this.pos === 'signingOut.hosted' || this.pos === 'signingOut.journal';
       if (global && canUpgrade && p.scope === 'local' && p.reason === 'signOut' && this.session) p.scope = 'global';
     }
-  }
-
-  private newProgress(scope: 'local' | 'global', reason: Progress['reason']): Progress {
-    return { scope, reason, hasUser: this.session !== null, steps: notRun(), codes: {} };
   }
 
   private startSignOut(): void {
@@ -184,32 +146,30 @@ export class PublicModel {
     } else this.pos = 'signingOut.journal'; // revocation is always planned: the tokens carry origin_jti
   }
 
-  private skipRemaining(code: string): void {
-    const p = this.progress as Progress;
-    if (p.scope === 'global' && p.steps.globalSignOut === 'notRun') {
-      p.steps.globalSignOut = 'skipped';
-      p.codes.global = code;
-    }
-    if (p.steps.revokeToken === 'notRun' && p.steps.globalSignOut !== 'done') {
-      p.steps.revokeToken = 'skipped';
-      p.codes.revoke = code;
-    }
-  }
-
   /** The environment acts: a remote answer, time passing, storage released or hung, connectivity. */
   env(e: Env): void {
     if (e === 'offline' || e === 'online') this.online = e === 'online';
     else if (e === 'release') this.storage = 'open';
-    else if (e === 'hangStorage') {
-      this.storage = 'hung';
+    else if (e === 'hangStorage' || e === 'failStorage') {
+      this.storage = e === 'hangStorage' ? 'hung' : 'failing';
       this.storageKnown = false;
-    } else if (e === 'wait' && this.storageBlocked) this.storageStep(false);
-    else if (this.gate) this.remoteAnswer(e === 'ok' ? undefined : ERR[e as keyof typeof ERR]);
+    } else if (e === 'wait') {
+      this.clock += this.waitMs();
+      // No refresh timer fires in a run: time passes only while a step is pending, never in waitingToRefresh.
+      if (this.storageBlocked) this.storageStep(false);
+      else this.remoteAnswer(ERR.wait);
+    } else if (this.gate) this.remoteAnswer(e === 'ok' ? undefined : ERR[e as keyof typeof ERR]);
   }
 
   /** Runs every storage step that open storage lets finish (what a flush of the real instance does). */
   settle(): void {
-    while (!this.stopped && this.storage === 'open' && STORAGE_STEPS.includes(this.pos)) this.storageStep(true);
+    while (
+      !this.stopped &&
+      (this.storage === 'open' || this.storage === 'failing') &&
+      STORAGE_STEPS.includes(this.pos)
+    ) {
+      this.storageStep(this.storage === 'open');
+    }
   }
 
   private storageStep(ok: boolean): void {
@@ -228,7 +188,10 @@ export class PublicModel {
           return;
         }
         this.session = 'password';
+        this.tokens = { label: 'stored', expiresAt: this.storedExpiresAt }; // restored: expiry from `exp`
         if (this.requests.length > 0) {
+          // The restore ended into a sign-out: callers that waited for the restore wait for it too
+          // (NotSignedIn, or the tokens if the clear fails and the user stays signed in).
           this.startSignOut();
           return;
         }
@@ -248,11 +211,21 @@ export class PublicModel {
         this.answers.set((this.running as { id: number }).id, rejected('StorageFailure'));
         this.running = null;
         this.session = null;
+        this.tokens = null;
         this.enterSignedOut();
         return;
+      case 'signedIn.store':
+        // Stored or not, the new tokens are in memory and serve the callers.
+        this.answerFetchers({ kind: 'tokens', ok: true, label: this.tokenLabel() });
+        this.pos = 'signedIn';
+        return;
       case 'signingOut.journal':
-        this.pos = p?.scope === 'global' ? 'signingOut.global' : 'signingOut.revoke';
-        this.made.push(p?.scope === 'global' ? 'globalSignOut' : 'revokeToken');
+        if (p?.scope === 'global' && this.accessTokenExpired()) this.startRefresh('signingOut.refreshGlobal');
+        else if (p?.scope === 'global') this.startGlobalSignOut();
+        else {
+          this.pos = 'signingOut.revoke';
+          this.made.push('revokeToken');
+        }
         return;
       case 'signingOut.clear': {
         const q = p as Progress;
@@ -264,8 +237,9 @@ export class PublicModel {
           q.codes.error = 'StorageFailure';
         }
         this.answerSignOut(q);
-        if (ok || q.reason === 'signInCancelled' || this.session === null) {
+        if (ok || q.reason !== 'signOut' || this.session === null) {
           this.session = null;
+          this.tokens = null;
           this.enterSignedOut();
           return;
         }
@@ -281,6 +255,7 @@ export class PublicModel {
       case 'signingIn.auth':
         if (code === undefined) {
           this.session = 'password';
+          this.tokens = { label: 'signIn', expiresAt: this.clock + LIFETIME_S * 1000 };
           this.pos = 'signingIn.save';
           return;
         }
@@ -301,6 +276,40 @@ export class PublicModel {
         if (code) p.codes.hostedUI = code;
         this.checkConnectivity();
         return;
+      case 'signedIn.refresh':
+        if (code === undefined) {
+          this.refreshed();
+          this.pos = 'signedIn.store';
+        } else if (code === 'NotAuthorized') {
+          // A refused refresh token ends the session: clear, with no remote call.
+          const answer = tokensRejected(DEFECT_REFUSED_REFRESH_ANSWERS_CANCELLED ? 'Cancelled' : code);
+          this.answerFetchers(answer, 'refresh refused');
+          this.progress = this.newProgress('local', 'refreshRejected');
+          this.pos = 'signingOut.clear';
+        } else {
+          this.answerFetchers(tokensRejected(code, this.tokens?.expiresAt));
+          this.pos = 'signedIn.retry';
+        }
+        return;
+      case 'signingOut.refreshGlobal':
+        if (code === undefined) {
+          this.refreshed();
+          this.startGlobalSignOut();
+          return;
+        }
+        if (code === 'Network' || code === 'Timeout') {
+          p.steps.globalSignOut = 'failed';
+          p.codes.global = code;
+          this.skipRemaining(code);
+          this.pos = 'signingOut.clear';
+          return;
+        }
+        // Refused: GlobalSignOut cannot run; RevokeToken still can.
+        p.steps.globalSignOut = 'skipped';
+        p.codes.global = 'NotAuthorized';
+        this.pos = 'signingOut.revoke';
+        this.made.push('revokeToken');
+        return;
       case 'signingOut.global':
         p.steps.globalSignOut = code ? 'failed' : 'done';
         if (code) p.codes.global = code;
@@ -320,21 +329,17 @@ export class PublicModel {
     }
   }
 
-  private answerSignOut(p: Progress): void {
-    for (const r of this.requests) this.answers.set(r.id, answerFor(p, r.global));
-    this.requests = [];
-    this.progress = null;
-  }
-
   private enterSignedIn(): void {
     this.pos = 'signedIn';
     if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
     this.queued = null;
+    if (this.fetchers.length > 0) this.checkTokens(); // callers that waited for the restore
   }
 
   private enterSignedOut(): void {
     this.pos = 'signedOut';
     this.progress = null;
+    this.answerFetchers(tokensRejected('NotSignedIn'));
     // Sign-outs asked before the restore ended: nothing to sign out.
     const scope = this.requests.some((r) => r.global) ? 'global' : 'local';
     const nothing = { ...this.newProgress(scope, 'signOut'), hasUser: false };

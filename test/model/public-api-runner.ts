@@ -1,7 +1,8 @@
 import { expect, vi } from 'vitest';
-import { AuthError, createAuth, type SignOutResult } from '../../src/index.js';
-import { flush, gatedServices, gatedStorage, storedSession, T0 } from '../helpers/gated.js';
+import { AuthError, createAuth, type SignOutResult, type Tokens } from '../../src/index.js';
+import { flush, gatedServices, gatedStorage, storedSession, T0, tokensExpiringIn } from '../helpers/gated.js';
 import { makeTokens } from '../helpers/tokens.js';
+import { BOUNDS, FETCH_OPTIONS, isFetch, STORED_LEFT_S } from './public-api-answers.js';
 import {
   type Answer,
   type Call,
@@ -12,8 +13,7 @@ import {
   STATE_OF,
 } from './public-api-model.js';
 
-/** Bounds of the instance under test (each distinct, so a wrong bound shows). */
-export const BOUNDS = { remoteStepMs: 1000, hostedUISignOutMs: 1500, storageMs: 100 } as const;
+export { BOUNDS };
 
 const CREDENTIALS = { username: 'alice@example.com', password: 'correct horse' };
 
@@ -22,8 +22,14 @@ export interface Seen {
   callsInState: Set<string>;
   stopIn: Set<string>;
   stopAt: Set<string>;
+  fetchAnswers: Set<string>;
 }
-export const newSeen = (): Seen => ({ callsInState: new Set(), stopIn: new Set(), stopAt: new Set() });
+export const newSeen = (): Seen => ({
+  callsInState: new Set(),
+  stopIn: new Set(),
+  stopAt: new Set(),
+  fetchAnswers: new Set(),
+});
 
 function fromResult(r: SignOutResult): Answer {
   const codes: Record<string, string> = {};
@@ -43,6 +49,20 @@ function fromError(e: unknown): Answer {
   return { kind: 'signIn', ok: false, code: e instanceof AuthError ? e.code : `not an AuthError: ${String(e)}` };
 }
 
+function fromTokenError(e: unknown): Answer {
+  if (!(e instanceof AuthError)) return { kind: 'tokens', ok: false, code: `not an AuthError: ${String(e)}` };
+  return e.tokenExpiresAt === undefined
+    ? { kind: 'tokens', ok: false, code: e.code }
+    : { kind: 'tokens', ok: false, code: e.code, tokenExpiresAt: e.tokenExpiresAt };
+}
+
+const CODE_OF = {
+  service: 'Service',
+  network: 'Network',
+  cancel: 'Cancelled',
+  notAuthorized: 'NotAuthorized',
+} as const;
+
 export const describeCommands = (config: Config, commands: Command[]) =>
   [
     `config ${JSON.stringify(config)}`,
@@ -57,9 +77,11 @@ export const describeCommands = (config: Config, commands: Command[]) =>
  */
 export async function runModel(config: Config, commands: Command[], opts: { seen?: Seen; drain?: boolean } = {}) {
   const { seen } = opts;
+  vi.setSystemTime(T0 * 1000); // every run starts at T0: the model's clock does
   const model = new PublicModel(config);
   const services = gatedServices();
-  const storage = gatedStorage(config.stored ? storedSession() : {}, config.held ? 'held' : 'open');
+  const stored = tokensExpiringIn(STORED_LEFT_S[config.tokens ?? 'fresh']);
+  const storage = gatedStorage(config.stored ? storedSession(stored) : {}, config.held ? 'held' : 'open');
   let online = true;
   const auth = createAuth({
     services,
@@ -74,6 +96,19 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
   });
   const actual = new Map<number, Answer | 'pending'>();
   const hosted = makeTokens({ now: T0 });
+  /** The tokens a label names: what the model says the app must be handed. */
+  const byLabel = (label: string): Tokens | undefined => {
+    if (label === 'stored') return stored;
+    if (label === 'hosted') return hosted;
+    if (label === 'signIn') return services.signInTokens;
+    return services.refreshed[Number(label.replace('refresh', ''))];
+  };
+  const labelOf = (t: Tokens): string => {
+    for (const label of ['stored', 'hosted', 'signIn', ...Object.keys(services.refreshed).map((i) => `refresh${i}`)]) {
+      if (byLabel(label)?.accessToken === t.accessToken) return label;
+    }
+    return 'unknown tokens';
+  };
   const trace: string[] = [describeCommands(config, commands)];
 
   function call(c: Call): void {
@@ -85,7 +120,12 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
     if (id === undefined) throw new Error('a call without an id');
     actual.set(id, 'pending');
     const settle = (a: Answer) => actual.set(id, a);
-    if (c === 'signIn')
+    if (isFetch(c))
+      auth.fetchTokens(FETCH_OPTIONS[c]).then(
+        (t) => settle({ kind: 'tokens', ok: true, label: labelOf(t) }),
+        (e) => settle(fromTokenError(e)),
+      );
+    else if (c === 'signIn')
       auth.signIn(CREDENTIALS).then(
         () => settle({ kind: 'signIn', ok: true }),
         (e) => settle(fromError(e)),
@@ -109,16 +149,15 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
     if (e === 'offline' || e === 'online') online = e === 'online';
     else if (e === 'release') storage.release();
     else if (e === 'hangStorage') storage.mode = 'hung';
+    else if (e === 'failStorage') storage.mode = 'failing';
     else if (e === 'wait') {
-      if (model.storageBlocked) {
-        if (storage.mode === 'held') storage.mode = 'hung'; // a read that never answers
-        advance = BOUNDS.storageMs;
-      } else advance = model.gate === 'hostedUISignOut' ? BOUNDS.hostedUISignOutMs : BOUNDS.remoteStepMs;
+      if (model.storageBlocked && storage.mode === 'held') storage.mode = 'hung'; // a read that never answers
+      advance = model.waitMs();
     } else {
       const gate = services.open.at(-1);
       if (!gate) throw new Error(`no open remote call to answer (${trace.join(' / ')})`);
       if (e === 'ok') gate.resolve();
-      else gate.reject(new AuthError(e === 'service' ? 'Service' : e === 'network' ? 'Network' : 'Cancelled', e));
+      else gate.reject(new AuthError(CODE_OF[e], e));
     }
     model.env(e);
     model.settle();
@@ -141,6 +180,10 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
       services.open.map((g) => g.step),
       `open remote calls after ${where}`,
     ).toEqual(model.gate ? [model.gate] : []);
+    // GlobalSignOut is given the access token held now (the refreshed one, after a refresh for it).
+    const global = services.open.find((g) => g.step === 'globalSignOut');
+    if (global)
+      expect(global.token, `GlobalSignOut's token after ${where}`).toBe(byLabel(model.tokenLabel())?.accessToken);
     expect(services.made, `remote calls made after ${where}`).toEqual(model.made);
     expect(readyResolved, `ready after ${where}`).toBe(model.ready);
     if (model.storageKnown && !model.stopped && (model.pos === 'signedIn' || model.pos === 'signedOut')) {

@@ -4,7 +4,7 @@ import { useModelTimers } from '../helpers/gated.js';
 import type { Call, Command, Config, Env } from './public-api-model.js';
 import { newSeen, runModel, type Seen } from './public-api-runner.js';
 
-const CALLS: Call[] = ['signIn', 'adopt', 'signOut', 'signOutGlobal', 'stop'];
+const CALLS: Call[] = ['signIn', 'adopt', 'signOut', 'signOutGlobal', 'fetch', 'fetchForce', 'fetchLong', 'stop'];
 const STATES = ['restoring', 'signedOut', 'signingIn', 'signedIn', 'signingOut'];
 /** Every step the chart can be waiting on when stop() comes (remote calls and blocked storage). */
 const PENDING_STEPS = [
@@ -12,11 +12,27 @@ const PENDING_STEPS = [
   'signingIn.auth',
   'signingIn.save',
   'signingIn.undo',
+  'signedIn.refresh',
+  'signedIn.store',
   'signingOut.hosted',
   'signingOut.journal',
+  'signingOut.refreshGlobal',
   'signingOut.global',
   'signingOut.revoke',
   'signingOut.clear',
+];
+
+/** Every way a fetchTokens() call is answered (see the model's `answerFetchers`). */
+const FETCH_ANSWERS = [
+  'tokens',
+  'NotSignedIn',
+  'Offline',
+  'Network',
+  'Timeout',
+  'Service',
+  'refresh refused',
+  'Cancelled by a sign-out',
+  'Cancelled by stop()',
 ];
 
 const seen: Seen = newSeen();
@@ -38,6 +54,22 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
   'restoring, session stored': { config: { stored: true, held: true, atStart: [] }, prefix: [] },
   signedOut: { config: { stored: false, held: false, atStart: [] }, prefix: [] },
   signedIn: { config: { stored: true, held: false, atStart: [] }, prefix: [] },
+  'signedIn, access token near expiry': {
+    config: { stored: true, held: false, atStart: [], tokens: 'near' },
+    prefix: [],
+  },
+  'signedIn.refreshingTokens': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ tick: ['fetchForce'] }],
+  },
+  'signedIn.storingRefreshedTokens (storage hung)': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ tick: ['fetchForce'] }, { env: 'hangStorage' }, { env: 'ok' }],
+  },
+  'signedIn.waitingToRetryRefresh': {
+    config: { stored: true, held: false, atStart: [], tokens: 'near' },
+    prefix: [{ tick: ['fetch'] }, { env: 'network' }],
+  },
   'signingIn.authenticating': { config: { stored: false, held: false, atStart: [] }, prefix: [{ tick: ['signIn'] }] },
   'signingIn.savingSession (storage hung)': {
     config: { stored: false, held: false, atStart: [] },
@@ -54,6 +86,10 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
   'signingOut.writingJournal (storage hung)': {
     config: { stored: true, held: false, atStart: [] },
     prefix: [{ env: 'hangStorage' }, { tick: ['signOut'] }],
+  },
+  'signingOut.refreshingForGlobalSignOut': {
+    config: { stored: true, held: false, atStart: [], tokens: 'expired' },
+    prefix: [{ tick: ['signOutGlobal'] }],
   },
   'signingOut.signingOutGlobally': {
     config: { stored: true, held: false, atStart: [] },
@@ -98,9 +134,55 @@ describe('public API model: the promise answers of createAuth, predicted call by
     await run({ stored: true, held: false, atStart: [] }, [{ env: 'hangStorage' }, { tick: ['signOut'] }], true);
   });
 
+  it('fetchTokens: fresh, forced, near expiry, offline, each refresh outcome, joined, overtaken, stopped', async () => {
+    const fresh: Config = { stored: true, held: false, atStart: [] };
+    const near: Config = { ...fresh, tokens: 'near' };
+    // Ten callers on a near-expiry session: one refresh; fresh tokens: no call; before ready: after the restore.
+    await run(near, [{ tick: Array<Call>(10).fill('fetch') }, { env: 'ok' }]);
+    await run(fresh, [{ tick: ['fetch', 'fetch'] }]);
+    await run({ ...near, held: true }, [{ tick: ['fetch', 'fetchForce'] }, { env: 'release' }, { env: 'ok' }]);
+    // A fresh caller joins a forced refresh; callers join while its tokens are stored.
+    await run(fresh, [{ tick: ['fetchForce', 'fetch'] }, { env: 'hangStorage' }, { env: 'ok' }, { tick: ['fetch'] }]);
+    // Offline: no call; each outcome of the refresh; storing its tokens fails or hangs.
+    await run(near, [{ env: 'offline' }, { tick: ['fetch', 'fetchLong'] }]);
+    for (const e of ['network', 'wait', 'service', 'notAuthorized', 'cancel'] as const) {
+      await run(near, [{ tick: ['fetch', 'fetchForce'] }, { env: e }, { tick: ['fetch'] }], true);
+    }
+    await run(near, [{ tick: ['fetch'] }, { env: 'failStorage' }, { env: 'ok' }, { tick: ['fetch'] }]);
+    // A sign-out, or stop(), while the refresh runs or its tokens are stored.
+    await run(near, [{ tick: ['fetch', 'fetchLong'] }, { tick: ['signOut', 'fetch'] }], true);
+    await run(near, [{ tick: ['fetch'] }, { env: 'hangStorage' }, { env: 'ok' }, { tick: ['signOutGlobal'] }]);
+    await run(near, [{ tick: ['fetch'] }, { tick: ['stop', 'fetch'] }]);
+    // After a sign-out: NotSignedIn; during one: NotSignedIn at once.
+    await run(fresh, [{ tick: ['signOut', 'fetch'] }, { env: 'ok' }, { tick: ['fetchForce'] }]);
+  });
+
+  it('a global sign-out with an expired access token refreshes first: each outcome of that refresh', async () => {
+    const expired: Config = { stored: true, held: false, atStart: [], tokens: 'expired' };
+    for (const e of ['ok', 'notAuthorized', 'service', 'network', 'wait', 'cancel'] as const) {
+      await run(expired, [{ tick: ['signOutGlobal'] }, { env: e }], true);
+    }
+    // Asked before ready; upgraded from local during the journal; local ones never refresh.
+    await run({ ...expired, held: true }, [{ tick: ['fetch', 'signOutGlobal'] }, { env: 'release' }], true);
+    await run(expired, [{ env: 'hangStorage' }, { tick: ['signOut'] }, { tick: ['signOutGlobal'] }], true);
+    await run(expired, [{ tick: ['signOut'] }], true);
+  });
+
   it('random command sequences (fast-check): every answer, state, remote call and stored key predicted', async () => {
     const call = fc.oneof(
-      { arbitrary: fc.constantFrom<Call>('signIn', 'adopt', 'signOut', 'signOutGlobal'), weight: 12 },
+      {
+        arbitrary: fc.constantFrom<Call>(
+          'signIn',
+          'adopt',
+          'signOut',
+          'signOutGlobal',
+          'fetch',
+          'fetch',
+          'fetchForce',
+          'fetchLong',
+        ),
+        weight: 12,
+      },
       { arbitrary: fc.constant<Call>('stop'), weight: 1 },
     );
     const env = fc.constantFrom<Env>(
@@ -109,9 +191,11 @@ describe('public API model: the promise answers of createAuth, predicted call by
       'service',
       'network',
       'cancel',
+      'notAuthorized',
       'wait',
       'release',
       'hangStorage',
+      'failStorage',
       'offline',
       'online',
     );
@@ -123,6 +207,7 @@ describe('public API model: the promise answers of createAuth, predicted call by
       stored: fc.boolean(),
       held: fc.boolean(),
       atStart: fc.array(call, { maxLength: 2 }),
+      tokens: fc.constantFrom('fresh', 'near', 'expired'),
     });
     const before = { ...totals };
     const seed = Number(process.env['FC_SEED'] ?? Math.floor(Math.random() * 2 ** 31)); // Date is faked here
@@ -146,21 +231,24 @@ describe('public API model: the promise answers of createAuth, predicted call by
     expect(predicted).toBe(calls);
   });
 
-  it('covers every call in every top-level state, and stop() in every state and at every pending step', () => {
+  it('covers every call in every top-level state, stop() in every state and at every pending step, every fetchTokens answer', () => {
     const pairs = STATES.flatMap((s) => CALLS.filter((c) => c !== 'stop').map((c) => `${s}×${c}`));
     const missingPairs = pairs.filter((p) => !seen.callsInState.has(p));
     const missingStop = STATES.filter((s) => !seen.stopIn.has(s));
     const missingSteps = PENDING_STEPS.filter((s) => !seen.stopAt.has(s));
+    const missingFetchAnswers = FETCH_ANSWERS.filter((a) => !seen.fetchAnswers.has(a));
     console.info(
       `public API coverage: calls × states ${pairs.length - missingPairs.length}/${pairs.length}, ` +
         `stop() in ${STATES.length - missingStop.length}/${STATES.length} states, ` +
-        `stop() at ${PENDING_STEPS.length - missingSteps.length}/${PENDING_STEPS.length} pending steps ` +
+        `stop() at ${PENDING_STEPS.length - missingSteps.length}/${PENDING_STEPS.length} pending steps, ` +
+        `fetchTokens answers ${FETCH_ANSWERS.length - missingFetchAnswers.length}/${FETCH_ANSWERS.length} ` +
         `(${totals.runs} runs, ${totals.predicted}/${totals.calls} answers predicted)`,
     );
-    expect({ missingPairs, missingStop, missingSteps }).toEqual({
+    expect({ missingPairs, missingStop, missingSteps, missingFetchAnswers }).toEqual({
       missingPairs: [],
       missingStop: [],
       missingSteps: [],
+      missingFetchAnswers: [],
     });
   });
 });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { decodeJwt } from 'jose';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   type Auth,
@@ -14,8 +15,13 @@ import { makeTokens, tokenStrings } from '../helpers/tokens.js';
 
 const REMOTE_STEP_MS = 1000;
 const CLIENT_ID = 'client123';
-/** A sign-out runs at most two bounded remote steps. */
+/**
+ * A sign-out waits on at most two bounded remote steps here: the refresh before an expired
+ * GlobalSignOut is a third, but these fakes answer it at once or let it time out (which skips the rest).
+ */
 const SIGN_OUT_BOUND_MS = 2 * REMOTE_STEP_MS + 50;
+/** fetchTokens() waits for at most one bounded refresh. */
+const FETCH_BOUND_MS = REMOTE_STEP_MS + 50;
 
 type Outcome = 'ok' | 'network' | 'hang' | 'late' | 'notAuthorized' | 'throttled' | 'unsupported';
 const outcome = fc.constantFrom<Outcome>('ok', 'network', 'hang', 'late', 'notAuthorized', 'throttled', 'unsupported');
@@ -30,6 +36,15 @@ type Command =
       storageThrows: boolean;
       concurrent: boolean;
     }
+  | {
+      type: 'fetchTokens';
+      outcome: Outcome;
+      minValidityMs: number;
+      forceRefresh: boolean;
+      concurrent: boolean;
+      storageThrows: boolean;
+    }
+  | { type: 'timePasses'; ms: number }
   | { type: 'goOffline' }
   | { type: 'goOnline' }
   | { type: 'refreshDue'; outcome: Outcome }
@@ -47,6 +62,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     storageThrows: fc.boolean(),
     concurrent: fc.boolean(),
   }),
+  fc.record({
+    type: fc.constant('fetchTokens' as const),
+    outcome,
+    minValidityMs: fc.constantFrom(0, 60_000, 300_000),
+    forceRefresh: fc.boolean(),
+    concurrent: fc.boolean(),
+    storageThrows: fc.boolean(),
+  }),
+  // Less than the 540 s until the refresh timer: tokens age without a refresh.
+  fc.record({ type: fc.constant('timePasses' as const), ms: fc.constantFrom(200_000, 400_000) }),
   fc.constant({ type: 'goOffline' as const }),
   fc.constant({ type: 'goOnline' as const }),
   fc.record({ type: fc.constant('refreshDue' as const), outcome }),
@@ -80,7 +105,7 @@ function world() {
     global: 'ok' as Outcome,
     revoke: 'ok' as Outcome,
   };
-  const calls = { globalSignOut: 0, revokeToken: 0 };
+  const calls = { globalSignOut: 0, revokeToken: 0, refresh: 0 };
   const mint = (revocable: boolean) => {
     const t = makeTokens({ expiresIn: 600, revocable });
     issued.push(...tokenStrings([t]));
@@ -101,15 +126,17 @@ function world() {
   const services: AuthServices = {
     clientId: CLIENT_ID,
     signIn: (_c, signal) => answer(next.signIn, () => mint(next.revocable), signal),
-    refresh: (_r, signal) =>
-      answer(
+    refresh: (_r, signal) => {
+      calls.refresh++;
+      return answer(
         next.refresh,
         () => {
           const t = mint(true);
           return { accessToken: t.accessToken, idToken: t.idToken };
         },
         signal,
-      ),
+      );
+    },
     globalSignOut: (_a, signal) => {
       calls.globalSignOut++;
       return answer(next.global, () => undefined, signal);
@@ -149,15 +176,18 @@ const numRuns = Number(process.env['FC_RUNS'] ?? 1000);
 let runs = 0;
 let steps = 0;
 let signOuts = 0;
+let fetches = 0;
+let fetchedTokens = 0;
 
 afterAll(() => {
   console.info(
-    `property runs: ${runs}, steps: ${steps}, sign-outs: ${signOuts}, seed: ${seed} (FC_SEED=${seed} to replay)`,
+    `property runs: ${runs}, steps: ${steps}, sign-outs: ${signOuts}, fetchTokens: ${fetches} ` +
+      `(${fetchedTokens} resolved), seed: ${seed} (FC_SEED=${seed} to replay)`,
   );
 });
 
 describe('random fault sequences (fast-check)', () => {
-  it('every sign-out settles within the bound and the six invariants hold after every step', async () => {
+  it('every sign-out and fetchTokens() settles within its bound and the invariants hold after every step', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
         runs++;
@@ -232,6 +262,12 @@ describe('random fault sequences (fast-check)', () => {
                   expect(auth.state).toBe('signedOut');
                   expect(ownKeys(w.storage, CLIENT_ID)).toEqual([]);
                   signedOutForGood = true;
+                  // 7. after a complete sign-out there are no tokens to fetch
+                  const f = await settle(
+                    auth.fetchTokens().catch((e: unknown) => e),
+                    10,
+                  );
+                  expect(f?.value instanceof AuthError && f.value.code).toBe('NotSignedIn');
                 } else {
                   // 3. failed ⇒ still signed in (or it was a hosted-UI-less sign-in cancel: not produced here)
                   expect(auth.state.startsWith('signedIn')).toBe(true);
@@ -241,6 +277,57 @@ describe('random fault sequences (fast-check)', () => {
                 expect(w.calls.globalSignOut - before.globalSignOut).toBeLessThanOrEqual(1);
                 break;
               }
+              case 'fetchTokens': {
+                fetches++;
+                w.next.refresh = c.outcome;
+                if (c.storageThrows) w.storage.faults.set = true;
+                const before = { state: auth.state, tokens: auth.getTokens(), refresh: w.calls.refresh };
+                const options = { minValidityMs: c.minValidityMs, forceRefresh: c.forceRefresh };
+                const calls = [auth.fetchTokens(options), ...(c.concurrent ? [auth.fetchTokens(options)] : [])];
+                // 8. every fetchTokens() settles, within one bounded refresh
+                const r = await settle(Promise.allSettled(calls), FETCH_BOUND_MS + 100);
+                w.storage.faults.set = false;
+                if (!r) throw new Error('fetchTokens() did not settle within the bound');
+                expect(r.elapsed).toBeLessThanOrEqual(FETCH_BOUND_MS);
+                // 9. concurrent callers share one refresh
+                expect(w.calls.refresh - before.refresh).toBeLessThanOrEqual(1);
+                const refreshed = w.calls.refresh > before.refresh;
+                for (const s of r.value) {
+                  seen.push(s.status === 'fulfilled' ? 'tokens' : s.reason);
+                  if (s.status === 'fulfilled') {
+                    fetchedTokens++;
+                    // 10. resolved tokens hold for minValidityMs (exp is whole seconds: up to 1 s early)
+                    const left = (decodeJwt(s.value.accessToken).exp as number) * 1000 - Date.now();
+                    expect(left).toBeGreaterThanOrEqual(c.minValidityMs - 1000);
+                    if (c.forceRefresh) {
+                      expect(refreshed).toBe(true);
+                      expect(s.value.accessToken).not.toBe(before.tokens?.accessToken);
+                    }
+                    continue;
+                  }
+                  const e = s.reason as unknown;
+                  if (!(e instanceof AuthError)) throw new Error(`fetchTokens() rejected with ${String(e)}`);
+                  // 11. no session, no tokens; a failed refresh says when the held tokens expire
+                  if (before.state === 'signedOut') expect(e.code).toBe('NotSignedIn');
+                  if (['Network', 'Timeout', 'Offline'].includes(e.code)) {
+                    expect(e.tokenExpiresAt).toBeTypeOf('number');
+                    // The session stays (unless the timer's own refresh, due at once, was refused meanwhile).
+                    const refused = refreshed && c.outcome === 'notAuthorized';
+                    expect(auth.state.startsWith('signedIn') || refused).toBe(true);
+                  }
+                }
+                // 12. a refused refresh ends the session (the callers' code: see test/fetch-tokens.test.ts)
+                if (refreshed && c.outcome === 'notAuthorized') {
+                  expect(r.value.every((s) => s.status === 'rejected')).toBe(true);
+                  expect(auth.state).toBe('signedOut');
+                  expect(ownKeys(w.storage, CLIENT_ID)).toEqual([]);
+                  signedOutForGood = true;
+                }
+                break;
+              }
+              case 'timePasses':
+                await vi.advanceTimersByTimeAsync(c.ms);
+                break;
               case 'goOffline':
                 w.connectivity.set(false);
                 break;

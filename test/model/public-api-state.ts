@@ -1,0 +1,169 @@
+/** The public-API model's state and the helpers its transitions share (public-api-model.ts holds the transitions). */
+import { T0 } from '../helpers/gated.js';
+import {
+  type Answer,
+  answerFor,
+  BOUNDS,
+  type Config,
+  type Env,
+  GATE,
+  LIFETIME_S,
+  notRun,
+  type Pos,
+  type Progress,
+  STORAGE_STEPS,
+  STORED_LEFT_S,
+  tokensRejected,
+} from './public-api-answers.js';
+
+export type FetchCall = 'fetch' | 'fetchForce' | 'fetchLong';
+const MIN_VALIDITY: Record<FetchCall, number> = { fetch: 60_000, fetchForce: 60_000, fetchLong: 2 * 3600_000 };
+/** GlobalSignOut refuses an access token this close to expiry. */
+const EXPIRED_WITHIN_MS = 5000;
+
+export abstract class ModelState {
+  pos: Pos = 'restoring';
+  storage: 'open' | 'held' | 'hung' | 'failing';
+  /** Storage has been open all along: its content is predictable. */
+  storageKnown = true;
+  online = true;
+  stopped = false;
+  ready = false;
+  /** A session is in storage. */
+  stored: boolean;
+  session: null | 'password' | 'hostedUI' = null;
+  /** The tokens held, by label, and when the access token expires on the local clock (ms). */
+  tokens: { label: string; expiresAt: number } | null = null;
+  /** The chart's clock (ms): time passes only on `wait`. */
+  clock = T0 * 1000;
+  /** fetchTokens() callers waiting for the restore or a refresh. */
+  fetchers: { id: number; call: FetchCall }[] = [];
+  refreshes = 0;
+  readonly storedExpiresAt: number;
+  running: { id: number; kind: 'signIn' | 'adopt' } | null = null;
+  queued: { id: number; kind: 'signIn' | 'adopt' } | null = null;
+  requests: { id: number; global: boolean }[] = [];
+  progress: Progress | null = null;
+  readonly answers = new Map<number, Answer>();
+  /** Remote calls made, in order. */
+  readonly made: string[] = [];
+  readonly seen = {
+    callsInState: new Set<string>(),
+    stopIn: new Set<string>(),
+    stopAt: new Set<string>(),
+    /** How fetchTokens calls were answered: `tokens` or the error code. */
+    fetchAnswers: new Set<string>(),
+  };
+  protected nextId = 1;
+
+  constructor(config: Config) {
+    this.storage = config.held ? 'held' : 'open';
+    this.stored = config.stored;
+    this.storedExpiresAt = (T0 + STORED_LEFT_S[config.tokens ?? 'fresh']) * 1000;
+  }
+
+  get top(): string {
+    return this.pos.split('.')[0] as string;
+  }
+  /** The remote call the chart waits on, if any. */
+  get gate(): string | undefined {
+    return this.stopped ? undefined : GATE[this.pos];
+  }
+  /** A storage step that cannot finish until time passes (hung) or `release` (held). */
+  get storageBlocked(): boolean {
+    return !this.stopped && (this.storage === 'held' || this.storage === 'hung') && STORAGE_STEPS.includes(this.pos);
+  }
+
+  applicable(env: Env): boolean {
+    if (env === 'offline' || env === 'online') return true;
+    if (this.stopped) return false;
+    if (env === 'release') return this.storage === 'held' || this.storage === 'failing';
+    if (env === 'hangStorage' || env === 'failStorage') return this.storage === 'open';
+    if (env === 'wait') return this.gate !== undefined || this.storageBlocked;
+    return this.gate !== undefined;
+  }
+
+  protected newProgress(scope: 'local' | 'global', reason: Progress['reason']): Progress {
+    return { scope, reason, hasUser: this.session !== null, steps: notRun(), codes: {} };
+  }
+
+  protected skipRemaining(code: string): void {
+    const p = this.progress as Progress;
+    if (p.scope === 'global' && p.steps.globalSignOut === 'notRun') {
+      p.steps.globalSignOut = 'skipped';
+      p.codes.global = code;
+    }
+    if (p.steps.revokeToken === 'notRun' && p.steps.globalSignOut !== 'done') {
+      p.steps.revokeToken = 'skipped';
+      p.codes.revoke = code;
+    }
+  }
+
+  /** How long `wait` lets pass: the bound of the pending step. */
+  waitMs(): number {
+    if (this.storageBlocked) return BOUNDS.storageMs;
+    return this.gate === 'hostedUISignOut' ? BOUNDS.hostedUISignOutMs : BOUNDS.remoteStepMs;
+  }
+
+  protected fetch(id: number, c: FetchCall): void {
+    if (this.top === 'restoring')
+      this.fetchers.push({ id, call: c }); // answered when the restore ends
+    else if (this.top !== 'signedIn') {
+      this.answers.set(id, tokensRejected('NotSignedIn'));
+      this.seen.fetchAnswers.add('NotSignedIn');
+    } else {
+      this.fetchers.push({ id, call: c });
+      // A refresh (or the storing of its tokens) is running: join it.
+      if (this.pos === 'signedIn' || this.pos === 'signedIn.retry') this.checkTokens();
+    }
+  }
+
+  /** The tokens held serve every caller, or (online) one refresh serves them all. */
+  protected checkTokens(): void {
+    const t = this.tokens as { label: string; expiresAt: number };
+    const left = t.expiresAt - this.clock;
+    if (this.fetchers.every((f) => f.call !== 'fetchForce' && left >= MIN_VALIDITY[f.call])) {
+      this.answerFetchers({ kind: 'tokens', ok: true, label: t.label });
+      this.pos = 'signedIn';
+    } else if (!this.online) {
+      this.answerFetchers(tokensRejected('Offline', t.expiresAt));
+      this.pos = 'signedIn';
+    } else this.startRefresh('signedIn.refresh');
+  }
+
+  protected startRefresh(pos: 'signedIn.refresh' | 'signingOut.refreshGlobal'): void {
+    this.refreshes++;
+    this.made.push('refresh');
+    this.pos = pos;
+  }
+
+  /** The refresh answered: its tokens (minted on the fake clock, one lifetime) are held now. */
+  protected refreshed(): void {
+    this.tokens = { label: `refresh${this.refreshes}`, expiresAt: this.clock + LIFETIME_S * 1000 };
+  }
+
+  protected startGlobalSignOut(): void {
+    this.pos = 'signingOut.global';
+    this.made.push('globalSignOut');
+  }
+
+  protected accessTokenExpired(): boolean {
+    return this.tokens !== null && this.tokens.expiresAt - this.clock < EXPIRED_WITHIN_MS;
+  }
+
+  tokenLabel(): string {
+    return this.tokens?.label ?? 'none';
+  }
+
+  protected answerFetchers(a: Answer, why?: string): void {
+    for (const f of this.fetchers) this.answers.set(f.id, a);
+    if (this.fetchers.length > 0) this.seen.fetchAnswers.add(why ?? (a.kind === 'tokens' && !a.ok ? a.code : 'tokens'));
+    this.fetchers = [];
+  }
+
+  protected answerSignOut(p: Progress): void {
+    for (const r of this.requests) this.answers.set(r.id, answerFor(p, r.global));
+    this.requests = [];
+    this.progress = null;
+  }
+}
