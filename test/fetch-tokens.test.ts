@@ -245,8 +245,7 @@ describe('fetchTokens(): what the refresh answered', () => {
     expect(services.made).toEqual(['refresh']);
   });
 
-  // Defect: signedIn's exit (Cancelled) runs before the refused refresh's own answer (NotAuthorized).
-  it.fails('refused (NotAuthorized): the callers reject NotAuthorized', async () => {
+  it('refused (NotAuthorized): the callers reject NotAuthorized', async () => {
     const { auth, services } = await signedIn(45);
     const t = track(auth.fetchTokens());
     await flush();

@@ -135,14 +135,6 @@ export const ERR: Record<'service' | 'network' | 'cancel' | 'notAuthorized' | 'w
   wait: 'Timeout',
 };
 
-/**
- * A known defect, predicted as the chart has it so the model stays a regression net: a refused
- * refresh answers its fetchTokens() callers `Cancelled` (signedIn's exit runs before the
- * transition's own answer), where the rule says `NotAuthorized`. Shown by the `it.fails` in
- * test/fetch-tokens.test.ts; set to false with the fix.
- */
-export const DEFECT_REFUSED_REFRESH_ANSWERS_CANCELLED = true;
-
 export interface Progress {
   scope: 'local' | 'global';
   reason: 'signOut' | 'signInCancelled' | 'refreshRejected';

@@ -9,7 +9,6 @@ import {
   answerFor,
   type Call,
   cancelledSignOut,
-  DEFECT_REFUSED_REFRESH_ANSWERS_CANCELLED,
   type Env,
   ERR,
   isFetch,
@@ -282,7 +281,7 @@ export class PublicModel extends ModelState {
           this.pos = 'signedIn.store';
         } else if (code === 'NotAuthorized') {
           // A refused refresh token ends the session: clear, with no remote call.
-          const answer = tokensRejected(DEFECT_REFUSED_REFRESH_ANSWERS_CANCELLED ? 'Cancelled' : code);
+          const answer = tokensRejected(code);
           this.answerFetchers(answer, 'refresh refused');
           this.progress = this.newProgress('local', 'refreshRejected');
           this.pos = 'signingOut.clear';
