@@ -45,7 +45,7 @@ try {
   show('POST /logout on B (replay)', await browser.call(b.url, 'POST', '/logout', {}));
   browser.cookie = '__Host-authchart-sid=not-a-session-id';
   show('GET /me (bad cookie)', await browser.call(b.url, 'GET', '/me'));
-  const followed = b.lines().find((l) => l['event'] === 'followed_sign_out');
+  const followed = b.lines().find((l) => l['event'] === 'sign_out_heard');
   say(`\nB's own instance followed the sign-out through Redis pub/sub: ${followed ? 'yes' : 'no'}`);
   say(`Redis keys left: ${(await redisKeys(redis.url)).join(', ') || '(none)'}`);
   if (after.status !== 401) process.exitCode = 1;

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { createClient } from 'redis';
 import { redisStorage, redisSync } from '../../src/bindings/redis.js';
-import { type Auth, type AuthServices, createAuth, type RevocationPolicy } from '../../src/index.js';
+import { type Auth, type AuthServices, createAuth, type RevocationPolicy, type SessionSync } from '../../src/index.js';
 
 export type RedisClient = ReturnType<typeof createClient>;
 export type LogEvent = { event: string } & Record<string, unknown>;
@@ -103,17 +103,36 @@ export class Sessions {
     const auth = createAuth({
       services,
       storage: redisStorage(redis, { prefix, ttlSeconds }),
-      sync: redisSync(redis, { prefix }),
+      sync: (name) => this.#heard(redisSync(redis, { prefix })(name)),
       revocation,
       timeouts: { storageMs: 3000 },
     });
-    auth.on('signedOut', ({ reason }) => {
-      if (reason === 'otherTab') this.#o.log?.({ event: 'followed_sign_out', at: Date.now() });
+    auth.on('signedOut', () => {
       // Leave the listener before stopping the instance that called it.
       setImmediate(() => this.#drop(sid, auth));
     });
     this.#entries.set(sid, { auth, lastUsed: Date.now() });
     return auth;
+  }
+
+  /**
+   * Logs when this process announces a sign-out and when it hears another's: the propagation time
+   * the tests and the bench print (`at`: a sub-millisecond wall clock, comparable across processes).
+   */
+  #heard(sync: SessionSync): SessionSync {
+    const at = () => performance.timeOrigin + performance.now();
+    return {
+      ...sync,
+      publish: (message) => {
+        if (message.type === 'signedOut') this.#o.log?.({ event: 'sign_out_published', at: at() });
+        sync.publish(message);
+      },
+      subscribe: (listener) =>
+        sync.subscribe((message) => {
+          if (message.type === 'signedOut') this.#o.log?.({ event: 'sign_out_heard', at: at() });
+          listener(message);
+        }),
+    };
   }
 
   #drop(sid: string, auth?: Auth): void {
