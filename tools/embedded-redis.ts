@@ -5,7 +5,7 @@
  * process takes it in between).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,8 +24,13 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
-/** The path of `redis-server` (PATH, then /usr/bin and /usr/sbin), or `null` when it is not installed. */
+/**
+ * The path of `redis-server` (`AUTHCHART_REDIS_SERVER`, else PATH, then /usr/bin and /usr/sbin), or
+ * `null` when it is not installed. `AUTHCHART_REDIS_SERVER=none` pretends it is absent (to check the skip).
+ */
 export function findRedisServer(): string | null {
+  const forced = process.env['AUTHCHART_REDIS_SERVER'];
+  if (forced) return forced === 'none' ? null : forced;
   const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'];
   for (const dir of dirs.filter(Boolean)) {
     const candidate = join(dir, 'redis-server');
@@ -41,16 +46,24 @@ export function findRedisServer(): string | null {
 
 let warned = false;
 /**
- * `true` when redis-server is installed; otherwise prints ONE line (once per process) saying the
- * `what` tests are skipped, and answers `false`. For `describe.skipIf(!hasRedis('…'))`.
+ * `true` when redis-server is installed; otherwise prints ONE line per test run (vitest runs each
+ * file in a worker process: a marker file named for the parent process keeps the others quiet)
+ * saying the Redis tests are skipped, and answers `false`. For `describe.skipIf(!hasRedis('…'))`.
  *
  * @example
  * describe.skipIf(!hasRedis('redisStorage'))('redisStorage', () => { … });
  */
 export function hasRedis(what: string): boolean {
   if (findRedisServer()) return true;
-  if (!warned) console.warn(`redis-server not found (apt-get install redis-server): skipping ${what} tests`);
+  if (warned) return false;
   warned = true;
+  const marker = join(tmpdir(), `authchart-no-redis-${process.env['VITEST'] ? process.ppid : process.pid}`);
+  try {
+    writeFileSync(marker, '', { flag: 'wx' });
+  } catch {
+    return false; // another file of this run already said it
+  }
+  console.warn(`redis-server not found (apt-get install redis-server): skipping the Redis tests (${what}, …)`);
   return false;
 }
 
