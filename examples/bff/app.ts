@@ -13,7 +13,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Auth, type AuthError, isAuthError, type SignInResult } from '../../src/index.js';
 import { getUser } from './cognito-user.js';
-import { type LogEvent, SESSION_ID, type Sessions } from './sessions.js';
+import { type LogEvent, type Lookup, SESSION_ID, type Sessions } from './sessions.js';
 
 export const COOKIE = 'authchart-sid';
 
@@ -33,6 +33,12 @@ function readSid(c: Context): string | Failure {
   if (raw === undefined) return fail(401, 'no_session', 'No session cookie: sign in first.');
   if (!SESSION_ID.test(raw)) return fail(400, 'bad_session_cookie', 'The session cookie is malformed.');
   return raw;
+}
+
+/** Why a looked-up session cannot serve the request. */
+function refusal(found: Exclude<Lookup, { kind: 'active' }>): Failure {
+  if (found.kind === 'ended') return fail(401, 'session_ended', 'This session was signed out.');
+  return fail(401, 'unknown_session', 'No such session (expired, or never signed in).');
 }
 
 const isFailure = (x: unknown): x is Failure => typeof x === 'object' && x !== null && 'error' in x;
@@ -62,6 +68,9 @@ export function createBffApp(options: BffOptions): Hono {
   app.onError((error, c) => {
     // Only the error's class and code: a foreign message might quote a key.
     log({ event: 'error', name: error.name, code: (error as Partial<AuthError>).code ?? null });
+    if (isAuthError(error, 'StorageFailure')) {
+      return c.json({ error: 'storage_unavailable', message: 'Sessions are unavailable; retry shortly.' }, 503);
+    }
     return c.json({ error: 'internal', message: 'Something went wrong.' }, 500);
   });
 
@@ -81,9 +90,7 @@ export function createBffApp(options: BffOptions): Hono {
     const sid = readSid(c);
     if (isFailure(sid)) return sid;
     const found = await sessions.lookup(sid);
-    if (found.kind === 'active') return found.auth;
-    if (found.kind === 'ended') return fail(401, 'session_ended', 'This session was signed out.');
-    return fail(401, 'unknown_session', 'No such session (expired, or never signed in).');
+    return found.kind === 'active' ? found.auth : refusal(found);
   }
 
   async function answer(c: Context, sid: string, run: () => Promise<SignInResult>) {
@@ -144,12 +151,17 @@ export function createBffApp(options: BffOptions): Hono {
     }
     const sid = readSid(c);
     if (isFailure(sid)) return send(c, sid);
-    const auth = await active(c);
-    if (isFailure(auth)) {
+    const found = await sessions.lookup(sid);
+    if (found.kind !== 'active') {
       deleteCookie(c, COOKIE, { prefix: 'host', path: '/', secure: true });
-      return send(c, auth);
+      // A sign-out of this session that failed (or whose process died) was finished just now: the retry worked.
+      if (found.kind === 'ended' && found.finished) {
+        const { status, scope, steps } = found.finished;
+        return c.json({ status, scope, steps, finishedEarlierSignOut: true });
+      }
+      return send(c, refusal(found));
     }
-    const result = await auth.signOut({ global: body?.global === true });
+    const result = await found.auth.signOut({ global: body?.global === true });
     log({ event: 'logout', status: result.status, scope: result.scope, steps: result.steps });
     if (!result.signedOutLocally) {
       const code = result.error.code;

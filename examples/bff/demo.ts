@@ -45,8 +45,13 @@ try {
   show('POST /logout on B (replay)', await browser.call(b.url, 'POST', '/logout', {}));
   browser.cookie = '__Host-authchart-sid=not-a-session-id';
   show('GET /me (bad cookie)', await browser.call(b.url, 'GET', '/me'));
-  const followed = b.lines().find((l) => l['event'] === 'sign_out_heard');
-  say(`\nB's own instance followed the sign-out through Redis pub/sub: ${followed ? 'yes' : 'no'}`);
+  const heard = b.lines().find((l) => l['event'] === 'sign_out_heard');
+  const published = a.lines().find((l) => l['event'] === 'sign_out_published');
+  say(
+    heard && published
+      ? `\nB's cached instance heard the sign-out over Redis pub/sub ${(Number(heard['at']) - Number(published['at'])).toFixed(2)} ms after A published it, and followed with no Cognito call`
+      : "\nB's cached instance did not hear the sign-out (the per-request Redis check refused the cookie anyway)",
+  );
   say(`Redis keys left: ${(await redisKeys(redis.url)).join(', ') || '(none)'}`);
   if (after.status !== 401) process.exitCode = 1;
 } finally {

@@ -12,7 +12,15 @@
 import { randomBytes } from 'node:crypto';
 import type { createClient } from 'redis';
 import { redisStorage, redisSync } from '../../src/bindings/redis.js';
-import { type Auth, type AuthServices, createAuth, type RevocationPolicy, type SessionSync } from '../../src/index.js';
+import {
+  type Auth,
+  AuthError,
+  type AuthServices,
+  createAuth,
+  type RevocationPolicy,
+  type SessionSync,
+  type SignOutResult,
+} from '../../src/index.js';
 
 export type RedisClient = ReturnType<typeof createClient>;
 export type LogEvent = { event: string } & Record<string, unknown>;
@@ -36,8 +44,11 @@ export type Lookup =
   | { kind: 'active'; auth: Auth }
   /** A sign-in waits for a challenge answer in this process. */
   | { kind: 'challenged'; auth: Auth }
-  /** Signed out (here, elsewhere, or finished now from the journal of a process that died). */
-  | { kind: 'ended' }
+  /**
+   * Signed out (here or elsewhere). `finished`: this lookup just finished a sign-out found in the
+   * journal (its process died, or it failed on a Redis outage), with that sign-out's result.
+   */
+  | { kind: 'ended'; finished?: SignOutResult }
   /** Never existed, expired, or its sign-in never finished. */
   | { kind: 'unknown' };
 
@@ -50,9 +61,10 @@ interface Entry {
   lastUsed: number;
 }
 
-/** Waits until the instance is signed in or signed out (or `ms` passed), e.g. after a restore. */
+/** Waits until the instance is signed in, signed out or stopped (or `ms` passed), e.g. after a restore. */
 function settled(auth: Auth, ms: number): Promise<void> {
-  const done = () => ['signedIn', 'signedOut'].includes(auth.getSnapshot().status);
+  const done = () =>
+    auth.actor.getSnapshot().status !== 'active' || ['signedIn', 'signedOut'].includes(auth.getSnapshot().status);
   if (done()) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(finish, ms);
@@ -70,6 +82,7 @@ export class Sessions {
   readonly #entries = new Map<string, Entry>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #ns: string;
+  readonly #locks = new Map<string, Promise<void>>();
 
   constructor(options: SessionsOptions) {
     this.#o = { keyPrefix: 'bff:', revocation: 'auto', ttlSeconds: 30 * 86_400, idleMs: 600_000, ...options };
@@ -150,14 +163,30 @@ export class Sessions {
     this.#drop(sid);
   }
 
-  /** What `sid` stands for now, Redis being the truth. */
-  async lookup(sid: string): Promise<Lookup> {
+  /**
+   * What `sid` stands for now, Redis being the truth. Lookups of one session run one at a time in a
+   * process, so two requests never open two instances of it. Rejects `StorageFailure` when Redis is
+   * unreachable.
+   */
+  lookup(sid: string): Promise<Lookup> {
+    const run = (this.#locks.get(sid) ?? Promise.resolve()).then(() => this.#lookup(sid));
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.#locks.set(sid, tail);
+    void tail.then(() => {
+      if (this.#locks.get(sid) === tail) this.#locks.delete(sid);
+    });
+    return run;
+  }
+
+  async #lookup(sid: string): Promise<Lookup> {
     const p = this.#prefix(sid);
-    const [ended, user, journal] = await this.#o.redis.mGet([
-      `${p}ended`,
-      `${p}${this.#ns}lastAuthUser`,
-      `${p}${this.#ns}signOutJournal`,
-    ]);
+    const keys = [`${p}ended`, `${p}${this.#ns}lastAuthUser`, `${p}${this.#ns}signOutJournal`];
+    const [ended, user, journal] = await this.#o.redis.mGet(keys).catch((cause: unknown) => {
+      throw new AuthError('StorageFailure', 'Could not read the session from Redis', { cause });
+    });
     const entry = this.#entries.get(sid);
     if (entry) entry.lastUsed = Date.now();
     const status = entry?.auth.getSnapshot().status;
@@ -171,13 +200,18 @@ export class Sessions {
       // One started elsewhere and may have died with its process: restoring finishes it.
       this.#drop(sid);
       const auth = this.#open(sid);
+      let finished: SignOutResult | undefined;
+      const off = auth.on('signedOut', ({ result }) => {
+        finished = result;
+      });
       await auth.ready;
       await settled(auth, 15_000);
+      off();
       if (auth.getSnapshot().status === 'signedOut') {
-        this.#o.log?.({ event: 'finished_interrupted_sign_out' });
+        this.#o.log?.({ event: 'finished_interrupted_sign_out', status: finished?.status ?? null });
         await this.end(sid);
       }
-      return { kind: 'ended' };
+      return finished ? { kind: 'ended', finished } : { kind: 'ended' };
     }
     if (!user) {
       if (entry && status === 'signingIn') return { kind: 'challenged', auth: entry.auth };

@@ -125,7 +125,12 @@ function acquire(client: RedisSyncClient, onError: (error: unknown) => void): Sh
     // node-redis emits 'error' on every failed reconnect: an unheard one would crash the process.
     sub.on('error', (error) => onError(error));
     const connection = sub.connect().then(() => sub);
-    shared = { connection, users: 0 };
+    const entry: SharedSubscriber = { connection, users: 0 };
+    // A connection that never came up is not kept: the next participant tries again.
+    connection.catch(() => {
+      if (subscribers.get(client) === entry) subscribers.delete(client);
+    });
+    shared = entry;
     subscribers.set(client, shared);
   }
   shared.users += 1;

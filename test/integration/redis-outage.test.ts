@@ -5,6 +5,7 @@
  */
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserSession, startBff } from '../../examples/bff/processes.js';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
 import { redisStorage, redisSync } from '../../src/bindings/redis.js';
 import { createAuth, isAuthError } from '../../src/index.js';
@@ -86,4 +87,57 @@ describe.skipIf(!hasRedis('Redis outage'))('a Redis restart during a sign-out', 
       c.destroy();
     },
   );
+
+  it('through a BFF: 503 while Redis is down, the failed logout is finished by its retry once Redis is back', async () => {
+    const bff = await startBff({
+      REDIS_URL: redis.url,
+      COGNITO_ENDPOINT: proxy.url,
+      COGNITO_CLIENT_ID: pool.clientId,
+      BFF_NAME: 'outage',
+      BFF_REVOCATION: 'always',
+    });
+    try {
+      const browser = new BrowserSession();
+      const call = (method: 'GET' | 'POST', path: string, body?: unknown) => browser.call(bff.url, method, path, body);
+      expect(await call('POST', '/login', { username: pool.username, password: pool.password })).toMatchObject({
+        status: 200,
+      });
+      // Redis is back for the BFF when its client says so (its log), not when a request would touch the session.
+      const back = async () => {
+        const before = bff.lines().filter((l) => l['event'] === 'redis_back').length;
+        await redis.up();
+        await expect
+          .poll(() => bff.lines().filter((l) => l['event'] === 'redis_back').length, { timeout: 10_000 })
+          .toBeGreaterThan(before);
+      };
+
+      await redis.down();
+      const started = performance.now();
+      expect(await call('GET', '/me')).toMatchObject({ status: 503, body: { error: 'storage_unavailable' } });
+      expect(performance.now() - started).toBeLessThan(1000);
+      await back();
+      expect(await call('GET', '/me')).toMatchObject({ status: 200 });
+
+      // Redis goes down while RevokeToken runs: the logout fails, typed, and the user is still signed in.
+      const { seen } = proxy.hold('RevokeToken');
+      const cookie = browser.cookie;
+      const logout = call('POST', '/logout', {});
+      await seen;
+      await redis.down();
+      proxy.release('forward');
+      expect(await logout).toMatchObject({ status: 503, body: { error: 'sign_out_failed' } });
+      expect(JSON.stringify((await logout).body)).toContain('StorageFailure');
+      await back();
+      // The retry finds the journal and finishes that sign-out.
+      browser.cookie = cookie;
+      expect(await call('POST', '/logout', {})).toMatchObject({
+        status: 200,
+        body: { finishedEarlierSignOut: true, steps: { clearCache: 'done' } },
+      });
+      browser.cookie = cookie;
+      expect(await call('GET', '/me')).toMatchObject({ status: 401, body: { error: 'session_ended' } });
+    } finally {
+      await bff.stop();
+    }
+  });
 });

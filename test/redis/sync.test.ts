@@ -71,6 +71,7 @@ describe.skipIf(!hasRedis('redisSync'))('redisSync on a real redis-server', () =
     const p = await connect();
     const raw: string[] = [];
     const spy = p.duplicate();
+    spy.on('error', () => {});
     clients.push(spy);
     await spy.connect();
     await spy.subscribe('s3:authchart.c', (m) => raw.push(m));
@@ -135,5 +136,30 @@ describe.skipIf(!hasRedis('redisSync'))('redisSync on a real redis-server', () =
     expect(tokenStrings([tokens]).some((t) => JSON.stringify(result).includes(t))).toBe(false);
     a.stop();
     b.stop();
+  });
+
+  it('keeps delivering after Redis restarts (the subscriber connection re-subscribes)', async () => {
+    const [p1, p2] = [await connect(), await connect()];
+    const a = redisSync(p1, { prefix: 's6:' })('ch');
+    const b = redisSync(p2, { prefix: 's6:' })('ch');
+    const got: SyncMessage[] = [];
+    b.subscribe((m) => got.push(m));
+    await b.whenSubscribed();
+    await redis.down();
+    await redis.up();
+    await expect.poll(() => p1.isReady && p2.isReady, { timeout: 5000 }).toBe(true);
+    // The subscriber reconnects on its own schedule: publish until it hears.
+    await expect
+      .poll(
+        () => {
+          a.publish({ type: 'signedOut' });
+          return got.length;
+        },
+        { timeout: 5000, interval: 100 },
+      )
+      .toBeGreaterThan(0);
+    expect(got[0]).toEqual({ type: 'signedOut' });
+    a.close?.();
+    b.close?.();
   });
 });
