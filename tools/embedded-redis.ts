@@ -27,6 +27,9 @@ export interface EmbeddedRedis {
 /**
  * The path of `redis-server` (`AUTHCHART_REDIS_SERVER`, else PATH, then /usr/bin and /usr/sbin), or
  * `null` when it is not installed. `AUTHCHART_REDIS_SERVER=none` pretends it is absent (to check the skip).
+ *
+ * @example
+ * if (!findRedisServer()) console.warn('install redis-server');
  */
 export function findRedisServer(): string | null {
   const forced = process.env['AUTHCHART_REDIS_SERVER'];
@@ -67,7 +70,12 @@ export function hasRedis(what: string): boolean {
   return false;
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
+/**
+ * A port that was free a moment ago on 127.0.0.1.
+ *
+ * @example
+ * const port = await freePort();
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -80,7 +88,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends one inline command over a raw socket; resolves with the first reply line. */
+/**
+ * Sends one inline command over a raw socket; resolves with the first reply line.
+ *
+ * @example
+ * await rawCommand(port, 'PING'); // '+PONG'
+ */
 export function rawCommand(port: number, command: string, timeoutMs = 1000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: '127.0.0.1', port });

@@ -56,6 +56,10 @@ function signInFailure(error: unknown): Failure {
   return fail(503, 'sign_in_failed', `Sign-in could not finish (${code}).`);
 }
 
+/**
+ * @example
+ * serve({ fetch: createBffApp({ sessions, cognitoEndpoint }).fetch, hostname: '127.0.0.1', port: 8080 });
+ */
 export function createBffApp(options: BffOptions): Hono {
   const { sessions } = options;
   const log = options.log ?? (() => {});

@@ -52,7 +52,12 @@ export type Lookup =
   /** Never existed, expired, or its sign-in never finished. */
   | { kind: 'unknown' };
 
-/** 32 random bytes, base64url: 256 bits, 43 characters. */
+/**
+ * 32 random bytes, base64url: 256 bits, 43 characters.
+ *
+ * @example
+ * SESSION_ID.test(newSessionId()); // true
+ */
 export const newSessionId = (): string => randomBytes(32).toString('base64url');
 export const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
@@ -77,6 +82,11 @@ function settled(auth: Auth, ms: number): Promise<void> {
   });
 }
 
+/**
+ * @example
+ * const sessions = new Sessions({ redis, services, revocation: 'always' });
+ * const found = await sessions.lookup(sid);
+ */
 export class Sessions {
   readonly #o: Required<Omit<SessionsOptions, 'log'>> & Pick<SessionsOptions, 'log'>;
   readonly #entries = new Map<string, Entry>();
