@@ -14,6 +14,7 @@ import { p2 } from './p2.js';
 import { p3 } from './p3.js';
 import { p4 } from './p4.js';
 import { p5 } from './p5.js';
+import { p6 } from './p6.js';
 import { type Results, renderBenchmarks } from './report.js';
 import { type Figure, QUICK, ROUNDS, round } from './stats.js';
 
@@ -54,6 +55,9 @@ try {
   const heap = await p5();
   figures.push(...(await blackhole), ...sizes, ...heap);
   show([...figures.filter((f) => /^P[245]/.test(f.id))]);
+  log('P6 BFF on Redis: heap per session, sign-outs/s across 2 processes, sign-out propagation');
+  figures.push(...(await p6(stub)));
+  show(figures.filter((f) => f.id.startsWith('P6')));
 } finally {
   await stub.stop();
 }

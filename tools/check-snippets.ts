@@ -65,6 +65,7 @@ writeFileSync(
         'authchart/cognito': ['../../src/adapters/cognito/index.ts'],
         'authchart/cognito-sdk': ['../../src/adapters/cognito-sdk.ts'],
         'authchart/node': ['../../src/bindings/node.ts'],
+        'authchart/redis': ['../../src/bindings/redis.ts'],
         'authchart/react': ['../../src/bindings/react.ts'],
         'authchart/vue': ['../../src/bindings/vue.ts'],
         'authchart/svelte': ['../../src/bindings/svelte.ts'],
