@@ -150,7 +150,12 @@ export async function p1(stub: CognitoStub): Promise<Figure[]> {
   if (!sdk) throw new Error('no SDK transport in dist/');
   const make = (services: ReturnType<typeof sdk.cognitoServices>) =>
     core.createAuth({ services, storage: core.memoryStorage(), sync: null });
-  const options = { clientId: 'benchclient', region: 'eu-west-1', endpoint: stub.url };
+  const options = {
+    clientId: 'benchclient',
+    region: 'eu-west-1',
+    endpoint: stub.url,
+    authFlow: 'USER_PASSWORD_AUTH' as const,
+  };
   const ours = make(sdk.cognitoServices(options));
   const oursFetch = fetchTransport ? make(fetchTransport.cognitoServices(options)) : null;
   await Promise.all([ours.ready, oursFetch?.ready]);

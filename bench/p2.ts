@@ -35,7 +35,12 @@ export async function p2(): Promise<Figure[]> {
   try {
     for (const global of [false, true]) {
       const auth = core.createAuth({
-        services: sdk.cognitoServices({ clientId: 'benchclient', region: 'eu-west-1', endpoint: ourStub.url }),
+        services: sdk.cognitoServices({
+          clientId: 'benchclient',
+          region: 'eu-west-1',
+          endpoint: ourStub.url,
+          authFlow: 'USER_PASSWORD_AUTH',
+        }),
         storage: core.memoryStorage(),
         sync: null,
         timeouts: { remoteStepMs: STEP_MS },

@@ -89,7 +89,12 @@ variants['hand-written'] = {
 
 const stops: (() => void)[] = [() => ours.stop(), () => bare.actor.stop()];
 if (STUB_URL) {
-  const options = { clientId: 'benchclient', region: 'eu-west-1', endpoint: STUB_URL };
+  const options = {
+    clientId: 'benchclient',
+    region: 'eu-west-1',
+    endpoint: STUB_URL,
+    authFlow: 'USER_PASSWORD_AUTH' as const,
+  };
   for (const [name, transport] of [
     ['authchart (SDK) on the stub', sdk],
     ['authchart (fetch) on the stub', fetchTransport],

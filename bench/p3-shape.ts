@@ -173,7 +173,7 @@ export function bareMachine(work: Work) {
       revoke: fromPromise<void, BareSession>(({ input, signal }) => s.revoke(input, signal)),
       clear: fromPromise<void, BareSession>(({ input }) => s.clear(input.username)),
     },
-    delays: { step: work.remoteStepMs, refresh: 3_000_000 },
+    delays: { step: work.remoteStepMs, storage: 10_000, refresh: 3_000_000 },
   }).createMachine({
     id: 'bare',
     context: { session: null },
@@ -181,8 +181,9 @@ export function bareMachine(work: Work) {
     states: {
       signedOut: { on: { SIGN_IN: 'signingIn' } },
       signingIn: {
-        initial: 'authenticating',
+        initial: 'checkingConnectivity',
         states: {
+          checkingConnectivity: { always: 'authenticating' },
           authenticating: {
             invoke: {
               src: 'signIn',
@@ -197,6 +198,7 @@ export function bareMachine(work: Work) {
               input: ({ context }) => need(context.session),
               onDone: { target: '#bare.signedIn', actions: emit({ type: 'signInSettled' as const }) },
             },
+            after: { storage: '#bare.signedOut' },
           },
         },
       },
@@ -212,6 +214,7 @@ export function bareMachine(work: Work) {
           checkingConnectivity: { always: 'writingJournal' },
           writingJournal: {
             invoke: { src: 'journal', input: ({ context }) => need(context.session), onDone: 'revoking' },
+            after: { storage: 'revoking' },
           },
           revoking: {
             invoke: { src: 'revoke', input: ({ context }) => need(context.session), onDone: 'clearing' },
@@ -229,6 +232,7 @@ export function bareMachine(work: Work) {
                 ],
               },
             },
+            after: { storage: '#bare.signedIn' },
           },
         },
       },

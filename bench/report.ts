@@ -57,6 +57,7 @@ const PARTS: Record<string, string> = {
   P3: 'P3 — CPU per sign-in + sign-out cycle',
   P4: 'P4 — bundle size',
   P5: 'P5 — memory per signed-in actor',
+  P6: 'P6 — sessions across processes (Redis)',
 };
 
 /**

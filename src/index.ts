@@ -12,6 +12,7 @@ export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
 export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';
 export type { AuthMachine, WithDeps } from './machines/auth.machine.js';
 export { authMachine } from './machines/auth.machine.js';
+export type { ErrorParams } from './machines/auth.support.js';
 export type {
   AuthAnswerName,
   AuthConfig,
@@ -23,8 +24,10 @@ export type {
   AuthEventPayload,
   AuthInput,
   ChallengeInfo,
+  ExchangeOutcome,
   PendingChallenge,
   QueuedSignIn,
+  RedirectOutcome,
   RestoreOutput,
   RevocationPolicy,
   SignInOutcome,
@@ -36,7 +39,9 @@ export type {
   SignOutScope,
   SignOutSteps,
   StepOutcome,
+  TokenRequest,
 } from './machines/auth.types.js';
+export type { DeferredTokens, Deps as OutboxDeps, OutboxContext, OutboxEvent } from './machines/outbox.machine.js';
 export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
 export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from './services/hosted-ui.js';
 export type { WebStorageLike } from './services/storage.js';
@@ -60,4 +65,4 @@ export type {
 } from './services/types.js';
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
-export type { LoadResult, SessionStore, SignOutJournal } from './session/store.js';
+export type { DeferredRevocation, LoadResult, SessionStore, SignOutJournal } from './session/store.js';

@@ -1,5 +1,5 @@
 import { AuthError } from '../errors.js';
-import { authSetup, failed, storageTimedOut } from './auth.setup.js';
+import { authSetup, failed, storageTimedOut, WAIT_TO_SIGN_IN } from './auth.setup.js';
 import { signedInState } from './auth.signed-in.js';
 import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
@@ -53,19 +53,10 @@ export const authMachine = authSetup.createMachine({
       on: {
         // Answered once the restore ends.
         FETCH_TOKENS: { actions: 'addTokenRequest' },
-        SIGN_IN: [
-          { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-          { actions: 'queueSignIn' },
-        ],
-        ADOPT_SESSION: [
-          { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-          { actions: 'queueSignIn' },
-        ],
+        SIGN_IN: WAIT_TO_SIGN_IN,
+        ADOPT_SESSION: WAIT_TO_SIGN_IN,
         // Apps handle the redirect at page load, before the restore ends.
-        HANDLE_REDIRECT: [
-          { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-          { actions: 'queueSignIn' },
-        ],
+        HANDLE_REDIRECT: WAIT_TO_SIGN_IN,
         SIGN_OUT: [
           {
             guard: 'signInBusy',

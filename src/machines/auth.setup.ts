@@ -392,3 +392,9 @@ export const authSetup = setup({
 
 /** The config of one state of the auth chart, typed by its slots (for states kept in their own file). */
 export type AuthStateConfig = NonNullable<Parameters<typeof authSetup.createMachine>[0]['states']>[string];
+
+/** A sign-in asked while restoring or signing out waits for it to end; one at a time. */
+export const WAIT_TO_SIGN_IN = [
+  { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+  { actions: 'queueSignIn' },
+] as const;

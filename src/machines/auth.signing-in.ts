@@ -9,11 +9,11 @@ const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ out
 const onOutcome = [
   {
     guard: { type: 'gotSession', params: outcome },
-    target: 'savingSession',
+    target: '#auth.signingIn.savingSession',
     actions: { type: 'assignOutcome', params: outcome },
   },
   {
-    target: 'challenged',
+    target: '#auth.signingIn.challenged',
     reenter: true,
     actions: [
       { type: 'assignOutcome', params: outcome },
@@ -218,23 +218,7 @@ export const signingInState = {
               if (!challenge || !answer) throw new AuthError('InvalidState', 'No challenge answer to send');
               return { deps: context.deps, challenge, answer };
             },
-            onDone: [
-              {
-                guard: { type: 'gotSession', params: outcome },
-                target: '#auth.signingIn.savingSession',
-                actions: { type: 'assignOutcome', params: outcome },
-              },
-              {
-                target: '#auth.signingIn.challenged',
-                reenter: true,
-                actions: [
-                  { type: 'assignOutcome', params: outcome },
-                  'recordChallengeAsked',
-                  'answerSignIn',
-                  'forgetSignInRequest',
-                ],
-              },
-            ],
+            onDone: onOutcome,
             onError: [
               // A wrong code or a weak password: the caller is told, the challenge waits again.
               {

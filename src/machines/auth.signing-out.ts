@@ -2,7 +2,15 @@ import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
 import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
-import { type AuthStateConfig, failed, progress, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import {
+  type AuthStateConfig,
+  failed,
+  progress,
+  requireSession,
+  storageTimedOut,
+  timedOut,
+  WAIT_TO_SIGN_IN,
+} from './auth.setup.js';
 import type { AuthContext } from './auth.types.js';
 
 /** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
@@ -29,18 +37,9 @@ export const signingOutState = {
   initial: 'checkingHostedUI',
   // A SIGN_OUT here joins the running sign-out; a sign-in waits for it to end.
   on: {
-    SIGN_IN: [
-      { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-      { actions: 'queueSignIn' },
-    ],
-    ADOPT_SESSION: [
-      { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-      { actions: 'queueSignIn' },
-    ],
-    HANDLE_REDIRECT: [
-      { guard: 'signInBusy', actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-      { actions: 'queueSignIn' },
-    ],
+    SIGN_IN: WAIT_TO_SIGN_IN,
+    ADOPT_SESSION: WAIT_TO_SIGN_IN,
+    HANDLE_REDIRECT: WAIT_TO_SIGN_IN,
     // Joins; a sign-in that was waiting for this sign-out is overtaken by it.
     SIGN_OUT: { actions: [...CANCEL_QUEUED, 'addSignOutRequest'] },
   },

@@ -3,7 +3,8 @@ import { AuthError, NETWORK_CODES } from '../errors.js';
 import type { Sealed } from '../session/sealed.js';
 import type { AuthConfig, AuthDeps } from './auth.types.js';
 
-type Deps = { deps: Sealed<AuthDeps> | null };
+/** What every outbox actor gets: the instance's services (sealed). */
+export type Deps = { deps: Sealed<AuthDeps> | null };
 
 /** What a drain reads: the tokens (sealed) and how many there are. */
 export interface DeferredTokens {
