@@ -1,5 +1,6 @@
 import { AuthError } from '../errors.js';
-import { type AuthStateConfig, failed, requireSession, timedOut } from './auth.setup.js';
+import { type AuthStateConfig, failed, requireSession } from './auth.setup.js';
+import { recordFailed, recordTimedOut, SKIP_THE_REST } from './auth.support.js';
 
 const refreshRefused = (cause: unknown) => ({
   error: new AuthError(
@@ -29,16 +30,7 @@ export const remoteSteps = {
         {
           guard: { type: 'isNetworkError', params: failed('The refresh before GlobalSignOut') },
           target: 'clearingCache',
-          actions: [
-            {
-              type: 'recordStepError',
-              params: ({ event }) => ({
-                step: 'globalSignOut' as const,
-                ...failed('The refresh before GlobalSignOut')({ event }),
-              }),
-            },
-            { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
-          ],
+          actions: [recordFailed('globalSignOut', 'The refresh before GlobalSignOut'), SKIP_THE_REST],
         },
         // Refused (the refresh token is dead): GlobalSignOut cannot run; revoke what this device holds.
         {
@@ -55,16 +47,7 @@ export const remoteSteps = {
     after: {
       remoteStepTimeout: {
         target: 'clearingCache',
-        actions: [
-          {
-            type: 'recordStepError',
-            params: ({ context }) => ({
-              step: 'globalSignOut' as const,
-              ...timedOut('The refresh before GlobalSignOut', 'remoteStepMs')({ context }),
-            }),
-          },
-          { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
-        ],
+        actions: [recordTimedOut('globalSignOut', 'The refresh before GlobalSignOut'), SKIP_THE_REST],
       },
     },
   },
@@ -82,45 +65,24 @@ export const remoteSteps = {
         {
           guard: { type: 'isNetworkError', params: failed('GlobalSignOut') },
           target: 'clearingCache',
-          actions: [
-            {
-              type: 'recordStepError',
-              params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
-            },
-            { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
-          ],
+          actions: [recordFailed('globalSignOut', 'GlobalSignOut'), SKIP_THE_REST],
         },
         // A service answer (e.g. NotAuthorized, 5xx): this device's refresh token may still live.
         {
           guard: 'shouldRevoke',
           target: 'revokingRefreshToken',
-          actions: {
-            type: 'recordStepError',
-            params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
-          },
+          actions: recordFailed('globalSignOut', 'GlobalSignOut'),
         },
         {
           target: 'clearingCache',
-          actions: {
-            type: 'recordStepError',
-            params: ({ event }) => ({ step: 'globalSignOut' as const, ...failed('GlobalSignOut')({ event }) }),
-          },
+          actions: recordFailed('globalSignOut', 'GlobalSignOut'),
         },
       ],
     },
     after: {
       remoteStepTimeout: {
         target: 'clearingCache',
-        actions: [
-          {
-            type: 'recordStepError',
-            params: ({ context }) => ({
-              step: 'globalSignOut' as const,
-              ...timedOut('GlobalSignOut', 'remoteStepMs')({ context }),
-            }),
-          },
-          { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } },
-        ],
+        actions: [recordTimedOut('globalSignOut', 'GlobalSignOut'), SKIP_THE_REST],
       },
     },
   },
@@ -135,22 +97,13 @@ export const remoteSteps = {
       },
       onError: {
         target: 'clearingCache',
-        actions: {
-          type: 'recordStepError',
-          params: ({ event }) => ({ step: 'revokeToken' as const, ...failed('RevokeToken')({ event }) }),
-        },
+        actions: recordFailed('revokeToken', 'RevokeToken'),
       },
     },
     after: {
       remoteStepTimeout: {
         target: 'clearingCache',
-        actions: {
-          type: 'recordStepError',
-          params: ({ context }) => ({
-            step: 'revokeToken' as const,
-            ...timedOut('RevokeToken', 'remoteStepMs')({ context }),
-          }),
-        },
+        actions: recordTimedOut('revokeToken', 'RevokeToken'),
       },
     },
   },

@@ -11,6 +11,7 @@ import {
   timedOut,
   WAIT_TO_SIGN_IN,
 } from './auth.setup.js';
+import { recordFailed } from './auth.support.js';
 import type { AuthContext } from './auth.types.js';
 
 /** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
@@ -97,13 +98,7 @@ export const signingOutState = {
           // Failed: the local sign-out goes on, and the result says the browser session may live on.
           {
             target: 'checkingConnectivity',
-            actions: {
-              type: 'recordStepError',
-              params: ({ event }) => ({
-                step: 'hostedUISignOut' as const,
-                ...failed('The hosted UI sign-out')({ event }),
-              }),
-            },
+            actions: recordFailed('hostedUISignOut', 'The hosted UI sign-out'),
           },
         ],
       },

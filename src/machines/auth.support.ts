@@ -123,3 +123,25 @@ export function deferredAnswer(event: AuthEvent): Extract<AuthEmitted, { type: '
   const { ids, settled, remaining, error } = event;
   return { type: 'deferredRevocationsSettled', ids, settled, remaining, ...(error ? { error } : {}) };
 }
+
+type RemoteStep = 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
+
+/** A remote step failed: its outcome and error are recorded (the chart's `recordStepError`). */
+export const recordFailed = <S extends RemoteStep>(step: S, what: string) =>
+  ({
+    type: 'recordStepError',
+    params: ({ event }: { event: { error?: unknown } }) => ({ step, ...failed(what)({ event }) }),
+  }) as const;
+
+/** A remote step did not answer within `remoteStepMs`. */
+export const recordTimedOut = <S extends RemoteStep>(step: S, what: string) =>
+  ({
+    type: 'recordStepError',
+    params: ({ context }: { context: { config: AuthConfig } }) => ({
+      step,
+      ...timedOut(what, 'remoteStepMs')({ context }),
+    }),
+  }) as const;
+
+/** No answer came back: the remote steps still planned are skipped, with why. */
+export const SKIP_THE_REST = { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } } as const;

@@ -33,6 +33,31 @@ export type OutboxEvent = { type: 'DRAIN'; id: number } | { type: 'ONLINE' };
 const rejectNotProvided = (name: string) => () =>
   Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
 
+/** The outbox could not be read or written: the drain ends, and its callers hear why. */
+const STORAGE_FAILED = {
+  target: 'idle',
+  actions: [
+    {
+      type: 'recordError',
+      params: ({ event }: { event: { error?: unknown } }) => ({ error: storageError(event.error) }),
+    },
+    'report',
+    'reset',
+  ],
+} as const;
+
+const STORAGE_TIMED_OUT = {
+  target: 'idle',
+  actions: [
+    {
+      type: 'recordError',
+      params: ({ context }: { context: { config: AuthConfig } }) => ({ error: storageTimeoutError(context.config) }),
+    },
+    'report',
+    'reset',
+  ],
+} as const;
+
 /**
  * The deferred-revocation outbox (`deferRevocation`): refresh tokens a sign-out could not revoke
  * for a network reason. A child of the auth chart. It drains at start and when connectivity
@@ -124,25 +149,9 @@ export const outboxMachine = setup({
         src: 'readOutbox',
         input: ({ context }) => ({ deps: context.deps }),
         onDone: { target: 'next', actions: { type: 'takeTokens', params: ({ event }) => event.output } },
-        onError: {
-          target: 'idle',
-          actions: [
-            { type: 'recordError', params: ({ event }) => ({ error: storageError(event.error) }) },
-            'report',
-            'reset',
-          ],
-        },
+        onError: STORAGE_FAILED,
       },
-      after: {
-        storageTimeout: {
-          target: 'idle',
-          actions: [
-            { type: 'recordError', params: ({ context }) => ({ error: storageTimeoutError(context.config) }) },
-            'report',
-            'reset',
-          ],
-        },
-      },
+      after: { storageTimeout: STORAGE_TIMED_OUT },
     },
     next: {
       always: [{ guard: 'allTried', target: 'settling' }, { target: 'revoking' }],
@@ -180,25 +189,9 @@ export const outboxMachine = setup({
           target: 'idle',
           actions: ['report', 'reset'],
         },
-        onError: {
-          target: 'idle',
-          actions: [
-            { type: 'recordError', params: ({ event }) => ({ error: storageError(event.error) }) },
-            'report',
-            'reset',
-          ],
-        },
+        onError: STORAGE_FAILED,
       },
-      after: {
-        storageTimeout: {
-          target: 'idle',
-          actions: [
-            { type: 'recordError', params: ({ context }) => ({ error: storageTimeoutError(context.config) }) },
-            'report',
-            'reset',
-          ],
-        },
-      },
+      after: { storageTimeout: STORAGE_TIMED_OUT },
     },
   },
 });

@@ -1,15 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserDemo, startBrowserDemo } from '../../tools/browser-demo.js';
 import { createPool, createUser, enableMfa, totp } from '../../tools/cognito-admin.js';
 import { adminClient } from '../../tools/embedded-cognito.js';
+import { launchChromium, requireChromium } from '../helpers/chromium.js';
 import { freshPool, startSmsCognito, wrongCode } from '../integration/helpers.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env['CI']) throw new Error(`${CHROMIUM} is missing: .ci/run should have installed it`);
-if (!haveChromium) console.info(`[authchart] e2e skipped: no ${CHROMIUM} (apt-get install chromium)`);
+const haveChromium = requireChromium('e2e');
 
 const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
 
@@ -20,18 +18,7 @@ describe.skipIf(!haveChromium)('browser demo in Debian Chromium (Playwright)', (
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     demo = await startBrowserDemo();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -2,16 +2,14 @@
  * The hosted UI in Debian Chromium (Playwright): the browser demo's "Sign in with the hosted UI"
  * against the embedded OAuth server (oidc-provider with Cognito's paths), through its real login page.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserDemo, hostedQuery, startBrowserDemo, startDemoHostedUI } from '../../tools/browser-demo.js';
 import type { EmbeddedOAuth } from '../../tools/embedded-oauth.js';
+import { launchChromium, requireChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env['CI']) throw new Error(`${CHROMIUM} is missing: .ci/run should have installed it`);
-if (!haveChromium) console.info(`[authchart] hosted-UI e2e skipped: no ${CHROMIUM} (apt-get install chromium)`);
+const haveChromium = requireChromium('hosted-UI e2e');
 
 const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
 
@@ -24,18 +22,7 @@ describe.skipIf(!haveChromium)('hosted UI in Debian Chromium (Playwright)', () =
     mkdirSync(SHOTS, { recursive: true });
     demo = await startBrowserDemo();
     oauth = await startDemoHostedUI(demo);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
