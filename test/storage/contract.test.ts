@@ -1,4 +1,4 @@
-/** The storage contract for every storage authchart ships (Redis runs it from its own test file). */
+/** The storage contract for every storage authchart ships (Redis runs it from test/redis/contract.test.ts). */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
