@@ -22,6 +22,7 @@ import {
   redirectRequestOf,
   requestedScope,
   requireSession,
+  resumed,
   signInError,
   takeQueued,
   unsupportedGlobalSignOut,
@@ -176,13 +177,9 @@ export const authSetup = setup({
     startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
     startOtherTabSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'otherTab') }),
     /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
-    resumeInterruptedSignOut: assign(({ context }, params: { output: RestoreOutput }) => {
-      const out = params.output;
-      const session = out.status === 'found' ? out.session : null;
-      const journalScope = out.journal?.scope ?? 'local';
-      const scope = journalScope === 'global' || requestedScope(context) === 'global' ? 'global' : 'local';
-      return { session, signOut: newSignOut({ ...context, session }, scope, 'interrupted') };
-    }),
+    resumeInterruptedSignOut: assign(({ context }, params: { output: RestoreOutput }) =>
+      resumed(context, params.output),
+    ),
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
     markDeferred: assign({ signOut: ({ context }) => markDeferredSteps(context) }),

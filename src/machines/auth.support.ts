@@ -9,6 +9,7 @@ import type {
   AuthEmitted,
   AuthEvent,
   QueuedSignIn,
+  RestoreOutput,
   SignOutProgress,
   SignOutReason,
   SignOutScope,
@@ -145,3 +146,13 @@ export const recordTimedOut = <S extends RemoteStep>(step: S, what: string) =>
 
 /** No answer came back: the remote steps still planned are skipped, with why. */
 export const SKIP_THE_REST = { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } } as const;
+
+/** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
+export function resumed(context: AuthContext, out: RestoreOutput): Partial<AuthContext> {
+  const session = out.status === 'found' ? out.session : null;
+  const journalScope = out.journal?.scope ?? 'local';
+  const scope = journalScope === 'global' || requestedScope(context) === 'global' ? 'global' : 'local';
+  const signOut = newSignOut({ ...context, session }, scope, 'interrupted');
+  // Its tokens may be half gone (pointer removed, a token key left): the journal names whose keys to clear.
+  return { session, signOut: { ...signOut, username: signOut.username ?? out.journal?.username ?? null } };
+}

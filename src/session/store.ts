@@ -198,6 +198,8 @@ export class SessionStore {
     const ordered = [...keys].sort((a, b) => rank(a) - rank(b));
     const failures: unknown[] = [];
     for (const key of ordered) {
+      // A clear that left something behind keeps its journal: the next call or start finishes it.
+      if (key === this.journalKey && failures.length > 0) continue;
       try {
         await this.storage.removeItem(key);
       } catch (error) {
