@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, memoryStorage, type TokenStorage } from '../src/index.js';
+import { createAuth, manualConnectivity, memoryStorage, type TokenStorage } from '../src/index.js';
 import { fakeServices, ownKeys } from './helpers/fakes.js';
+import { signedInHarness } from './helpers/harness.js';
 import { makeTokens } from './helpers/tokens.js';
 
 const JOURNAL = 'authchart.client123.signOutJournal';
@@ -46,5 +47,26 @@ describe('a clear that fails part-way (issue 19, defect 10)', () => {
     expect(ownKeys(storage)).toEqual([]);
     expect(storage.keys()).toEqual(['app.theme']);
     next.stop();
+  });
+});
+
+describe('a full storage and deferRevocation (issue 19, defect 13)', () => {
+  it('the outbox write fails, the clear goes on: partial, deferred: false, with the storage error', async () => {
+    const connectivity = manualConnectivity(true);
+    const h = await signedInHarness({ auth: { deferRevocation: true, connectivity, revocation: 'always' } });
+    connectivity.set(false);
+    h.storage.faults.set = true; // QuotaExceededError on every write
+    const result = await h.auth.signOut();
+    expect(result).toMatchObject({
+      status: 'partial',
+      signedOutLocally: true,
+      deferred: false,
+      deferredError: { code: 'StorageFailure' },
+      steps: { revokeToken: 'skipped', clearCache: 'done' },
+    });
+    expect(h.auth.state).toBe('signedOut');
+    expect(ownKeys(h.storage)).toEqual([]);
+    // No token in what the app is told.
+    expect(JSON.stringify(result)).not.toContain(h.tokens.refreshToken);
   });
 });

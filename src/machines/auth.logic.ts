@@ -110,6 +110,7 @@ export function signOutResult(p: SignOutProgress): SignOutResult {
     ...base,
     ...stepErrors,
     ...(p.deferred ? { deferred: true } : {}),
+    ...(p.deferredError ? { deferred: false, deferredError: p.deferredError } : {}),
   };
 }
 
@@ -160,11 +161,13 @@ export function skipRemaining(context: AuthContext, reason: 'Offline' | 'Network
 }
 
 /** The clear kept the token in the outbox: the steps it will run later say `deferred`. */
-export function markDeferredSteps(context: AuthContext): SignOutProgress {
+export function markDeferredSteps(context: AuthContext, outboxError?: AuthError): SignOutProgress {
   const p = context.signOut;
   if (!p) throw new AuthError('InvalidState', 'No sign-out in progress');
   const entry = deferredEntry(context);
   if (!entry) return { ...p, deferred: false };
+  // The outbox could not be written: signed out all the same, and the result says nothing waits.
+  if (outboxError) return { ...p, deferred: false, deferredError: outboxError };
   const steps: SignOutSteps = { ...p.steps, revokeToken: 'deferred' };
   if (entry.global) steps.globalSignOut = 'deferred';
   return { ...p, steps, deferred: true };

@@ -86,7 +86,7 @@ export const authSetup = setup({
     globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
     revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
     clearSession: fromPromise<
-      void,
+      { outboxError?: AuthError },
       WithDeps<{ username: string | null; keepForRevocation?: { tokens: Sealed<Tokens>; global: boolean } | null }>
     >(notProvided('clearSession')),
     writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null }>>(
@@ -182,7 +182,10 @@ export const authSetup = setup({
     ),
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
-    markDeferred: assign({ signOut: ({ context }) => markDeferredSteps(context) }),
+    markDeferred: assign({
+      signOut: ({ context }, params: { outboxError?: AuthError | undefined }) =>
+        markDeferredSteps(context, params.outboxError),
+    }),
     /** Tell other tabs (injected sync service); no-ops unless `createAuth` has a sync service. */
     publishSignedIn: () => {},
     publishSignedOut: () => {},

@@ -173,7 +173,7 @@ export const signingOutState = {
             target: '#auth.signedOut',
             actions: [
               { type: 'markStepDone', params: { step: 'clearCache' } },
-              'markDeferred',
+              { type: 'markDeferred', params: ({ event }) => ({ outboxError: event.output.outboxError }) },
               'markLogoutStarted',
               'answerSignOut',
               'announceSignedOut',

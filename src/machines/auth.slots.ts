@@ -140,16 +140,15 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       ),
     ),
     clearSession: fromPromise(
-      scrubbed('Clearing the stored tokens', ({ input }) =>
-        depsOf(input.deps).store.clear(input.username, {
-          keepForRevocation: input.keepForRevocation
-            ? {
-                refreshToken: unseal(input.keepForRevocation.tokens).refreshToken,
-                global: input.keepForRevocation.global,
-              }
-            : null,
-        }),
-      ),
+      scrubbed('Clearing the stored tokens', async ({ input }) => {
+        const deps = depsOf(input.deps);
+        const keep = input.keepForRevocation;
+        const done = await deps.store.clear(input.username, {
+          keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
+        });
+        if (!done.outboxError) return {};
+        return { outboxError: secretsOf(deps).safeError(done.outboxError, 'Keeping the refresh token for later') };
+      }),
     ),
     writeJournal: fromPromise(
       scrubbed('Writing the sign-out journal', ({ input }) => {

@@ -82,7 +82,9 @@ export type SignOutResult =
       globalSignOutError?: AuthError;
       revokeTokenError?: AuthError;
       /** The refresh token waits in the outbox; RevokeToken is retried when the network returns (`deferRevocation`). */
-      deferred?: true;
+      deferred?: boolean;
+      /** `deferred: false` because the outbox could not be written (e.g. storage full): nothing will retry. */
+      deferredError?: AuthError;
     })
   | (SignOutResultBase & {
       status: 'failed';
@@ -113,6 +115,8 @@ export interface SignOutProgress {
   error?: AuthError;
   /** The refresh token was put in the revocation outbox. */
   deferred?: boolean;
+  /** Writing the outbox failed; the clear went on. */
+  deferredError?: AuthError;
   /** The hosted UI `/logout` leaves the page: it runs after the local sign-out, last. */
   logoutLast?: boolean;
 }

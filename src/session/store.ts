@@ -139,13 +139,25 @@ export class SessionStore {
    * Removes every key of `username` (and of whoever the pointer names), then the journal. Tries
    * every key even if one fails. With `keepForRevocation`, that refresh token goes to the outbox first.
    */
-  clear(username: string | null, options: { keepForRevocation?: DeferredRevocation | null } = {}): Promise<void> {
+  clear(
+    username: string | null,
+    options: { keepForRevocation?: DeferredRevocation | null } = {},
+  ): Promise<{ outboxError?: AuthError }> {
     return this.#enqueue(async () => {
       const keep = options.keepForRevocation;
+      let outboxError: AuthError | undefined;
       if (keep) {
-        const outbox = (await this.#readOutbox()).filter((e) => e.refreshToken !== keep.refreshToken);
-        outbox.push(keep);
-        await this.#set(this.outboxKey, serializeOutbox(outbox));
+        // A full or failing storage must not keep the user from signing out: the clear goes on.
+        try {
+          const outbox = (await this.#readOutbox()).filter((e) => e.refreshToken !== keep.refreshToken);
+          outbox.push(keep);
+          await this.#set(this.outboxKey, serializeOutbox(outbox));
+        } catch (error) {
+          outboxError =
+            error instanceof AuthError
+              ? error
+              : new AuthError('StorageFailure', 'Could not keep the refresh token for later', { cause: error });
+        }
       }
       const users = new Set<string>();
       if (username) users.add(username);
@@ -154,6 +166,7 @@ export class SessionStore {
       const keys = new Set<string>([this.lastUserKey]);
       for (const u of users) for (const k of this.keysFor(u)) keys.add(k);
       await this.#remove([...keys, this.redirectKey, this.journalKey]);
+      return outboxError ? { outboxError } : {};
     });
   }
 

@@ -275,7 +275,7 @@ export const actorFixtures: {
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
   clearSession: {
-    done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
+    done: { ok: { output: {}, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
   // The outbox child runs for the machine's whole life; its own chart is tested on its own.
