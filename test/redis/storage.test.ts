@@ -1,32 +1,18 @@
-import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
 import { createAuth, isAuthError } from '../../src/index.js';
-import { type EmbeddedRedis, hasRedis, startEmbeddedRedis } from '../../tools/embedded-redis.js';
+import { hasRedis } from '../../tools/embedded-redis.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-
-type Client = ReturnType<typeof createClient>;
+import { type Client, useEmbeddedRedis } from './embedded.js';
 
 describe.skipIf(!hasRedis('redisStorage'))('redisStorage on a real redis-server', () => {
-  let redis: EmbeddedRedis;
+  const redis = useEmbeddedRedis();
+  const { connect } = redis;
   let client: Client;
-  const clients: Client[] = [];
-  const connect = async () => {
-    const c = createClient({ url: redis.url, disableOfflineQueue: true });
-    c.on('error', () => {});
-    clients.push(c);
-    await c.connect();
-    return c;
-  };
 
   beforeAll(async () => {
-    redis = await startEmbeddedRedis();
     client = await connect();
-  });
-  afterAll(async () => {
-    for (const c of clients) c.destroy();
-    await redis?.stop();
   });
 
   it('reads, writes and removes under its prefix only', async () => {
@@ -102,7 +88,7 @@ describe.skipIf(!hasRedis('redisStorage'))('redisStorage on a real redis-server'
     const c = await connect();
     const storage = redisStorage(c, { prefix: 'test5:' });
     await storage.setItem('k', 'v');
-    await redis.down();
+    await redis.server().down();
     await expect.poll(() => c.isReady).toBe(false);
     const started = performance.now();
     await expect(Promise.resolve(storage.getItem('k'))).rejects.toThrow(/not connected/);
@@ -117,7 +103,7 @@ describe.skipIf(!hasRedis('redisStorage'))('redisStorage on a real redis-server'
     expect(isAuthError(signIn, 'StorageFailure')).toBe(true);
     auth.stop();
 
-    await redis.up();
+    await redis.server().up();
     await expect.poll(() => c.isReady, { timeout: 5000 }).toBe(true);
     expect(await storage.getItem('k')).toBe('v');
   });

@@ -1,35 +1,19 @@
-import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisStorage, redisSync } from '../../src/bindings/redis.js';
 import { createAuth, type SyncMessage } from '../../src/index.js';
-import { type EmbeddedRedis, hasRedis, startEmbeddedRedis } from '../../tools/embedded-redis.js';
+import { hasRedis } from '../../tools/embedded-redis.js';
 import { fakeServices } from '../helpers/fakes.js';
 import { makeTokens, tokenStrings } from '../helpers/tokens.js';
+import { type Client, useEmbeddedRedis } from './embedded.js';
 
-type Client = ReturnType<typeof createClient>;
 const settle = () => new Promise((r) => setTimeout(r, 100));
 
 describe.skipIf(!hasRedis('redisSync'))('redisSync on a real redis-server', () => {
-  let redis: EmbeddedRedis;
-  const clients: Client[] = [];
+  const redis = useEmbeddedRedis();
   /** One client per simulated process. */
-  const connect = async () => {
-    const c = createClient({ url: redis.url, disableOfflineQueue: true });
-    c.on('error', () => {});
-    clients.push(c);
-    await c.connect();
-    return c;
-  };
+  const { connect } = redis;
   const subscriberCount = async (c: Client) =>
     (await c.sendCommand(['CLIENT', 'LIST', 'TYPE', 'pubsub']))?.toString().split('\n').filter(Boolean).length ?? 0;
-
-  beforeAll(async () => {
-    redis = await startEmbeddedRedis();
-  });
-  afterAll(async () => {
-    for (const c of clients) c.destroy();
-    await redis?.stop();
-  });
 
   it('delivers to the other participants, never back to the sender, and only on its own prefix', async () => {
     const [p1, p2] = [await connect(), await connect()];
@@ -72,7 +56,7 @@ describe.skipIf(!hasRedis('redisSync'))('redisSync on a real redis-server', () =
     const raw: string[] = [];
     const spy = p.duplicate();
     spy.on('error', () => {});
-    clients.push(spy);
+    redis.track(spy);
     await spy.connect();
     await spy.subscribe('s3:authchart.c', (m) => raw.push(m));
     const s = redisSync(p, { prefix: 's3:' })('authchart.c');
@@ -145,8 +129,8 @@ describe.skipIf(!hasRedis('redisSync'))('redisSync on a real redis-server', () =
     const got: SyncMessage[] = [];
     b.subscribe((m) => got.push(m));
     await b.whenSubscribed();
-    await redis.down();
-    await redis.up();
+    await redis.server().down();
+    await redis.server().up();
     await expect.poll(() => p1.isReady && p2.isReady, { timeout: 5000 }).toBe(true);
     // The subscriber reconnects on its own schedule: publish until it hears.
     await expect
