@@ -82,7 +82,8 @@ describe('against the embedded Cognito (real HTTP)', () => {
     auth.stop();
   });
 
-  it('deferred revocation: offline sign-out keeps the refresh token; back online the server rejects it', async () => {
+  /** Signed in on cognito-local with `deferRevocation`, then offline: what the two deferral tests start from. */
+  async function offlineWithDeferral() {
     const pool = await freshPool();
     const services = cognitoServices({
       clientId: pool.clientId,
@@ -96,6 +97,11 @@ describe('against the embedded Cognito (real HTTP)', () => {
     await auth.signIn({ username: pool.username, password: pool.password });
     const tokens = auth.getTokens()!;
     connectivity.set(false);
+    return { pool, services, storage, connectivity, auth, tokens };
+  }
+
+  it('deferred revocation: offline sign-out keeps the refresh token; back online the server rejects it', async () => {
+    const { pool, services, storage, connectivity, auth, tokens } = await offlineWithDeferral();
     const result = await auth.signOut();
     expect(result).toMatchObject({ status: 'partial', deferred: true, revokeTokenError: { code: 'Offline' } });
     expect(storage.keys()).toEqual([`authchart.${pool.clientId}.revocationOutbox`]);
@@ -112,19 +118,7 @@ describe('against the embedded Cognito (real HTTP)', () => {
   });
 
   it('deferred global sign-out: back online, refresh and GlobalSignOut are tried, then the token is revoked', async () => {
-    const pool = await freshPool();
-    const services = cognitoServices({
-      clientId: pool.clientId,
-      region: REGION,
-      authFlow: 'USER_PASSWORD_AUTH',
-      endpoint: pool.endpoint,
-    });
-    const storage = memoryStorage();
-    const connectivity = manualConnectivity(true);
-    const auth = createAuth({ services, storage, connectivity, revocation: 'always', deferRevocation: true });
-    await auth.signIn({ username: pool.username, password: pool.password });
-    const tokens = auth.getTokens()!;
-    connectivity.set(false);
+    const { pool, services, storage, connectivity, auth, tokens } = await offlineWithDeferral();
     const result = await auth.signOut({ global: true });
     expect(result).toMatchObject({ deferred: true, steps: { globalSignOut: 'deferred', revokeToken: 'deferred' } });
     connectivity.set(true);
