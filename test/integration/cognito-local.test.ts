@@ -118,7 +118,7 @@ describe('against the embedded Cognito (real HTTP)', () => {
   });
 
   it('deferred global sign-out: back online, refresh and GlobalSignOut are tried, then the token is revoked', async () => {
-    const { pool, services, storage, connectivity, auth, tokens } = await offlineWithDeferral();
+    const { services, storage, connectivity, auth, tokens } = await offlineWithDeferral();
     const result = await auth.signOut({ global: true });
     expect(result).toMatchObject({ deferred: true, steps: { globalSignOut: 'deferred', revokeToken: 'deferred' } });
     connectivity.set(true);
