@@ -112,7 +112,8 @@ class AuthClient implements Auth {
   constructor(options: CreateAuthOptions) {
     const config = validateOptions(options);
     const { services } = options;
-    const store = new SessionStore(options.storage ?? memoryStorage(), services.clientId);
+    const storage = options.storage ?? memoryStorage();
+    const store = new SessionStore(storage, services.clientId, { holdMs: config.storageMs });
     const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
     const sync = syncFactory ? syncFactory(`authchart.${services.clientId}`) : null;
     const deps: AuthDeps = {
@@ -147,8 +148,7 @@ class AuthClient implements Auth {
         () => sync.close?.(),
       );
     }
-    // Methods live on the prototype; binding them keeps `const { signOut } = auth` and
-    // `useSyncExternalStore(auth.subscribe, auth.getSnapshot)` working.
+    // Bound prototype methods: `const { signOut } = auth` and useSyncExternalStore work.
     for (const name of BOUND) (this as Record<string, unknown>)[name] = (this[name] as () => unknown).bind(this);
     this.actor.start();
   }

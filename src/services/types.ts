@@ -70,6 +70,13 @@ export interface TokenStorage {
   getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
   setItem(key: string, value: string): void | Promise<void>;
   removeItem(key: string): void | Promise<void>;
+  /**
+   * Optional: runs `critical` while holding a lock named `name` that every context sharing this
+   * storage respects (other processes too). authchart takes it around each read-modify-write of
+   * its keys (compare the stored session, then clear; claim outbox entries). Without it, authchart
+   * uses `navigator.locks` where it exists, else a lock shared by the instances of this process.
+   */
+  lock?<T>(name: string, critical: () => Promise<T>): Promise<T>;
 }
 
 /** Tells whether the device is online. Only `false` skips remote steps; `true` is never trusted blindly (steps are bounded). */

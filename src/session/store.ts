@@ -1,6 +1,7 @@
 import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage, Tokens } from '../services/types.js';
+import { withStorageLock } from './lock.js';
 import { unseal } from './sealed.js';
 import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
 
@@ -31,18 +32,22 @@ export type LoadResult = (
  * `revocationOutbox`. Clearing removes exactly the session's keys and the journal, never anything
  * else in the storage.
  *
- * Every operation runs on one queue, so a write that started before a sign-out always lands
- * before that sign-out's clear: a late token refresh can never write tokens back.
+ * Every operation holds the storage's lock, so operations of every context run one at a time
+ * and a compare-then-write sees no other write in between.
  */
 export class SessionStore {
   readonly prefix: string;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #lockName: string;
+  readonly #holdMs: number;
 
   constructor(
     private readonly storage: TokenStorage,
     clientId: string,
+    options: { holdMs?: number } = {},
   ) {
     this.prefix = `authchart.${clientId}.`;
+    this.#lockName = `authchart.${clientId}`;
+    this.#holdMs = options.holdMs ?? 10_000;
   }
 
   get lastUserKey(): string {
@@ -67,10 +72,9 @@ export class SessionStore {
     return [...USER_FIELDS.map((f) => `${this.prefix}${username}.${f}`), this.lastUserKey];
   }
 
+  /** One operation at a time across every context of this storage (see `withStorageLock`). */
   #enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(op, op);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return withStorageLock(this.storage, this.#lockName, this.#holdMs, op);
   }
 
   load(): Promise<LoadResult> {

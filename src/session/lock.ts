@@ -1,0 +1,69 @@
+import type { TokenStorage } from '../services/types.js';
+
+type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
+
+/** The in-process fallback: per storage object and lock name, the tail of the queue. */
+const tails = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * Runs `critical` holding the lock `name` shared by every context of this storage: the storage's
+ * own `lock` (files, Redis), else `navigator.locks` (every tab of the origin), else a lock shared
+ * by the instances of this process. The lock is let go after `holdMs` even if `critical` has not
+ * settled (a hung storage must not stop every later call); the caller's bound reports it.
+ *
+ * @example
+ * ```ts
+ * await withStorageLock(storage, 'authchart.client', 10_000, async () => {
+ *   const raw = await storage.getItem(key);
+ *   if (raw === mine) await storage.removeItem(key);
+ * });
+ * ```
+ */
+export function withStorageLock<T>(
+  storage: TokenStorage,
+  name: string,
+  holdMs: number,
+  critical: () => Promise<T>,
+): Promise<T> {
+  let result: Promise<T> | undefined;
+  const hold = (): Promise<void> => {
+    result = Promise.resolve().then(critical);
+    return heldAtMost(result, holdMs);
+  };
+  let acquired: Promise<void>;
+  if (typeof storage.lock === 'function') acquired = storage.lock(name, hold);
+  else {
+    const locks = (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
+    acquired =
+      locks && typeof locks.request === 'function' ? locks.request(name, hold) : inProcess(storage, name, hold);
+  }
+  // The caller gets `critical`'s own answer, even when the lock was let go before it came.
+  return acquired.then(() => result as Promise<T>);
+}
+
+function inProcess(storage: object, name: string, hold: () => Promise<void>): Promise<void> {
+  const byName = tails.get(storage) ?? new Map<string, Promise<unknown>>();
+  tails.set(storage, byName);
+  const tail = byName.get(name) ?? Promise.resolve();
+  const run = tail.then(hold);
+  byName.set(name, run);
+  // The last one out forgets the name: no map grows with the number of calls.
+  void run.then(() => {
+    if (byName.get(name) === run) byName.delete(name);
+  });
+  return run;
+}
+
+/** Settles (never rejects) when `run` settles or after `holdMs`, whichever comes first. */
+function heldAtMost(run: Promise<unknown>, holdMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const released = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, holdMs);
+    (timer as { unref?: () => void }).unref?.();
+  });
+  const done = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return Promise.race([done, released]).then(() => clearTimeout(timer));
+}
