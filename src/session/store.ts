@@ -2,6 +2,7 @@ import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage, Tokens } from '../services/types.js';
 import { withStorageLock } from './lock.js';
+import { type DeferredRevocation, RevocationOutbox } from './outbox.js';
 import { unseal } from './sealed.js';
 import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
 
@@ -28,13 +29,14 @@ export type LoadResult = (
  * The storage layout, and the only code that touches storage.
  *
  * Keys, all under `authchart.<clientId>.`: `lastAuthUser`, `<username>.{accessToken,idToken,
- * refreshToken,signedInWith}`, `signOutJournal`, `redirectTransaction` (a hosted-UI sign-in under way) and, with `deferRevocation` only,
- * `revocationOutbox`. Clearing removes exactly the session's keys and the journal, never anything
+ * refreshToken,signedInWith}`, `signOutJournal`, `redirectTransaction` (a hosted-UI sign-in under way) and the outbox (`outbox.ts`). Clearing removes exactly the session's keys and the journal, never anything
  * else in the storage.
  *
  * Every operation holds the storage's lock, so operations of every context run one at a time
  * and a compare-then-write sees no other write in between.
  */
+export type { DeferredRevocation } from './outbox.js';
+
 export class SessionStore {
   readonly prefix: string;
   readonly #lockName: string;
@@ -48,7 +50,11 @@ export class SessionStore {
     this.prefix = `authchart.${clientId}.`;
     this.#lockName = `authchart.${clientId}`;
     this.#holdMs = options.holdMs ?? 10_000;
+    this.outbox = new RevocationOutbox(storage, this.prefix);
   }
+
+  /** The deferred-revocation outbox. Its `…Held` methods run inside this store's lock. */
+  readonly outbox: RevocationOutbox;
 
   get lastUserKey(): string {
     return `${this.prefix}lastAuthUser`;
@@ -61,10 +67,6 @@ export class SessionStore {
   /** A redirect sign-in in progress (the PKCE verifier is a secret): removed when the redirect is handled. */
   get redirectKey(): string {
     return `${this.prefix}redirectTransaction`;
-  }
-
-  get outboxKey(): string {
-    return `${this.prefix}revocationOutbox`;
   }
 
   /** Every key authchart may write for this user (and the client's last-user pointer). */
@@ -80,7 +82,7 @@ export class SessionStore {
   load(): Promise<LoadResult> {
     return this.#enqueue(async () => {
       const journal = parseJournal(await this.#get(this.journalKey));
-      await this.#dropCorrupt(this.outboxKey, (raw) => parseOutbox(raw) !== null);
+      await this.outbox.dropCorruptHeld();
       const username = await this.#get(this.lastUserKey);
       if (!username) return { status: 'none', journal };
       const [accessToken, idToken, refreshToken, signedInWith] = await Promise.all(
@@ -153,9 +155,7 @@ export class SessionStore {
       if (keep) {
         // A full or failing storage must not keep the user from signing out: the clear goes on.
         try {
-          const outbox = (await this.#readOutbox()).filter((e) => e.refreshToken !== keep.refreshToken);
-          outbox.push(keep);
-          await this.#set(this.outboxKey, serializeOutbox(outbox));
+          await this.outbox.addHeld(keep);
         } catch (error) {
           outboxError =
             error instanceof AuthError
@@ -176,21 +176,12 @@ export class SessionStore {
 
   /** The refresh tokens waiting for a deferred RevokeToken (and, for `global` ones, GlobalSignOut first). */
   readOutbox(): Promise<DeferredRevocation[]> {
-    return this.#enqueue(() => this.#readOutbox());
+    return this.#enqueue(() => this.outbox.readHeld());
   }
 
-  /** Drops these tokens from the outbox (revoked, or refused for good); removes the key when empty. */
+  /** Drops these tokens from the outbox (revoked, or refused for good). */
   settleOutbox(done: readonly string[]): Promise<void> {
-    return this.#enqueue(async () => {
-      const left = (await this.#readOutbox()).filter((e) => !done.includes(e.refreshToken));
-      if (left.length === 0) await this.#remove([this.outboxKey]);
-      else await this.#set(this.outboxKey, serializeOutbox(left));
-    });
-  }
-
-  async #readOutbox(): Promise<DeferredRevocation[]> {
-    const raw = await this.#get(this.outboxKey);
-    return (raw && parseOutbox(raw)) || [];
+    return this.#enqueue(() => this.outbox.settleHeld(done));
   }
 
   /**
@@ -245,40 +236,6 @@ export class SessionStore {
       throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
     }
   }
-}
-
-/** The outbox's tokens, or `null` when the value is not a JSON array of strings. */
-/** A refresh token kept by `deferRevocation`: revoke it, after GlobalSignOut when `global`. */
-export interface DeferredRevocation {
-  refreshToken: string;
-  global: boolean;
-}
-
-/** The outbox key: a JSON array of refresh tokens (revoke only) and `{ refreshToken, global: true }` entries. */
-function parseOutbox(raw: string): DeferredRevocation[] | null {
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (!Array.isArray(parsed)) return null;
-    const entries: DeferredRevocation[] = [];
-    for (const e of parsed) {
-      if (typeof e === 'string') entries.push({ refreshToken: e, global: false });
-      else if (e && typeof e === 'object' && typeof (e as DeferredRevocation).refreshToken === 'string') {
-        entries.push({
-          refreshToken: (e as DeferredRevocation).refreshToken,
-          global: (e as DeferredRevocation).global === true,
-        });
-      } else return null;
-    }
-    return entries;
-  } catch {
-    return null;
-  }
-}
-
-function serializeOutbox(entries: readonly DeferredRevocation[]): string {
-  return JSON.stringify(
-    entries.map((e) => (e.global ? { refreshToken: e.refreshToken, global: true } : e.refreshToken)),
-  );
 }
 
 function parseJournal(raw: string | null): SignOutJournal | null {
