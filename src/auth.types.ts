@@ -27,6 +27,7 @@ export type AuthStateValue =
   | 'signedIn.checkingStorage'
   | 'signedIn.refreshingTokens'
   | 'signedIn.waitingToRetryRefresh'
+  | 'signedIn.waitingToRetryStore'
   | 'signedIn.storingRefreshedTokens'
   | 'signingOut.checkingHostedUI'
   | 'signingOut.signingOutOfHostedUI'

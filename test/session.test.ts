@@ -269,6 +269,7 @@ describe('state names', () => {
       'signedIn.checkingStorage',
       'signedIn.refreshingTokens',
       'signedIn.waitingToRetryRefresh',
+      'signedIn.waitingToRetryStore',
       'signedIn.storingRefreshedTokens',
       'signingOut.checkingHostedUI',
       'signingOut.signingOutOfHostedUI',

@@ -30,6 +30,7 @@ export const authMachine = authSetup.createMachine({
     queuedSignIn: null,
     refreshFailures: 0,
     restoringForOtherTab: false,
+    unstoredTokens: false,
   }),
   invoke: { id: 'outbox', src: 'outbox', input: ({ context }) => ({ deps: context.deps, config: context.config }) },
   on: {
@@ -100,6 +101,12 @@ export const authMachine = authSetup.createMachine({
                   { type: 'emitSignedIn', params: { restored: true } },
                 ],
               },
+              // signOut() while signed out: remove whatever storage holds of this client.
+              {
+                guard: 'signOutRequested',
+                target: '#auth.signingOut.clearingCache',
+                actions: ['forgetRestoreReason', 'startSignOut'],
+              },
               // What another tab is still writing is not ours to discard.
               { guard: 'restoringForOtherTab', target: '#auth.signedOut', actions: 'forgetRestoreReason' },
               {
@@ -117,29 +124,36 @@ export const authMachine = authSetup.createMachine({
               },
               { target: '#auth.signedOut', actions: 'forgetRestoreReason' },
             ],
-            onError: {
-              target: '#auth.signedOut',
-              actions: [
-                { type: 'emitInvalidSession', params: failed('Reading the stored session') },
-                'forgetRestoreReason',
-              ],
-            },
+            onError: [
+              // A sign-out cannot know storage is empty: it tries the clear, which reports.
+              { guard: 'signOutRequested', target: '#auth.signingOut.clearingCache', actions: 'startSignOut' },
+              {
+                target: '#auth.signedOut',
+                actions: [
+                  { type: 'emitInvalidSession', params: failed('Reading the stored session') },
+                  'forgetRestoreReason',
+                ],
+              },
+            ],
           },
           after: {
-            storageTimeout: {
-              target: '#auth.signedOut',
-              actions: [
-                { type: 'emitInvalidSession', params: storageTimedOut('Reading the stored session') },
-                'forgetRestoreReason',
-              ],
-            },
+            storageTimeout: [
+              { guard: 'signOutRequested', target: '#auth.signingOut.clearingCache', actions: 'startSignOut' },
+              {
+                target: '#auth.signedOut',
+                actions: [
+                  { type: 'emitInvalidSession', params: storageTimedOut('Reading the stored session') },
+                  'forgetRestoreReason',
+                ],
+              },
+            ],
           },
         },
         discardingInvalidSession: {
           invoke: {
             id: 'discardSession',
             src: 'clearSession',
-            input: ({ context }) => ({ deps: context.deps, username: null }),
+            input: ({ context }) => ({ deps: context.deps, sessionId: null, username: null }),
             onDone: '#auth.signedOut',
             onError: '#auth.signedOut',
           },
@@ -171,8 +185,8 @@ export const authMachine = authSetup.createMachine({
         REDIRECT_SIGN_IN: { target: 'signingIn', actions: 'assignRedirectRequest' },
         HANDLE_REDIRECT: { target: 'signingIn', actions: 'assignRedirectRequest' },
         ADOPT_SESSION: { target: 'signingIn.savingSession', actions: 'assignAdoptedSession' },
-        // Nothing to do, and nothing remote to call: complete at once.
-        SIGN_OUT: { actions: ['addSignOutRequest', 'startSignOut', 'answerSignOut', 'forgetSignOut'] },
+        // Storage may still hold a session (another context's, or one a failed read hid): look first.
+        SIGN_OUT: { target: 'restoring', actions: 'addSignOutRequest' },
         // Another tab signed in: read the shared storage again (it may not be visible here yet).
         SYNC_SIGNED_IN: { target: 'restoring', actions: 'markRestoreFromOtherTab' },
       },

@@ -1,8 +1,8 @@
-import { assign, emit, fromPromise, sendTo, setup } from 'xstate';
+import { assign, emit, sendTo, setup } from 'xstate';
 import { AuthError, NETWORK_CODES } from '../errors.js';
-import type { Credentials, SignInChallenge, Tokens } from '../services/types.js';
-import type { Sealed } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
+import type { RefreshWrite } from '../session/store.js';
+import { authActors } from './auth.actors.js';
 import {
   computeRefreshDelay,
   markDeferredSteps,
@@ -16,7 +16,6 @@ import {
   deferredAnswer,
   type ErrorParams,
   newSignOut,
-  notProvided,
   progress,
   queuedFrom,
   redirectRequestOf,
@@ -26,7 +25,6 @@ import {
   signInError,
   takeQueued,
   unsupportedGlobalSignOut,
-  type WithDeps,
   withStep,
 } from './auth.support.js';
 import type {
@@ -35,15 +33,12 @@ import type {
   AuthEvent,
   AuthInput,
   ChallengeInfo,
-  ExchangeOutcome,
   RedirectOutcome,
   RestoreOutput,
   SignInOutcome,
   SignOutResult,
-  SignOutScope,
   SignOutSteps,
 } from './auth.types.js';
-import { outboxMachine } from './outbox.machine.js';
 
 export {
   type ErrorParams,
@@ -67,33 +62,7 @@ export const authSetup = setup({
     emitted: {} as AuthEmitted,
     input: {} as AuthInput,
   },
-  actors: {
-    readSession: fromPromise<RestoreOutput, WithDeps>(notProvided('readSession')),
-    signIn: fromPromise<SignInOutcome, WithDeps<{ credentials: Sealed<Credentials> }>>(notProvided('signIn')),
-    respondToChallenge: fromPromise<
-      SignInOutcome,
-      WithDeps<{ challenge: Sealed<SignInChallenge>; answer: Sealed<string> }>
-    >(notProvided('respondToChallenge')),
-    saveSession: fromPromise<void, WithDeps<{ session: Session }>>(notProvided('saveSession')),
-    refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),
-    hostedUISignOut: fromPromise<void, WithDeps>(notProvided('hostedUISignOut')),
-    /** Builds the authorize URL, stores the transaction, opens the URL. */
-    startRedirect: fromPromise<RedirectOutcome, WithDeps<{ provider?: string; customState?: string }>>(
-      notProvided('startRedirect'),
-    ),
-    /** Takes the stored transaction and exchanges the redirect's code for tokens. */
-    exchangeCode: fromPromise<ExchangeOutcome, WithDeps<{ url: Sealed<string> }>>(notProvided('exchangeCode')),
-    globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
-    revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
-    clearSession: fromPromise<
-      { outboxError?: AuthError },
-      WithDeps<{ username: string | null; keepForRevocation?: { tokens: Sealed<Tokens>; global: boolean } | null }>
-    >(notProvided('clearSession')),
-    writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null }>>(
-      notProvided('writeJournal'),
-    ),
-    outbox: outboxMachine,
-  },
+  actors: authActors,
   guards: {
     /** Read from the connectivity service when a step that needs the network is about to start. */
     isOffline: () => false,
@@ -112,6 +81,10 @@ export const authSetup = setup({
     /** After a refresh rejection or a cancelled sign-in there is no live session to go back to. */
     sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
     hasNoSession: ({ context }) => context.session === null,
+    hasUnstoredTokens: ({ context }) => context.unstoredTokens,
+    remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
+    refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
+    supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,
     restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
     signOutRequested: ({ context }) => context.signOutRequests.length > 0,
     hasTokenRequests: ({ context }) => context.tokenRequests.length > 0,
@@ -138,6 +111,8 @@ export const authSetup = setup({
       params.output.status === 'found' && context.signOutRequests.length > 0,
     /** The stored session is the one held here (same refresh token; authchart's slot compares them sealed). */
     storageHoldsOurSession: (_, _params: { output: RestoreOutput }) => false,
+    /** Ours, but this context holds newer tokens that storage has not taken yet. */
+    storageHoldsOurOlderTokens: (_, _params: { output: RestoreOutput }) => false,
     restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
     isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
     isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
@@ -249,7 +224,13 @@ export const authSetup = setup({
       type: 'signOutFailed' as const,
       result: signOutResult(progress(context)) as SignOutResult & { status: 'failed' },
     })),
-    forgetSession: assign({ session: null, signOut: null, signOutRequests: [], refreshFailures: 0 }),
+    forgetSession: assign({
+      session: null,
+      signOut: null,
+      signOutRequests: [],
+      refreshFailures: 0,
+      unstoredTokens: false,
+    }),
     forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
 
     // ——— sign-in requests and challenges ———
@@ -378,6 +359,9 @@ export const authSetup = setup({
       error: params.error,
       willRetry: params.willRetry,
     })),
+    emitTokensNotStored: emit((_, params: ErrorParams) => ({ type: 'tokensNotStored' as const, error: params.error })),
+    markTokensUnstored: assign({ unstoredTokens: true }),
+    markTokensStored: assign({ unstoredTokens: false }),
     countRefreshFailure: assign({ refreshFailures: ({ context }) => context.refreshFailures + 1 }),
     resetRefreshFailures: assign({ refreshFailures: 0 }),
 

@@ -48,13 +48,18 @@ export const signedInState = {
     HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
     // A refresh is running: join it.
     FETCH_TOKENS: { actions: 'addTokenRequest' },
-    // Another context says it signed out: storage is the truth, so look at it before following.
+    // Another context says it signed out, or in: storage is the truth, so look at it before following.
     SYNC_SIGNED_OUT: { target: '.checkingStorage' },
+    SYNC_SIGNED_IN: { target: '.checkingStorage' },
   },
   states: {
     waitingToRefresh: {
-      // Callers that waited for the restore.
-      always: { guard: 'hasTokenRequests', target: 'checkingTokens' },
+      always: [
+        // Callers that waited for the restore.
+        { guard: 'hasTokenRequests', target: 'checkingTokens' },
+        // A refresh's tokens that storage has not taken yet: try again (see waitingToRetryStore).
+        { guard: 'hasUnstoredTokens', target: 'storingRefreshedTokens' },
+      ],
       on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },
       after: { refreshDelay: 'refreshingTokens' },
     },
@@ -92,6 +97,7 @@ export const signedInState = {
           actions: [
             { type: 'assignSession', params: ({ event }) => ({ session: event.output }) },
             'resetRefreshFailures',
+            'markTokensUnstored',
           ],
         },
         onError: [
@@ -149,19 +155,32 @@ export const signedInState = {
         src: 'readSession',
         input: ({ context }) => ({ deps: context.deps }),
         onDone: [
-          { guard: { type: 'storageHoldsOurSession', params: restored }, target: 'waitingToRefresh' },
+          // Ours, perhaps refreshed by another context: take what storage holds, unless ours is newer and unwritten.
+          { guard: { type: 'storageHoldsOurOlderTokens', params: restored }, target: 'waitingToRefresh' },
+          {
+            guard: { type: 'storageHoldsOurSession', params: restored },
+            target: 'waitingToRefresh',
+            actions: { type: 'assignRestoredSession', params: restored },
+          },
           {
             guard: { type: 'restoredSession', params: restored },
             target: 'waitingToRefresh',
             actions: [
               { type: 'assignRestoredSession', params: restored },
               'resetRefreshFailures',
+              'markTokensStored',
               { type: 'emitSignedIn', params: { restored: true } },
             ],
           },
           {
             target: '#auth.signedOut',
-            actions: [...CANCEL_FETCHES, 'startOtherTabSignOut', 'announceSignedOut', 'forgetSession'],
+            actions: [
+              ...CANCEL_FETCHES,
+              'startOtherTabSignOut',
+              'announceSignedOut',
+              'forgetSession',
+              'markTokensStored',
+            ],
           },
         ],
         // Unreadable: keep the session (a later message, refresh or sign-out looks again).
@@ -173,39 +192,41 @@ export const signedInState = {
       on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },
       after: { refreshRetryDelay: 'refreshingTokens' },
     },
+    /** Written only over this session's own record: storage that moved on is followed, never overwritten. */
     storingRefreshedTokens: {
       invoke: {
         id: 'storeRefreshedTokens',
-        src: 'saveSession',
+        src: 'storeRefreshedTokens',
         input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
-        onDone: { target: 'waitingToRefresh', actions: ['emitTokensRefreshed', ...answerFetched] },
-        // The new tokens are in memory (and serve the callers); storage will catch up on the next refresh.
+        onDone: [
+          {
+            guard: { type: 'refreshWritten', params: ({ event }) => ({ output: event.output }) },
+            target: 'waitingToRefresh',
+            actions: ['markTokensStored', 'emitTokensRefreshed', ...answerFetched],
+          },
+          // Signed out or replaced elsewhere meanwhile: follow storage (the callers wait for that).
+          { target: 'checkingStorage', actions: 'markTokensStored' },
+        ],
+        // The new tokens serve from memory; the write is tried again.
         onError: {
-          target: 'waitingToRefresh',
-          actions: [
-            {
-              type: 'emitTokenRefreshFailed',
-              params: ({ event }) => ({ ...failed('Storing the refreshed tokens')({ event }), willRetry: true }),
-            },
-            ...answerFetched,
-          ],
+          target: 'waitingToRetryStore',
+          actions: [{ type: 'emitTokensNotStored', params: failed('Storing the refreshed tokens') }, ...answerFetched],
         },
       },
       after: {
         storageTimeout: {
-          target: 'waitingToRefresh',
+          target: 'waitingToRetryStore',
           actions: [
-            {
-              type: 'emitTokenRefreshFailed',
-              params: ({ context }) => ({
-                ...storageTimedOut('Storing the refreshed tokens')({ context }),
-                willRetry: true,
-              }),
-            },
+            { type: 'emitTokensNotStored', params: storageTimedOut('Storing the refreshed tokens') },
             ...answerFetched,
           ],
         },
       },
+    },
+    /** Backs off like a failed refresh; a `fetchTokens()` call is served meanwhile (and tries the write). */
+    waitingToRetryStore: {
+      on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },
+      after: { refreshRetryDelay: 'storingRefreshedTokens' },
     },
   },
 } satisfies AuthStateConfig;

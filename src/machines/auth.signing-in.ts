@@ -5,6 +5,13 @@ import type { RedirectOutcome, SignInOutcome } from './auth.types.js';
 const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });
 const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ outcome: event.output });
 
+const SAVED = [
+  'answerSignIn',
+  'forgetSignInRequest',
+  { type: 'emitSignedIn', params: { restored: false } },
+  'publishSignedIn',
+] as const;
+
 /** A step ended with a session (save it) or with one more challenge (tell the caller, then wait). */
 const onOutcome = [
   {
@@ -258,15 +265,15 @@ export const signingInState = {
         id: 'saveSession',
         src: 'saveSession',
         input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
-        onDone: {
-          target: '#auth.signedIn',
-          actions: [
-            'answerSignIn',
-            'forgetSignInRequest',
-            { type: 'emitSignedIn', params: { restored: false } },
-            'publishSignedIn',
-          ],
-        },
+        onDone: [
+          // The latest sign-in won: the session it replaced is revoked now, not left valid.
+          {
+            guard: { type: 'supersededAnother', params: ({ event }) => ({ output: event.output }) },
+            target: '#auth.signedIn',
+            actions: [...SAVED, 'askOutboxToDrain'],
+          },
+          { target: '#auth.signedIn', actions: SAVED },
+        ],
         onError: {
           target: 'undoingPartialSave',
           actions: { type: 'recordSignInError', params: failed('Saving the session') },
@@ -284,7 +291,11 @@ export const signingInState = {
       invoke: {
         id: 'undoPartialSave',
         src: 'clearSession',
-        input: ({ context }) => ({ deps: context.deps, username: context.session?.username ?? null }),
+        input: ({ context }) => ({
+          deps: context.deps,
+          sessionId: context.session?.sessionId ?? null,
+          username: context.session?.username ?? null,
+        }),
         onDone: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
         onError: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
       },

@@ -25,6 +25,8 @@ const keptForLater = (context: AuthContext) => {
 
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
 const AFTER_JOURNAL = [
+  // Offline: the remote steps were skipped before the journal.
+  { guard: 'remoteStepsSkipped', target: 'clearingCache' },
   { guard: and(['globalSignOutPlanned', 'accessTokenExpired']), target: 'refreshingForGlobalSignOut' },
   { guard: 'globalSignOutPlanned', target: 'signingOutGlobally' },
   { target: 'revokingRefreshToken' },
@@ -119,9 +121,10 @@ export const signingOutState = {
       always: [
         // Finishing an interrupted sign-out whose tokens are already gone: nothing remote to do.
         { guard: 'hasNoSession', target: 'clearingCache' },
+        // Offline, the journal is still written: a crash during the clear is finished at restart.
         {
           guard: 'isOffline',
-          target: 'clearingCache',
+          target: 'writingJournal',
           actions: { type: 'skipRemainingRemoteSteps', params: { reason: 'Offline' } },
         },
         // A web session without the admin scope cannot call GlobalSignOut: say so up front, revoke instead.
@@ -148,6 +151,7 @@ export const signingOutState = {
           deps: context.deps,
           scope: progress(context).scope,
           username: progress(context).username,
+          sessionId: progress(context).sessionId,
         }),
         onDone: AFTER_JOURNAL,
         // Without a journal the sign-out still runs; it is only not crash-safe.
@@ -165,6 +169,7 @@ export const signingOutState = {
         src: 'clearSession',
         input: ({ context }) => ({
           deps: context.deps,
+          sessionId: context.signOut?.sessionId ?? context.session?.sessionId ?? null,
           username: context.signOut?.username ?? context.session?.username ?? null,
           keepForRevocation: keptForLater(context),
         }),

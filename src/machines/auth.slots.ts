@@ -72,6 +72,12 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         return deps.store.save(remembered(deps, input.session));
       }),
     ),
+    storeRefreshedTokens: fromPromise(
+      scrubbed('Storing the refreshed tokens', ({ input }) => {
+        const deps = depsOf(input.deps);
+        return deps.store.saveRefreshed(remembered(deps, input.session));
+      }),
+    ),
     refreshTokens: fromPromise(
       scrubbed('Token refresh', async ({ input, signal }) => {
         const deps = depsOf(input.deps);
@@ -143,7 +149,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       scrubbed('Clearing the stored tokens', async ({ input }) => {
         const deps = depsOf(input.deps);
         const keep = input.keepForRevocation;
-        const done = await deps.store.clear(input.username, {
+        const done = await deps.store.clear(input, {
           keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
         });
         if (!done.outboxError) return {};
@@ -153,7 +159,8 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
     writeJournal: fromPromise(
       scrubbed('Writing the sign-out journal', ({ input }) => {
         const { store, clock } = depsOf(input.deps);
-        return store.writeJournal({ scope: input.scope, username: input.username, startedAt: clock.now() });
+        const { scope, username, sessionId } = input;
+        return store.writeJournal({ scope, username, sessionId, startedAt: clock.now() });
       }),
     ),
     outbox: outboxWithServices,
@@ -170,9 +177,11 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
   },
   guards: {
     storageHoldsOurSession: ({ context }, params) =>
+      params.output.status === 'found' && params.output.session.sessionId === context.session?.sessionId,
+    storageHoldsOurOlderTokens: ({ context }, params) =>
+      context.unstoredTokens &&
       params.output.status === 'found' &&
-      context.session !== null &&
-      unseal(params.output.session.tokens).refreshToken === unseal(context.session.tokens).refreshToken,
+      params.output.session.sessionId === context.session?.sessionId,
     tokensFreshForRequests: ({ context }) => tokensFreshFor(context, depsOf(context.deps).clock.now()),
     // A few seconds of margin: a token that expires on the way is refused as surely as an expired one.
     accessTokenExpired: ({ context }) =>

@@ -40,7 +40,14 @@ export function progress(context: AuthContext): SignOutProgress {
 }
 
 export function newSignOut(context: AuthContext, scope: SignOutScope, reason: SignOutReason): SignOutProgress {
-  return { scope, reason, username: context.session?.username ?? null, steps: stepsNotRun() };
+  const { session } = context;
+  return {
+    scope,
+    reason,
+    username: session?.username ?? null,
+    sessionId: session?.sessionId ?? null,
+    steps: stepsNotRun(),
+  };
 }
 
 export const requestedScope = (context: AuthContext): SignOutScope =>
@@ -154,5 +161,6 @@ export function resumed(context: AuthContext, out: RestoreOutput): Partial<AuthC
   const scope = journalScope === 'global' || requestedScope(context) === 'global' ? 'global' : 'local';
   const signOut = newSignOut({ ...context, session }, scope, 'interrupted');
   // Its tokens may be half gone (pointer removed, a token key left): the journal names whose keys to clear.
-  return { session, signOut: { ...signOut, username: signOut.username ?? out.journal?.username ?? null } };
+  const username = signOut.username ?? out.journal?.username ?? null;
+  return { session, signOut: { ...signOut, username, sessionId: signOut.sessionId ?? out.journal?.sessionId ?? null } };
 }

@@ -107,6 +107,8 @@ export interface SignOutProgress {
   scope: SignOutScope;
   reason: SignOutReason;
   username: string | null;
+  /** The stored session being signed out: the clear removes that record only. */
+  sessionId: string | null;
   steps: SignOutSteps;
   hostedUISignOutError?: AuthError;
   globalSignOutError?: AuthError;
@@ -170,6 +172,8 @@ export interface AuthContext {
   refreshFailures: number;
   /** `restoring` was entered because another tab signed in (not at start). */
   restoringForOtherTab: boolean;
+  /** A refresh's tokens are in memory but not yet in storage: the write is retried. */
+  unstoredTokens: boolean;
 }
 
 /** What the app is told about a challenge: what to ask the user for. No secret. */
@@ -247,6 +251,8 @@ export type AuthEmitted =
   | { type: 'signOutFailed'; result: SignOutResult & { status: 'failed' } }
   | { type: 'tokensRefreshed'; session: SessionInfo }
   | { type: 'tokenRefreshFailed'; error: AuthError; willRetry: boolean }
+  /** A refresh's tokens could not be written: they serve from memory, and the write is retried. */
+  | { type: 'tokensNotStored'; error: AuthError }
   /** A sign-in ended without a session after the app was told of a challenge (it expired). */
   | { type: 'signInFailed'; error: AuthError }
   /** Answers `signIn()` / `adoptSession()` / `confirmSignIn()` callers, by request id. */

@@ -32,9 +32,20 @@ export interface SessionInfo {
   obtainedAt?: number;
 }
 
-/** A session in the machine's context: {@link SessionInfo} plus the sealed tokens. */
+/** A session in the machine's context: {@link SessionInfo} plus the sealed tokens and its stored record's id. */
 export interface Session extends SessionInfo {
   tokens: Sealed<Tokens>;
+  /** Random, given at sign-in and kept by refreshes: a context writes or clears only the record with its id. */
+  sessionId: string;
+}
+
+/** A new random session id (not a secret: it only tells one stored session from another). */
+export function newSessionId(): string {
+  const bytes = new Uint8Array(16);
+  // Not a secret, so a runtime without WebCrypto (React Native without a polyfill) may use Math.random.
+  if (typeof globalThis.crypto?.getRandomValues === 'function') globalThis.crypto.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 const ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
@@ -83,7 +94,12 @@ function tokenField(answer: Record<string, unknown>, key: (typeof TOKEN_KEYS)[nu
  * Builds a session from raw tokens, checking what authchart relies on. Throws `InvalidToken` for
  * anything else (not an object, a missing or non-string field, a token that is not a JWT).
  */
-export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, obtainedAt?: number): Session {
+export function sessionFromTokens(
+  tokens: Tokens,
+  signedInWith: SignedInWith,
+  obtainedAt?: number,
+  sessionId: string = newSessionId(),
+): Session {
   const answer = answerObject(tokens, 'The token source');
   const checked = {} as Tokens;
   for (const key of TOKEN_KEYS) {
@@ -113,6 +129,7 @@ export function sessionFromTokens(tokens: Tokens, signedInWith: SignedInWith, ob
     adminScope: typeof access['scope'] !== 'string' || access['scope'].split(' ').includes(ADMIN_SCOPE),
     ...(obtainedAt === undefined ? {} : { obtainedAt }),
     tokens: seal(checked),
+    sessionId,
   };
 }
 
@@ -131,6 +148,7 @@ export function refreshedSession(session: Session, fresh: Partial<Tokens>, obtai
     },
     session.signedInWith,
     obtainedAt,
+    session.sessionId,
   );
 }
 
@@ -158,6 +176,6 @@ export function tokenStringsOf(answer: unknown): string[] {
 }
 
 export function sessionInfo(session: Session): SessionInfo {
-  const { tokens: _tokens, ...info } = session;
+  const { tokens: _tokens, sessionId: _id, ...info } = session;
   return info;
 }

@@ -1,19 +1,21 @@
 import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
-import type { TokenStorage, Tokens } from '../services/types.js';
+import type { TokenStorage } from '../services/types.js';
+import { legacyKeys, readLegacySession } from './legacy-layout.js';
 import { withStorageLock } from './lock.js';
 import { type DeferredRevocation, RevocationOutbox } from './outbox.js';
 import { unseal } from './sealed.js';
 import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
 
-const TOKEN_FIELDS = ['accessToken', 'idToken', 'refreshToken'] as const;
-const USER_FIELDS = [...TOKEN_FIELDS, 'signedInWith'] as const;
+export type { DeferredRevocation } from './outbox.js';
 
-/** Written before a sign-out's first remote step; read at start to finish an interrupted one. No token. */
+/** Written before a sign-out's first step; read at start to finish an interrupted one. No token. */
 export interface SignOutJournal {
   scope: 'local' | 'global';
   startedAt: number;
   username: string | null;
+  /** The session being signed out: the clear that finishes it removes only that record. */
+  sessionId?: string | null;
 }
 
 export type LoadResult = (
@@ -25,20 +27,25 @@ export type LoadResult = (
   journal: SignOutJournal | null;
 };
 
+/** What a refresh's write found: its own record (written), or storage moved on without it. */
+export type RefreshWrite = 'written' | 'notOurs';
+
 /**
  * The storage layout, and the only code that touches storage.
  *
- * Keys, all under `authchart.<clientId>.`: `lastAuthUser`, `<username>.{accessToken,idToken,
- * refreshToken,signedInWith}`, `signOutJournal`, `redirectTransaction` (a hosted-UI sign-in under way) and the outbox (`outbox.ts`). Clearing removes exactly the session's keys and the journal, never anything
- * else in the storage.
+ * Keys, all under `authchart.<clientId>.`: `session` (the whole session, one JSON record with its
+ * id: written and removed in one storage call, so no crash or fault leaves half of it),
+ * `signOutJournal`, `redirectTransaction` (a hosted-UI sign-in under way) and the outbox
+ * (`outbox.ts`). The layout before it (`lastAuthUser` and `<username>.<field>` keys) is read once
+ * and migrated.
  *
  * Every operation holds the storage's lock, so operations of every context run one at a time
  * and a compare-then-write sees no other write in between.
  */
-export type { DeferredRevocation } from './outbox.js';
-
 export class SessionStore {
   readonly prefix: string;
+  /** The deferred-revocation outbox. Its `…Held` methods run inside this store's lock. */
+  readonly outbox: RevocationOutbox;
   readonly #lockName: string;
   readonly #holdMs: number;
 
@@ -53,11 +60,8 @@ export class SessionStore {
     this.outbox = new RevocationOutbox(storage, this.prefix);
   }
 
-  /** The deferred-revocation outbox. Its `…Held` methods run inside this store's lock. */
-  readonly outbox: RevocationOutbox;
-
-  get lastUserKey(): string {
-    return `${this.prefix}lastAuthUser`;
+  get sessionKey(): string {
+    return `${this.prefix}session`;
   }
 
   get journalKey(): string {
@@ -69,60 +73,67 @@ export class SessionStore {
     return `${this.prefix}redirectTransaction`;
   }
 
-  /** Every key authchart may write for this user (and the client's last-user pointer). */
-  keysFor(username: string): string[] {
-    return [...USER_FIELDS.map((f) => `${this.prefix}${username}.${f}`), this.lastUserKey];
-  }
-
   /** One operation at a time across every context of this storage (see `withStorageLock`). */
-  #enqueue<T>(op: () => Promise<T>): Promise<T> {
+  #locked<T>(op: () => Promise<T>): Promise<T> {
     return withStorageLock(this.storage, this.#lockName, this.#holdMs, op);
   }
 
   load(): Promise<LoadResult> {
-    return this.#enqueue(async () => {
+    return this.#locked(async () => {
       const journal = parseJournal(await this.#get(this.journalKey));
       await this.outbox.dropCorruptHeld();
-      const username = await this.#get(this.lastUserKey);
-      if (!username) return { status: 'none', journal };
-      const [accessToken, idToken, refreshToken, signedInWith] = await Promise.all(
-        USER_FIELDS.map((f) => this.#get(`${this.prefix}${username}.${f}`)),
-      );
-      if (signedInWith !== 'password' && signedInWith !== 'hostedUI') {
-        await this.#dropCorrupt(`${this.prefix}${username}.signedInWith`, () => false);
+      const raw = await this.#get(this.sessionKey);
+      if (raw !== null) {
+        const record = parseRecord(raw);
+        return record.status === 'found' ? { ...record, journal } : { ...record, username: null, journal };
       }
-      try {
-        const session = sessionFromTokens(
-          { accessToken: accessToken ?? '', idToken: idToken ?? '', refreshToken: refreshToken ?? '' },
-          signedInWith === 'hostedUI' ? 'hostedUI' : 'password',
-        );
-        return { status: 'found', session, journal };
-      } catch (error) {
-        return { status: 'invalid', username, error: error as AuthError, journal };
-      }
+      const legacy = await readLegacySession(this.#legacyIo());
+      if (legacy.status !== 'found') return { ...legacy, journal };
+      // Migrate: the record first, then the old keys (a crash between leaves both; the record wins).
+      await this.#set(this.sessionKey, serializeRecord(legacy.session));
+      await this.#remove(legacyKeys(this.prefix, legacy.session.username)).catch(() => undefined);
+      return { status: 'found', session: legacy.session, journal };
     });
   }
 
-  /** Writes the user's tokens, then the last-user pointer (the commit mark read by `load`). */
-  save(session: Session): Promise<void> {
-    return this.#enqueue(async () => {
-      // One user at a time: a different user's leftovers (e.g. from a crash) go first.
-      const previous = await this.#get(this.lastUserKey);
-      if (previous && previous !== session.username) await this.#remove(this.keysFor(previous));
-      const tokens: Tokens = unseal(session.tokens);
-      for (const f of TOKEN_FIELDS) await this.#set(`${this.prefix}${session.username}.${f}`, tokens[f]);
-      await this.#set(`${this.prefix}${session.username}.signedInWith`, session.signedInWith satisfies SignedInWith);
-      await this.#set(this.lastUserKey, session.username);
+  /**
+   * Saves a new sign-in in one write: the latest sign-in wins. A different session found there
+   * (another context's sign-in, or a crash's leftover) is not left valid: its refresh token goes
+   * to the outbox, to be revoked. Answers whether that happened.
+   */
+  save(session: Session): Promise<{ superseded: boolean }> {
+    return this.#locked(async () => {
+      const previous = parseRecord((await this.#get(this.sessionKey)) ?? '');
+      let superseded = false;
+      if (previous.status === 'found' && previous.session.sessionId !== session.sessionId) {
+        const old = unseal(previous.session.tokens).refreshToken;
+        if (old !== unseal(session.tokens).refreshToken) {
+          await this.outbox.addHeld({ refreshToken: old, global: false });
+          superseded = true;
+        }
+      }
+      await this.#set(this.sessionKey, serializeRecord(session));
+      return { superseded };
+    });
+  }
+
+  /** A refresh's tokens: written only over its own record, so a write never brings back a signed-out session. */
+  saveRefreshed(session: Session): Promise<RefreshWrite> {
+    return this.#locked(async () => {
+      const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
+      if (stored.status !== 'found' || stored.session.sessionId !== session.sessionId) return 'notOurs';
+      await this.#set(this.sessionKey, serializeRecord(session));
+      return 'written';
     });
   }
 
   writeRedirect(transaction: RedirectTransaction): Promise<void> {
-    return this.#enqueue(() => this.#set(this.redirectKey, JSON.stringify(transaction)));
+    return this.#locked(() => this.#set(this.redirectKey, JSON.stringify(transaction)));
   }
 
   /** Reads and removes the redirect transaction: a code is exchanged once, whatever happens. */
   takeRedirect(): Promise<RedirectTransaction | null> {
-    return this.#enqueue(async () => {
+    return this.#locked(async () => {
       const raw = await this.#get(this.redirectKey);
       if (raw === null) return null;
       await this.#remove([this.redirectKey]);
@@ -138,18 +149,20 @@ export class SessionStore {
   }
 
   writeJournal(journal: SignOutJournal): Promise<void> {
-    return this.#enqueue(() => this.#set(this.journalKey, JSON.stringify(journal)));
+    return this.#locked(() => this.#set(this.journalKey, JSON.stringify(journal)));
   }
 
   /**
-   * Removes every key of `username` (and of whoever the pointer names), then the journal. Tries
-   * every key even if one fails. With `keepForRevocation`, that refresh token goes to the outbox first.
+   * Removes the session record if it is still `sessionId`'s (with `null`: if it holds no valid
+   * session of someone else), the old layout's keys, the redirect transaction, then the journal.
+   * With `keepForRevocation`, that refresh token goes to the outbox first; if that write fails
+   * the clear goes on and says so. A clear that fails part-way keeps its journal.
    */
   clear(
-    username: string | null,
+    target: { sessionId: string | null; username: string | null },
     options: { keepForRevocation?: DeferredRevocation | null } = {},
   ): Promise<{ outboxError?: AuthError }> {
-    return this.#enqueue(async () => {
+    return this.#locked(async () => {
       const keep = options.keepForRevocation;
       let outboxError: AuthError | undefined;
       if (keep) {
@@ -163,50 +176,38 @@ export class SessionStore {
               : new AuthError('StorageFailure', 'Could not keep the refresh token for later', { cause: error });
         }
       }
-      const users = new Set<string>();
-      if (username) users.add(username);
-      const pointed = await this.#get(this.lastUserKey).catch(() => null);
-      if (pointed) users.add(pointed);
-      const keys = new Set<string>([this.lastUserKey]);
-      for (const u of users) for (const k of this.keysFor(u)) keys.add(k);
-      await this.#remove([...keys, this.redirectKey, this.journalKey]);
+      const keys: string[] = [];
+      const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
+      const someoneElses =
+        stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId;
+      const anotherValid = stored.status === 'found' && target.sessionId === null;
+      if (!someoneElses && !anotherValid) keys.push(this.sessionKey);
+      const pointed = await this.#get(`${this.prefix}lastAuthUser`).catch(() => null);
+      keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
+      await this.#remove([...new Set(keys), this.redirectKey, this.journalKey]);
       return outboxError ? { outboxError } : {};
     });
   }
 
   /** The refresh tokens waiting for a deferred RevokeToken (and, for `global` ones, GlobalSignOut first). */
   readOutbox(): Promise<DeferredRevocation[]> {
-    return this.#enqueue(() => this.outbox.readHeld());
+    return this.#locked(() => this.outbox.readHeld());
   }
 
   /** Drops these tokens from the outbox (revoked, or refused for good). */
   settleOutbox(done: readonly string[]): Promise<void> {
-    return this.#enqueue(() => this.outbox.settleHeld(done));
+    return this.#locked(() => this.outbox.settleHeld(done));
   }
 
-  /**
-   * Removes a key of ours whose value is unusable (the journal is left to the interrupted sign-out it
-   * means, token keys to the chart's discard of an invalid session). Best effort: never fails a restore.
-   */
-  async #dropCorrupt(key: string, usable: (raw: string) => boolean): Promise<void> {
-    try {
-      const raw = await this.storage.getItem(key);
-      if (raw !== null && raw !== undefined && !(typeof raw === 'string' && usable(raw))) {
-        await this.storage.removeItem(key);
-      }
-    } catch {
-      // A failing storage is reported by the reads that matter.
-    }
+  #legacyIo() {
+    return { prefix: this.prefix, get: (key: string) => this.#get(key) };
   }
 
   async #remove(keys: string[]): Promise<void> {
-    // Tokens first, then the pointer, then the journal: a half-finished clear reads back as
-    // "invalid" (never as a session), and an interrupted sign-out is still found and finished.
-    const rank = (k: string) => (k === this.journalKey ? 2 : k === this.lastUserKey ? 1 : 0);
-    const ordered = [...keys].sort((a, b) => rank(a) - rank(b));
+    // The journal goes last, and only if everything else went: the next call or start finishes the rest.
+    const ordered = [...keys.filter((k) => k !== this.journalKey), ...keys.filter((k) => k === this.journalKey)];
     const failures: unknown[] = [];
     for (const key of ordered) {
-      // A clear that left something behind keeps its journal: the next call or start finishes it.
       if (key === this.journalKey && failures.length > 0) continue;
       try {
         await this.storage.removeItem(key);
@@ -238,6 +239,47 @@ export class SessionStore {
   }
 }
 
+/** The `session` record: the tokens, how the session began, its id, and when the tokens came. */
+interface SessionRecord {
+  v: 1;
+  id: string;
+  signedInWith: SignedInWith;
+  accessToken: string;
+  idToken: string;
+  refreshToken: string;
+  obtainedAt?: number;
+}
+
+function serializeRecord(session: Session): string {
+  const { accessToken, idToken, refreshToken } = unseal(session.tokens);
+  const record: SessionRecord = {
+    v: 1,
+    id: session.sessionId,
+    signedInWith: session.signedInWith,
+    accessToken,
+    idToken,
+    refreshToken,
+    ...(session.obtainedAt === undefined ? {} : { obtainedAt: session.obtainedAt }),
+  };
+  return JSON.stringify(record);
+}
+
+function parseRecord(raw: string): { status: 'found'; session: Session } | { status: 'invalid'; error: AuthError } {
+  try {
+    const r = JSON.parse(raw) as Partial<SessionRecord>;
+    if (typeof r !== 'object' || r === null || typeof r.id !== 'string') throw new Error('not a session record');
+    const tokens = { accessToken: r.accessToken ?? '', idToken: r.idToken ?? '', refreshToken: r.refreshToken ?? '' };
+    const obtainedAt = typeof r.obtainedAt === 'number' ? r.obtainedAt : undefined;
+    const how = r.signedInWith === 'hostedUI' ? 'hostedUI' : 'password';
+    return { status: 'found', session: sessionFromTokens(tokens, how, obtainedAt, r.id) };
+  } catch (cause) {
+    // Never the value in the message: it may hold tokens.
+    const error =
+      cause instanceof AuthError ? cause : new AuthError('InvalidToken', 'The stored session is unreadable');
+    return { status: 'invalid', error };
+  }
+}
+
 function parseJournal(raw: string | null): SignOutJournal | null {
   if (!raw) return null;
   try {
@@ -246,9 +288,10 @@ function parseJournal(raw: string | null): SignOutJournal | null {
       scope: j.scope === 'global' ? 'global' : 'local',
       startedAt: typeof j.startedAt === 'number' ? j.startedAt : 0,
       username: typeof j.username === 'string' ? j.username : null,
+      sessionId: typeof j.sessionId === 'string' ? j.sessionId : null,
     };
   } catch {
     // A torn journal still means a sign-out was under way: finish it, locally.
-    return { scope: 'local', startedAt: 0, username: null };
+    return { scope: 'local', startedAt: 0, username: null, sessionId: null };
   }
 }

@@ -1,0 +1,45 @@
+import { fromPromise } from 'xstate';
+import type { AuthError } from '../errors.js';
+import type { Credentials, SignInChallenge, Tokens } from '../services/types.js';
+import type { Sealed } from '../session/sealed.js';
+import type { Session } from '../session/session.js';
+import type { RefreshWrite } from '../session/store.js';
+import { notProvided, type WithDeps } from './auth.support.js';
+import type { ExchangeOutcome, RedirectOutcome, RestoreOutput, SignInOutcome, SignOutScope } from './auth.types.js';
+import { outboxMachine } from './outbox.machine.js';
+
+/** The chart's actor slots, typed by input and output; `auth.slots.ts` fills them. */
+export const authActors = {
+  readSession: fromPromise<RestoreOutput, WithDeps>(notProvided('readSession')),
+  signIn: fromPromise<SignInOutcome, WithDeps<{ credentials: Sealed<Credentials> }>>(notProvided('signIn')),
+  respondToChallenge: fromPromise<
+    SignInOutcome,
+    WithDeps<{ challenge: Sealed<SignInChallenge>; answer: Sealed<string> }>
+  >(notProvided('respondToChallenge')),
+  /** A new sign-in's one write; `superseded`: another session was there, and its refresh token went to the outbox. */
+  saveSession: fromPromise<{ superseded: boolean }, WithDeps<{ session: Session }>>(notProvided('saveSession')),
+  /** A refresh's write, only over this session's own record. */
+  storeRefreshedTokens: fromPromise<RefreshWrite, WithDeps<{ session: Session }>>(notProvided('storeRefreshedTokens')),
+  refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),
+  hostedUISignOut: fromPromise<void, WithDeps>(notProvided('hostedUISignOut')),
+  /** Builds the authorize URL, stores the transaction, opens the URL. */
+  startRedirect: fromPromise<RedirectOutcome, WithDeps<{ provider?: string; customState?: string }>>(
+    notProvided('startRedirect'),
+  ),
+  /** Takes the stored transaction and exchanges the redirect's code for tokens. */
+  exchangeCode: fromPromise<ExchangeOutcome, WithDeps<{ url: Sealed<string> }>>(notProvided('exchangeCode')),
+  globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
+  revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
+  clearSession: fromPromise<
+    { outboxError?: AuthError },
+    WithDeps<{
+      sessionId: string | null;
+      username: string | null;
+      keepForRevocation?: { tokens: Sealed<Tokens>; global: boolean } | null;
+    }>
+  >(notProvided('clearSession')),
+  writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null; sessionId: string | null }>>(
+    notProvided('writeJournal'),
+  ),
+  outbox: outboxMachine,
+};

@@ -1,0 +1,41 @@
+import type { AuthError } from '../errors.js';
+import { type Session, sessionFromTokens } from './session.js';
+
+/**
+ * The layout before the one-record session (authchart ≤ 0.1): `lastAuthUser` names the user, and
+ * `<username>.{accessToken,idToken,refreshToken,signedInWith}` hold the session. Read once, to
+ * migrate; cleared wherever found.
+ */
+const FIELDS = ['accessToken', 'idToken', 'refreshToken', 'signedInWith'] as const;
+
+/** The old layout's keys for `username` (none for `null`), and the pointer. */
+export function legacyKeys(prefix: string, username: string | null): string[] {
+  const pointer = `${prefix}lastAuthUser`;
+  return username ? [...FIELDS.map((f) => `${prefix}${username}.${f}`), pointer] : [pointer];
+}
+
+type LegacyResult =
+  | { status: 'none' }
+  | { status: 'found'; session: Session }
+  | { status: 'invalid'; username: string | null; error: AuthError };
+
+/** The old layout's session, if `lastAuthUser` names one. */
+export async function readLegacySession(io: {
+  prefix: string;
+  get(key: string): Promise<string | null>;
+}): Promise<LegacyResult> {
+  const username = await io.get(`${io.prefix}lastAuthUser`);
+  if (!username) return { status: 'none' };
+  const [accessToken, idToken, refreshToken, signedInWith] = await Promise.all(
+    FIELDS.map((f) => io.get(`${io.prefix}${username}.${f}`)),
+  );
+  try {
+    const session = sessionFromTokens(
+      { accessToken: accessToken ?? '', idToken: idToken ?? '', refreshToken: refreshToken ?? '' },
+      signedInWith === 'hostedUI' ? 'hostedUI' : 'password',
+    );
+    return { status: 'found', session };
+  } catch (error) {
+    return { status: 'invalid', username, error: error as AuthError };
+  }
+}
