@@ -62,7 +62,7 @@ function expected(scope: 'local' | 'global', fault: Fault, storageThrows: boolea
     errors,
     steps: { hostedUISignOut: 'notRun', ...steps, clearCache },
     state: storageThrows ? 'signedIn' : 'signedOut',
-    keysLeft: storageThrows ? 5 : 0,
+    keysLeft: storageThrows ? 1 : 0, // the session is one record
     boundMs,
   };
 }

@@ -29,7 +29,8 @@ const AFTER_JOURNAL = [
   { guard: 'remoteStepsSkipped', target: 'clearingCache' },
   { guard: and(['globalSignOutPlanned', 'accessTokenExpired']), target: 'refreshingForGlobalSignOut' },
   { guard: 'globalSignOutPlanned', target: 'signingOutGlobally' },
-  { target: 'revokingRefreshToken' },
+  { guard: 'shouldRevoke', target: 'revokingRefreshToken' },
+  { target: 'clearingCache' },
 ] as const;
 
 /**

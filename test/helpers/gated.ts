@@ -133,8 +133,17 @@ export function tokensExpiringIn(leftS: number): Tokens {
   return makeTokens({ now: T0 + leftS - 3600, expiresIn: 3600 });
 }
 
-/** What storage holds after alice signed in with a password (keys written by the real store). */
-export function storedSession(tokens: Tokens = makeTokens({ now: T0 })): Record<string, string> {
+/** What storage holds after alice signed in with a password: one record (the real store's layout). */
+export function storedSession(
+  tokens: Tokens = makeTokens({ now: T0 }),
+  options: { id?: string; signedInWith?: 'password' | 'hostedUI'; clientId?: string } = {},
+): Record<string, string> {
+  const record = { v: 1, id: options.id ?? 'stored-session', signedInWith: options.signedInWith ?? 'password', ...tokens };
+  return { [`authchart.${options.clientId ?? 'client123'}.session`]: JSON.stringify(record) };
+}
+
+/** The layout before the one-record session (`lastAuthUser` and per-field keys): read once, to migrate. */
+export function legacyStoredSession(tokens: Tokens = makeTokens({ now: T0 })): Record<string, string> {
   const p = 'authchart.client123.';
   const u = 'alice@example.com';
   return {
