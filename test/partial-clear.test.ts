@@ -30,13 +30,13 @@ describe('a clear that fails part-way (issue 19, defect 10)', () => {
     const first = createAuth({ services, storage, sync: null, revocation: 'always' });
     await first.ready;
     await first.signIn({ username: 'alice@example.com', password: 'pw' });
-    state.refuse = 'authchart.client123.alice@example.com.refreshToken';
+    state.refuse = 'authchart.client123.session';
 
     const result = await first.signOut();
     expect(result).toMatchObject({ status: 'failed', error: { code: 'StorageFailure' } });
     // The refresh token could not be removed: the journal stays, so nothing forgets it.
     expect(storage.keys()).toContain(JOURNAL);
-    expect(storage.keys()).toContain('authchart.client123.alice@example.com.refreshToken');
+    expect(storage.keys()).toContain('authchart.client123.session');
     first.stop();
 
     state.refuse = null;

@@ -127,13 +127,8 @@ describe('stop() settles everything', () => {
 });
 
 function storedTokens() {
-  const s = storedSession();
-  const u = `${OWN}alice@example.com.`;
-  return {
-    accessToken: String(s[`${u}accessToken`]),
-    idToken: String(s[`${u}idToken`]),
-    refreshToken: String(s[`${u}refreshToken`]),
-  };
+  const { accessToken, idToken, refreshToken } = JSON.parse(String(storedSession()[`${OWN}session`]));
+  return { accessToken, idToken, refreshToken };
 }
 
 describe('storage is bounded like the network', () => {

@@ -213,7 +213,7 @@ describe('corrupt keys of ours found at restore are removed, other keys untouche
     expect(dump).toEqual(unrelated);
   });
 
-  it('an unknown signedInWith is removed; the valid session is restored', async () => {
+  it('the old layout with an unknown signedInWith: the valid session is restored and migrated to one record', async () => {
     const t = makeTokens();
     const user = `${P}alice@example.com`;
     const session = {
@@ -224,6 +224,8 @@ describe('corrupt keys of ours found at restore are removed, other keys untouche
     };
     const { state, dump } = await restoreFrom({ ...session, [`${user}.signedInWith`]: '{{{' });
     expect(state).toBe('signedIn.waitingToRefresh');
-    expect(dump).toEqual({ ...unrelated, ...session });
+    const { [`${P}session`]: record, ...rest } = dump;
+    expect(rest).toEqual(unrelated);
+    expect(JSON.parse(String(record))).toMatchObject({ signedInWith: 'password', refreshToken: t.refreshToken });
   });
 });

@@ -175,7 +175,10 @@ describe('refresh', () => {
     expect(services.calls.refresh.map((c) => c.arg)).toEqual([tokens.refreshToken]);
     expect(refreshed).toHaveLength(1);
     expect(auth.getTokens()).toEqual({ ...fresh, refreshToken: tokens.refreshToken });
-    expect(await readRecord(storage)).toMatchObject({ accessToken: fresh.accessToken, refreshToken: tokens.refreshToken });
+    expect(await readRecord(storage)).toMatchObject({
+      accessToken: fresh.accessToken,
+      refreshToken: tokens.refreshToken,
+    });
     auth.stop();
   });
 

@@ -17,9 +17,7 @@ function expectClearedExceptUnrelated(storage: ReturnType<typeof faultyStorage>)
 describe('local sign-out', () => {
   it('revokes the refresh token, then clears every key of ours and no other', async () => {
     const h = await signedInHarness();
-    expect(ownKeys(h.storage).sort()).toEqual(
-      ['authchart.client123.session'],
-    );
+    expect(ownKeys(h.storage).sort()).toEqual(['authchart.client123.session']);
     h.states.length = 0;
     const result = await h.auth.signOut();
     expect(result).toEqual({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuth, memoryStorage, memorySyncBus } from '../src/index.js';
 import { fakeServices } from './helpers/fakes.js';
+import { readRecord } from './helpers/records.js';
 import { makeTokens } from './helpers/tokens.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 10));
@@ -42,7 +43,8 @@ describe('a sign-out message is a hint: storage is the truth (issue 19, defects 
     await tick();
     expect(auth.getSession()?.username).toBe('zoe@example.com');
     expect(other.getSession()?.username).toBe('zoe@example.com');
-    expect(storage.getItem('authchart.client123.lastAuthUser')).toBe('zoe@example.com');
+    expect(await readRecord(storage)).toMatchObject({ accessToken: expect.any(String) });
+    expect(auth.getTokens()?.refreshToken).toBe((await readRecord(storage))?.refreshToken);
     auth.stop();
     other.stop();
   });

@@ -103,6 +103,7 @@ export const authSetup = setup({
       event.global &&
       context.signOut?.scope === 'local' &&
       context.session !== null &&
+      context.signOut.steps.revokeToken === 'notRun' &&
       (context.signOut.reason === 'signOut' || context.signOut.reason === 'interrupted'),
     interruptedSignOut: ({ context }, params: { output: RestoreOutput }) =>
       !context.restoringForOtherTab && params.output.journal !== null,

@@ -239,7 +239,7 @@ export class SessionStore {
   }
 }
 
-/** The `session` record: the tokens, how the session began, its id, and when the tokens came. */
+/** The `session` record: the tokens, how the session began, and its id. */
 interface SessionRecord {
   v: 1;
   id: string;
@@ -247,7 +247,6 @@ interface SessionRecord {
   accessToken: string;
   idToken: string;
   refreshToken: string;
-  obtainedAt?: number;
 }
 
 function serializeRecord(session: Session): string {
@@ -259,7 +258,6 @@ function serializeRecord(session: Session): string {
     accessToken,
     idToken,
     refreshToken,
-    ...(session.obtainedAt === undefined ? {} : { obtainedAt: session.obtainedAt }),
   };
   return JSON.stringify(record);
 }
@@ -269,9 +267,9 @@ function parseRecord(raw: string): { status: 'found'; session: Session } | { sta
     const r = JSON.parse(raw) as Partial<SessionRecord>;
     if (typeof r !== 'object' || r === null || typeof r.id !== 'string') throw new Error('not a session record');
     const tokens = { accessToken: r.accessToken ?? '', idToken: r.idToken ?? '', refreshToken: r.refreshToken ?? '' };
-    const obtainedAt = typeof r.obtainedAt === 'number' ? r.obtainedAt : undefined;
     const how = r.signedInWith === 'hostedUI' ? 'hostedUI' : 'password';
-    return { status: 'found', session: sessionFromTokens(tokens, how, obtainedAt, r.id) };
+    // Expiry of a restored session comes from `exp` (no local receipt time is kept across restarts).
+    return { status: 'found', session: sessionFromTokens(tokens, how, undefined, r.id) };
   } catch (cause) {
     // Never the value in the message: it may hold tokens.
     const error =

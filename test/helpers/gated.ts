@@ -138,7 +138,12 @@ export function storedSession(
   tokens: Tokens = makeTokens({ now: T0 }),
   options: { id?: string; signedInWith?: 'password' | 'hostedUI'; clientId?: string } = {},
 ): Record<string, string> {
-  const record = { v: 1, id: options.id ?? 'stored-session', signedInWith: options.signedInWith ?? 'password', ...tokens };
+  const record = {
+    v: 1,
+    id: options.id ?? 'stored-session',
+    signedInWith: options.signedInWith ?? 'password',
+    ...tokens,
+  };
   return { [`authchart.${options.clientId ?? 'client123'}.session`]: JSON.stringify(record) };
 }
 

@@ -163,7 +163,9 @@ describe('handleRedirect', () => {
     expect(back.states).toContain('signingIn.exchangingCode');
     expect(back.auth.getSession()).toMatchObject({ signedInWith: 'hostedUI', username: 'alice' });
     expect(back.store.getItem(TX_KEY)).toBeNull();
-    expect(back.store.getItem('authchart.client123.alice.signedInWith')).toBe('hostedUI');
+    expect(JSON.parse(String(back.store.getItem('authchart.client123.session')))).toMatchObject({
+      signedInWith: 'hostedUI',
+    });
   });
 
   it('hands the customState back, which never went to the hosted UI', async () => {

@@ -24,7 +24,19 @@ export type ActorSrc = Provided['src'];
 export type DelayName = DelayOf<AuthMachine>;
 type OutputOf<K extends ActorSrc> = OutputFrom<Extract<Provided, { src: K }>['logic']>;
 
-export type Seed = 'valid' | 'validHostedUI' | 'garbage' | 'empty' | 'journalLocal' | 'journalGlobal' | 'journalOnly';
+export type Seed =
+  | 'valid'
+  | 'validOther'
+  | 'validHostedUI'
+  | 'garbage'
+  | 'empty'
+  | 'journalLocal'
+  | 'journalGlobal'
+  | 'journalOnly';
+
+/** Every session the model makes has this id (the replay pins the random source); `validOther` another. */
+export const MODEL_SESSION_ID = '00'.repeat(16);
+export const OTHER_SESSION_ID = 'ff'.repeat(16);
 
 /** What the replay does to make a real actor produce this outcome. */
 export type Arrange =
@@ -53,8 +65,8 @@ export const expiredTokens = makeTokens({ now: NOW_S - 7200, expiresIn: 3600, re
 export const expiredPlainTokens = makeTokens({ now: NOW_S - 7200, expiresIn: 3600, revocable: false });
 export const refreshedTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true });
 
-const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'password'): Session =>
-  sessionFromTokens(tokens, signedInWith);
+const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'password', id = MODEL_SESSION_ID): Session =>
+  sessionFromTokens(tokens, signedInWith, undefined, id);
 
 /** A challenge as a service answers it, and the outcome the chart gets (its secrets sealed). */
 export function challengeOf(kind: ChallengeKind): SignInChallenge {
@@ -109,6 +121,11 @@ export const actorFixtures: {
       found: {
         output: { status: 'found', session: session(revocableTokens), journal: null },
         arrange: { kind: 'storage', seed: 'valid' },
+      },
+      /** Another context's sign-in replaced ours (a different session id). */
+      foundOther: {
+        output: { status: 'found', session: session(plainTokens, 'password', OTHER_SESSION_ID), journal: null },
+        arrange: { kind: 'storage', seed: 'validOther' },
       },
       foundHostedUI: {
         output: { status: 'found', session: session(revocableTokens, 'hostedUI'), journal: null },
@@ -210,13 +227,23 @@ export const actorFixtures: {
     },
   },
   saveSession: {
-    done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
+    done: {
+      ok: { output: { superseded: false }, arrange: { kind: 'storage', seed: 'empty' } },
+      replacedAnother: { output: { superseded: true }, arrange: { kind: 'storage', seed: 'validOther' } },
+    },
+    error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
+  },
+  storeRefreshedTokens: {
+    done: {
+      written: { output: 'written', arrange: { kind: 'storage' } },
+      notOurs: { output: 'notOurs', arrange: { kind: 'storage', seed: 'empty' } },
+    },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
   refreshTokens: {
     done: {
       ok: {
-        output: (c) => session(refreshedTokens, c.session?.signedInWith),
+        output: (c) => session(refreshedTokens, c.session?.signedInWith, c.session?.sessionId),
         arrange: { kind: 'resolve', tokens: refreshedTokens },
       },
     },

@@ -86,6 +86,7 @@ export type Pos =
   | 'signedIn.refresh'
   | 'signedIn.store'
   | 'signedIn.retry'
+  | 'signedIn.retryStore'
   | 'signingOut.hosted'
   | 'signingOut.journal'
   | 'signingOut.refreshGlobal'
@@ -104,6 +105,7 @@ export const STATE_OF: Record<Pos, string> = {
   'signedIn.refresh': 'signedIn.refreshingTokens',
   'signedIn.store': 'signedIn.storingRefreshedTokens',
   'signedIn.retry': 'signedIn.waitingToRetryRefresh',
+  'signedIn.retryStore': 'signedIn.waitingToRetryStore',
   'signingOut.hosted': 'signingOut.signingOutOfHostedUI',
   'signingOut.journal': 'signingOut.writingJournal',
   'signingOut.refreshGlobal': 'signingOut.refreshingForGlobalSignOut',

@@ -96,18 +96,12 @@ export class PublicModel extends ModelState {
       this.answers.set(this.queued.id, rejected('Cancelled'));
       this.queued = null;
     }
+    this.requests.push({ id, global });
     if (top === 'signedOut') {
-      const steps = notRun();
-      this.answers.set(id, {
-        kind: 'signOut',
-        status: 'complete',
-        scope: global ? 'global' : 'local',
-        steps,
-        codes: {},
-      });
+      // Storage may hold a session (a read that failed at start, another context): read it first.
+      this.pos = 'restoring';
       return;
     }
-    this.requests.push({ id, global });
     if (top === 'signingIn') {
       if (this.running) this.answers.set(this.running.id, rejected('Cancelled'));
       this.running = null;
@@ -120,7 +114,11 @@ export class PublicModel extends ModelState {
     } else if (top === 'signingOut') {
       const p = this.progress as Progress;
       const canUpgrade = this.pos === 'signingOut.hosted' || this.pos === 'signingOut.journal';
-      if (global && canUpgrade && p.scope === 'local' && p.reason === 'signOut' && this.session) p.scope = 'global';
+      // Not once the remote steps were ruled out (offline): the global caller is told GlobalSignOut did not run.
+      const undecided = p.steps.revokeToken === 'notRun';
+      if (global && canUpgrade && undecided && p.scope === 'local' && p.reason === 'signOut' && this.session) {
+        p.scope = 'global';
+      }
     }
   }
 
@@ -139,10 +137,9 @@ export class PublicModel extends ModelState {
   }
 
   private checkConnectivity(): void {
-    if (!this.online) {
-      this.skipRemaining('Offline');
-      this.pos = 'signingOut.clear';
-    } else this.pos = 'signingOut.journal'; // revocation is always planned: the tokens carry origin_jti
+    // Offline, the journal is still written (a crash during the clear is finished at restart).
+    if (!this.online) this.skipRemaining('Offline');
+    this.pos = 'signingOut.journal'; // revocation is always planned: the tokens carry origin_jti
   }
 
   /** The environment acts: a remote answer, time passing, storage released or hung, connectivity. */
@@ -176,6 +173,18 @@ export class PublicModel extends ModelState {
     switch (this.pos) {
       case 'restoring':
         this.ready = true;
+        // A sign-out with no session to restore still clears what storage may hold, and says if it could.
+        if ((!ok || !this.stored) && this.requests.length > 0) {
+          if (!ok && this.storage !== 'failing') {
+            this.storage = 'hung'; // the read never answers: the clear behind it waits on the same storage
+            this.storageKnown = false;
+          }
+          this.session = null;
+          this.tokens = null;
+          this.progress = { ...this.newProgress(this.requests.some((r) => r.global) ? 'global' : 'local', 'signOut') };
+          this.pos = 'signingOut.clear';
+          return;
+        }
         if (!ok) {
           this.storage = 'hung'; // the read never answers; everything queued behind it waits too
           this.storageKnown = false;
@@ -214,12 +223,14 @@ export class PublicModel extends ModelState {
         this.enterSignedOut();
         return;
       case 'signedIn.store':
-        // Stored or not, the new tokens are in memory and serve the callers.
+        // Stored or not, the new tokens are in memory and serve the callers; a failed write is retried.
         this.answerFetchers({ kind: 'tokens', ok: true, label: this.tokenLabel() });
-        this.pos = 'signedIn';
+        this.unstored = !ok;
+        this.pos = ok ? 'signedIn' : 'signedIn.retryStore';
         return;
       case 'signingOut.journal':
-        if (p?.scope === 'global' && this.accessTokenExpired()) this.startRefresh('signingOut.refreshGlobal');
+        if (p?.steps.revokeToken === 'skipped') this.pos = 'signingOut.clear';
+        else if (p?.scope === 'global' && this.accessTokenExpired()) this.startRefresh('signingOut.refreshGlobal');
         else if (p?.scope === 'global') this.startGlobalSignOut();
         else {
           this.pos = 'signingOut.revoke';
@@ -278,6 +289,7 @@ export class PublicModel extends ModelState {
       case 'signedIn.refresh':
         if (code === undefined) {
           this.refreshed();
+          this.unstored = true;
           this.pos = 'signedIn.store';
         } else if (code === 'NotAuthorized') {
           // A refused refresh token ends the session: clear, with no remote call.
@@ -332,11 +344,14 @@ export class PublicModel extends ModelState {
     this.pos = 'signedIn';
     if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
     this.queued = null;
-    if (this.fetchers.length > 0) this.checkTokens(); // callers that waited for the restore
+    if (this.fetchers.length > 0)
+      this.checkTokens(); // callers that waited for the restore
+    else this.waitToRefresh();
   }
 
   private enterSignedOut(): void {
     this.pos = 'signedOut';
+    this.unstored = false;
     this.progress = null;
     this.answerFetchers(tokensRejected('NotSignedIn'));
     // Sign-outs asked before the restore ended: nothing to sign out.

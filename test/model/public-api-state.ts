@@ -39,6 +39,8 @@ export abstract class ModelState {
   /** fetchTokens() callers waiting for the restore or a refresh. */
   fetchers: { id: number; call: FetchCall }[] = [];
   refreshes = 0;
+  /** A refresh's tokens that storage has not taken: the chart writes them again (issue 19, defect 16). */
+  unstored = false;
   readonly storedExpiresAt: number;
   running: { id: number; kind: 'signIn' | 'adopt' } | null = null;
   queued: { id: number; kind: 'signIn' | 'adopt' } | null = null;
@@ -114,7 +116,9 @@ export abstract class ModelState {
     } else {
       this.fetchers.push({ id, call: c });
       // A refresh (or the storing of its tokens) is running: join it.
-      if (this.pos === 'signedIn' || this.pos === 'signedIn.retry') this.checkTokens();
+      if (this.pos === 'signedIn' || this.pos === 'signedIn.retry' || this.pos === 'signedIn.retryStore') {
+        this.checkTokens();
+      }
     }
   }
 
@@ -124,11 +128,16 @@ export abstract class ModelState {
     const left = t.expiresAt - this.clock;
     if (this.fetchers.every((f) => f.call !== 'fetchForce' && left >= MIN_VALIDITY[f.call])) {
       this.answerFetchers({ kind: 'tokens', ok: true, label: t.label });
-      this.pos = 'signedIn';
+      this.waitToRefresh();
     } else if (!this.online) {
       this.answerFetchers(tokensRejected('Offline', t.expiresAt));
-      this.pos = 'signedIn';
+      this.waitToRefresh();
     } else this.startRefresh('signedIn.refresh');
+  }
+
+  /** `waitingToRefresh`, which first writes tokens storage has not taken yet. */
+  protected waitToRefresh(): void {
+    this.pos = this.unstored ? 'signedIn.store' : 'signedIn';
   }
 
   protected startRefresh(pos: 'signedIn.refresh' | 'signingOut.refreshGlobal'): void {

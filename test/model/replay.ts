@@ -29,8 +29,10 @@ import {
   type Arrange,
   expiredPlainTokens,
   expiredTokens,
+  MODEL_SESSION_ID,
   type ModelEvent,
   NOW_S,
+  OTHER_SESSION_ID,
   plainTokens,
   refreshedTokens,
   revocableTokens,
@@ -39,6 +41,12 @@ import {
 } from './fixtures.js';
 
 export const CLIENT_ID = 'client123';
+
+// Sessions the real actors make get the model's id (it only tells stored sessions apart).
+globalThis.crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+  if (array) new Uint8Array(array.buffer, array.byteOffset, array.byteLength).fill(0);
+  return array;
+}) as Crypto['getRandomValues'];
 export const MODEL_CONFIG: AuthConfig = {
   deferRevocation: false,
   revocation: 'auto',
@@ -163,10 +171,12 @@ export function createWorld() {
       await seeder.writeJournal({ scope, startedAt: 0, username: 'alice@example.com' });
     }
     if (s === 'valid' || s === 'validHostedUI' || s === 'journalLocal' || s === 'journalGlobal') {
-      await seeder.save(sessionFromTokens(revocableTokens, s === 'validHostedUI' ? 'hostedUI' : 'password'));
+      const how = s === 'validHostedUI' ? 'hostedUI' : 'password';
+      await seeder.save(sessionFromTokens(revocableTokens, how, undefined, MODEL_SESSION_ID));
+    } else if (s === 'validOther') {
+      await seeder.save(sessionFromTokens(plainTokens, 'password', undefined, OTHER_SESSION_ID));
     } else if (s === 'garbage') {
-      storage.setItem(seeder.lastUserKey, 'alice@example.com');
-      storage.setItem(`${seeder.prefix}alice@example.com.accessToken`, 'garbage');
+      storage.setItem(seeder.sessionKey, 'garbage');
     }
   }
 
@@ -191,8 +201,11 @@ export function createWorld() {
     override save(session: Parameters<SessionStore['save']>[0]) {
       return gated('saveSession', () => super.save(session));
     }
-    override clear(username: string | null, options?: Parameters<SessionStore['clear']>[1]) {
-      return gated('clearSession', () => super.clear(username, options));
+    override saveRefreshed(session: Parameters<SessionStore['saveRefreshed']>[0]) {
+      return gated('storeRefreshedTokens', () => super.saveRefreshed(session));
+    }
+    override clear(target: Parameters<SessionStore['clear']>[0], options?: Parameters<SessionStore['clear']>[1]) {
+      return gated('clearSession', () => super.clear(target, options));
     }
     // The model's redirects always come back to a sign-in this storage started.
     override async takeRedirect() {
@@ -379,11 +392,17 @@ const STORAGE_STEP_SRC: Record<string, ActorSrc> = {
   discardingInvalidSession: 'clearSession',
   savingSession: 'saveSession',
   undoingPartialSave: 'clearSession',
-  storingRefreshedTokens: 'saveSession',
+  storingRefreshedTokens: 'storeRefreshedTokens',
   writingJournal: 'writeJournal',
   clearingCache: 'clearSession',
 };
-const STORAGE_FAILURE_SRCS = new Set<ActorSrc>(['readSession', 'clearSession', 'saveSession', 'writeJournal']);
+const STORAGE_FAILURE_SRCS = new Set<ActorSrc>([
+  'readSession',
+  'clearSession',
+  'saveSession',
+  'storeRefreshedTokens',
+  'writeJournal',
+]);
 
 /** What must hold in each state, checked after every step of every path. */
 export function checkInvariants(
