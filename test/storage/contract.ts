@@ -184,6 +184,28 @@ export function describeStorageContract(name: string, make: () => Promise<Storag
         expect(Date.now() - started).toBeLessThan(1000);
       });
 
+      // withStorageLock hands `lock` a callback that never rejects: the storage's own throw path is checked here.
+      it("the storage's own lock, if any, passes critical's error on and is released", async (ctx) => {
+        const [a, b] = await twoHandles();
+        if (!a.lock || !b.lock) return ctx.skip();
+        const boom = new Error('boom inside storage.lock');
+        await expect(
+          a.lock(LOCK, async () => {
+            await a.setItem(COUNT, '2');
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        const started = Date.now();
+        expect(
+          await within(
+            3000,
+            'the next lock',
+            b.lock(LOCK, () => read(b, COUNT)),
+          ),
+        ).toBe('2');
+        expect(Date.now() - started).toBeLessThan(1000);
+      });
+
       it('storage calls inside critical (also several at once) do not deadlock', async () => {
         const [a, b] = await twoHandles();
         const started = Date.now();
