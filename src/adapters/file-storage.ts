@@ -24,6 +24,8 @@ export interface FileStorage extends TokenStorage {
   readonly path: string;
   /** Every key in the file (other apps' keys included). */
   keys(): Promise<string[]>;
+  /** The file's cross-process lock, held for all of `critical` (see the method's own comment). */
+  lock<T>(name: string, critical: () => Promise<T>): Promise<T>;
 }
 
 /** Options of {@link fileStorage}. */
