@@ -220,7 +220,9 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
      * Runs `critical` holding the file's cross-process lock (`<file>.lock`), refreshed every
      * `staleLockMs / 2` while held. One lock per file: `name` is ignored, so every section on the
      * file excludes every other. This handle's calls (and other handles' on the same file) made
-     * inside `critical` run under the held lock, in order; a nested `lock()` runs at once.
+     * inside `critical` (or in callbacks it starts, while it runs) count as the section's: they
+     * run under the held lock, in order; a nested `lock()` runs at once. Calls still running after
+     * the section take the lock as any call.
      * Fails with `StorageFailure` if the lock is not had within `lockTimeoutMs`, or if it was
      * taken over while held (then the section's writes after that point failed too).
      *
