@@ -7,7 +7,11 @@
  * file, never a torn one; the next open removes the temp file a killed writer left. Nothing is
  * cached: every call reads the file, so two handles or processes never undo each other's writes.
  * The file is written with mode 0600: it holds tokens.
+ *
+ * `lock(name, critical)` holds that same lock for a whole read-compare-write section; the calls
+ * made inside it know (through AsyncLocalStorage) that they already hold it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { lstat, mkdir, open as openFile, readdir, realpath, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -20,6 +24,8 @@ export interface FileStorage extends TokenStorage {
   readonly path: string;
   /** Every key in the file (other apps' keys included). */
   keys(): Promise<string[]>;
+  /** The file's cross-process lock, held for all of `critical` (see the method's own comment). */
+  lock<T>(name: string, critical: () => Promise<T>): Promise<T>;
 }
 
 /** Options of {@link fileStorage}. */
@@ -37,6 +43,22 @@ export interface FileStorageOptions {
    */
   staleLockMs?: number;
 }
+
+/** The file lock one `lock()` section holds. */
+interface Held {
+  /** The calls made inside the section, one at a time and in order. */
+  queue: Promise<unknown>;
+  /** The section has ended: a call it left running takes the lock the usual way. */
+  done: boolean;
+  /** Throws `StorageFailure` once the lock was taken over (this process stalled past `staleLockMs`). */
+  assertHeld(): void;
+}
+
+/**
+ * The file locks the running async context holds, by file. Shared by the handles of the process:
+ * a second handle on the same file called inside a section must not wait for the first.
+ */
+const heldLocks = new AsyncLocalStorage<ReadonlyMap<string, Held>>();
 
 interface Snapshot {
   members: Map<string, string>;
@@ -60,10 +82,22 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
   /** Identity of the corrupt file already reported, so it is reported once. */
   let reportedCorrupt: string | null = null;
 
-  /** One operation of this handle at a time, in order (the lock orders them across handles). */
+  /** The section of `lock()` the calling context runs in, if any. */
+  const current = (): Held | undefined => {
+    const held = heldLocks.getStore()?.get(file);
+    return held && !held.done ? held : undefined;
+  };
+
+  /**
+   * One operation of this handle at a time, in order (the lock orders them across handles). Inside
+   * a section, the section's own queue: this handle's queue may hold calls waiting for the lock.
+   */
   function serial<T>(op: () => Promise<T>): Promise<T> {
-    const run = queue.then(op, op);
-    queue = run.catch(() => undefined);
+    const held = current();
+    const run = (held ? held.queue : queue).then(op, op);
+    const tail = run.catch(() => undefined);
+    if (held) held.queue = tail;
+    else queue = tail;
     return run;
   }
 
@@ -97,8 +131,16 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     );
   }
 
-  /** Runs `op` holding the cross-process lock; the first locked call of a handle sweeps dead writers' temp files. */
+  /** Runs `op` holding the cross-process lock (already held inside a `lock()` section). */
   async function locked<T>(op: (assertHeld: () => void) => Promise<T>): Promise<T> {
+    const held = current();
+    if (!held) return hold((h) => op(h.assertHeld));
+    await sweepOnce();
+    return op(held.assertHeld);
+  }
+
+  /** Takes the file lock, runs `body`, lets go; the first lock of a handle sweeps dead writers' temp files. */
+  async function hold<T>(body: (held: Held) => Promise<T>): Promise<T> {
     try {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     } catch (error) {
@@ -108,19 +150,27 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     const release = await acquire(file, lockTimeoutMs, staleLockMs, (error) => {
       lost = error;
     });
-    const assertHeld = () => {
-      if (lost)
-        throw fsFailure(`The lock on ${file} was taken over (this process stalled for over ${staleLockMs} ms)`, lost);
+    const held: Held = {
+      queue: Promise.resolve(),
+      done: false,
+      assertHeld: () => {
+        if (lost)
+          throw fsFailure(`The lock on ${file} was taken over (this process stalled for over ${staleLockMs} ms)`, lost);
+      },
     };
     try {
-      if (!swept) {
-        await sweepTemps(file);
-        swept = true;
-      }
-      return await op(assertHeld);
+      await sweepOnce();
+      return await body(held);
     } finally {
+      held.done = true;
       await release().catch(() => undefined);
     }
+  }
+
+  async function sweepOnce(): Promise<void> {
+    if (swept) return;
+    await sweepTemps(file);
+    swept = true;
   }
 
   async function write(members: Map<string, string>, assertHeld: () => void): Promise<void> {
@@ -166,6 +216,32 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
         }),
       ),
     keys: () => serial(async () => [...(await readOpened()).members.keys()]),
+    /**
+     * Runs `critical` holding the file's cross-process lock (`<file>.lock`), refreshed every
+     * `staleLockMs / 2` while held. One lock per file: `name` is ignored, so every section on the
+     * file excludes every other. This handle's calls (and other handles' on the same file) made
+     * inside `critical` (or in callbacks it starts, while it runs) count as the section's: they
+     * run under the held lock, in order; a nested `lock()` runs at once. Calls still running after
+     * the section take the lock as any call.
+     * Fails with `StorageFailure` if the lock is not had within `lockTimeoutMs`, or if it was
+     * taken over while held (then the section's writes after that point failed too).
+     *
+     * @example
+     * await storage.lock('authchart.client', async () => {
+     *   const n = Number((await storage.getItem('count')) ?? 0);
+     *   await storage.setItem('count', String(n + 1));
+     * });
+     */
+    lock<T>(_name: string, critical: () => Promise<T>): Promise<T> {
+      if (current()) return (async () => critical())(); // already held by this context: re-entering must not wait for itself
+      return hold(async (held) => {
+        const store = new Map(heldLocks.getStore() ?? []);
+        store.set(file, held);
+        const result = await heldLocks.run(store, critical);
+        held.assertHeld(); // lost while `critical` ran: its writes may have raced another process's
+        return result;
+      });
+    },
   };
 }
 
@@ -183,6 +259,7 @@ async function acquire(
         realpath: false,
         lockfilePath: `${file}.lock`,
         stale: staleMs,
+        update: staleMs / 2, // a live holder's lock never looks stale
         retries: 0,
         onCompromised,
       });

@@ -6,12 +6,21 @@
  * structurally: only the few methods used are required, so the module itself imports nothing.
  */
 import type { SessionSync, SessionSyncFactory, SyncMessage, TokenStorage } from '../services/types.js';
+import { withRedisLock } from './redis-lock.js';
 
 /** The node-redis v5 client methods {@link redisStorage} uses; a `createClient()` result fits. */
 export interface RedisStorageClient {
   get(key: string): Promise<unknown>;
-  set(key: string, value: string, options?: { expiration: { type: 'EX'; value: number } }): Promise<unknown>;
+  set(
+    key: string,
+    value: string,
+    options?:
+      | { expiration: { type: 'EX'; value: number } }
+      | { condition: 'NX'; expiration: { type: 'PX'; value: number } },
+  ): Promise<unknown>;
   del(keys: string[]): Promise<unknown>;
+  /** For the lock's compare-and-delete (node-redis v5: `eval(script, { keys, arguments })`). */
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   /** node-redis: `false` while disconnected or reconnecting. Read to fail fast instead of queueing. */
   readonly isReady?: boolean;
 }
@@ -25,6 +34,26 @@ export interface RedisStorageOptions {
    * a sign-in writes every key; later writes (refreshes) extend only what they write. Default: no expiry.
    */
   ttlSeconds?: number;
+  /**
+   * Expiry of the lock key (`<prefix>lock:<name>`) that {@link TokenStorage.lock} sets. Default
+   * 5000 ms, at least 100: far longer than one Redis command, and renewed every `lockTtlMs / 3`
+   * while the section runs, so a long section keeps it. A holder that died lets it go after this.
+   */
+  lockTtlMs?: number;
+  /**
+   * Longest wait for the lock before `lock()` fails with `StorageFailure`. Default 8000 ms: above
+   * `lockTtlMs`, so a dead holder's lock is taken within one call, and below `createAuth`'s
+   * `storageMs` (10000).
+   */
+  lockTimeoutMs?: number;
+}
+
+function lockMs(name: 'lockTtlMs' | 'lockTimeoutMs', value: number | undefined, fallback: number, min: number) {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && value >= min)) {
+    throw new TypeError(`redisStorage: ${name} must be an integer number of milliseconds, at least ${min}`);
+  }
+  return value;
 }
 
 /** Rejects at once: the client is not connected, so a command would sit in the offline queue. */
@@ -40,6 +69,11 @@ function notReady(): Promise<never> {
  * Create the client with `disableOfflineQueue: true`: then a command sent while Redis is
  * unreachable rejects at once (authchart reports `StorageFailure`) instead of waiting for a
  * reconnect. This adapter also checks `client.isReady` before each command, for the same reason.
+ *
+ * `lock(name, critical)` is a cross-process lock on the key `<prefix>lock:<name>`: taken with
+ * `SET … NX PX lockTtlMs` (retried with jittered backoff for up to `lockTimeoutMs`), renewed while
+ * held, and deleted by a script only if it still holds this holder's random token. authchart
+ * takes it around each compare-then-write of the session, so processes never interleave them.
  *
  * @example
  * import { createClient } from 'redis';
@@ -57,8 +91,13 @@ export function redisStorage(client: RedisStorageClient, options: RedisStorageOp
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) {
     throw new TypeError('redisStorage: ttlSeconds must be a positive integer');
   }
+  const timing = {
+    ttlMs: lockMs('lockTtlMs', options.lockTtlMs, 5000, 100),
+    timeoutMs: lockMs('lockTimeoutMs', options.lockTimeoutMs, 8000, 1),
+  };
   const ready = () => client.isReady !== false;
   return {
+    lock: (name, critical) => withRedisLock(client, `${prefix}lock:${name}`, name, timing, critical),
     async getItem(key) {
       if (!ready()) return notReady();
       const value = await client.get(prefix + key);

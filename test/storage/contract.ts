@@ -19,9 +19,13 @@
  * given, returns another handle on the same data, as another tab or process would open it; the
  * cross-handle checks (visibility, no lost update, no resurrection, interleaved writes) run only
  * with it. `cleanup()` runs after each test, also when it failed.
+ *
+ * The lock checks go through `withStorageLock`, as authchart does: the storage's own `lock`, else
+ * `navigator.locks`, else the in-process lock. Without `reopen`, both "handles" are one object.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenStorage } from '../../src/index.js';
+import { withStorageLock } from '../../src/session/lock.js';
 
 export interface StorageUnderTest {
   storage: TokenStorage;
@@ -49,6 +53,27 @@ export const AWKWARD_VALUES: readonly string[] = [
 
 async function read(storage: TokenStorage, key: string): Promise<string | null | undefined> {
   return await storage.getItem(key);
+}
+
+const LOCK = 'authchart.x';
+const COUNT = 'authchart.contract.count';
+
+/** `promise`, or a rejection naming `what` after `ms` (a deadlock must fail the test, not hang it). */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** One locked read-increment-write of COUNT, with a timer tick between the read and the write. */
+function lockedIncrement(storage: TokenStorage): Promise<void> {
+  return withStorageLock(storage, LOCK, 10_000, async () => {
+    const n = Number((await read(storage, COUNT)) ?? '0');
+    await new Promise((resolve) => setTimeout(resolve, 1)); // without the lock, the other handle gets in here
+    await storage.setItem(COUNT, String(n + 1));
+  });
 }
 
 /**
@@ -121,6 +146,84 @@ export function describeStorageContract(name: string, make: () => Promise<Storag
       const missing: number[] = [];
       for (let i = 0; i < 50; i++) if ((await read(reader, `${KEY}.w${i}`)) !== `value-${i}`) missing.push(i);
       expect(missing, 'writes lost').toEqual([]);
+    });
+
+    describe('the storage lock (withStorageLock)', () => {
+      const twoHandles = async () => {
+        const { storage, reopen } = await open();
+        return [storage, reopen ? await reopen() : storage] as const;
+      };
+
+      it('two handles, 25 locked read-increment-write cycles each at once, end at 50', async () => {
+        const handles = await twoHandles();
+        await Promise.all(
+          handles.map(async (h) => {
+            for (let i = 0; i < 25; i++) await lockedIncrement(h);
+          }),
+        );
+        expect(await read(handles[0], COUNT)).toBe('50');
+        expect(await read(handles[1], COUNT)).toBe('50');
+      });
+
+      it('is released when critical throws, and the error reaches the caller', async () => {
+        const [a, b] = await twoHandles();
+        const boom = new Error('boom inside the critical section');
+        const failed = withStorageLock(a, LOCK, 10_000, async () => {
+          await a.setItem(COUNT, '1');
+          throw boom;
+        });
+        await expect(failed).rejects.toBe(boom);
+        // Not released, the other handle would wait for the lock's expiry or time out (seconds).
+        const started = Date.now();
+        const seen = await within(
+          3000,
+          'the next section',
+          withStorageLock(b, LOCK, 10_000, () => read(b, COUNT)),
+        );
+        expect(seen).toBe('1');
+        expect(Date.now() - started).toBeLessThan(1000);
+      });
+
+      // withStorageLock hands `lock` a callback that never rejects: the storage's own throw path is checked here.
+      it("the storage's own lock, if any, passes critical's error on and is released", async (ctx) => {
+        const [a, b] = await twoHandles();
+        if (!a.lock || !b.lock) return ctx.skip();
+        const boom = new Error('boom inside storage.lock');
+        await expect(
+          a.lock(LOCK, async () => {
+            await a.setItem(COUNT, '2');
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        const started = Date.now();
+        expect(
+          await within(
+            3000,
+            'the next lock',
+            b.lock(LOCK, () => read(b, COUNT)),
+          ),
+        ).toBe('2');
+        expect(Date.now() - started).toBeLessThan(1000);
+      });
+
+      it('storage calls inside critical (also several at once) do not deadlock', async () => {
+        const [a, b] = await twoHandles();
+        const started = Date.now();
+        const answer = await within(
+          4000,
+          'the section with nested calls',
+          withStorageLock(a, LOCK, 10_000, async () => {
+            await a.setItem(COUNT, '1');
+            await Promise.all([a.setItem(`${COUNT}.p1`, 'x'), a.setItem(`${COUNT}.p2`, 'y'), a.getItem(COUNT)]);
+            await a.removeItem(`${COUNT}.p1`);
+            return read(a, COUNT);
+          }),
+        );
+        expect(answer).toBe('1');
+        expect(Date.now() - started).toBeLessThan(2000);
+        expect(await read(b, `${COUNT}.p1`)).toBeNull();
+        expect(await read(b, `${COUNT}.p2`)).toBe('y');
+      });
     });
 
     describe('across handles (tabs, processes)', () => {

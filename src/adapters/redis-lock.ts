@@ -1,0 +1,164 @@
+/**
+ * The lock behind `redisStorage().lock`: one Redis key per lock name, taken with
+ * `SET key <random token> NX PX ttl`, renewed while held and let go with a compare-and-delete
+ * script, so a holder never deletes or extends a lock that expired and was taken by another.
+ * A dead holder's lock expires after its TTL. The lock is advisory (no fencing token): a holder
+ * stalled for longer than the TTL learns it lost the lock only when its section ends.
+ */
+import { AuthError } from '../errors.js';
+
+/** The node-redis v5 client methods the lock uses; a `createClient()` result fits. */
+export interface RedisLockClient {
+  set(
+    key: string,
+    value: string,
+    options: { condition: 'NX'; expiration: { type: 'PX'; value: number } },
+  ): Promise<unknown>;
+  /** node-redis v5: `client.eval(script, { keys, arguments })`. */
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  readonly isReady?: boolean;
+}
+
+export interface RedisLockTiming {
+  /** The key's expiry; renewed every `ttlMs / 3` while held. */
+  ttlMs: number;
+  /** Longest wait for the lock. */
+  timeoutMs: number;
+}
+
+/** Deletes the key only if it still holds our token. */
+const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/** Extends the key only if it still holds our token. */
+const RENEW =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+
+/** Backoff between two SET NX tries: full jitter, doubling from 5 ms up to 100 ms. */
+const FIRST_BACKOFF_MS = 5;
+const MAX_BACKOFF_MS = 100;
+
+/**
+ * Runs `critical` holding the Redis lock `key` (named `name` in errors: the key holds the prefix,
+ * which may name a session). Errors are `StorageFailure` and never hold the token.
+ *
+ * @example
+ * const n = await withRedisLock(client, 'app:lock:x', 'x', { ttlMs: 5000, timeoutMs: 8000 }, async () => 1);
+ */
+export async function withRedisLock<T>(
+  client: RedisLockClient,
+  key: string,
+  name: string,
+  timing: RedisLockTiming,
+  critical: () => Promise<T>,
+): Promise<T> {
+  const token = globalThis.crypto.randomUUID();
+  await take(client, key, token, name, timing);
+  const renewal = keepRenewed(client, key, token, timing.ttlMs);
+  // Resolves 1 if the key still held our token (and is now gone), 0 if not; rejects if unknown.
+  const release = () => {
+    renewal.stop();
+    return within(client.eval(RELEASE, { keys: [key], arguments: [token] }), timing.ttlMs);
+  };
+  let result: T;
+  try {
+    result = await critical();
+  } catch (error) {
+    await release().catch(() => undefined); // if this fails, the lock expires after its TTL
+    throw error;
+  }
+  const released = await release().catch(() => null);
+  const lost = renewal.lost() ?? (released === 0 ? new Error('the lock key no longer held this holder’s token') : null);
+  if (lost) {
+    throw new AuthError(
+      'StorageFailure',
+      `The Redis lock '${name}' expired while held (not renewed within ${timing.ttlMs} ms); another process may have changed the data meanwhile`,
+      { cause: lost },
+    );
+  }
+  return result;
+}
+
+async function take(client: RedisLockClient, key: string, token: string, name: string, timing: RedisLockTiming) {
+  const deadline = Date.now() + timing.timeoutMs;
+  const timedOut = () =>
+    new AuthError(
+      'StorageFailure',
+      `Could not take the Redis lock '${name}' within ${timing.timeoutMs} ms: another process holds it. ` +
+        `A holder that died lets it go within ${timing.ttlMs} ms.`,
+    );
+  let backoff = FIRST_BACKOFF_MS;
+  for (;;) {
+    if (client.isReady === false) {
+      throw new AuthError('StorageFailure', `Could not take the Redis lock '${name}': Redis is not connected`);
+    }
+    const set = client.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: timing.ttlMs } });
+    let reply: unknown;
+    try {
+      reply = await within(set, Math.max(deadline - Date.now(), 1));
+    } catch (error) {
+      if (error === TIMED_OUT) {
+        // A SET that lands after we gave up must not keep the lock for a whole TTL.
+        void set
+          .then((late) => (late === 'OK' ? client.eval(RELEASE, { keys: [key], arguments: [token] }) : undefined))
+          .catch(() => undefined);
+        throw timedOut();
+      }
+      throw new AuthError('StorageFailure', `Could not take the Redis lock '${name}': the SET failed`, {
+        cause: error,
+      });
+    }
+    if (reply === 'OK') return;
+    const left = deadline - Date.now();
+    if (left <= 0) throw timedOut();
+    await sleep(Math.min(left, 1 + Math.random() * backoff));
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  }
+}
+
+/** Renews the lock every `ttlMs / 3`; `lost()` tells whether it expired or was taken by another. */
+function keepRenewed(client: RedisLockClient, key: string, token: string, ttlMs: number) {
+  let lost: Error | null = null;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let renewedAt = Date.now();
+  const tick = async () => {
+    try {
+      const reply = await within(client.eval(RENEW, { keys: [key], arguments: [token, String(ttlMs)] }), ttlMs);
+      if (stopped) return;
+      if (reply === 1) renewedAt = Date.now();
+      else lost = new Error('the lock key no longer holds this holder’s token');
+    } catch (error) {
+      // A failed renewal is retried; past the TTL the key may be gone.
+      if (!stopped && Date.now() - renewedAt >= ttlMs)
+        lost = new Error('the lock was not renewed in time', { cause: error });
+    }
+    schedule();
+  };
+  const schedule = () => {
+    if (stopped || lost) return;
+    timer = setTimeout(() => void tick(), ttlMs / 3);
+    (timer as { unref?: () => void }).unref?.();
+  };
+  schedule();
+  return {
+    lost: () => lost,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** `promise`, or a rejection with {@link TIMED_OUT} after `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(TIMED_OUT), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
