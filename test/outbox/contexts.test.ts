@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AuthError, createAuth, manualConnectivity, memoryStorage, type TokenStorage } from '../../src/index.js';
-import { fakeServices } from '../helpers/fakes.js';
+import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
 import { INDEX, LEGACY, latentStorage, seeded, sharedLocks, storedEntries } from './helpers.js';
 
@@ -113,6 +113,50 @@ describe('a drain claims its entries', () => {
     expect(await auth.retryDeferredRevocations()).toEqual({ settled: 1, remaining: 0 });
     expect(services.calls.revokeToken.map((c) => c.arg)).toEqual(['rt-orphan']);
     expect(shared.keys()).toEqual([]);
+    auth.stop();
+  });
+});
+
+describe('every drain settles', () => {
+  it('the revoke calls run outside the lock: a sign-out elsewhere adds meanwhile, and the settle keeps its entry', async () => {
+    const shared = memoryStorage([[LEGACY, '["rt-1"]']]);
+    const gate = deferred();
+    const services = fakeServices();
+    services.script.revokeToken = () => gate.promise;
+    const a = createAuth({ services, storage: shared, sync: null, deferRevocation: true });
+    await a.ready;
+    for (let i = 0; i < 10 && services.calls.revokeToken.length === 0; i++) await tick(5);
+    expect(services.calls.revokeToken.map((c) => c.arg)).toEqual(['rt-1']);
+    // Another context signs out offline while A's RevokeToken is out: its entry goes in at once.
+    const other = fakeServices();
+    other.script.revokeToken = { error: new AuthError('Network', 'down') };
+    const b = createAuth({ services: other, storage: shared, sync: null, deferRevocation: true });
+    await b.signIn(CREDS);
+    const kept = b.getTokens()?.refreshToken as string;
+    expect(await b.signOut()).toMatchObject({ deferred: true });
+    expect(storedEntries(shared).map((e) => e.refreshToken)).toContain(kept);
+    gate.resolve();
+    for (let i = 0; i < 10 && storedEntries(shared).length > 1; i++) await tick(5);
+    expect(storedEntries(shared).map((e) => e.refreshToken)).toEqual([kept]);
+    a.stop();
+    b.stop();
+  });
+
+  it('a claim whose storage never answers ends at the storage time limit, with a StorageFailure', async () => {
+    const shared = memoryStorage();
+    const hung: TokenStorage = {
+      getItem: (k) => (k === INDEX ? new Promise<null>(() => {}) : shared.getItem(k)),
+      setItem: (k, v) => shared.setItem(k, v),
+      removeItem: (k) => shared.removeItem(k),
+    };
+    const auth = createAuth({ services: fakeServices(), storage: hung, sync: null, timeouts: { storageMs: 50 } });
+    const started = Date.now();
+    const error = await auth.retryDeferredRevocations().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'StorageFailure' });
+    expect(Date.now() - started).toBeLessThan(2_000);
     auth.stop();
   });
 });
