@@ -6,12 +6,16 @@ import type { AuthConfig, AuthDeps } from './auth.types.js';
 /** What every outbox actor gets: the instance's services (sealed). */
 export type Deps = { deps: Sealed<AuthDeps> | null };
 
-/** What a drain reads: the tokens (sealed) and how many there are. */
+/** What a drain claimed: the tokens (sealed) and how many there are. */
 export interface DeferredTokens {
   tokens: Sealed<string[]>;
   count: number;
   /** Per token: GlobalSignOut waits too (refresh, GlobalSignOut, then RevokeToken). Not secret. */
   globals: boolean[];
+  /** Per token: the outbox slots holding it (not secret). */
+  slots: number[][];
+  /** Entries a live drain of another context holds: not tried by this one. */
+  busy: number;
 }
 
 /** The outbox's state: the tokens of the drain in progress (sealed) and who waits for its answer. */
@@ -20,6 +24,8 @@ export interface OutboxContext extends Deps {
   tokens: Sealed<string[]> | null;
   count: number;
   globals: boolean[];
+  slots: number[][];
+  busy: number;
   /** How many of `tokens` have been tried. */
   tried: number;
   /** Tokens revoked, or refused for good: they leave the outbox. */
@@ -60,9 +66,11 @@ const STORAGE_TIMED_OUT = {
 
 /**
  * The deferred-revocation outbox (`deferRevocation`): refresh tokens a sign-out could not revoke
- * for a network reason. A child of the auth chart. It drains at start and when connectivity
- * returns (only with `deferRevocation`), or when asked (`retryDeferredRevocations()`), one token
- * at a time, each call bounded by the chart's own timer, so a drain always ends.
+ * for a network reason. A child of the auth chart. It drains at start (with or without the
+ * option: what an earlier run kept is revoked), when connectivity returns (only with
+ * `deferRevocation`), or when asked (`retryDeferredRevocations()`). A drain claims its entries
+ * under one storage lock, so each token is tried by one context; it tries them one at a time
+ * outside the lock, each call bounded by the chart's own timer; and it settles under one lock.
  */
 export const outboxMachine = setup({
   types: {
@@ -71,13 +79,16 @@ export const outboxMachine = setup({
     input: {} as Deps & { config: AuthConfig },
   },
   actors: {
-    readOutbox: fromPromise<DeferredTokens, Deps>(rejectNotProvided('readOutbox')),
+    /** Claims the entries no live drain holds, under one storage lock. */
+    claimOutbox: fromPromise<DeferredTokens, Deps & { config: AuthConfig }>(rejectNotProvided('claimOutbox')),
     revokeDeferred: fromPromise<void, Deps & { tokens: Sealed<string[]>; index: number; global: boolean }>(
       rejectNotProvided('revokeDeferred'),
     ),
-    settleOutbox: fromPromise<void, Deps & { tokens: Sealed<string[]>; settled: number[] }>(
-      rejectNotProvided('settleOutbox'),
-    ),
+    /** Removes the settled entries and lets go of the others' claims, under one storage lock. */
+    settleOutbox: fromPromise<
+      void,
+      Deps & { config: AuthConfig; tokens: Sealed<string[]>; globals: boolean[]; slots: number[][]; settled: number[] }
+    >(rejectNotProvided('settleOutbox')),
     /** Sends ONLINE whenever connectivity comes back. */
     watchConnectivity: fromCallback<OutboxEvent, Deps>(() => () => {}),
   },
@@ -85,6 +96,7 @@ export const outboxMachine = setup({
     drainsOnItsOwn: ({ context }) => context.config.deferRevocation,
     isOnline: () => true,
     allTried: ({ context }) => context.tried >= context.count,
+    nothingClaimed: ({ context }) => context.count === 0,
     isNetworkError: (_, params: { error: unknown }) =>
       params.error instanceof AuthError ? NETWORK_CODES.has(params.error.code) : false,
   },
@@ -108,10 +120,20 @@ export const outboxMachine = setup({
       type: 'OUTBOX_DRAINED' as const,
       ids: context.waiting,
       settled: context.settled.length,
-      remaining: context.count - context.settled.length,
+      remaining: context.count - context.settled.length + context.busy,
       ...(context.error ? { error: context.error } : {}),
     })),
-    reset: assign({ tokens: null, count: 0, globals: [], tried: 0, settled: [], waiting: [], error: null }),
+    reset: assign({
+      tokens: null,
+      count: 0,
+      globals: [],
+      slots: [],
+      busy: 0,
+      tried: 0,
+      settled: [],
+      waiting: [],
+      error: null,
+    }),
   },
 }).createMachine({
   id: 'outbox',
@@ -121,6 +143,8 @@ export const outboxMachine = setup({
     tokens: null,
     count: 0,
     globals: [],
+    slots: [],
+    busy: 0,
     tried: 0,
     settled: [],
     waiting: [],
@@ -130,31 +154,36 @@ export const outboxMachine = setup({
   // A request during a drain is answered by that drain.
   on: { DRAIN: { actions: 'addWaiter' } },
   states: {
-    starting: {
-      always: [{ guard: 'drainsOnItsOwn', target: 'checkingConnectivity' }, { target: 'idle' }],
-    },
+    // Whatever an earlier run (or a run with `deferRevocation`) left is drained at start.
+    starting: { always: { target: 'checkingConnectivity' } },
     idle: {
       invoke: { id: 'watchConnectivity', src: 'watchConnectivity', input: ({ context }) => ({ deps: context.deps }) },
       on: {
-        DRAIN: { target: 'reading', actions: 'addWaiter' },
-        ONLINE: { guard: 'drainsOnItsOwn', target: 'reading' },
+        DRAIN: { target: 'claiming', actions: 'addWaiter' },
+        ONLINE: { guard: 'drainsOnItsOwn', target: 'claiming' },
       },
     },
     checkingConnectivity: {
-      always: [{ guard: 'isOnline', target: 'reading' }, { target: 'idle' }],
+      always: [{ guard: 'isOnline', target: 'claiming' }, { target: 'idle' }],
     },
-    reading: {
+    /** One lock: the entries this drain will try are claimed (or another context's claim is live). */
+    claiming: {
       invoke: {
-        id: 'readOutbox',
-        src: 'readOutbox',
-        input: ({ context }) => ({ deps: context.deps }),
+        id: 'claimOutbox',
+        src: 'claimOutbox',
+        input: ({ context }) => ({ deps: context.deps, config: context.config }),
         onDone: { target: 'next', actions: { type: 'takeTokens', params: ({ event }) => event.output } },
         onError: STORAGE_FAILED,
       },
       after: { storageTimeout: STORAGE_TIMED_OUT },
     },
     next: {
-      always: [{ guard: 'allTried', target: 'settling' }, { target: 'revoking' }],
+      always: [
+        // Nothing claimed: nothing to write back.
+        { guard: 'nothingClaimed', target: 'idle', actions: ['report', 'reset'] },
+        { guard: 'allTried', target: 'settling' },
+        { target: 'revoking' },
+      ],
     },
     revoking: {
       invoke: {
@@ -184,7 +213,14 @@ export const outboxMachine = setup({
       invoke: {
         id: 'settleOutbox',
         src: 'settleOutbox',
-        input: ({ context }) => ({ deps: context.deps, tokens: sealedTokens(context), settled: context.settled }),
+        input: ({ context }) => ({
+          deps: context.deps,
+          config: context.config,
+          tokens: sealedTokens(context),
+          globals: context.globals,
+          slots: context.slots,
+          settled: context.settled,
+        }),
         onDone: {
           target: 'idle',
           actions: ['report', 'reset'],

@@ -7,98 +7,369 @@ export interface DeferredRevocation {
   global: boolean;
 }
 
+/** Entries claimed by one drain; a token kept twice (a clear retried) is one claim over its slots. */
+export interface ClaimedRevocation extends DeferredRevocation {
+  slots: number[];
+}
+
+export interface OutboxClaim {
+  claimed: ClaimedRevocation[];
+  /** Entries a live drain of another context holds: not tried here. */
+  busy: number;
+}
+
+/** How long a claim lasts: `spareMs` plus `stepMs` per remote call (1 per entry, 3 for a global one). */
+export interface ClaimOptions {
+  now: number;
+  stepMs: number;
+  spareMs: number;
+}
+
+/** What a drain did with its claim: `settled` leave the outbox, the claims on `kept` are let go. */
+export interface SettleOutcome {
+  settled: readonly ClaimedRevocation[];
+  kept: readonly ClaimedRevocation[];
+}
+
+export interface RevocationOutboxOptions {
+  /** The most entries kept; adding past it drops the oldest. Default {@link DEFAULT_OUTBOX_CAP}. */
+  cap?: number;
+  /** Stamps `addedAt` (default `Date.now`). */
+  now?: () => number;
+  /** Names this context's claims (default: random). */
+  id?: string;
+}
+
+export const DEFAULT_OUTBOX_CAP = 100;
+
+/** One stored entry, `<prefix>outbox.<slot>`. */
+interface Entry {
+  refreshToken: string;
+  global?: true;
+  addedAt: number;
+  claim?: { by: string; until: number };
+}
+
+/** A slot read back: its entry, or nothing (never written, or unreadable and removed). */
+type Read = { slot: number; entry: Entry | null };
+
 /**
  * The deferred-revocation outbox: refresh tokens a sign-out could not revoke. Its methods named
- * `…Held` expect the caller to hold the storage lock (`SessionStore` does).
+ * `…Held` expect the caller to hold the storage lock (`SessionStore` does), so the index's
+ * read-modify-write and a drain's claim see no other write in between.
  *
- * Layout: `<prefix>revocationOutbox`, a JSON array of refresh tokens (revoke only) and
- * `{ refreshToken, global: true }` entries.
+ * Layout under the store prefix: `outbox`, the index (a JSON array of slot numbers, oldest first,
+ * no token), and `outbox.<slot>` per entry (`{ refreshToken, global?, addedAt, claim? }`). The index
+ * lists every slot that may hold a token: it is written before an entry and after a removal, so a
+ * crash leaves at worst an empty slot (cleaned by the next claim), never an unindexed token. The
+ * legacy key `revocationOutbox` (one JSON array) is migrated once.
+ *
+ * @example
+ * ```ts
+ * const outbox = new RevocationOutbox(storage, 'authchart.client.', { cap: 100 });
+ * await withStorageLock(storage, 'authchart.client', 10_000, () =>
+ *   outbox.addHeld({ refreshToken, global: false }),
+ * );
+ * ```
  */
 export class RevocationOutbox {
-  readonly key: string;
+  readonly indexKey: string;
+  readonly legacyKey: string;
+  readonly cap: number;
+  /** This context's name in the claims it writes. */
+  readonly id: string;
+  readonly #now: () => number;
+  /** The legacy key is read once per context (nothing writes it any more). */
+  #legacyChecked = false;
 
   constructor(
-    private readonly storage: TokenStorage,
-    prefix: string,
+    readonly storage: TokenStorage,
+    readonly prefix: string,
+    options: RevocationOutboxOptions = {},
   ) {
-    this.key = `${prefix}revocationOutbox`;
-  }
-
-  /** Adds one entry (the same token once). */
-  async addHeld(entry: DeferredRevocation): Promise<void> {
-    const entries = (await this.readHeld()).filter((e) => e.refreshToken !== entry.refreshToken);
-    entries.push(entry);
-    await this.#set(serializeOutbox(entries));
-  }
-
-  async readHeld(): Promise<DeferredRevocation[]> {
-    const raw = await this.#get();
-    return (raw && parseOutbox(raw)) || [];
-  }
-
-  /** Drops these tokens (revoked, or refused for good); removes the key when empty. */
-  async settleHeld(done: readonly string[]): Promise<void> {
-    const left = (await this.readHeld()).filter((e) => !done.includes(e.refreshToken));
-    if (left.length > 0) return this.#set(serializeOutbox(left));
-    try {
-      await this.storage.removeItem(this.key);
-    } catch (cause) {
-      throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
+    const cap = options.cap ?? DEFAULT_OUTBOX_CAP;
+    if (!Number.isSafeInteger(cap) || cap < 1) {
+      throw new AuthError('InvalidConfig', 'maxDeferredRevocations must be a positive integer');
     }
+    this.cap = cap;
+    this.indexKey = `${prefix}outbox`;
+    this.legacyKey = `${prefix}revocationOutbox`;
+    this.id = options.id ?? randomId();
+    this.#now = options.now ?? Date.now;
   }
 
-  /** Removes an unreadable outbox value. Best effort: never fails a restore. */
+  slotKey(slot: number): string {
+    return `${this.indexKey}.${slot}`;
+  }
+
+  /** Adds one entry; past the cap the oldest go. Reports how many were dropped. */
+  async addHeld(entry: DeferredRevocation): Promise<{ dropped: number }> {
+    const { slots, dropped: migrated } = await this.#load();
+    const stored: Entry = { refreshToken: entry.refreshToken, addedAt: this.#now() };
+    if (entry.global) stored.global = true;
+    const { dropped } = await this.#append(slots, [stored], 'after');
+    return { dropped: migrated + dropped };
+  }
+
+  /** Every entry, oldest first (claims ignored). */
+  async readHeld(): Promise<DeferredRevocation[]> {
+    const { slots } = await this.#load();
+    const reads = await this.#readSlots(slots);
+    return reads.flatMap(({ entry }) =>
+      entry ? [{ refreshToken: entry.refreshToken, global: entry.global === true }] : [],
+    );
+  }
+
+  /**
+   * Claims every entry no live drain holds: each gets `claim: { by: id, until }`, `until` being when
+   * this drain's timers must have ended it. Cleans slots left empty by a crash.
+   */
+  async claimHeld(options: ClaimOptions): Promise<OutboxClaim> {
+    const { slots } = await this.#load();
+    if (slots.length === 0) return { claimed: [], busy: 0 };
+    const reads = await this.#readSlots(slots);
+    const live = reads.filter((r): r is { slot: number; entry: Entry } => r.entry !== null);
+    if (live.length < slots.length) await this.#writeIndex(live.map((r) => r.slot));
+    let busy = 0;
+    const byToken = new Map<string, ClaimedRevocation>();
+    const mine: { slot: number; entry: Entry }[] = [];
+    for (const r of live) {
+      const c = r.entry.claim;
+      if (c && c.by !== this.id && c.until > options.now) {
+        busy++;
+        continue;
+      }
+      mine.push(r);
+      const seen = byToken.get(r.entry.refreshToken);
+      if (seen) {
+        seen.slots.push(r.slot);
+        seen.global ||= r.entry.global === true;
+      } else
+        byToken.set(r.entry.refreshToken, {
+          refreshToken: r.entry.refreshToken,
+          global: r.entry.global === true,
+          slots: [r.slot],
+        });
+    }
+    const claimed = [...byToken.values()];
+    const calls = claimed.reduce((n, c) => n + (c.global ? 3 : 1), 0);
+    const claim = { by: this.id, until: options.now + options.spareMs + options.stepMs * calls };
+    for (const r of mine) await this.#set(this.slotKey(r.slot), JSON.stringify({ ...r.entry, claim }));
+    return { claimed, busy };
+  }
+
+  /**
+   * Ends a drain: removes the entries in `settled` (revoked, or refused for good) and releases this
+   * context's claims on `kept`. A slot that no longer holds the claimed token is left alone.
+   */
+  async settleHeld(outcome: SettleOutcome | readonly string[]): Promise<void> {
+    if (isTokenList(outcome)) return this.#settleTokens(outcome);
+    const removed = new Set<number>();
+    for (const c of outcome.settled) {
+      for (const slot of c.slots) {
+        const entry = await this.#readSlot(slot);
+        if (entry?.refreshToken !== c.refreshToken) continue;
+        await this.#remove(this.slotKey(slot));
+        removed.add(slot);
+      }
+    }
+    for (const c of outcome.kept) {
+      for (const slot of c.slots) {
+        const entry = await this.#readSlot(slot);
+        if (entry?.refreshToken !== c.refreshToken || entry.claim?.by !== this.id) continue;
+        const { claim: _released, ...rest } = entry;
+        await this.#set(this.slotKey(slot), JSON.stringify(rest));
+      }
+    }
+    if (removed.size === 0) return;
+    const { slots } = await this.#load();
+    await this.#writeIndex(slots.filter((s) => !removed.has(s)));
+  }
+
+  /** The pre-claim form (tokens done, no claim): removes every entry holding one of them. */
+  async #settleTokens(done: readonly string[]): Promise<void> {
+    const { slots } = await this.#load();
+    const reads = await this.#readSlots(slots);
+    const gone = reads.filter((r) => r.entry === null || done.includes(r.entry.refreshToken)).map((r) => r.slot);
+    if (gone.length === 0) return;
+    for (const slot of gone) await this.#remove(this.slotKey(slot));
+    await this.#writeIndex(slots.filter((s) => !gone.includes(s)));
+  }
+
+  /** At load: migrates the legacy key and rebuilds a corrupt index. Best effort: never fails a restore. */
   async dropCorruptHeld(): Promise<void> {
     try {
-      const raw = await this.storage.getItem(this.key);
-      if (raw !== null && raw !== undefined && !(typeof raw === 'string' && parseOutbox(raw) !== null)) {
-        await this.storage.removeItem(this.key);
-      }
+      await this.#load();
     } catch {
       // A failing storage is reported by the reads that matter.
     }
   }
 
-  async #get(): Promise<string | null> {
+  /** The index (rebuilt if corrupt), with the legacy key migrated into it the first time. */
+  async #load(): Promise<{ slots: number[]; dropped: number }> {
+    const raw = await this.#get(this.indexKey);
+    let slots = raw === null ? [] : parseIndex(raw);
+    if (slots === null) {
+      slots = await this.#rebuild();
+      await this.#writeIndex(slots);
+    }
+    if (this.#legacyChecked) return { slots, dropped: 0 };
+    const legacy = await this.#get(this.legacyKey);
+    if (legacy === null) {
+      this.#legacyChecked = true;
+      return { slots, dropped: 0 };
+    }
+    const parsed = parseLegacy(legacy);
+    let result = { slots, dropped: 0 };
+    if (parsed) {
+      // Tokens already here (a migration cut short) are not added twice.
+      const have = new Set((await this.#readSlots(slots)).map((r) => r.entry?.refreshToken));
+      const addedAt = this.#now();
+      const entries = parsed
+        .filter((e) => !have.has(e.refreshToken))
+        .map((e): Entry => ({ refreshToken: e.refreshToken, ...(e.global ? { global: true } : {}), addedAt }));
+      result = await this.#append(slots, entries, 'before');
+    }
+    // Last: a migration cut short is done again, without doubles.
+    await this.#remove(this.legacyKey);
+    this.#legacyChecked = true;
+    return result;
+  }
+
+  /**
+   * Puts `entries` (oldest first) after or before the indexed ones, drops the oldest past the cap,
+   * and writes: dropped entries out, then the index (reserving the new slots), then the new entries.
+   */
+  async #append(
+    slots: readonly number[],
+    entries: readonly Entry[],
+    where: 'before' | 'after',
+  ): Promise<{ slots: number[]; dropped: number }> {
+    type Item = { slot: number } | { entry: Entry };
+    const fresh: Item[] = entries.map((entry) => ({ entry }));
+    const old: Item[] = slots.map((slot) => ({ slot }));
+    const all = where === 'after' ? [...old, ...fresh] : [...fresh, ...old];
+    const cut = Math.max(0, all.length - this.cap);
+    const kept = all.slice(cut);
+    const keptSlots = new Set(kept.flatMap((i) => ('slot' in i ? [i.slot] : [])));
+    const dropped = all.slice(0, cut).flatMap((i) => ('slot' in i ? [i.slot] : []));
+    const free = range(this.cap).filter((s) => !keptSlots.has(s));
+    const placed = kept.map((i) => ('slot' in i ? { slot: i.slot } : { slot: free.shift() as number, entry: i.entry }));
+    const reused = new Set(placed.filter((p) => 'entry' in p).map((p) => p.slot));
+    // A dropped slot that gets a new entry is overwritten in place (the index keeps listing it).
+    for (const slot of dropped) if (!reused.has(slot)) await this.#remove(this.slotKey(slot));
+    const index = placed.map((p) => p.slot);
+    await this.#writeIndex(index);
+    for (const p of placed) if (p.entry) await this.#set(this.slotKey(p.slot), JSON.stringify(p.entry));
+    return { slots: index, dropped: cut };
+  }
+
+  /** A corrupt index: every slot of `0..cap-1` holding an entry, oldest first. */
+  async #rebuild(): Promise<number[]> {
+    const reads = await this.#readSlots(range(this.cap));
+    return reads
+      .filter((r): r is { slot: number; entry: Entry } => r.entry !== null)
+      .sort((a, b) => a.entry.addedAt - b.entry.addedAt || a.slot - b.slot)
+      .map((r) => r.slot);
+  }
+
+  async #readSlots(slots: readonly number[]): Promise<Read[]> {
+    return Promise.all(slots.map(async (slot) => ({ slot, entry: await this.#readSlot(slot) })));
+  }
+
+  /** A slot's entry; an unreadable one is removed (it is ours, and useless). */
+  async #readSlot(slot: number): Promise<Entry | null> {
+    const raw = await this.#get(this.slotKey(slot));
+    if (raw === null) return null;
+    const entry = parseEntry(raw);
+    if (!entry) await this.#remove(this.slotKey(slot));
+    return entry;
+  }
+
+  /** An empty outbox leaves no key. */
+  #writeIndex(slots: readonly number[]): Promise<void> {
+    return slots.length === 0 ? this.#remove(this.indexKey) : this.#set(this.indexKey, JSON.stringify(slots));
+  }
+
+  async #get(key: string): Promise<string | null> {
     try {
-      return (await this.storage.getItem(this.key)) ?? null;
+      const raw = await this.storage.getItem(key);
+      return typeof raw === 'string' ? raw : raw == null ? null : String(raw);
     } catch (cause) {
       throw new AuthError('StorageFailure', 'Could not read from storage', { cause });
     }
   }
 
-  async #set(value: string): Promise<void> {
+  async #set(key: string, value: string): Promise<void> {
     try {
-      await this.storage.setItem(this.key, value);
+      await this.storage.setItem(key, value);
+    } catch (cause) {
+      throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
+    }
+  }
+
+  async #remove(key: string): Promise<void> {
+    try {
+      await this.storage.removeItem(key);
     } catch (cause) {
       throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
     }
   }
 }
 
-/** The outbox key: a JSON array of refresh tokens (revoke only) and `{ refreshToken, global: true }` entries. */
-function parseOutbox(raw: string): DeferredRevocation[] | null {
+function isTokenList(x: SettleOutcome | readonly string[]): x is readonly string[] {
+  return Array.isArray(x);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function parseJson(raw: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(raw);
-    if (!Array.isArray(parsed)) return null;
-    const entries: DeferredRevocation[] = [];
-    for (const e of parsed) {
-      if (typeof e === 'string') entries.push({ refreshToken: e, global: false });
-      else if (e && typeof e === 'object' && typeof (e as DeferredRevocation).refreshToken === 'string') {
-        entries.push({
-          refreshToken: (e as DeferredRevocation).refreshToken,
-          global: (e as DeferredRevocation).global === true,
-        });
-      } else return null;
-    }
-    return entries;
+    return JSON.parse(raw);
   } catch {
-    return null;
+    return undefined;
   }
 }
 
-function serializeOutbox(entries: readonly DeferredRevocation[]): string {
-  return JSON.stringify(
-    entries.map((e) => (e.global ? { refreshToken: e.refreshToken, global: true } : e.refreshToken)),
-  );
+/** The index: distinct slot numbers. Anything else is corrupt (`null`). */
+function parseIndex(raw: string): number[] | null {
+  const parsed = parseJson(raw);
+  if (!Array.isArray(parsed)) return null;
+  const ok = parsed.every((s) => Number.isSafeInteger(s) && (s as number) >= 0);
+  return ok && new Set(parsed).size === parsed.length ? (parsed as number[]) : null;
+}
+
+function parseEntry(raw: string): Entry | null {
+  const e = parseJson(raw) as Partial<Entry> | null | undefined;
+  if (!e || typeof e !== 'object' || typeof e.refreshToken !== 'string' || e.refreshToken === '') return null;
+  const entry: Entry = { refreshToken: e.refreshToken, addedAt: typeof e.addedAt === 'number' ? e.addedAt : 0 };
+  if (e.global === true) entry.global = true;
+  const c = e.claim;
+  if (c && typeof c.by === 'string' && typeof c.until === 'number') entry.claim = { by: c.by, until: c.until };
+  return entry;
+}
+
+/** The legacy key: a JSON array of refresh tokens (revoke only) and `{ refreshToken, global: true }` entries. */
+function parseLegacy(raw: string): DeferredRevocation[] | null {
+  const parsed = parseJson(raw);
+  if (!Array.isArray(parsed)) return null;
+  const entries: DeferredRevocation[] = [];
+  for (const e of parsed) {
+    if (typeof e === 'string') entries.push({ refreshToken: e, global: false });
+    else if (e && typeof e === 'object' && typeof (e as DeferredRevocation).refreshToken === 'string') {
+      entries.push({
+        refreshToken: (e as DeferredRevocation).refreshToken,
+        global: (e as DeferredRevocation).global === true,
+      });
+    } else return null;
+  }
+  return entries;
 }

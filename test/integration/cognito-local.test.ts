@@ -104,7 +104,9 @@ describe('against the embedded Cognito (real HTTP)', () => {
     const { pool, services, storage, connectivity, auth, tokens } = await offlineWithDeferral();
     const result = await auth.signOut();
     expect(result).toMatchObject({ status: 'partial', deferred: true, revokeTokenError: { code: 'Offline' } });
-    expect(storage.keys()).toEqual([`authchart.${pool.clientId}.revocationOutbox`]);
+    // One key per entry behind an index of slots.
+    const outbox = `authchart.${pool.clientId}.outbox`;
+    expect(storage.keys().sort()).toEqual([outbox, `${outbox}.0`]);
     // Not revoked yet: the server still honours it.
     await expect(services.refresh(tokens.refreshToken, new AbortController().signal)).resolves.toHaveProperty(
       'accessToken',
