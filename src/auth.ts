@@ -1,4 +1,5 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
+import { leafPath, safely, unrefClock } from './auth.support.js';
 import { AuthError } from './errors.js';
 import { stepsNotRun } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
@@ -24,23 +25,6 @@ type Pending =
   | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
   | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
   | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
-
-// authchart's timers never keep a Node process alive on their own: the requests they bound do.
-const unrefClock = {
-  setTimeout(fn: (...args: unknown[]) => void, ms: number) {
-    const timer = setTimeout(fn, ms) as unknown as { unref?: () => void };
-    timer.unref?.();
-    return timer;
-  },
-  clearTimeout: (timer: unknown) => clearTimeout(timer as Parameters<typeof clearTimeout>[0]),
-};
-
-function leafPath(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
-  const rest = leafPath(child);
-  return rest ? `${key}.${rest}` : key;
-}
 
 function assertCredentials(input: Credentials): void {
   if (!input || typeof input.username !== 'string' || input.username.trim() === '') {
@@ -112,17 +96,20 @@ class AuthClient implements Auth {
   constructor(options: CreateAuthOptions) {
     const config = validateOptions(options);
     const { services } = options;
-    const storage = options.storage ?? memoryStorage();
-    const store = new SessionStore(storage, services.clientId, { holdMs: config.storageMs });
+    const clock = options.clock ?? { now: () => Date.now() };
+    const outbox = { cap: options.maxDeferredRevocations, now: () => clock.now() };
+    const store = new SessionStore(options.storage ?? memoryStorage(), services.clientId, {
+      holdMs: config.storageMs,
+      outbox,
+    });
     const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
-    const sync = syncFactory ? syncFactory(`authchart.${services.clientId}`) : null;
     const deps: AuthDeps = {
       services,
       hostedUI: options.hostedUI ?? null,
       store,
       connectivity: options.connectivity ?? defaultConnectivity(),
-      clock: options.clock ?? { now: () => Date.now() },
-      sync,
+      clock,
+      sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
       secrets: new SecretRegistry(),
     };
     this.ready = new Promise<void>((resolve) => {
@@ -142,6 +129,7 @@ class AuthClient implements Auth {
       () => answers.unsubscribe(),
       () => states.unsubscribe(),
     );
+    const { sync } = deps;
     if (sync) {
       this.#cleanups.push(
         sync.subscribe((m) => this.actor.send({ type: m.type === 'signedIn' ? 'SYNC_SIGNED_IN' : 'SYNC_SIGNED_OUT' })),
@@ -181,8 +169,7 @@ class AuthClient implements Auth {
         }
       }
     } else if (event.type === 'deferredRevocationsSettled') {
-      for (const id of event.ids) {
-        const p = this.#take(id, 'retry');
+      for (const p of event.ids.map((id) => this.#take(id, 'retry'))) {
         if (event.error) p?.reject(event.error);
         else p?.resolve({ settled: event.settled, remaining: event.remaining });
       }
@@ -386,15 +373,4 @@ class AuthClient implements Auth {
  */
 export function createAuth(options: CreateAuthOptions): Auth {
   return new AuthClient(options);
-}
-
-/** A throwing listener must not break the machine; its error is re-thrown outside it. */
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
 }

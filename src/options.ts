@@ -39,6 +39,11 @@ export interface CreateAuthOptions {
    */
   deferRevocation?: boolean;
   /**
+   * The most refresh tokens the outbox keeps (default 100). Past it the oldest is dropped, and
+   * `deferredRevocationsDropped` says how many.
+   */
+  maxDeferredRevocations?: number;
+  /**
    * Cross-tab sync: when one tab signs out, the others follow without network calls; when one
    * signs in, the others restore. Default: BroadcastChannel (else the storage event) in browsers,
    * none elsewhere; `null` turns it off; `memorySyncBus().connect` links instances in one process.

@@ -31,7 +31,8 @@ export const authActors = {
   globalSignOut: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('globalSignOut')),
   revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
   clearSession: fromPromise<
-    { outboxError?: AuthError },
+    /** `dropped`: the outbox was full, and kept this token by dropping that many older ones. */
+    { outboxError?: AuthError; dropped?: number },
     WithDeps<{
       sessionId: string | null;
       username: string | null;

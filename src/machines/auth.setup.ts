@@ -82,6 +82,7 @@ export const authSetup = setup({
     sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
     hasNoSession: ({ context }) => context.session === null,
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
+    droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
     remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
     refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
     supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,
@@ -359,6 +360,10 @@ export const authSetup = setup({
       type: 'tokenRefreshFailed' as const,
       error: params.error,
       willRetry: params.willRetry,
+    })),
+    emitDeferredDropped: emit((_, params: { count: number }) => ({
+      type: 'deferredRevocationsDropped' as const,
+      count: params.count,
     })),
     emitTokensNotStored: emit((_, params: ErrorParams) => ({ type: 'tokensNotStored' as const, error: params.error })),
     markTokensUnstored: assign({ unstoredTokens: true }),

@@ -23,6 +23,23 @@ const keptForLater = (context: AuthContext) => {
   return entry ? { tokens: requireSession(context).tokens, global: entry.global } : null;
 };
 
+/** The clear worked: the sign-out is answered and announced, and the session forgotten. */
+const CLEARED = [
+  { type: 'markStepDone', params: { step: 'clearCache' } },
+  {
+    type: 'markDeferred',
+    params: ({ event }: { event: { output: { outboxError?: AuthError } } }) => ({
+      outboxError: event.output.outboxError,
+    }),
+  },
+  'markLogoutStarted',
+  'answerSignOut',
+  'announceSignedOut',
+  'publishSignedOut',
+  'leaveForHostedUILogout',
+  'forgetSession',
+] as const;
+
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
 const AFTER_JOURNAL = [
   // Offline: the remote steps were skipped before the journal.
@@ -175,19 +192,16 @@ export const signingOutState = {
           keepForRevocation: keptForLater(context),
         }),
         onDone: [
+          // The outbox was full: the oldest kept tokens made room (never silently).
           {
+            guard: { type: 'droppedDeferred', params: ({ event }) => ({ dropped: event.output.dropped }) },
             target: '#auth.signedOut',
             actions: [
-              { type: 'markStepDone', params: { step: 'clearCache' } },
-              { type: 'markDeferred', params: ({ event }) => ({ outboxError: event.output.outboxError }) },
-              'markLogoutStarted',
-              'answerSignOut',
-              'announceSignedOut',
-              'publishSignedOut',
-              'leaveForHostedUILogout',
-              'forgetSession',
+              { type: 'emitDeferredDropped', params: ({ event }) => ({ count: event.output.dropped ?? 0 }) },
+              ...CLEARED,
             ],
           },
+          { target: '#auth.signedOut', actions: CLEARED },
         ],
         onError: [
           // A rejected refresh or a cancelled sign-in leaves no live session to go back to.

@@ -251,6 +251,8 @@ export type AuthEmitted =
   | { type: 'signOutFailed'; result: SignOutResult & { status: 'failed' } }
   | { type: 'tokensRefreshed'; session: SessionInfo }
   | { type: 'tokenRefreshFailed'; error: AuthError; willRetry: boolean }
+  /** The outbox was full (`maxDeferredRevocations`): its oldest refresh tokens were dropped, never to be revoked. */
+  | { type: 'deferredRevocationsDropped'; count: number }
   /** A refresh's tokens could not be written: they serve from memory, and the write is retried. */
   | { type: 'tokensNotStored'; error: AuthError }
   /** A sign-in ended without a session after the app was told of a challenge (it expired). */

@@ -1,10 +1,9 @@
 import { fromCallback, fromPromise } from 'xstate';
 import { AuthError, NETWORK_CODES } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
-import { withStorageLock } from '../session/lock.js';
-import type { ClaimedRevocation, RevocationOutbox } from '../session/outbox.js';
+import type { ClaimedRevocation } from '../session/outbox.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
-import type { AuthConfig, AuthDeps } from './auth.types.js';
+import type { AuthDeps } from './auth.types.js';
 import { type OutboxEvent, outboxMachine } from './outbox.machine.js';
 import { depsOf, scrubbed, secretsOf } from './slots.shared.js';
 
@@ -24,21 +23,6 @@ async function deferredGlobalSignOut(deps: AuthDeps, token: string, signal: Abor
   }
 }
 
-/**
- * Runs `critical` on the store's outbox inside the store's lock (same name and hold as
- * `SessionStore`'s operations).
- * TODO(store wiring): call `deps.store.claimOutbox` / `deps.store.settleOutbox` once SessionStore
- * forwards them; this reaches the lock directly until then.
- */
-function underStoreLock<T>(
-  deps: AuthDeps,
-  config: AuthConfig,
-  critical: (outbox: RevocationOutbox) => Promise<T>,
-): Promise<T> {
-  const { outbox } = deps.store;
-  return withStorageLock(outbox.storage, outbox.prefix.replace(/\.$/, ''), config.storageMs, () => critical(outbox));
-}
-
 /** The outbox child with authchart's implementations in its slots. */
 export const outboxWithServices = outboxMachine.provide({
   actors: {
@@ -48,14 +32,12 @@ export const outboxWithServices = outboxMachine.provide({
         async ({ input }) => {
           const deps = depsOf(input.deps);
           const { config } = input;
-          const { claimed, busy } = await underStoreLock(deps, config, (outbox) =>
-            outbox.claimHeld({
-              now: deps.clock.now(),
-              // The drain's own timers: one remote step per call, then the settle's storage step.
-              stepMs: config.remoteStepMs,
-              spareMs: 2 * config.storageMs,
-            }),
-          );
+          const { claimed, busy } = await deps.store.claimOutbox({
+            now: deps.clock.now(),
+            // The drain's own timers: one remote step per call, then the settle's storage step.
+            stepMs: config.remoteStepMs,
+            spareMs: 2 * config.storageMs,
+          });
           const tokens = claimed.map((c) => c.refreshToken);
           secretsOf(deps).remember(tokens);
           return {
@@ -94,7 +76,7 @@ export const outboxWithServices = outboxMachine.provide({
             settled: claimed.filter((_, i) => done.has(i)),
             kept: claimed.filter((_, i) => !done.has(i)),
           };
-          return underStoreLock(depsOf(input.deps), input.config, (outbox) => outbox.settleHeld(outcome));
+          return depsOf(input.deps).store.settleOutbox(outcome);
         },
         'StorageFailure',
       ),

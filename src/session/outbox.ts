@@ -33,7 +33,7 @@ export interface SettleOutcome {
 
 export interface RevocationOutboxOptions {
   /** The most entries kept; adding past it drops the oldest. Default {@link DEFAULT_OUTBOX_CAP}. */
-  cap?: number;
+  cap?: number | undefined;
   /** Stamps `addedAt` (default `Date.now`). */
   now?: () => number;
   /** Names this context's claims (default: random). */

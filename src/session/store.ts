@@ -3,7 +3,14 @@ import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage } from '../services/types.js';
 import { legacyKeys, readLegacySession } from './legacy-layout.js';
 import { withStorageLock } from './lock.js';
-import { type DeferredRevocation, RevocationOutbox } from './outbox.js';
+import {
+  type ClaimOptions,
+  type DeferredRevocation,
+  type OutboxClaim,
+  RevocationOutbox,
+  type RevocationOutboxOptions,
+  type SettleOutcome,
+} from './outbox.js';
 import { unseal } from './sealed.js';
 import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
 
@@ -52,12 +59,12 @@ export class SessionStore {
   constructor(
     private readonly storage: TokenStorage,
     clientId: string,
-    options: { holdMs?: number } = {},
+    options: { holdMs?: number; outbox?: RevocationOutboxOptions } = {},
   ) {
     this.prefix = `authchart.${clientId}.`;
     this.#lockName = `authchart.${clientId}`;
     this.#holdMs = options.holdMs ?? 10_000;
-    this.outbox = new RevocationOutbox(storage, this.prefix);
+    this.outbox = new RevocationOutbox(storage, this.prefix, options.outbox);
   }
 
   get sessionKey(): string {
@@ -161,14 +168,15 @@ export class SessionStore {
   clear(
     target: { sessionId: string | null; username: string | null },
     options: { keepForRevocation?: DeferredRevocation | null } = {},
-  ): Promise<{ outboxError?: AuthError }> {
+  ): Promise<{ outboxError?: AuthError; dropped?: number }> {
     return this.#locked(async () => {
       const keep = options.keepForRevocation;
       let outboxError: AuthError | undefined;
+      let dropped = 0;
       if (keep) {
         // A full or failing storage must not keep the user from signing out: the clear goes on.
         try {
-          await this.outbox.addHeld(keep);
+          ({ dropped } = await this.outbox.addHeld(keep));
         } catch (error) {
           outboxError =
             error instanceof AuthError
@@ -185,7 +193,7 @@ export class SessionStore {
       const pointed = await this.#get(`${this.prefix}lastAuthUser`).catch(() => null);
       keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey]);
-      return outboxError ? { outboxError } : {};
+      return { ...(outboxError ? { outboxError } : {}), ...(dropped > 0 ? { dropped } : {}) };
     });
   }
 
@@ -194,9 +202,14 @@ export class SessionStore {
     return this.#locked(() => this.outbox.readHeld());
   }
 
-  /** Drops these tokens from the outbox (revoked, or refused for good). */
-  settleOutbox(done: readonly string[]): Promise<void> {
-    return this.#locked(() => this.outbox.settleHeld(done));
+  /** Claims the outbox entries a drain will try: across contexts, each token is tried by one. */
+  claimOutbox(options: ClaimOptions): Promise<OutboxClaim> {
+    return this.#locked(() => this.outbox.claimHeld(options));
+  }
+
+  /** Removes what a drain settled and lets go of its claims on the rest. */
+  settleOutbox(outcome: SettleOutcome): Promise<void> {
+    return this.#locked(() => this.outbox.settleHeld(outcome));
   }
 
   #legacyIo() {

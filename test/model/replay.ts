@@ -17,6 +17,7 @@ import { tokensFreshFor } from '../../src/machines/auth.logic.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import type { AuthConfig, AuthContext, AuthDeps } from '../../src/machines/auth.types.js';
+import type { DeferredTokens, Deps as OutboxDeps } from '../../src/machines/outbox.machine.js';
 import { outboxWithServices } from '../../src/machines/outbox.slots.js';
 import { manualConnectivity } from '../../src/services/connectivity.js';
 import type { HostedUI } from '../../src/services/hosted-ui.js';
@@ -45,7 +46,15 @@ import {
 export const CLIENT_ID = 'client123';
 
 const QUIET_OUTBOX = outboxWithServices.provide({
-  actors: { readOutbox: fromPromise(async () => ({ tokens: seal<string[]>([]), count: 0, globals: [] })) },
+  actors: {
+    claimOutbox: fromPromise<DeferredTokens, OutboxDeps & { config: AuthConfig }>(async () => ({
+      tokens: seal<string[]>([]),
+      count: 0,
+      globals: [],
+      slots: [],
+      busy: 0,
+    })),
+  },
 });
 
 // Sessions the real actors make get the model's id (it only tells stored sessions apart).
