@@ -1,0 +1,254 @@
+/**
+ * The invariants of issue 19's multi-context model, checked from outside: what the fake Cognito
+ * issued and accepts, what the shared storage holds (any value containing a token string, whatever
+ * the layout), and what each running context holds through the public API.
+ */
+import type { Auth, SignOutResult } from '../../src/index.js';
+import type { FakeCognito, Incarnation, SharedStorage } from './multi-context.world.js';
+
+/** A running (or crashed) incarnation of a context, and the refresh tokens it held, in order. */
+export interface Live {
+  inc: Incarnation & { ctx: number };
+  auth: Auth;
+  held: string[];
+}
+
+/** One public call, for invariant 5 and the trace. */
+export interface CallRec {
+  desc: string;
+  startedAt: number;
+  settledAt: number | null;
+  outcome: string;
+}
+
+/** What a sign-out call saw when it was made. */
+export interface SignOutWindow {
+  heldFrom: number;
+  heldAtCall: string | null;
+  sessionsAtCall: number;
+  storedAtCall: Set<number>;
+}
+
+export const DEADLINE_MS = 5000;
+
+/** Notes the refresh token a context holds now (after every state change). */
+export function noteHeld(live: Live): void {
+  const rt = live.auth.getTokens()?.refreshToken;
+  if (rt !== undefined && rt !== live.held.at(-1)) live.held.push(rt);
+}
+
+export class Invariants {
+  checks = 0;
+  readonly violations = new Map<string, string>();
+  /** sid → the call whose `complete` ended it (invariant 1). */
+  readonly complete = new Map<number, string>();
+  /** sid → the call that signed it out locally (invariant 3); `gone` once no refresh token of it is stored. */
+  readonly ended = new Map<number, string>();
+  readonly gone = new Set<number>();
+  readonly deferred: { rt: string; call: string }[] = [];
+  /** Refresh tokens nobody can be blamed for: lost in a crash, or reported not revoked. */
+  readonly excused = new Map<string, string>();
+
+  constructor(
+    private readonly cognito: FakeCognito,
+    private readonly storage: SharedStorage,
+  ) {}
+
+  /** `S3(bob)`: session 3, a sign-in as bob. */
+  session(sid: number): string {
+    return `S${sid}(${this.cognito.session(sid).user.split('@')[0]})`;
+  }
+
+  /** `rt S3#2`: the 2nd refresh token of session 3. */
+  rt(token: string): string {
+    const sid = this.cognito.sidOf.get(token);
+    if (sid === undefined) return 'rt ?';
+    return `rt ${this.session(sid)}#${this.cognito.session(sid).refreshTokens.indexOf(token) + 1}`;
+  }
+
+  /** What each stored key holds, as token labels: `…signOutJournal: -, …revocationOutbox: rt S2(bob)#1`. */
+  dump(): string {
+    const rows = [...this.storage.map].map(([key, value]) => {
+      const found = this.cognito.sessions.flatMap((s) =>
+        s.tokens
+          .filter((t) => value.includes(t))
+          .map((t) => (s.refreshTokens.includes(t) ? this.rt(t) : `jwt ${this.session(s.sid)}`)),
+      );
+      return `${key.replace(/^authchart\.[^.]+\./, '…')}: ${found.join(' ') || '-'}`;
+    });
+    return rows.join(', ') || 'empty';
+  }
+
+  #violate(invariant: number, key: string, message: string): void {
+    if (!this.violations.has(`${invariant}:${key}`))
+      this.violations.set(`${invariant}:${key}`, `[${invariant}] ${message}`);
+  }
+
+  /** Sessions with any token in storage; `sessions`: with an access or id token (a stored session, not an outbox entry). */
+  stored(values = this.storage.values()): { any: Set<number>; sessions: Set<number> } {
+    const any = new Set<number>();
+    const sessions = new Set<number>();
+    for (const s of this.cognito.sessions) {
+      for (const t of s.tokens) {
+        if (!this.storage.holds(t, values)) continue;
+        any.add(s.sid);
+        if (!s.refreshTokens.includes(t)) sessions.add(s.sid);
+      }
+    }
+    return { any, sessions };
+  }
+
+  /** After every storage write, and at the end: invariant 1 ("nor later") and invariant 3. */
+  onStorage(): void {
+    const values = this.storage.values();
+    for (const [sid, call] of this.complete) {
+      this.checks++;
+      if (this.cognito.session(sid).tokens.some((t) => this.storage.holds(t, values))) {
+        this.#violate(1, `${sid}`, `${call} answered complete, yet a token of ${this.session(sid)} is at rest later`);
+      }
+    }
+    for (const [sid, call] of this.ended) {
+      this.checks++;
+      const s = this.cognito.session(sid);
+      if (!this.gone.has(sid)) {
+        if (!s.refreshTokens.some((t) => this.storage.holds(t, values))) this.gone.add(sid);
+      } else if (s.tokens.some((t) => this.storage.holds(t, values))) {
+        this.#violate(
+          3,
+          `${sid}`,
+          `${this.session(sid)} came back into storage after ${call} signed it out and it was gone`,
+        );
+      }
+    }
+  }
+
+  beginSignOut(live: Live): SignOutWindow {
+    return {
+      heldFrom: live.held.length,
+      heldAtCall: live.auth.getTokens()?.refreshToken ?? null,
+      sessionsAtCall: this.cognito.sessions.length,
+      storedAtCall: this.stored().sessions,
+    };
+  }
+
+  /**
+   * The sessions a sign-out ended: the ones this context held from the call to the answer, the ones
+   * issued to it meanwhile (a sign-in the sign-out overtook) and, when it held none at the call,
+   * whatever storage held then (`signOut()` in any state removes what storage holds).
+   */
+  #endedBy(live: Live, w: SignOutWindow): { sids: Set<number>; lastRt: string | null } {
+    const heldRts = [...(w.heldAtCall ? [w.heldAtCall] : []), ...live.held.slice(w.heldFrom)];
+    const sids = new Set<number>();
+    for (const rt of heldRts) sids.add(this.cognito.sidOf.get(rt) ?? -1);
+    for (const s of this.cognito.sessions.slice(w.sessionsAtCall)) {
+      if (this.cognito.issuedTo.get(s.refreshTokens[0] ?? '') === live.inc.id) sids.add(s.sid);
+    }
+    if (w.heldAtCall === null) for (const sid of w.storedAtCall) sids.add(sid);
+    sids.delete(-1);
+    return { sids, lastRt: heldRts.at(-1) ?? null };
+  }
+
+  /** Runs in the answer's own callback: "at the moment it resolved". */
+  onSignOut(live: Live, w: SignOutWindow, result: SignOutResult, call: string): void {
+    const { sids, lastRt } = this.#endedBy(live, w);
+    const values = this.storage.values();
+    if (result.signedOutLocally) for (const sid of sids) if (!this.ended.has(sid)) this.ended.set(sid, call);
+    if (result.status === 'complete') {
+      for (const sid of sids) {
+        this.checks++;
+        const left = this.cognito.session(sid).tokens.filter((t) => this.storage.holds(t, values));
+        if (left.length > 0) {
+          this.#violate(
+            1,
+            `${sid}`,
+            `${call} answered complete while ${left.length} token(s) of ${this.session(sid)} were at rest`,
+          );
+        }
+        this.complete.set(sid, call);
+      }
+    }
+    if (result.status === 'partial' && result.deferred === true) {
+      const rts = lastRt
+        ? [lastRt]
+        : [...sids].map((sid) => this.cognito.session(sid).refreshTokens.at(-1) ?? '').filter(Boolean);
+      for (const rt of rts) this.deferred.push({ rt, call });
+    }
+    // The caller was told RevokeToken did not run: that token is known, not forgotten.
+    if (result.status === 'partial' && result.deferred !== true && result.steps.revokeToken !== 'done') {
+      for (const sid of sids) {
+        for (const rt of this.cognito.session(sid).refreshTokens)
+          this.excused.set(rt, `${call} reported it not revoked`);
+      }
+    }
+    this.onStorage();
+  }
+
+  /** A crash loses what only this incarnation's memory held: no product can revoke that. */
+  onCrash(live: Live, others: Live[]): void {
+    const heldElsewhere = new Set(others.map((o) => o.auth.getTokens()?.refreshToken));
+    const mine = [...live.held];
+    for (const [rt, inc] of this.cognito.issuedTo) if (inc === live.inc.id) mine.push(rt);
+    for (const rt of mine) {
+      if (this.cognito.invalid.has(rt) || this.storage.holds(rt) || heldElsewhere.has(rt)) continue;
+      this.excused.set(rt, `lost in the crash of c${live.inc.ctx}`);
+    }
+  }
+
+  /** Invariants 2, 4, 5 and 6, once every promise settled and the contexts went quiet. */
+  final(running: Live[], calls: CallRec[]): void {
+    this.onStorage();
+    const values = this.storage.values();
+    for (const d of this.deferred) {
+      this.checks++;
+      if (!this.cognito.invalid.has(d.rt) && !this.storage.holds(d.rt, values)) {
+        this.#violate(
+          2,
+          d.rt,
+          `${d.call} answered deferred: true, but ${this.rt(d.rt)} is neither revoked nor at rest`,
+        );
+      }
+    }
+    const { sessions } = this.stored(values);
+    const stored = [...sessions];
+    this.checks++;
+    if (stored.length > 1)
+      this.#violate(
+        4,
+        'many',
+        `storage holds ${stored.length} sessions: ${stored.map((s) => this.session(s)).join(', ')}`,
+      );
+    for (const live of running) {
+      this.checks++;
+      const state = live.auth.state;
+      const rt = live.auth.getTokens()?.refreshToken;
+      const sid = rt === undefined ? undefined : this.cognito.sidOf.get(rt);
+      const where = `c${live.inc.ctx} is ${state}${sid === undefined ? '' : ` with ${this.session(sid)}`}`;
+      if (stored.length === 0 && state !== 'signedOut')
+        this.#violate(4, `c${live.inc.ctx}`, `${where}, but storage holds no session`);
+      if (stored.length === 1 && (!state.startsWith('signedIn') || sid !== stored[0])) {
+        this.#violate(4, `c${live.inc.ctx}`, `${where}, but storage holds ${this.session(stored[0] as number)}`);
+      }
+    }
+    for (const c of calls) {
+      this.checks++;
+      if (c.settledAt === null) this.#violate(5, c.desc, `${c.desc} never settled`);
+      else if (c.settledAt - c.startedAt > DEADLINE_MS) {
+        this.#violate(5, c.desc, `${c.desc} took ${c.settledAt - c.startedAt} ms (deadline ${DEADLINE_MS} ms)`);
+      }
+    }
+    const held = new Set(running.map((l) => l.auth.getTokens()?.refreshToken));
+    for (const s of this.cognito.sessions) {
+      for (const rt of s.refreshTokens) {
+        this.checks++;
+        if (this.cognito.invalid.has(rt) || this.storage.holds(rt, values) || held.has(rt) || this.excused.has(rt))
+          continue;
+        const to = this.cognito.issuedTo.get(rt);
+        this.#violate(
+          6,
+          rt,
+          `${this.rt(rt)} (issued to incarnation ${to}) is valid at Cognito, at rest nowhere and held by no running context`,
+        );
+      }
+    }
+  }
+}
