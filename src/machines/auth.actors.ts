@@ -32,7 +32,7 @@ export const authActors = {
   revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
   clearSession: fromPromise<
     /** `dropped`: the outbox was full, and kept this token by dropping that many older ones. */
-    { outboxError?: AuthError; dropped?: number },
+    { outboxError?: AuthError; dropped?: number; othersSession?: true },
     WithDeps<{
       sessionId: string | null;
       username: string | null;

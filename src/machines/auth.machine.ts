@@ -31,6 +31,7 @@ export const authMachine = authSetup.createMachine({
     refreshFailures: 0,
     restoringForOtherTab: false,
     unstoredTokens: false,
+    refusedWith: null,
   }),
   invoke: { id: 'outbox', src: 'outbox', input: ({ context }) => ({ deps: context.deps, config: context.config }) },
   on: {
@@ -176,6 +177,8 @@ export const authMachine = authSetup.createMachine({
           ],
         },
         { guard: 'signOutRequested', actions: ['startSignOut', 'answerSignOut', 'forgetSignOut'] },
+        // Another context signed in while this one was signing out: follow what storage holds.
+        { guard: 'restoringForOtherTab', target: 'restoring' },
         { guard: 'hasQueuedSignIn', target: 'signingIn', actions: 'takeQueuedSignIn' },
         { guard: 'hasQueuedAdoption', target: 'signingIn.savingSession', actions: 'takeQueuedSignIn' },
         { guard: 'hasQueuedRedirect', target: 'signingIn', actions: 'takeQueuedSignIn' },

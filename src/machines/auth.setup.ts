@@ -81,8 +81,10 @@ export const authSetup = setup({
     /** After a refresh rejection or a cancelled sign-in there is no live session to go back to. */
     sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
     hasNoSession: ({ context }) => context.session === null,
+    hasSession: ({ context }) => context.session !== null,
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
+    leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
     remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
     refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
     supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,
@@ -115,6 +117,8 @@ export const authSetup = setup({
     storageHoldsOurSession: (_, _params: { output: RestoreOutput }) => false,
     /** Ours, but this context holds newer tokens that storage has not taken yet. */
     storageHoldsOurOlderTokens: (_, _params: { output: RestoreOutput }) => false,
+    /** Ours, with a refresh token other than this context's: another context refreshed it. */
+    storageHoldsOurNewerTokens: (_, _params: { output: RestoreOutput }) => false,
     restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
     isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
     isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
@@ -367,6 +371,8 @@ export const authSetup = setup({
     })),
     emitTokensNotStored: emit((_, params: ErrorParams) => ({ type: 'tokensNotStored' as const, error: params.error })),
     markTokensUnstored: assign({ unstoredTokens: true }),
+    recordRefusal: assign({ refusedWith: (_, params: ErrorParams) => params.error }),
+    forgetRefusal: assign({ refusedWith: null }),
     markTokensStored: assign({ unstoredTokens: false }),
     countRefreshFailure: assign({ refreshFailures: ({ context }) => context.refreshFailures + 1 }),
     resetRefreshFailures: assign({ refreshFailures: 0 }),

@@ -27,6 +27,18 @@ const CANCEL_FETCHES = [
 
 const answerFetched = ['answerTokenRequests', 'forgetTokenRequests'] as const;
 
+/** The refusal stands: the callers and listeners hear it, and the session ends. */
+const refusal = ({ context }: { context: AuthContext }) => ({
+  error: context.refusedWith ?? new AuthError('NotAuthorized', 'Token refresh: the refresh token was refused'),
+});
+const REFUSED = [
+  { type: 'emitTokenRefreshFailed', params: (a: { context: AuthContext }) => ({ ...refusal(a), willRetry: false }) },
+  { type: 'answerTokenRequests', params: refusal },
+  'forgetTokenRequests',
+  'forgetRefusal',
+  'startRefreshRejectedSignOut',
+] as const;
+
 /**
  * Signed in: refresh shortly before the access token expires; a network failure retries with
  * backoff, only an authoritative rejection ends the session. `fetchTokens()` callers share one
@@ -102,18 +114,11 @@ export const signedInState = {
         },
         onError: [
           // Only an authoritative rejection ends the session; a network failure never does.
+          // Refused: another context may have refreshed (a rotated token) or signed out. Look first.
           {
             guard: { type: 'isNotAuthorized', params: failed('Token refresh') },
-            target: '#auth.signingOut.clearingCache',
-            actions: [
-              {
-                type: 'emitTokenRefreshFailed',
-                params: ({ event }) => ({ ...failed('Token refresh')({ event }), willRetry: false }),
-              },
-              { type: 'answerTokenRequests', params: failed('Token refresh') },
-              'forgetTokenRequests',
-              'startRefreshRejectedSignOut',
-            ],
+            target: 'checkingRefusedSession',
+            actions: { type: 'recordRefusal', params: failed('Token refresh') },
           },
           {
             target: 'waitingToRetryRefresh',
@@ -143,6 +148,27 @@ export const signedInState = {
           ],
         },
       },
+    },
+    /**
+     * The refresh token was refused. Storage holding this session with other tokens means another
+     * context refreshed it (rotation): take those. Anything else ends the session, with no remote call.
+     */
+    checkingRefusedSession: {
+      invoke: {
+        id: 'recheckRefusedSession',
+        src: 'readSession',
+        input: ({ context }) => ({ deps: context.deps }),
+        onDone: [
+          {
+            guard: { type: 'storageHoldsOurNewerTokens', params: restored },
+            target: 'waitingToRefresh',
+            actions: [{ type: 'assignRestoredSession', params: restored }, 'forgetRefusal'],
+          },
+          { target: '#auth.signingOut.clearingCache', actions: REFUSED },
+        ],
+        onError: { target: '#auth.signingOut.clearingCache', actions: REFUSED },
+      },
+      after: { storageTimeout: { target: '#auth.signingOut.clearingCache', actions: REFUSED } },
     },
     /**
      * A sign-out message is a hint: storage still holding this session means the message was stale

@@ -5,6 +5,17 @@ import type { RedirectOutcome, SignInOutcome } from './auth.types.js';
 const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });
 const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ outcome: event.output });
 
+const CANCEL_SIGN_IN = [
+  'cancelSignIn',
+  'forgetSignInRequest',
+  'forgetChallenge',
+  'addSignOutRequest',
+  'startCancelledSignInSignOut',
+] as const;
+
+/** The save failed: the caller hears why, and the tokens that could not be kept are revoked and cleared. */
+const SAVE_FAILED = ['answerSignIn', 'forgetSignInRequest', 'startCancelledSignInSignOut'] as const;
+
 const SAVED = [
   'answerSignIn',
   'forgetSignInRequest',
@@ -43,16 +54,11 @@ export const signingInState = {
     ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     // The later intent wins: cancel the sign-in; clear whatever part of it may have reached storage.
-    SIGN_OUT: {
-      target: '#auth.signingOut.clearingCache',
-      actions: [
-        'cancelSignIn',
-        'forgetSignInRequest',
-        'forgetChallenge',
-        'addSignOutRequest',
-        'startCancelledSignInSignOut',
-      ],
-    },
+    SIGN_OUT: [
+      // Its tokens came (it was saving them): they are revoked, not left valid.
+      { guard: 'hasSession', target: '#auth.signingOut.checkingConnectivity', actions: CANCEL_SIGN_IN },
+      { target: '#auth.signingOut.clearingCache', actions: CANCEL_SIGN_IN },
+    ],
   },
   states: {
     /** Offline: nothing is sent. */
@@ -275,31 +281,16 @@ export const signingInState = {
           { target: '#auth.signedIn', actions: SAVED },
         ],
         onError: {
-          target: 'undoingPartialSave',
-          actions: { type: 'recordSignInError', params: failed('Saving the session') },
+          target: '#auth.signingOut.checkingConnectivity',
+          actions: [{ type: 'recordSignInError', params: failed('Saving the session') }, ...SAVE_FAILED],
         },
       },
       after: {
         storageTimeout: {
-          target: 'undoingPartialSave',
-          actions: { type: 'recordSignInError', params: storageTimedOut('Saving the session') },
+          target: '#auth.signingOut.checkingConnectivity',
+          actions: [{ type: 'recordSignInError', params: storageTimedOut('Saving the session') }, ...SAVE_FAILED],
         },
       },
-    },
-    /** A failed save may have written some keys: remove them before reporting. */
-    undoingPartialSave: {
-      invoke: {
-        id: 'undoPartialSave',
-        src: 'clearSession',
-        input: ({ context }) => ({
-          deps: context.deps,
-          sessionId: context.session?.sessionId ?? null,
-          username: context.session?.username ?? null,
-        }),
-        onDone: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
-        onError: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] },
-      },
-      after: { storageTimeout: { target: '#auth.signedOut', actions: ['answerSignIn', 'forgetSignIn'] } },
     },
   },
 } satisfies AuthStateConfig;

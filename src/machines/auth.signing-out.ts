@@ -63,6 +63,8 @@ export const signingOutState = {
     HANDLE_REDIRECT: WAIT_TO_SIGN_IN,
     // Joins; a sign-in that was waiting for this sign-out is overtaken by it.
     SIGN_OUT: { actions: [...CANCEL_QUEUED, 'addSignOutRequest'] },
+    // Another context signed in meanwhile: once signed out, read storage again (see signedOut).
+    SYNC_SIGNED_IN: { actions: 'markRestoreFromOtherTab' },
   },
   states: {
     checkingHostedUI: {
@@ -200,6 +202,15 @@ export const signingOutState = {
               { type: 'emitDeferredDropped', params: ({ event }) => ({ count: event.output.dropped ?? 0 }) },
               ...CLEARED,
             ],
+          },
+          // Storage holds another context's newer sign-in (left alone): read it, and follow.
+          {
+            guard: {
+              type: 'leftOthersSession',
+              params: ({ event }) => ({ othersSession: event.output.othersSession }),
+            },
+            target: '#auth.restoring',
+            actions: [...CLEARED, 'markRestoreFromOtherTab'],
           },
           { target: '#auth.signedOut', actions: CLEARED },
         ],

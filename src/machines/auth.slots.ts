@@ -178,6 +178,11 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
   guards: {
     storageHoldsOurSession: ({ context }, params) =>
       params.output.status === 'found' && params.output.session.sessionId === context.session?.sessionId,
+    storageHoldsOurNewerTokens: ({ context }, params) =>
+      params.output.status === 'found' &&
+      context.session !== null &&
+      params.output.session.sessionId === context.session.sessionId &&
+      unseal(params.output.session.tokens).refreshToken !== unseal(context.session.tokens).refreshToken,
     storageHoldsOurOlderTokens: ({ context }, params) =>
       context.unstoredTokens &&
       params.output.status === 'found' &&

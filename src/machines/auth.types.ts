@@ -174,6 +174,8 @@ export interface AuthContext {
   restoringForOtherTab: boolean;
   /** A refresh's tokens are in memory but not yet in storage: the write is retried. */
   unstoredTokens: boolean;
+  /** Why the last refresh was refused, while storage is checked for a newer refresh of this session. */
+  refusedWith: AuthError | null;
 }
 
 /** What the app is told about a challenge: what to ask the user for. No secret. */

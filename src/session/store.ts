@@ -168,7 +168,7 @@ export class SessionStore {
   clear(
     target: { sessionId: string | null; username: string | null },
     options: { keepForRevocation?: DeferredRevocation | null } = {},
-  ): Promise<{ outboxError?: AuthError; dropped?: number }> {
+  ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true }> {
     return this.#locked(async () => {
       const keep = options.keepForRevocation;
       let outboxError: AuthError | undefined;
@@ -193,7 +193,12 @@ export class SessionStore {
       const pointed = await this.#get(`${this.prefix}lastAuthUser`).catch(() => null);
       keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey]);
-      return { ...(outboxError ? { outboxError } : {}), ...(dropped > 0 ? { dropped } : {}) };
+      return {
+        ...(outboxError ? { outboxError } : {}),
+        ...(dropped > 0 ? { dropped } : {}),
+        // Another context's newer sign-in is there: this one follows it (the latest sign-in wins).
+        ...(someoneElses || anotherValid ? { othersSession: true as const } : {}),
+      };
     });
   }
 

@@ -81,12 +81,12 @@ export type Pos =
   | 'signedOut'
   | 'signingIn.auth'
   | 'signingIn.save'
-  | 'signingIn.undo'
   | 'signedIn'
   | 'signedIn.refresh'
   | 'signedIn.store'
   | 'signedIn.retry'
   | 'signedIn.retryStore'
+  | 'signedIn.recheck'
   | 'signingOut.hosted'
   | 'signingOut.journal'
   | 'signingOut.refreshGlobal'
@@ -100,12 +100,12 @@ export const STATE_OF: Record<Pos, string> = {
   signedOut: 'signedOut',
   'signingIn.auth': 'signingIn.authenticating',
   'signingIn.save': 'signingIn.savingSession',
-  'signingIn.undo': 'signingIn.undoingPartialSave',
   signedIn: 'signedIn.waitingToRefresh',
   'signedIn.refresh': 'signedIn.refreshingTokens',
   'signedIn.store': 'signedIn.storingRefreshedTokens',
   'signedIn.retry': 'signedIn.waitingToRetryRefresh',
   'signedIn.retryStore': 'signedIn.waitingToRetryStore',
+  'signedIn.recheck': 'signedIn.checkingRefusedSession',
   'signingOut.hosted': 'signingOut.signingOutOfHostedUI',
   'signingOut.journal': 'signingOut.writingJournal',
   'signingOut.refreshGlobal': 'signingOut.refreshingForGlobalSignOut',
@@ -124,8 +124,8 @@ export const GATE: Partial<Record<Pos, string>> = {
 export const STORAGE_STEPS: Pos[] = [
   'restoring',
   'signingIn.save',
-  'signingIn.undo',
   'signedIn.store',
+  'signedIn.recheck',
   'signingOut.journal',
   'signingOut.clear',
 ];

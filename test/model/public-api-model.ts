@@ -106,7 +106,9 @@ export class PublicModel extends ModelState {
       if (this.running) this.answers.set(this.running.id, rejected('Cancelled'));
       this.running = null;
       this.progress = this.newProgress('local', 'signInCancelled');
-      this.pos = 'signingOut.clear';
+      // Its tokens came (it was saving them): revoked first, like any session's.
+      if (this.pos === 'signingIn.save') this.checkConnectivity();
+      else this.pos = 'signingOut.clear';
     } else if (top === 'signedIn') {
       // Leaving signedIn ends any refresh: its callers are told the sign-out won.
       this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by a sign-out');
@@ -207,7 +209,11 @@ export class PublicModel extends ModelState {
         return;
       case 'signingIn.save':
         if (!ok) {
-          this.pos = 'signingIn.undo';
+          // The caller hears why; the tokens that could not be kept are revoked and cleared.
+          this.answers.set((this.running as { id: number }).id, rejected('StorageFailure'));
+          this.running = null;
+          this.progress = this.newProgress('local', 'signInCancelled');
+          this.checkConnectivity();
           return;
         }
         this.stored = true;
@@ -215,12 +221,12 @@ export class PublicModel extends ModelState {
         this.running = null;
         this.enterSignedIn();
         return;
-      case 'signingIn.undo':
-        this.answers.set((this.running as { id: number }).id, rejected('StorageFailure'));
-        this.running = null;
-        this.session = null;
-        this.tokens = null;
-        this.enterSignedOut();
+      case 'signedIn.recheck':
+        // A refused refresh token ends the session: clear, with no remote call.
+        if (!ok && this.storage !== 'failing') this.storageKnown = false;
+        this.answerFetchers(tokensRejected('NotAuthorized'), 'refresh refused');
+        this.progress = this.newProgress('local', 'refreshRejected');
+        this.pos = 'signingOut.clear';
         return;
       case 'signedIn.store':
         // Stored or not, the new tokens are in memory and serve the callers; a failed write is retried.
@@ -292,11 +298,8 @@ export class PublicModel extends ModelState {
           this.unstored = true;
           this.pos = 'signedIn.store';
         } else if (code === 'NotAuthorized') {
-          // A refused refresh token ends the session: clear, with no remote call.
-          const answer = tokensRejected(code);
-          this.answerFetchers(answer, 'refresh refused');
-          this.progress = this.newProgress('local', 'refreshRejected');
-          this.pos = 'signingOut.clear';
+          // Refused: storage is read first (another context may have refreshed); alone, it never has.
+          this.pos = 'signedIn.recheck';
         } else {
           this.answerFetchers(tokensRejected(code, this.tokens?.expiresAt));
           this.pos = 'signedIn.retry';

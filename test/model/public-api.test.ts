@@ -11,9 +11,9 @@ const PENDING_STEPS = [
   'restoring',
   'signingIn.auth',
   'signingIn.save',
-  'signingIn.undo',
   'signedIn.refresh',
   'signedIn.store',
+  'signedIn.recheck',
   'signingOut.hosted',
   'signingOut.journal',
   'signingOut.refreshGlobal',
@@ -62,6 +62,10 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
     config: { stored: true, held: false, atStart: [] },
     prefix: [{ tick: ['fetchForce'] }],
   },
+  'signedIn.checkingRefusedSession (storage hung)': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ tick: ['fetchForce'] }, { env: 'hangStorage' }, { env: 'notAuthorized' }],
+  },
   'signedIn.storingRefreshedTokens (storage hung)': {
     config: { stored: true, held: false, atStart: [] },
     prefix: [{ tick: ['fetchForce'] }, { env: 'hangStorage' }, { env: 'ok' }],
@@ -75,7 +79,8 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
     config: { stored: false, held: false, atStart: [] },
     prefix: [{ env: 'hangStorage' }, { tick: ['adopt'] }],
   },
-  'signingIn.undoingPartialSave (storage hung)': {
+  // A save that failed: its tokens are revoked and cleared like a cancelled sign-in's.
+  'signingOut.writingJournal after a failed save (storage hung)': {
     config: { stored: false, held: false, atStart: [] },
     prefix: [{ env: 'hangStorage' }, { tick: ['adopt'] }, { env: 'wait' }],
   },
