@@ -38,9 +38,10 @@ describe('sign-in', () => {
     expect(ownKeys(storage)).toEqual([]);
   });
 
-  it('a storage failure while saving undoes the partial write and reports StorageFailure', async () => {
+  it('a storage failure while saving reports StorageFailure, revokes the tokens it could not keep, stores nothing', async () => {
     const storage = faultyStorage();
-    const auth = createAuth({ services: fakeServices(), storage });
+    const services = fakeServices();
+    const auth = createAuth({ services, storage, revocation: 'always' });
     await auth.ready;
     let writes = 0;
     const set = storage.setItem.bind(storage);
@@ -50,7 +51,9 @@ describe('sign-in', () => {
     };
     const error = await auth.signIn(CREDS).catch((e: unknown) => e);
     expect(isAuthError(error, 'StorageFailure')).toBe(true);
-    expect(auth.state).toBe('signedOut');
+    // Issue 19: no refresh token is left valid that nothing holds.
+    await vi.waitFor(() => expect(auth.state).toBe('signedOut'));
+    expect(services.calls.revokeToken).toHaveLength(1);
     expect(ownKeys(storage)).toEqual([]);
   });
 
