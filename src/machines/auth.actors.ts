@@ -32,11 +32,14 @@ export const authActors = {
   revokeToken: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('revokeToken')),
   clearSession: fromPromise<
     /** `dropped`: the outbox was full, and kept this token by dropping that many older ones. */
-    { outboxError?: AuthError; dropped?: number; othersSession?: true },
+    /** `gone`: another context had already signed the session out, so nothing was kept here. */
+    { outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true },
     WithDeps<{
       sessionId: string | null;
       username: string | null;
       keepForRevocation?: { tokens: Sealed<Tokens>; global: boolean } | null;
+      /** A sign-in cancelled or unsaved: its session may never have been stored. */
+      neverStored?: boolean;
     }>
   >(notProvided('clearSession')),
   writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null; sessionId: string | null }>>(

@@ -161,11 +161,12 @@ export function skipRemaining(context: AuthContext, reason: 'Offline' | 'Network
 }
 
 /** The clear kept the token in the outbox: the steps it will run later say `deferred`. */
-export function markDeferredSteps(context: AuthContext, outboxError?: AuthError): SignOutProgress {
+export function markDeferredSteps(context: AuthContext, outboxError?: AuthError, gone = false): SignOutProgress {
   const p = context.signOut;
   if (!p) throw new AuthError('InvalidState', 'No sign-out in progress');
   const entry = deferredEntry(context);
-  if (!entry) return { ...p, deferred: false };
+  // Nothing kept: not planned, or another context had signed this session out (it saw to the token).
+  if (!entry || gone) return { ...p, deferred: false };
   // The outbox could not be written: signed out all the same, and the result says nothing waits.
   if (outboxError) return { ...p, deferred: false, deferredError: outboxError };
   const steps: SignOutSteps = { ...p.steps, revokeToken: 'deferred' };

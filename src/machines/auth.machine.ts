@@ -32,6 +32,7 @@ export const authMachine = authSetup.createMachine({
     restoringForOtherTab: false,
     unstoredTokens: false,
     refusedWith: null,
+    lateSignOutRequests: [],
   }),
   invoke: { id: 'outbox', src: 'outbox', input: ({ context }) => ({ deps: context.deps, config: context.config }) },
   on: {
@@ -176,7 +177,8 @@ export const authMachine = authSetup.createMachine({
             'forgetTokenRequests',
           ],
         },
-        { guard: 'signOutRequested', actions: ['startSignOut', 'answerSignOut', 'forgetSignOut'] },
+        // signOut() calls not answered yet (made while clearing): read storage, and sign out what is there.
+        { guard: 'signOutRequested', target: 'restoring' },
         // Another context signed in while this one was signing out: follow what storage holds.
         { guard: 'restoringForOtherTab', target: 'restoring' },
         { guard: 'hasQueuedSignIn', target: 'signingIn', actions: 'takeQueuedSignIn' },

@@ -12,9 +12,12 @@ import {
   skipRemaining,
 } from './auth.logic.js';
 import {
+  canUpgradeToGlobal,
   confirmError,
   deferredAnswer,
   type ErrorParams,
+  globalSkipped,
+  hostedUISkippedOffline,
   newSignOut,
   progress,
   queuedFrom,
@@ -23,6 +26,7 @@ import {
   requireSession,
   resumed,
   signInError,
+  signsOutNothing,
   takeQueued,
   unsupportedGlobalSignOut,
   withStep,
@@ -85,6 +89,10 @@ export const authSetup = setup({
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
     leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
+    /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
+    signsOutNothing: ({ context }) => signsOutNothing(context),
+    foundSessionToSignOut: ({ context }, params: { othersSession: true | undefined }) =>
+      params.othersSession === true && signsOutNothing(context),
     remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
     refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
     supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,
@@ -101,13 +109,7 @@ export const authSetup = setup({
     hasQueuedAdoption: ({ context }) => context.queuedSignIn !== null && 'session' in context.queuedSignIn,
     signInBusy: ({ context }) => context.queuedSignIn !== null,
     /** A global request joins a local sign-out that has not yet reached its remote steps. */
-    canUpgradeToGlobal: ({ context, event }) =>
-      event.type === 'SIGN_OUT' &&
-      event.global &&
-      context.signOut?.scope === 'local' &&
-      context.session !== null &&
-      context.signOut.steps.revokeToken === 'notRun' &&
-      (context.signOut.reason === 'signOut' || context.signOut.reason === 'interrupted'),
+    canUpgradeToGlobal: ({ context, event }) => canUpgradeToGlobal(context, event),
     interruptedSignOut: ({ context }, params: { output: RestoreOutput }) =>
       !context.restoringForOtherTab && params.output.journal !== null,
     restoredSession: (_, params: { output: RestoreOutput }) => params.output.status === 'found',
@@ -164,8 +166,8 @@ export const authSetup = setup({
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
     markDeferred: assign({
-      signOut: ({ context }, params: { outboxError?: AuthError | undefined }) =>
-        markDeferredSteps(context, params.outboxError),
+      signOut: ({ context }, params: { outboxError?: AuthError | undefined; gone: boolean }) =>
+        markDeferredSteps(context, params.outboxError, params.gone),
     }),
     /** Tell other tabs (injected sync service); no-ops unless `createAuth` has a sync service. */
     publishSignedIn: () => {},
@@ -179,13 +181,9 @@ export const authSetup = setup({
         [`${params.step}Error`]: params.error,
       }),
     }),
-    /** GlobalSignOut is ruled out up front (no admin scope): say so; RevokeToken runs instead. */
     /** GlobalSignOut could not run (e.g. the refresh before it was refused): skipped, with why. */
     skipGlobalSignOut: assign({
-      signOut: ({ context }, params: ErrorParams) => ({
-        ...withStep(progress(context), 'globalSignOut', 'skipped'),
-        globalSignOutError: params.error,
-      }),
+      signOut: ({ context }, params: ErrorParams) => globalSkipped(progress(context), params.error),
     }),
     skipUnsupportedGlobalSignOut: assign({ signOut: ({ context }) => unsupportedGlobalSignOut(progress(context)) }),
     /** The browser's `/logout` leaves the page: it runs after the local sign-out. */
@@ -197,12 +195,7 @@ export const authSetup = setup({
     /** Navigates to the hosted UI `/logout` (authchart's slot); only when `markLogoutLast` ran. */
     leaveForHostedUILogout: () => {},
     /** The hosted UI `/logout` cannot run offline: the local sign-out goes on, and says so. */
-    skipHostedUISignOut: assign({
-      signOut: ({ context }) => ({
-        ...withStep(progress(context), 'hostedUISignOut', 'skipped'),
-        hostedUISignOutError: new AuthError('Offline', 'The hosted UI sign-out was skipped: the device is offline'),
-      }),
-    }),
+    skipHostedUISignOut: assign({ signOut: ({ context }) => hostedUISkippedOffline(progress(context)) }),
     /**
      * Offline at the start, or a step found the network down: every remote step still planned is
      * marked skipped, with the reason, and the flow goes straight to clearing.
@@ -238,6 +231,17 @@ export const authSetup = setup({
       unstoredTokens: false,
     }),
     forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
+    /** The sign-out starts over from a fresh read of storage; its callers keep waiting. */
+    restartSignOut: assign({ signOut: null }),
+    /** A `signOut()` while clearing: the clear has read storage already, so it gets a sign-out of its own. */
+    addLateSignOutRequest: assign({
+      lateSignOutRequests: ({ context, event }) =>
+        event.type === 'SIGN_OUT' ? [...context.lateSignOutRequests, { id: event.id, global: event.global }] : [],
+    }),
+    takeLateSignOuts: assign(({ context }) => ({
+      signOutRequests: [...context.signOutRequests, ...context.lateSignOutRequests],
+      lateSignOutRequests: [],
+    })),
 
     // ——— sign-in requests and challenges ———
     /** The step's outcome: a session to save, or a challenge to wait at. */

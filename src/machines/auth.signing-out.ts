@@ -28,8 +28,9 @@ const CLEARED = [
   { type: 'markStepDone', params: { step: 'clearCache' } },
   {
     type: 'markDeferred',
-    params: ({ event }: { event: { output: { outboxError?: AuthError } } }) => ({
+    params: ({ event }: { event: { output: { outboxError?: AuthError; gone?: true } } }) => ({
       outboxError: event.output.outboxError,
+      gone: event.output.gone === true,
     }),
   },
   'markLogoutStarted',
@@ -38,6 +39,7 @@ const CLEARED = [
   'publishSignedOut',
   'leaveForHostedUILogout',
   'forgetSession',
+  'takeLateSignOuts',
 ] as const;
 
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
@@ -184,6 +186,13 @@ export const signingOutState = {
     ...remoteSteps,
     /** Always reached, online or not. Only a failure here keeps the user signed in. */
     clearingCache: {
+      on: {
+        SIGN_OUT: [
+          // Clearing what storage held when nothing was signed in here: a later call gets its own read.
+          { guard: 'signsOutNothing', actions: [...CANCEL_QUEUED, 'addLateSignOutRequest'] },
+          { actions: [...CANCEL_QUEUED, 'addSignOutRequest'] },
+        ],
+      },
       invoke: {
         id: 'clearSession',
         src: 'clearSession',
@@ -192,6 +201,7 @@ export const signingOutState = {
           sessionId: context.signOut?.sessionId ?? context.session?.sessionId ?? null,
           username: context.signOut?.username ?? context.session?.username ?? null,
           keepForRevocation: keptForLater(context),
+          neverStored: context.signOut?.reason === 'signInCancelled',
         }),
         onDone: [
           // The outbox was full: the oldest kept tokens made room (never silently).
@@ -202,6 +212,15 @@ export const signingOutState = {
               { type: 'emitDeferredDropped', params: ({ event }) => ({ count: event.output.dropped ?? 0 }) },
               ...CLEARED,
             ],
+          },
+          // signOut() with nothing to sign out here, and storage holds a session after all: sign that out.
+          {
+            guard: {
+              type: 'foundSessionToSignOut',
+              params: ({ event }) => ({ othersSession: event.output.othersSession }),
+            },
+            target: '#auth.restoring',
+            actions: 'restartSignOut',
           },
           // Storage holds another context's newer sign-in (left alone): read it, and follow.
           {
@@ -220,6 +239,7 @@ export const signingOutState = {
             guard: 'sessionIsDead',
             target: '#auth.signedOut',
             actions: [
+              'takeLateSignOuts',
               {
                 type: 'recordSignOutFailure',
                 params: (a) => ({ step: 'clearCache' as const, ...failed('Clearing the stored tokens')(a) }),
@@ -231,6 +251,7 @@ export const signingOutState = {
           {
             target: '#auth.signedIn',
             actions: [
+              'takeLateSignOuts',
               {
                 type: 'recordSignOutFailure',
                 params: (a) => ({ step: 'clearCache' as const, ...failed('Clearing the stored tokens')(a) }),
@@ -249,6 +270,7 @@ export const signingOutState = {
             guard: 'sessionIsDead',
             target: '#auth.signedOut',
             actions: [
+              'takeLateSignOuts',
               {
                 type: 'recordSignOutFailure',
                 params: (a) => ({
@@ -263,6 +285,7 @@ export const signingOutState = {
           {
             target: '#auth.signedIn',
             actions: [
+              'takeLateSignOuts',
               {
                 type: 'recordSignOutFailure',
                 params: (a) => ({

@@ -151,9 +151,13 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const keep = input.keepForRevocation;
         const done = await deps.store.clear(input, {
           keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
+          neverStored: input.neverStored === true,
         });
-        if (!done.outboxError) return {};
-        return { outboxError: secretsOf(deps).safeError(done.outboxError, 'Keeping the refresh token for later') };
+        if (!done.outboxError) return done;
+        return {
+          ...done,
+          outboxError: secretsOf(deps).safeError(done.outboxError, 'Keeping the refresh token for later'),
+        };
       }),
     ),
     writeJournal: fromPromise(

@@ -50,6 +50,23 @@ export function newSignOut(context: AuthContext, scope: SignOutScope, reason: Si
   };
 }
 
+/** A `signOut()` with no session here: it clears whatever storage held when it read it. */
+export const signsOutNothing = (context: AuthContext): boolean =>
+  context.session === null && context.signOut?.reason === 'signOut';
+
+/** A global request joins a local sign-out that has not yet reached its remote steps. */
+export function canUpgradeToGlobal(context: AuthContext, event: AuthEvent): boolean {
+  const p = context.signOut;
+  return (
+    event.type === 'SIGN_OUT' &&
+    event.global &&
+    p?.scope === 'local' &&
+    context.session !== null &&
+    p.steps.revokeToken === 'notRun' &&
+    (p.reason === 'signOut' || p.reason === 'interrupted')
+  );
+}
+
 export const requestedScope = (context: AuthContext): SignOutScope =>
   context.signOutRequests.some((r) => r.global) ? 'global' : 'local';
 
@@ -89,6 +106,16 @@ export function unsupportedGlobalSignOut(p: SignOutProgress): SignOutProgress {
       'GlobalSignOut was skipped: the access token lacks the aws.cognito.signin.user.admin scope (a hosted-UI sign-in without it)',
     ),
   };
+}
+
+/** The hosted UI `/logout` cannot run offline: skipped, and the result says so. */
+export function hostedUISkippedOffline(p: SignOutProgress): SignOutProgress {
+  const error = new AuthError('Offline', 'The hosted UI sign-out was skipped: the device is offline');
+  return { ...withStep(p, 'hostedUISignOut', 'skipped'), hostedUISignOutError: error };
+}
+
+export function globalSkipped(p: SignOutProgress, error: AuthError): SignOutProgress {
+  return { ...withStep(p, 'globalSignOut', 'skipped'), globalSignOutError: error };
 }
 
 /** `confirmSignIn()` outside a challenge, or after it expired. */

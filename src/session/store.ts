@@ -162,15 +162,21 @@ export class SessionStore {
   /**
    * Removes the session record if it is still `sessionId`'s (with `null`: if it holds no valid
    * session of someone else), the old layout's keys, the redirect transaction, then the journal.
-   * With `keepForRevocation`, that refresh token goes to the outbox first; if that write fails
-   * the clear goes on and says so. A clear that fails part-way keeps its journal.
+   * With `keepForRevocation`, that refresh token goes to the outbox first, unless another context
+   * already signed this session out or replaced it (that context took care of the token): then
+   * `gone`. If the outbox write fails the clear goes on and says so. A clear that fails part-way
+   * keeps its journal.
    */
   clear(
     target: { sessionId: string | null; username: string | null },
-    options: { keepForRevocation?: DeferredRevocation | null } = {},
-  ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true }> {
+    options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean } = {},
+  ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true }> {
     return this.#locked(async () => {
-      const keep = options.keepForRevocation;
+      const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
+      const ours = stored.status === 'found' && stored.session.sessionId === target.sessionId;
+      // A sign-in cancelled or unsaved may never have reached storage: its token is kept all the same.
+      const gone = !ours && !(options.neverStored && stored.status !== 'found');
+      const keep = gone ? null : options.keepForRevocation;
       let outboxError: AuthError | undefined;
       let dropped = 0;
       if (keep) {
@@ -185,7 +191,6 @@ export class SessionStore {
         }
       }
       const keys: string[] = [];
-      const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
       const someoneElses =
         stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId;
       const anotherValid = stored.status === 'found' && target.sessionId === null;
@@ -198,6 +203,7 @@ export class SessionStore {
         ...(dropped > 0 ? { dropped } : {}),
         // Another context's newer sign-in is there: this one follows it (the latest sign-in wins).
         ...(someoneElses || anotherValid ? { othersSession: true as const } : {}),
+        ...(gone && options.keepForRevocation ? { gone: true as const } : {}),
       };
     });
   }
