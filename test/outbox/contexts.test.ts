@@ -40,32 +40,39 @@ async function drainAll(storage: TokenStorage) {
 
 describe('offline sign-outs in several contexts at once lose no deferred token', () => {
   for (const contexts of [2, 3]) {
-    it(`${contexts} contexts, 16 deferred sign-outs each`, async () => {
+    it(`${contexts} contexts, 16 sign-ins and deferred sign-outs each`, async () => {
       const shared = memoryStorage();
       const locks = sharedLocks();
       const random = seeded(contexts);
-      const deferred: string[] = [];
+      const issued: string[] = [];
       await Promise.all(
         Array.from({ length: contexts }, async () => {
           const services = fakeServices();
-          services.script.signIn = async () => makeTokens();
+          services.script.signIn = async () => {
+            const tokens = makeTokens();
+            issued.push(tokens.refreshToken);
+            return tokens;
+          };
           services.script.revokeToken = { error: new AuthError('Network', 'down') };
           const storage = latentStorage(shared, locks, random);
           const auth = createAuth({ services, storage, sync: null, deferRevocation: true });
           await auth.ready;
           for (let i = 0; i < 16; i++) {
-            await auth.signIn(CREDS);
-            const token = auth.getTokens()?.refreshToken as string;
+            // The contexts overwrite each other's sessions (the latest sign-in wins; the one it
+            // replaced goes to the outbox), and may find themselves holding another's session.
+            await auth.signIn(CREDS).catch(() => undefined);
             const result = await auth.signOut();
-            expect(result).toMatchObject({ deferred: true });
-            deferred.push(token);
+            expect(result.status).not.toBe('failed');
           }
           auth.stop();
         }),
       );
-      expect(deferred).toHaveLength(16 * contexts);
+      expect(issued.length).toBeGreaterThanOrEqual(16);
+      // Every refresh token issued waits in the outbox, once: by its own deferred sign-out, or put
+      // there by the sign-in that replaced its session.
       const counts = await drainAll(shared);
-      expect([...counts.keys()].sort()).toEqual([...deferred].sort());
+      expect([...counts.keys()].sort()).toEqual([...issued].sort());
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
       expect(shared.keys()).toEqual([]);
     });
   }
