@@ -40,10 +40,14 @@ export const authActors = {
       keepForRevocation?: { tokens: Sealed<Tokens>; global: boolean } | null;
       /** A sign-in cancelled or unsaved: its session may never have been stored. */
       neverStored?: boolean;
+      /** The session's tokens when RevokeToken or GlobalSignOut succeeded: no outbox copy of them is kept. */
+      revoked?: Sealed<Tokens> | null;
     }>
   >(notProvided('clearSession')),
-  writeJournal: fromPromise<void, WithDeps<{ scope: SignOutScope; username: string | null; sessionId: string | null }>>(
-    notProvided('writeJournal'),
-  ),
+  /** Writes the journal; `newer`: storage holds this session with tokens refreshed by another context. */
+  writeJournal: fromPromise<
+    { newer?: Session },
+    WithDeps<{ scope: SignOutScope; username: string | null; sessionId: string | null; session: Session | null }>
+  >(notProvided('writeJournal')),
   outbox: outboxMachine,
 };

@@ -23,6 +23,7 @@ import {
   queuedFrom,
   redirectRequestOf,
   requestedScope,
+  requestOf,
   requireSession,
   resumed,
   signInError,
@@ -149,10 +150,7 @@ export const authSetup = setup({
   actions: {
     // ——— sign-out requests and progress ———
     addSignOutRequest: assign({
-      signOutRequests: ({ context, event }) =>
-        event.type === 'SIGN_OUT'
-          ? [...context.signOutRequests, { id: event.id, global: event.global }]
-          : context.signOutRequests,
+      signOutRequests: ({ context, event }) => [...context.signOutRequests, ...requestOf(event)],
     }),
     startSignOut: assign({ signOut: ({ context }) => newSignOut(context, requestedScope(context), 'signOut') }),
     upgradeToGlobal: assign({ signOut: ({ context }) => ({ ...progress(context), scope: 'global' as const }) }),
@@ -233,10 +231,12 @@ export const authSetup = setup({
     forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
     /** The sign-out starts over from a fresh read of storage; its callers keep waiting. */
     restartSignOut: assign({ signOut: null }),
+    takeNewerTokens: assign({
+      session: ({ context }, params: { newer: Session | undefined }) => params.newer ?? context.session,
+    }),
     /** A `signOut()` while clearing: the clear has read storage already, so it gets a sign-out of its own. */
     addLateSignOutRequest: assign({
-      lateSignOutRequests: ({ context, event }) =>
-        event.type === 'SIGN_OUT' ? [...context.lateSignOutRequests, { id: event.id, global: event.global }] : [],
+      lateSignOutRequests: ({ context, event }) => [...context.lateSignOutRequests, ...requestOf(event)],
     }),
     takeLateSignOuts: assign(({ context }) => ({
       signOutRequests: [...context.signOutRequests, ...context.lateSignOutRequests],

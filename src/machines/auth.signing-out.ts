@@ -23,6 +23,13 @@ const keptForLater = (context: AuthContext) => {
   return entry ? { tokens: requireSession(context).tokens, global: entry.global } : null;
 };
 
+/** The session's tokens, when this sign-out revoked them (RevokeToken, or GlobalSignOut). */
+const revokedHere = (context: AuthContext) => {
+  const steps = context.signOut?.steps;
+  const done = steps?.revokeToken === 'done' || steps?.globalSignOut === 'done';
+  return done && context.session ? context.session.tokens : null;
+};
+
 /** The clear worked: the sign-out is answered and announced, and the session forgotten. */
 const CLEARED = [
   { type: 'markStepDone', params: { step: 'clearCache' } },
@@ -174,8 +181,13 @@ export const signingOutState = {
           scope: progress(context).scope,
           username: progress(context).username,
           sessionId: progress(context).sessionId,
+          session: context.session,
         }),
-        onDone: AFTER_JOURNAL,
+        // Storage may hold this session refreshed elsewhere (a rotated refresh token): that one is revoked.
+        onDone: {
+          target: 'choosingRemoteStep',
+          actions: { type: 'takeNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+        },
         // Without a journal the sign-out still runs; it is only not crash-safe.
         onError: AFTER_JOURNAL,
       },
@@ -183,6 +195,7 @@ export const signingOutState = {
         storageTimeout: AFTER_JOURNAL,
       },
     },
+    choosingRemoteStep: { always: AFTER_JOURNAL },
     ...remoteSteps,
     /** Always reached, online or not. Only a failure here keeps the user signed in. */
     clearingCache: {
@@ -202,6 +215,7 @@ export const signingOutState = {
           username: context.signOut?.username ?? context.session?.username ?? null,
           keepForRevocation: keptForLater(context),
           neverStored: context.signOut?.reason === 'signInCancelled',
+          revoked: revokedHere(context),
         }),
         onDone: [
           // The outbox was full: the oldest kept tokens made room (never silently).

@@ -152,6 +152,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const done = await deps.store.clear(input, {
           keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
           neverStored: input.neverStored === true,
+          revoked: input.revoked ? unseal(input.revoked).refreshToken : null,
         });
         if (!done.outboxError) return done;
         return {
@@ -161,10 +162,15 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       }),
     ),
     writeJournal: fromPromise(
-      scrubbed('Writing the sign-out journal', ({ input }) => {
-        const { store, clock } = depsOf(input.deps);
+      scrubbed('Writing the sign-out journal', async ({ input }) => {
+        const deps = depsOf(input.deps);
         const { scope, username, sessionId } = input;
-        return store.writeJournal({ scope, username, sessionId, startedAt: clock.now() });
+        const out = await deps.store.writeJournal(
+          { scope, username, sessionId, startedAt: deps.clock.now() },
+          input.session,
+        );
+        if (out.newer) remembered(deps, out.newer);
+        return out;
       }),
     ),
     outbox: outboxWithServices,

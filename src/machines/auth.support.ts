@@ -50,6 +50,10 @@ export function newSignOut(context: AuthContext, scope: SignOutScope, reason: Si
   };
 }
 
+/** The `signOut()` call an event carries, if any. */
+export const requestOf = (event: AuthEvent): { id: number; global: boolean }[] =>
+  event.type === 'SIGN_OUT' ? [{ id: event.id, global: event.global }] : [];
+
 /** A `signOut()` with no session here: it clears whatever storage held when it read it. */
 export const signsOutNothing = (context: AuthContext): boolean =>
   context.session === null && context.signOut?.reason === 'signOut';

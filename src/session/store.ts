@@ -155,8 +155,16 @@ export class SessionStore {
     });
   }
 
-  writeJournal(journal: SignOutJournal): Promise<void> {
-    return this.#locked(() => this.#set(this.journalKey, JSON.stringify(journal)));
+  /** Writes the journal, and answers with the stored session if it is this one refreshed elsewhere. */
+  writeJournal(journal: SignOutJournal, held?: Session | null): Promise<{ newer?: Session }> {
+    return this.#locked(async () => {
+      await this.#set(this.journalKey, JSON.stringify(journal));
+      if (!held) return {};
+      const stored = parseRecord((await this.#get(this.sessionKey).catch(() => null)) ?? '');
+      if (stored.status !== 'found' || stored.session.sessionId !== held.sessionId) return {};
+      const same = unseal(stored.session.tokens).refreshToken === unseal(held.tokens).refreshToken;
+      return same ? {} : { newer: stored.session };
+    });
   }
 
   /**
@@ -169,7 +177,7 @@ export class SessionStore {
    */
   clear(
     target: { sessionId: string | null; username: string | null },
-    options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean } = {},
+    options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean; revoked?: string | null } = {},
   ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true }> {
     return this.#locked(async () => {
       const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
@@ -190,6 +198,8 @@ export class SessionStore {
               : new AuthError('StorageFailure', 'Could not keep the refresh token for later', { cause: error });
         }
       }
+      // Revoked here: a copy another context deferred (offline) has nothing left to wait for.
+      if (options.revoked) await this.outbox.settleHeld([options.revoked]).catch(() => undefined);
       const keys: string[] = [];
       const someoneElses =
         stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId;

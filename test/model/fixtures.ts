@@ -298,7 +298,7 @@ export const actorFixtures: {
     },
   },
   writeJournal: {
-    done: { ok: { output: undefined, arrange: { kind: 'storage' } } },
+    done: { ok: { output: {}, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
   clearSession: {

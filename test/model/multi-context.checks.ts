@@ -27,6 +27,8 @@ export interface SignOutWindow {
   heldAtCall: string | null;
   sessionsAtCall: number;
   storedAtCall: Set<number>;
+  /** Every session storage held between the call and the answer (the chart reads storage after the call). */
+  storedDuring: Set<number>;
 }
 
 export const DEADLINE_MS = 5000;
@@ -99,8 +101,14 @@ export class Invariants {
   }
 
   /** After every storage write, and at the end: invariant 1 ("nor later") and invariant 3. */
+  readonly #open = new Set<SignOutWindow>();
+
   onStorage(): void {
     const values = this.storage.values();
+    if (this.#open.size > 0) {
+      const now = this.stored().sessions;
+      for (const w of this.#open) for (const sid of now) w.storedDuring.add(sid);
+    }
     for (const [sid, call] of this.complete) {
       this.checks++;
       if (this.cognito.session(sid).tokens.some((t) => this.storage.holds(t, values))) {
@@ -123,12 +131,16 @@ export class Invariants {
   }
 
   beginSignOut(live: Live): SignOutWindow {
-    return {
+    const stored = this.stored().sessions;
+    const w = {
       heldFrom: live.held.length,
       heldAtCall: live.auth.getTokens()?.refreshToken ?? null,
       sessionsAtCall: this.cognito.sessions.length,
-      storedAtCall: this.stored().sessions,
+      storedAtCall: stored,
+      storedDuring: new Set(stored),
     };
+    this.#open.add(w);
+    return w;
   }
 
   /**
@@ -150,6 +162,7 @@ export class Invariants {
 
   /** Runs in the answer's own callback: "at the moment it resolved". */
   onSignOut(live: Live, w: SignOutWindow, result: SignOutResult, call: string): void {
+    this.#open.delete(w);
     const { sids, lastRt } = this.#endedBy(live, w);
     const values = this.storage.values();
     if (result.signedOutLocally) for (const sid of sids) if (!this.ended.has(sid)) this.ended.set(sid, call);
@@ -173,9 +186,11 @@ export class Invariants {
         : [...sids].map((sid) => this.cognito.session(sid).refreshTokens.at(-1) ?? '').filter(Boolean);
       for (const rt of rts) this.deferred.push({ rt, call });
     }
-    // The caller was told RevokeToken did not run: that token is known, not forgotten.
+    // The caller was told RevokeToken did not run: that token is known, not forgotten. (Holding
+    // nothing, it signed out what storage held when it read it, some time before it answered.)
     if (result.status === 'partial' && result.deferred !== true && result.steps.revokeToken !== 'done') {
-      for (const sid of sids) {
+      const told = new Set([...sids, ...(w.heldAtCall === null ? w.storedDuring : [])]);
+      for (const sid of told) {
         for (const rt of this.cognito.session(sid).refreshTokens)
           this.excused.set(rt, `${call} reported it not revoked`);
       }

@@ -228,8 +228,8 @@ export function createWorld() {
         (await super.takeRedirect()) ?? { state: 's', codeVerifier: 'v', nonce: 'n', redirectUri: 'r', createdAt: 0 }
       );
     }
-    override writeJournal(journal: Parameters<SessionStore['writeJournal']>[0]) {
-      return gated('writeJournal', () => super.writeJournal(journal));
+    override writeJournal(...args: Parameters<SessionStore['writeJournal']>) {
+      return gated('writeJournal', () => super.writeJournal(...args));
     }
   }
 
