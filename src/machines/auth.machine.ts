@@ -33,6 +33,7 @@ export const authMachine = authSetup.createMachine({
     unstoredTokens: false,
     refusedWith: null,
     lateSignOutRequests: [],
+    storageUnread: false,
   }),
   invoke: { id: 'outbox', src: 'outbox', input: ({ context }) => ({ deps: context.deps, config: context.config }) },
   on: {
@@ -71,8 +72,9 @@ export const authMachine = authSetup.createMachine({
           },
           { actions: 'addSignOutRequest' },
         ],
-        // Another context signed out while we read: read again (storage is the truth).
+        // Another context signed out, or in, while we read: read again (storage is the truth).
         SYNC_SIGNED_OUT: { target: 'restoring', reenter: true },
+        SYNC_SIGNED_IN: { target: 'restoring', reenter: true },
       },
       states: {
         readingStoredSession: {
@@ -134,6 +136,7 @@ export const authMachine = authSetup.createMachine({
                 actions: [
                   { type: 'emitInvalidSession', params: failed('Reading the stored session') },
                   'forgetRestoreReason',
+                  { type: 'markStorageUnread', params: { unread: true } },
                 ],
               },
             ],
@@ -146,6 +149,7 @@ export const authMachine = authSetup.createMachine({
                 actions: [
                   { type: 'emitInvalidSession', params: storageTimedOut('Reading the stored session') },
                   'forgetRestoreReason',
+                  { type: 'markStorageUnread', params: { unread: true } },
                 ],
               },
             ],
@@ -165,6 +169,14 @@ export const authMachine = authSetup.createMachine({
     },
 
     signedOut: {
+      // Storage could not be read: it may hold a session (another context's); look again later.
+      after: {
+        refreshRetryDelay: {
+          guard: 'storageUnread',
+          target: 'restoring',
+          actions: [{ type: 'markStorageUnread', params: { unread: false } }, 'countRefreshFailure'],
+        },
+      },
       // What waited for a restore or a sign-out runs now, in the order it was asked.
       always: [
         {

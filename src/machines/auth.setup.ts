@@ -88,6 +88,7 @@ export const authSetup = setup({
     hasNoSession: ({ context }) => context.session === null,
     hasSession: ({ context }) => context.session !== null,
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
+    storageUnread: ({ context }) => context.storageUnread,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
     leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
     /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
@@ -116,11 +117,9 @@ export const authSetup = setup({
     restoredSession: (_, params: { output: RestoreOutput }) => params.output.status === 'found',
     restoredSessionToSignOut: ({ context }, params: { output: RestoreOutput }) =>
       params.output.status === 'found' && context.signOutRequests.length > 0,
-    /** The stored session is the one held here (same refresh token; authchart's slot compares them sealed). */
+    /** Storage holds the session held here (same id): as is, with older tokens than here (not yet written), or newer. */
     storageHoldsOurSession: (_, _params: { output: RestoreOutput }) => false,
-    /** Ours, but this context holds newer tokens that storage has not taken yet. */
     storageHoldsOurOlderTokens: (_, _params: { output: RestoreOutput }) => false,
-    /** Ours, with a refresh token other than this context's: another context refreshed it. */
     storageHoldsOurNewerTokens: (_, _params: { output: RestoreOutput }) => false,
     restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
     isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
@@ -163,6 +162,7 @@ export const authSetup = setup({
     ),
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
+    markStorageUnread: assign({ storageUnread: (_, p: { unread: boolean }) => p.unread }),
     markDeferred: assign({
       signOut: ({ context }, params: { outboxError?: AuthError | undefined; gone: boolean }) =>
         markDeferredSteps(context, params.outboxError, params.gone),
@@ -232,7 +232,7 @@ export const authSetup = setup({
     /** The sign-out starts over from a fresh read of storage; its callers keep waiting. */
     restartSignOut: assign({ signOut: null }),
     takeNewerTokens: assign({
-      session: ({ context }, params: { newer: Session | undefined }) => params.newer ?? context.session,
+      session: ({ context }, p: { newer?: Session | undefined }) => p.newer ?? context.session,
     }),
     /** A `signOut()` while clearing: the clear has read storage already, so it gets a sign-out of its own. */
     addLateSignOutRequest: assign({

@@ -209,10 +209,15 @@ export const signedInState = {
             ],
           },
         ],
-        // Unreadable: keep the session (a later message, refresh or sign-out looks again).
-        onError: 'waitingToRefresh',
+        // Unreadable: keep the session for now, and look again.
+        onError: 'waitingToRecheck',
       },
-      after: { storageTimeout: 'waitingToRefresh' },
+      after: { storageTimeout: 'waitingToRecheck' },
+    },
+    /** A message storage could not confirm: read again after a back-off, or as soon as tokens are asked for. */
+    waitingToRecheck: {
+      on: { FETCH_TOKENS: { target: 'checkingStorage', actions: 'addTokenRequest' } },
+      after: { refreshRetryDelay: 'checkingStorage' },
     },
     waitingToRetryRefresh: {
       on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },

@@ -174,6 +174,8 @@ export interface AuthContext {
   restoringForOtherTab: boolean;
   /** A refresh's tokens are in memory but not yet in storage: the write is retried. */
   unstoredTokens: boolean;
+  /** The last read of storage failed: signed out, a later read looks again. */
+  storageUnread: boolean;
   /** `signOut()` calls made while clearing: they start a sign-out of their own once this one ends. */
   lateSignOutRequests: { id: number; global: boolean }[];
   /** Why the last refresh was refused, while storage is checked for a newer refresh of this session. */

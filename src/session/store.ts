@@ -180,7 +180,8 @@ export class SessionStore {
     options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean; revoked?: string | null } = {},
   ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true }> {
     return this.#locked(async () => {
-      const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
+      const raw = await this.#get(this.sessionKey);
+      const stored = parseRecord(raw ?? '');
       const ours = stored.status === 'found' && stored.session.sessionId === target.sessionId;
       // A sign-in cancelled or unsaved may never have reached storage: its token is kept all the same.
       const gone = !ours && !(options.neverStored && stored.status !== 'found');
@@ -204,7 +205,7 @@ export class SessionStore {
       const someoneElses =
         stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId;
       const anotherValid = stored.status === 'found' && target.sessionId === null;
-      if (!someoneElses && !anotherValid) keys.push(this.sessionKey);
+      if (raw !== null && !someoneElses && !anotherValid) keys.push(this.sessionKey);
       const pointed = await this.#get(`${this.prefix}lastAuthUser`).catch(() => null);
       keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey]);
@@ -237,19 +238,25 @@ export class SessionStore {
     return { prefix: this.prefix, get: (key: string) => this.#get(key) };
   }
 
+  /**
+   * Removes `keys`, trying every one. Throws if a key that may hold a token stayed; the redirect
+   * transaction and the journal (no session token) only keep the journal, for the next call or start.
+   */
   async #remove(keys: string[]): Promise<void> {
     // The journal goes last, and only if everything else went: the next call or start finishes the rest.
     const ordered = [...keys.filter((k) => k !== this.journalKey), ...keys.filter((k) => k === this.journalKey)];
     const failures: unknown[] = [];
+    let tokensLeft = false;
     for (const key of ordered) {
       if (key === this.journalKey && failures.length > 0) continue;
       try {
         await this.storage.removeItem(key);
       } catch (error) {
         failures.push(error);
+        if (key !== this.journalKey && (key !== this.redirectKey || ordered.length === 1)) tokensLeft = true;
       }
     }
-    if (failures.length > 0) {
+    if (tokensLeft) {
       throw new AuthError('StorageFailure', `Could not remove ${failures.length} of ${ordered.length} stored keys`, {
         cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
       });
