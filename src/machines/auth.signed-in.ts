@@ -198,15 +198,16 @@ export const signedInState = {
               { type: 'emitSignedIn', params: { restored: true } },
             ],
           },
+          // Signed out elsewhere while a refresh here rotated the token: that new one was never
+          // stored (so never revoked there), and is revoked now.
+          {
+            guard: 'hasUnstoredTokens',
+            target: '#auth.signingOut.revokingRefreshToken',
+            actions: [...CANCEL_FETCHES, 'startOtherTabSignOut'],
+          },
           {
             target: '#auth.signedOut',
-            actions: [
-              ...CANCEL_FETCHES,
-              'startOtherTabSignOut',
-              'announceSignedOut',
-              'forgetSession',
-              'markTokensStored',
-            ],
+            actions: [...CANCEL_FETCHES, 'startOtherTabSignOut', 'announceSignedOut', 'forgetSession'],
           },
         ],
         // Unreadable: keep the session for now, and look again.
@@ -236,7 +237,7 @@ export const signedInState = {
             actions: ['markTokensStored', 'emitTokensRefreshed', ...answerFetched],
           },
           // Signed out or replaced elsewhere meanwhile: follow storage (the callers wait for that).
-          { target: 'checkingStorage', actions: 'markTokensStored' },
+          { target: 'checkingStorage' },
         ],
         // The new tokens serve from memory; the write is tried again.
         onError: {

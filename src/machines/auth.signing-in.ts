@@ -6,6 +6,8 @@ const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome:
 const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ outcome: event.output });
 
 const CANCEL_SIGN_IN = [
+  // Its save may have replaced another session (its token went to the outbox): revoke that now.
+  'askOutboxToDrain',
   'cancelSignIn',
   'forgetSignInRequest',
   'forgetChallenge',

@@ -206,8 +206,9 @@ export class SessionStore {
         stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId;
       const anotherValid = stored.status === 'found' && target.sessionId === null;
       if (raw !== null && !someoneElses && !anotherValid) keys.push(this.sessionKey);
+      // The old layout, only where its pointer is still there (a migration cut short).
       const pointed = await this.#get(`${this.prefix}lastAuthUser`).catch(() => null);
-      keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
+      if (pointed) keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey]);
       return {
         ...(outboxError ? { outboxError } : {}),
