@@ -33,7 +33,7 @@ export const authActors = {
   clearSession: fromPromise<
     /** `dropped`: the outbox was full, and kept this token by dropping that many older ones. */
     /** `gone`: another context had already signed the session out, so nothing was kept here. */
-    { outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true },
+    { outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true; newer?: Session },
     WithDeps<{
       sessionId: string | null;
       username: string | null;

@@ -69,8 +69,7 @@ export const authSetup = setup({
   },
   actors: authActors,
   guards: {
-    /** Read from the connectivity service when a step that needs the network is about to start. */
-    isOffline: () => false,
+    isOffline: () => false, // authchart's slot reads the connectivity service when a remote step is next
     /** Global, and GlobalSignOut neither ran nor was ruled out (e.g. no admin scope). */
     globalSignOutPlanned: ({ context }) =>
       context.signOut?.scope === 'global' && context.signOut.steps.globalSignOut === 'notRun',
@@ -88,6 +87,7 @@ export const authSetup = setup({
     hasNoSession: ({ context }) => context.session === null,
     hasSession: ({ context }) => context.session !== null,
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
+    foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
     storageUnread: ({ context }) => context.storageUnread,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
     leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,

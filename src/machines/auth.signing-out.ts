@@ -218,6 +218,12 @@ export const signingOutState = {
           revoked: revokedHere(context),
         }),
         onDone: [
+          // Storage holds this session refreshed elsewhere (a rotated token): revoke that one too.
+          {
+            guard: { type: 'foundNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+            target: 'revokingRefreshToken',
+            actions: { type: 'takeNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+          },
           // The outbox was full: the oldest kept tokens made room (never silently).
           {
             guard: { type: 'droppedDeferred', params: ({ event }) => ({ dropped: event.output.dropped }) },

@@ -154,6 +154,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           neverStored: input.neverStored === true,
           revoked: input.revoked ? unseal(input.revoked).refreshToken : null,
         });
+        if (done.newer) remembered(deps, done.newer);
         if (!done.outboxError) return done;
         return {
           ...done,

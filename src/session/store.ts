@@ -178,7 +178,7 @@ export class SessionStore {
   clear(
     target: { sessionId: string | null; username: string | null },
     options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean; revoked?: string | null } = {},
-  ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true }> {
+  ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true; newer?: Session }> {
     return this.#locked(async () => {
       const raw = await this.#get(this.sessionKey);
       const stored = parseRecord(raw ?? '');
@@ -201,6 +201,14 @@ export class SessionStore {
       }
       // Revoked here: a copy another context deferred (offline) has nothing left to wait for.
       if (options.revoked) await this.outbox.settleHeld([options.revoked]).catch(() => undefined);
+      // Another context refreshed this session meanwhile (a rotated refresh token). Revoked here:
+      // the record stays, and the sign-out revokes that token too. Kept for later: it is kept too.
+      const newest = ours && stored.status === 'found' ? stored.session : null;
+      const newestToken = newest ? unseal(newest.tokens).refreshToken : null;
+      if (newest && options.revoked && newestToken !== options.revoked) return { newer: newest };
+      if (newestToken && keep && newestToken !== keep.refreshToken) {
+        await this.outbox.addHeld({ refreshToken: newestToken, global: false }).catch(() => undefined);
+      }
       const keys: string[] = [];
       const someoneElses =
         stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId;
