@@ -28,6 +28,8 @@ export type AuthStateValue =
   | 'signedIn.waitingToRetryRefresh'
   | 'signedIn.waitingToRetryStore'
   | 'signedIn.checkingRefusedSession'
+  | 'signedIn.waitingToRecheck'
+  | 'signingOut.choosingRemoteStep'
   | 'signedIn.storingRefreshedTokens'
   | 'signingOut.checkingHostedUI'
   | 'signingOut.signingOutOfHostedUI'

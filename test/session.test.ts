@@ -276,6 +276,8 @@ describe('state names', () => {
       'signedIn.waitingToRetryRefresh',
       'signedIn.waitingToRetryStore',
       'signedIn.checkingRefusedSession',
+      'signedIn.waitingToRecheck',
+      'signingOut.choosingRemoteStep',
       'signedIn.storingRefreshedTokens',
       'signingOut.checkingHostedUI',
       'signingOut.signingOutOfHostedUI',

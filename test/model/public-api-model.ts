@@ -58,7 +58,7 @@ export class PublicModel extends ModelState {
     this.stopped = true;
     this.ready = true;
     for (const r of [this.running, this.queued]) if (r) this.answers.set(r.id, rejected('Cancelled'));
-    for (const r of this.requests) this.answers.set(r.id, cancelledSignOut(r.global));
+    for (const r of [...this.requests, ...this.late.splice(0)]) this.answers.set(r.id, cancelledSignOut(r.global));
     this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by stop()');
     this.running = this.queued = null;
     this.requests = [];
@@ -115,6 +115,12 @@ export class PublicModel extends ModelState {
       this.startSignOut();
     } else if (top === 'signingOut') {
       const p = this.progress as Progress;
+      // Clearing what storage held, with nothing signed in here: a later call gets its own read.
+      const forNothing = this.session === null && (p.reason === 'signOut' || p.reason === 'signInCancelled');
+      if (this.pos === 'signingOut.clear' && forNothing) {
+        this.late.push(this.requests.pop() as { id: number; global: boolean });
+        return;
+      }
       const canUpgrade = this.pos === 'signingOut.hosted' || this.pos === 'signingOut.journal';
       // Not once the remote steps were ruled out (offline): the global caller is told GlobalSignOut did not run.
       const undecided = p.steps.revokeToken === 'notRun';
@@ -252,10 +258,17 @@ export class PublicModel extends ModelState {
           q.steps.clearCache = 'failed';
           q.codes.error = 'StorageFailure';
         }
+        // Calls made while clearing for nothing: answered with a failed clear, else they read again.
+        if (!ok) this.requests.push(...this.late.splice(0));
         this.answerSignOut(q);
         if (ok || q.reason !== 'signOut' || this.session === null) {
           this.session = null;
           this.tokens = null;
+          if (this.late.length > 0) {
+            this.requests = this.late.splice(0);
+            this.pos = 'restoring';
+            return;
+          }
           this.enterSignedOut();
           return;
         }

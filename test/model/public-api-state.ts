@@ -45,6 +45,8 @@ export abstract class ModelState {
   running: { id: number; kind: 'signIn' | 'adopt' } | null = null;
   queued: { id: number; kind: 'signIn' | 'adopt' } | null = null;
   requests: { id: number; global: boolean }[] = [];
+  /** `signOut()` calls made while a sign-out with nothing to sign out was clearing. */
+  late: { id: number; global: boolean }[] = [];
   progress: Progress | null = null;
   readonly answers = new Map<number, Answer>();
   /** Remote calls made, in order. */
