@@ -8,7 +8,7 @@ import { AuthError } from '../../src/errors.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import type { AuthContext, AuthEvent, RestoreOutput } from '../../src/machines/auth.types.js';
 import type { ChallengeKind, SignInChallenge, Tokens } from '../../src/services/types.js';
-import { seal } from '../../src/session/sealed.js';
+import { seal, unseal } from '../../src/session/sealed.js';
 import { type Session, sessionFromTokens } from '../../src/session/session.js';
 import type { SignOutJournal } from '../../src/session/store.js';
 import { makeTokens } from '../helpers/tokens.js';
@@ -243,7 +243,13 @@ export const actorFixtures: {
   refreshTokens: {
     done: {
       ok: {
-        output: (c) => session(refreshedTokens, c.session?.signedInWith, c.session?.sessionId),
+        // The fake refresh answers no refresh token: the current one is kept (no rotation here).
+        output: (c) =>
+          session(
+            { ...refreshedTokens, refreshToken: c.session ? unseal(c.session.tokens).refreshToken : '' },
+            c.session?.signedInWith,
+            c.session?.sessionId,
+          ),
         arrange: { kind: 'resolve', tokens: refreshedTokens },
       },
     },

@@ -77,6 +77,9 @@ function guarded(s: Record<string, unknown>): unknown {
     s['queued'],
     s['expired'],
     s['signingIn'],
+    s['fetching'],
+    s['unstored'],
+    s['unread'],
     signOut && [signOut.scope, signOut.reason],
   ];
 }
@@ -100,6 +103,21 @@ function byLikelyUse(paths: Path[], uncovered: string[]): Path[] {
   };
   return [...paths.filter(likely), ...paths.filter((p) => !likely(p))];
 }
+
+/**
+ * Transitions the chart model cannot reach with one context and `deferRevocation` off, each with the
+ * test that takes it through the public API instead.
+ */
+const ELSEWHERE: Record<string, string> = {
+  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#0→ auth.signingOut.revokingRefreshToken':
+    'another context refreshed the session (rotation): test/model/multi-context.test.ts, test/rotation.test.ts',
+  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#1→ auth.signedOut':
+    'the outbox was full (deferRevocation): test/outbox/dropped.test.ts',
+  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#2→ auth.restoring':
+    'another context signed in while signOut() cleared for nothing: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
+  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#3→ auth.restoring':
+    'another context signed in while this one signed out: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
+};
 
 describe('model-based tests generated from the statechart', () => {
   it('replays a path to every transition of the graph against the real actor; every state and transition is covered', async () => {
@@ -155,7 +173,7 @@ describe('model-based tests generated from the statechart', () => {
       await replay(path);
       if (problems.length > 10) break;
     }
-    const missing = () => allTransitions.filter((t) => !covered.has(t));
+    const missing = () => allTransitions.filter((t) => !covered.has(t) && !(t in ELSEWHERE));
     // Then the rest, those most likely to take what is still uncovered first, until nothing is.
     for (const path of byLikelyUse(rest, missing())) {
       if (missing().length === 0 || problems.length > 10) break;
@@ -164,15 +182,17 @@ describe('model-based tests generated from the statechart', () => {
     expect(problems).toEqual([]);
 
     const allStates = leafStateIds(machine.root);
-    const missedTransitions = allTransitions.filter((t) => !covered.has(t));
+    const missedTransitions = missing();
+    const elsewhere = allTransitions.filter((t) => t in ELSEWHERE && !covered.has(t));
     const missedStates = allStates.filter((s) => !visited.has(s));
     const statesCovered = allStates.length - missedStates.length;
     const transitionsCovered = allTransitions.length - missedTransitions.length;
     console.info(
       `model: ${Object.keys(adjacency).length} model states, ${first.length + rest.length} paths, ${replayed} replayed\n` +
-        `states covered: ${statesCovered}/${allStates.length}, transitions covered: ${transitionsCovered}/${allTransitions.length}`,
+        `states covered: ${statesCovered}/${allStates.length}, transitions covered: ${transitionsCovered - elsewhere.length}/${allTransitions.length}` +
+        ` (${elsewhere.length} more by the public-API tests named in ELSEWHERE)`,
     );
     expect(missedStates).toEqual([]);
     expect(missedTransitions).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });
