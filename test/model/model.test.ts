@@ -110,9 +110,9 @@ function byLikelyUse(paths: Path[], uncovered: string[]): Path[] {
  */
 const ELSEWHERE: Record<string, string> = {
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#0→ auth.signingOut.revokingRefreshToken':
-    'another context refreshed the session (rotation): test/model/multi-context.test.ts, test/rotation.test.ts',
+    'another context refreshed the session (rotation): test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#1→ auth.signedOut':
-    'the outbox was full (deferRevocation): test/outbox/dropped.test.ts',
+    'the outbox was full (deferRevocation): test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#2→ auth.restoring':
     'another context signed in while signOut() cleared for nothing: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#3→ auth.restoring':

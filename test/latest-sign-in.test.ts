@@ -1,0 +1,117 @@
+/**
+ * Issue 19 across contexts, through the public API: several `createAuth` instances over one storage
+ * and one sync bus. The latest sign-in wins and the session it replaced is revoked; a sign-out with
+ * nothing signed in here signs out what another context just stored; a sign-out revokes the
+ * newest refresh token of its session (rotated by another context); a full outbox says what it dropped.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthError, type AuthEventPayload, createAuth, memoryStorage, memorySyncBus } from '../src/index.js';
+import { fakeServices } from './helpers/fakes.js';
+import { readRecord } from './helpers/records.js';
+import { makeTokens } from './helpers/tokens.js';
+
+const CREDS = { username: 'alice@example.com', password: 'pw' };
+const settle = () => new Promise((r) => setTimeout(r, 20));
+const stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop();
+});
+
+function context(
+  storage: ReturnType<typeof memoryStorage>,
+  bus: ReturnType<typeof memorySyncBus>,
+  tokens = makeTokens(),
+) {
+  const services = fakeServices(tokens);
+  const auth = createAuth({ services, storage, sync: bus.connect, timeouts: { refreshRetryMs: 50 } });
+  stops.push(() => auth.stop());
+  return { auth, services };
+}
+
+describe('the latest sign-in wins (defect 3)', () => {
+  it('two contexts signing in at once end on the same session; the replaced one is revoked, none left at rest', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const a = context(storage, bus, makeTokens({ username: 'alice@example.com' }));
+    const b = context(storage, bus, makeTokens({ username: 'zoe@example.com' }));
+    await Promise.all([a.auth.ready, b.auth.ready]);
+    await Promise.all([a.auth.signIn(CREDS), b.auth.signIn({ ...CREDS, username: 'zoe@example.com' })]);
+    await settle();
+    const stored = await readRecord(storage);
+    expect(a.auth.getTokens()?.refreshToken).toBe(stored?.refreshToken);
+    expect(b.auth.getTokens()?.refreshToken).toBe(stored?.refreshToken);
+    // The loser's refresh token was revoked by the winner's outbox drain, and is nowhere in storage.
+    const revoked = [...a.services.calls.revokeToken, ...b.services.calls.revokeToken].map((c) => c.arg);
+    expect(revoked).toHaveLength(1);
+    expect(revoked[0]).not.toBe(stored?.refreshToken);
+    expect(JSON.stringify(storage.keys().map((k) => storage.getItem(k)))).not.toContain(String(revoked[0]));
+    // One sign-out then leaves nothing of either session.
+    const result = await a.auth.signOut();
+    expect(result.status).toBe('complete');
+    await settle();
+    expect(storage.keys()).toEqual([]);
+    expect(b.auth.state).toBe('signedOut');
+  });
+
+  it('signOut() while signed out, racing another context’s sign-in, signs that session out too', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const a = context(storage, bus);
+    const b = context(storage, bus);
+    await Promise.all([a.auth.ready, b.auth.ready]);
+    const [, result] = await Promise.all([b.auth.signIn(CREDS), a.auth.signOut()]);
+    await settle();
+    // Whichever came last: either nothing was stored yet (complete, and b is still signed in with
+    // storage holding its session), or a found b's session and signed it out (revoked, cleared).
+    const stored = await readRecord(storage);
+    if (stored) {
+      expect(b.auth.getTokens()?.refreshToken).toBe(stored.refreshToken);
+      expect(a.auth.getTokens()?.refreshToken).toBe(stored.refreshToken);
+    } else {
+      expect(result.status).toBe('complete');
+      expect(a.services.calls.revokeToken).toHaveLength(1);
+      expect(b.auth.state).toBe('signedOut');
+    }
+  });
+});
+
+describe('a refresh token rotated by another context', () => {
+  it('is the one a sign-out revokes, and nothing of the session stays valid or stored', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const first = makeTokens();
+    const a = context(storage, bus, first);
+    await a.auth.signIn(CREDS);
+    const b = context(storage, bus, first);
+    await b.auth.ready;
+    // b refreshes with rotation: storage now holds the new refresh token; a still holds the old one.
+    const rotated = { ...makeTokens(), refreshToken: 'rotated-refresh-token' };
+    b.services.script.refresh = { ok: rotated };
+    await b.auth.fetchTokens({ forceRefresh: true });
+    expect((await readRecord(storage))?.refreshToken).toBe('rotated-refresh-token');
+    expect(a.auth.getTokens()?.refreshToken).toBe(first.refreshToken);
+    const result = await a.auth.signOut();
+    expect(result.status).toBe('complete');
+    expect(a.services.calls.revokeToken.map((c) => c.arg)).toContain('rotated-refresh-token');
+    expect(storage.keys()).toEqual([]);
+  });
+});
+
+describe('a full outbox (maxDeferredRevocations)', () => {
+  it('drops the oldest token and says how many, through deferredRevocationsDropped', async () => {
+    const storage = memoryStorage();
+    const services = fakeServices();
+    services.script.signIn = async () => makeTokens();
+    services.script.revokeToken = { error: new AuthError('Network', 'down') };
+    const auth = createAuth({ services, storage, sync: null, deferRevocation: true, maxDeferredRevocations: 2 });
+    stops.push(() => auth.stop());
+    const dropped: AuthEventPayload<'deferredRevocationsDropped'>[] = [];
+    auth.on('deferredRevocationsDropped', (e) => dropped.push(e));
+    for (let i = 0; i < 3; i++) {
+      await auth.signIn(CREDS);
+      expect(await auth.signOut()).toMatchObject({ status: 'partial', deferred: true });
+    }
+    expect(dropped).toEqual([{ count: 1 }]);
+    expect(() => createAuth({ services, storage, maxDeferredRevocations: 0 })).toThrow(/maxDeferredRevocations/);
+  });
+});
