@@ -188,6 +188,13 @@ export const signedInState = {
             target: 'waitingToRefresh',
             actions: { type: 'assignRestoredSession', params: restored },
           },
+          // Signed out or replaced elsewhere while a refresh here rotated the token: that new one was
+          // never stored (so nobody else can revoke it), and is revoked now; storage is followed after.
+          {
+            guard: 'hasUnstoredTokens',
+            target: '#auth.signingOut.revokingRefreshToken',
+            actions: [...CANCEL_FETCHES, 'startOtherTabSignOut'],
+          },
           {
             guard: { type: 'restoredSession', params: restored },
             target: 'waitingToRefresh',
@@ -197,13 +204,6 @@ export const signedInState = {
               'markTokensStored',
               { type: 'emitSignedIn', params: { restored: true } },
             ],
-          },
-          // Signed out elsewhere while a refresh here rotated the token: that new one was never
-          // stored (so never revoked there), and is revoked now.
-          {
-            guard: 'hasUnstoredTokens',
-            target: '#auth.signingOut.revokingRefreshToken',
-            actions: [...CANCEL_FETCHES, 'startOtherTabSignOut'],
           },
           {
             target: '#auth.signedOut',
