@@ -46,7 +46,7 @@ export const authActors = {
   >(notProvided('clearSession')),
   /** Writes the journal; `newer`: storage holds this session with tokens refreshed by another context. */
   writeJournal: fromPromise<
-    { newer?: Session },
+    { newer?: Session; othersStored?: true },
     WithDeps<{ scope: SignOutScope; username: string | null; sessionId: string | null; session: Session | null }>
   >(notProvided('writeJournal')),
   outbox: outboxMachine,

@@ -14,6 +14,7 @@ import {
 import {
   canUpgradeToGlobal,
   confirmError,
+  covering,
   deferredAnswer,
   type ErrorParams,
   globalSkipped,
@@ -163,12 +164,12 @@ export const authSetup = setup({
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
     markStorageUnread: assign({ storageUnread: (_, p: { unread: boolean }) => p.unread }),
+    markCoversStored: assign({ signOut: ({ context }, p: { covers: boolean }) => covering(context, p.covers) }),
     markDeferred: assign({
       signOut: ({ context }, params: { outboxError?: AuthError | undefined; gone: boolean }) =>
         markDeferredSteps(context, params.outboxError, params.gone),
     }),
-    /** Tell other tabs (injected sync service); no-ops unless `createAuth` has a sync service. */
-    publishSignedIn: () => {},
+    publishSignedIn: () => {}, // tell other tabs (authchart's slot: the injected sync service)
     publishSignedOut: () => {},
     markStepDone: assign({
       signOut: ({ context }, params: { step: keyof SignOutSteps }) => withStep(progress(context), params.step, 'done'),
@@ -242,7 +243,6 @@ export const authSetup = setup({
       signOutRequests: [...context.signOutRequests, ...context.lateSignOutRequests],
       lateSignOutRequests: [],
     })),
-
     // ——— sign-in requests and challenges ———
     /** The step's outcome: a session to save, or a challenge to wait at. */
     assignOutcome: assign(({ context }, params: { outcome: SignInOutcome }) => {

@@ -186,7 +186,10 @@ export const signingOutState = {
         // Storage may hold this session refreshed elsewhere (a rotated refresh token): that one is revoked.
         onDone: {
           target: 'choosingRemoteStep',
-          actions: { type: 'takeNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+          actions: [
+            { type: 'takeNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+            { type: 'markCoversStored', params: ({ event }) => ({ covers: event.output.othersStored === true }) },
+          ],
         },
         // Without a journal the sign-out still runs; it is only not crash-safe.
         onError: AFTER_JOURNAL,

@@ -50,13 +50,21 @@ export function newSignOut(context: AuthContext, scope: SignOutScope, reason: Si
   };
 }
 
+/** The sign-out covers what storage held when it began (another context's newer sign-in). */
+export const covering = (context: AuthContext, covers: boolean): SignOutProgress => ({
+  ...progress(context),
+  coversStored: covers,
+});
+
 /** The `signOut()` call an event carries, if any. */
 export const requestOf = (event: AuthEvent): { id: number; global: boolean }[] =>
   event.type === 'SIGN_OUT' ? [{ id: event.id, global: event.global }] : [];
 
 /** A `signOut()` with no session here (or one that cancelled a sign-in before it had tokens): it clears what storage holds. */
 export const signsOutNothing = (context: AuthContext): boolean =>
-  context.session === null && (context.signOut?.reason === 'signOut' || context.signOut?.reason === 'signInCancelled');
+  context.signOut?.coversStored === true ||
+  (context.session === null &&
+    (context.signOut?.reason === 'signOut' || context.signOut?.reason === 'signInCancelled'));
 
 /** A global request joins a local sign-out that has not yet reached its remote steps. */
 export function canUpgradeToGlobal(context: AuthContext, event: AuthEvent): boolean {

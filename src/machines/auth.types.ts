@@ -109,6 +109,8 @@ export interface SignOutProgress {
   username: string | null;
   /** The stored session being signed out: the clear removes that record only. */
   sessionId: string | null;
+  /** Storage held another context's session when this sign-out began: it is signed out too. */
+  coversStored?: boolean;
   steps: SignOutSteps;
   hostedUISignOutError?: AuthError;
   globalSignOutError?: AuthError;

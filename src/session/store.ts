@@ -156,12 +156,14 @@ export class SessionStore {
   }
 
   /** Writes the journal, and answers with the stored session if it is this one refreshed elsewhere. */
-  writeJournal(journal: SignOutJournal, held?: Session | null): Promise<{ newer?: Session }> {
+  writeJournal(journal: SignOutJournal, held?: Session | null): Promise<{ newer?: Session; othersStored?: true }> {
     return this.#locked(async () => {
       await this.#set(this.journalKey, JSON.stringify(journal));
       if (!held) return {};
       const stored = parseRecord((await this.#get(this.sessionKey).catch(() => null)) ?? '');
-      if (stored.status !== 'found' || stored.session.sessionId !== held.sessionId) return {};
+      if (stored.status !== 'found') return {};
+      // A newer sign-in elsewhere is stored already: this sign-out, asked after it, covers it too.
+      if (stored.session.sessionId !== held.sessionId) return { othersStored: true };
       const same = unseal(stored.session.tokens).refreshToken === unseal(held.tokens).refreshToken;
       return same ? {} : { newer: stored.session };
     });
