@@ -193,7 +193,7 @@ export class Sessions {
 
   async #lookup(sid: string): Promise<Lookup> {
     const p = this.#prefix(sid);
-    const keys = [`${p}ended`, `${p}${this.#ns}lastAuthUser`, `${p}${this.#ns}signOutJournal`];
+    const keys = [`${p}ended`, `${p}${this.#ns}session`, `${p}${this.#ns}signOutJournal`];
     const [ended, user, journal] = await this.#o.redis.mGet(keys).catch((cause: unknown) => {
       throw new AuthError('StorageFailure', 'Could not read the session from Redis', { cause });
     });

@@ -41,14 +41,13 @@ function runChild(env: Record<string, string>, killAt?: string): Promise<{ lines
 const KILL_POINTS: { scope: 'local' | 'global'; at: string; globalFails?: boolean }[] = [
   { scope: 'local', at: 'journal-written' },
   { scope: 'local', at: 'in-revoke' },
-  { scope: 'local', at: 'removing:accessToken' },
-  { scope: 'local', at: 'removing:refreshToken' },
-  { scope: 'local', at: 'removing:lastAuthUser' },
+  { scope: 'local', at: 'removing:session' },
+  { scope: 'local', at: 'removing:redirectTransaction' },
   { scope: 'local', at: 'removing:signOutJournal' },
   { scope: 'global', at: 'journal-written' },
   { scope: 'global', at: 'in-global' },
   { scope: 'global', at: 'in-revoke', globalFails: true },
-  { scope: 'global', at: 'removing:idToken' },
+  { scope: 'global', at: 'removing:session' },
 ];
 
 describe('crash-safe sign-out (real child processes, SIGKILL, fileStorage)', () => {

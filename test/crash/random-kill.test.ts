@@ -14,12 +14,6 @@ const CHILD = new URL('./cycle-child.ts', import.meta.url).pathname;
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31);
 const PER_PHASE = Number(process.env.CRASH_KILLS_PER_PHASE ?? 3);
 const PHASES = ['sign-in', 'refresh', 'sign-out'] as const;
-/**
- * Issue 19 defect 12 is the session record's (another branch): until it lands, a kill between the
- * tokens and the pointer leaves tokens that signOut() cannot find. CRASH_SESSION_RECORD=1 makes
- * that a failure too (the full invariant: no token string anywhere); set it by default once merged.
- */
-const SESSION_RECORD = process.env.CRASH_SESSION_RECORD === '1';
 
 interface Point {
   index: number;
@@ -52,7 +46,7 @@ function pick(points: Point[], random: () => number): Point[] {
 }
 
 describe('SIGKILL at random points of sign-in, refresh and sign-out (fileStorage, real processes)', () => {
-  it('after a restart and one signOut(), no temp file, lock or token string is left (defect 12 orphans aside, see SESSION_RECORD)', async () => {
+  it('after a restart and one signOut(), no temp file, lock or token string is left', async () => {
     const dry = await runChild(CHILD, { MODE: 'cycle', FILE: join(root, 'dry', 'tokens.json') });
     expect(dry.lines.at(-1)).toBe('{"done":true}');
     const points: Point[] = dry.lines.slice(0, -1).map((line) => {
@@ -65,7 +59,6 @@ describe('SIGKILL at random points of sign-in, refresh and sign-out (fileStorage
     const failures: string[] = [];
     let tempsLeft = 0;
     let tempsWithTokens = 0;
-    const orphans: string[] = [];
     let tempsAfter = 0;
     for (const [k, point] of picks.entries()) {
       const dir = join(root, `kill-${k}`);
@@ -96,20 +89,17 @@ describe('SIGKILL at random points of sign-in, refresh and sign-out (fileStorage
         if (e.code !== 'ENOENT') throw e; // nothing was ever written
       });
       if (report.state !== 'signedOut') failures.push(`${label}: restart ${JSON.stringify(report)}`);
+      // The session's part (defect 12): the session is one record, so no kill leaves half of one.
       if (leaks.length === 0 && report.keys?.length === 0) continue;
-      // The session's part (defect 12): tokens saved before the pointer that signOut() does not find.
-      const orphaned = report.keys?.every((k) => !k.endsWith('.lastAuthUser')) && point.phase === 'sign-in';
-      if (SESSION_RECORD || !orphaned) failures.push(`${label}: restart ${JSON.stringify(report)}, tokens in ${leaks}`);
-      else orphans.push(label);
+      failures.push(`${label}: restart ${JSON.stringify(report)}, tokens in ${leaks}`);
     }
     const byPhase = PHASES.map((phase) => `${phase} ${picks.filter((p) => p.phase === phase).length}`).join(', ');
     console.info(
       `random SIGKILL: ${picks.length} kills of ${points.length} points (${byPhase}; ` +
         `${picks.filter((p) => p.name === 'rename-temp').length} inside a write), seed ${SEED}; ` +
         `${tempsLeft} temp files left by kills (${tempsWithTokens} holding tokens), ${tempsAfter} left after restart; ` +
-        `${orphans.length} kills left tokens without a pointer (defect 12${SESSION_RECORD ? '' : ', not yet failing'})`,
+        `${failures.length} kills left a token string after restart and one signOut()`,
     );
-    if (orphans.length > 0 && !SESSION_RECORD) console.warn(`defect 12 (session record): ${orphans.join('; ')}`);
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(tempsWithTokens, 'a kill inside a write leaves a temp file with tokens').toBeGreaterThan(0);
   }, 180_000);

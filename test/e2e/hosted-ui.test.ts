@@ -76,7 +76,7 @@ describe.skipIf(!haveChromium)('hosted UI in Debian Chromium (Playwright)', () =
     expect(url.searchParams.has('code')).toBe(false);
     expect(url.searchParams.has('state')).toBe(false);
     const keys = await hostedKeys(page);
-    expect(keys.some((k) => k.endsWith('.refreshToken'))).toBe(true);
+    expect(keys.some((k) => k.endsWith('.session'))).toBe(true);
     expect(keys.some((k) => k.endsWith('.redirectTransaction'))).toBe(false);
     await page.screenshot({ path: `${SHOTS}e2e-hosted-signed-in.png`, fullPage: true });
     await ctx.close();
