@@ -42,12 +42,17 @@ describe.skipIf(!hasRedis('two-process BFF'))('two BFF processes, one Redis, one
   async function stored(sid: string) {
     const keys = await client.keys(`bff:s:${sid}:*`);
     const values = await Promise.all(keys.map((k) => client.get(k)));
+    let refreshToken = '';
     for (const [i, k] of keys.entries()) {
       secrets.add(k);
-      if (k.endsWith('Token')) secrets.add(values[i] ?? '');
+      if (!k.endsWith('.session')) continue;
+      // The session record: its three tokens are secrets the logs must never show.
+      const record = JSON.parse(values[i] ?? '{}') as Record<string, string>;
+      for (const f of ['accessToken', 'idToken', 'refreshToken']) secrets.add(record[f] ?? '');
+      refreshToken = record['refreshToken'] ?? '';
     }
-    const refresh = keys.findIndex((k) => k.endsWith('.refreshToken'));
-    return { keys, refreshToken: values[refresh] ?? '' };
+    // A lock key (a random token, no secret) may outlive a sign-out by a moment: it expires on its own.
+    return { keys: keys.filter((k) => !k.includes(':lock:')), refreshToken };
   }
 
   beforeAll(async () => {
