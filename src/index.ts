@@ -63,6 +63,14 @@ export type {
   TokenStorage,
   Tokens,
 } from './services/types.js';
+export type {
+  ClaimedRevocation,
+  ClaimOptions,
+  OutboxClaim,
+  RevocationOutbox,
+  RevocationOutboxOptions,
+  SettleOutcome,
+} from './session/outbox.js';
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
-export type { DeferredRevocation, LoadResult, SessionStore, SignOutJournal } from './session/store.js';
+export type { DeferredRevocation, LoadResult, RefreshWrite, SessionStore, SignOutJournal } from './session/store.js';

@@ -32,7 +32,7 @@ export interface SettleOutcome {
 }
 
 export interface RevocationOutboxOptions {
-  /** The most entries kept; adding past it drops the oldest. Default {@link DEFAULT_OUTBOX_CAP}. */
+  /** The most entries kept; adding past it drops the oldest. Default 100. */
   cap?: number | undefined;
   /** Stamps `addedAt` (default `Date.now`). */
   now?: () => number;

@@ -13,7 +13,6 @@ import {
   ERR,
   isFetch,
   LIFETIME_S,
-  notRun,
   type Progress,
   rejected,
   STORAGE_STEPS,
