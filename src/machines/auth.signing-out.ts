@@ -14,6 +14,8 @@ import {
 import { recordFailed } from './auth.support.js';
 import type { AuthContext } from './auth.types.js';
 
+const COVER_STORED = { type: 'markCoversStored', params: { covers: true } } as const;
+
 /** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
 const CANCEL_QUEUED = [{ type: 'rejectQueuedSignIn', params: { code: 'Cancelled' } }, 'forgetQueuedSignIn'] as const;
 
@@ -70,8 +72,9 @@ export const signingOutState = {
     SIGN_IN: WAIT_TO_SIGN_IN,
     ADOPT_SESSION: WAIT_TO_SIGN_IN,
     HANDLE_REDIRECT: WAIT_TO_SIGN_IN,
-    // Joins; a sign-in that was waiting for this sign-out is overtaken by it.
-    SIGN_OUT: { actions: [...CANCEL_QUEUED, 'addSignOutRequest'] },
+    // Joins; a sign-in that was waiting for this sign-out is overtaken by it. A caller asks for what
+    // storage holds now: a newer session stored elsewhere meanwhile is signed out too.
+    SIGN_OUT: { actions: [...CANCEL_QUEUED, 'addSignOutRequest', COVER_STORED] },
     // Another context signed in meanwhile: once signed out, read storage again (see signedOut).
     SYNC_SIGNED_IN: { actions: 'markRestoreFromOtherTab' },
   },
@@ -206,7 +209,7 @@ export const signingOutState = {
         SIGN_OUT: [
           // Clearing what storage held when nothing was signed in here: a later call gets its own read.
           { guard: 'signsOutNothing', actions: [...CANCEL_QUEUED, 'addLateSignOutRequest'] },
-          { actions: [...CANCEL_QUEUED, 'addSignOutRequest'] },
+          { actions: [...CANCEL_QUEUED, 'addSignOutRequest', COVER_STORED] },
         ],
       },
       invoke: {
