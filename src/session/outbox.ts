@@ -1,5 +1,6 @@
 import { AuthError } from '../errors.js';
 import type { TokenStorage } from '../services/types.js';
+import { readKey, removeKey, writeKey } from './storage-io.js';
 
 /** A refresh token kept by `deferRevocation`: revoke it, after GlobalSignOut when `global`. */
 export interface DeferredRevocation {
@@ -291,29 +292,16 @@ export class RevocationOutbox {
     return slots.length === 0 ? this.#remove(this.indexKey) : this.#set(this.indexKey, JSON.stringify(slots));
   }
 
-  async #get(key: string): Promise<string | null> {
-    try {
-      const raw = await this.storage.getItem(key);
-      return typeof raw === 'string' ? raw : raw == null ? null : String(raw);
-    } catch (cause) {
-      throw new AuthError('StorageFailure', 'Could not read from storage', { cause });
-    }
+  #get(key: string): Promise<string | null> {
+    return readKey(this.storage, key);
   }
 
-  async #set(key: string, value: string): Promise<void> {
-    try {
-      await this.storage.setItem(key, value);
-    } catch (cause) {
-      throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
-    }
+  #set(key: string, value: string): Promise<void> {
+    return writeKey(this.storage, key, value);
   }
 
-  async #remove(key: string): Promise<void> {
-    try {
-      await this.storage.removeItem(key);
-    } catch (cause) {
-      throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
-    }
+  #remove(key: string): Promise<void> {
+    return removeKey(this.storage, key);
   }
 }
 

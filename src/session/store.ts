@@ -13,6 +13,7 @@ import {
 } from './outbox.js';
 import { unseal } from './sealed.js';
 import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
+import { readKey, writeKey } from './storage-io.js';
 
 export type { DeferredRevocation } from './outbox.js';
 
@@ -274,20 +275,12 @@ export class SessionStore {
     }
   }
 
-  async #get(key: string): Promise<string | null> {
-    try {
-      return (await this.storage.getItem(key)) ?? null;
-    } catch (cause) {
-      throw new AuthError('StorageFailure', 'Could not read from storage', { cause });
-    }
+  #get(key: string): Promise<string | null> {
+    return readKey(this.storage, key);
   }
 
-  async #set(key: string, value: string): Promise<void> {
-    try {
-      await this.storage.setItem(key, value);
-    } catch (cause) {
-      throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
-    }
+  #set(key: string, value: string): Promise<void> {
+    return writeKey(this.storage, key, value);
   }
 }
 

@@ -1,0 +1,38 @@
+import { AuthError } from '../errors.js';
+import type { TokenStorage } from '../services/types.js';
+
+/**
+ * One storage call, its failure as `StorageFailure` (the cause kept, never the value). A non-string
+ * value read back (another app's, a broken adapter) is made a string.
+ *
+ * @example
+ * ```ts
+ * const raw = await readKey(storage, 'authchart.client.session');
+ * ```
+ */
+export async function readKey(storage: TokenStorage, key: string): Promise<string | null> {
+  try {
+    const raw = await storage.getItem(key);
+    return typeof raw === 'string' ? raw : raw == null ? null : String(raw);
+  } catch (cause) {
+    throw new AuthError('StorageFailure', 'Could not read from storage', { cause });
+  }
+}
+
+/** `setItem`, its failure as `StorageFailure`. */
+export async function writeKey(storage: TokenStorage, key: string, value: string): Promise<void> {
+  try {
+    await storage.setItem(key, value);
+  } catch (cause) {
+    throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
+  }
+}
+
+/** `removeItem`, its failure as `StorageFailure`. */
+export async function removeKey(storage: TokenStorage, key: string): Promise<void> {
+  try {
+    await storage.removeItem(key);
+  } catch (cause) {
+    throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
+  }
+}
