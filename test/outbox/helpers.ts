@@ -26,17 +26,8 @@ export function storedTokens(storage: Readable, prefix = PREFIX): string[] {
   return storedEntries(storage, prefix).map((e) => String(e.refreshToken));
 }
 
-/** A small seeded PRNG (mulberry32): a failing interleaving can be run again from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// One seeded PRNG for the tests that draw: a failing interleaving can be run again from its seed.
+export { seeded } from '../crash/run-child.js';
 
 /** Named locks shared by every context given them, one holder at a time per name (FIFO). */
 export function sharedLocks() {
