@@ -231,11 +231,6 @@ export class SessionStore {
     });
   }
 
-  /** The refresh tokens waiting for a deferred RevokeToken (and, for `global` ones, GlobalSignOut first). */
-  readOutbox(): Promise<DeferredRevocation[]> {
-    return this.#locked(() => this.outbox.readHeld());
-  }
-
   /** Claims the outbox entries a drain will try: across contexts, each token is tried by one. */
   claimOutbox(options: ClaimOptions): Promise<OutboxClaim> {
     return this.#locked(() => this.outbox.claimHeld(options));
