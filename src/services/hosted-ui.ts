@@ -2,7 +2,7 @@
  * The hosted (web) UI as the core sees it: an OAuth 2.0 authorization-code flow with PKCE, and
  * Cognito's `/logout`. Interface only; `authchart/hosted-ui` provides the implementation.
  */
-import type { Tokens } from './types.js';
+import type { AuthServices, Tokens } from './types.js';
 
 /**
  * What a redirect sign-in must remember between leaving for the hosted UI and coming back. Plain
@@ -44,6 +44,8 @@ export type OpenUrlPurpose = 'signIn' | 'signOut';
  */
 export interface HostedUI {
   readonly clientId: string;
+  /** The user pool's issuer (as {@link AuthServices.issuer}): the redirect's tokens must carry it. */
+  readonly issuer?: string;
   /**
    * `true` when {@link openUrl} and {@link signOut} navigate the current page away (the browser
    * default): whatever must finish locally has to finish before they are called, and their promise

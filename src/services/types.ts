@@ -48,6 +48,12 @@ export type SignInStep = Tokens | SignInChallenge;
 export interface AuthServices {
   /** The app client id: namespaces every storage key authchart writes. */
   readonly clientId: string;
+  /**
+   * The user pool's issuer, `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`: every token
+   * taken must carry it as `iss`. Unset, authchart still requires one `iss` shared by the ID and
+   * access tokens and kept across refreshes. See docs/security.md, "Token checks".
+   */
+  readonly issuer?: string;
   signIn(input: Credentials, signal: AbortSignal): Promise<SignInStep>;
   /**
    * Answers a challenge: a new password, a code, or (for `selectMfa`) one of `options`. Needed only
