@@ -5,15 +5,16 @@ import { stepsNotRun } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
 import type { AuthDeps, AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
-import { type CreateAuthOptions, validateOptions } from './options.js';
+import { type CreateAuthOptions, clockTolerance, validateOptions } from './options.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
-import type { Credentials, Tokens } from './services/types.js';
+import type { AuthServices, Credentials, Tokens } from './services/types.js';
 import { SecretRegistry } from './session/redact.js';
 import { seal, unseal } from './session/sealed.js';
 import { type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
+import { assertTokens } from './session/token-checks.js';
 
 export type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './auth.types.js';
 export type { AuthTimeouts, CreateAuthOptions } from './options.js';
@@ -84,6 +85,7 @@ class AuthClient implements Auth {
   readonly actor: Actor<AuthMachine>;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
+  #services: AuthServices;
   #nextId = 1;
   #pending = new Map<number, Pending>();
   #cleanups: (() => void)[] = [];
@@ -96,6 +98,7 @@ class AuthClient implements Auth {
   constructor(options: CreateAuthOptions) {
     const config = validateOptions(options);
     const { services } = options;
+    this.#services = services;
     const clock = options.clock ?? { now: () => Date.now() };
     const outbox = { cap: options.maxDeferredRevocations, now: () => clock.now() };
     const store = new SessionStore(options.storage ?? memoryStorage(), services.clientId, {
@@ -109,6 +112,7 @@ class AuthClient implements Auth {
       store,
       connectivity: options.connectivity ?? defaultConnectivity(),
       clock,
+      clockToleranceMs: clockTolerance(options),
       sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
       secrets: new SecretRegistry(),
     };
@@ -220,6 +224,19 @@ class AuthClient implements Auth {
     let session: ReturnType<typeof sessionFromTokens>;
     try {
       session = sessionFromTokens(tokens, opts.signedInWith ?? 'password');
+      // Every check but exp: the app hands over what another SDK held, which the chart refreshes if stale.
+      const services = this.#services;
+      assertTokens(
+        tokens,
+        {
+          clientId: services.clientId,
+          now: 0,
+          clockToleranceMs: 0,
+          fresh: { accessToken: false, idToken: false },
+          ...(services.issuer === undefined ? {} : { issuer: services.issuer }),
+        },
+        'adoptSession',
+      );
     } catch (error) {
       return Promise.reject(error);
     }

@@ -33,6 +33,11 @@ export interface CreateAuthOptions {
   /** Compared with JWT `exp` to schedule refreshes. Default `Date`. */
   clock?: Clock;
   /**
+   * How far a new token's `exp` may lie in the past by {@link clock} before the token is refused
+   * (`InvalidToken`): device clocks drift. Default 300000 (5 minutes). See docs/security.md, "Token checks".
+   */
+  clockToleranceMs?: number;
+  /**
    * Keep a refresh token that could not be revoked because the network failed (`Offline`,
    * `Network`, `Timeout`) in an outbox key, and retry RevokeToken when connectivity returns or at
    * the next start. Off by default: the outbox holds a refresh token in storage until then.
@@ -66,9 +71,19 @@ const DEFAULTS = {
   challengeMs: 180_000,
   refreshLeewayMs: 60_000,
   refreshRetryMs: 5000,
+  clockToleranceMs: 300_000,
 } as const;
 
-function positive(name: keyof AuthTimeouts, value: number | undefined): number {
+/** `clockToleranceMs`, checked: a finite number ≥ 0. */
+export function clockTolerance(options: CreateAuthOptions): number {
+  const value = options.clockToleranceMs ?? DEFAULTS.clockToleranceMs;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new AuthError('InvalidConfig', 'clockToleranceMs must be a finite number of milliseconds, 0 or more');
+  }
+  return value;
+}
+
+function positive(name: keyof AuthTimeouts & keyof typeof DEFAULTS, value: number | undefined): number {
   if (value === undefined) return DEFAULTS[name];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new AuthError('InvalidConfig', `timeouts.${name} must be a positive finite number of milliseconds`);
@@ -108,6 +123,7 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
   if (!['auto', 'always', 'never'].includes(revocation)) {
     throw new AuthError('InvalidConfig', 'revocation must be "auto", "always" or "never"');
   }
+  clockTolerance(options);
   const t = options.timeouts ?? {};
   return {
     revocation,

@@ -131,10 +131,17 @@ describe('fetchTokens(): when no refresh is needed, or none can run', () => {
     expect(services.made).toEqual(['refresh']);
   });
 
-  it('validity is read on the local clock: tokens whose exp is past on a skewed device clock still do', async () => {
+  it('validity is read on the local clock: with clockToleranceMs, tokens whose exp is past on a skewed device clock still do', async () => {
     // The server's clock is 2 h behind: the tokens' exp is in the device's past, yet they live an hour.
+    // The token checks refuse such tokens unless the app allows that much skew (docs/security.md).
     const services = gatedServices(makeTokens({ now: T0 - 7200 }));
-    auth = createAuth({ services, sync: null, connectivity: { isOnline: () => true }, timeouts: TIMEOUTS });
+    auth = createAuth({
+      services,
+      sync: null,
+      connectivity: { isOnline: () => true },
+      timeouts: TIMEOUTS,
+      clockToleranceMs: 3 * 3_600_000,
+    });
     await flush();
     track(auth.signIn(CREDENTIALS));
     await flush();

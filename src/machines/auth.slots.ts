@@ -8,7 +8,7 @@ import { computeRefreshDelay, localExpiry, tokensFreshFor } from './auth.logic.j
 import { type AuthMachine, authMachine } from './auth.machine.js';
 import type { AuthDeps } from './auth.types.js';
 import { outboxWithServices } from './outbox.slots.js';
-import { depsOf, outcomeOf, remembered, scrubbed, secretsOf } from './slots.shared.js';
+import { checkTokens, depsOf, outcomeOf, remembered, scrubbed, secretsOf } from './slots.shared.js';
 
 /** Runs a step while `value` (a password, a code, a redirect URL) is scrubbed from what it throws. */
 async function withHeld<T>(deps: AuthDeps, value: string, signal: AbortSignal, what: string, run: () => Promise<T>) {
@@ -45,7 +45,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const credentials = unseal(input.credentials);
         // The password is a secret only while its sign-in runs: scrub it from what this step throws.
         return withHeld(deps, credentials.password, signal, 'Sign-in', async () =>
-          outcomeOf(deps, await deps.services.signIn(credentials, signal), 'Sign-in'),
+          outcomeOf(deps, await deps.services.signIn(credentials, signal), 'Sign-in', signal),
         );
       }),
     ),
@@ -62,6 +62,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
             deps,
             await respond.call(deps.services, { challenge: unseal(input.challenge), answer }, signal),
             'Answering the challenge',
+            signal,
           ),
         );
       }),
@@ -83,7 +84,18 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const deps = depsOf(input.deps);
         const fresh: unknown = await deps.services.refresh(unseal(input.session.tokens).refreshToken, signal);
         secretsOf(deps).remember(tokenStringsOf(fresh));
-        return remembered(deps, refreshedSession(input.session, fresh as Partial<Tokens>, deps.clock.now()));
+        const before = unseal(input.session.tokens);
+        const session = remembered(deps, refreshedSession(input.session, fresh as Partial<Tokens>, deps.clock.now()));
+        const after = unseal(session.tokens);
+        // The same user, the same issuer, and fresh tokens (a kept ID token may be past its exp).
+        // A rotated refresh token that fails is revoked: no session will hold it.
+        const expect = {
+          previous: before,
+          fresh: { accessToken: true, idToken: after.idToken !== before.idToken },
+          revoke: after.refreshToken !== before.refreshToken,
+        };
+        await checkTokens(deps, after, expect, 'Token refresh', signal);
+        return session;
       }),
     ),
     hostedUISignOut: fromPromise(
@@ -131,6 +143,14 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           }
           const { tokens, customState } = await hostedUI.exchangeCode(url, transaction, signal);
           const session = remembered(deps, sessionFromTokens(tokens, 'hostedUI', clock.now()));
+          const issuer = hostedUI.issuer ?? deps.services.issuer;
+          const expect = {
+            clientId: hostedUI.clientId,
+            nonce: transaction.nonce,
+            revoke: true,
+            ...(issuer === undefined ? {} : { issuer }),
+          };
+          await checkTokens(deps, unseal(session.tokens), expect, 'The hosted-UI redirect', signal);
           return customState === undefined ? { session } : { session, customState };
         });
       }),

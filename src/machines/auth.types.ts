@@ -136,6 +136,8 @@ export interface AuthDeps {
   store: SessionStore;
   connectivity: Connectivity;
   clock: Clock;
+  /** How far a new token's `exp` may lie in the past (see `createAuth({ clockToleranceMs })`); default 300000. */
+  clockToleranceMs?: number;
   sync: SessionSync | null;
   /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
   secrets?: SecretRegistry;

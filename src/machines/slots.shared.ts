@@ -1,9 +1,10 @@
 import type { AuthErrorCode } from '../errors.js';
 import { AuthError } from '../errors.js';
-import type { SignInChallenge, SignInStep } from '../services/types.js';
+import type { SignInChallenge, SignInStep, Tokens } from '../services/types.js';
 import { SecretRegistry } from '../session/redact.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { answerObject, type Session, sessionFromTokens, tokenStringsOf } from '../session/session.js';
+import { type TokenExpectations, tokenCheckFailure } from '../session/token-checks.js';
 import type { AuthDeps, ChallengeInfo, SignInOutcome } from './auth.types.js';
 
 export function depsOf(deps: Sealed<AuthDeps> | null): AuthDeps {
@@ -46,11 +47,51 @@ export function scrubbed<A extends { input: { deps: Sealed<AuthDeps> | null } },
   };
 }
 
+/** Default of `createAuth({ clockToleranceMs })`. */
+const CLOCK_TOLERANCE_MS = 300_000;
+
+/**
+ * Runs the token checklist (session/token-checks.ts) on tokens about to be kept. A failure is
+ * `InvalidToken` and nothing is kept; a refresh token that came with the refused tokens is revoked
+ * first (best effort, within the step's bound), since no session will hold it, and the message says
+ * whether that worked: docs/security.md, "Token checks".
+ */
+export async function checkTokens(
+  deps: AuthDeps,
+  tokens: Tokens,
+  expect: Partial<TokenExpectations> & { revoke: boolean },
+  what: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const failure = tokenCheckFailure(tokens, {
+    clientId: deps.services.clientId,
+    now: deps.clock.now(),
+    clockToleranceMs: deps.clockToleranceMs ?? CLOCK_TOLERANCE_MS,
+    ...(deps.services.issuer === undefined ? {} : { issuer: deps.services.issuer }),
+    ...expect,
+  });
+  if (failure === null) return;
+  let fate = '';
+  if (expect.revoke) {
+    const revoked = await deps.services.revokeToken(tokens.refreshToken, signal).then(
+      () => true,
+      () => false,
+    );
+    fate = revoked ? '; its refresh token was revoked' : '; its refresh token could not be revoked';
+  }
+  throw new AuthError('InvalidToken', `${what}: ${failure}${fate}`);
+}
+
 /**
  * A service's sign-in step as the chart's outcome: a session, or a challenge with its secrets
- * sealed. Garbage (null, a missing field, a non-JWT) is `InvalidToken`.
+ * sealed. Garbage (null, a missing field, a non-JWT) and tokens that fail a check are `InvalidToken`.
  */
-export function outcomeOf(deps: AuthDeps, step: SignInStep, what: string): SignInOutcome {
+export async function outcomeOf(
+  deps: AuthDeps,
+  step: SignInStep,
+  what: string,
+  signal: AbortSignal,
+): Promise<SignInOutcome> {
   secretsOf(deps).remember(tokenStringsOf(step));
   const answer = answerObject(step, what);
   if ('challenge' in answer) {
@@ -61,7 +102,9 @@ export function outcomeOf(deps: AuthDeps, step: SignInStep, what: string): SignI
     return { challenge: { sealed: seal(step), info } };
   }
   if ('challenge' in step) throw new AuthError('InvalidToken', `${what} answered a malformed challenge`);
-  return { session: remembered(deps, sessionFromTokens(step, 'password', deps.clock.now())) };
+  const session = remembered(deps, sessionFromTokens(step, 'password', deps.clock.now()));
+  await checkTokens(deps, unseal(session.tokens), { revoke: true }, what, signal);
+  return { session };
 }
 
 const KINDS: readonly string[] = ['newPassword', 'totpCode', 'smsCode', 'emailCode', 'selectMfa'];

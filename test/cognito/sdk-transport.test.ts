@@ -35,7 +35,7 @@ const cognitoServices = (o: Parameters<typeof baseServices>[0]) =>
 
 describe('authchart/cognito-sdk (aws-sdk-client-mock)', () => {
   it('GlobalSignOut success (which cognito-local cannot produce): complete, no RevokeToken', async () => {
-    const tokens = makeTokens({ revocable: true });
+    const tokens = makeTokens({ revocable: true, clientId: 'abc' });
     mock.on(InitiateAuthCommand).resolves({
       AuthenticationResult: {
         AccessToken: tokens.accessToken,
@@ -73,7 +73,7 @@ describe('authchart/cognito-sdk (aws-sdk-client-mock)', () => {
   });
 
   it('refresh keeps the old refresh token when the answer has none', async () => {
-    const fresh = makeTokens();
+    const fresh = makeTokens({ clientId: 'abc' });
     mock
       .on(InitiateAuthCommand)
       .resolves({ AuthenticationResult: { AccessToken: fresh.accessToken, IdToken: fresh.idToken } });
@@ -117,7 +117,7 @@ describe('authchart/cognito-sdk (aws-sdk-client-mock)', () => {
       Session: 'sess-1',
       ChallengeParameters: { USER_ID_FOR_SRP: 'uuid-alice' },
     });
-    const tokens = makeTokens();
+    const tokens = makeTokens({ clientId: 'abc' });
     mock.on(RespondToAuthChallengeCommand).resolves({
       AuthenticationResult: { AccessToken: tokens.accessToken, IdToken: tokens.idToken, RefreshToken: 'r' },
     });

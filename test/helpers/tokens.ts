@@ -13,25 +13,52 @@ export interface TokenOptions {
   revocable?: boolean;
   /** The access token's `scope` claim (omitted by default, as authchart then assumes the admin scope). */
   scope?: string;
+  /** The app client (`aud`, `client_id`); default `client123`, as `fakeServices()`. */
+  clientId?: string;
+  /** `iss` of both tokens; default {@link TEST_ISSUER}. */
+  issuer?: string;
+  /** The ID token's `nonce` (hosted-UI sign-ins). */
+  nonce?: string;
+  /** Claims that replace the ID token's (a hostile token endpoint's `aud`, `azp`, `iss`, `sub`, …). */
+  idClaims?: Record<string, unknown>;
+  /** Claims that replace the access token's. */
+  accessClaims?: Record<string, unknown>;
 }
+
+/** The issuer test tokens carry by default: a Cognito pool's. */
+export const TEST_ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test';
 
 /** Cognito-shaped tokens (unsigned: authchart decodes, it never verifies; that is the API's job). */
 export function makeTokens(opts: TokenOptions = {}): Tokens {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const username = opts.username ?? 'alice@example.com';
   const n = ++serial;
+  const clientId = opts.clientId ?? 'client123';
+  const iss = opts.issuer ?? TEST_ISSUER;
   const access = new UnsecuredJWT({
     username,
     sub: `sub-${username}`,
+    iss,
+    client_id: clientId,
     token_use: 'access',
     jti: `jti-${n}`,
     ...(opts.revocable === false ? {} : { origin_jti: `origin-${n}` }),
     ...(opts.scope === undefined ? {} : { scope: opts.scope }),
+    ...opts.accessClaims,
   })
     .setIssuedAt(now)
     .setExpirationTime(now + (opts.expiresIn ?? 3600))
     .encode();
-  const id = new UnsecuredJWT({ 'cognito:username': username, email: username, token_use: 'id' })
+  const id = new UnsecuredJWT({
+    'cognito:username': username,
+    email: username,
+    sub: `sub-${username}`,
+    iss,
+    aud: clientId,
+    token_use: 'id',
+    ...(opts.nonce === undefined ? {} : { nonce: opts.nonce }),
+    ...opts.idClaims,
+  })
     .setIssuedAt(now)
     .setExpirationTime(now + (opts.expiresIn ?? 3600))
     .encode();

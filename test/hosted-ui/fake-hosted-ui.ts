@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
 import { hostedUI } from '../../src/adapters/hosted-ui.js';
 import type { HostedUI, OpenUrlPurpose, Tokens } from '../../src/index.js';
-import { makeTokens } from '../helpers/tokens.js';
+import { makeTokens, TEST_ISSUER } from '../helpers/tokens.js';
 
 export const REDIRECT_URI = 'https://app.test/callback';
 export const LOGOUT_URI = 'https://app.test/';
@@ -55,11 +55,17 @@ export function fakeHostedUI(options: { leavesPage: boolean; clientId?: string }
       return Response.json({ error: 'invalid_grant', error_description: 'code refused' }, { status: 400 });
     }
     grant.used = true;
-    const tokens = makeTokens({ username: 'alice', ...(fake.scope === undefined ? {} : { scope: fake.scope }) });
+    const tokens = makeTokens({
+      username: 'alice',
+      clientId,
+      ...(fake.scope === undefined ? {} : { scope: fake.scope }),
+    });
     const now = Math.floor(Date.now() / 1000);
     const idToken = new UnsecuredJWT({
       'cognito:username': 'alice',
       email: 'alice@example.com',
+      sub: 'sub-alice',
+      iss: TEST_ISSUER,
       token_use: 'id',
       aud: clientId,
       nonce: grant.nonce,

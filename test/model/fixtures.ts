@@ -64,6 +64,8 @@ export const webOnlyTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable
 export const expiredTokens = makeTokens({ now: NOW_S - 7200, expiresIn: 3600, revocable: true });
 export const expiredPlainTokens = makeTokens({ now: NOW_S - 7200, expiresIn: 3600, revocable: false });
 export const refreshedTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true });
+/** What the model's hosted UI answers: its ID token carries the nonce of the model's transactions. */
+export const redirectTokens = makeTokens({ now: NOW_S, expiresIn: 3600, revocable: true, nonce: 'n' });
 
 const session = (tokens: Tokens, signedInWith: 'password' | 'hostedUI' = 'password', id = MODEL_SESSION_ID): Session =>
   sessionFromTokens(tokens, signedInWith, undefined, id);
@@ -215,8 +217,8 @@ export const actorFixtures: {
   exchangeCode: {
     done: {
       ok: {
-        output: { session: session(revocableTokens, 'hostedUI'), customState: 'back-to' },
-        arrange: { kind: 'resolve', tokens: revocableTokens },
+        output: { session: session(redirectTokens, 'hostedUI'), customState: 'back-to' },
+        arrange: { kind: 'resolve', tokens: redirectTokens },
       },
     },
     error: {

@@ -6,6 +6,7 @@
 
 import { UnsecuredJWT } from 'jose';
 import { AuthError, type AuthServices, type TokenStorage, type Tokens } from '../../src/index.js';
+import { TEST_ISSUER } from '../helpers/tokens.js';
 
 export const CLIENT_ID = 'client123';
 export const USERS = ['alice@example.com', 'bob@example.com'] as const;
@@ -74,8 +75,22 @@ export class FakeCognito {
         .setExpirationTime(now + 3600)
         .encode();
     return {
-      accessToken: jwt({ username: user, sub: `sub-${user}`, token_use: 'access', origin_jti: `origin-${n}` }),
-      idToken: jwt({ 'cognito:username': user, email: user, token_use: 'id' }),
+      accessToken: jwt({
+        username: user,
+        sub: `sub-${user}`,
+        iss: TEST_ISSUER,
+        client_id: CLIENT_ID,
+        token_use: 'access',
+        origin_jti: `origin-${n}`,
+      }),
+      idToken: jwt({
+        'cognito:username': user,
+        email: user,
+        sub: `sub-${user}`,
+        iss: TEST_ISSUER,
+        aud: CLIENT_ID,
+        token_use: 'id',
+      }),
       // Cognito refresh tokens are JWEs: five base64url parts.
       refreshToken: `eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh-${n}-part.iv-${n}.cipher-${n}-text.tag-${n}`,
     };
