@@ -79,7 +79,14 @@ export async function p6(stub: CognitoStub): Promise<Figure[]> {
   const bffs: BffProcess[] = [];
   try {
     const heap = await heapPerSession(redis.url);
-    const env = { REDIS_URL: redis.url, COGNITO_ENDPOINT: stub.url, COGNITO_CLIENT_ID: 'benchclient' };
+    // One user signs in 16 at a time: in-flight sign-ins hold a unit of the per-username limit (10).
+    const env = {
+      REDIS_URL: redis.url,
+      COGNITO_ENDPOINT: stub.url,
+      COGNITO_CLIENT_ID: 'benchclient',
+      BFF_LOGIN_LIMIT_USERNAME: '1000',
+      BFF_LOGIN_LIMIT_CLIENT: '1000',
+    };
     const [a, b] = await Promise.all([startBff({ ...env, BFF_NAME: 'A' }), startBff({ ...env, BFF_NAME: 'B' })]);
     bffs.push(a, b);
 

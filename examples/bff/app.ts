@@ -1,18 +1,23 @@
 /**
  * The BFF's HTTP surface (Hono). The browser holds one cookie: an opaque random session id,
  * HttpOnly (no script can read it), Secure (never sent over plain HTTP; browsers treat
- * http://localhost as secure), SameSite=Lax (not sent on cross-site POSTs: the CSRF defence for
- * these routes) and `__Host-` (no Domain, Path=/: no subdomain can set or shadow it). Tokens stay
- * in Redis and in this process; no response and no log line carries a token, the session id or a
- * Redis key.
+ * http://localhost as secure), SameSite=Lax (not sent on cross-site POSTs) and `__Host-` (no
+ * Domain, Path=/: no subdomain can set or shadow it). SameSite alone does not stop login CSRF (the
+ * attacker needs no cookie to sign a victim in) nor a sibling subdomain, so every non-GET request
+ * must also be JSON from the app's own origin (guards.ts), fit in a small body, and sign-ins are
+ * counted (attempts.ts). Tokens stay in Redis and in this process; no response and no log line
+ * carries a token, the session id, a username or a Redis key.
  */
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Auth, type AuthError, isAuthError, type SignInResult } from '../../src/index.js';
+import type { SignInLimits } from './attempts.js';
 import { getUser } from './cognito-user.js';
+import { clientAddress, requestGuard } from './guards.js';
 import { type LogEvent, type Lookup, SESSION_ID, type Sessions } from './sessions.js';
 
 export const COOKIE = 'authchart-sid';
@@ -21,6 +26,22 @@ export interface BffOptions {
   sessions: Sessions;
   /** Cognito's endpoint, for GetUser in `/api/whoami`. */
   cognitoEndpoint: string;
+  /** Counts wrong passwords per client address and per username (429 past the limit). */
+  signInLimits: SignInLimits;
+  /**
+   * The origins (`https://app.example.com`) whose pages may send non-GET requests. Default: the
+   * request's own origin as this server sees it (`http://<Host>`), right when the browser talks to
+   * this server directly; behind a proxy that terminates TLS, list the public origin here.
+   */
+  origins?: readonly string[];
+  /** The largest request body read, in bytes (413 past it, before any of it is parsed). Default 4096. */
+  maxBodyBytes?: number;
+  /**
+   * How many proxies of yours stand in front of this server: the client address for the limits is
+   * then taken from X-Forwarded-For, that many hops from the right. Default 0: the socket's peer
+   * (X-Forwarded-For ignored, since any client can write it).
+   */
+  proxyHops?: number;
   log?: (entry: LogEvent) => void;
 }
 
@@ -69,6 +90,16 @@ export function createBffApp(options: BffOptions): Hono {
     await next();
     c.header('Cache-Control', 'no-store');
   });
+  app.use(requestGuard(options.origins));
+  // Cognito caps a username at 128 characters and a password at 256: 4 KiB holds any honest body,
+  // even \u-escaped. A longer one is refused on its Content-Length, or once that much of a chunked
+  // body arrived, before the JSON parser or Cognito sees any of it.
+  app.use(
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 4096,
+      onError: (c) => c.json({ error: 'body_too_large', message: 'The request body is too large.' }, 413),
+    }),
+  );
   app.onError((error, c) => {
     // Only the error's class and code: a foreign message might quote a key.
     log({ event: 'error', name: error.name, code: (error as Partial<AuthError>).code ?? null });
@@ -120,17 +151,31 @@ export function createBffApp(options: BffOptions): Hono {
     if (typeof body?.username !== 'string' || typeof body.password !== 'string' || !body.username) {
       return send(c, fail(400, 'invalid_request', 'Send JSON { "username": string, "password": string }.'));
     }
-    const current = readSid(c);
-    if (!isFailure(current) && (await sessions.lookup(current)).kind === 'active') {
-      return send(c, fail(409, 'already_signed_in', 'Sign out first.'));
-    }
-    // Always a new id: a session id is never carried over a sign-in (no fixation).
-    const { sid, auth } = sessions.create();
-    await auth.ready;
     const { username, password } = body;
-    const response = await answer(c, sid, () => auth.signIn({ username, password }));
-    if (response.status !== 200) sessions.discard(sid);
-    return response;
+    const admission = await options.signInLimits.take(clientAddress(c, options.proxyHops ?? 0), username);
+    if (!admission.ok) {
+      // Which limit, never whose: no username or address in the log.
+      log({ event: 'login', outcome: 'too_many_attempts', limit: admission.scope });
+      c.header('Retry-After', String(admission.retryAfterSeconds));
+      return send(c, fail(429, 'too_many_attempts', 'Too many failed sign-ins: wait and try again.'));
+    }
+    let wrongPassword = false;
+    try {
+      const current = readSid(c);
+      if (!isFailure(current) && (await sessions.lookup(current)).kind === 'active') {
+        return send(c, fail(409, 'already_signed_in', 'Sign out first.'));
+      }
+      // Always a new id: a session id is never carried over a sign-in (no fixation).
+      const { sid, auth } = sessions.create();
+      await auth.ready;
+      const response = await answer(c, sid, () => auth.signIn({ username, password }));
+      if (response.status !== 200) sessions.discard(sid);
+      wrongPassword = response.status === 401;
+      return response;
+    } finally {
+      // Only a wrong password (or unknown user: the same answer) keeps its count.
+      if (!wrongPassword) await admission.refund();
+    }
   });
 
   app.post('/login/confirm', async (c) => {

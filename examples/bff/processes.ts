@@ -24,6 +24,11 @@ export interface BffEnv {
   BFF_NAME: string;
   BFF_REVOCATION?: string;
   BFF_PORT?: string;
+  BFF_ORIGINS?: string;
+  BFF_PROXY_HOPS?: string;
+  BFF_LOGIN_LIMIT_USERNAME?: string;
+  BFF_LOGIN_LIMIT_CLIENT?: string;
+  BFF_LOGIN_WINDOW_SECONDS?: string;
 }
 
 /**

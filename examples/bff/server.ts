@@ -6,6 +6,11 @@
  *   (default: the region's public endpoint; cognito-local's URL in the demo and the tests)
  * - `BFF_PORT` (default 0: a free port), `BFF_NAME` (in log lines), `BFF_REVOCATION`
  *   (`auto` | `always` | `never`; `always` for cognito-local, whose tokens lack `origin_jti`)
+ * - `BFF_ORIGINS`: comma-separated origins whose pages may POST (default: the request's own,
+ *   `http://<Host>`; set the public `https://…` origin behind a TLS-terminating proxy)
+ * - `BFF_PROXY_HOPS` (default 0): proxies in front whose X-Forwarded-For is trusted
+ * - `BFF_LOGIN_LIMIT_USERNAME` (default 10), `BFF_LOGIN_LIMIT_CLIENT` (default 100),
+ *   `BFF_LOGIN_WINDOW_SECONDS` (default 900): wrong passwords allowed per window
  *
  * Prints one JSON object per line; the first is `{"event":"listening","url":…}`.
  */
@@ -15,6 +20,7 @@ import { createClient } from 'redis';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
 import type { RevocationPolicy } from '../../src/index.js';
 import { createBffApp } from './app.js';
+import { SignInLimits } from './attempts.js';
 import { type LogEvent, Sessions } from './sessions.js';
 
 const env = process.env;
@@ -24,6 +30,13 @@ const log = (entry: LogEvent) => process.stdout.write(`${JSON.stringify({ ...ent
 const clientId = env['COGNITO_CLIENT_ID'];
 if (!clientId) throw new Error('COGNITO_CLIENT_ID is required');
 const region = env['COGNITO_REGION'] ?? 'local';
+/** A non-negative integer setting, or its default; anything else stops the start. */
+function count(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a non-negative integer`);
+  return Number(raw);
+}
 const cognitoEndpoint = env['COGNITO_ENDPOINT'] ?? `https://cognito-idp.${region}.amazonaws.com/`;
 
 // disableOfflineQueue: while Redis is unreachable a command fails at once (a typed StorageFailure
@@ -53,7 +66,24 @@ const sessions = new Sessions({
   revocation: (env['BFF_REVOCATION'] as RevocationPolicy | undefined) ?? 'auto',
   log,
 });
-const app = createBffApp({ sessions, cognitoEndpoint, log });
+const signInLimits = new SignInLimits({
+  redis,
+  perUsername: count('BFF_LOGIN_LIMIT_USERNAME', 10),
+  perClient: count('BFF_LOGIN_LIMIT_CLIENT', 100),
+  windowSeconds: count('BFF_LOGIN_WINDOW_SECONDS', 900),
+});
+const origins = env['BFF_ORIGINS']
+  ?.split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
+const app = createBffApp({
+  sessions,
+  cognitoEndpoint,
+  signInLimits,
+  proxyHops: count('BFF_PROXY_HOPS', 0),
+  log,
+  ...(origins?.length ? { origins } : {}),
+});
 
 const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: Number(env['BFF_PORT'] ?? 0) }, (info) => {
   log({ event: 'listening', url: `http://127.0.0.1:${(info as AddressInfo).port}` });
