@@ -7,7 +7,7 @@ import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { writeFileAtomically } from '../../src/adapters/file-guard.js';
+import { openToRead, writeFileAtomically } from '../../src/adapters/file-guard.js';
 import { fileStorage } from '../../src/bindings/node.js';
 import { AuthError, createAuth, isAuthError } from '../../src/index.js';
 import { fakeServices } from '../helpers/fakes.js';
@@ -119,6 +119,12 @@ describe.skipIf(!posix)('a symlink at the path (POSIX: symlinks need no privileg
     await symlink(join(dir, 'lockdir'), `${file}.lock`);
     expect((await refusal(fileStorage(file).setItem(KEY, 'v'))).message).toContain(`${file}.lock is a symlink`);
     await expect(lstat(file)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('the read opens with O_NOFOLLOW: a symlink put there after the checks is refused, not read', async () => {
+    await writeFile(join(dir, 'target'), JSON.stringify({ [KEY]: 'planted' }));
+    await symlink(join(dir, 'target'), file);
+    expect((await refusal(openToRead(file))).message).toContain(`${file} is a symlink`);
   });
 
   it('the write renames over the path: a symlink put there after the checks is replaced, not followed', async () => {
