@@ -3,21 +3,22 @@
  *
  * One JSON file holds every key. Each change takes a cross-process lock (`<file>.lock`, via
  * proper-lockfile), re-reads the file, changes one key, and writes a temp file that is synced and
- * renamed over the old one (write-file-atomic). A crash (even SIGKILL) leaves the old or the new
+ * renamed over the old one (`file-guard.ts`). A crash (even SIGKILL) leaves the old or the new
  * file, never a torn one; the next open removes the temp file a killed writer left. Nothing is
  * cached: every call reads the file, so two handles or processes never undo each other's writes.
- * The file is written with mode 0600: it holds tokens.
+ * The file is written with mode 0600, owned by this process: it holds tokens. Every call first
+ * checks the path (`checkPath`): it trusts no symlink and no file of another user.
  *
  * `lock(name, critical)` holds that same lock for a whole read-compare-write section; the calls
  * made inside it know (through AsyncLocalStorage) that they already hold it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { lstat, mkdir, open as openFile, readdir, realpath, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
 import { AuthError } from '../errors.js';
 import type { TokenStorage } from '../services/types.js';
+import { checkPath, failure, openToRead, writeFileAtomically } from './file-guard.js';
 import { parseMembers, serializeMembers } from './json-members.js';
 
 export interface FileStorage extends TokenStorage {
@@ -69,6 +70,17 @@ interface Snapshot {
 /**
  * Token storage in one JSON file, shared safely by every process and handle that uses the same path.
  *
+ * Every call fails with `AuthError` `StorageFailure` (the message names the path and why, never the
+ * contents), and nothing is written, when:
+ * - the path, or `<path>.lock`, is a symlink (the tokens would go where it points);
+ * - the path is not a regular file (a directory, a FIFO, a device);
+ * - the file is owned by another uid than `process.getuid()` (its owner could read the tokens);
+ * - its directory is writable by every user without the sticky bit (anyone could swap the file).
+ *
+ * A file of ours that others may read is tightened to 0600 when read, and every write makes a new
+ * file, 0600 and ours (never chowned). Windows has no uid nor mode bits: there only symlinks
+ * (junctions included) and non-regular files are refused; protect the directory with its ACL.
+ *
  * @example
  * import { fileStorage } from 'authchart/node';
  * const auth = createAuth({ services, storage: fileStorage(`${os.homedir()}/.myapp/tokens.json`) });
@@ -104,18 +116,17 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
   async function read(): Promise<Snapshot> {
     let text: string;
     let identity: string;
+    await checkPath(file);
+    const handle = await openToRead(file);
+    if (!handle) return { members: new Map(), corrupt: false };
     try {
-      const handle = await openFile(file, 'r');
-      try {
-        const stat = await handle.stat();
-        identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-        text = await handle.readFile('utf8');
-      } finally {
-        await handle.close();
-      }
+      const stat = await handle.stat();
+      identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      text = await handle.readFile('utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { members: new Map(), corrupt: false };
-      throw fsFailure(`Could not read the token file ${file}`, error);
+      throw failure(`Could not read the token file ${file}`, error);
+    } finally {
+      await handle.close().catch(() => undefined);
     }
     const members = parseMembers(text);
     if (members) {
@@ -144,8 +155,10 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     try {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw fsFailure(`Could not create the directory of ${file}`, error);
+      throw failure(`Could not create the directory of ${file}`, error);
     }
+    // Before the lock and the sweep: both would act on whatever a symlink at the path points to.
+    await checkPath(file);
     let lost: unknown = null;
     const release = await acquire(file, lockTimeoutMs, staleLockMs, (error) => {
       lost = error;
@@ -155,7 +168,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
       done: false,
       assertHeld: () => {
         if (lost)
-          throw fsFailure(`The lock on ${file} was taken over (this process stalled for over ${staleLockMs} ms)`, lost);
+          throw failure(`The lock on ${file} was taken over (this process stalled for over ${staleLockMs} ms)`, lost);
       },
     };
     try {
@@ -176,10 +189,10 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
   async function write(members: Map<string, string>, assertHeld: () => void): Promise<void> {
     assertHeld();
     try {
-      // Temp file beside the target, fsync, rename over it; always 0600.
-      await writeFileAtomic(file, serializeMembers(members), { mode: 0o600, fsync: true });
+      // Temp file beside the path, fsync, rename over the path itself (never a link's target); always 0600, ours.
+      await writeFileAtomically(file, serializeMembers(members));
     } catch (error) {
-      throw fsFailure(`Could not write the token file ${file}`, error);
+      throw failure(`Could not write the token file ${file}`, error);
     }
   }
 
@@ -264,7 +277,7 @@ async function acquire(
         onCompromised,
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw fsFailure(`Could not lock ${file}`, error);
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw failure(`Could not lock ${file}`, error);
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new AuthError(
@@ -284,32 +297,27 @@ async function acquire(
  * and every writer writes holding it, so any such file is a killed writer's: it may hold tokens.
  */
 async function sweepTemps(file: string): Promise<void> {
-  const target = await realpath(file).catch(() => file); // write-file-atomic names temps after the real path
-  const dir = dirname(target);
-  const temp = new RegExp(`^${escapeRegExp(basename(target))}\\.\\d{1,10}$`);
+  // After `checkPath`: `file` is no symlink, so its temps are beside the path itself, never beside a link's target.
+  const dir = dirname(file);
+  const temp = new RegExp(`^${escapeRegExp(basename(file))}\\.\\d{1,10}$`);
   let names: string[];
   try {
     names = await readdir(dir);
   } catch (error) {
-    throw fsFailure(`Could not list the directory of ${file}`, error);
+    throw failure(`Could not list the directory of ${file}`, error);
   }
   for (const name of names.filter((n) => temp.test(n))) {
     const path = join(dir, name);
     const stat = await lstat(path).catch(() => null);
     if (!stat?.isFile()) continue;
     await unlink(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw fsFailure(`Could not remove the stale temp file ${path}`, error);
+      if (error.code !== 'ENOENT') throw failure(`Could not remove the stale temp file ${path}`, error);
     });
   }
 }
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function fsFailure(message: string, cause: unknown): AuthError {
-  const code = (cause as NodeJS.ErrnoException | null)?.code;
-  return new AuthError('StorageFailure', code ? `${message} (${code})` : message, { cause });
 }
 
 function checkMs(name: keyof FileStorageOptions, value: number | undefined, fallback: number): number {
