@@ -22,7 +22,7 @@ import { AuthError } from '../errors.js';
 import type { AuthServices } from '../services/types.js';
 import { type CognitoOperation, noAnswer, refusal, sentValues } from './cognito/errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './cognito/flows.js';
-import { type HttpOptions, secureUrl } from './http.js';
+import { checkEndpoint, type HttpOptions } from './http.js';
 
 /** Options of {@link cognitoServices}. */
 export interface CognitoSdkServicesOptions extends CognitoFlowOptions, Pick<HttpOptions, 'allowInsecureHttp'> {
@@ -84,9 +84,7 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
     // The user-pool APIs used here are unsigned; these placeholders stop the SDK from searching
     // the environment for AWS credentials it will not use.
     credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
-    ...(options.endpoint
-      ? { endpoint: secureUrl('cognitoServices', options.endpoint, options.allowInsecureHttp).href }
-      : {}),
+    ...(options.endpoint ? { endpoint: checkEndpoint('cognitoServices', options.endpoint, options).url } : {}),
   };
   // Built lazily so that a bad option fails in cognitoFlows before a client is made.
   let client = options.client;

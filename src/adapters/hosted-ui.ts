@@ -12,14 +12,13 @@ import type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransactio
 import type { AuthServices, Tokens } from '../services/types.js';
 import {
   abortError,
+  checkEndpoint,
   type Endpoint,
   type HttpOptions,
   type IssuerOptions,
-  maxBytes,
   oauthError,
   poolIssuer,
   postForm,
-  secureUrl,
 } from './http.js';
 
 export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
@@ -99,21 +98,21 @@ function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined, what: 
   });
 }
 
-/** `https://` added to a bare host; no trailing slash. */
-function originOf(options: HostedUIOptions): string {
-  const text = required('a domain', options.domain);
-  const url = /^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`;
-  return secureUrl('hostedUI: domain', url, options.allowInsecureHttp).href.replace(/\/+$/, '');
-}
-
 /** The shared part of {@link hostedUI} and {@link hostedUIServices}, checked when either is made. */
-function endpointOf(who: string, options: HostedUIOptions | HostedUIServicesOptions) {
+function endpointOf(who: string, options: HostedUIServicesOptions) {
   const clientId = required('a clientId', options?.clientId);
   const issuer = poolIssuer(who, options);
+  const domain = required('a domain', options.domain);
+  // `https://` added to a bare host; no trailing slash.
+  const { url, max } = checkEndpoint(
+    who,
+    /^[a-z][a-z\d+.-]*:\/\//i.test(domain) ? domain : `https://${domain}`,
+    options,
+  );
   const endpoint: Endpoint = {
-    origin: originOf(options as HostedUIOptions),
+    origin: url.replace(/\/+$/, ''),
     doFetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    max: maxBytes(who, options),
+    max,
   };
   return { clientId, endpoint, ...(issuer ? { issuer } : {}) };
 }

@@ -6,9 +6,6 @@
  */
 import { AuthError } from '../errors.js';
 
-/** The default {@link HttpLimits.maxResponseBytes}: a Cognito answer is a few kB of JSON. */
-export const MAX_RESPONSE_BYTES = 1 << 20;
-
 /** Options every HTTP-speaking adapter takes. */
 export interface HttpOptions {
   /**
@@ -20,31 +17,25 @@ export interface HttpOptions {
   maxResponseBytes?: number;
 }
 
-const LOOPBACK = /^(?:localhost|\[::1\]|127(?:\.\d+){3})$/;
+const LOOPBACK = /^(localhost|\[::1\]|127(\.\d+){3})$/;
 
-/** `value` as a URL that may carry secrets: `https:`, loopback `http:`, or any `http:` when opted in. */
-export function secureUrl(who: string, value: string, allowInsecureHttp?: boolean): URL {
-  let url: URL;
+/**
+ * An endpoint that will carry secrets, checked when the adapter is made: `https:`, loopback
+ * `http:`, or any `http:` with `allowInsecureHttp`; and the answer size cap (default 1 MiB).
+ */
+export function checkEndpoint(who: string, value: string, options: HttpOptions): { url: string; max: number } {
+  let url: URL | undefined;
   try {
     url = new URL(value);
-  } catch (cause) {
-    throw new AuthError('InvalidConfig', `${who}: ${clip(value, 100)} is not an absolute URL`, { cause });
+  } catch {}
+  const max = options.maxResponseBytes ?? 1 << 20;
+  const bad = (why: string) => new AuthError('InvalidConfig', `${who}: ${why}`);
+  const { protocol, hostname, href } = url ?? {};
+  if (!(protocol === 'https:' || (protocol === 'http:' && (options.allowInsecureHttp || LOOPBACK.test(hostname!))))) {
+    throw bad(`${clip(value, 100)} is not an https URL (allowInsecureHttp: true takes http, for tests)`);
   }
-  const http = url.protocol === 'http:';
-  if (url.protocol !== 'https:' && !(http && (allowInsecureHttp || LOOPBACK.test(url.hostname)))) {
-    throw new AuthError(
-      'InvalidConfig',
-      `${who}: ${url.origin} is not https (allowInsecureHttp: true takes plain http, for a test rig only)`,
-    );
-  }
-  return url;
-}
-
-/** The size cap of these options, checked when the adapter is made. */
-export function maxBytes(who: string, options: HttpOptions): number {
-  const max = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  if (!(max >= 1)) throw new AuthError('InvalidConfig', `${who}: maxResponseBytes must be a positive number`);
-  return max;
+  if (!(max > 0)) throw bad('maxResponseBytes must be above 0');
+  return { url: href!, max };
 }
 
 /**
@@ -61,34 +52,27 @@ export async function post(
 ): Promise<{ status: number; text: string }> {
   const response = await doFetch(url, { ...init, method: 'POST', redirect: 'manual' });
   const { status, body } = response;
-  const redirect = response.type === 'opaqueredirect' || (status > 299 && status < 400);
-  const tooLarge = Number(response.headers.get('content-length')) > max;
-  if (redirect || tooLarge) {
-    await body?.cancel().catch(() => {});
-    throw redirect
-      ? new AuthError(
-          'Service',
-          `${what}: the endpoint answered a redirect (HTTP ${status || 'opaque'}), which is never followed`,
-        )
-      : large(what, max);
+  const reader = body?.getReader();
+  const refuse = async (why: string) => {
+    await reader?.cancel().catch(() => {});
+    return new AuthError('Service', `${what}: ${why}`);
+  };
+  // `opaqueredirect` (status 0) is what a browser's fetch makes of a 3xx under `redirect: 'manual'`.
+  if (response.type === 'opaqueredirect' || (status > 299 && status < 400)) {
+    throw await refuse(`redirected (HTTP ${status || '3xx'}), not followed`);
   }
+  const tooLarge = `the answer was larger than ${max} bytes`;
+  if (Number(response.headers.get('content-length')) > max) throw await refuse(tooLarge);
   let text = '';
   let size = 0;
   const decoder = new TextDecoder();
-  const reader = body?.getReader();
   for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
     size += chunk.value.byteLength;
-    if (size > max) {
-      await reader?.cancel().catch(() => {});
-      throw large(what, max);
-    }
+    if (size > max) throw await refuse(tooLarge);
     text += decoder.decode(chunk.value, { stream: true });
   }
   return { status, text: text + decoder.decode() };
 }
-
-const large = (what: string, max: number) =>
-  new AuthError('Service', `${what}: the answer was larger than ${max} bytes`);
 
 /** Foreign text as a bounded, one-line string (`max` characters), with `secrets` blanked out. */
 export function clip(text: string, max = 200, secrets: readonly string[] = []): string {
@@ -120,7 +104,7 @@ export function poolIssuer(who: string, { issuer, userPoolId, region }: IssuerOp
     if (!pool || (region && pool[1] !== region)) {
       throw new AuthError(
         'InvalidConfig',
-        `${who}: userPoolId must be <region>_<id>, in region ${region || 'of the pool'} (got ${clip(userPoolId, 64)})`,
+        `${who}: userPoolId ${clip(userPoolId, 64)} is not ${region || '<region>'}_<id>`,
       );
     }
     region = pool[1];

@@ -6,7 +6,7 @@
  */
 import { AuthError } from '../../errors.js';
 import type { AuthServices } from '../../services/types.js';
-import { type HttpOptions, maxBytes, post, secureUrl } from '../http.js';
+import { checkEndpoint, type HttpOptions, post } from '../http.js';
 import { type CognitoOperation, isThrottle, noAnswer, refusal, sentValues } from './errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './flows.js';
 
@@ -62,13 +62,11 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
   if (!options?.endpoint && (typeof options.region !== 'string' || options.region === '')) {
     throw new AuthError('InvalidConfig', 'cognitoServices needs a region (or an endpoint)');
   }
-  const who = 'cognitoServices';
-  const endpoint = secureUrl(
-    who,
+  const { url: endpoint, max } = checkEndpoint(
+    'cognitoServices',
     options.endpoint ?? `https://cognito-idp.${options.region}.amazonaws.com/`,
-    options.allowInsecureHttp,
-  ).href;
-  const max = maxBytes(who, options);
+    options,
+  );
   // Never more than one retry, whatever is passed (NaN included).
   const maxAttempts = (options.maxAttempts ?? 2) < 2 ? 1 : 2;
   const retryDelayMs = options.retryDelayMs ?? 250;
