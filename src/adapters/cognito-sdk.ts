@@ -20,14 +20,18 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthError } from '../errors.js';
 import type { AuthServices } from '../services/types.js';
-import { type CognitoOperation, noAnswer, refusal } from './cognito/errors.js';
+import { type CognitoOperation, noAnswer, refusal, sentValues } from './cognito/errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './cognito/flows.js';
+import { checkEndpoint, type HttpOptions } from './http.js';
 
 /** Options of {@link cognitoServices}. */
-export interface CognitoSdkServicesOptions extends CognitoFlowOptions {
+export interface CognitoSdkServicesOptions extends CognitoFlowOptions, Pick<HttpOptions, 'allowInsecureHttp'> {
   /** The user pool's region, e.g. `eu-west-1`. */
   region: string;
-  /** Override the endpoint (e.g. an embedded Cognito on `http://127.0.0.1:9229`). */
+  /**
+   * Override the endpoint (e.g. an embedded Cognito on `http://127.0.0.1:9229`): `https:` or
+   * loopback, see `allowInsecureHttp`. Redirects and answer sizes are the SDK's (docs/cognito.md).
+   */
   endpoint?: string;
   /** Bring your own client (shared config, middleware, or a mock in tests). */
   client?: CognitoIdentityProviderClient;
@@ -48,12 +52,17 @@ interface SdkErrorShape {
  * @example
  * const error = mapCognitoError(thrown, 'InitiateAuth', signal); // error.code === 'NotAuthorized', …
  */
-export function mapCognitoError(error: unknown, operation: CognitoOperation, signal?: AbortSignal): AuthError {
+export function mapCognitoError(
+  error: unknown,
+  operation: CognitoOperation,
+  signal?: AbortSignal,
+  sent: readonly string[] = [],
+): AuthError {
   if (error instanceof AuthError) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
   if (signal?.aborted || e.name === 'AbortError' || status === undefined) return noAnswer(error, operation, signal);
-  return refusal(e.name ?? 'UnknownError', e.message ?? '', status, operation, error);
+  return refusal(e.name ?? 'UnknownError', e.message ?? '', status, operation, sent, error);
 }
 
 /**
@@ -75,7 +84,7 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
     // The user-pool APIs used here are unsigned; these placeholders stop the SDK from searching
     // the environment for AWS credentials it will not use.
     credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.endpoint ? { endpoint: checkEndpoint('cognitoServices', options.endpoint, options).url } : {}),
   };
   // Built lazily so that a bad option fails in cognitoFlows before a client is made.
   let client = options.client;
@@ -102,7 +111,7 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
       });
       return output as Record<string, unknown>;
     } catch (error) {
-      throw mapCognitoError(error, operation, signal);
+      throw mapCognitoError(error, operation, signal, sentValues(body));
     }
   }, options);
 }

@@ -10,8 +10,19 @@ import { decodeJwt } from 'jose';
 import { AuthError } from '../errors.js';
 import type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
 import type { AuthServices, Tokens } from '../services/types.js';
+import {
+  abortError,
+  checkEndpoint,
+  type Endpoint,
+  type HttpOptions,
+  type IssuerOptions,
+  oauthError,
+  poolIssuer,
+  postForm,
+} from './http.js';
 
 export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
+export type { HttpOptions, IssuerOptions } from './http.js';
 
 /**
  * Opens a hosted-UI URL for the app (native in-app browser, system browser, a test driver). May
@@ -27,7 +38,7 @@ export type UrlOpener = (
 export type OpenerAnswer = string | undefined | void;
 
 /** Options of {@link hostedUI}. */
-export interface HostedUIOptions {
+export interface HostedUIOptions extends HttpOptions, IssuerOptions {
   /** The user pool domain: `auth.example.com`, `https://my-app.auth.eu-west-1.amazoncognito.com`, or an `http://127.0.0.1:…` test server. */
   domain: string;
   /** The app client id (a public client: no secret). */
@@ -42,6 +53,8 @@ export interface HostedUIOptions {
   openUrl?: UrlOpener;
   /** Default `globalThis.fetch`. */
   fetch?: typeof fetch;
+  /** How long a redirect transaction may wait for its redirect, in ms (default 10 minutes); older is `Expired`. */
+  transactionMaxAgeMs?: number;
 }
 
 /** Cognito's default scopes for an app that also calls the user-pool API with the access token. */
@@ -74,12 +87,6 @@ function absolute(name: string, value: string): URL {
   }
 }
 
-function abortError(signal: AbortSignal, what: string, cause?: unknown): AuthError {
-  return new AuthError('Timeout', `${what} was aborted before the hosted UI answered`, {
-    cause: cause ?? signal.reason,
-  });
-}
-
 /** Rejects when `signal` fires, so an opener that ignores it still cannot hold the caller. */
 function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
   if (!signal) return work;
@@ -91,68 +98,23 @@ function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined, what: 
   });
 }
 
-/** An OAuth `error` parameter or JSON body as an AuthError; `access_denied` is what a user's cancel looks like. */
-function oauthError(what: string, error: string, description: string | null | undefined, status?: number): AuthError {
-  const code = error === 'access_denied' ? 'Cancelled' : error === 'invalid_grant' ? 'NotAuthorized' : null;
-  // Descriptions are the server's words; bounded, and scrubbed of JWTs by AuthError.
-  const detail = description ? `: ${description.slice(0, 200)}` : '';
-  const http = status === undefined ? '' : ` (HTTP ${status})`;
-  const message = `${what} was refused by the hosted UI: ${error}${http}${detail}`;
-  if (code) return new AuthError(code, message, { serviceName: error });
-  return new AuthError(status === undefined ? 'HostedUIError' : status === 429 ? 'Throttled' : 'Service', message, {
-    serviceName: error,
-  });
-}
-
-/** `https://` added to a bare host; no trailing slash. */
-function originOf(domain: unknown): string {
-  const text = required('a domain', domain);
-  const base = absolute('domain', /^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-  return base.href.replace(/\/+$/, '');
-}
-
-const fetcher = (injected: typeof fetch | undefined): typeof fetch =>
-  injected ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
-
-/**
- * POSTs a form to an OAuth endpoint and answers the JSON body of a 2xx (`{}` for an empty one, as
- * /oauth2/revoke answers). No answer is `Network` (`Timeout` once `signal` fired); a refusal is
- * mapped by {@link oauthError}.
- */
-async function postForm(
-  doFetch: typeof fetch,
-  url: string,
-  body: URLSearchParams,
-  signal: AbortSignal,
-  what: string,
-): Promise<Record<string, unknown>> {
-  if (signal.aborted) throw abortError(signal, what);
-  let response: Response;
-  try {
-    response = await doFetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
-      signal,
-    });
-  } catch (cause) {
-    if (signal.aborted) throw abortError(signal, what, cause);
-    throw new AuthError('Network', `${what} got no answer from the hosted UI`, { cause });
-  }
-  let json: Record<string, unknown> = {};
-  try {
-    const text = await response.text();
-    if (text.trim() !== '' || !response.ok) json = JSON.parse(text) as Record<string, unknown>;
-  } catch (cause) {
-    if (signal.aborted) throw abortError(signal, what, cause);
-    if (response.ok) throw new AuthError('Service', `${what}: the hosted UI answered no JSON`, { cause });
-  }
-  if (!response.ok) {
-    const error = typeof json['error'] === 'string' ? json['error'] : `HTTP ${response.status}`;
-    const description = typeof json['error_description'] === 'string' ? json['error_description'] : undefined;
-    throw oauthError(what, error, description, response.status);
-  }
-  return json;
+/** The shared part of {@link hostedUI} and {@link hostedUIServices}, checked when either is made. */
+function endpointOf(who: string, options: HostedUIServicesOptions) {
+  const clientId = required('a clientId', options?.clientId);
+  const issuer = poolIssuer(who, options);
+  const domain = required('a domain', options.domain);
+  // `https://` added to a bare host; no trailing slash.
+  const { url, max } = checkEndpoint(
+    who,
+    /^[a-z][a-z\d+.-]*:\/\//i.test(domain) ? domain : `https://${domain}`,
+    options,
+  );
+  const endpoint: Endpoint = {
+    origin: url.replace(/\/+$/, ''),
+    doFetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    max,
+  };
+  return { clientId, endpoint, ...(issuer ? { issuer } : {}) };
 }
 
 /**
@@ -174,13 +136,13 @@ async function postForm(
  * ```
  */
 export function hostedUI(options: HostedUIOptions): HostedUI {
-  const clientId = required('a clientId', options?.clientId);
-  const origin = originOf(options.domain);
+  const { clientId, endpoint, ...issuer } = endpointOf('hostedUI', options);
+  const { origin } = endpoint;
+  const maxAge = options.transactionMaxAgeMs ?? 600_000;
   const redirectUri = absolute('redirectUri', required('a redirectUri', options.redirectUri)).href;
   const logoutUri = absolute('logoutUri', required('a logoutUri', options.logoutUri)).href;
   const scope = (options.scopes ?? DEFAULT_SCOPES).join(' ');
   const injected = options.openUrl;
-  const doFetch = fetcher(options.fetch);
 
   async function open(url: string, purpose: OpenUrlPurpose, signal?: AbortSignal): Promise<string | undefined> {
     const what = purpose === 'signIn' ? 'The hosted-UI sign-in' : 'The hosted-UI sign-out';
@@ -205,11 +167,9 @@ export function hostedUI(options: HostedUIOptions): HostedUI {
     return undefined;
   }
 
-  const tokenRequest = (body: URLSearchParams, signal: AbortSignal, what: string) =>
-    postForm(doFetch, `${origin}/oauth2/token`, body, signal, what);
-
   return {
     clientId,
+    ...issuer,
     leavesPage: injected === undefined,
 
     async createAuthorization(request: AuthorizationOptions = {}) {
@@ -249,17 +209,33 @@ export function hostedUI(options: HostedUIOptions): HostedUI {
       if (url.origin !== expected.origin || url.pathname !== expected.pathname) {
         throw new AuthError('InvalidInput', `${what}: the redirect did not come back to the redirect URI`);
       }
+      // A verifier left waiting (a tab closed mid-sign-in, a stolen copy) is not used late; a
+      // createdAt ahead of this clock by more than a minute was not written by it.
+      const age = Date.now() - transaction.createdAt;
+      if (!(age <= maxAge && age > -60_000)) {
+        throw new AuthError('Expired', `${what}: the sign-in started too long ago; start it again`);
+      }
       const params = url.searchParams;
+      // A parameter given twice has no single meaning (a server and this app may read different ones).
+      for (const name of ['state', 'code', 'error']) {
+        if (params.getAll(name).length > 1)
+          throw new AuthError('InvalidInput', `${what}: the redirect repeats ${name}`);
+      }
       // State first: an error or a code that does not answer our request is not ours to act on.
       if (params.get('state') !== transaction.state) {
         throw new AuthError('StateMismatch', `${what}: the redirect's state is not the one this app sent`);
       }
       const error = params.get('error');
-      if (error) throw oauthError(what, error, params.get('error_description'));
+      if (error) {
+        const { state, codeVerifier, nonce } = transaction;
+        throw oauthError(what, error, params.get('error_description'), [state, codeVerifier, nonce]);
+      }
       const code = params.get('code');
       if (!code) throw new AuthError('InvalidInput', `${what}: the redirect carries neither a code nor an error`);
 
-      const json = await tokenRequest(
+      const json = await postForm(
+        endpoint,
+        '/oauth2/token',
         new URLSearchParams({
           grant_type: 'authorization_code',
           client_id: clientId,
@@ -300,8 +276,11 @@ export function hostedUI(options: HostedUIOptions): HostedUI {
   };
 }
 
-/** Options of {@link hostedUIServices}: the same `domain`, `clientId` and `fetch` as {@link hostedUI}'s. */
-export type HostedUIServicesOptions = Pick<HostedUIOptions, 'domain' | 'clientId' | 'fetch'>;
+/** Options of {@link hostedUIServices}: the ones of {@link hostedUI} that name its endpoints and the pool. */
+export type HostedUIServicesOptions = Pick<
+  HostedUIOptions,
+  'domain' | 'clientId' | 'fetch' | 'allowInsecureHttp' | 'maxResponseBytes' | 'userPoolId' | 'region' | 'issuer'
+>;
 
 /**
  * `AuthServices` over the hosted UI's OAuth endpoints, for an app that signs in only through the
@@ -325,11 +304,10 @@ export type HostedUIServicesOptions = Pick<HostedUIOptions, 'domain' | 'clientId
  * ```
  */
 export function hostedUIServices(options: HostedUIServicesOptions): AuthServices {
-  const clientId = required('a clientId', options?.clientId);
-  const origin = originOf(options.domain);
-  const doFetch = fetcher(options.fetch);
+  const { clientId, endpoint, ...issuer } = endpointOf('hostedUIServices', options);
   return {
     clientId,
+    ...issuer,
     signIn: () =>
       Promise.reject(
         new AuthError('InvalidConfig', 'hostedUIServices has no password sign-in: use signInWithRedirect'),
@@ -337,8 +315,8 @@ export function hostedUIServices(options: HostedUIServicesOptions): AuthServices
     async refresh(refreshToken, signal) {
       const what = 'The token refresh';
       const json = await postForm(
-        doFetch,
-        `${origin}/oauth2/token`,
+        endpoint,
+        '/oauth2/token',
         new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }),
         signal,
         what,
@@ -356,8 +334,8 @@ export function hostedUIServices(options: HostedUIServicesOptions): AuthServices
       const what = 'RevokeToken';
       try {
         await postForm(
-          doFetch,
-          `${origin}/oauth2/revoke`,
+          endpoint,
+          '/oauth2/revoke',
           new URLSearchParams({ token: refreshToken, client_id: clientId }),
           signal,
           what,

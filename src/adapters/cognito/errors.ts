@@ -3,6 +3,7 @@
  * a Cognito exception name (and the operation it came from) becomes an {@link AuthError} code.
  */
 import { AuthError, type AuthErrorCode } from '../../errors.js';
+import { clip, safeName } from '../http.js';
 
 /** The Cognito operations authchart calls. */
 export type CognitoOperation = 'InitiateAuth' | 'RespondToAuthChallenge' | 'GlobalSignOut' | 'RevokeToken';
@@ -38,20 +39,34 @@ export function codeFor(name: string, operation: CognitoOperation, message: stri
   return SAME_NAME.has(short) ? (short as AuthErrorCode) : 'Service';
 }
 
-/** Cognito refused: `name` is the exception (`NotAuthorizedException`), `status` the HTTP status. */
+/**
+ * Cognito refused: `name` is the exception (`NotAuthorizedException`), `status` the HTTP status.
+ * Both come from the endpoint, so they are bounded, and `secrets` (what was sent) blanked out.
+ */
 export function refusal(
-  name: string,
+  rawName: string,
   message: string,
   status: number,
   operation: CognitoOperation,
+  secrets: readonly string[],
   cause?: unknown,
 ): AuthError {
+  const name = safeName(rawName, 'UnknownError');
   const code = status === 429 ? 'Throttled' : codeFor(name, operation, message);
-  const detail = message ? `: ${message}` : '';
+  const detail = message ? `: ${clip(message, 200, secrets)}` : '';
   return new AuthError(code, `${operation} was refused by Cognito: ${name} (HTTP ${status})${detail}`, {
     cause,
     serviceName: name,
   });
+}
+
+/** The values of a request that must not come back in a message: all but the public names. */
+export function sentValues(body: unknown): string[] {
+  if (typeof body === 'string') return [body];
+  if (!body || typeof body !== 'object') return [];
+  return Object.entries(body).flatMap(([key, value]) =>
+    /^(ClientId|AuthFlow|ChallengeName)$/.test(key) ? [] : sentValues(value),
+  );
 }
 
 const CAUSES: Record<string, string> = {

@@ -11,6 +11,7 @@ import type {
   SignInStep,
   Tokens,
 } from '../../services/types.js';
+import { poolIssuer } from '../http.js';
 import type { CognitoOperation } from './errors.js';
 import { base64ToBytes, passwordClaim, secretHash, srpStart } from './srp.js';
 
@@ -25,8 +26,13 @@ export type CognitoCall = (
 export interface CognitoFlowOptions {
   /** The app client id. */
   clientId: string;
-  /** The user pool id (`eu-west-1_AbC123`): needed for SRP, whose proof hashes the pool name. */
+  /**
+   * The user pool id (`eu-west-1_AbC123`, in `region`): needed for SRP, whose proof hashes the pool
+   * name, and names the token issuer `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`.
+   */
   userPoolId?: string;
+  /** The issuer every token must carry, when it is not the one `userPoolId` names (an emulator's). */
+  issuer?: string;
   /** For confidential (server-side) app clients: `SECRET_HASH` goes on every call that takes it. */
   clientSecret?: string;
   /** How sign-in proves the password. Default `USER_SRP_AUTH` (the password never leaves the device). */
@@ -89,12 +95,13 @@ function options(raw: string | undefined): string[] | undefined {
  *   userPoolId: 'eu-west-1_AbC123',
  * });
  */
-export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions): AuthServices {
+export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { region?: string }): AuthServices {
   const { clientId, clientSecret, userPoolId } = opts;
   const defaultFlow = opts.authFlow ?? 'USER_SRP_AUTH';
   if (typeof clientId !== 'string' || clientId === '') {
     throw new AuthError('InvalidConfig', 'cognitoServices needs a clientId');
   }
+  const issuer = poolIssuer('cognitoServices', opts);
   const poolName = userPoolId?.split('_')[1];
   const needsPool = () => new AuthError('InvalidConfig', 'USER_SRP_AUTH needs userPoolId (e.g. eu-west-1_AbC123)');
   if (defaultFlow === 'USER_SRP_AUTH' && !poolName) throw needsPool();
@@ -165,6 +172,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions): AuthS
 
   return {
     clientId,
+    ...(issuer ? { issuer } : {}),
     async signIn({ username, password, authFlow }, signal) {
       if ((authFlow ?? defaultFlow) === 'USER_PASSWORD_AUTH') {
         return stepFrom(

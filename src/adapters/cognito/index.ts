@@ -6,17 +6,19 @@
  */
 import { AuthError } from '../../errors.js';
 import type { AuthServices } from '../../services/types.js';
-import { type CognitoOperation, isThrottle, noAnswer, refusal } from './errors.js';
+import { checkEndpoint, type HttpOptions, post } from '../http.js';
+import { type CognitoOperation, isThrottle, noAnswer, refusal, sentValues } from './errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './flows.js';
 
+export type { HttpOptions } from '../http.js';
 export type { CognitoOperation } from './errors.js';
 export type { CognitoFlowOptions } from './flows.js';
 
 /** Options of {@link cognitoServices}. */
-export interface CognitoServicesOptions extends CognitoFlowOptions {
+export interface CognitoServicesOptions extends CognitoFlowOptions, HttpOptions {
   /** The user pool's region, e.g. `eu-west-1` (names the endpoint). */
   region: string;
-  /** Override the endpoint (e.g. an embedded Cognito on `http://127.0.0.1:9229`). */
+  /** Override the endpoint (e.g. an embedded Cognito on `http://127.0.0.1:9229`): `https:` or loopback, see `allowInsecureHttp`. */
   endpoint?: string;
   /** Bring your own `fetch` (tests, proxies, instrumentation). Default: the global one. */
   fetch?: typeof globalThis.fetch;
@@ -60,50 +62,59 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
   if (!options?.endpoint && (typeof options.region !== 'string' || options.region === '')) {
     throw new AuthError('InvalidConfig', 'cognitoServices needs a region (or an endpoint)');
   }
-  const endpoint = options.endpoint ?? `https://cognito-idp.${options.region}.amazonaws.com/`;
+  const { url: endpoint, max } = checkEndpoint(
+    'cognitoServices',
+    options.endpoint ?? `https://cognito-idp.${options.region}.amazonaws.com/`,
+    options,
+  );
   // Never more than one retry, whatever is passed (NaN included).
   const maxAttempts = (options.maxAttempts ?? 2) < 2 ? 1 : 2;
   const retryDelayMs = options.retryDelayMs ?? 250;
 
-  async function attempt(operation: CognitoOperation, body: string, signal: AbortSignal) {
+  async function attempt(operation: CognitoOperation, input: Record<string, unknown>, signal: AbortSignal) {
     // Read `fetch` per call, so a polyfill or test double installed later is honoured.
     const doFetch = options.fetch ?? globalThis.fetch;
-    let response: Response;
+    let status: number;
     let text: string;
     try {
-      response = await doFetch(endpoint, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-amz-json-1.1',
-          'X-Amz-Target': `AWSCognitoIdentityProviderService.${operation}`,
+      ({ status, text } = await post(
+        doFetch,
+        endpoint,
+        {
+          headers: {
+            'Content-Type': 'application/x-amz-json-1.1',
+            'X-Amz-Target': `AWSCognitoIdentityProviderService.${operation}`,
+          },
+          body: JSON.stringify(input),
+          signal,
         },
-        body,
-        signal,
-      });
-      text = await response.text();
+        max,
+        operation,
+      ));
     } catch (error) {
+      if (error instanceof AuthError) throw error;
       throw noAnswer(error, operation, signal);
     }
+    const ok = status > 199 && status < 300;
     let json: Record<string, unknown> = {};
     try {
       const parsed: unknown = text ? JSON.parse(text) : {};
       if (parsed && typeof parsed === 'object') json = parsed as Record<string, unknown>;
     } catch {
       // A proxy's HTML error page: the status decides below.
-      if (response.ok) throw new AuthError('Service', `${operation} answered without JSON`);
+      if (ok) throw new AuthError('Service', `${operation} answered without JSON`);
     }
-    if (response.ok) return { ok: true as const, json };
+    if (ok) return { ok, json };
     const name = exceptionName(json['__type']);
     const message = typeof json['message'] === 'string' ? json['message'] : '';
-    const retryable = response.status >= 500 || isThrottle(name, response.status);
-    return { ok: false as const, retryable, error: refusal(name, message, response.status, operation) };
+    const retryable = status >= 500 || isThrottle(name, status);
+    return { ok, retryable, error: refusal(name, message, status, operation, sentValues(input)) };
   }
 
   return cognitoFlows(async (operation, input, signal) => {
-    const body = JSON.stringify(input);
     for (let n = 1; ; n++) {
       if (signal.aborted) throw noAnswer(signal.reason, operation, signal);
-      const result = await attempt(operation, body, signal);
+      const result = await attempt(operation, input, signal);
       if (result.ok) return result.json;
       if (!result.retryable || n >= maxAttempts) throw result.error;
       try {
