@@ -4,7 +4,7 @@
  * a user pool, a public app client and a confirmed user.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +34,9 @@ export interface PoolSetup {
   password: string;
 }
 
+/** The issuer domain of the embedded Cognito's tokens: a pool `local_X` issues as `${domain}/local_X`. */
+export const EMBEDDED_ISSUER_DOMAIN = 'https://cognito-idp.local.amazonaws.com';
+
 const require = createRequire(import.meta.url);
 // The SDK warns on Node 20 about its 2027 support window; tests and the demo need not repeat it.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -45,6 +48,15 @@ export async function startEmbeddedCognito(
   opts: { startTimeoutMs?: number; cwd?: string } = {},
 ): Promise<EmbeddedCognito> {
   const cwd = opts.cwd ?? (await mkdtemp(join(tmpdir(), 'authchart-cognito-')));
+  if (!opts.cwd) {
+    // Tokens name the issuer real Cognito would for a pool of region `local` (cognito-local's pool
+    // ids are `local_…`), so `cognitoServices({ userPoolId })` checks `iss` here as against AWS.
+    await mkdir(join(cwd, '.cognito'), { recursive: true });
+    await writeFile(
+      join(cwd, '.cognito', 'config.json'),
+      JSON.stringify({ TokenConfig: { IssuerDomain: EMBEDDED_ISSUER_DOMAIN } }),
+    );
+  }
   const bin = join(dirname(require.resolve('cognito-local/package.json')), 'lib/bin/start.js');
   const child = spawn(process.execPath, [bin], {
     cwd,
