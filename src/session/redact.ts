@@ -156,8 +156,9 @@ export class SecretRegistry {
    */
   scrub(input: string, max = MAX_TEXT): string {
     const needles = this.#needles();
-    // Scrubbing is linear in what it reads: read the bound plus room for a secret that crosses it.
-    const window = input.slice(0, max + 2 * (needles[0]?.[0].length ?? 0) + 256);
+    // Linear in what it reads: the bound, plus room for a secret across it in its widest escaped
+    // form (`\uXXXX` then JSON- or URL-escaped: 8 characters a byte; the longest needle, hex, is 2).
+    const window = input.slice(0, max + 4 * (needles[0]?.[0].length ?? 0) + 256);
     return scrubSecrets(replaceForms(window, needles, [JWT_LIKE, REDACTED_TOKEN], max));
   }
 

@@ -22,8 +22,12 @@ const SPACE = /\s/;
 const ESCAPE = /%([0-9a-f]{2})|&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos));|\\(?:u([0-9a-f]{4})|(.))/iy;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const BACKSLASHED: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-/** Decoding rounds: enough for a value escaped twice and then URL-encoded. */
-const ROUNDS = 3;
+/**
+ * Decoding rounds: JSON-escaped twice, or JSON-escaped then URL-encoded, is two. Each round decodes
+ * one syntax (percent, HTML, backslash): decoding all at once would eat a literal `\` of an
+ * HTML-escaped secret, or a literal `&` of a URL-encoded one.
+ */
+const ROUNDS = 2;
 
 function percent(text: string, at: number, lead: number): [string, number] | null {
   // A UTF-8 sequence is 1 to 4 percent-bytes; its lead byte says how many.
@@ -35,15 +39,15 @@ function percent(text: string, at: number, lead: number): [string, number] | nul
   }
 }
 
-/** One decoding pass over `view` (or none: the identity), dropping whitespace when `strip`. */
-function decoded(view: View, decode: boolean, strip: boolean): View {
+/** One decoding pass over `view` of the escapes starting with `kind` (`%`, `&`, `\`; none: ''), dropping whitespace when `strip`. */
+function decoded(view: View, kind: string, strip: boolean): View {
   const out: View = { text: '', from: [], to: [] };
   const { text } = view;
   for (let i = 0; i < text.length; ) {
     let char = text[i] as string;
     let width = 1;
     ESCAPE.lastIndex = i;
-    const m = decode && '%&\\'.includes(char) ? ESCAPE.exec(text) : null;
+    const m = char === kind ? ESCAPE.exec(text) : null;
     if (m) {
       const [all, hex, dec, hexRef, named, unicode, escaped] = m;
       const code = hex ?? dec ?? hexRef ?? unicode;
@@ -59,7 +63,7 @@ function decoded(view: View, decode: boolean, strip: boolean): View {
           char = n <= 0x10ffff ? String.fromCodePoint(n) : all;
         }
       }
-    } else if (decode && char === '+') char = ' ';
+    }
     if (!(strip && SPACE.test(char))) {
       out.text += char;
       for (let k = 0; k < char.length; k++) {
@@ -72,19 +76,23 @@ function decoded(view: View, decode: boolean, strip: boolean): View {
   return out;
 }
 
-/** The views a secret is searched in: the text as is, without whitespace, then decoded up to {@link ROUNDS} times. */
+/** The views a secret is searched in: the text as is, without whitespace, then decoded in up to {@link ROUNDS} rounds. */
 function viewsOf(text: string): View[] {
   const identity: View = { text, from: [], to: [] };
   for (let i = 0; i < text.length; i++) {
     identity.from.push(i);
     identity.to.push(i + 1);
   }
-  const views = [identity, decoded(identity, false, true)];
-  for (let round = 0; round < ROUNDS; round++) {
-    const last = views[views.length - 1] as View;
-    const next = decoded(last, true, true);
-    if (next.text === last.text) break;
-    views.push(next);
+  const views = [identity, decoded(identity, '', true)];
+  for (let round = 0, from = 1; round < ROUNDS; round++) {
+    const to = views.length;
+    for (const view of views.slice(from, to)) {
+      for (const kind of '%&\\') {
+        const next = decoded(view, kind, true);
+        if (next.text !== view.text) views.push(next);
+      }
+    }
+    from = to;
   }
   return views;
 }
@@ -109,8 +117,10 @@ export function formsOf(secret: string): string[] {
     b64.push(base64(bytes.subarray(skip, skip + 3 * Math.floor((bytes.length - skip) / 3))));
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   const forms = [...b64, ...b64.map((f) => f.replace(/\+/g, '-').replace(/\//g, '_')), hex, hex.toUpperCase()];
+  // Form encoding writes a space as `+`: decoding it in place would break a `+` of any other form.
   const stripped = secret.replace(/\s/g, '');
-  return [secret, ...(stripped.length >= 6 ? [stripped] : []), ...forms.filter((f) => f.length >= 8)];
+  const plus = secret.replace(/ /g, '+').replace(/\s/g, '');
+  return [secret, ...[stripped, plus].filter((f) => f.length >= 6), ...forms.filter((f) => f.length >= 8)];
 }
 
 /**

@@ -25,7 +25,46 @@ const CLIENT_ID = 'client123';
 const P = `authchart.${CLIENT_ID}.`;
 const CODES: AuthErrorCode[] = ['Network', 'Timeout', 'NotAuthorized', 'Service', 'Throttled', 'RevocationUnsupported'];
 
-/** A thrown shape; `s` picks the quoted secret from the step's pool. */
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const html = (named: boolean) => (text: string) =>
+  text.replace(/[&<>"' ]/g, (c) => (named && c === '&' ? '&amp;' : `&#x${c.charCodeAt(0).toString(16)};`));
+const split = (text: string, by: string, every: number) => text.replace(new RegExp(`(.{${every}})`, 'g'), `$1${by}`);
+
+/** Every form a secret is quoted in; the scrubber must find each (see docs/security.md, "What the scrubber covers"). */
+const ENCODINGS: ((secret: string) => string)[] = [
+  (x) => x,
+  (x) => JSON.stringify(x).slice(1, -1),
+  (x) => JSON.stringify(JSON.stringify(x)).slice(1, -1),
+  (x) => [...x].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+  encodeURIComponent,
+  (x) =>
+    encodeURIComponent(x)
+      .replaceAll('.', '%2E')
+      .replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+  (x) => new URLSearchParams({ v: x }).toString().slice(2),
+  html(true),
+  html(false),
+  b64,
+  (x) => Buffer.from(x).toString('base64url'),
+  (x) => b64(`x${x}`),
+  (x) => Buffer.from(`xy${x}`).toString('base64url'),
+  (x) => `Basic ${b64(`alice@example.com:${x}`)}`,
+  (x) => split(b64(x), '\n', 76),
+  (x) => split(x, '\n', 64),
+  (x) => split(x, '\r\n', 5),
+  (x) => split(x, ' ', 7),
+  (x) => Buffer.from(x).toString('hex'),
+];
+const allForms = (secret: string) => [
+  secret,
+  JSON.stringify(secret).slice(1, -1),
+  encodeURIComponent(secret),
+  ...ENCODINGS.map((e) => e(secret)),
+];
+
+type Field = 'code' | 'name' | 'message' | 'cause' | 'errors';
+
+/** A thrown shape; `s` picks the quoted secret from the step's pool, and the form it is quoted in. */
 type Spec =
   | { kind: 'string'; s: number }
   | { kind: 'primitive'; value: null | undefined | number }
@@ -35,7 +74,13 @@ type Spec =
   | { kind: 'getters'; s: number; throws: boolean }
   | { kind: 'cycle'; s: number }
   | { kind: 'authError'; code: AuthErrorCode; s: number; cause: Spec | null }
-  | { kind: 'proxy'; s: number };
+  | { kind: 'proxy'; s: number }
+  /** A field whose getter throws (quoting a secret), or answers a secret only when read again. */
+  | { kind: 'hostile'; s: number; field: Field; secondRead: boolean; authError: boolean }
+  /** A Proxy whose every trap throws. */
+  | { kind: 'traps'; s: number }
+  /** A `code` that is a secret. */
+  | { kind: 'secretCode'; s: number; authError: boolean };
 
 const s = fc.nat(1000);
 const { spec } = fc.letrec<{ spec: Spec }>((tie) => {
@@ -62,12 +107,22 @@ const { spec } = fc.letrec<{ spec: Spec }>((tie) => {
       fc.record({ kind: fc.constant('cycle' as const), s }),
       fc.record({ kind: fc.constant('authError' as const), code: fc.constantFrom(...CODES), s, cause }),
       fc.record({ kind: fc.constant('proxy' as const), s }),
+      fc.record({
+        kind: fc.constant('hostile' as const),
+        s,
+        field: fc.constantFrom<Field>('code', 'name', 'message', 'cause', 'errors'),
+        secondRead: fc.boolean(),
+        authError: fc.boolean(),
+      }),
+      fc.record({ kind: fc.constant('traps' as const), s }),
+      fc.record({ kind: fc.constant('secretCode' as const), s, authError: fc.boolean() }),
     ) as fc.Arbitrary<Spec>,
   };
 });
 
 function build(x: Spec, pool: readonly string[]): unknown {
-  const q = (i: number) => pool[i % pool.length] ?? 'nothing';
+  const q = (i: number) =>
+    (ENCODINGS[Math.floor(i / 7) % ENCODINGS.length] as (x: string) => string)(pool[i % pool.length] ?? 'nothing');
   const inner = (c: Spec | null) => (c === null ? undefined : build(c, pool));
   switch (x.kind) {
     case 'string':
@@ -123,6 +178,33 @@ function build(x: Spec, pool: readonly string[]): unknown {
           throw new Error(`trap ${q(x.s)}`);
         },
       });
+    case 'hostile': {
+      const e = x.authError ? new AuthError('Service', `refused ${q(x.s + 1)}`) : new Error(`refused ${q(x.s + 1)}`);
+      let reads = 0;
+      Object.defineProperty(e, x.field, {
+        get: () => {
+          if (!x.secondRead) throw new Error(`getter ${q(x.s)}`);
+          return ++reads === 1 ? (x.field === 'errors' ? [] : 'Innocent') : q(x.s);
+        },
+      });
+      return e;
+    }
+    case 'traps': {
+      const trap = () => {
+        throw new Error(`trap ${q(x.s)}`);
+      };
+      return new Proxy(new Error(q(x.s)), {
+        get: trap,
+        has: trap,
+        ownKeys: trap,
+        getOwnPropertyDescriptor: trap,
+        getPrototypeOf: trap,
+      });
+    }
+    case 'secretCode':
+      return x.authError
+        ? new AuthError(q(x.s) as AuthErrorCode, 'refused')
+        : Object.assign(new Error('refused'), { code: q(x.s) });
   }
 }
 
@@ -352,7 +434,7 @@ describe('redaction (fast-check)', () => {
           const values = [...seen, ...lines];
           checked += values.length;
           for (const v of values) {
-            const found = leaks(reachable(v), w.secrets);
+            const found = leaks(reachable(v), w.secrets, allForms);
             if (found.length > 0) {
               throw new Error(
                 `a secret is reachable (${found.join(', ')}) from ${reachable(v).join('\n').slice(0, 2000)}`,
