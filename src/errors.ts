@@ -43,6 +43,44 @@ export type AuthErrorCode =
   /** `fetchTokens()` while no user is signed in. */
   | 'NotSignedIn';
 
+// Every code, once: the compiler checks this list against the type (a missing or extra key fails).
+const CODES: Record<AuthErrorCode, 1> = {
+  Offline: 1,
+  Network: 1,
+  Timeout: 1,
+  NotAuthorized: 1,
+  RevocationUnsupported: 1,
+  Throttled: 1,
+  Service: 1,
+  StorageFailure: 1,
+  StorageCorrupt: 1,
+  AlreadySignedIn: 1,
+  InvalidState: 1,
+  Cancelled: 1,
+  HostedUISignOut: 1,
+  InvalidToken: 1,
+  InvalidInput: 1,
+  InvalidConfig: 1,
+  ChallengeRequired: 1,
+  GlobalSignOutNotRun: 1,
+  Expired: 1,
+  CodeMismatch: 1,
+  InvalidPassword: 1,
+  StateMismatch: 1,
+  HostedUIError: 1,
+  UserNotFound: 1,
+  UserNotConfirmed: 1,
+  PasswordResetRequired: 1,
+  ExpiredCode: 1,
+  GlobalSignOutUnsupported: 1,
+  NotSignedIn: 1,
+};
+
+/** @internal Whether `value` is one of the {@link AuthErrorCode}s (a foreign AuthError may carry anything). */
+export function isAuthErrorCode(value: unknown): value is AuthErrorCode {
+  return typeof value === 'string' && Object.hasOwn(CODES, value);
+}
+
 /** Codes that mean "no authoritative answer came back": the request may never have reached Cognito. */
 export const NETWORK_CODES: ReadonlySet<AuthErrorCode> = new Set(['Offline', 'Network', 'Timeout']);
 
@@ -99,16 +137,22 @@ export function isAuthError<C extends AuthErrorCode>(value: unknown, code?: C): 
   return value instanceof AuthError && (code === undefined || value.code === code);
 }
 
-/** Whatever a service threw, as an AuthError: AuthErrors pass through, anything else is `Service`. */
+/**
+ * A step's error as an AuthError. Every step reports through its instance's scrubber (an
+ * AuthError, passed through); anything else did not, so nothing of it is kept: it holds whatever
+ * the step was given, and without the instance's secrets it cannot be scrubbed here.
+ */
 export function toAuthError(value: unknown, what: string): AuthError {
-  if (value instanceof AuthError) return value;
-  const name = value instanceof Error ? value.name : typeof value;
-  const detail = value instanceof Error ? value.message : String(value);
-  return new AuthError('Service', `${what} failed: ${name}: ${detail}`, { cause: value, serviceName: name });
+  try {
+    if (value instanceof AuthError) return value;
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws: not ours.
+  }
+  return new AuthError('Service', `${what} failed`);
 }
 
 // A JWT or JWE (Cognito refresh tokens are JWEs): base64url header starting with `{"` then 2 or 4 more parts.
-const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*){2,4}/g;
+export const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*){2,4}/g;
 
 /** Removes anything shaped like a JWT/JWE from a message. */
 export function scrubSecrets(text: string): string {

@@ -96,6 +96,51 @@ describe('SecretRegistry', () => {
   });
 });
 
+describe('SecretRegistry.safeError cannot throw, nor hand back what it could not scrub', () => {
+  it('when scrubbing itself fails, the answer is a fixed message with the fallback code and no cause', () => {
+    const secrets = new SecretRegistry();
+    const spy = vi.spyOn(secrets, 'scrub').mockImplementation(() => {
+      throw new Error('scrubber broke on opaque-secret-value-42');
+    });
+    try {
+      const error = secrets.safeError(new Error('opaque-secret-value-42'), 'RevokeToken', 'Network');
+      expect(error).toMatchObject({ code: 'Network', message: 'RevokeToken failed' });
+      expect(error.cause).toBeUndefined();
+      expect(shown(error)).not.toContain('opaque-secret-value-42');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('reads each field once: a getter that answers a secret the second time is not read twice', () => {
+    const secrets = new SecretRegistry();
+    const secret = 'opaque-secret-value-42';
+    secrets.remember([secret]);
+    const reads: Record<string, number> = {};
+    const error = new Error('first');
+    for (const key of ['message', 'name', 'code', 'cause']) {
+      Object.defineProperty(error, key, {
+        get() {
+          reads[key] = (reads[key] ?? 0) + 1;
+          return reads[key] === 1 ? key : `${key} ${secret.split('').join('\n')}`;
+        },
+      });
+    }
+    const safe = secrets.safeError(error, 'GlobalSignOut');
+    expect(reads).toEqual({ message: 1, name: 1, code: 1, cause: 1 });
+    expect(shown(safe)).not.toContain(secret.slice(0, 3));
+  });
+
+  it('keeps an AuthError code only if it is one authchart knows, and bounds every copied string', () => {
+    const secrets = new SecretRegistry();
+    const odd = new AuthError('NotAReal' as never, 'x'.repeat(5000), { serviceName: 'y'.repeat(500) });
+    const safe = secrets.safeError(odd, 'Sign-in', 'Network');
+    expect(safe.code).toBe('Network');
+    expect(safe.message.length).toBeLessThanOrEqual(1001);
+    expect(safe.serviceName?.length).toBeLessThanOrEqual(101);
+  });
+});
+
 describe('garbage from a service is InvalidToken, naming what is wrong but never the value', () => {
   const secret = 'opaque-garbage-secret-77';
   const signInAnswers: [string, unknown, RegExp][] = [

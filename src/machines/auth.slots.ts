@@ -6,21 +6,24 @@ import { seal, unseal } from '../session/sealed.js';
 import { refreshedSession, sessionFromTokens, tokenStringsOf } from '../session/session.js';
 import { computeRefreshDelay, localExpiry, tokensFreshFor } from './auth.logic.js';
 import { type AuthMachine, authMachine } from './auth.machine.js';
-import type { AuthDeps } from './auth.types.js';
 import { outboxWithServices } from './outbox.slots.js';
-import { checkTokens, depsOf, outcomeOf, remembered, scrubbed, secretsOf } from './slots.shared.js';
+import { checkTokens, depsOf, type Hold, outcomeOf, remembered, scrubbed, secretsOf } from './slots.shared.js';
 
-/** Runs a step while `value` (a password, a code, a redirect URL) is scrubbed from what it throws. */
-async function withHeld<T>(deps: AuthDeps, value: string, signal: AbortSignal, what: string, run: () => Promise<T>) {
-  const secrets = secretsOf(deps);
-  const release = secrets.hold(value);
-  signal.addEventListener('abort', release, { once: true });
+/**
+ * Runs a step while `values` (a password, a code, a redirect URL) are held: the enclosing
+ * {@link scrubbed} scrubs them from what it throws, and releases them only after that.
+ */
+function withHeld<T>(hold: Hold, values: unknown[], run: () => Promise<T>): Promise<T> {
+  hold(...values);
+  return run();
+}
+
+/** The authorization code of a redirect URL (the token endpoint may echo it); `null` if it is no URL. */
+function codeOf(url: string): string | null {
   try {
-    return await run();
-  } catch (thrown) {
-    throw secrets.safeError(thrown, what);
-  } finally {
-    release();
+    return new URL(url).searchParams.get('code');
+  } catch {
+    return null;
   }
 }
 
@@ -40,24 +43,25 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       }),
     ),
     signIn: fromPromise(
-      scrubbed('Sign-in', async ({ input, signal }) => {
+      scrubbed('Sign-in', async ({ input, signal }, hold) => {
         const deps = depsOf(input.deps);
         const credentials = unseal(input.credentials);
-        // The password is a secret only while its sign-in runs: scrub it from what this step throws.
-        return withHeld(deps, credentials.password, signal, 'Sign-in', async () =>
+        // The password is a secret only while its sign-in runs, and `user:password` with it (HTTP Basic's form).
+        const { username, password } = credentials;
+        return withHeld(hold, [password, `${username}:${password}`], async () =>
           outcomeOf(deps, await deps.services.signIn(credentials, signal), 'Sign-in', signal),
         );
       }),
     ),
     respondToChallenge: fromPromise(
-      scrubbed('Answering the challenge', async ({ input, signal }) => {
+      scrubbed('Answering the challenge', async ({ input, signal }, hold) => {
         const deps = depsOf(input.deps);
         const respond = deps.services.respondToChallenge;
         if (!respond) {
           throw new AuthError('InvalidConfig', 'A challenge needs services.respondToChallenge, which is not set');
         }
         const answer = unseal(input.answer);
-        return withHeld(deps, answer, signal, 'Answering the challenge', async () =>
+        return withHeld(hold, [answer], async () =>
           outcomeOf(
             deps,
             await respond.call(deps.services, { challenge: unseal(input.challenge), answer }, signal),
@@ -131,16 +135,18 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       }),
     ),
     exchangeCode: fromPromise(
-      scrubbed('The hosted-UI redirect', async ({ input, signal }) => {
+      scrubbed('The hosted-UI redirect', async ({ input, signal }, hold) => {
         const deps = depsOf(input.deps);
         const { hostedUI, store, clock } = deps;
         if (!hostedUI) throw new AuthError('InvalidConfig', 'handleRedirect needs createAuth({ hostedUI })');
         const url = unseal(input.url);
-        return withHeld(deps, url, signal, 'The hosted-UI redirect', async () => {
+        // The token endpoint's error may echo the code and the verifier it was sent.
+        return withHeld(hold, [url, codeOf(url)], async () => {
           const transaction = await store.takeRedirect();
           if (!transaction) {
             throw new AuthError('StateMismatch', 'No hosted-UI sign-in waits for this redirect (or it was handled)');
           }
+          hold(transaction.codeVerifier);
           const { tokens, customState } = await hostedUI.exchangeCode(url, transaction, signal);
           const session = remembered(deps, sessionFromTokens(tokens, 'hostedUI', clock.now()));
           const issuer = hostedUI.issuer ?? deps.services.issuer;

@@ -27,22 +27,39 @@ export function remembered(deps: AuthDeps, session: Session): Session {
   return session;
 }
 
+/** Holds values as secrets of the running step (see {@link scrubbed}). */
+export type Hold = (...values: unknown[]) => void;
+
 /**
  * Wraps a step so that whatever it throws reaches the chart (and the inspector) scrubbed of every
  * secret this instance holds, with a safe copy of its cause chain (see session/redact.ts). `what`
  * is the chart's name for the step, so messages read as before.
+ *
+ * The step may `hold` values (a password, a code) while it runs. They are released here, after
+ * the one scrub of what the step threw, never before it: a value released first could come back
+ * unscrubbed. When the step is stopped (its signal aborts) they are released at once: a stopped
+ * step's result reaches no one, and a call that never answers must not keep a password for good.
  */
-export function scrubbed<A extends { input: { deps: Sealed<AuthDeps> | null } }, O>(
+export function scrubbed<A extends { input: { deps: Sealed<AuthDeps> | null }; signal?: AbortSignal }, O>(
   what: string,
-  run: (args: A) => PromiseLike<O>,
+  run: (args: A, hold: Hold) => PromiseLike<O>,
   fallback?: AuthErrorCode,
 ): (args: A) => Promise<O> {
   return async (args) => {
+    const secrets = args.input.deps ? secretsOf(unseal(args.input.deps)) : new SecretRegistry();
+    const releases: (() => void)[] = [];
+    const release = () => {
+      for (const r of releases.splice(0)) r();
+    };
+    args.signal?.addEventListener('abort', release, { once: true });
     try {
-      return await run(args);
+      return await run(args, (...values) => {
+        for (const value of values) releases.push(secrets.hold(value));
+      });
     } catch (thrown) {
-      if (!args.input.deps) throw thrown;
-      throw secretsOf(unseal(args.input.deps)).safeError(thrown, what, fallback);
+      throw secrets.safeError(thrown, what, fallback);
+    } finally {
+      release();
     }
   };
 }

@@ -1,4 +1,5 @@
-import { AuthError, type AuthErrorCode, scrubSecrets } from '../errors.js';
+import { AuthError, type AuthErrorCode, isAuthErrorCode, JWT_LIKE, scrubSecrets } from '../errors.js';
+import { formsOf, replaceForms } from './secret-forms.js';
 
 /** What replaces a remembered secret in a message; tokens read `[redacted token]`, as the shape scrubber writes. */
 export const REDACTED = '[redacted]';
@@ -12,8 +13,16 @@ const MAX_GROUPS = 16;
 const MAX_DEPTH = 6;
 /** How many `errors` of an AggregateError are copied. */
 const MAX_ERRORS = 16;
+/** How many links (causes and `errors`) one error copies in all: a tree 16 wide and 6 deep is not copied whole. */
+const MAX_LINKS = 64;
+/** How much of a foreign message, and of a name or code, is kept. */
+const MAX_TEXT = 1000;
+const MAX_NAME = 100;
 
-/** A read that may hit a throwing getter or a hostile Proxy: `undefined` instead of a throw. */
+/**
+ * The one way the scrubber reads a foreign value: a throwing getter or a hostile Proxy gives
+ * `undefined`. Each field is read once (a getter may answer something else the second time).
+ */
 function read(value: unknown, key: PropertyKey): unknown {
   try {
     return (value as Record<PropertyKey, unknown>)[key];
@@ -41,6 +50,26 @@ function text(value: unknown): string {
 
 function statusOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** The fields a copy keeps of a value, each read once and scrubbed. */
+function fieldsOf(value: unknown, scrub: (input: string, max?: number) => string) {
+  const isObject = (typeof value === 'object' && value !== null) || typeof value === 'function';
+  const get = (key: string) => (isObject ? read(value, key) : undefined);
+  const name = get('name');
+  const message = get('message');
+  const code = get('code');
+  return {
+    isObject,
+    name: typeof name === 'string' ? scrub(name, MAX_NAME) : 'Error',
+    message: isObject ? (typeof message === 'string' ? scrub(message) : '') : scrub(text(value)),
+    code: typeof code === 'string' || typeof code === 'number' ? scrub(String(code), MAX_NAME) : undefined,
+    cause: get('cause'),
+    errors: get('errors'),
+    httpStatusCode: statusOf(read(get('$metadata'), 'httpStatusCode')),
+    status: statusOf(get('status')),
+    statusCode: statusOf(get('statusCode')),
+  };
 }
 
 /**
@@ -100,7 +129,7 @@ export class SecretRegistry {
     return this.#groups.some((g) => g.values.includes(value)) || [...this.#held.values()].includes(value);
   }
 
-  /** Every form a secret may be quoted in: as is, JSON-escaped, URL-encoded. Longest first. */
+  /** Every form searched (see {@link formsOf}), longest first, with its marker. */
   #needles(): [needle: string, marker: string][] {
     if (this.#sorted) return this.#sorted;
     const forms = new Map<string, string>();
@@ -109,32 +138,36 @@ export class SecretRegistry {
       ...[...this.#held.values()].map((v): [string, string] => [v, REDACTED]),
     ];
     for (const [value, marker] of values) {
-      for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) {
-        if (!forms.has(form)) forms.set(form, marker);
-      }
+      for (const form of formsOf(value)) if (!forms.has(form)) forms.set(form, marker);
     }
     this.#sorted = [...forms].sort((a, b) => b[0].length - a[0].length);
     return this.#sorted;
   }
 
   /**
-   * Replaces every remembered value with its marker (`[redacted token]`, `[redacted]`), then anything JWT-shaped.
+   * Replaces every remembered value, in any form {@link replaceForms} finds (escaped, encoded,
+   * wrapped), with its marker (`[redacted token]`, `[redacted]`), and anything JWT-shaped. The
+   * answer keeps at most `max` characters of the input (a secret across the bound goes whole).
    *
    * @example
    * ```ts
    * new SecretRegistry().scrub('bad eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'); // 'bad [redacted token]'
    * ```
    */
-  scrub(input: string): string {
-    let out = input;
-    for (const [needle, marker] of this.#needles()) if (out.includes(needle)) out = out.split(needle).join(marker);
-    return scrubSecrets(out);
+  scrub(input: string, max = MAX_TEXT): string {
+    const needles = this.#needles();
+    // Linear in what it reads: the bound, plus room for a secret across it in its widest escaped
+    // form (`\uXXXX` then JSON- or URL-escaped: 8 characters a byte; the longest needle, hex, is 2).
+    const window = input.slice(0, max + 4 * (needles[0]?.[0].length ?? 0) + 256);
+    return scrubSecrets(replaceForms(window, needles, [JWT_LIKE, REDACTED_TOKEN], max));
   }
 
   /**
    * Whatever a step threw, as an AuthError safe to show, log and serialise: an AuthError keeps its
-   * code, `serviceName` and `challengeName` with a scrubbed message; anything else becomes `fallback`
-   * (`Service`) as {@link toAuthError} would. The cause chain is replaced by {@link SafeCause} copies.
+   * code (if it is one of {@link AuthErrorCode}, else `fallback`), `serviceName` and `challengeName`
+   * with a scrubbed message; anything else becomes `fallback` (`Service`). The cause chain is
+   * replaced by {@link SafeCause} copies. It never throws, and never hands back the raw value:
+   * should scrubbing itself fail, the answer is `<what> failed`, with no cause.
    *
    * @example
    * ```ts
@@ -143,76 +176,90 @@ export class SecretRegistry {
    * ```
    */
   safeError(thrown: unknown, what: string, fallback: AuthErrorCode = 'Service'): AuthError {
-    const seen = new WeakSet<object>();
     let error: AuthError;
-    if (isA(thrown, AuthError)) {
-      const { code } = thrown as AuthError;
-      seen.add(thrown as AuthError);
-      const serviceName = read(thrown, 'serviceName');
-      const challengeName = read(thrown, 'challengeName');
-      const cause = this.#copy(read(thrown, 'cause'), 1, seen);
-      error = new AuthError(code, this.scrub(text(read(thrown, 'message'))), {
-        ...(cause === undefined ? {} : { cause }),
-        ...(typeof serviceName === 'string' ? { serviceName: this.scrub(serviceName) } : {}),
-        ...(typeof challengeName === 'string' ? { challengeName: this.scrub(challengeName) } : {}),
-      });
-    } else {
-      const errorLike = isA(thrown, Error);
-      const rawName = errorLike ? read(thrown, 'name') : typeof thrown;
-      const name = this.scrub(typeof rawName === 'string' ? rawName : 'Error');
-      const detail = this.scrub(text(errorLike ? read(thrown, 'message') : thrown));
-      const cause = this.#copy(thrown, 0, seen);
-      error = new AuthError(fallback, `${what} failed: ${name}: ${detail}`, {
-        ...(cause === undefined ? {} : { cause }),
-        ...(fallback === 'Service' ? { serviceName: name } : {}),
-      });
+    try {
+      error = this.#safeError(thrown, what, fallback);
+    } catch {
+      error = new AuthError(fallback, `${what} failed`);
     }
     // The stack's first line repeats the message; frames are authchart's own.
     error.stack = `${error.name}: ${error.message}`;
     return error;
   }
 
-  /** A scrubbed frozen copy of one link of a cause chain; `undefined` past the depth bound or on a cycle. */
-  #copy(value: unknown, depth: number, seen: WeakSet<object>): SafeCause | undefined {
+  #fieldsOf(value: unknown) {
+    return fieldsOf(value, (input, max) => this.scrub(input, max));
+  }
+
+  #safeError(thrown: unknown, what: string, fallback: AuthErrorCode): AuthError {
+    const budget = { links: MAX_LINKS };
+    const seen = new WeakSet<object>();
+    const f = this.#fieldsOf(thrown);
+    if (f.isObject) seen.add(thrown as object);
+    if (isA(thrown, AuthError)) {
+      const cause = this.#copy(f.cause, 1, seen, budget);
+      const serviceName = read(thrown, 'serviceName');
+      const challengeName = read(thrown, 'challengeName');
+      return new AuthError(isAuthErrorCode(f.code) ? f.code : fallback, f.message, {
+        ...(cause === undefined ? {} : { cause }),
+        ...(typeof serviceName === 'string' ? { serviceName: this.scrub(serviceName, MAX_NAME) } : {}),
+        ...(typeof challengeName === 'string' ? { challengeName: this.scrub(challengeName, MAX_NAME) } : {}),
+      });
+    }
+    const errorLike = isA(thrown, Error);
+    const name = errorLike ? f.name : typeof thrown;
+    const detail = errorLike || !f.isObject ? f.message : this.scrub(text(thrown));
+    const cause = this.#link(thrown, f, 0, seen, budget);
+    return new AuthError(fallback, `${what} failed: ${name}: ${detail}`, {
+      ...(cause === undefined ? {} : { cause }),
+      ...(fallback === 'Service' ? { serviceName: name } : {}),
+    });
+  }
+
+  /** A scrubbed frozen copy of one link of a cause chain; `undefined` past the bounds or on a cycle. */
+  #copy(value: unknown, depth: number, seen: WeakSet<object>, budget: { links: number }): SafeCause | undefined {
+    if (value === undefined || depth > MAX_DEPTH || budget.links <= 0) return undefined;
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      if (seen.has(value)) return undefined;
+      seen.add(value);
+    }
     try {
-      return this.#copyLink(value, depth, seen);
+      return this.#link(value, this.#fieldsOf(value), depth, seen, budget);
     } catch {
-      // A hostile value (a Proxy whose every trap throws, say): keep that there was a cause, nothing of it.
+      // Not expected (every read is guarded): keep that there was a cause, nothing of it.
       return Object.freeze(new SafeCause('[unreadable]'));
     }
   }
 
-  #copyLink(value: unknown, depth: number, seen: WeakSet<object>): SafeCause | undefined {
-    if (value === undefined || depth > MAX_DEPTH) return undefined;
-    const isObject = (typeof value === 'object' && value !== null) || typeof value === 'function';
-    if (isObject) {
-      if (seen.has(value)) return undefined;
-      seen.add(value);
-    }
-    const rawName = isObject ? read(value, 'name') : undefined;
-    const name = typeof rawName === 'string' ? this.scrub(rawName) : isObject ? 'Error' : typeof value;
-    const rawMessage = isObject ? read(value, 'message') : value;
-    const message = isObject && typeof rawMessage !== 'string' ? '' : this.scrub(text(rawMessage));
-    const inner = isObject ? this.#copy(read(value, 'cause'), depth + 1, seen) : undefined;
-    const copy = new SafeCause(message, inner === undefined ? undefined : { cause: inner });
-    const fields: Record<string, unknown> = { name, stack: `${name}: ${message}` };
-    if (isObject) {
-      const code = read(value, 'code');
-      if (typeof code === 'string' || typeof code === 'number') fields['code'] = this.scrub(String(code));
-      const httpStatusCode = statusOf(read(read(value, '$metadata'), 'httpStatusCode'));
-      if (httpStatusCode !== undefined) fields['$metadata'] = Object.freeze({ httpStatusCode });
-      for (const key of ['status', 'statusCode'] as const) {
-        const status = statusOf(read(value, key));
-        if (status !== undefined) fields[key] = status;
+  #link(
+    value: unknown,
+    f: ReturnType<typeof fieldsOf>,
+    depth: number,
+    seen: WeakSet<object>,
+    budget: { links: number },
+  ): SafeCause {
+    budget.links--;
+    const name = f.isObject ? f.name : typeof value;
+    const inner = f.isObject ? this.#copy(f.cause, depth + 1, seen, budget) : undefined;
+    const copy = new SafeCause(f.message, inner === undefined ? undefined : { cause: inner });
+    const fields: Record<string, unknown> = { name, stack: `${name}: ${f.message}` };
+    if (f.code !== undefined) fields['code'] = f.code;
+    if (f.httpStatusCode !== undefined) fields['$metadata'] = Object.freeze({ httpStatusCode: f.httpStatusCode });
+    if (f.status !== undefined) fields['status'] = f.status;
+    if (f.statusCode !== undefined) fields['statusCode'] = f.statusCode;
+    // An AggregateError's `errors`, read item by item (a Proxy array may throw on any of them).
+    let isArray = false;
+    try {
+      isArray = Array.isArray(f.errors);
+    } catch {}
+    if (isArray) {
+      const copies: SafeCause[] = [];
+      const length = Math.min(Number(read(f.errors, 'length')) || 0, MAX_ERRORS);
+      for (let i = 0; i < length; i++) {
+        const c = this.#copy(read(f.errors, i), depth + 1, seen, budget);
+        if (c) copies.push(c);
       }
-      const errors = read(value, 'errors');
-      if (Array.isArray(errors)) {
-        const copies = errors
-          .slice(0, MAX_ERRORS)
-          .map((e: unknown) => this.#copy(e, depth + 1, seen))
-          .filter((e): e is SafeCause => e !== undefined);
-        fields['errors'] = Object.freeze(copies);
-      }
+      fields['errors'] = Object.freeze(copies);
     }
     for (const [key, v] of Object.entries(fields)) {
       Object.defineProperty(copy, key, { value: v, enumerable: key !== 'stack', writable: false });

@@ -57,11 +57,14 @@ export function reachable(value: unknown): string[] {
   return out;
 }
 
-/** The secrets found in any of the texts, in any form they may be quoted in (as is, JSON-escaped, URL-encoded). */
-export function leaks(texts: readonly string[], secrets: Iterable<string>): string[] {
+/** The forms `leaks` looks for by default: as is, JSON-escaped, URL-encoded. */
+const quoted = (secret: string) => [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)];
+
+/** The secrets found in any of the texts, in any of the forms `formsOf` gives for it. */
+export function leaks(texts: readonly string[], secrets: Iterable<string>, formsOf = quoted): string[] {
   const found: string[] = [];
   for (const secret of secrets) {
-    const forms = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)];
+    const forms = formsOf(secret);
     if (texts.some((t) => forms.some((f) => t.includes(f)))) found.push(secret.slice(0, 6));
   }
   return found;

@@ -2,8 +2,6 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   type Auth,
-  AuthError,
-  type AuthErrorCode,
   type AuthServices,
   createAuth,
   manualConnectivity,
@@ -13,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { makeTokens } from '../helpers/tokens.js';
 import { leaks, reachable } from './reachable.js';
+import { allForms, build, type Spec, spec } from './thrown-shapes.js';
 
 /**
  * Services and storage that throw random shapes quoting the secrets they were given (passwords,
@@ -23,108 +22,6 @@ import { leaks, reachable } from './reachable.js';
 const REMOTE_STEP_MS = 500;
 const CLIENT_ID = 'client123';
 const P = `authchart.${CLIENT_ID}.`;
-const CODES: AuthErrorCode[] = ['Network', 'Timeout', 'NotAuthorized', 'Service', 'Throttled', 'RevocationUnsupported'];
-
-/** A thrown shape; `s` picks the quoted secret from the step's pool. */
-type Spec =
-  | { kind: 'string'; s: number }
-  | { kind: 'primitive'; value: null | undefined | number }
-  | { kind: 'error'; s: number; field: number | null; cause: Spec | null }
-  | { kind: 'object'; s: number; status: number | null; nameQuotes: boolean; cause: Spec | null }
-  | { kind: 'aggregate'; s: number; errors: Spec[] }
-  | { kind: 'getters'; s: number; throws: boolean }
-  | { kind: 'cycle'; s: number }
-  | { kind: 'authError'; code: AuthErrorCode; s: number; cause: Spec | null }
-  | { kind: 'proxy'; s: number };
-
-const s = fc.nat(1000);
-const { spec } = fc.letrec<{ spec: Spec }>((tie) => {
-  const cause = fc.option(tie('spec'), { nil: null, depthSize: 'small' });
-  return {
-    spec: fc.oneof(
-      { depthSize: 'small' },
-      fc.record({ kind: fc.constant('string' as const), s }),
-      fc.record({ kind: fc.constant('primitive' as const), value: fc.constantFrom(null, undefined, 42) }),
-      fc.record({ kind: fc.constant('error' as const), s, field: fc.option(s, { nil: null }), cause }),
-      fc.record({
-        kind: fc.constant('object' as const),
-        s,
-        status: fc.option(fc.constantFrom(400, 500, 503), { nil: null }),
-        nameQuotes: fc.boolean(),
-        cause,
-      }),
-      fc.record({
-        kind: fc.constant('aggregate' as const),
-        s,
-        errors: fc.array(tie('spec'), { maxLength: 3 }),
-      }),
-      fc.record({ kind: fc.constant('getters' as const), s, throws: fc.boolean() }),
-      fc.record({ kind: fc.constant('cycle' as const), s }),
-      fc.record({ kind: fc.constant('authError' as const), code: fc.constantFrom(...CODES), s, cause }),
-      fc.record({ kind: fc.constant('proxy' as const), s }),
-    ) as fc.Arbitrary<Spec>,
-  };
-});
-
-function build(x: Spec, pool: readonly string[]): unknown {
-  const q = (i: number) => pool[i % pool.length] ?? 'nothing';
-  const inner = (c: Spec | null) => (c === null ? undefined : build(c, pool));
-  switch (x.kind) {
-    case 'string':
-      return `upstream said ${q(x.s)}`;
-    case 'primitive':
-      return x.value;
-    case 'error': {
-      const e = new Error(`failed with ${q(x.s)}`, { cause: inner(x.cause) });
-      return Object.assign(e, {
-        requestBody: q(x.field ?? x.s),
-        $response: { body: `{"token":"${q(x.s)}"}` },
-      });
-    }
-    case 'object':
-      return {
-        name: x.nameQuotes ? `Exception${q(x.s)}` : 'InternalErrorException',
-        message: `bad ${q(x.s)}`,
-        code: `E_${q(x.s + 1)}`,
-        token: q(x.s + 2),
-        ...(x.status === null ? {} : { $metadata: { httpStatusCode: x.status, requestId: q(x.s) } }),
-        cause: inner(x.cause),
-      };
-    case 'aggregate':
-      return new AggregateError(
-        x.errors.map((e) => build(e, pool)),
-        `many ${q(x.s)}`,
-      );
-    case 'getters': {
-      const o = {};
-      for (const key of ['name', 'message', 'code', 'cause', 'status', 'errors', 'stack']) {
-        Object.defineProperty(o, key, {
-          enumerable: true,
-          get: () => {
-            if (x.throws) throw new Error(`getter ${q(x.s)}`);
-            return key === 'status' ? 500 : `${key} ${q(x.s)}`;
-          },
-        });
-      }
-      return o;
-    }
-    case 'cycle': {
-      const e = new Error(`cycle ${q(x.s)}`) as Error & { self?: unknown };
-      e.cause = e;
-      e.self = e;
-      return new AggregateError([e, e], `loop ${q(x.s + 1)}`, { cause: e });
-    }
-    case 'authError':
-      return new AuthError(x.code, `refused ${q(x.s)}`, { cause: inner(x.cause), serviceName: `Svc${q(x.s)}` });
-    case 'proxy':
-      return new Proxy(new Error(q(x.s)), {
-        get: (target, key) => (key === 'message' ? `proxied ${q(x.s)}` : Reflect.get(target, key)),
-        getPrototypeOf: () => {
-          throw new Error(`trap ${q(x.s)}`);
-        },
-      });
-  }
-}
 
 type StorageFault = { op: 'get' | 'set' | 'remove'; spec: Spec } | null;
 type Command =
@@ -352,7 +249,7 @@ describe('redaction (fast-check)', () => {
           const values = [...seen, ...lines];
           checked += values.length;
           for (const v of values) {
-            const found = leaks(reachable(v), w.secrets);
+            const found = leaks(reachable(v), w.secrets, allForms);
             if (found.length > 0) {
               throw new Error(
                 `a secret is reachable (${found.join(', ')}) from ${reachable(v).join('\n').slice(0, 2000)}`,
