@@ -11,8 +11,8 @@
  * symlinks (and junctions, which `lstat` reports as symlinks) and non-regular files are refused.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, rename, stat, unlink } from 'node:fs/promises';
+import { constants, promises as fsPromises, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AuthError } from '../errors.js';
 
@@ -88,7 +88,8 @@ export async function writeFileAtomically(file: string, data: string): Promise<v
     await handle.sync();
     await handle.close();
     handle = null;
-    await rename(temp, file);
+    // Looked up at the call, so the crash tests can stop a process right here (test/crash/cycle-child.ts).
+    await fsPromises.rename(temp, file);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);

@@ -35,14 +35,14 @@ const checkpoint = async (point: string) => {
   if (mark(point)) await hang();
 };
 
-// write-file-atomic calls fs.rename(temp, file) once the temp file holds the new content.
+// fileStorage calls fs.promises.rename(temp, file) once the temp file holds the new content.
 const target = resolve(FILE);
-const realRename = fs.rename;
-const rename = (from: fs.PathLike, to: fs.PathLike, done: fs.NoParamCallback) => {
-  if (String(to) === target && mark('rename-temp')) return; // never calls back: the temp file stays
-  realRename(from, to, done);
+const realRename = fs.promises.rename;
+const rename = (from: fs.PathLike, to: fs.PathLike): Promise<void> => {
+  if (String(to) === target && mark('rename-temp')) return hang(); // never settles: the temp file stays
+  return realRename(from, to);
 };
-Object.assign(fs, { rename });
+Object.assign(fs.promises, { rename });
 
 const storage = fileStorage(FILE, { staleLockMs: 2000 });
 const short = (key: string) => key.split('.').slice(2).join('.') || key;
