@@ -3,25 +3,17 @@
  * impersonated endpoint: real HTTP servers on 127.0.0.1, through `createAuth` where a sign-in shows it.
  */
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CognitoServicesOptions, cognitoServices } from '../../src/adapters/cognito/index.js';
 import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.js';
 import { type AuthError, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
-import { endlessAnswer, type HostileServer, hostileServer, redirectTo } from '../helpers/hostile-server.js';
+import { endlessAnswer, hostileServers, redirectTo } from '../helpers/hostile-server.js';
 
 const PASSWORD = 'Correct-Horse-42!';
 const CREDS = { username: 'alice', password: PASSWORD };
 const MiB = 1024 * 1024;
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function server(...args: Parameters<typeof hostileServer>) {
-  const s = await hostileServer(...args);
-  servers.push(s);
-  return s;
-}
+const server = hostileServers();
 
 /** A sign-in through `createAuth` against `endpoint`; answers the error it failed with. */
 async function signInError(endpoint: string, extra: Partial<CognitoServicesOptions> = {}): Promise<AuthError> {

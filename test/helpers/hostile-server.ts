@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 export interface Received {
   method: string;
@@ -99,4 +100,17 @@ export function endlessAnswer(total: number): { script: Script; done: Promise<St
     }
   };
   return { script, done };
+}
+
+/** A `hostileServer` starter for one test file: every server it started is closed after each test. */
+export function hostileServers(): typeof hostileServer {
+  const open: HostileServer[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return async (script) => {
+    const s = await hostileServer(script);
+    open.push(s);
+    return s;
+  };
 }

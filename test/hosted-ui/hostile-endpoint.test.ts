@@ -3,7 +3,7 @@
  * as the token and revoke endpoints, and forged redirect URLs, through `createAuth` where it can.
  */
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type HostedUIOptions, hostedUI, hostedUIServices } from '../../src/adapters/hosted-ui.js';
 import {
   type AuthError,
@@ -13,22 +13,14 @@ import {
   type RedirectTransaction,
   type TokenStorage,
 } from '../../src/index.js';
-import { endlessAnswer, type HostileServer, hostileServer, redirectTo } from '../helpers/hostile-server.js';
+import { endlessAnswer, hostileServers, redirectTo } from '../helpers/hostile-server.js';
 import { LOGOUT_URI, REDIRECT_URI } from './fake-hosted-ui.js';
 
 const CLIENT_ID = 'client-h';
 const TX_KEY = `authchart.${CLIENT_ID}.redirectTransaction`;
 const MiB = 1024 * 1024;
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function server(...args: Parameters<typeof hostileServer>) {
-  const s = await hostileServer(...args);
-  servers.push(s);
-  return s;
-}
+const server = hostileServers();
 
 const shown = (error: unknown) => inspect(error, { depth: 10, showHidden: true });
 
