@@ -5,6 +5,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AuthError, createAuth, isAuthError } from '../src/index.js';
+import { formsOf } from '../src/session/secret-forms.js';
 import { fakeServices, faultyStorage } from './helpers/fakes.js';
 import { makeTokens } from './helpers/tokens.js';
 import { fakeHostedUI } from './hosted-ui/fake-hosted-ui.js';
@@ -92,6 +93,23 @@ describe('a sign-in whose service throws a hostile error', () => {
     const error = await auth.signIn(CREDS).catch((e: unknown) => e);
     for (const form of quoted) expect(shown(error)).not.toContain(form);
     auth.stop();
+  });
+
+  it('a password split across the error’s name and message is scrubbed once they are joined', async () => {
+    const password = 'hunter22: apples';
+    const services = fakeServices();
+    services.script.signIn = { error: Object.assign(new Error('apples'), { name: 'hunter22' }) };
+    const auth = createAuth({ services, storage: faultyStorage(), sync: null });
+    await auth.ready;
+    const error = await auth.signIn({ username: 'alice', password }).catch((e: unknown) => e);
+    expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(password);
+    auth.stop();
+  });
+
+  it('a value too long for any bounded message is searched as is, not encoded (a hostile 330 KB token)', () => {
+    const huge = 'A'.repeat(330_000);
+    expect(formsOf(huge)).toEqual([huge]);
+    expect(formsOf('opaque-refresh-token-0123456789').length).toBeGreaterThan(5);
   });
 });
 

@@ -79,7 +79,9 @@ export function clip(text: string, max = 200, secrets: readonly string[] = []): 
   const line = secrets
     .reduce((t, s) => (s.length > 3 ? t.split(s).join('[redacted]') : t), text)
     .replace(/\p{Cc}+/gu, ' ');
-  return line.length > max ? `${line.slice(0, max)}…` : line;
+  // A cut drops the word it would split: that word may be an encoded secret (base64, hex, %-escaped)
+  // that the core's scrubber can only recognise whole, and must not see as a fragment.
+  return line.length > max ? `${line.slice(0, max).replace(/\S+$/, '')}…` : line;
 }
 
 /** A foreign error name (`NotAuthorizedException`, `invalid_grant`): a safe charset, 64 characters at most. */

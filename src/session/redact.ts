@@ -158,7 +158,9 @@ export class SecretRegistry {
     const needles = this.#needles();
     // Linear in what it reads: the bound, plus room for a secret across it in its widest escaped
     // form (`\uXXXX` then JSON- or URL-escaped: 8 characters a byte; the longest needle, hex, is 2).
-    const window = input.slice(0, max + 4 * (needles[0]?.[0].length ?? 0) + 256);
+    // Bounded too: a needle longer than that window cannot fit a bounded message whole anyway.
+    const longest = Math.min(needles[0]?.[0].length ?? 0, 4 * MAX_TEXT);
+    const window = input.slice(0, max + 4 * longest + 256);
     return scrubSecrets(replaceForms(window, needles, [JWT_LIKE, REDACTED_TOKEN], max));
   }
 
@@ -210,7 +212,9 @@ export class SecretRegistry {
     const name = errorLike ? f.name : typeof thrown;
     const detail = errorLike || !f.isObject ? f.message : this.scrub(text(thrown));
     const cause = this.#link(thrown, f, 0, seen, budget);
-    return new AuthError(fallback, `${what} failed: ${name}: ${detail}`, {
+    // Scrubbed again once joined: a secret split across `name` and `message` ("hunter22" and
+    // "apples" of "hunter22: apples") is whole only here.
+    return new AuthError(fallback, this.scrub(`${what} failed: ${name}: ${detail}`), {
       ...(cause === undefined ? {} : { cause }),
       ...(fallback === 'Service' ? { serviceName: name } : {}),
     });
@@ -242,7 +246,7 @@ export class SecretRegistry {
     const name = f.isObject ? f.name : typeof value;
     const inner = f.isObject ? this.#copy(f.cause, depth + 1, seen, budget) : undefined;
     const copy = new SafeCause(f.message, inner === undefined ? undefined : { cause: inner });
-    const fields: Record<string, unknown> = { name, stack: `${name}: ${f.message}` };
+    const fields: Record<string, unknown> = { name, stack: this.scrub(`${name}: ${f.message}`) };
     if (f.code !== undefined) fields['code'] = f.code;
     if (f.httpStatusCode !== undefined) fields['$metadata'] = Object.freeze({ httpStatusCode: f.httpStatusCode });
     if (f.status !== undefined) fields['status'] = f.status;

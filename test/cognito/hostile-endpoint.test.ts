@@ -127,6 +127,23 @@ describe('answers are bounded', () => {
     expect(error.message).not.toMatch(/\p{Cc}/u);
     expect(shown(error)).not.toContain(PASSWORD);
   });
+
+  it('an encoded password across the message bound is dropped whole, never cut to a prefix the scrubber cannot see', async () => {
+    const forms = [
+      Buffer.from(PASSWORD).toString('base64'),
+      Buffer.from(PASSWORD).toString('hex'),
+      encodeURIComponent(PASSWORD),
+    ];
+    for (const form of forms) {
+      // Placed so that the 200-character bound falls inside it.
+      const cognito = await server((_req, res) => {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ __type: 'UserNotFoundException', message: `${'x'.repeat(190)} ${form}` }));
+      });
+      const error = await signInError(cognito.url);
+      expect(shown(error)).not.toContain(form.slice(0, 6));
+    }
+  });
 });
 
 describe('endpoints must be https (or loopback)', () => {
