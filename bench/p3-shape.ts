@@ -179,7 +179,8 @@ export function bareMachine(work: Work) {
     context: { session: null },
     initial: 'signedOut',
     states: {
-      signedOut: { on: { SIGN_IN: 'signingIn' } },
+      // authchart's signedOut looks at storage again after a back-off (a signed-out context converges).
+      signedOut: { on: { SIGN_IN: 'signingIn' }, after: { refresh: '#bare.signedOut' } },
       signingIn: {
         initial: 'checkingConnectivity',
         states: {
@@ -213,9 +214,10 @@ export function bareMachine(work: Work) {
           checkingHostedUI: { always: 'checkingConnectivity' },
           checkingConnectivity: { always: 'writingJournal' },
           writingJournal: {
-            invoke: { src: 'journal', input: ({ context }) => need(context.session), onDone: 'revoking' },
+            invoke: { src: 'journal', input: ({ context }) => need(context.session), onDone: 'choosingRemoteStep' },
             after: { storage: 'revoking' },
           },
+          choosingRemoteStep: { always: 'revoking' },
           revoking: {
             invoke: { src: 'revoke', input: ({ context }) => need(context.session), onDone: 'clearing' },
             after: { step: 'clearing' },
