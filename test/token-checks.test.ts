@@ -105,6 +105,17 @@ describe('password sign-in and challenge answers', () => {
     auth.stop();
   });
 
+  it('a malformed answer (an access token that is no JWT) still has its refresh token revoked', async () => {
+    const tokens = { ...makeTokens(), accessToken: 'not-a-jwt-at-all' };
+    const services = fakeServices(tokens);
+    const auth = createAuth({ services, sync: null });
+    const error = (await auth.signIn({ username: 'alice', password: 'pw-123456' }).catch((e) => e)) as AuthError;
+    expect(error.code).toBe('InvalidToken');
+    expect(error.message).toMatch(/not a decodable JWT; its refresh token was revoked/);
+    expect(services.calls.revokeToken.map((c) => c.arg)).toEqual([tokens.refreshToken]);
+    auth.stop();
+  });
+
   it('an issuer other than services.issuer is refused; the pool issuer signs in', async () => {
     const foreign = fakeServices(makeTokens({ issuer: OTHER_ISSUER }));
     const a = createAuth({ services: { ...foreign, issuer: TEST_ISSUER }, sync: null });
@@ -218,6 +229,18 @@ describe('refresh and adoptSession', () => {
     expect(auth.getTokens()?.refreshToken).toBe(alice.refreshToken);
     expect(refreshed).toEqual([]);
     expect(services.calls.revokeToken.map((c) => c.arg)).toEqual([mallory.refreshToken]);
+    auth.stop();
+  });
+
+  it('a malformed refresh answer with a rotated refresh token: InvalidToken, that token revoked, the session kept', async () => {
+    const alice = makeTokens({ username: 'alice' });
+    const services = fakeServices(alice);
+    services.script.refresh = { ok: { accessToken: 'garbage', refreshToken: 'rotated-refresh-token-0001' } };
+    const auth = createAuth({ services, sync: null });
+    await auth.signIn({ username: 'alice', password: 'pw-123456' });
+    await expect(auth.fetchTokens({ forceRefresh: true })).rejects.toMatchObject({ code: 'InvalidToken' });
+    expect(services.calls.revokeToken.map((c) => c.arg)).toEqual(['rotated-refresh-token-0001']);
+    expect(auth.getTokens()?.refreshToken).toBe(alice.refreshToken);
     auth.stop();
   });
 

@@ -3,11 +3,21 @@ import { AuthError } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
 import type { Tokens } from '../services/types.js';
 import { seal, unseal } from '../session/sealed.js';
-import { refreshedSession, sessionFromTokens, tokenStringsOf } from '../session/session.js';
+import { refreshedSession, type Session, sessionFromTokens, tokenStringsOf } from '../session/session.js';
 import { computeRefreshDelay, localExpiry, tokensFreshFor } from './auth.logic.js';
 import { type AuthMachine, authMachine } from './auth.machine.js';
 import { outboxWithServices } from './outbox.slots.js';
-import { checkTokens, depsOf, type Hold, outcomeOf, remembered, scrubbed, secretsOf } from './slots.shared.js';
+import {
+  checkTokens,
+  depsOf,
+  type Hold,
+  malformed,
+  outcomeOf,
+  remembered,
+  scrubbed,
+  secretsOf,
+  tokenField,
+} from './slots.shared.js';
 
 /**
  * Runs a step while `values` (a password, a code, a redirect URL) are held: the enclosing
@@ -89,7 +99,14 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const fresh: unknown = await deps.services.refresh(unseal(input.session.tokens).refreshToken, signal);
         secretsOf(deps).remember(tokenStringsOf(fresh));
         const before = unseal(input.session.tokens);
-        const session = remembered(deps, refreshedSession(input.session, fresh as Partial<Tokens>, deps.clock.now()));
+        let session: Session;
+        try {
+          session = remembered(deps, refreshedSession(input.session, fresh as Partial<Tokens>, deps.clock.now()));
+        } catch (error) {
+          // A malformed answer with a rotated refresh token: that token is revoked, as in checkTokens.
+          const rotated = tokenField(fresh, 'refreshToken');
+          throw await malformed(deps, error, rotated === before.refreshToken ? undefined : rotated, signal);
+        }
         const after = unseal(session.tokens);
         // The same user, the same issuer, and fresh tokens (a kept ID token may be past its exp).
         // A rotated refresh token that fails is revoked: no session will hold it.

@@ -88,15 +88,33 @@ export async function checkTokens(
     ...expect,
   });
   if (failure === null) return;
-  let fate = '';
-  if (expect.revoke) {
-    const revoked = await deps.services.revokeToken(tokens.refreshToken, signal).then(
-      () => true,
-      () => false,
-    );
-    fate = revoked ? '; its refresh token was revoked' : '; its refresh token could not be revoked';
-  }
-  throw new AuthError('InvalidToken', `${what}: ${failure}${fate}`);
+  throw await refused(deps, expect.revoke ? tokens.refreshToken : undefined, `${what}: ${failure}`, signal);
+}
+
+/**
+ * The `InvalidToken` for an answer that is refused. Its refresh token, when it came with one that no
+ * session will hold, is revoked first (best effort, within the step's bound) and the message says
+ * whether that worked, so the token is either dead or reported as not revoked.
+ */
+export async function refused(
+  deps: AuthDeps,
+  refreshToken: unknown,
+  message: string,
+  signal: AbortSignal,
+): Promise<AuthError> {
+  if (typeof refreshToken !== 'string' || refreshToken === '') return new AuthError('InvalidToken', message);
+  const revoked = await deps.services.revokeToken(refreshToken, signal).then(
+    () => true,
+    () => false,
+  );
+  const fate = revoked ? 'its refresh token was revoked' : 'its refresh token could not be revoked';
+  return new AuthError('InvalidToken', `${message}; ${fate}`);
+}
+
+/** A malformed answer's own message, with its stray refresh token revoked (see {@link refused}). */
+export async function malformed(deps: AuthDeps, error: unknown, refreshToken: unknown, signal: AbortSignal) {
+  if (!(error instanceof AuthError) || error.code !== 'InvalidToken') return error;
+  return refused(deps, refreshToken, error.message, signal);
 }
 
 /**
@@ -119,9 +137,23 @@ export async function outcomeOf(
     return { challenge: { sealed: seal(step), info } };
   }
   if ('challenge' in step) throw new AuthError('InvalidToken', `${what} answered a malformed challenge`);
-  const session = remembered(deps, sessionFromTokens(step, 'password', deps.clock.now()));
+  let session: Session;
+  try {
+    session = remembered(deps, sessionFromTokens(step, 'password', deps.clock.now()));
+  } catch (error) {
+    throw await malformed(deps, error, tokenField(step, 'refreshToken'), signal);
+  }
   await checkTokens(deps, unseal(session.tokens), { revoke: true }, what, signal);
   return { session };
+}
+
+/** One field of a foreign answer, read without throwing. */
+export function tokenField(answer: unknown, key: keyof Tokens): unknown {
+  try {
+    return (answer as Partial<Tokens>)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 const KINDS: readonly string[] = ['newPassword', 'totpCode', 'smsCode', 'emailCode', 'selectMfa'];
