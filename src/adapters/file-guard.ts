@@ -98,20 +98,28 @@ export async function writeFileAtomically(file: string, data: string): Promise<v
 }
 
 async function checkDirectory(dir: string): Promise<void> {
-  // `stat`, not `lstat`: a symlinked directory on the way (macOS /var, a moved home) is normal.
-  const stats = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null; // created next, 0700
-    throw failure(`Could not check the directory ${dir}`, error);
-  });
-  if (!posix || !stats) return;
-  if ((stats.mode & 0o002) !== 0 && (stats.mode & 0o1000) === 0) {
-    throw refused(dir, 'is writable by every user and has no sticky bit', 'another user could swap the token file');
+  // Every directory up to the root: anyone who may rename a directory on the way can put an old
+  // token file back (a replayed session), not only the token file's own directory's writers.
+  for (let at = dir; ; at = dirname(at)) {
+    // `stat`, not `lstat`: a symlinked directory on the way (macOS /var, a moved home) is normal.
+    const stats = await stat(at).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null; // created next, 0700
+      throw failure(`Could not check the directory ${at}`, error);
+    });
+    if (!posix) return;
+    if (stats && (stats.mode & 0o002) !== 0 && (stats.mode & 0o1000) === 0) {
+      throw refused(at, 'is writable by every user and has no sticky bit', 'another user could swap the token file');
+    }
+    if (dirname(at) === at) return;
   }
 }
 
 function checkFile(file: string, stats: Stats): void {
   if (stats.isSymbolicLink()) throw symlinkRefused(file);
   if (!stats.isFile()) throw refused(file, 'is not a regular file', 'it cannot hold the tokens');
+  // Our writes always make a new file with one name: a second name is someone's link to it (or
+  // ours to another file), and reading or tightening through it touches that other file.
+  if (posix && stats.nlink > 1) throw refused(file, `has ${stats.nlink} hard links`, 'it is another file too');
   const uid = posix ? process.getuid?.() : undefined;
   if (uid !== undefined && stats.uid !== uid) {
     throw refused(

@@ -3,7 +3,20 @@
  * non-regular file, a symlinked lock and a directory anyone can swap files in are refused with
  * `StorageFailure`, through `createAuth` too, and nothing is written where a link points.
  */
-import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -183,5 +196,22 @@ describe.skipIf(!posix)('file mode and owner (POSIX modes)', () => {
     await chmod(dir, 0o1777);
     await fileStorage(file).setItem(KEY, 'v');
     expect(await fileStorage(file).getItem(KEY)).toBe('v');
+  });
+
+  it('a directory anyone may write further up the path is refused too', async () => {
+    await chmod(dir, 0o777);
+    const deep = join(dir, 'sub', 'deeper', 'tokens.json');
+    expect((await refusal(fileStorage(deep).setItem(KEY, 'v'))).message).toContain(
+      `${dir} is writable by every user and has no sticky bit`,
+    );
+  });
+
+  it('a second name (hard link) at the path is refused, and the other file is left as it was', async () => {
+    const other = join(dir, 'other.json');
+    await writeFile(other, '{"app":"mine"}', { mode: 0o644 });
+    await link(other, file);
+    expect((await refusal(fileStorage(file).getItem(KEY))).message).toContain('has 2 hard links');
+    expect((await stat(other)).mode & 0o777).toBe(0o644);
+    expect(await readFile(other, 'utf8')).toBe('{"app":"mine"}');
   });
 });
