@@ -2,7 +2,7 @@
  * The outbox through the public API against a Cognito that rotates refresh tokens, throttles, and
  * contexts whose clocks disagree: what a drain keeps, what it drops, and who revokes what.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthError, createAuth, manualConnectivity, memoryStorage, type Tokens } from '../../src/index.js';
 import { deferred, fakeServices, ownKeys } from '../helpers/fakes.js';
 import { signedInHarness } from '../helpers/harness.js';
@@ -180,5 +180,34 @@ describe('claims across contexts whose clocks disagree', () => {
     expect(b.calls.revokeToken.map((c) => c.arg)).toEqual(['rt-1']);
     expect(shared.keys()).toEqual([]);
     authB.stop();
+  });
+
+  it("a drain that found a dead drain's claim looks again by itself once the lease is over", async () => {
+    const shared = memoryStorage([[LEGACY, '["rt-1"]']]);
+    const a = fakeServices();
+    a.script.revokeToken = 'hang';
+    const authA = createAuth({ services: a, storage: shared, sync: null, clock: { now: () => 5_000_000 } });
+    await authA.ready;
+    for (let i = 0; i < 20 && a.calls.revokeToken.length === 0; i++) await tick(5);
+    authA.stop();
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let now = 0;
+      const b = fakeServices();
+      const authB = createAuth({ services: b, storage: shared, sync: null, clock: { now: () => now } });
+      await vi.advanceTimersByTimeAsync(10);
+      await authB.ready;
+      // The start's drain saw the claim for the first time: it leaves it.
+      expect(b.calls.revokeToken).toHaveLength(0);
+      now += 25_000;
+      await vi.advanceTimersByTimeAsync(25_000);
+      expect(b.calls.revokeToken.map((c) => c.arg)).toEqual(['rt-1']);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(shared.keys()).toEqual([]);
+      authB.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
