@@ -1,6 +1,6 @@
 import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
-import { AuthError, NETWORK_CODES } from '../errors.js';
-import type { Sealed } from '../session/sealed.js';
+import { AuthError, type AuthErrorCode } from '../errors.js';
+import { type Sealed, seal, unseal } from '../session/sealed.js';
 import type { AuthConfig, AuthDeps } from './auth.types.js';
 
 /** What every outbox actor gets: the instance's services (sealed). */
@@ -16,6 +16,49 @@ export interface DeferredTokens {
   slots: number[][];
   /** Entries a live drain of another context holds: not tried by this one. */
   busy: number;
+  /** With `busy`: when to look at their claims again (their longest lease). */
+  recheckMs?: number;
+}
+
+/**
+ * What one deferred revocation came to. `revoked` and `refused` (Cognito said the token is no good:
+ * it never will be revoked) leave the outbox; `retry` (no answer, a 5xx, anything else) stays for
+ * the next drain; `backOff` (throttled) stays, and so does every entry this drain has not tried yet.
+ */
+export type RevocationOutcome = 'revoked' | 'refused' | 'retry' | 'backOff';
+
+/** A deferred revocation's answer: its outcome, and the refresh token a rotation put in its place. */
+export interface DeferredAttempt {
+  outcome: RevocationOutcome;
+  rotated: Sealed<string> | null;
+}
+
+// Codes by which Cognito says a token (or this client) can never be revoked or signed out with: a
+// retry would get the same answer. `RevocationUnsupported` (revocation disabled for the app client)
+// is here too: the token stays valid until it expires whatever the outbox does, and keeping it
+// would only fill the outbox and cost a call per drain.
+const REFUSED_FOR_GOOD: ReadonlySet<AuthErrorCode> = new Set([
+  'NotAuthorized',
+  'InvalidToken',
+  'RevocationUnsupported',
+  'GlobalSignOutUnsupported',
+  'UserNotFound',
+]);
+// OAuth answers (RFC 7009, hosted UI's /oauth2/revoke) that say the token is not one it revokes.
+const REFUSED_OAUTH: ReadonlySet<string> = new Set(['unsupported_token_type', 'invalid_token', 'invalid_grant']);
+
+/**
+ * A failed call's outcome for the outbox: only a refusal of the token itself drops it. Throttling
+ * backs off; a 5xx (`Service`) or no answer is retried at the next drain, as is anything unknown.
+ */
+export function revocationOutcome(error: unknown): Exclude<RevocationOutcome, 'revoked'> {
+  if (!(error instanceof AuthError)) return 'retry';
+  if (error.code === 'Throttled') return 'backOff';
+  if (REFUSED_FOR_GOOD.has(error.code)) return 'refused';
+  if (error.code === 'Service' && error.serviceName !== undefined && REFUSED_OAUTH.has(error.serviceName)) {
+    return 'refused';
+  }
+  return 'retry';
 }
 
 /** The outbox's state: the tokens of the drain in progress (sealed) and who waits for its answer. */
@@ -26,6 +69,8 @@ export interface OutboxContext extends Deps {
   globals: boolean[];
   slots: number[][];
   busy: number;
+  /** After a drain that found entries busy: when to look at them again (ms), else null. */
+  recheckMs: number | null;
   /** How many of `tokens` have been tried. */
   tried: number;
   /** Tokens revoked, or refused for good: they leave the outbox. */
@@ -81,9 +126,11 @@ export const outboxMachine = setup({
   actors: {
     /** Claims the entries no live drain holds, under one storage lock. */
     claimOutbox: fromPromise<DeferredTokens, Deps & { config: AuthConfig }>(rejectNotProvided('claimOutbox')),
-    revokeDeferred: fromPromise<void, Deps & { tokens: Sealed<string[]>; index: number; global: boolean }>(
-      rejectNotProvided('revokeDeferred'),
-    ),
+    /** One entry: its outcome (never throws for a remote failure), and its rotated token if any. */
+    revokeDeferred: fromPromise<
+      DeferredAttempt,
+      Deps & { config: AuthConfig; tokens: Sealed<string[]>; index: number; global: boolean; slots: number[] }
+    >(rejectNotProvided('revokeDeferred')),
     /** Removes the settled entries and lets go of the others' claims, under one storage lock. */
     settleOutbox: fromPromise<
       void,
@@ -97,19 +144,35 @@ export const outboxMachine = setup({
     isOnline: () => true,
     allTried: ({ context }) => context.tried >= context.count,
     nothingClaimed: ({ context }) => context.count === 0,
-    isNetworkError: (_, params: { error: unknown }) =>
-      params.error instanceof AuthError ? NETWORK_CODES.has(params.error.code) : false,
+    outcomeIs: (_, params: { outcome: RevocationOutcome; is: readonly RevocationOutcome[] }) =>
+      params.is.includes(params.outcome),
+    mustRecheck: ({ context }) => context.recheckMs !== null,
   },
   delays: {
     /** One call per entry, or three for a global one (refresh, GlobalSignOut, RevokeToken). */
     remoteStepTimeout: ({ context }) => context.config.remoteStepMs * (context.globals[context.tried] ? 3 : 1),
     storageTimeout: ({ context }) => context.config.storageMs,
+    recheck: ({ context }) => context.recheckMs ?? 0,
   },
   actions: {
     addWaiter: assign({
       waiting: ({ context, event }) => (event.type === 'DRAIN' ? [...context.waiting, event.id] : context.waiting),
     }),
-    takeTokens: assign((_, params: DeferredTokens) => ({ ...params, tried: 0, settled: [] })),
+    takeTokens: assign((_, params: DeferredTokens) => {
+      const { recheckMs: _recheck, ...claimed } = params;
+      return { ...claimed, tried: 0, settled: [], recheckMs: params.busy > 0 ? (params.recheckMs ?? null) : null };
+    }),
+    /** The entry's token is now the one its refresh issued: the settle matches and releases that one. */
+    takeRotated: assign({
+      tokens: ({ context }, params: { rotated: Sealed<string> | null }) => {
+        if (!params.rotated || !context.tokens) return context.tokens;
+        const tokens = [...unseal(context.tokens)];
+        tokens[context.tried] = unseal(params.rotated);
+        return seal(tokens);
+      },
+    }),
+    /** Cognito asked to slow down: nothing more is tried in this drain (the rest stays). */
+    markRestTried: assign({ tried: ({ context }) => context.count }),
     markSettled: assign({
       settled: ({ context }) => [...context.settled, context.tried],
       tried: ({ context }) => context.tried + 1,
@@ -134,6 +197,7 @@ export const outboxMachine = setup({
       waiting: [],
       error: null,
     }),
+    forgetRecheck: assign({ recheckMs: null }),
   },
 }).createMachine({
   id: 'outbox',
@@ -145,6 +209,7 @@ export const outboxMachine = setup({
     globals: [],
     slots: [],
     busy: 0,
+    recheckMs: null,
     tried: 0,
     settled: [],
     waiting: [],
@@ -162,6 +227,9 @@ export const outboxMachine = setup({
         DRAIN: { target: 'claiming', actions: 'addWaiter' },
         ONLINE: { guard: 'drainsOnItsOwn', target: 'claiming' },
       },
+      // Another context's claim held entries back: they are looked at again once its lease is
+      // over on this context's clock, so a dead drain's entries do not wait for the next start.
+      after: { recheck: { guard: 'mustRecheck', target: 'claiming', actions: 'forgetRecheck' } },
     },
     checkingConnectivity: {
       always: [{ guard: 'isOnline', target: 'claiming' }, { target: 'idle' }],
@@ -191,21 +259,28 @@ export const outboxMachine = setup({
         src: 'revokeDeferred',
         input: ({ context }) => ({
           deps: context.deps,
+          config: context.config,
           tokens: sealedTokens(context),
           index: context.tried,
           global: context.globals[context.tried] === true,
+          slots: context.slots[context.tried] ?? [],
         }),
-        onDone: { target: 'next', actions: 'markSettled' },
-        onError: [
-          // No answer came back: keep it for the next drain.
+        onDone: [
           {
-            guard: { type: 'isNetworkError', params: ({ event }) => ({ error: event.error }) },
+            guard: { type: 'outcomeIs', params: ({ event }) => ({ outcome: event.output.outcome, is: LEAVES }) },
             target: 'next',
-            actions: 'markTried',
+            actions: [{ type: 'takeRotated', params: ({ event }) => event.output }, 'markSettled'],
           },
-          // Cognito answered (revoked already, unknown token, …): it leaves the outbox.
-          { target: 'next', actions: 'markSettled' },
+          {
+            guard: { type: 'outcomeIs', params: ({ event }) => ({ outcome: event.output.outcome, is: BACK_OFF }) },
+            target: 'next',
+            actions: [{ type: 'takeRotated', params: ({ event }) => event.output }, 'markRestTried'],
+          },
+          // No answer, a 5xx: kept (with its newest token) for the next drain.
+          { target: 'next', actions: [{ type: 'takeRotated', params: ({ event }) => event.output }, 'markTried'] },
         ],
+        // Not a remote answer (a bug, a missing token): kept.
+        onError: { target: 'next', actions: 'markTried' },
       },
       after: { remoteStepTimeout: { target: 'next', actions: 'markTried' } },
     },
@@ -231,6 +306,9 @@ export const outboxMachine = setup({
     },
   },
 });
+
+const LEAVES: readonly RevocationOutcome[] = ['revoked', 'refused'];
+const BACK_OFF: readonly RevocationOutcome[] = ['backOff'];
 
 function sealedTokens(context: OutboxContext): Sealed<string[]> {
   if (!context.tokens) throw new AuthError('InvalidState', 'No outbox drain in progress');

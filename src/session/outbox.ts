@@ -1,5 +1,6 @@
 import { AuthError } from '../errors.js';
 import type { TokenStorage } from '../services/types.js';
+import { type Claim, type Entry, parseEntry, parseIndex, parseLegacy, type Read } from './outbox.entries.js';
 import { readKey, removeKey, writeKey } from './storage-io.js';
 
 /** A refresh token kept by `deferRevocation`: revoke it, after GlobalSignOut when `global`. */
@@ -17,9 +18,14 @@ export interface OutboxClaim {
   claimed: ClaimedRevocation[];
   /** Entries a live drain of another context holds: not tried here. */
   busy: number;
+  /** With `busy`: the longest of their leases, after which a claim seen unchanged is stale. */
+  recheckMs?: number;
 }
 
-/** How long a claim lasts: `spareMs` plus `stepMs` per remote call (1 per entry, 3 for a global one). */
+/**
+ * A claim's lease: `spareMs` plus `stepMs` per remote call (1 per entry, 3 for a global one).
+ * `now` is this context's own clock: it is only ever compared with itself.
+ */
 export interface ClaimOptions {
   now: number;
   stepMs: number;
@@ -43,16 +49,12 @@ export interface RevocationOutboxOptions {
 
 export const DEFAULT_OUTBOX_CAP = 100;
 
-/** One stored entry, `<prefix>outbox.<slot>`. */
-interface Entry {
-  refreshToken: string;
-  global?: true;
-  addedAt: number;
-  claim?: { by: string; until: number };
+/** A claim of another context as this one first saw it, on this context's clock. */
+interface Sighting {
+  by: string;
+  n: string;
+  at: number;
 }
-
-/** A slot read back: its entry, or nothing (never written, or unreadable and removed). */
-type Read = { slot: number; entry: Entry | null };
 
 /**
  * The deferred-revocation outbox: refresh tokens a sign-out could not revoke. Its methods named
@@ -82,6 +84,10 @@ export class RevocationOutbox {
   readonly #now: () => number;
   /** The legacy key is read once per context (nothing writes it any more). */
   #legacyChecked = false;
+  /** Per slot: the other context's claim seen there, and when (this clock). */
+  readonly #seen = new Map<number, Sighting>();
+  /** This context's latest claim: only it is let go at a settle. */
+  #claimN: string | null = null;
 
   constructor(
     readonly storage: TokenStorage,
@@ -122,8 +128,10 @@ export class RevocationOutbox {
   }
 
   /**
-   * Claims every entry no live drain holds: each gets `claim: { by: id, until }`, `until` being when
-   * this drain's timers must have ended it. Cleans slots left empty by a crash.
+   * Claims every entry no live drain holds: each gets `claim: { by: id, n, lease }`, `lease` being
+   * how long this drain's timers let it last. Another context's claim is live until this context
+   * has seen it unchanged (same `n`) for its lease, measured on this context's clock: a claim found
+   * for the first time is never stale, whatever either clock says. Cleans slots left empty by a crash.
    */
   async claimHeld(options: ClaimOptions): Promise<OutboxClaim> {
     const { slots } = await this.#load();
@@ -132,14 +140,17 @@ export class RevocationOutbox {
     const live = reads.filter((r): r is { slot: number; entry: Entry } => r.entry !== null);
     if (live.length < slots.length) await this.#writeIndex(live.map((r) => r.slot));
     let busy = 0;
+    let recheckMs = 0;
     const byToken = new Map<string, ClaimedRevocation>();
     const mine: { slot: number; entry: Entry }[] = [];
     for (const r of live) {
       const c = r.entry.claim;
-      if (c && c.by !== this.id && c.until > options.now) {
+      if (c && c.by !== this.id && !this.#stale(r.slot, c, options.now)) {
         busy++;
+        recheckMs = Math.max(recheckMs, c.lease);
         continue;
       }
+      this.#seen.delete(r.slot);
       mine.push(r);
       const seen = byToken.get(r.entry.refreshToken);
       if (seen) {
@@ -154,9 +165,39 @@ export class RevocationOutbox {
     }
     const claimed = [...byToken.values()];
     const calls = claimed.reduce((n, c) => n + (c.global ? 3 : 1), 0);
-    const claim = { by: this.id, until: options.now + options.spareMs + options.stepMs * calls };
+    const claim: Claim = { by: this.id, n: randomId(), lease: options.spareMs + options.stepMs * calls };
+    this.#claimN = claim.n;
     for (const r of mine) await this.#set(this.slotKey(r.slot), JSON.stringify({ ...r.entry, claim }));
-    return { claimed, busy };
+    return busy > 0 ? { claimed, busy, recheckMs } : { claimed, busy };
+  }
+
+  /** Whether another context's claim has been seen unchanged for its lease (else it is noted, now). */
+  #stale(slot: number, claim: Claim, now: number): boolean {
+    const seen = this.#seen.get(slot);
+    if (seen && seen.by === claim.by && seen.n === claim.n) return now - seen.at >= claim.lease;
+    this.#seen.set(slot, { by: claim.by, n: claim.n, at: now });
+    return false;
+  }
+
+  /**
+   * A drain's refresh rotated a claimed entry's token: the new one replaces it in every slot that
+   * still holds the old one under this context's claim, before anything else can fail. Answers how
+   * many slots now hold it.
+   */
+  async replaceHeld(claimed: { slots: readonly number[]; refreshToken: string }, newest: string): Promise<number> {
+    let replaced = 0;
+    for (const slot of claimed.slots) {
+      const entry = await this.#readSlot(slot);
+      if (entry?.refreshToken !== claimed.refreshToken || !this.#mine(entry)) continue;
+      await this.#set(this.slotKey(slot), JSON.stringify({ ...entry, refreshToken: newest }));
+      replaced++;
+    }
+    return replaced;
+  }
+
+  /** The entry carries this context's latest claim. */
+  #mine(entry: Entry): boolean {
+    return entry.claim?.by === this.id && entry.claim.n === this.#claimN;
   }
 
   /**
@@ -177,7 +218,7 @@ export class RevocationOutbox {
     for (const c of outcome.kept) {
       for (const slot of c.slots) {
         const entry = await this.#readSlot(slot);
-        if (entry?.refreshToken !== c.refreshToken || entry.claim?.by !== this.id) continue;
+        if (entry?.refreshToken !== c.refreshToken || !this.#mine(entry)) continue;
         const { claim: _released, ...rest } = entry;
         await this.#set(this.slotKey(slot), JSON.stringify(rest));
       }
@@ -317,47 +358,4 @@ function randomId(): string {
   const bytes = new Uint8Array(9);
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The index: distinct slot numbers. Anything else is corrupt (`null`). */
-function parseIndex(raw: string): number[] | null {
-  const parsed = parseJson(raw);
-  if (!Array.isArray(parsed)) return null;
-  const ok = parsed.every((s) => Number.isSafeInteger(s) && (s as number) >= 0);
-  return ok && new Set(parsed).size === parsed.length ? (parsed as number[]) : null;
-}
-
-function parseEntry(raw: string): Entry | null {
-  const e = parseJson(raw) as Partial<Entry> | null | undefined;
-  if (!e || typeof e !== 'object' || typeof e.refreshToken !== 'string' || e.refreshToken === '') return null;
-  const entry: Entry = { refreshToken: e.refreshToken, addedAt: typeof e.addedAt === 'number' ? e.addedAt : 0 };
-  if (e.global === true) entry.global = true;
-  const c = e.claim;
-  if (c && typeof c.by === 'string' && typeof c.until === 'number') entry.claim = { by: c.by, until: c.until };
-  return entry;
-}
-
-/** The legacy key: a JSON array of refresh tokens (revoke only) and `{ refreshToken, global: true }` entries. */
-function parseLegacy(raw: string): DeferredRevocation[] | null {
-  const parsed = parseJson(raw);
-  if (!Array.isArray(parsed)) return null;
-  const entries: DeferredRevocation[] = [];
-  for (const e of parsed) {
-    if (typeof e === 'string') entries.push({ refreshToken: e, global: false });
-    else if (e && typeof e === 'object' && typeof (e as DeferredRevocation).refreshToken === 'string') {
-      entries.push({
-        refreshToken: (e as DeferredRevocation).refreshToken,
-        global: (e as DeferredRevocation).global === true,
-      });
-    } else return null;
-  }
-  return entries;
 }

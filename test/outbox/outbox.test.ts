@@ -68,7 +68,7 @@ describe('claims', () => {
         for (const e of storedEntries(shared).filter((x) =>
           claim.claimed.some((c) => c.refreshToken === x.refreshToken),
         )) {
-          expect(e.claim).toEqual({ by: ctxs[n]?.outbox.id, until: 1_000 + 500 + 1000 * calls });
+          expect(e.claim).toEqual({ by: ctxs[n]?.outbox.id, n: expect.any(String), lease: 500 + 1000 * calls });
         }
         expect(claim.busy).toBe(12 - claim.claimed.length);
       }
@@ -91,15 +91,18 @@ describe('claims', () => {
     expect(shared.keys()).toEqual(['app.theme']);
   });
 
-  it("a dead context's claim holds until it expires, then another drain takes the entry", async () => {
+  it("a dead context's claim holds until another has seen it unchanged for its lease (on its own clock), then that one takes the entry", async () => {
     const shared = memoryStorage();
     const dead = context(shared, { id: 'dead-tab' });
     await dead.held((o) => o.addHeld({ refreshToken: 'rt-1', global: false }));
     await dead.held((o) => o.claimHeld(claimAt(10_000))); // and never settles
-    const until = 10_000 + 500 + 1000;
+    const lease = 500 + 1000;
     const live = context(shared);
-    expect(await live.held((o) => o.claimHeld(claimAt(until - 1)))).toEqual({ claimed: [], busy: 1 });
-    const after = await live.held((o) => o.claimHeld(claimAt(until)));
+    // Its clock has nothing to do with the dead one's: only the time it has itself seen counts.
+    const busy = { claimed: [], busy: 1, recheckMs: lease };
+    expect(await live.held((o) => o.claimHeld(claimAt(3)))).toEqual(busy);
+    expect(await live.held((o) => o.claimHeld(claimAt(3 + lease - 1)))).toEqual(busy);
+    const after = await live.held((o) => o.claimHeld(claimAt(3 + lease)));
     expect(after).toEqual({ claimed: [{ refreshToken: 'rt-1', global: false, slots: [0] }], busy: 0 });
     // The dead context's late settle does not release the live claim.
     await dead.held((o) => o.settleHeld({ settled: [], kept: after.claimed }));
