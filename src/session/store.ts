@@ -11,20 +11,13 @@ import {
   type RevocationOutboxOptions,
   type SettleOutcome,
 } from './outbox.js';
+import { parseJournal, parseRecord, type SignOutJournal, serializeRecord } from './records.js';
 import { unseal } from './sealed.js';
-import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
+import type { Session } from './session.js';
 import { readKey, writeKey } from './storage-io.js';
 
 export type { DeferredRevocation } from './outbox.js';
-
-/** Written before a sign-out's first step; read at start to finish an interrupted one. No token. */
-export interface SignOutJournal {
-  scope: 'local' | 'global';
-  startedAt: number;
-  username: string | null;
-  /** The session being signed out: the clear that finishes it removes only that record. */
-  sessionId?: string | null;
-}
+export type { SignOutJournal } from './records.js';
 
 export type LoadResult = (
   | { status: 'none' }
@@ -276,60 +269,5 @@ export class SessionStore {
 
   #set(key: string, value: string): Promise<void> {
     return writeKey(this.storage, key, value);
-  }
-}
-
-/** The `session` record: the tokens, how the session began, and its id. */
-interface SessionRecord {
-  v: 1;
-  id: string;
-  signedInWith: SignedInWith;
-  accessToken: string;
-  idToken: string;
-  refreshToken: string;
-}
-
-function serializeRecord(session: Session): string {
-  const { accessToken, idToken, refreshToken } = unseal(session.tokens);
-  const record: SessionRecord = {
-    v: 1,
-    id: session.sessionId,
-    signedInWith: session.signedInWith,
-    accessToken,
-    idToken,
-    refreshToken,
-  };
-  return JSON.stringify(record);
-}
-
-function parseRecord(raw: string): { status: 'found'; session: Session } | { status: 'invalid'; error: AuthError } {
-  try {
-    const r = JSON.parse(raw) as Partial<SessionRecord>;
-    if (typeof r !== 'object' || r === null || typeof r.id !== 'string') throw new Error('not a session record');
-    const tokens = { accessToken: r.accessToken ?? '', idToken: r.idToken ?? '', refreshToken: r.refreshToken ?? '' };
-    const how = r.signedInWith === 'hostedUI' ? 'hostedUI' : 'password';
-    // Expiry of a restored session comes from `exp` (no local receipt time is kept across restarts).
-    return { status: 'found', session: sessionFromTokens(tokens, how, undefined, r.id) };
-  } catch (cause) {
-    // Never the value in the message: it may hold tokens.
-    const error =
-      cause instanceof AuthError ? cause : new AuthError('InvalidToken', 'The stored session is unreadable');
-    return { status: 'invalid', error };
-  }
-}
-
-function parseJournal(raw: string | null): SignOutJournal | null {
-  if (!raw) return null;
-  try {
-    const j = JSON.parse(raw) as Partial<SignOutJournal>;
-    return {
-      scope: j.scope === 'global' ? 'global' : 'local',
-      startedAt: typeof j.startedAt === 'number' ? j.startedAt : 0,
-      username: typeof j.username === 'string' ? j.username : null,
-      sessionId: typeof j.sessionId === 'string' ? j.sessionId : null,
-    };
-  } catch {
-    // A torn journal still means a sign-out was under way: finish it, locally.
-    return { scope: 'local', startedAt: 0, username: null, sessionId: null };
   }
 }
