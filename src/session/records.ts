@@ -72,3 +72,22 @@ export function parseJournal(raw: string | null): SignOutJournal | null {
     return { scope: 'local', startedAt: 0, username: null, sessionId: null };
   }
 }
+
+/**
+ * The journal a start finishes, if any. A journal names its session: beside a record of another
+ * session it is that session's sign-out (still running elsewhere, or cut short after a newer
+ * sign-in replaced its record, row 26), never this record's (docs/sign-out.md row 16). A journal
+ * without an id (torn, or older) is finished as before.
+ */
+export function journalToFinish(journal: SignOutJournal | null, storedSessionId: string | null): SignOutJournal | null {
+  if (!journal?.sessionId || storedSessionId === null) return journal;
+  return journal.sessionId === storedSessionId ? journal : null;
+}
+
+/**
+ * The old layout's refresh tokens left beside a record that no step of this clear took care of
+ * (not the one it keeps, revoked or leaves stored): each is a session of its own (row 29).
+ */
+export function unhandledTokens(found: readonly (string | null)[], handled: readonly (string | null | undefined)[]) {
+  return [...new Set(found.filter((t): t is string => !!t && !handled.includes(t)))];
+}
