@@ -2,7 +2,7 @@
  * What the store keeps, through the public API: a sign-out journal belongs to one session; a
  * replaced session's token that a full outbox could not keep is reported; a corrupt token file is
  * reported at start; the old layout's refresh token is not removed unrevoked. See docs/storage.md
- * and docs/sign-out.md rows 16, 24, 26.
+ * and docs/sign-out.md rows 16a, 24, 29.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -76,7 +76,7 @@ export function parseJournal(raw: string | null): SignOutJournal | null {
 /**
  * The journal a start finishes, if any. A journal names its session: beside a record of another
  * session it is that session's sign-out (still running elsewhere, or cut short after a newer
- * sign-in replaced its record, row 26), never this record's (docs/sign-out.md row 16). A journal
+ * sign-in replaced its record, row 26), never this record's (docs/sign-out.md row 16a). A journal
  * without an id (torn, or older) is finished as before.
  */
 export function journalToFinish(journal: SignOutJournal | null, storedSessionId: string | null): SignOutJournal | null {

@@ -103,7 +103,7 @@ export class SessionStore {
         const record = parseRecord(raw);
         const finish = journalToFinish(journal, record.status === 'found' ? record.session.sessionId : null);
         if (journal && !finish) {
-          // Another session's sign-out (row 16): its record is gone, its token was revoked or put
+          // Another session's sign-out (row 16a): its record is gone, its token was revoked or put
           // in the outbox by whoever replaced it, and this start's drain revokes it. Only its
           // journal is left to finish; the newer record is restored, untouched.
           await this.#remove([this.journalKey]);
