@@ -1,9 +1,8 @@
 import { fromPromise } from 'xstate';
-import type { AuthError } from '../errors.js';
 import type { Credentials, SignInChallenge, Tokens } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
-import type { RefreshWrite } from '../session/store.js';
+import type { ClearOutcome, RefreshWrite } from '../session/store.js';
 import { notProvided, type WithDeps } from './auth.support.js';
 import type { ExchangeOutcome, RedirectOutcome, RestoreOutput, SignInOutcome, SignOutScope } from './auth.types.js';
 import { outboxMachine } from './outbox.machine.js';
@@ -16,8 +15,10 @@ export const authActors = {
     SignInOutcome,
     WithDeps<{ challenge: Sealed<SignInChallenge>; answer: Sealed<string> }>
   >(notProvided('respondToChallenge')),
-  /** A new sign-in's one write; `superseded`: another session was there, and its refresh token went to the outbox. */
-  saveSession: fromPromise<{ superseded: boolean }, WithDeps<{ session: Session }>>(notProvided('saveSession')),
+  /** A new sign-in's one write; `superseded`: another session was there, and its refresh token went to the outbox (`dropped`: a full outbox dropped that many older ones). */
+  saveSession: fromPromise<{ superseded: boolean; dropped?: number }, WithDeps<{ session: Session }>>(
+    notProvided('saveSession'),
+  ),
   /** A refresh's write, only over this session's own record. */
   storeRefreshedTokens: fromPromise<RefreshWrite, WithDeps<{ session: Session }>>(notProvided('storeRefreshedTokens')),
   refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),
@@ -33,7 +34,7 @@ export const authActors = {
   clearSession: fromPromise<
     /** `dropped`: the outbox was full, and kept this token by dropping that many older ones. */
     /** `gone`: another context had already signed the session out, so nothing was kept here. */
-    { outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true; newer?: Session },
+    ClearOutcome,
     WithDeps<{
       sessionId: string | null;
       username: string | null;

@@ -103,7 +103,7 @@ export function signOutResult(p: SignOutProgress): SignOutResult {
   if (p.error) return { status: 'failed', signedOutLocally: false, error: p.error, ...base, ...stepErrors };
   const clean = Object.values(p.steps).every((s) => s === 'done' || s === 'notRun');
   // `deferred` steps have not run yet: partial, with `deferred: true`.
-  if (clean) return { status: 'complete', signedOutLocally: true, ...base };
+  if (clean && !p.oldLayoutToken) return { status: 'complete', signedOutLocally: true, ...base };
   return {
     status: 'partial',
     signedOutLocally: true,
@@ -111,6 +111,7 @@ export function signOutResult(p: SignOutProgress): SignOutResult {
     ...stepErrors,
     ...(p.deferred ? { deferred: true } : {}),
     ...(p.deferredError ? { deferred: false, deferredError: p.deferredError } : {}),
+    ...(p.oldLayoutToken ? { oldLayoutToken: p.oldLayoutToken } : {}),
   };
 }
 
@@ -161,9 +162,15 @@ export function skipRemaining(context: AuthContext, reason: 'Offline' | 'Network
 }
 
 /** The clear kept the token in the outbox: the steps it will run later say `deferred`. */
-export function markDeferredSteps(context: AuthContext, outboxError?: AuthError, gone = false): SignOutProgress {
-  const p = context.signOut;
-  if (!p) throw new AuthError('InvalidState', 'No sign-out in progress');
+export function markDeferredSteps(
+  context: AuthContext,
+  clear: { outboxError?: AuthError | undefined; gone: boolean; oldLayout?: SignOutProgress['oldLayoutToken'] },
+): SignOutProgress {
+  const { outboxError, gone, oldLayout } = clear;
+  const signOut = context.signOut;
+  if (!signOut) throw new AuthError('InvalidState', 'No sign-out in progress');
+  // The old layout's token beside the record (row 29): the answer says where it went.
+  const p = oldLayout ? { ...signOut, oldLayoutToken: oldLayout } : signOut;
   const entry = deferredEntry(context);
   // Nothing kept: not planned, or another context had signed this session out (it saw to the token).
   if (!entry || gone) return { ...p, deferred: false };

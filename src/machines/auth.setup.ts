@@ -91,6 +91,9 @@ export const authSetup = setup({
     foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
     storageUnread: ({ context }) => context.storageUnread,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
+    /** The old layout's token beside the record went to the outbox (row 29): revoke it now. */
+    keptOldLayoutToken: (_, params: { oldLayout: { deferred: boolean } | undefined }) =>
+      params.oldLayout?.deferred === true,
     leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
     /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
     signsOutNothing: ({ context }) => signsOutNothing(context),
@@ -158,16 +161,13 @@ export const authSetup = setup({
     startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
     startOtherTabSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'otherTab') }),
     /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
-    resumeInterruptedSignOut: assign(({ context }, params: { output: RestoreOutput }) =>
-      resumed(context, params.output),
-    ),
+    resumeInterruptedSignOut: assign(({ context }, p: { output: RestoreOutput }) => resumed(context, p.output)),
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
     markStorageUnread: assign({ storageUnread: (_, p: { unread: boolean }) => p.unread }),
     markCoversStored: assign({ signOut: ({ context }, p: { covers: boolean }) => covering(context, p.covers) }),
     markDeferred: assign({
-      signOut: ({ context }, params: { outboxError?: AuthError | undefined; gone: boolean }) =>
-        markDeferredSteps(context, params.outboxError, params.gone),
+      signOut: ({ context }, params: Parameters<typeof markDeferredSteps>[1]) => markDeferredSteps(context, params),
     }),
     publishSignedIn: () => {}, // tell other tabs (authchart's slot: the injected sync service)
     publishSignedOut: () => {},

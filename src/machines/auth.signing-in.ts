@@ -274,6 +274,16 @@ export const signingInState = {
         src: 'saveSession',
         input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
         onDone: [
+          // The replaced session's token made a full outbox drop older ones: said, never silently.
+          {
+            guard: { type: 'droppedDeferred', params: ({ event }) => ({ dropped: event.output.dropped }) },
+            target: '#auth.signedIn',
+            actions: [
+              ...SAVED,
+              { type: 'emitDeferredDropped', params: ({ event }) => ({ count: event.output.dropped ?? 0 }) },
+              'askOutboxToDrain',
+            ],
+          },
           // The latest sign-in won: the session it replaced is revoked now, not left valid.
           {
             guard: { type: 'supersededAnother', params: ({ event }) => ({ output: event.output }) },

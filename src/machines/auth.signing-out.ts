@@ -1,5 +1,6 @@
 import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
+import type { ClearOutcome } from '../session/store.js';
 import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
 import {
@@ -37,9 +38,10 @@ const CLEARED = [
   { type: 'markStepDone', params: { step: 'clearCache' } },
   {
     type: 'markDeferred',
-    params: ({ event }: { event: { output: { outboxError?: AuthError; gone?: true } } }) => ({
+    params: ({ event }: { event: { output: ClearOutcome } }) => ({
       outboxError: event.output.outboxError,
       gone: event.output.gone === true,
+      oldLayout: event.output.oldLayout,
     }),
   },
   'markLogoutStarted',
@@ -256,6 +258,15 @@ export const signingOutState = {
             },
             target: '#auth.restoring',
             actions: [...CLEARED, 'markRestoreFromOtherTab'],
+          },
+          // The old layout's token beside the record went to the outbox: revoked now (row 29).
+          {
+            guard: {
+              type: 'keptOldLayoutToken',
+              params: ({ event }) => ({ oldLayout: event.output.oldLayout }),
+            },
+            target: '#auth.signedOut',
+            actions: [...CLEARED, 'askOutboxToDrain'],
           },
           { target: '#auth.signedOut', actions: CLEARED },
         ],

@@ -198,10 +198,12 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           revoked: input.revoked ? unseal(input.revoked).refreshToken : null,
         });
         if (done.newer) remembered(deps, done.newer);
-        if (!done.outboxError) return done;
+        const safe = (error: AuthError) => secretsOf(deps).safeError(error, 'Keeping the refresh token for later');
+        const old = done.oldLayout;
         return {
           ...done,
-          outboxError: secretsOf(deps).safeError(done.outboxError, 'Keeping the refresh token for later'),
+          ...(done.outboxError ? { outboxError: safe(done.outboxError) } : {}),
+          ...(old && !old.deferred ? { oldLayout: { deferred: false as const, error: safe(old.error) } } : {}),
         };
       }),
     ),

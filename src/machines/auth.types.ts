@@ -85,6 +85,12 @@ export type SignOutResult =
       deferred?: boolean;
       /** `deferred: false` because the outbox could not be written (e.g. storage full): nothing will retry. */
       deferredError?: AuthError;
+      /**
+       * Storage also held authchart 0.1 keys beside the session record, with another refresh token:
+       * `deferred: true`, it went to the outbox and is revoked by the drain that starts now;
+       * `deferred: false`, the outbox could not be written, and it was removed unrevoked (`error`).
+       */
+      oldLayoutToken?: OldLayoutToken;
     })
   | (SignOutResultBase & {
       status: 'failed';
@@ -123,7 +129,12 @@ export interface SignOutProgress {
   deferredError?: AuthError;
   /** The hosted UI `/logout` leaves the page: it runs after the local sign-out, last. */
   logoutLast?: boolean;
+  /** The clear found the old layout's keys beside the record, with a token of another session (row 29). */
+  oldLayoutToken?: OldLayoutToken;
 }
+
+/** What a sign-out did with a refresh token the authchart 0.1 layout held beside the session record. */
+export type OldLayoutToken = { deferred: true } | { deferred: false; error: AuthError };
 
 /**
  * The side effects an instance runs with. They reach the machine through its input, sealed (so they

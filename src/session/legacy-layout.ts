@@ -39,3 +39,12 @@ export async function readLegacySession(io: {
     return { status: 'invalid', username, error: error as AuthError };
   }
 }
+
+/** The refresh tokens the old layout holds for `usernames` (a leftover beside a record is revoked, never just removed). */
+export async function readLegacyRefreshTokens(
+  io: { prefix: string; get(key: string): Promise<string | null> },
+  usernames: readonly (string | null)[],
+): Promise<(string | null)[]> {
+  const names = [...new Set(usernames.filter((u): u is string => !!u))];
+  return Promise.all(names.map((u) => io.get(`${io.prefix}${u}.refreshToken`).catch(() => null)));
+}

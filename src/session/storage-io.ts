@@ -36,3 +36,23 @@ export async function removeKey(storage: TokenStorage, key: string): Promise<voi
     throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
   }
 }
+
+/**
+ * `storage`, telling `note` of every `StorageCorrupt` a call reports. A file storage reports a
+ * corrupt file once, to whichever call reads first (often the outbox's drain at start, which
+ * swallows it): the store reports it at its next load instead, so it is never lost unsaid.
+ */
+export function noticingCorruption(storage: TokenStorage, note: (error: AuthError) => void): TokenStorage {
+  const watch = <T>(call: () => T | Promise<T>): Promise<T> =>
+    Promise.resolve()
+      .then(call)
+      .catch((error: unknown) => {
+        if (error instanceof AuthError && error.code === 'StorageCorrupt') note(error);
+        throw error;
+      });
+  return {
+    getItem: (key) => watch(() => storage.getItem(key)),
+    setItem: (key, value) => watch(() => storage.setItem(key, value)),
+    removeItem: (key) => watch(() => storage.removeItem(key)),
+  };
+}

@@ -1,7 +1,7 @@
 import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage } from '../services/types.js';
-import { legacyKeys, readLegacySession } from './legacy-layout.js';
+import { legacyKeys, readLegacyRefreshTokens, readLegacySession } from './legacy-layout.js';
 import { withStorageLock } from './lock.js';
 import {
   type ClaimOptions,
@@ -11,20 +11,20 @@ import {
   type RevocationOutboxOptions,
   type SettleOutcome,
 } from './outbox.js';
+import {
+  journalToFinish,
+  parseJournal,
+  parseRecord,
+  type SignOutJournal,
+  serializeRecord,
+  unhandledTokens,
+} from './records.js';
 import { unseal } from './sealed.js';
-import { type Session, type SignedInWith, sessionFromTokens } from './session.js';
-import { readKey, writeKey } from './storage-io.js';
+import type { Session } from './session.js';
+import { noticingCorruption, readKey, writeKey } from './storage-io.js';
 
 export type { DeferredRevocation } from './outbox.js';
-
-/** Written before a sign-out's first step; read at start to finish an interrupted one. No token. */
-export interface SignOutJournal {
-  scope: 'local' | 'global';
-  startedAt: number;
-  username: string | null;
-  /** The session being signed out: the clear that finishes it removes only that record. */
-  sessionId?: string | null;
-}
+export type { SignOutJournal } from './records.js';
 
 export type LoadResult = (
   | { status: 'none' }
@@ -56,6 +56,8 @@ export class SessionStore {
   readonly outbox: RevocationOutbox;
   readonly #lockName: string;
   readonly #holdMs: number;
+  /** A `StorageCorrupt` another operation saw (and swallowed): the next load reports it. */
+  #corrupt: AuthError | null = null;
 
   constructor(
     private readonly storage: TokenStorage,
@@ -65,7 +67,10 @@ export class SessionStore {
     this.prefix = `authchart.${clientId}.`;
     this.#lockName = `authchart.${clientId}`;
     this.#holdMs = options.holdMs ?? 10_000;
-    this.outbox = new RevocationOutbox(storage, this.prefix, options.outbox);
+    const noted = noticingCorruption(storage, (error) => {
+      this.#corrupt ??= error;
+    });
+    this.outbox = new RevocationOutbox(noted, this.prefix, options.outbox);
   }
 
   get sessionKey(): string {
@@ -88,14 +93,31 @@ export class SessionStore {
 
   load(): Promise<LoadResult> {
     return this.#locked(async () => {
-      const journal = parseJournal(await this.#get(this.journalKey));
+      let journal = parseJournal(await this.#get(this.journalKey));
       await this.outbox.dropCorruptHeld();
       const raw = await this.#get(this.sessionKey);
+      // The tokens a corrupt storage held are gone: said once, at the load after it was seen (storage.md).
+      const corrupt = this.#corrupt;
+      this.#corrupt = null;
       if (raw !== null) {
         const record = parseRecord(raw);
+        const finish = journalToFinish(journal, record.status === 'found' ? record.session.sessionId : null);
+        if (journal && !finish) {
+          // Another session's sign-out (row 16a): its record is gone, its token was revoked or put
+          // in the outbox by whoever replaced it, and this start's drain revokes it. Only its
+          // journal is left to finish; the newer record is restored, untouched.
+          await this.#remove([this.journalKey]);
+          journal = null;
+        }
         return record.status === 'found' ? { ...record, journal } : { ...record, username: null, journal };
       }
       const legacy = await readLegacySession(this.#legacyIo());
+      if (legacy.status === 'none' && corrupt) {
+        const error = new AuthError('StorageFailure', 'The stored session was lost: storage was corrupt', {
+          cause: corrupt,
+        });
+        return { status: 'invalid', username: null, error, journal };
+      }
       if (legacy.status !== 'found') return { ...legacy, journal };
       // Migrate: the record first, then the old keys (a crash between leaves both; the record wins).
       await this.#set(this.sessionKey, serializeRecord(legacy.session));
@@ -109,19 +131,21 @@ export class SessionStore {
    * (another context's sign-in, or a crash's leftover) is not left valid: its refresh token goes
    * to the outbox, to be revoked. Answers whether that happened.
    */
-  save(session: Session): Promise<{ superseded: boolean }> {
+  save(session: Session): Promise<{ superseded: boolean; dropped?: number }> {
     return this.#locked(async () => {
       const previous = parseRecord((await this.#get(this.sessionKey)) ?? '');
       let superseded = false;
+      let dropped = 0;
       if (previous.status === 'found' && previous.session.sessionId !== session.sessionId) {
         const old = unseal(previous.session.tokens).refreshToken;
         if (old !== unseal(session.tokens).refreshToken) {
-          await this.outbox.addHeld({ refreshToken: old, global: false });
+          // A full outbox drops its oldest token to keep this one: said, never silently (storage.md).
+          ({ dropped } = await this.outbox.addHeld({ refreshToken: old, global: false }));
           superseded = true;
         }
       }
       await this.#set(this.sessionKey, serializeRecord(session));
-      return { superseded };
+      return dropped > 0 ? { superseded, dropped } : { superseded };
     });
   }
 
@@ -181,7 +205,7 @@ export class SessionStore {
   clear(
     target: { sessionId: string | null; username: string | null },
     options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean; revoked?: string | null } = {},
-  ): Promise<{ outboxError?: AuthError; dropped?: number; othersSession?: true; gone?: true; newer?: Session }> {
+  ): Promise<ClearOutcome> {
     return this.#locked(async () => {
       const raw = await this.#get(this.sessionKey);
       const stored = parseRecord(raw ?? '');
@@ -196,10 +220,7 @@ export class SessionStore {
         try {
           ({ dropped } = await this.outbox.addHeld(keep));
         } catch (error) {
-          outboxError =
-            error instanceof AuthError
-              ? error
-              : new AuthError('StorageFailure', 'Could not keep the refresh token for later', { cause: error });
+          outboxError = asStorageFailure(error);
         }
       }
       // Revoked here: a copy another context deferred (offline) has nothing left to wait for.
@@ -219,9 +240,33 @@ export class SessionStore {
       if (raw !== null && !someoneElses && !anotherValid) keys.push(this.sessionKey);
       // The old layout, only where its pointer is still there (a migration cut short).
       const pointed = await this.#get(`${this.prefix}lastAuthUser`).catch(() => null);
-      if (pointed) keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
+      let oldLayout: ClearOutcome['oldLayout'];
+      if (pointed) {
+        keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
+        // Beside a record, the old layout's refresh token is a session of its own: kept for
+        // revocation before its keys go, never removed unrevoked (docs/sign-out.md row 29).
+        const storedToken = stored.status === 'found' ? unseal(stored.session.tokens).refreshToken : null;
+        const found =
+          stored.status === 'found' ? await readLegacyRefreshTokens(this.#legacyIo(), [target.username, pointed]) : [];
+        const leftover = unhandledTokens(found, [
+          options.keepForRevocation?.refreshToken,
+          options.revoked,
+          storedToken,
+        ]);
+        if (leftover.length > 0) {
+          try {
+            for (const refreshToken of leftover)
+              dropped += (await this.outbox.addHeld({ refreshToken, global: false })).dropped;
+            oldLayout = { deferred: true };
+          } catch (error) {
+            // As a sign-out's own token (row 23): the clear goes on, and the answer says nothing waits.
+            oldLayout = { deferred: false, error: asStorageFailure(error) };
+          }
+        }
+      }
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey]);
       return {
+        ...(oldLayout ? { oldLayout } : {}),
         ...(outboxError ? { outboxError } : {}),
         ...(dropped > 0 ? { dropped } : {}),
         // Another context's newer sign-in is there: this one follows it (the latest sign-in wins).
@@ -279,57 +324,18 @@ export class SessionStore {
   }
 }
 
-/** The `session` record: the tokens, how the session began, and its id. */
-interface SessionRecord {
-  v: 1;
-  id: string;
-  signedInWith: SignedInWith;
-  accessToken: string;
-  idToken: string;
-  refreshToken: string;
+/** What a clear did. `oldLayout`: the old layout's token beside the record went to the outbox, or could not (row 29). */
+export interface ClearOutcome {
+  outboxError?: AuthError;
+  dropped?: number;
+  othersSession?: true;
+  gone?: true;
+  newer?: Session;
+  oldLayout?: { deferred: true } | { deferred: false; error: AuthError };
 }
 
-function serializeRecord(session: Session): string {
-  const { accessToken, idToken, refreshToken } = unseal(session.tokens);
-  const record: SessionRecord = {
-    v: 1,
-    id: session.sessionId,
-    signedInWith: session.signedInWith,
-    accessToken,
-    idToken,
-    refreshToken,
-  };
-  return JSON.stringify(record);
-}
-
-function parseRecord(raw: string): { status: 'found'; session: Session } | { status: 'invalid'; error: AuthError } {
-  try {
-    const r = JSON.parse(raw) as Partial<SessionRecord>;
-    if (typeof r !== 'object' || r === null || typeof r.id !== 'string') throw new Error('not a session record');
-    const tokens = { accessToken: r.accessToken ?? '', idToken: r.idToken ?? '', refreshToken: r.refreshToken ?? '' };
-    const how = r.signedInWith === 'hostedUI' ? 'hostedUI' : 'password';
-    // Expiry of a restored session comes from `exp` (no local receipt time is kept across restarts).
-    return { status: 'found', session: sessionFromTokens(tokens, how, undefined, r.id) };
-  } catch (cause) {
-    // Never the value in the message: it may hold tokens.
-    const error =
-      cause instanceof AuthError ? cause : new AuthError('InvalidToken', 'The stored session is unreadable');
-    return { status: 'invalid', error };
-  }
-}
-
-function parseJournal(raw: string | null): SignOutJournal | null {
-  if (!raw) return null;
-  try {
-    const j = JSON.parse(raw) as Partial<SignOutJournal>;
-    return {
-      scope: j.scope === 'global' ? 'global' : 'local',
-      startedAt: typeof j.startedAt === 'number' ? j.startedAt : 0,
-      username: typeof j.username === 'string' ? j.username : null,
-      sessionId: typeof j.sessionId === 'string' ? j.sessionId : null,
-    };
-  } catch {
-    // A torn journal still means a sign-out was under way: finish it, locally.
-    return { scope: 'local', startedAt: 0, username: null, sessionId: null };
-  }
+function asStorageFailure(error: unknown): AuthError {
+  return error instanceof AuthError
+    ? error
+    : new AuthError('StorageFailure', 'Could not keep the refresh token for later', { cause: error });
 }
