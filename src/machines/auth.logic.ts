@@ -49,6 +49,13 @@ export function withTokenExpiry(error: AuthError, session: Session | null): Auth
   return new AuthError(error.code, error.message, { cause: error, tokenExpiresAt: localExpiry(session) });
 }
 
+/** Storage could not confirm a sync message: `StorageFailure`, saying when the tokens held here expire. */
+export function unconfirmedAnswer(error: AuthError, session: Session | null): AuthError {
+  const storageError =
+    error.code === 'StorageFailure' ? error : new AuthError('StorageFailure', error.message, { cause: error });
+  return withTokenExpiry(storageError, session);
+}
+
 /** A refresh token that could not be revoked for a network reason goes to the outbox (`deferRevocation`). */
 export function revocationToDefer(context: AuthContext): boolean {
   const p = context.signOut;

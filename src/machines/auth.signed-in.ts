@@ -1,5 +1,6 @@
+import { not } from 'xstate';
 import { AuthError } from '../errors.js';
-import { withTokenExpiry } from './auth.logic.js';
+import { unconfirmedAnswer, withTokenExpiry } from './auth.logic.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
 import type { AuthContext, RestoreOutput } from './auth.types.js';
 
@@ -26,6 +27,18 @@ const CANCEL_FETCHES = [
 ] as const;
 
 const answerFetched = ['answerTokenRequests', 'forgetTokenRequests'] as const;
+
+/**
+ * Storage could not confirm a sync message, so the chart waits to read it again. `fetchTokens()`
+ * callers are not kept for that wait (it lasts as long as storage fails): the tokens held here serve
+ * them if fresh enough, as in `checkingTokens`; else they hear `StorageFailure` and when the held
+ * tokens expire. No refresh runs on a session storage may no longer hold.
+ */
+const UNCONFIRMED_SERVED = [
+  { guard: not('hasTokenRequests'), target: 'waitingToRecheck' },
+  { guard: 'tokensFreshForRequests', target: 'waitingToRecheck', actions: [...answerFetched] },
+] as const;
+const WHAT_UNCONFIRMED = 'Checking storage after a sync message';
 
 /** The refusal stands: the callers and listeners hear it, and the session ends. */
 const refusal = ({ context }: { context: AuthContext }) => ({
@@ -211,9 +224,39 @@ export const signedInState = {
           },
         ],
         // Unreadable: keep the session for now, and look again.
-        onError: 'waitingToRecheck',
+        onError: [
+          ...UNCONFIRMED_SERVED,
+          {
+            target: 'waitingToRecheck',
+            actions: [
+              {
+                type: 'answerTokenRequests',
+                params: ({ context, event }) => ({
+                  error: unconfirmedAnswer(failed(WHAT_UNCONFIRMED)({ event }).error, context.session),
+                }),
+              },
+              'forgetTokenRequests',
+            ],
+          },
+        ],
       },
-      after: { storageTimeout: 'waitingToRecheck' },
+      after: {
+        storageTimeout: [
+          ...UNCONFIRMED_SERVED,
+          {
+            target: 'waitingToRecheck',
+            actions: [
+              {
+                type: 'answerTokenRequests',
+                params: ({ context }) => ({
+                  error: unconfirmedAnswer(storageTimedOut(WHAT_UNCONFIRMED)({ context }).error, context.session),
+                }),
+              },
+              'forgetTokenRequests',
+            ],
+          },
+        ],
+      },
     },
     /** A message storage could not confirm: read again after a back-off, or as soon as tokens are asked for. */
     waitingToRecheck: {
