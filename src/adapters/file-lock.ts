@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { AuthError } from '../errors.js';
 import { failure } from './file-guard.js';
@@ -49,9 +49,7 @@ export async function acquire(
         onCompromised,
         fs: lockFs,
       });
-      // Until this lands, the lock names no owner and is judged by staleness alone.
-      const owner: Owner = { host: thisHost(), pid: process.pid, token: randomUUID() };
-      await writeFile(`${dir}/owner`, JSON.stringify(owner), { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+      await recordOwner(dir);
       return release;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw failure(`Could not lock ${file}`, error);
@@ -67,6 +65,22 @@ export async function acquire(
       }
       await new Promise((r) => setTimeout(r, Math.min(left, 5 + Math.random() * 25)));
     }
+  }
+}
+
+/**
+ * Writes the owner file. Until it lands, the lock names no owner and is judged by staleness alone.
+ * Adding a file changes the directory's mtime, which proper-lockfile reads as its lock being taken
+ * over: the mtime it set is put back.
+ */
+async function recordOwner(dir: string): Promise<void> {
+  const owner: Owner = { host: thisHost(), pid: process.pid, token: randomUUID() };
+  try {
+    const { mtime } = await stat(dir);
+    await writeFile(`${dir}/owner`, JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
+    await utimes(dir, mtime, mtime);
+  } catch {
+    // No owner recorded: a crash of this holder is recovered by staleness, as before.
   }
 }
 
