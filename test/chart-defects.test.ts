@@ -114,3 +114,84 @@ describe('issue 24 defect 5: fetchTokens() settles while a sync hint waits for s
     expect(t.value?.accessToken).toBe(services.refreshed[1]?.accessToken);
   });
 });
+
+describe('issue 24 extra A: stop() with a refreshed token that storage never took', () => {
+  /** Signed in with rotation: a refresh whose answer carries a new refresh token, and whose write fails. */
+  async function unstoredRotation(options: { revocation?: 'auto' | 'always' | 'never' } = {}) {
+    const ctx = await signedIn(45, options);
+    const notStored: AuthEventPayload<'tokensNotStored'>[] = [];
+    ctx.auth.on('tokensNotStored', (p) => notStored.push(p));
+    const rotated = 'rotated-refresh-token';
+    const refresh = ctx.services.refresh;
+    ctx.services.refresh = (token, signal) => refresh(token, signal).then((t) => ({ ...t, refreshToken: rotated }));
+    const t = track(ctx.auth.fetchTokens());
+    await flush();
+    ctx.storage.mode = 'failing';
+    gateOf(ctx.services, 'refresh').resolve();
+    await flush();
+    expect(t.value?.refreshToken).toBe(rotated);
+    expect(ctx.auth.state).toBe('signedIn.waitingToRetryStore');
+    return { ...ctx, notStored, rotated };
+  }
+
+  it('stop() revokes the rotated refresh token no storage holds (best effort) and reports it as not known to be revoked', async () => {
+    const { auth, services, notStored, rotated } = await unstoredRotation({ revocation: 'always' });
+    auth.stop();
+    await flush();
+    const revoke = services.open.filter((g) => g.step === 'revokeToken');
+    expect(revoke.map((g) => g.token)).toEqual([rotated]);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure', 'Cancelled']);
+    expect(notStored[1]?.error.message).toMatch(/stop\(\).*not (known to be )?revoked/);
+    // Bounded: the revocation is abandoned after timeouts.remoteStepMs, and nothing waits on it.
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.remoteStepMs);
+    await flush();
+    expect(services.open).toEqual([]);
+  });
+
+  it('stop() with revocation off: nothing is sent, and the token is reported as not revoked', async () => {
+    const { auth, services, notStored } = await unstoredRotation({ revocation: 'never' });
+    auth.stop();
+    await flush();
+    expect(services.made.filter((s) => s === 'revokeToken')).toEqual([]);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure', 'Cancelled']);
+  });
+
+  it('stop() while the rotated token is being written: reported (the write may land), never revoked', async () => {
+    const { auth, services, storage, notStored } = await unstoredRotation({ revocation: 'always' });
+    storage.mode = 'held';
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.refreshRetryMs);
+    await flush();
+    expect(auth.state).toBe('signedIn.storingRefreshedTokens');
+    auth.stop();
+    await flush();
+    expect(services.made.filter((s) => s === 'revokeToken')).toEqual([]);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure', 'Cancelled']);
+    expect(notStored[1]?.error.message).toMatch(/being written/);
+  });
+
+  it('stop() after a refresh without rotation whose write failed: storage still holds that refresh token, so nothing is revoked or reported', async () => {
+    const { auth, services, storage } = await signedIn(45, { revocation: 'always' });
+    const notStored: AuthEventPayload<'tokensNotStored'>[] = [];
+    auth.on('tokensNotStored', (p) => notStored.push(p));
+    const t = track(auth.fetchTokens());
+    await flush();
+    storage.mode = 'failing';
+    gateOf(services, 'refresh').resolve();
+    await flush();
+    expect(t.settled).toBe(true);
+    auth.stop();
+    await flush();
+    expect(services.made).toEqual(['refresh']);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure']);
+  });
+
+  it('stop() with every refreshed token stored: no revocation, no report', async () => {
+    const { auth, services } = await signedIn(45, { revocation: 'always' });
+    const notStored: unknown[] = [];
+    auth.on('tokensNotStored', (p) => notStored.push(p));
+    auth.stop();
+    await flush();
+    expect(services.made).toEqual([]);
+    expect(notStored).toEqual([]);
+  });
+});

@@ -39,7 +39,7 @@ export interface FileStorageOptions {
   lockTimeoutMs?: number;
   /**
    * A lock whose holder has not refreshed it for this long belongs to a dead process and is
-   * taken over. Default 5000 ms; at least 2000 (proper-lockfile's floor). A live holder refreshes
+   * taken over (a holder on this host whose process is gone: at once). Default 5000 ms; at least 2000 (proper-lockfile's floor). A live holder refreshes
    * it every `staleLockMs / 2`.
    */
   staleLockMs?: number;

@@ -88,6 +88,7 @@ export const authSetup = setup({
     hasNoSession: ({ context }) => context.session === null,
     hasSession: ({ context }) => context.session !== null,
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
+    hasUnstoredRefreshToken: ({ context }) => context.unstoredRefreshToken,
     foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
     storageUnread: ({ context }) => context.storageUnread,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
@@ -158,9 +159,7 @@ export const authSetup = setup({
     startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
     startOtherTabSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'otherTab') }),
     /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
-    resumeInterruptedSignOut: assign(({ context }, params: { output: RestoreOutput }) =>
-      resumed(context, params.output),
-    ),
+    resumeInterruptedSignOut: assign(({ context }, p: { output: RestoreOutput }) => resumed(context, p.output)),
     markRestoreFromOtherTab: assign({ restoringForOtherTab: true }),
     forgetRestoreReason: assign({ restoringForOtherTab: false }),
     markStorageUnread: assign({ storageUnread: (_, p: { unread: boolean }) => p.unread }),
@@ -195,10 +194,7 @@ export const authSetup = setup({
     leaveForHostedUILogout: () => {},
     /** The hosted UI `/logout` cannot run offline: the local sign-out goes on, and says so. */
     skipHostedUISignOut: assign({ signOut: ({ context }) => hostedUISkippedOffline(progress(context)) }),
-    /**
-     * Offline at the start, or a step found the network down: every remote step still planned is
-     * marked skipped, with the reason, and the flow goes straight to clearing.
-     */
+    /** Offline, or a step found the network down: each remote step still planned is skipped, with why. */
     skipRemainingRemoteSteps: assign({
       signOut: ({ context }, params: { reason: 'Offline' | 'Network' }) => skipRemaining(context, params.reason),
     }),
@@ -228,6 +224,7 @@ export const authSetup = setup({
       signOutRequests: [],
       refreshFailures: 0,
       unstoredTokens: false,
+      unstoredRefreshToken: false,
     }),
     forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
     /** The sign-out starts over from a fresh read of storage; its callers keep waiting. */
@@ -374,10 +371,13 @@ export const authSetup = setup({
       count: params.count,
     })),
     emitTokensNotStored: emit((_, params: ErrorParams) => ({ type: 'tokensNotStored' as const, error: params.error })),
-    markTokensUnstored: assign({ unstoredTokens: true }),
+    markTokensUnstored: assign({
+      unstoredTokens: true,
+      unstoredRefreshToken: ({ context }, p: { rotated: boolean }) => context.unstoredRefreshToken || p.rotated,
+    }),
     recordRefusal: assign({ refusedWith: (_, params: ErrorParams) => params.error }),
     forgetRefusal: assign({ refusedWith: null }),
-    markTokensStored: assign({ unstoredTokens: false }),
+    markTokensStored: assign({ unstoredTokens: false, unstoredRefreshToken: false }),
     countRefreshFailure: assign({ refreshFailures: ({ context }) => context.refreshFailures + 1 }),
     resetRefreshFailures: assign({ refreshFailures: 0 }),
 

@@ -1,6 +1,6 @@
 import { not } from 'xstate';
 import { AuthError } from '../errors.js';
-import { unconfirmedAnswer, withTokenExpiry } from './auth.logic.js';
+import { rotatesRefreshToken, unconfirmedAnswer, unstoredAtStop, withTokenExpiry } from './auth.logic.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
 import type { AuthContext, RestoreOutput } from './auth.types.js';
 
@@ -40,6 +40,13 @@ const UNCONFIRMED_SERVED = [
 ] as const;
 const WHAT_UNCONFIRMED = 'Checking storage after a sync message';
 
+/** What `stop()` tells the app of a rotated refresh token no storage holds (see unstoredAtStop). */
+const stopReport =
+  (writing: boolean) =>
+  ({ context }: { context: AuthContext }) => ({
+    error: unstoredAtStop(context, writing)?.error ?? new AuthError('Cancelled', 'stop(): tokens not stored'),
+  });
+
 /** The refusal stands: the callers and listeners hear it, and the session ends. */
 const refusal = ({ context }: { context: AuthContext }) => ({
   error: context.refusedWith ?? new AuthError('NotAuthorized', 'Token refresh: the refresh token was refused'),
@@ -76,6 +83,8 @@ export const signedInState = {
     // Another context says it signed out, or in: storage is the truth, so look at it before following.
     SYNC_SIGNED_OUT: { target: '.checkingStorage' },
     SYNC_SIGNED_IN: { target: '.checkingStorage' },
+    // stop() with a rotated refresh token no storage holds: the app is told (and stop() revokes it, best effort).
+    STOP: { guard: 'hasUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(false) } },
   },
   states: {
     waitingToRefresh: {
@@ -120,9 +129,13 @@ export const signedInState = {
         onDone: {
           target: 'storingRefreshedTokens',
           actions: [
+            // Before the session is replaced: the rotation is read from the tokens held until now.
+            {
+              type: 'markTokensUnstored',
+              params: ({ context, event }) => ({ rotated: rotatesRefreshToken(context.session, event.output) }),
+            },
             { type: 'assignSession', params: ({ event }) => ({ session: event.output }) },
             'resetRefreshFailures',
-            'markTokensUnstored',
           ],
         },
         onError: [
@@ -269,6 +282,10 @@ export const signedInState = {
     },
     /** Written only over this session's own record: storage that moved on is followed, never overwritten. */
     storingRefreshedTokens: {
+      // The write may still land after stop(): reported, never revoked (that would kill the stored session).
+      on: {
+        STOP: { guard: 'hasUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(true) } },
+      },
       invoke: {
         id: 'storeRefreshedTokens',
         src: 'storeRefreshedTokens',

@@ -117,6 +117,10 @@ const ELSEWHERE: Record<string, string> = {
     'another context signed in while signOut() cleared for nothing: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#3→ auth.restoring':
     'another context signed in while this one signed out: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
+  'auth.signedIn —STOP#0→ (self)':
+    'stop() with a rotated refresh token no storage holds (a refresh whose write failed): test/chart-defects.test.ts',
+  'auth.signedIn.storingRefreshedTokens —STOP#0→ (self)':
+    'stop() while that token is being written: test/chart-defects.test.ts',
 };
 
 describe('model-based tests generated from the statechart', () => {
