@@ -1,3 +1,7 @@
+import type { AuthServices } from './services/types.js';
+import { unseal } from './session/sealed.js';
+import type { Session } from './session/session.js';
+
 /** Small helpers of the public wrapper (`auth.ts`). */
 
 // authchart's timers never keep a Node process alive on their own: the requests they bound do.
@@ -27,4 +31,18 @@ export function safely(fn: () => void): void {
       throw error;
     });
   }
+}
+
+/**
+ * `stop()`'s best-effort RevokeToken of a rotated refresh token no storage holds. Nothing waits for
+ * it: bounded by `remoteStepMs`, and a failure is not reported again (the app was told at stop()
+ * that the token is not known to be revoked). Its timer never keeps the process alive.
+ */
+export function revokeOnStop(services: AuthServices, session: Session, remoteStepMs: number): void {
+  const abort = new AbortController();
+  const timer = unrefClock.setTimeout(() => abort.abort(), remoteStepMs);
+  Promise.resolve()
+    .then(() => services.revokeToken(unseal(session.tokens).refreshToken, abort.signal))
+    .catch(() => undefined)
+    .finally(() => unrefClock.clearTimeout(timer));
 }

@@ -1,7 +1,7 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
-import { leafPath, safely, unrefClock } from './auth.support.js';
+import { leafPath, revokeOnStop, safely, unrefClock } from './auth.support.js';
 import { AuthError } from './errors.js';
-import { stepsNotRun } from './machines/auth.logic.js';
+import { stepsNotRun, unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
 import type { AuthDeps, AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
@@ -365,7 +365,14 @@ class AuthClient implements Auth {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    // A rotated refresh token no storage holds: the chart reports it, then it is revoked best effort.
+    const snap = this.actor.getSnapshot();
+    const writing = snap.matches({ signedIn: 'storingRefreshedTokens' });
+    const orphan = snap.status === 'active' ? unstoredAtStop(snap.context, writing) : null;
+    if (orphan) this.actor.send({ type: 'STOP' });
     this.actor.stop();
+    const { session, config } = snap.context;
+    if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     this.#listeners.clear();
     this.#settleAll();

@@ -15,10 +15,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { AuthError } from '../errors.js';
 import type { TokenStorage } from '../services/types.js';
 import { checkPath, failure, openToRead, writeFileAtomically } from './file-guard.js';
+import { acquire } from './file-lock.js';
 import { parseMembers, serializeMembers } from './json-members.js';
 
 export interface FileStorage extends TokenStorage {
@@ -39,7 +39,7 @@ export interface FileStorageOptions {
   lockTimeoutMs?: number;
   /**
    * A lock whose holder has not refreshed it for this long belongs to a dead process and is
-   * taken over. Default 5000 ms; at least 2000 (proper-lockfile's floor). A live holder refreshes
+   * taken over (a holder on this host whose process is gone: at once). Default 5000 ms; at least 2000 (proper-lockfile's floor). A live holder refreshes
    * it every `staleLockMs / 2`.
    */
   staleLockMs?: number;
@@ -256,40 +256,6 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
       });
     },
   };
-}
-
-/** Takes `<file>.lock`, retrying with jitter until `timeoutMs`; proper-lockfile recovers stale locks. */
-async function acquire(
-  file: string,
-  timeoutMs: number,
-  staleMs: number,
-  onCompromised: (error: Error) => void,
-): Promise<() => Promise<void>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await lockfile.lock(file, {
-        realpath: false,
-        lockfilePath: `${file}.lock`,
-        stale: staleMs,
-        update: staleMs / 2, // a live holder's lock never looks stale
-        retries: 0,
-        onCompromised,
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw failure(`Could not lock ${file}`, error);
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new AuthError(
-          'StorageFailure',
-          `Could not lock the token file ${file} within ${timeoutMs} ms: another process holds ${file}.lock. ` +
-            `If no process uses the file, the lock is taken over once it is ${staleMs} ms old.`,
-          { cause: error },
-        );
-      }
-      await new Promise((r) => setTimeout(r, Math.min(left, 5 + Math.random() * 25)));
-    }
-  }
 }
 
 /**

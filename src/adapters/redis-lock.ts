@@ -2,10 +2,13 @@
  * The lock behind `redisStorage().lock`: one Redis key per lock name, taken with
  * `SET key <random token> NX PX ttl`, renewed while held and let go with a compare-and-delete
  * script, so a holder never deletes or extends a lock that expired and was taken by another.
- * A dead holder's lock expires after its TTL. The lock is advisory (no fencing token): a holder
- * stalled for longer than the TTL learns it lost the lock only when its section ends.
+ * A dead holder's lock expires after its TTL; sooner on its own host: the value is
+ * `host:pid:random`, and a holder of this host whose process is gone is replaced at once. The lock
+ * is advisory (no fencing token): a holder stalled for longer than the TTL learns it lost the lock
+ * only when its section ends.
  */
 import { AuthError } from '../errors.js';
+import { holderGone, thisHost } from './lock-owner.js';
 
 /** The node-redis v5 client methods the lock uses; a `createClient()` result fits. */
 export interface RedisLockClient {
@@ -32,6 +35,11 @@ const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 
+/** Replaces the key with our token only if it still holds the dead holder's: atomic, so two takers cannot both win. */
+const TAKE_OVER =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return 0";
+const GET = "return redis.call('GET', KEYS[1])";
+
 /** Backoff between two SET NX tries: full jitter, doubling from 5 ms up to 100 ms. */
 const FIRST_BACKOFF_MS = 5;
 const MAX_BACKOFF_MS = 100;
@@ -50,7 +58,7 @@ export async function withRedisLock<T>(
   timing: RedisLockTiming,
   critical: () => Promise<T>,
 ): Promise<T> {
-  const token = globalThis.crypto.randomUUID();
+  const token = `${thisHost()}:${process.pid}:${globalThis.crypto.randomUUID()}`;
   await take(client, key, token, name, timing);
   const renewal = keepRenewed(client, key, token, timing.ttlMs);
   // Resolves 1 if the key still held our token (and is now gone), 0 if not; rejects if unknown.
@@ -107,10 +115,33 @@ async function take(client: RedisLockClient, key: string, token: string, name: s
       });
     }
     if (reply === 'OK') return;
+    if (await tookOverFromDeadHolder(client, key, token, timing)) return;
     const left = deadline - Date.now();
     if (left <= 0) throw timedOut();
     await sleep(Math.min(left, 1 + Math.random() * backoff));
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  }
+}
+
+/** The holder's value names a process of this host that is gone: take its lock at once, not after its TTL. */
+async function tookOverFromDeadHolder(
+  client: RedisLockClient,
+  key: string,
+  token: string,
+  timing: RedisLockTiming,
+): Promise<boolean> {
+  try {
+    const held = await within(client.eval(GET, { keys: [key], arguments: [] }), timing.ttlMs);
+    // `host:pid:random`, parsed from the right (the random part and the pid hold no `:`).
+    const match = typeof held === 'string' ? /^(.*):(\d+):[^:]+$/.exec(held) : null;
+    if (!match || !holderGone(match[1] ?? '', Number(match[2]))) return false;
+    const reply = await within(
+      client.eval(TAKE_OVER, { keys: [key], arguments: [held as string, token, String(timing.ttlMs)] }),
+      timing.ttlMs,
+    );
+    return reply === 'OK';
+  } catch {
+    return false; // the usual wait (and the TTL) still applies
   }
 }
 

@@ -1,4 +1,5 @@
 import { AuthError, NETWORK_CODES } from '../errors.js';
+import { unseal } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
 import type {
   AuthConfig,
@@ -47,6 +48,37 @@ export function tokensFreshFor(context: AuthContext, now: number): boolean {
 export function withTokenExpiry(error: AuthError, session: Session | null): AuthError {
   if (!session) return error;
   return new AuthError(error.code, error.message, { cause: error, tokenExpiresAt: localExpiry(session) });
+}
+
+/** Storage could not confirm a sync message: `StorageFailure`, saying when the tokens held here expire. */
+export function unconfirmedAnswer(error: AuthError, session: Session | null): AuthError {
+  const storageError =
+    error.code === 'StorageFailure' ? error : new AuthError('StorageFailure', error.message, { cause: error });
+  return withTokenExpiry(storageError, session);
+}
+
+/** The refresh answered with a new refresh token (rotation): until it is written, no storage holds it. */
+export function rotatesRefreshToken(before: Session | null, after: Session): boolean {
+  return before !== null && unseal(before.tokens).refreshToken !== unseal(after.tokens).refreshToken;
+}
+
+/**
+ * `stop()` with a rotated refresh token no storage holds: what the app is told (`tokensNotStored`,
+ * code `Cancelled`), and whether authchart revokes it on the way out. Never while a write of it is
+ * under way (it may land: revoking would kill the stored session), and only by the revocation policy.
+ */
+export function unstoredAtStop(context: AuthContext, writing: boolean): { error: AuthError; revoke: boolean } | null {
+  if (!context.unstoredRefreshToken || !context.session) return null;
+  const lead = 'stop(): a refresh rotated the refresh token and no storage holds the new one;';
+  if (writing) {
+    const why = `${lead} it was being written (the write may still land), so it was not revoked`;
+    return { error: new AuthError('Cancelled', why), revoke: false };
+  }
+  const revoke = revocationPlanned(context);
+  const what = revoke
+    ? 'RevokeToken was sent for it (best effort, not awaited): it is not known to be revoked'
+    : 'the revocation policy keeps it, so it was not revoked';
+  return { error: new AuthError('Cancelled', `${lead} ${what}`), revoke };
 }
 
 /** A refresh token that could not be revoked for a network reason goes to the outbox (`deferRevocation`). */

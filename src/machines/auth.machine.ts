@@ -31,6 +31,7 @@ export const authMachine = authSetup.createMachine({
     refreshFailures: 0,
     restoringForOtherTab: false,
     unstoredTokens: false,
+    unstoredRefreshToken: false,
     refusedWith: null,
     lateSignOutRequests: [],
     storageUnread: false,

@@ -57,10 +57,8 @@ export {
   type WithDeps,
 } from './auth.support.js';
 
-/**
- * The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
- * Errors reach actions as transition parameters, so no action reads an untyped event.
- */
+/** The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
+ * Errors reach actions as transition parameters, so no action reads an untyped event. */
 export const authSetup = setup({
   types: {
     context: {} as AuthContext,
@@ -88,12 +86,12 @@ export const authSetup = setup({
     hasNoSession: ({ context }) => context.session === null,
     hasSession: ({ context }) => context.session !== null,
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
+    hasUnstoredRefreshToken: ({ context }) => context.unstoredRefreshToken,
     foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
     storageUnread: ({ context }) => context.storageUnread,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
     /** The old layout's token beside the record went to the outbox (row 29): revoke it now. */
-    keptOldLayoutToken: (_, params: { oldLayout: { deferred: boolean } | undefined }) =>
-      params.oldLayout?.deferred === true,
+    keptOldLayoutToken: (_, p: { oldLayout: { deferred: boolean } | undefined }) => p.oldLayout?.deferred === true,
     leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
     /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
     signsOutNothing: ({ context }) => signsOutNothing(context),
@@ -195,10 +193,7 @@ export const authSetup = setup({
     leaveForHostedUILogout: () => {},
     /** The hosted UI `/logout` cannot run offline: the local sign-out goes on, and says so. */
     skipHostedUISignOut: assign({ signOut: ({ context }) => hostedUISkippedOffline(progress(context)) }),
-    /**
-     * Offline at the start, or a step found the network down: every remote step still planned is
-     * marked skipped, with the reason, and the flow goes straight to clearing.
-     */
+    /** Offline, or a step found the network down: each remote step still planned is skipped, with why. */
     skipRemainingRemoteSteps: assign({
       signOut: ({ context }, params: { reason: 'Offline' | 'Network' }) => skipRemaining(context, params.reason),
     }),
@@ -228,6 +223,7 @@ export const authSetup = setup({
       signOutRequests: [],
       refreshFailures: 0,
       unstoredTokens: false,
+      unstoredRefreshToken: false,
     }),
     forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
     /** The sign-out starts over from a fresh read of storage; its callers keep waiting. */
@@ -374,10 +370,13 @@ export const authSetup = setup({
       count: params.count,
     })),
     emitTokensNotStored: emit((_, params: ErrorParams) => ({ type: 'tokensNotStored' as const, error: params.error })),
-    markTokensUnstored: assign({ unstoredTokens: true }),
+    markTokensUnstored: assign({
+      unstoredTokens: true,
+      unstoredRefreshToken: ({ context }, p: { rotated: boolean }) => context.unstoredRefreshToken || p.rotated,
+    }),
     recordRefusal: assign({ refusedWith: (_, params: ErrorParams) => params.error }),
     forgetRefusal: assign({ refusedWith: null }),
-    markTokensStored: assign({ unstoredTokens: false }),
+    markTokensStored: assign({ unstoredTokens: false, unstoredRefreshToken: false }),
     countRefreshFailure: assign({ refreshFailures: ({ context }) => context.refreshFailures + 1 }),
     resetRefreshFailures: assign({ refreshFailures: 0 }),
 

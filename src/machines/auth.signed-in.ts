@@ -1,5 +1,6 @@
+import { not } from 'xstate';
 import { AuthError } from '../errors.js';
-import { withTokenExpiry } from './auth.logic.js';
+import { rotatesRefreshToken, unconfirmedAnswer, unstoredAtStop, withTokenExpiry } from './auth.logic.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
 import type { AuthContext, RestoreOutput } from './auth.types.js';
 
@@ -26,6 +27,25 @@ const CANCEL_FETCHES = [
 ] as const;
 
 const answerFetched = ['answerTokenRequests', 'forgetTokenRequests'] as const;
+
+/**
+ * Storage could not confirm a sync message, so the chart waits to read it again. `fetchTokens()`
+ * callers are not kept for that wait (it lasts as long as storage fails): the tokens held here serve
+ * them if fresh enough, as in `checkingTokens`; else they hear `StorageFailure` and when the held
+ * tokens expire. No refresh runs on a session storage may no longer hold.
+ */
+const UNCONFIRMED_SERVED = [
+  { guard: not('hasTokenRequests'), target: 'waitingToRecheck' },
+  { guard: 'tokensFreshForRequests', target: 'waitingToRecheck', actions: [...answerFetched] },
+] as const;
+const WHAT_UNCONFIRMED = 'Checking storage after a sync message';
+
+/** What `stop()` tells the app of a rotated refresh token no storage holds (see unstoredAtStop). */
+const stopReport =
+  (writing: boolean) =>
+  ({ context }: { context: AuthContext }) => ({
+    error: unstoredAtStop(context, writing)?.error ?? new AuthError('Cancelled', 'stop(): tokens not stored'),
+  });
 
 /** The refusal stands: the callers and listeners hear it, and the session ends. */
 const refusal = ({ context }: { context: AuthContext }) => ({
@@ -63,6 +83,8 @@ export const signedInState = {
     // Another context says it signed out, or in: storage is the truth, so look at it before following.
     SYNC_SIGNED_OUT: { target: '.checkingStorage' },
     SYNC_SIGNED_IN: { target: '.checkingStorage' },
+    // stop() with a rotated refresh token no storage holds: the app is told (and stop() revokes it, best effort).
+    STOP: { guard: 'hasUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(false) } },
   },
   states: {
     waitingToRefresh: {
@@ -107,9 +129,13 @@ export const signedInState = {
         onDone: {
           target: 'storingRefreshedTokens',
           actions: [
+            // Before the session is replaced: the rotation is read from the tokens held until now.
+            {
+              type: 'markTokensUnstored',
+              params: ({ context, event }) => ({ rotated: rotatesRefreshToken(context.session, event.output) }),
+            },
             { type: 'assignSession', params: ({ event }) => ({ session: event.output }) },
             'resetRefreshFailures',
-            'markTokensUnstored',
           ],
         },
         onError: [
@@ -211,9 +237,39 @@ export const signedInState = {
           },
         ],
         // Unreadable: keep the session for now, and look again.
-        onError: 'waitingToRecheck',
+        onError: [
+          ...UNCONFIRMED_SERVED,
+          {
+            target: 'waitingToRecheck',
+            actions: [
+              {
+                type: 'answerTokenRequests',
+                params: ({ context, event }) => ({
+                  error: unconfirmedAnswer(failed(WHAT_UNCONFIRMED)({ event }).error, context.session),
+                }),
+              },
+              'forgetTokenRequests',
+            ],
+          },
+        ],
       },
-      after: { storageTimeout: 'waitingToRecheck' },
+      after: {
+        storageTimeout: [
+          ...UNCONFIRMED_SERVED,
+          {
+            target: 'waitingToRecheck',
+            actions: [
+              {
+                type: 'answerTokenRequests',
+                params: ({ context }) => ({
+                  error: unconfirmedAnswer(storageTimedOut(WHAT_UNCONFIRMED)({ context }).error, context.session),
+                }),
+              },
+              'forgetTokenRequests',
+            ],
+          },
+        ],
+      },
     },
     /** A message storage could not confirm: read again after a back-off, or as soon as tokens are asked for. */
     waitingToRecheck: {
@@ -226,6 +282,10 @@ export const signedInState = {
     },
     /** Written only over this session's own record: storage that moved on is followed, never overwritten. */
     storingRefreshedTokens: {
+      // The write may still land after stop(): reported, never revoked (that would kill the stored session).
+      on: {
+        STOP: { guard: 'hasUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(true) } },
+      },
       invoke: {
         id: 'storeRefreshedTokens',
         src: 'storeRefreshedTokens',

@@ -189,6 +189,8 @@ export interface AuthContext {
   restoringForOtherTab: boolean;
   /** A refresh's tokens are in memory but not yet in storage: the write is retried. */
   unstoredTokens: boolean;
+  /** A refresh rotated the refresh token since the last write: no storage holds the one held here. */
+  unstoredRefreshToken: boolean;
   /** The last read of storage failed: signed out, a later read looks again. */
   storageUnread: boolean;
   /** `signOut()` calls made while clearing: they start a sign-out of their own once this one ends. */
@@ -263,7 +265,9 @@ export type AuthEvent =
   /** Another tab of the same client signed out: follow without network calls. */
   | { type: 'SYNC_SIGNED_OUT' }
   /** Another tab of the same client signed in: read the shared storage again. */
-  | { type: 'SYNC_SIGNED_IN' };
+  | { type: 'SYNC_SIGNED_IN' }
+  /** `stop()`: the instance ends; a refresh token only it holds is reported first. */
+  | { type: 'STOP' };
 
 /** Events authchart emits (`auth.on`), all named for what happened. No payload carries a token. */
 export type AuthEmitted =
@@ -274,7 +278,10 @@ export type AuthEmitted =
   | { type: 'tokenRefreshFailed'; error: AuthError; willRetry: boolean }
   /** The outbox was full (`maxDeferredRevocations`): its oldest refresh tokens were dropped, never to be revoked. */
   | { type: 'deferredRevocationsDropped'; count: number }
-  /** A refresh's tokens could not be written: they serve from memory, and the write is retried. */
+  /**
+   * A refresh's tokens could not be written: they serve from memory, and the write is retried. Again
+   * at `stop()` (code `Cancelled`) when a rotated refresh token was never stored: it is not known revoked.
+   */
   | { type: 'tokensNotStored'; error: AuthError }
   /** A sign-in ended without a session after the app was told of a challenge (it expired). */
   | { type: 'signInFailed'; error: AuthError }

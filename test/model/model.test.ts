@@ -121,6 +121,10 @@ const ELSEWHERE: Record<string, string> = {
     'the old layout’s keys beside the record (authchart 0.1): test/store-defects.test.ts',
   'auth.signingIn.savingSession —xstate.done.actor.saveSession#0→ auth.signedIn':
     'a sign-in replaced another context’s session with the outbox full: test/store-defects.test.ts',
+  'auth.signedIn —STOP#0→ (self)':
+    'stop() with a rotated refresh token no storage holds (a refresh whose write failed): test/chart-defects.test.ts',
+  'auth.signedIn.storingRefreshedTokens —STOP#0→ (self)':
+    'stop() while that token is being written: test/chart-defects.test.ts',
 };
 
 describe('model-based tests generated from the statechart', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
 import { AuthError } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
+import { kill, startHolder } from '../storage/holder.js';
 import { useEmbeddedRedis } from './embedded.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -118,4 +119,26 @@ describe.skipIf(!hasRedis('the Redis lock'))('redisStorage.lock on a real redis-
     const client = await connect();
     expect(() => redisStorage(client, { prefix: 'x:', [option]: value })).toThrow(new RegExp(option));
   });
+
+  it('a lock whose holder was SIGKILLed on this host is taken at once, long before its TTL (issue 24 extra B)', async () => {
+    const env = { KIND: 'redis', REDIS_URL: server().url, PREFIX: 'lock6:', STALE_MS: '60000' };
+    const holder = await startHolder(env);
+    const client = await connect();
+    await kill(holder);
+    // A 60 s TTL, a 3 s wait: only the dead-holder check can take the lock in time.
+    const lock = lockOf(redisStorage(client, { prefix: 'lock6:', lockTtlMs: 60_000, lockTimeoutMs: 3000 }));
+    expect(await lock('authchart.x', async () => 'mine')).toBe('mine');
+    expect(await client.keys('lock6:lock:*')).toEqual([]);
+  }, 20_000);
+
+  it('a lock whose holder is alive is not taken: the wait ends with StorageFailure', async () => {
+    const env = { KIND: 'redis', REDIS_URL: server().url, PREFIX: 'lock7:', STALE_MS: '60000' };
+    const holder = await startHolder(env);
+    try {
+      const lock = lockOf(redisStorage(await connect(), { prefix: 'lock7:', lockTtlMs: 60_000, lockTimeoutMs: 500 }));
+      expect((await rejection(lock('authchart.x', async () => 'stolen'))).code).toBe('StorageFailure');
+    } finally {
+      await kill(holder);
+    }
+  }, 20_000);
 });

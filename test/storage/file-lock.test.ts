@@ -3,12 +3,13 @@
  * lock, a lock taken over while held, the wait bound, and calls made inside the section.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileStorage } from '../../src/bindings/node.js';
 import { AuthError } from '../../src/index.js';
+import { kill, startHolder } from './holder.js';
 
 const CHILD = join(import.meta.dirname, 'increment-child.ts');
 const KEY = 'authchart.x.count';
@@ -174,4 +175,37 @@ describe('fileStorage.lock in one process', () => {
     expect(await b.getItem(KEY)).toBe('late');
     expect(await readdir(dir)).toEqual(['tokens.json']);
   });
+});
+
+describe('fileStorage.lock after a crash (issue 24 extra B)', () => {
+  it('a lock whose holder was SIGKILLed on this host is taken over at once, long before staleLockMs', async () => {
+    const holder = await startHolder({ KIND: 'file', FILE: file, STALE_MS: '60000' });
+    await kill(holder);
+    // 60 s staleness, 3 s wait: only the dead-owner check can take the lock in time.
+    const restarted = fileStorage(file, { staleLockMs: 60_000, lockTimeoutMs: 3000 });
+    expect(await restarted.lock('authchart.x', async () => 'mine')).toBe('mine');
+    await restarted.setItem(KEY, 'after the crash');
+    expect(await restarted.getItem('authchart.x.holder')).toBe(String(holder.pid));
+    expect(await readdir(dir)).toEqual(['tokens.json']); // no lock, owner or moved-aside lock left
+  }, 20_000);
+
+  it('a lock whose holder is alive is not taken over: the wait ends with StorageFailure', async () => {
+    const holder = await startHolder({ KIND: 'file', FILE: file, STALE_MS: '60000' });
+    try {
+      const other = fileStorage(file, { staleLockMs: 60_000, lockTimeoutMs: 500 });
+      const error = await rejection(other.lock('authchart.x', async () => 'stolen'));
+      expect(error.code).toBe('StorageFailure');
+    } finally {
+      await kill(holder);
+    }
+  }, 20_000);
+
+  it('a dead owner on another host is left to staleness', async () => {
+    const holder = await startHolder({ KIND: 'file', FILE: file, STALE_MS: '60000' });
+    await kill(holder);
+    const owner = JSON.parse(await readFile(`${file}.lock/owner`, 'utf8')) as { host: string };
+    await writeFile(`${file}.lock/owner`, JSON.stringify({ ...owner, host: 'elsewhere' }));
+    const other = fileStorage(file, { staleLockMs: 60_000, lockTimeoutMs: 500 });
+    expect((await rejection(other.lock('authchart.x', async () => 'stolen'))).code).toBe('StorageFailure');
+  }, 20_000);
 });

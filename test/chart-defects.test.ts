@@ -1,0 +1,197 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Auth, AuthError, type AuthEventPayload, createAuth, memorySyncBus } from '../src/index.js';
+import {
+  flush,
+  type GatedServices,
+  type GatedStorage,
+  gatedServices,
+  gatedStorage,
+  storedSession,
+  T0,
+  tokensExpiringIn,
+  useModelTimers,
+} from './helpers/gated.js';
+
+/**
+ * issue 24: chart defects found by probes through the public API (fake time, gated fakes). Every
+ * promise is tracked, never awaited, so one that never settles fails the test instead of hanging it.
+ */
+const TIMEOUTS = { remoteStepMs: 1000, storageMs: 100, refreshLeewayMs: 1000, refreshRetryMs: 600_000 };
+
+function track<T>(promise: Promise<T>) {
+  const t: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  promise.then(
+    (value) => Object.assign(t, { settled: true, value }),
+    (error) => Object.assign(t, { settled: true, error }),
+  );
+  return t;
+}
+const codeOf = (t: { error?: unknown }) =>
+  t.error instanceof AuthError ? t.error.code : `not an AuthError: ${t.error}`;
+const gateOf = (s: GatedServices, step: string) => {
+  const g = s.open.find((x) => x.step === step);
+  if (!g) throw new Error(`no open ${step} call (open: ${s.open.map((x) => x.step).join(', ')})`);
+  return g;
+};
+
+let auth: Auth | undefined;
+beforeEach(() => useModelTimers());
+afterEach(() => {
+  auth?.stop();
+  auth = undefined;
+  vi.useRealTimers();
+});
+
+/** Restored from storage, the access token expiring `leftS` seconds after T0, on a bus a stranger shares. */
+async function signedIn(leftS: number, options: { revocation?: 'auto' | 'always' | 'never' } = {}) {
+  const stored = tokensExpiringIn(leftS);
+  const services = gatedServices();
+  const storage: GatedStorage = gatedStorage(storedSession(stored));
+  const bus = memorySyncBus();
+  const a = createAuth({ services, storage, sync: bus.connect, timeouts: TIMEOUTS, ...options });
+  auth = a;
+  await flush();
+  expect(a.state).toBe('signedIn.waitingToRefresh');
+  return { auth: a, services, storage, stored, stranger: bus.connect('authchart.client123') };
+}
+
+/** A sync hint arrives and storage reads fail: the chart waits to recheck storage. */
+async function waitingToRecheck(leftS: number) {
+  const ctx = await signedIn(leftS);
+  ctx.storage.mode = 'failing';
+  ctx.stranger.publish({ type: 'signedOut' });
+  await flush();
+  expect(ctx.auth.state).toBe('signedIn.waitingToRecheck');
+  return ctx;
+}
+
+describe('issue 24 defect 5: fetchTokens() settles while a sync hint waits for storage to be readable', () => {
+  it('storage still unreadable, the held tokens fresh enough: fetchTokens() answers them, and the recheck goes on', async () => {
+    const { auth, stored } = await waitingToRecheck(3600);
+    const t = track(auth.fetchTokens());
+    await flush();
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.storageMs);
+    await flush();
+    expect(t.settled).toBe(true);
+    expect(t.value?.accessToken).toBe(stored.accessToken);
+    expect(auth.state).toBe('signedIn.waitingToRecheck');
+  });
+
+  it('storage still unreadable, the held tokens not fresh enough: fetchTokens() rejects StorageFailure with their expiry, no refresh', async () => {
+    const { auth, services } = await waitingToRecheck(3600);
+    const t = [
+      track(auth.fetchTokens({ minValidityMs: 2 * 3600_000 })),
+      track(auth.fetchTokens({ forceRefresh: true })),
+    ];
+    await flush();
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.storageMs);
+    await flush();
+    expect(t.map((x) => x.settled)).toEqual([true, true]);
+    expect(t.map(codeOf)).toEqual(['StorageFailure', 'StorageFailure']);
+    expect(t.map((x) => (x.error as AuthError).tokenExpiresAt)).toEqual([(T0 + 3600) * 1000, (T0 + 3600) * 1000]);
+    expect(services.made).toEqual([]);
+    expect(auth.state).toBe('signedIn.waitingToRecheck');
+  });
+
+  it('a storage read that never answers: fetchTokens() settles after timeouts.storageMs', async () => {
+    const { auth, storage, stored } = await waitingToRecheck(3600);
+    storage.mode = 'hung';
+    const t = track(auth.fetchTokens());
+    await flush();
+    expect(t.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.storageMs);
+    await flush();
+    expect(t.value?.accessToken).toBe(stored.accessToken);
+  });
+
+  it('storage readable again: fetchTokens() is answered from what storage holds (refreshing if due)', async () => {
+    const { auth, storage, services } = await waitingToRecheck(45);
+    storage.mode = 'open';
+    const t = track(auth.fetchTokens());
+    await flush();
+    gateOf(services, 'refresh').resolve();
+    await flush();
+    expect(t.value?.accessToken).toBe(services.refreshed[1]?.accessToken);
+  });
+});
+
+describe('issue 24 extra A: stop() with a refreshed token that storage never took', () => {
+  /** Signed in with rotation: a refresh whose answer carries a new refresh token, and whose write fails. */
+  async function unstoredRotation(options: { revocation?: 'auto' | 'always' | 'never' } = {}) {
+    const ctx = await signedIn(45, options);
+    const notStored: AuthEventPayload<'tokensNotStored'>[] = [];
+    ctx.auth.on('tokensNotStored', (p) => notStored.push(p));
+    const rotated = 'rotated-refresh-token';
+    const refresh = ctx.services.refresh;
+    ctx.services.refresh = (token, signal) => refresh(token, signal).then((t) => ({ ...t, refreshToken: rotated }));
+    const t = track(ctx.auth.fetchTokens());
+    await flush();
+    ctx.storage.mode = 'failing';
+    gateOf(ctx.services, 'refresh').resolve();
+    await flush();
+    expect(t.value?.refreshToken).toBe(rotated);
+    expect(ctx.auth.state).toBe('signedIn.waitingToRetryStore');
+    return { ...ctx, notStored, rotated };
+  }
+
+  it('stop() revokes the rotated refresh token no storage holds (best effort) and reports it as not known to be revoked', async () => {
+    const { auth, services, notStored, rotated } = await unstoredRotation({ revocation: 'always' });
+    auth.stop();
+    await flush();
+    const revoke = services.open.filter((g) => g.step === 'revokeToken');
+    expect(revoke.map((g) => g.token)).toEqual([rotated]);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure', 'Cancelled']);
+    expect(notStored[1]?.error.message).toMatch(/stop\(\).*not (known to be )?revoked/);
+    // Bounded: the revocation is abandoned after timeouts.remoteStepMs, and nothing waits on it.
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.remoteStepMs);
+    await flush();
+    expect(services.open).toEqual([]);
+  });
+
+  it('stop() with revocation off: nothing is sent, and the token is reported as not revoked', async () => {
+    const { auth, services, notStored } = await unstoredRotation({ revocation: 'never' });
+    auth.stop();
+    await flush();
+    expect(services.made.filter((s) => s === 'revokeToken')).toEqual([]);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure', 'Cancelled']);
+  });
+
+  it('stop() while the rotated token is being written: reported (the write may land), never revoked', async () => {
+    const { auth, services, storage, notStored } = await unstoredRotation({ revocation: 'always' });
+    storage.mode = 'held';
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.refreshRetryMs);
+    await flush();
+    expect(auth.state).toBe('signedIn.storingRefreshedTokens');
+    auth.stop();
+    await flush();
+    expect(services.made.filter((s) => s === 'revokeToken')).toEqual([]);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure', 'Cancelled']);
+    expect(notStored[1]?.error.message).toMatch(/being written/);
+  });
+
+  it('stop() after a refresh without rotation whose write failed: storage still holds that refresh token, so nothing is revoked or reported', async () => {
+    const { auth, services, storage } = await signedIn(45, { revocation: 'always' });
+    const notStored: AuthEventPayload<'tokensNotStored'>[] = [];
+    auth.on('tokensNotStored', (p) => notStored.push(p));
+    const t = track(auth.fetchTokens());
+    await flush();
+    storage.mode = 'failing';
+    gateOf(services, 'refresh').resolve();
+    await flush();
+    expect(t.settled).toBe(true);
+    auth.stop();
+    await flush();
+    expect(services.made).toEqual(['refresh']);
+    expect(notStored.map((p) => p.error.code)).toEqual(['StorageFailure']);
+  });
+
+  it('stop() with every refreshed token stored: no revocation, no report', async () => {
+    const { auth, services } = await signedIn(45, { revocation: 'always' });
+    const notStored: unknown[] = [];
+    auth.on('tokensNotStored', (p) => notStored.push(p));
+    auth.stop();
+    await flush();
+    expect(services.made).toEqual([]);
+    expect(notStored).toEqual([]);
+  });
+});
