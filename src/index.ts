@@ -25,6 +25,7 @@ export type {
   AuthInput,
   ChallengeInfo,
   ExchangeOutcome,
+  OldLayoutToken,
   PendingChallenge,
   QueuedSignIn,
   RedirectOutcome,
@@ -41,7 +42,14 @@ export type {
   StepOutcome,
   TokenRequest,
 } from './machines/auth.types.js';
-export type { DeferredTokens, Deps as OutboxDeps, OutboxContext, OutboxEvent } from './machines/outbox.machine.js';
+export type {
+  DeferredAttempt,
+  DeferredTokens,
+  Deps as OutboxDeps,
+  OutboxContext,
+  OutboxEvent,
+  RevocationOutcome,
+} from './machines/outbox.machine.js';
 export { alwaysOnline, defaultConnectivity, manualConnectivity } from './services/connectivity.js';
 export type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from './services/hosted-ui.js';
 export type { WebStorageLike } from './services/storage.js';
@@ -73,4 +81,11 @@ export type {
 } from './session/outbox.js';
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
-export type { DeferredRevocation, LoadResult, RefreshWrite, SessionStore, SignOutJournal } from './session/store.js';
+export type {
+  ClearOutcome,
+  DeferredRevocation,
+  LoadResult,
+  RefreshWrite,
+  SessionStore,
+  SignOutJournal,
+} from './session/store.js';
