@@ -44,8 +44,16 @@ const REFUSED_FOR_GOOD: ReadonlySet<AuthErrorCode> = new Set([
   'GlobalSignOutUnsupported',
   'UserNotFound',
 ]);
-// OAuth answers (RFC 7009, hosted UI's /oauth2/revoke) that say the token is not one it revokes.
-const REFUSED_OAUTH: ReadonlySet<string> = new Set(['unsupported_token_type', 'invalid_token', 'invalid_grant']);
+// OAuth answers (RFC 7009, hosted UI's /oauth2/revoke) that say the token is not one it revokes, and
+// an endpoint that says it does not support the call at all (emulators such as cognito-local answer
+// GlobalSignOut so, with a 5xx): no retry gets another answer.
+const REFUSED_OAUTH: ReadonlySet<string> = new Set([
+  'unsupported_token_type',
+  'invalid_token',
+  'invalid_grant',
+  'Unsupported',
+  'UnsupportedOperationException',
+]);
 
 /**
  * A failed call's outcome for the outbox: only a refusal of the token itself drops it. Throttling
