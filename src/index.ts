@@ -59,6 +59,7 @@ export type {
   SessionSyncFactory,
   SignInChallenge,
   SignInStep,
+  StorageWriteOptions,
   SyncMessage,
   TokenStorage,
   Tokens,
