@@ -48,7 +48,8 @@ export async function withRedisLock<T>(
   key: string,
   name: string,
   timing: RedisLockTiming,
-  critical: () => Promise<T>,
+  /** Gets the lock key and the value it holds while this holder has it: writes can check it (fencing). */
+  critical: (held: { key: string; value: string }) => Promise<T>,
 ): Promise<T> {
   const token = globalThis.crypto.randomUUID();
   await take(client, key, token, name, timing);
@@ -60,7 +61,7 @@ export async function withRedisLock<T>(
   };
   let result: T;
   try {
-    result = await critical();
+    result = await critical({ key, value: token });
   } catch (error) {
     await release().catch(() => undefined); // if this fails, the lock expires after its TTL
     throw error;
