@@ -2,8 +2,9 @@
  * The lock behind `redisStorage().lock`: one Redis key per lock name, taken with
  * `SET key <random token> NX PX ttl`, renewed while held and let go with a compare-and-delete
  * script, so a holder never deletes or extends a lock that expired and was taken by another.
- * A dead holder's lock expires after its TTL. The lock is advisory (no fencing token): a holder
- * stalled for longer than the TTL learns it lost the lock only when its section ends.
+ * A dead holder's lock expires after its TTL. The lock is advisory: a holder stalled for longer
+ * than the TTL learns it lost the lock only when its section ends, but redisStorage's writes in the
+ * section compare the lock key first (`redis-fence.ts`), so they never land once it is lost.
  */
 import { AuthError } from '../errors.js';
 
