@@ -67,6 +67,7 @@ export type {
   SessionSyncFactory,
   SignInChallenge,
   SignInStep,
+  StorageWriteOptions,
   SyncMessage,
   TokenStorage,
   Tokens,

@@ -78,7 +78,7 @@ export async function openToRead(file: string): Promise<FileHandle | null> {
  * a link that appears after `checkPath` cannot redirect the write. A crash leaves the temp file,
  * which fileStorage's sweep removes (same name pattern as write-file-atomic's).
  */
-export async function writeFileAtomically(file: string, data: string): Promise<void> {
+export async function writeFileAtomically(file: string, data: string, beforeRename?: () => void): Promise<void> {
   const temp = `${file}.${randomBytes(4).readUInt32BE(0)}`;
   let handle: FileHandle | null = null;
   try {
@@ -88,6 +88,8 @@ export async function writeFileAtomically(file: string, data: string): Promise<v
     await handle.sync();
     await handle.close();
     handle = null;
+    // The commit point: a writer whose lock was let go meanwhile throws here, and nothing lands.
+    beforeRename?.();
     // Looked up at the call, so the crash tests can stop a process right here (test/crash/cycle-child.ts).
     await fsPromises.rename(temp, file);
   } catch (error) {

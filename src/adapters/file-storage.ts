@@ -147,7 +147,11 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     const held = current();
     if (!held) return hold((h) => op(h.assertHeld));
     await sweepOnce();
-    return op(held.assertHeld);
+    // Also fails once the section ended: a call it left running no longer holds the lock.
+    return op(() => {
+      held.assertHeld();
+      if (held.done) throw failure(`The lock on ${file} was let go before this write committed`, null);
+    });
   }
 
   /** Takes the file lock, runs `body`, lets go; the first lock of a handle sweeps dead writers' temp files. */
@@ -186,12 +190,18 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     swept = true;
   }
 
-  async function write(members: Map<string, string>, assertHeld: () => void): Promise<void> {
-    assertHeld();
+  async function write(members: Map<string, string>, assertHeld: () => void, fence?: AbortSignal): Promise<void> {
+    // Checked again right before the rename (the commit point): the lock, and the caller's fence.
+    const stillHeld = () => {
+      assertHeld();
+      if (fence?.aborted) throw failure(`The lock on ${file} was let go before this write committed`, fence.reason);
+    };
+    stillHeld();
     try {
       // Temp file beside the path, fsync, rename over the path itself (never a link's target); always 0600, ours.
-      await writeFileAtomically(file, serializeMembers(members));
+      await writeFileAtomically(file, serializeMembers(members), stillHeld);
     } catch (error) {
+      if (error instanceof AuthError) throw error;
       throw failure(`Could not write the token file ${file}`, error);
     }
   }
@@ -211,21 +221,23 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
         const value: unknown = JSON.parse(raw);
         return typeof value === 'string' ? value : null;
       }),
-    setItem: (key, value) =>
+    // Checks `options.fence` right before its rename (see `write`).
+    fencedWrites: true,
+    setItem: (key, value, options) =>
       serial(() =>
         locked(async (assertHeld) => {
           const { members } = await read();
           members.set(key, JSON.stringify(value));
-          await write(members, assertHeld);
+          await write(members, assertHeld, options?.fence);
         }),
       ),
-    removeItem: (key) =>
+    removeItem: (key, options) =>
       serial(() =>
         locked(async (assertHeld) => {
           const { members, corrupt } = await read();
           // A corrupt file is rewritten even without the key: it may still hold tokens.
           if (!members.delete(key) && !corrupt) return;
-          await write(members, assertHeld);
+          await write(members, assertHeld, options?.fence);
         }),
       ),
     keys: () => serial(async () => [...(await readOpened()).members.keys()]),

@@ -4,8 +4,9 @@
  * script, so a holder never deletes or extends a lock that expired and was taken by another.
  * A dead holder's lock expires after its TTL; sooner on its own host: the value is
  * `host:pid:random`, and a holder of this host whose process is gone is replaced at once. The lock
- * is advisory (no fencing token): a holder stalled for longer than the TTL learns it lost the lock
- * only when its section ends.
+ * is advisory: a holder stalled for longer than the TTL learns it lost the lock only when its
+ * section ends, but redisStorage's writes in the section compare the lock key first
+ * (`redis-fence.ts`), so they never land once it is lost.
  */
 import { AuthError } from '../errors.js';
 import { holderGone, thisHost } from './lock-owner.js';
@@ -56,7 +57,8 @@ export async function withRedisLock<T>(
   key: string,
   name: string,
   timing: RedisLockTiming,
-  critical: () => Promise<T>,
+  /** Gets the lock key and the value it holds while this holder has it: writes can check it (fencing). */
+  critical: (held: { key: string; value: string }) => Promise<T>,
 ): Promise<T> {
   const token = `${thisHost()}:${process.pid}:${globalThis.crypto.randomUUID()}`;
   await take(client, key, token, name, timing);
@@ -68,7 +70,7 @@ export async function withRedisLock<T>(
   };
   let result: T;
   try {
-    result = await critical();
+    result = await critical({ key, value: token });
   } catch (error) {
     await release().catch(() => undefined); // if this fails, the lock expires after its TTL
     throw error;

@@ -5,7 +5,9 @@
  * Written against node-redis v5 (`redis` on npm, an optional peer dependency), but typed
  * structurally: only the few methods used are required, so the module itself imports nothing.
  */
+import { AuthError } from '../errors.js';
 import type { SessionSync, SessionSyncFactory, SyncMessage, TokenStorage } from '../services/types.js';
+import { FENCED_DEL, FENCED_SET, type Section } from './redis-fence.js';
 import { withRedisLock } from './redis-lock.js';
 
 /** The node-redis v5 client methods {@link redisStorage} uses; a `createClient()` result fits. */
@@ -96,21 +98,47 @@ export function redisStorage(client: RedisStorageClient, options: RedisStorageOp
     timeoutMs: lockMs('lockTimeoutMs', options.lockTimeoutMs, 8000, 1),
   };
   const ready = () => client.isReady !== false;
+  /** The `lock()` section running now: a call made in it writes only while its lock is still held. */
+  let section: Section | null = null;
+  /** SET or DEL `key` as one script that first checks the section's lock key (a compare-and-set). */
+  const fenced = async (at: Section, script: string, key: string, args: string[], fence?: AbortSignal) => {
+    if (
+      fence?.aborted ||
+      (await client.eval(script, { keys: [at.key, prefix + key], arguments: [at.value, ...args] })) !== 1
+    ) {
+      throw new AuthError('StorageFailure', `The Redis lock '${at.name}' was let go before this write committed`);
+    }
+  };
   return {
-    lock: (name, critical) => withRedisLock(client, `${prefix}lock:${name}`, name, timing, critical),
+    // Writes made in a `lock()` section are compare-and-set on its lock key (`redis-fence.ts`).
+    fencedWrites: true,
+    lock: (name, critical) =>
+      withRedisLock(client, `${prefix}lock:${name}`, name, timing, async (held) => {
+        const mine: Section = { ...held, name };
+        section = mine;
+        try {
+          return await critical();
+        } finally {
+          if (section === mine) section = null;
+        }
+      }),
     async getItem(key) {
       if (!ready()) return notReady();
       const value = await client.get(prefix + key);
       return typeof value === 'string' ? value : null;
     },
-    async setItem(key, value) {
+    async setItem(key, value, options) {
+      const at = section; // the section this call was made in, taken before any await
       if (!ready()) return notReady();
+      if (at) return fenced(at, FENCED_SET, key, [value, ttl === undefined ? '' : String(ttl)], options?.fence);
       await (ttl === undefined
         ? client.set(prefix + key, value)
         : client.set(prefix + key, value, { expiration: { type: 'EX', value: ttl } }));
     },
-    async removeItem(key) {
+    async removeItem(key, options) {
+      const at = section;
       if (!ready()) return notReady();
+      if (at) return fenced(at, FENCED_DEL, key, [], options?.fence);
       await client.del([prefix + key]);
     },
   };

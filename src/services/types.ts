@@ -74,8 +74,16 @@ export interface AuthServices {
  */
 export interface TokenStorage {
   getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
-  setItem(key: string, value: string): void | Promise<void>;
-  removeItem(key: string): void | Promise<void>;
+  /** `options.fence`: see {@link StorageWriteOptions}; a storage may ignore it. */
+  setItem(key: string, value: string, options?: StorageWriteOptions): void | Promise<void>;
+  removeItem(key: string, options?: StorageWriteOptions): void | Promise<void>;
+  /**
+   * Optional: `true` if this storage checks `options.fence` at its commit point (the rename, the
+   * Redis command) and then rejects instead of committing, so a write that outlives authchart's
+   * lock never lands. Without it, authchart checks the fence after the write and undoes a late
+   * one (docs/storage.md, "A write that outlives its lock").
+   */
+  readonly fencedWrites?: boolean;
   /**
    * Optional: runs `critical` while holding a lock named `name` that every context sharing this
    * storage respects (other processes too). authchart takes it around each read-modify-write of
@@ -83,6 +91,17 @@ export interface TokenStorage {
    * uses `navigator.locks` where it exists, else a lock shared by the instances of this process.
    */
   lock?<T>(name: string, critical: () => Promise<T>): Promise<T>;
+}
+
+/** What authchart passes to each write it makes holding the storage's lock. */
+export interface StorageWriteOptions {
+  /**
+   * Aborts when authchart's hold on the lock ends (let go after `timeouts.storageMs`, or the
+   * section finished). A write whose fence has aborted must not commit: it would land after, and
+   * over, the next holder's writes. A storage that checks it right before committing, and rejects
+   * then, says so with {@link TokenStorage.fencedWrites}.
+   */
+  fence?: AbortSignal;
 }
 
 /** Tells whether the device is online. Only `false` skips remote steps; `true` is never trusted blindly (steps are bounded). */

@@ -10,6 +10,9 @@ const tails = new WeakMap<object, Map<string, Promise<unknown>>>();
  * own `lock` (files, Redis), else `navigator.locks` (every tab of the origin), else a lock shared
  * by the instances of this process. The lock is let go after `holdMs` even if `critical` has not
  * settled (a hung storage must not stop every later call); the caller's bound reports it.
+ * `critical` gets the section's fence: an AbortSignal that aborts when the hold ends (let go after
+ * `holdMs`, or `critical` settled). A write still running then must not land: the store passes the
+ * fence to its writes (see `fence.ts`).
  *
  * @example
  * ```ts
@@ -23,12 +26,14 @@ export function withStorageLock<T>(
   storage: TokenStorage,
   name: string,
   holdMs: number,
-  critical: () => Promise<T>,
+  critical: (fence: AbortSignal) => Promise<T>,
 ): Promise<T> {
   let result: Promise<T> | undefined;
   const hold = (): Promise<void> => {
-    result = Promise.resolve().then(critical);
-    return heldAtMost(result, holdMs);
+    const fence = new AbortController();
+    result = Promise.resolve().then(() => critical(fence.signal));
+    // Aborted before the lock is let go: a storage checking the fence at its commit sees it first.
+    return heldAtMost(result, holdMs).then(() => fence.abort(new Error(`the storage lock '${name}' was let go`)));
   };
   let acquired: Promise<void>;
   if (typeof storage.lock === 'function') acquired = storage.lock(name, hold);

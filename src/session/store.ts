@@ -1,6 +1,7 @@
 import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage } from '../services/types.js';
+import { type FenceIo, fencedWrite } from './fence.js';
 import { legacyKeys, readLegacyRefreshTokens, readLegacySession } from './legacy-layout.js';
 import { withStorageLock } from './lock.js';
 import {
@@ -21,7 +22,7 @@ import {
 } from './records.js';
 import { unseal } from './sealed.js';
 import type { Session } from './session.js';
-import { noticingCorruption, readKey, writeKey } from './storage-io.js';
+import { noticingCorruption, readKey } from './storage-io.js';
 
 export type { DeferredRevocation } from './outbox.js';
 export type { SignOutJournal } from './records.js';
@@ -56,6 +57,8 @@ export class SessionStore {
   readonly outbox: RevocationOutbox;
   readonly #lockName: string;
   readonly #holdMs: number;
+  /** What a late write's undo needs (`fence.ts`). */
+  readonly #fenceIo: FenceIo;
   /** A `StorageCorrupt` another operation saw (and swallowed): the next load reports it. */
   #corrupt: AuthError | null = null;
 
@@ -67,6 +70,7 @@ export class SessionStore {
     this.prefix = `authchart.${clientId}.`;
     this.#lockName = `authchart.${clientId}`;
     this.#holdMs = options.holdMs ?? 10_000;
+    this.#fenceIo = { storage, lockName: this.#lockName, holdMs: this.#holdMs };
     const noted = noticingCorruption(storage, (error) => {
       this.#corrupt ??= error;
     });
@@ -86,13 +90,16 @@ export class SessionStore {
     return `${this.prefix}redirectTransaction`;
   }
 
-  /** One operation at a time across every context of this storage (see `withStorageLock`). */
-  #locked<T>(op: () => Promise<T>): Promise<T> {
+  /**
+   * One operation at a time across every context of this storage (see `withStorageLock`). `op`
+   * passes the section's fence to every write it makes: a write that outlives the lock must not land.
+   */
+  #locked<T>(op: (fence: AbortSignal) => Promise<T>): Promise<T> {
     return withStorageLock(this.storage, this.#lockName, this.#holdMs, op);
   }
 
   load(): Promise<LoadResult> {
-    return this.#locked(async () => {
+    return this.#locked(async (fence) => {
       let journal = parseJournal(await this.#get(this.journalKey));
       await this.outbox.dropCorruptHeld();
       const raw = await this.#get(this.sessionKey);
@@ -106,7 +113,7 @@ export class SessionStore {
           // Another session's sign-out (row 16a): its record is gone, its token was revoked or put
           // in the outbox by whoever replaced it, and this start's drain revokes it. Only its
           // journal is left to finish; the newer record is restored, untouched.
-          await this.#remove([this.journalKey]);
+          await this.#remove([this.journalKey], fence);
           journal = null;
         }
         return record.status === 'found' ? { ...record, journal } : { ...record, username: null, journal };
@@ -120,8 +127,8 @@ export class SessionStore {
       }
       if (legacy.status !== 'found') return { ...legacy, journal };
       // Migrate: the record first, then the old keys (a crash between leaves both; the record wins).
-      await this.#set(this.sessionKey, serializeRecord(legacy.session));
-      await this.#remove(legacyKeys(this.prefix, legacy.session.username)).catch(() => undefined);
+      await this.#set(this.sessionKey, serializeRecord(legacy.session), fence);
+      await this.#remove(legacyKeys(this.prefix, legacy.session.username), fence).catch(() => undefined);
       return { status: 'found', session: legacy.session, journal };
     });
   }
@@ -132,7 +139,7 @@ export class SessionStore {
    * to the outbox, to be revoked. Answers whether that happened.
    */
   save(session: Session): Promise<{ superseded: boolean; dropped?: number }> {
-    return this.#locked(async () => {
+    return this.#locked(async (fence) => {
       const previous = parseRecord((await this.#get(this.sessionKey)) ?? '');
       let superseded = false;
       let dropped = 0;
@@ -144,31 +151,31 @@ export class SessionStore {
           superseded = true;
         }
       }
-      await this.#set(this.sessionKey, serializeRecord(session));
+      await this.#set(this.sessionKey, serializeRecord(session), fence);
       return dropped > 0 ? { superseded, dropped } : { superseded };
     });
   }
 
   /** A refresh's tokens: written only over its own record, so a write never brings back a signed-out session. */
   saveRefreshed(session: Session): Promise<RefreshWrite> {
-    return this.#locked(async () => {
+    return this.#locked(async (fence) => {
       const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
       if (stored.status !== 'found' || stored.session.sessionId !== session.sessionId) return 'notOurs';
-      await this.#set(this.sessionKey, serializeRecord(session));
+      await this.#set(this.sessionKey, serializeRecord(session), fence);
       return 'written';
     });
   }
 
   writeRedirect(transaction: RedirectTransaction): Promise<void> {
-    return this.#locked(() => this.#set(this.redirectKey, JSON.stringify(transaction)));
+    return this.#locked((fence) => this.#set(this.redirectKey, JSON.stringify(transaction), fence));
   }
 
   /** Reads and removes the redirect transaction: a code is exchanged once, whatever happens. */
   takeRedirect(): Promise<RedirectTransaction | null> {
-    return this.#locked(async () => {
+    return this.#locked(async (fence) => {
       const raw = await this.#get(this.redirectKey);
       if (raw === null) return null;
-      await this.#remove([this.redirectKey]);
+      await this.#remove([this.redirectKey], fence);
       try {
         const tx = JSON.parse(raw) as Partial<RedirectTransaction>;
         const fields = ['state', 'codeVerifier', 'nonce', 'redirectUri'] as const;
@@ -182,8 +189,8 @@ export class SessionStore {
 
   /** Writes the journal, and answers with the stored session if it is this one refreshed elsewhere. */
   writeJournal(journal: SignOutJournal, held?: Session | null): Promise<{ newer?: Session; othersStored?: true }> {
-    return this.#locked(async () => {
-      await this.#set(this.journalKey, JSON.stringify(journal));
+    return this.#locked(async (fence) => {
+      await this.#set(this.journalKey, JSON.stringify(journal), fence);
       if (!held) return {};
       const stored = parseRecord((await this.#get(this.sessionKey).catch(() => null)) ?? '');
       if (stored.status !== 'found') return {};
@@ -206,7 +213,7 @@ export class SessionStore {
     target: { sessionId: string | null; username: string | null },
     options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean; revoked?: string | null } = {},
   ): Promise<ClearOutcome> {
-    return this.#locked(async () => {
+    return this.#locked(async (fence) => {
       const raw = await this.#get(this.sessionKey);
       const stored = parseRecord(raw ?? '');
       const ours = stored.status === 'found' && stored.session.sessionId === target.sessionId;
@@ -264,7 +271,7 @@ export class SessionStore {
           }
         }
       }
-      await this.#remove([...new Set(keys), this.redirectKey, this.journalKey]);
+      await this.#remove([...new Set(keys), this.redirectKey, this.journalKey], fence);
       return {
         ...(oldLayout ? { oldLayout } : {}),
         ...(outboxError ? { outboxError } : {}),
@@ -294,7 +301,7 @@ export class SessionStore {
    * Removes `keys`, trying every one. Throws if a key that may hold a token stayed; the redirect
    * transaction and the journal (no session token) only keep the journal, for the next call or start.
    */
-  async #remove(keys: string[]): Promise<void> {
+  async #remove(keys: string[], fence: AbortSignal): Promise<void> {
     // The journal goes last, and only if everything else went: the next call or start finishes the rest.
     const ordered = [...keys.filter((k) => k !== this.journalKey), ...keys.filter((k) => k === this.journalKey)];
     const failures: unknown[] = [];
@@ -302,7 +309,7 @@ export class SessionStore {
     for (const key of ordered) {
       if (key === this.journalKey && failures.length > 0) continue;
       try {
-        await this.storage.removeItem(key);
+        await fencedWrite(this.#fenceIo, key, null, fence);
       } catch (error) {
         failures.push(error);
         if (key !== this.journalKey && (key !== this.redirectKey || ordered.length === 1)) tokensLeft = true;
@@ -319,8 +326,8 @@ export class SessionStore {
     return readKey(this.storage, key);
   }
 
-  #set(key: string, value: string): Promise<void> {
-    return writeKey(this.storage, key, value);
+  #set(key: string, value: string, fence: AbortSignal): Promise<void> {
+    return fencedWrite(this.#fenceIo, key, value, fence);
   }
 }
 

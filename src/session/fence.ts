@@ -1,0 +1,101 @@
+/**
+ * Fencing: a write that outlives its lock must not land (issue 24 #4).
+ *
+ * `withStorageLock` lets go after `holdMs` even if a write still runs (a hung storage must not stop
+ * every later call). Such a write, landing later, would overwrite the next holder's: a newer
+ * sign-in replaced by one that was already rejected. Every write the store makes holding the lock
+ * goes through {@link fencedWrite}, with the section's fence (aborted when the hold ends):
+ *
+ * - a storage with `fencedWrites` checks the fence at its own commit point (the rename, the Redis
+ *   command) and rejects instead of committing: the write never lands;
+ * - any other storage may commit late. The fence is checked when the write answers; a late write is
+ *   undone under a new lock if what it wrote is still there (then no later write went over it):
+ *   the value the last in-time write of this process left is put back where this process's own
+ *   lock is the only one (it saw every write), else the key is removed (storage then says "signed
+ *   out", and every context follows it: better than a rejected sign-in that looks current).
+ *   Either way the write's caller gets `StorageFailure`.
+ */
+import { AuthError } from '../errors.js';
+import type { TokenStorage } from '../services/types.js';
+import { withStorageLock } from './lock.js';
+import { readKey } from './storage-io.js';
+
+/** Where a store writes: the storage, and the lock a late write's undo takes. */
+export interface FenceIo {
+  storage: TokenStorage;
+  lockName: string;
+  holdMs: number;
+}
+
+/**
+ * Per storage object, per key: what the last write that ended within its hold left (`null`:
+ * removed). Consulted only where the in-process lock is the storage's only lock, so every write
+ * to the key went through here; anywhere else another process may have written since.
+ */
+const lastInTime = new WeakMap<object, Map<string, string | null>>();
+
+/**
+ * Sets `key` to `value` (`null`: removes it) holding the lock whose fence is `fence`. Rejects with
+ * `StorageFailure` if the fence had aborted before the write committed (its storage refused it,
+ * or it landed late and was undone).
+ *
+ * @example
+ * ```ts
+ * await withStorageLock(storage, name, holdMs, (fence) => fencedWrite(io, key, record, fence));
+ * ```
+ */
+export async function fencedWrite(io: FenceIo, key: string, value: string | null, fence: AbortSignal): Promise<void> {
+  if (fence.aborted) throw letGo(io);
+  const { storage } = io;
+  try {
+    if (value === null) await storage.removeItem(key, { fence });
+    else await storage.setItem(key, value, { fence });
+  } catch (cause) {
+    throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
+  }
+  // A storage that checks the fence at its commit point committed before the hold ended.
+  if (!fence.aborted || storage.fencedWrites === true) {
+    record(storage, key, value);
+    return;
+  }
+  const undone = await undoLate(io, key, value).catch(() => false);
+  throw new AuthError(
+    'StorageFailure',
+    `A write outlived the storage lock '${io.lockName}' (held at most ${io.holdMs} ms): ${
+      undone ? 'it was undone' : 'a later write had replaced it already, or it could not be undone'
+    }`,
+  );
+}
+
+function record(storage: TokenStorage, key: string, value: string | null): void {
+  const byKey = lastInTime.get(storage) ?? new Map<string, string | null>();
+  lastInTime.set(storage, byKey);
+  byKey.set(key, value);
+}
+
+/** Under a new lock: if `key` still holds what the late write left, puts back what was due. */
+async function undoLate(io: FenceIo, key: string, value: string | null): Promise<boolean> {
+  return withStorageLock(io.storage, io.lockName, io.holdMs, async (fence) => {
+    const now = await readKey(io.storage, key);
+    if (now !== value) return false; // a later, in-time write went over it: that one stands
+    const due = (processOnlyLock(io.storage) ? lastInTime.get(io.storage)?.get(key) : undefined) ?? null;
+    if (due === now) return false; // the late write changed nothing
+    // Fenced in turn: an undo that is late too is undone once more (or found replaced), then reported.
+    await fencedWrite(io, key, due, fence);
+    return true;
+  });
+}
+
+/** The lock `withStorageLock` takes is the in-process one: no `lock()`, no `navigator.locks`. */
+function processOnlyLock(storage: TokenStorage): boolean {
+  if (typeof storage.lock === 'function') return false;
+  const locks = (globalThis as { navigator?: { locks?: { request?: unknown } } }).navigator?.locks;
+  return !(locks && typeof locks.request === 'function');
+}
+
+function letGo(io: FenceIo): AuthError {
+  return new AuthError(
+    'StorageFailure',
+    `The storage lock '${io.lockName}' was let go (held at most ${io.holdMs} ms) before this write began`,
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * Issue 24 #4, through the public API: a write that outlives its lock must not land. Two contexts
+ * share one storage with `storageMs` 100; A's save takes 300 ms, so A's lock is let go (and its
+ * sign-in rejected) while its write still runs, and B signs in meanwhile. Whatever the storage can
+ * do (check a fence at its commit point, or nothing), storage must end with B's session, B must
+ * hold it, A's tokens must be revoked, and a fresh start must restore B's session.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuth, memoryStorage, memorySyncBus, type TokenStorage, type Tokens } from '../src/index.js';
+import { fakeServices } from './helpers/fakes.js';
+import { readRecord } from './helpers/records.js';
+import { makeTokens } from './helpers/tokens.js';
+
+const SESSION = 'authchart.client123.session';
+const stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop();
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * memoryStorage whose next write of the session record takes 300 ms (a slow disk, a far Redis).
+ * `fenced`: it checks the fence authchart passes right before it commits, as fileStorage does.
+ */
+function slowStorage(fenced: boolean) {
+  const inner = memoryStorage();
+  const state = { slowNext: false, landed: [] as Promise<unknown>[] };
+  const storage: TokenStorage = {
+    getItem: (key) => inner.getItem(key),
+    setItem: (key, value, options?: { fence?: AbortSignal }) => {
+      if (!(state.slowNext && key === SESSION)) return inner.setItem(key, value);
+      state.slowNext = false;
+      const write = sleep(300).then(() => {
+        if (fenced && options?.fence?.aborted) throw new Error('the lock was let go before this write committed');
+        inner.setItem(key, value);
+      });
+      state.landed.push(write.catch(() => undefined));
+      return write;
+    },
+    removeItem: (key) => inner.removeItem(key),
+    ...(fenced ? { fencedWrites: true as const } : {}),
+  };
+  return { storage, state };
+}
+
+function context(storage: TokenStorage, bus: ReturnType<typeof memorySyncBus>, tokens: Tokens) {
+  const services = fakeServices(tokens);
+  const auth = createAuth({ services, storage, sync: bus.connect, timeouts: { storageMs: 100, refreshRetryMs: 50 } });
+  stops.push(() => auth.stop());
+  return { auth, services };
+}
+
+describe.each([
+  ['a storage that checks the fence at its commit point', true],
+  ['a storage that cannot (its late write is detected and undone)', false],
+])('a sign-in whose write outlives its lock, on %s', (_name, fenced) => {
+  it('does not land over the newer sign-in: storage, B and a fresh start hold bob, and alice’s token is revoked', async () => {
+    const { storage, state } = slowStorage(fenced);
+    const bus = memorySyncBus();
+    const alice = makeTokens({ username: 'alice@example.com' });
+    const bob = makeTokens({ username: 'bob@example.com' });
+    const a = context(storage, bus, alice);
+    const b = context(storage, bus, bob);
+    await Promise.all([a.auth.ready, b.auth.ready]);
+
+    state.slowNext = true;
+    const aSignIn = a.auth.signIn({ username: 'alice@example.com', password: 'pw' });
+    await expect(aSignIn).rejects.toMatchObject({ code: 'StorageFailure' });
+    await b.auth.signIn({ username: 'bob@example.com', password: 'pw' });
+    // A's write comes to its end (it lands, or it is refused), and whatever follows it settles.
+    await Promise.all(state.landed);
+    await sleep(100);
+
+    expect((await readRecord(storage))?.refreshToken).toBe(bob.refreshToken);
+    expect((await b.auth.fetchTokens({ minValidityMs: 0 })).refreshToken).toBe(bob.refreshToken);
+    expect(b.auth.getTokens()?.refreshToken).toBe(bob.refreshToken);
+    const revoked = [...a.services.calls.revokeToken, ...b.services.calls.revokeToken].map((c) => c.arg);
+    expect(revoked).toContain(alice.refreshToken);
+    expect(revoked).not.toContain(bob.refreshToken);
+
+    const fresh = context(storage, bus, makeTokens());
+    await fresh.auth.ready;
+    expect(fresh.auth.getTokens()?.refreshToken).toBe(bob.refreshToken);
+  });
+});
