@@ -9,23 +9,16 @@ import {
   storedSession,
   T0,
   tokensExpiringIn,
+  track,
   useModelTimers,
 } from './helpers/gated.js';
 
 /**
- * issue 24: chart defects found by probes through the public API (fake time, gated fakes). Every
+ * Chart defects found by probes through the public API (fake time, gated fakes). Every
  * promise is tracked, never awaited, so one that never settles fails the test instead of hanging it.
  */
 const TIMEOUTS = { remoteStepMs: 1000, storageMs: 100, refreshLeewayMs: 1000, refreshRetryMs: 600_000 };
 
-function track<T>(promise: Promise<T>) {
-  const t: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  promise.then(
-    (value) => Object.assign(t, { settled: true, value }),
-    (error) => Object.assign(t, { settled: true, error }),
-  );
-  return t;
-}
 const codeOf = (t: { error?: unknown }) =>
   t.error instanceof AuthError ? t.error.code : `not an AuthError: ${t.error}`;
 const gateOf = (s: GatedServices, step: string) => {

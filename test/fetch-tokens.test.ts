@@ -18,6 +18,7 @@ import {
   storedSession,
   T0,
   tokensExpiringIn,
+  track,
   useModelTimers,
 } from './helpers/gated.js';
 import { makeTokens } from './helpers/tokens.js';
@@ -30,14 +31,6 @@ import { makeTokens } from './helpers/tokens.js';
 const TIMEOUTS = { remoteStepMs: 1000, storageMs: 100, refreshLeewayMs: 1000, refreshRetryMs: 600_000 };
 const CREDENTIALS = { username: 'alice@example.com', password: 'correct horse' };
 
-function track<T>(promise: Promise<T>) {
-  const t: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  promise.then(
-    (value) => Object.assign(t, { settled: true, value }),
-    (error) => Object.assign(t, { settled: true, error }),
-  );
-  return t;
-}
 const failure = (t: { error?: unknown }) => {
   const e = t.error;
   if (!(e instanceof AuthError)) throw new Error(`expected an AuthError, got ${String(e)}`);

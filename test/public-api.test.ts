@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Auth, AuthError, type CreateAuthOptions, createAuth, type SignOutResult } from '../src/index.js';
 import { fakeServices } from './helpers/fakes.js';
-import { flush, gatedServices, gatedStorage, storedSession, useModelTimers } from './helpers/gated.js';
+import { flush, gatedServices, gatedStorage, storedSession, track, useModelTimers } from './helpers/gated.js';
 
 /**
  * Regressions for the call-order defects of issue 11, each through the public API only. Every
@@ -11,14 +11,6 @@ import { flush, gatedServices, gatedStorage, storedSession, useModelTimers } fro
 const CREDENTIALS = { username: 'alice@example.com', password: 'correct horse' };
 const OWN = 'authchart.client123.';
 
-function track<T>(promise: Promise<T>) {
-  const t: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  promise.then(
-    (value) => Object.assign(t, { settled: true, value }),
-    (error) => Object.assign(t, { settled: true, error }),
-  );
-  return t;
-}
 const codeOf = (error: unknown) => (error instanceof AuthError ? error.code : String(error));
 const ownKeysOf = (storage: { dump(): Record<string, string> }) =>
   Object.keys(storage.dump()).filter((k) => k.startsWith(OWN));

@@ -170,3 +170,14 @@ export function useModelTimers(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
   vi.setSystemTime(T0 * 1000);
 }
+
+/** A promise's answer as it arrives, never awaited: a test asserts that it settled (and how), so one
+ * that never settles fails the test instead of hanging it. */
+export function track<T>(promise: Promise<T>) {
+  const t: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  promise.then(
+    (value) => Object.assign(t, { settled: true, value }),
+    (error) => Object.assign(t, { settled: true, error }),
+  );
+  return t;
+}
