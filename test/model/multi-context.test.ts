@@ -110,9 +110,10 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
     });
     auth.on('signedOut', ({ error, result }) => {
       if (notRevoked(error)) checks.onReported(live, lives, error?.message ?? '');
-      // A sign-out the chart ran by itself (a cancelled sign-in) says RevokeToken failed: told too.
-      if (result?.status === 'partial' && result.deferred !== true && result.steps.revokeToken === 'failed')
-        checks.onReported(live, lives, `signedOut event: ${outcome(result)}`);
+      // A sign-out the chart ran by itself (a cancelled sign-in, a journal finished after a crash)
+      // says RevokeToken did not run or failed: told too, whoever held the token before.
+      if (result?.status === 'partial' && result.deferred !== true && result.steps.revokeToken !== 'done')
+        checks.onReported(live, lives, `signedOut event: ${outcome(result)}`, true);
     });
     auth.on('signedIn', ({ restored }) => {
       const rt = auth.getTokens()?.refreshToken;
