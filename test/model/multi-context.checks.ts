@@ -4,7 +4,7 @@
  * the layout), and what each running context holds through the public API.
  */
 import type { Auth, SignOutResult } from '../../src/index.js';
-import type { FakeCognito, Incarnation, SharedStorage } from './multi-context.world.js';
+import { BEFORE_THE_RUN, type FakeCognito, type Incarnation, type SharedStorage } from './multi-context.world.js';
 
 /** A running (or crashed) incarnation of a context, and the refresh tokens it held, in order. */
 export interface Live {
@@ -103,8 +103,12 @@ export class Invariants {
   /** After every storage write, and at the end: invariant 1 ("nor later") and invariant 3. */
   readonly #open = new Set<SignOutWindow>();
 
+  /** Every refresh token storage ever held (for `onReported`'s `orphansNow`). */
+  readonly #everStored = new Set<string>();
+
   onStorage(): void {
     const values = this.storage.values();
+    for (const rt of this.cognito.issuedTo.keys()) if (this.storage.holds(rt, values)) this.#everStored.add(rt);
     if (this.#open.size > 0) {
       const now = this.stored().sessions;
       for (const w of this.#open) for (const sid of now) w.storedDuring.add(sid);
@@ -195,7 +199,52 @@ export class Invariants {
           this.excused.set(rt, `${call} reported it not revoked`);
       }
     }
+    // An old-layout token the sign-out could not put in the outbox: the answer says so (row 29).
+    const old = (result as { oldLayoutToken?: { deferred: boolean } }).oldLayoutToken;
+    if (old && old.deferred === false) {
+      for (const [rt, inc] of this.cognito.issuedTo)
+        if (inc === BEFORE_THE_RUN) this.excused.set(rt, `${call} reported the old layout's token not revoked`);
+    }
     this.onStorage();
+  }
+
+  /**
+   * The app was told a refresh token of this incarnation is not stored or not revoked (issue 24):
+   * `tokensNotStored`, an `InvalidToken` whose message says "could not be revoked". Every refresh
+   * token it held or was issued that is neither revoked, at rest, nor held by another running
+   * context is then known to the app, not forgotten. `orphansNow`: see below.
+   */
+  onReported(live: Live, others: Live[], why: string, orphansNow = false): void {
+    const heldElsewhere = new Set(others.filter((o) => o !== live).map((o) => o.auth.getTokens()?.refreshToken));
+    const mine = [...live.held];
+    for (const [rt, inc] of this.cognito.issuedTo) if (inc === live.inc.id) mine.push(rt);
+    // A `signedOut` event's partial answer is about what storage held (a journal finished after a
+    // crash, a cancelled sign-in): the token it just cleared is no longer at rest. Every token once
+    // at rest and not now is taken as reported (an over-approximation: an older one too).
+    if (orphansNow) {
+      // Another context may still hold it, and follow the clear later without a word of its own.
+      for (const rt of this.#everStored) {
+        if (!this.cognito.invalid.has(rt) && !this.storage.holds(rt) && !this.excused.has(rt))
+          this.excused.set(rt, `c${live.inc.ctx} reported it: ${why}`);
+      }
+    }
+    for (const rt of mine) {
+      if (this.cognito.invalid.has(rt) || this.storage.holds(rt) || heldElsewhere.has(rt)) continue;
+      if (!this.excused.has(rt)) this.excused.set(rt, `c${live.inc.ctx} reported it: ${why}`);
+    }
+  }
+
+  /**
+   * `deferredRevocationsDropped` says how many, not which: every refresh token then valid, at rest
+   * nowhere and held by no running context is taken as one of them (an over-approximation; with the
+   * default cap of 100 and at most 20 steps a run never fills the outbox).
+   */
+  onDropped(running: Live[], count: number): void {
+    const held = new Set(running.map((l) => l.auth.getTokens()?.refreshToken));
+    for (const rt of this.cognito.issuedTo.keys()) {
+      if (this.cognito.invalid.has(rt) || this.storage.holds(rt) || held.has(rt)) continue;
+      if (!this.excused.has(rt)) this.excused.set(rt, `deferredRevocationsDropped (${count})`);
+    }
   }
 
   /** A crash loses what only this incarnation's memory held: no product can revoke that. */

@@ -19,6 +19,13 @@ export interface FakeSession {
   refreshTokens: string[];
 }
 
+/**
+ * How Cognito answers the n-th refresh, RevokeToken or GlobalSignOut of a run (issue 24): `ok`, or
+ * refused before it applies with 429 (`Throttled`) or a 5xx (`Service`). Past the list every call
+ * is `ok`: Cognito recovers, so the world can converge, and shrinking goes towards no fault at all.
+ */
+export type RemoteFault = 'ok' | 'throttled' | 'service';
+
 /** Latencies in ms, taken in turn (cycled): fast-check chooses them, so a run replays exactly. */
 export class Schedule {
   #i = 0;
@@ -61,9 +68,25 @@ export class FakeCognito {
   /** Refresh token → the instance (context incarnation) it was handed to. */
   readonly issuedTo = new Map<string, number>();
 
-  constructor(readonly rotate: boolean) {}
+  /** The faults each call was answered with, for the trace. */
+  readonly faultsMade: string[] = [];
+
+  constructor(
+    readonly rotate: boolean,
+    private readonly remoteFaults: readonly RemoteFault[] = [],
+  ) {}
 
   #serial = 0;
+  #calls = 0;
+
+  /** The next refresh/revoke/global call's fault, thrown before the fake applies anything. */
+  fault(call: string): void {
+    const f = this.remoteFaults[this.#calls++] ?? 'ok';
+    if (f === 'ok') return;
+    this.faultsMade.push(`${call}:${f}`);
+    if (f === 'throttled') throw new AuthError('Throttled', 'Rate exceeded (429)');
+    throw new AuthError('Service', 'InternalErrorException (500)');
+  }
 
   /** Cognito-shaped tokens, every one unique (even two id tokens of one user in the same second). */
   #mint(user: string): Tokens {
@@ -159,6 +182,8 @@ export class FakeCognito {
 export interface Incarnation {
   readonly id: number;
   dead: boolean;
+  /** Storage reads still to fail: set when a sync message (a hint) arrives, issue 24. */
+  failReads: number;
   online(): boolean;
 }
 
@@ -184,9 +209,21 @@ export function incarnationServices(
   return {
     clientId: CLIENT_ID,
     signIn: (c, signal) => remote(signal, () => cognito.signIn(c.username, me.id)),
-    refresh: (rt, signal) => remote(signal, () => cognito.refresh(rt, me.id)),
-    globalSignOut: (at, signal) => remote(signal, () => cognito.globalSignOut(at)),
-    revokeToken: (rt, signal) => remote(signal, () => cognito.revoke(rt)),
+    refresh: (rt, signal) =>
+      remote(signal, () => {
+        cognito.fault('refresh');
+        return cognito.refresh(rt, me.id);
+      }),
+    globalSignOut: (at, signal) =>
+      remote(signal, () => {
+        cognito.fault('globalSignOut');
+        cognito.globalSignOut(at);
+      }),
+    revokeToken: (rt, signal) =>
+      remote(signal, () => {
+        cognito.fault('revokeToken');
+        cognito.revoke(rt);
+      }),
   };
 }
 
@@ -194,7 +231,9 @@ export function incarnationServices(
  * One storage shared by every context (like `localStorage`), with a lock shared by all of them (as
  * `navigator.locks` is across tabs). Each incarnation sees it through `viewFor`: every operation
  * waits its latency first (0 ms: answered synchronously), a dead incarnation's pending operations
- * never land (a crash), and the one operation numbered `faultAt` throws.
+ * never land (a crash), and the one operation numbered `faultAt` throws. Issue 24: the operations
+ * numbered in `slowOps` take `slowMs` (longer than the contexts' `storageMs`, so they outlive their
+ * lock), and a read by an incarnation with `failReads` left throws (a hint followed by failing reads).
  */
 export class SharedStorage {
   readonly map = new Map<string, string>();
@@ -205,6 +244,8 @@ export class SharedStorage {
   constructor(
     readonly faultAt: number | null,
     private readonly onWrite: () => void,
+    readonly slowOps: readonly number[] = [],
+    readonly slowMs = 0,
   ) {}
 
   values(): string[] {
@@ -229,14 +270,18 @@ export class SharedStorage {
   viewFor(me: Incarnation, latency: Schedule): TokenStorage {
     const op = <T>(write: boolean, fn: () => T): T | Promise<T> => {
       const n = this.ops++;
+      // Decided when the read is made: the reads right after the hint are the ones that fail.
+      const failRead = !write && me.failReads > 0;
+      if (failRead) me.failReads--;
       const land = (): T => {
         if (me.dead) throw new Error('the context crashed before this storage operation');
         if (n === this.faultAt) throw new Error('injected storage fault');
+        if (failRead) throw new Error('injected read fault after a sync message');
         const result = fn();
         if (write) this.onWrite();
         return result;
       };
-      const ms = latency.next();
+      const ms = this.slowOps.includes(n) ? this.slowMs : latency.next();
       if (ms === 0) return land();
       this.inFlight.n++;
       return pause(ms)
@@ -257,5 +302,31 @@ export class SharedStorage {
         }),
       lock: <T>(name: string, critical: () => Promise<T>) => this.lock(name, critical),
     };
+  }
+}
+
+/** What storage holds before any context starts (issue 24). */
+export type Initial = 'empty' | 'corrupt' | 'corruptOutbox' | 'oldLayout';
+
+/** The instance number of tokens nobody in the run was handed: the old layout's, left by an older version. */
+export const BEFORE_THE_RUN = -1;
+
+/**
+ * Puts `initial` into storage: a session record that is not JSON, an outbox index that is not JSON,
+ * or a session in the layout of authchart ≤ 0.1 (`lastAuthUser` and `<user>.<field>`), issued by the
+ * fake beforehand so its refresh token is one Cognito honours and the orphan invariant follows it.
+ */
+export function seedStorage(storage: SharedStorage, cognito: FakeCognito, initial: Initial): void {
+  const prefix = `authchart.${CLIENT_ID}.`;
+  if (initial === 'corrupt') storage.map.set(`${prefix}session`, '{"v":1,"accessToken":"eyJ');
+  if (initial === 'corruptOutbox') storage.map.set(`${prefix}outbox`, '[0, "not a slot"');
+  if (initial === 'oldLayout') {
+    const user = USERS[0];
+    const tokens = cognito.signIn(user, BEFORE_THE_RUN);
+    storage.map.set(`${prefix}lastAuthUser`, user);
+    storage.map.set(`${prefix}${user}.accessToken`, tokens.accessToken);
+    storage.map.set(`${prefix}${user}.idToken`, tokens.idToken);
+    storage.map.set(`${prefix}${user}.refreshToken`, tokens.refreshToken);
+    storage.map.set(`${prefix}${user}.signedInWith`, 'password');
   }
 }
