@@ -42,10 +42,8 @@ function throwingCode(secret: string): AuthError {
   return error;
 }
 
-/** A signed-in instance whose refresh token is opaque (only exact-value scrubbing can find it). */
-async function signedIn(events: unknown[]) {
-  const tokens = { ...makeTokens(), refreshToken: 'opaque-refresh-token-0123456789' };
-  const services = fakeServices(tokens);
+/** A ready instance on `services` whose inspection events (as shown) go to `events`. */
+async function watched(services: ReturnType<typeof fakeServices>, events: unknown[]) {
   const auth = createAuth({
     services,
     storage: faultyStorage(),
@@ -53,6 +51,14 @@ async function signedIn(events: unknown[]) {
     inspect: (e) => void events.push(inspected(e)),
   });
   await auth.ready;
+  return auth;
+}
+
+/** A signed-in instance whose refresh token is opaque (only exact-value scrubbing can find it). */
+async function signedIn(events: unknown[]) {
+  const tokens = { ...makeTokens(), refreshToken: 'opaque-refresh-token-0123456789' };
+  const services = fakeServices(tokens);
+  const auth = await watched(services, events);
   await auth.signIn(CREDS);
   return { auth, services, refreshToken: tokens.refreshToken };
 }
@@ -62,13 +68,7 @@ describe('a sign-in whose service throws a hostile error', () => {
     const events: unknown[] = [];
     const services = fakeServices();
     services.script.signIn = { error: throwingCode(CREDS.password) };
-    const auth = createAuth({
-      services,
-      storage: faultyStorage(),
-      sync: null,
-      inspect: (e) => void events.push(inspected(e)),
-    });
-    await auth.ready;
+    const auth = await watched(services, events);
     const error = await auth.signIn(CREDS).catch((e: unknown) => e);
     expect(isAuthError(error, 'Service')).toBe(true);
     expect((error as AuthError).message).toBe('refused');
