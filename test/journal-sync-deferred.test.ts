@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AuthError,
   createAuth,
@@ -116,26 +116,45 @@ describe('cross-tab sync', () => {
     b.stop();
   });
 
-  it('the storage-event fallback maps the last-user pointer to signed in / signed out', () => {
-    const listeners = new Set<(e: { key: string | null; newValue: string | null }) => void>();
-    const win = {
-      addEventListener: (_t: 'storage', l: (e: { key: string | null; newValue: string | null }) => void) =>
-        listeners.add(l),
-      removeEventListener: (_t: 'storage', l: (e: { key: string | null; newValue: string | null }) => void) =>
-        listeners.delete(l),
+  it('the storage-event fallback alone: a tab follows another tab sign in and out through the events localStorage fires', async () => {
+    type Listener = (e: { key: string | null; newValue: string | null }) => void;
+    const shared = memoryStorage(); // localStorage: one per origin
+    const windows = [new Set<Listener>(), new Set<Listener>()];
+    // A browser fires `storage` in every other window of the origin, never in the writer's own.
+    const tab = (own: number) => {
+      const fire = (key: string | null, newValue: string | null) => {
+        for (const [w, ls] of windows.entries()) if (w !== own) for (const l of ls) l({ key, newValue });
+      };
+      const storage = {
+        getItem: (k: string) => shared.getItem(k) as string | null,
+        setItem: (k: string, v: string) => {
+          shared.setItem(k, v);
+          fire(k, v);
+        },
+        removeItem: (k: string) => {
+          shared.removeItem(k);
+          fire(k, null);
+        },
+      };
+      const win = {
+        addEventListener: (_t: 'storage', l: Listener) => windows[own]?.add(l),
+        removeEventListener: (_t: 'storage', l: Listener) => windows[own]?.delete(l),
+      };
+      return createAuth({ services: fakeServices(), storage, sync: storageEventSync(win) });
     };
-    const sync = storageEventSync(win)('authchart.client123');
-    const got: string[] = [];
-    const off = sync.subscribe((m) => got.push(m.type));
-    for (const l of listeners) {
-      l({ key: 'authchart.client123.lastAuthUser', newValue: 'alice' });
-      l({ key: 'app.theme', newValue: 'light' });
-      l({ key: 'authchart.client123.lastAuthUser', newValue: null });
-      l({ key: null, newValue: null });
-    }
-    expect(got).toEqual(['signedIn', 'signedOut', 'signedOut']);
-    off();
-    expect(listeners.size).toBe(0);
+    const a = tab(0);
+    const b = tab(1);
+    await Promise.all([a.ready, b.ready]);
+    await a.signIn(CREDS);
+    await vi.waitFor(() => expect(b.state).toBe('signedIn.waitingToRefresh'));
+    const followed: unknown[] = [];
+    b.on('signedOut', (e) => followed.push(e));
+    await a.signOut();
+    await vi.waitFor(() => expect(b.state).toBe('signedOut'));
+    expect(followed).toMatchObject([{ reason: 'otherTab' }]);
+    a.stop();
+    b.stop();
+    expect(windows.map((w) => w.size)).toEqual([0, 0]);
   });
 });
 

@@ -45,14 +45,15 @@ export interface WindowLike {
 
 /**
  * Fallback for browsers without BroadcastChannel: the `storage` event, which other tabs of the
- * origin receive when `localStorage` changes. It watches authchart's last-user pointer, which a
- * sign-in writes last and a sign-out removes last. Publishing is the storage write itself.
+ * origin receive when `localStorage` changes. It watches the session record, which a sign-in or
+ * refresh writes in one step and a sign-out removes (a hint: the tab then reads storage).
+ * Publishing is the storage write itself.
  */
 export function storageEventSync(target: WindowLike): SessionSyncFactory {
   return (name) => ({
     publish: () => {},
     subscribe(listener) {
-      const key = `${name}.lastAuthUser`;
+      const key = `${name}.session`;
       const onStorage = (event: StorageEventLike) => {
         // key === null: another tab called localStorage.clear().
         if (event.key !== null && event.key !== key) return;
