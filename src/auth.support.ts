@@ -1,18 +1,9 @@
-import type { AuthServices } from './services/types.js';
-import { unseal } from './session/sealed.js';
-import type { Session } from './session/session.js';
+import { AuthError } from './errors.js';
+import type { Credentials } from './services/types.js';
+
+export { revokeOnStop, unrefClock } from './machines/slots.shared.js';
 
 /** Small helpers of the public wrapper (`auth.ts`). */
-
-// authchart's timers never keep a Node process alive on their own: the requests they bound do.
-export const unrefClock = {
-  setTimeout(fn: (...args: unknown[]) => void, ms: number) {
-    const timer = setTimeout(fn, ms) as unknown as { unref?: () => void };
-    timer.unref?.();
-    return timer;
-  },
-  clearTimeout: (timer: unknown) => clearTimeout(timer as Parameters<typeof clearTimeout>[0]),
-};
 
 /** `{ a: { b: 'c' } }` → `a.b.c`: a state value as the one string apps compare. */
 export function leafPath(value: unknown): string {
@@ -33,16 +24,15 @@ export function safely(fn: () => void): void {
   }
 }
 
-/**
- * `stop()`'s best-effort RevokeToken of a rotated refresh token no storage holds. Nothing waits for
- * it: bounded by `remoteStepMs`, and a failure is not reported again (the app was told at stop()
- * that the token is not known to be revoked). Its timer never keeps the process alive.
- */
-export function revokeOnStop(services: AuthServices, session: Session, remoteStepMs: number): void {
-  const abort = new AbortController();
-  const timer = unrefClock.setTimeout(() => abort.abort(), remoteStepMs);
-  Promise.resolve()
-    .then(() => services.revokeToken(unseal(session.tokens).refreshToken, abort.signal))
-    .catch(() => undefined)
-    .finally(() => unrefClock.clearTimeout(timer));
+/** `signIn()`'s input, checked before anything is sent. */
+export function assertCredentials(input: Credentials): void {
+  if (!input || typeof input.username !== 'string' || input.username.trim() === '') {
+    throw new AuthError('InvalidInput', 'username must be a non-empty string');
+  }
+  if (typeof input.password !== 'string' || input.password === '') {
+    throw new AuthError('InvalidInput', 'password must be a non-empty string');
+  }
+  if (input.authFlow !== undefined && input.authFlow !== 'USER_SRP_AUTH' && input.authFlow !== 'USER_PASSWORD_AUTH') {
+    throw new AuthError('InvalidInput', 'authFlow must be "USER_SRP_AUTH" or "USER_PASSWORD_AUTH"');
+  }
 }

@@ -1,5 +1,5 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
-import { leafPath, revokeOnStop, safely, unrefClock } from './auth.support.js';
+import { assertCredentials, leafPath, revokeOnStop, safely, unrefClock } from './auth.support.js';
 import { AuthError } from './errors.js';
 import { stepsNotRun, unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
@@ -26,18 +26,6 @@ type Pending =
   | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
   | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
   | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
-
-function assertCredentials(input: Credentials): void {
-  if (!input || typeof input.username !== 'string' || input.username.trim() === '') {
-    throw new AuthError('InvalidInput', 'username must be a non-empty string');
-  }
-  if (typeof input.password !== 'string' || input.password === '') {
-    throw new AuthError('InvalidInput', 'password must be a non-empty string');
-  }
-  if (input.authFlow !== undefined && input.authFlow !== 'USER_SRP_AUTH' && input.authFlow !== 'USER_PASSWORD_AUTH') {
-    throw new AuthError('InvalidInput', 'authFlow must be "USER_SRP_AUTH" or "USER_PASSWORD_AUTH"');
-  }
-}
 
 const SIGNED_IN: SignInResult = Object.freeze({ status: 'signedIn' });
 const REDIRECTING: SignInResult = Object.freeze({ status: 'redirecting' });
@@ -92,6 +80,7 @@ class AuthClient implements Auth {
   #listeners = new Set<(state: AuthStateValue) => void>();
   #lastState = '';
   #stopped = false;
+  readonly #stopping = new AbortController();
   #snapshot: AuthSnapshot | null = null;
   #snapshotFrom: { state: string; session: unknown } = { state: '', session: undefined };
 
@@ -115,6 +104,7 @@ class AuthClient implements Auth {
       clockToleranceMs: clockTolerance(options),
       sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
       secrets: new SecretRegistry(),
+      stopped: this.#stopping.signal,
     };
     this.ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
@@ -365,11 +355,12 @@ class AuthClient implements Auth {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    // A rotated refresh token no storage holds: the chart reports it, then it is revoked best effort.
+    this.#stopping.abort();
+    // A refresh token no storage holds: the chart reports it (STOP), then it is revoked best effort.
     const snap = this.actor.getSnapshot();
     const writing = snap.matches({ signedIn: 'storingRefreshedTokens' });
     const orphan = snap.status === 'active' ? unstoredAtStop(snap.context, writing) : null;
-    if (orphan) this.actor.send({ type: 'STOP' });
+    if (snap.status === 'active') this.actor.send({ type: 'STOP' });
     this.actor.stop();
     const { session, config } = snap.context;
     if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);

@@ -188,3 +188,71 @@ describe('issue 24 extra A: stop() with a refreshed token that storage never too
     expect(notStored).toEqual([]);
   });
 });
+
+describe('a sign-in that is stopped or cancelled while its tokens are being saved', () => {
+  const CREDS = { username: 'alice@example.com', password: 'pw' };
+  const SESSION_KEY = 'authchart.client123.session';
+
+  it('stop() during the save: the write is fenced off, the app hears tokensNotStored, the refresh token is revoked, and no later start restores the rejected sign-in', async () => {
+    const services = gatedServices();
+    const storage = gatedStorage();
+    const a = createAuth({ services, storage, timeouts: TIMEOUTS, revocation: 'always' });
+    auth = a;
+    await flush();
+    const notStored: AuthEventPayload<'tokensNotStored'>[] = [];
+    a.on('tokensNotStored', (p) => notStored.push(p));
+    const signIn = track(a.signIn(CREDS));
+    await flush();
+    storage.mode = 'held';
+    gateOf(services, 'signIn').resolve();
+    await flush();
+    expect(a.state).toBe('signingIn.savingSession');
+    a.stop();
+    storage.release();
+    await flush();
+    expect(codeOf(signIn)).toBe('Cancelled');
+    expect(storage.dump()[SESSION_KEY]).toBeUndefined();
+    expect(notStored.map((p) => p.error.code)).toEqual(['Cancelled']);
+    expect(notStored[0]?.error.message).toMatch(/stop\(\).*being saved/);
+    expect(services.open.map((g) => [g.step, g.token])).toEqual([['revokeToken', services.signInTokens.refreshToken]]);
+    const next = createAuth({ services: gatedServices(), storage, timeouts: TIMEOUTS });
+    auth = next;
+    await flush();
+    expect(next.state).toBe('signedOut');
+  });
+
+  it("signOut() joins the chart's sign-out of a sign-in it could not save, and storage holds another context's session: RevokeToken's failure for the first is said in a signedOut event before that session is signed out too", async () => {
+    const services = gatedServices();
+    const storage = gatedStorage();
+    let failSessionReads = 0;
+    const getItem = storage.getItem;
+    storage.getItem = (key) =>
+      key === SESSION_KEY && failSessionReads-- > 0 ? Promise.reject(new Error('read failed')) : getItem(key);
+    const a = createAuth({ services, storage, timeouts: TIMEOUTS, revocation: 'always' });
+    auth = a;
+    await flush();
+    const events: AuthEventPayload<'signedOut'>[] = [];
+    a.on('signedOut', (p) => events.push(p));
+    const signIn = track(a.signIn(CREDS));
+    await flush();
+    // Another context signs in meanwhile; this one's save then cannot read storage.
+    const other = tokensExpiringIn(3000);
+    for (const [k, v] of Object.entries(storedSession(other, { id: 'other-context' }))) await storage.setItem(k, v);
+    failSessionReads = 1;
+    gateOf(services, 'signIn').resolve();
+    await flush();
+    expect(codeOf(signIn)).toBe('StorageFailure');
+    const signOut = track(a.signOut());
+    await flush();
+    gateOf(services, 'revokeToken').reject(new AuthError('Service', 'HTTP 500'));
+    await flush();
+    expect(events.map((e) => [e.reason, e.result?.status, e.result && 'revokeTokenError' in e.result])).toEqual([
+      ['signInCancelled', 'partial', true],
+    ]);
+    gateOf(services, 'revokeToken').resolve();
+    await flush();
+    expect(signOut.value).toMatchObject({ status: 'complete' });
+    expect(events.map((e) => e.reason)).toEqual(['signInCancelled', 'signOut']);
+    expect(storage.dump()[SESSION_KEY]).toBeUndefined();
+  });
+});

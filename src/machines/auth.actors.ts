@@ -16,9 +16,10 @@ export const authActors = {
     WithDeps<{ challenge: Sealed<SignInChallenge>; answer: Sealed<string> }>
   >(notProvided('respondToChallenge')),
   /** A new sign-in's one write; `superseded`: another session was there, and its refresh token went to the outbox (`dropped`: a full outbox dropped that many older ones). */
-  saveSession: fromPromise<{ superseded: boolean; dropped?: number }, WithDeps<{ session: Session }>>(
-    notProvided('saveSession'),
-  ),
+  saveSession: fromPromise<
+    { superseded: boolean; dropped?: number },
+    WithDeps<{ session: Session; revokeIfStopped: { withinMs: number } | null }>
+  >(notProvided('saveSession')),
   /** A refresh's write, only over this session's own record. */
   storeRefreshedTokens: fromPromise<RefreshWrite, WithDeps<{ session: Session }>>(notProvided('storeRefreshedTokens')),
   refreshTokens: fromPromise<Session, WithDeps<{ session: Session }>>(notProvided('refreshTokens')),

@@ -68,7 +68,18 @@ export function rotatesRefreshToken(before: Session | null, after: Session): boo
  * under way (it may land: revoking would kill the stored session), and only by the revocation policy.
  */
 export function unstoredAtStop(context: AuthContext, writing: boolean): { error: AuthError; revoke: boolean } | null {
-  if (!context.unstoredRefreshToken || !context.session) return null;
+  if (!context.session) return null;
+  const p = context.signOut;
+  // The sign-out of a sign-in whose tokens could not be stored: only this context ever held them (row 25).
+  if (p?.reason === 'signInCancelled' && p.steps.revokeToken !== 'done' && p.steps.globalSignOut !== 'done') {
+    const revoke = revocationPlanned(context);
+    const what = revoke
+      ? 'RevokeToken was sent for them (best effort, not awaited): the refresh token is not known to be revoked'
+      : 'the revocation policy keeps them, so the refresh token was not revoked';
+    const why = `stop(): a sign-in whose tokens could not be stored was being signed out; ${what}`;
+    return { error: new AuthError('Cancelled', why), revoke };
+  }
+  if (!context.unstoredRefreshToken) return null;
   const lead = 'stop(): a refresh rotated the refresh token and no storage holds the new one;';
   if (writing) {
     const why = `${lead} it was being written (the write may still land), so it was not revoked`;

@@ -3,6 +3,7 @@ import { authSetup, failed, storageTimedOut, WAIT_TO_SIGN_IN } from './auth.setu
 import { signedInState } from './auth.signed-in.js';
 import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
+import { stopReport } from './auth.support.js';
 import type { RestoreOutput } from './auth.types.js';
 
 export type { WithDeps } from './auth.setup.js';
@@ -49,6 +50,9 @@ export const authMachine = authSetup.createMachine({
     FETCH_TOKENS: { actions: { type: 'rejectFetchTokens', params: { code: 'NotSignedIn' } } },
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
     OUTBOX_DRAINED: { actions: 'answerDeferredRevocations' },
+    // stop() would leave a refresh token no storage holds (rotated, or a sign-in that could not be
+    // stored and is being signed out): the app is told, and stop() revokes it, best effort.
+    STOP: { guard: 'leavesUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(false) } },
   },
   initial: 'restoring',
   states: {

@@ -10,6 +10,7 @@ import {
   signOutAnswers,
   signOutResult,
   skipRemaining,
+  unstoredAtStop,
 } from './auth.logic.js';
 import {
   canUpgradeToGlobal,
@@ -81,12 +82,13 @@ export const authSetup = setup({
     isHostedUISession: ({ context }) => context.session?.signedInWith === 'hostedUI',
     /** The revocation policy: `auto` revokes only tokens that carry `origin_jti`. */
     shouldRevoke: ({ context }) => revocationPlanned(context),
-    /** After a refresh rejection or a cancelled sign-in there is no live session to go back to. */
-    sessionIsDead: ({ context }) => context.session === null || context.signOut?.reason !== 'signOut',
+    /** A rejected refresh, a cancelled sign-in, a followed sign-out: no live session to go back to (row 24). */
+    sessionIsDead: ({ context }) =>
+      context.session === null || !['signOut', 'interrupted'].includes(progress(context).reason),
     hasNoSession: ({ context }) => context.session === null,
     hasSession: ({ context }) => context.session !== null,
     hasUnstoredTokens: ({ context }) => context.unstoredTokens,
-    hasUnstoredRefreshToken: ({ context }) => context.unstoredRefreshToken,
+    leavesUnstoredRefreshToken: ({ context }) => unstoredAtStop(context, false) !== null, // stop() would orphan one
     foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
     storageUnread: ({ context }) => context.storageUnread,
     droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
@@ -95,8 +97,8 @@ export const authSetup = setup({
     leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
     /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
     signsOutNothing: ({ context }) => signsOutNothing(context),
-    foundSessionToSignOut: ({ context }, params: { othersSession: true | undefined }) =>
-      params.othersSession === true && signsOutNothing(context),
+    foundSessionToSignOut: ({ context }, p: { othersSession: true | undefined; held: boolean }) =>
+      p.othersSession === true && signsOutNothing(context) && (context.session !== null) === p.held,
     remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
     refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
     supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,
@@ -127,8 +129,7 @@ export const authSetup = setup({
     isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
     isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
     isCancelled: (_, params: ErrorParams) => params.error.code === 'Cancelled',
-    /** The step answered with a session (not one more challenge). */
-    gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome,
+    gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome, // not one more challenge
     /** A wrong code, a weak new password, a choice not offered, or no answer: the same challenge may be answered again. */
     challengeMayRetry: (_, params: ErrorParams) =>
       ['CodeMismatch', 'InvalidPassword', 'InvalidInput', 'Network', 'Timeout', 'Offline', 'Throttled'].includes(
@@ -227,7 +228,7 @@ export const authSetup = setup({
     }),
     forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
     /** The sign-out starts over from a fresh read of storage; its callers keep waiting. */
-    restartSignOut: assign({ signOut: null }),
+    restartSignOut: assign({ signOut: null, session: null }),
     takeNewerTokens: assign({
       session: ({ context }, p: { newer?: Session | undefined }) => p.newer ?? context.session,
     }),
@@ -281,7 +282,7 @@ export const authSetup = setup({
     }),
     assignAdoptedSession: assign({
       session: ({ event }) => (event.type === 'ADOPT_SESSION' ? event.session : null),
-      signInRequest: ({ event }) => (event.type === 'ADOPT_SESSION' ? { id: event.id } : null),
+      signInRequest: ({ event }) => (event.type === 'ADOPT_SESSION' ? { id: event.id, adopted: true } : null),
     }),
     queueSignIn: assign({ queuedSignIn: ({ event }) => queuedFrom(event) }),
     takeQueuedSignIn: assign(({ context }) => takeQueued(context)),

@@ -1,7 +1,8 @@
 import { not } from 'xstate';
 import { AuthError } from '../errors.js';
-import { rotatesRefreshToken, unconfirmedAnswer, unstoredAtStop, withTokenExpiry } from './auth.logic.js';
+import { rotatesRefreshToken, unconfirmedAnswer, withTokenExpiry } from './auth.logic.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import { stopReport } from './auth.support.js';
 import type { AuthContext, RestoreOutput } from './auth.types.js';
 
 /** A refresh that got no answer: `fetchTokens()` callers learn when the tokens they hold expire. */
@@ -40,13 +41,6 @@ const UNCONFIRMED_SERVED = [
 ] as const;
 const WHAT_UNCONFIRMED = 'Checking storage after a sync message';
 
-/** What `stop()` tells the app of a rotated refresh token no storage holds (see unstoredAtStop). */
-const stopReport =
-  (writing: boolean) =>
-  ({ context }: { context: AuthContext }) => ({
-    error: unstoredAtStop(context, writing)?.error ?? new AuthError('Cancelled', 'stop(): tokens not stored'),
-  });
-
 /** The refusal stands: the callers and listeners hear it, and the session ends. */
 const refusal = ({ context }: { context: AuthContext }) => ({
   error: context.refusedWith ?? new AuthError('NotAuthorized', 'Token refresh: the refresh token was refused'),
@@ -83,8 +77,6 @@ export const signedInState = {
     // Another context says it signed out, or in: storage is the truth, so look at it before following.
     SYNC_SIGNED_OUT: { target: '.checkingStorage' },
     SYNC_SIGNED_IN: { target: '.checkingStorage' },
-    // stop() with a rotated refresh token no storage holds: the app is told (and stop() revokes it, best effort).
-    STOP: { guard: 'hasUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(false) } },
   },
   states: {
     waitingToRefresh: {
@@ -233,7 +225,14 @@ export const signedInState = {
           },
           {
             target: '#auth.signedOut',
-            actions: [...CANCEL_FETCHES, 'startOtherTabSignOut', 'announceSignedOut', 'forgetSession'],
+            // Told on too: what cleared storage may not have (a clear that landed after its bound).
+            actions: [
+              ...CANCEL_FETCHES,
+              'startOtherTabSignOut',
+              'announceSignedOut',
+              'publishSignedOut',
+              'forgetSession',
+            ],
           },
         ],
         // Unreadable: keep the session for now, and look again.
@@ -273,6 +272,8 @@ export const signedInState = {
     },
     /** A message storage could not confirm: read again after a back-off, or as soon as tokens are asked for. */
     waitingToRecheck: {
+      // Callers already waiting (a sign-out whose clear did not answer) are served by the read now.
+      always: { guard: 'hasTokenRequests', target: 'checkingStorage' },
       on: { FETCH_TOKENS: { target: 'checkingStorage', actions: 'addTokenRequest' } },
       after: { refreshRetryDelay: 'checkingStorage' },
     },
@@ -284,7 +285,10 @@ export const signedInState = {
     storingRefreshedTokens: {
       // The write may still land after stop(): reported, never revoked (that would kill the stored session).
       on: {
-        STOP: { guard: 'hasUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(true) } },
+        STOP: {
+          guard: 'leavesUnstoredRefreshToken',
+          actions: { type: 'emitTokensNotStored', params: stopReport(true) },
+        },
       },
       invoke: {
         id: 'storeRefreshedTokens',

@@ -1,9 +1,22 @@
 import { AuthError } from '../errors.js';
+import { revocationPlanned } from './auth.logic.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
-import type { RedirectOutcome, SignInOutcome } from './auth.types.js';
+import type { AuthContext, RedirectOutcome, SignInOutcome } from './auth.types.js';
 
 const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });
 const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ outcome: event.output });
+
+/** What `stop()` during the save tells the app (the slot revokes the refresh token if no storage holds it). */
+const savingStopped = ({ context }: { context: AuthContext }) => {
+  const what = context.signInRequest?.adopted
+    ? 'the adopted tokens stay the app’s own (not revoked)'
+    : revocationPlanned(context)
+      ? 'unless the write had already landed, RevokeToken is sent for the refresh token (best effort, not awaited)'
+      : 'the revocation policy keeps the refresh token, so it is not revoked';
+  return {
+    error: new AuthError('Cancelled', `stop() came while the sign-in was being saved: the write was stopped; ${what}`),
+  };
+};
 
 const CANCEL_SIGN_IN = [
   // Its save may have replaced another session (its token went to the outbox): revoke that now.
@@ -269,10 +282,20 @@ export const signingInState = {
       },
     },
     savingSession: {
+      // stop() fences the write off (it must not land after the caller heard Cancelled): said here.
+      on: { STOP: { actions: { type: 'emitTokensNotStored', params: savingStopped } } },
       invoke: {
         id: 'saveSession',
         src: 'saveSession',
-        input: ({ context }) => ({ deps: context.deps, session: requireSession(context) }),
+        input: ({ context }) => ({
+          deps: context.deps,
+          session: requireSession(context),
+          // stop() fences the write off: then a new sign-in's refresh token is revoked (adopted ones are the app's).
+          revokeIfStopped:
+            context.signInRequest?.adopted !== true && revocationPlanned(context)
+              ? { withinMs: context.config.remoteStepMs }
+              : null,
+        }),
         onDone: [
           // The replaced session's token made a full outbox drop older ones: said, never silently.
           {

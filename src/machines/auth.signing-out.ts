@@ -53,6 +53,45 @@ const CLEARED = [
   'takeLateSignOuts',
 ] as const;
 
+/** This round's clear worked, and the sign-out goes on to what storage holds: said for this round. */
+const CLEARED_HERE = [CLEARED[0], CLEARED[1], 'announceSignedOut'] as const;
+
+/**
+ * The clear failed, so storage is unknown: only a failed clear keeps the user signed in. A session
+ * already dead (a rejected refresh, a cancelled sign-in) is not gone back to (storage is read again
+ * later: it may hold another context's session); and when another
+ * context sent a message meanwhile, storage is read again rather than trusted (it may have signed
+ * this session out: docs/sign-out.md row 24).
+ */
+const clearFailed = <const R>(recordFailure: R, mayLand: boolean) => {
+  const record = ['takeLateSignOuts', recordFailure, 'answerSignOut'] as const;
+  return [
+    {
+      guard: 'sessionIsDead',
+      target: '#auth.signedOut',
+      // Said in a `signedOut` event too: a cancelled sign-in's caller heard only why it failed.
+      actions: [
+        ...record,
+        'announceSignedOut',
+        'forgetSession',
+        { type: 'markStorageUnread', params: { unread: true } },
+      ],
+    },
+    {
+      guard: 'restoringForOtherTab',
+      target: '#auth.signedIn.checkingStorage',
+      actions: [...record, 'announceSignOutFailed', 'forgetSignOut', 'forgetRestoreReason'],
+    },
+    {
+      // A clear that did not answer may still land: storage is read again after a back-off.
+      target: mayLand ? '#auth.signedIn.waitingToRecheck' : '#auth.signedIn',
+      actions: [...record, 'announceSignOutFailed', 'forgetSignOut'],
+    },
+  ] as const;
+};
+
+const CLEAR = 'Clearing the stored tokens';
+
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
 const AFTER_JOURNAL = [
   // Offline: the remote steps were skipped before the journal.
@@ -77,8 +116,9 @@ export const signingOutState = {
     // Joins; a sign-in that was waiting for this sign-out is overtaken by it. A caller asks for what
     // storage holds now: a newer session stored elsewhere meanwhile is signed out too.
     SIGN_OUT: { actions: [...CANCEL_QUEUED, 'addSignOutRequest', COVER_STORED] },
-    // Another context signed in meanwhile: once signed out, read storage again (see signedOut).
+    // Another context signed in or out meanwhile: once this ends, read storage again (see signedOut).
     SYNC_SIGNED_IN: { actions: 'markRestoreFromOtherTab' },
+    SYNC_SIGNED_OUT: { actions: 'markRestoreFromOtherTab' },
   },
   states: {
     checkingHostedUI: {
@@ -193,7 +233,14 @@ export const signingOutState = {
           target: 'choosingRemoteStep',
           actions: [
             { type: 'takeNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
-            { type: 'markCoversStored', params: ({ event }) => ({ covers: event.output.othersStored === true }) },
+            // Only a caller's signOut() covers another context's newer session; the chart's own
+            // sign-out of a sign-in it could not keep leaves that session alone (docs/sign-out.md rows 25–26).
+            {
+              type: 'markCoversStored',
+              params: ({ context, event }) => ({
+                covers: event.output.othersStored === true && context.signOutRequests.length > 0,
+              }),
+            },
           ],
         },
         // Without a journal the sign-out still runs; it is only not crash-safe.
@@ -241,14 +288,24 @@ export const signingOutState = {
               ...CLEARED,
             ],
           },
-          // signOut() with nothing to sign out here, and storage holds a session after all: sign that out.
+          // signOut() covers what storage holds, and it holds another session: sign that out too. What
+          // this round did to the session held here (a cancelled sign-in's) is said first, on its own.
           {
             guard: {
               type: 'foundSessionToSignOut',
-              params: ({ event }) => ({ othersSession: event.output.othersSession }),
+              params: ({ event }) => ({ othersSession: event.output.othersSession, held: true }),
             },
             target: '#auth.restoring',
-            actions: 'restartSignOut',
+            actions: [...CLEARED_HERE, 'restartSignOut', 'takeLateSignOuts'],
+          },
+          {
+            guard: {
+              type: 'foundSessionToSignOut',
+              params: ({ event }) => ({ othersSession: event.output.othersSession, held: false }),
+            },
+            target: '#auth.restoring',
+            // A signOut() made during this clear waits for a read of its own: the restart is that read.
+            actions: ['restartSignOut', 'takeLateSignOuts'],
           },
           // Storage holds another context's newer sign-in (left alone): read it, and follow.
           {
@@ -270,72 +327,28 @@ export const signingOutState = {
           },
           { target: '#auth.signedOut', actions: CLEARED },
         ],
-        onError: [
-          // A rejected refresh or a cancelled sign-in leaves no live session to go back to.
+        onError: clearFailed(
           {
-            guard: 'sessionIsDead',
-            target: '#auth.signedOut',
-            actions: [
-              'takeLateSignOuts',
-              {
-                type: 'recordSignOutFailure',
-                params: (a) => ({ step: 'clearCache' as const, ...failed('Clearing the stored tokens')(a) }),
-              },
-              'answerSignOut',
-              'forgetSession',
-            ],
+            type: 'recordSignOutFailure',
+            params: ({ event }: { event: { error?: unknown } }) => ({
+              step: 'clearCache',
+              ...failed(CLEAR)({ event }),
+            }),
           },
-          {
-            target: '#auth.signedIn',
-            actions: [
-              'takeLateSignOuts',
-              {
-                type: 'recordSignOutFailure',
-                params: (a) => ({ step: 'clearCache' as const, ...failed('Clearing the stored tokens')(a) }),
-              },
-              'answerSignOut',
-              'announceSignOutFailed',
-              'forgetSignOut',
-            ],
-          },
-        ],
+          false,
+        ),
       },
       after: {
-        storageTimeout: [
-          // A rejected refresh or a cancelled sign-in leaves no live session to go back to.
+        storageTimeout: clearFailed(
           {
-            guard: 'sessionIsDead',
-            target: '#auth.signedOut',
-            actions: [
-              'takeLateSignOuts',
-              {
-                type: 'recordSignOutFailure',
-                params: (a) => ({
-                  step: 'clearCache' as const,
-                  ...storageTimedOut('Clearing the stored tokens')(a),
-                }),
-              },
-              'answerSignOut',
-              'forgetSession',
-            ],
+            type: 'recordSignOutFailure',
+            params: ({ context }: { context: AuthContext }) => ({
+              step: 'clearCache',
+              ...storageTimedOut(CLEAR)({ context }),
+            }),
           },
-          {
-            target: '#auth.signedIn',
-            actions: [
-              'takeLateSignOuts',
-              {
-                type: 'recordSignOutFailure',
-                params: (a) => ({
-                  step: 'clearCache' as const,
-                  ...storageTimedOut('Clearing the stored tokens')(a),
-                }),
-              },
-              'answerSignOut',
-              'announceSignOutFailed',
-              'forgetSignOut',
-            ],
-          },
-        ],
+          true,
+        ),
       },
     },
   },

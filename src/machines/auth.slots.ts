@@ -14,6 +14,7 @@ import {
   malformed,
   outcomeOf,
   remembered,
+  revokeOnStop,
   scrubbed,
   secretsOf,
   tokenField,
@@ -82,9 +83,16 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       }),
     ),
     saveSession: fromPromise(
-      scrubbed('Saving the session', ({ input }) => {
+      scrubbed('Saving the session', async ({ input }) => {
         const deps = depsOf(input.deps);
-        return deps.store.save(remembered(deps, input.session));
+        try {
+          return await deps.store.save(remembered(deps, input.session), deps.stopped);
+        } catch (error) {
+          // stop() fenced the write off (or it failed after): no storage holds this sign-in (row 25).
+          if (deps.stopped?.aborted && input.revokeIfStopped)
+            revokeOnStop(deps.services, input.session, input.revokeIfStopped.withinMs);
+          throw error;
+        }
       }),
     ),
     storeRefreshedTokens: fromPromise(

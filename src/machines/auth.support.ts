@@ -1,7 +1,7 @@
 import { AuthError, toAuthError } from '../errors.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
-import { stepsNotRun } from './auth.logic.js';
+import { stepsNotRun, unstoredAtStop } from './auth.logic.js';
 import type {
   AuthConfig,
   AuthContext,
@@ -151,7 +151,7 @@ export function takeQueued(context: AuthContext): Partial<AuthContext> {
   if (!q) return {};
   if ('credentials' in q) return { queuedSignIn: null, signInRequest: { id: q.id, credentials: q.credentials } };
   if ('redirectUrl' in q) return { queuedSignIn: null, signInRequest: { id: q.id, redirectUrl: q.redirectUrl } };
-  return { queuedSignIn: null, signInRequest: { id: q.id }, session: q.session };
+  return { queuedSignIn: null, signInRequest: { id: q.id, adopted: true }, session: q.session };
 }
 
 /** `signInWithRedirect()` or `handleRedirect()` as the request being served. */
@@ -203,3 +203,10 @@ export function resumed(context: AuthContext, out: RestoreOutput): Partial<AuthC
   const username = signOut.username ?? out.journal?.username ?? null;
   return { session, signOut: { ...signOut, username, sessionId: signOut.sessionId ?? out.journal?.sessionId ?? null } };
 }
+
+/** What `stop()` tells the app of a refresh token no storage holds (see unstoredAtStop). */
+export const stopReport =
+  (writing: boolean) =>
+  ({ context }: { context: AuthContext }) => ({
+    error: unstoredAtStop(context, writing)?.error ?? new AuthError('Cancelled', 'stop(): tokens not stored'),
+  });

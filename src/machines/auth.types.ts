@@ -152,6 +152,8 @@ export interface AuthDeps {
   sync: SessionSync | null;
   /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
   secrets?: SecretRegistry;
+  /** Aborted by `stop()`: a sign-in's write still under way must not land after it (fenced off). */
+  stopped?: AbortSignal;
 }
 
 /** The machine's context. Tokens inside it are {@link Sealed}: they serialise as `"[redacted]"`. */
@@ -176,6 +178,8 @@ export interface AuthContext {
     redirect?: { provider?: string; customState?: string };
     redirecting?: boolean;
     customState?: string;
+    /** `adoptSession()`: the app handed these tokens in (and may still hold them). */
+    adopted?: true;
   } | null;
   /** The challenge a sign-in waits at (Cognito's session string sealed inside). */
   challenge: PendingChallenge | null;

@@ -1,6 +1,6 @@
 import type { AuthErrorCode } from '../errors.js';
 import { AuthError } from '../errors.js';
-import type { SignInChallenge, SignInStep, Tokens } from '../services/types.js';
+import type { AuthServices, SignInChallenge, SignInStep, Tokens } from '../services/types.js';
 import { SecretRegistry } from '../session/redact.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { answerObject, type Session, sessionFromTokens, tokenStringsOf } from '../session/session.js';
@@ -168,4 +168,28 @@ function isChallenge(step: SignInStep): step is SignInChallenge {
     typeof c.challengeName === 'string' &&
     typeof c.username === 'string'
   );
+}
+
+// authchart's timers never keep a Node process alive on their own: the requests they bound do.
+export const unrefClock = {
+  setTimeout(fn: (...args: unknown[]) => void, ms: number) {
+    const timer = setTimeout(fn, ms) as unknown as { unref?: () => void };
+    timer.unref?.();
+    return timer;
+  },
+  clearTimeout: (timer: unknown) => clearTimeout(timer as Parameters<typeof clearTimeout>[0]),
+};
+
+/**
+ * `stop()`'s best-effort RevokeToken of a rotated refresh token no storage holds. Nothing waits for
+ * it: bounded by `remoteStepMs`, and a failure is not reported again (the app was told at stop()
+ * that the token is not known to be revoked). Its timer never keeps the process alive.
+ */
+export function revokeOnStop(services: AuthServices, session: Session, remoteStepMs: number): void {
+  const abort = new AbortController();
+  const timer = unrefClock.setTimeout(() => abort.abort(), remoteStepMs);
+  Promise.resolve()
+    .then(() => services.revokeToken(unseal(session.tokens).refreshToken, abort.signal))
+    .catch(() => undefined)
+    .finally(() => unrefClock.clearTimeout(timer));
 }

@@ -8,10 +8,16 @@ import { type Session, sessionFromTokens } from './session.js';
  */
 const FIELDS = ['accessToken', 'idToken', 'refreshToken', 'signedInWith'] as const;
 
+/** The old layout's keys for `username` (none for `null`). */
+export const legacyFieldKeys = (prefix: string, username: string | null): string[] =>
+  username ? FIELDS.map((f) => `${prefix}${username}.${f}`) : [];
+
+/** `lastAuthUser`: while it is there, a clear looks at the keys it names. */
+export const legacyPointerKey = (prefix: string): string => `${prefix}lastAuthUser`;
+
 /** The old layout's keys for `username` (none for `null`), and the pointer. */
 export function legacyKeys(prefix: string, username: string | null): string[] {
-  const pointer = `${prefix}lastAuthUser`;
-  return username ? [...FIELDS.map((f) => `${prefix}${username}.${f}`), pointer] : [pointer];
+  return [...legacyFieldKeys(prefix, username), legacyPointerKey(prefix)];
 }
 
 type LegacyResult =
@@ -24,7 +30,7 @@ export async function readLegacySession(io: {
   prefix: string;
   get(key: string): Promise<string | null>;
 }): Promise<LegacyResult> {
-  const username = await io.get(`${io.prefix}lastAuthUser`);
+  const username = await io.get(legacyPointerKey(io.prefix));
   if (!username) return { status: 'none' };
   const [accessToken, idToken, refreshToken, signedInWith] = await Promise.all(
     FIELDS.map((f) => io.get(`${io.prefix}${username}.${f}`)),

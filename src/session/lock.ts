@@ -27,13 +27,22 @@ export function withStorageLock<T>(
   name: string,
   holdMs: number,
   critical: (fence: AbortSignal) => Promise<T>,
+  cancel?: AbortSignal,
 ): Promise<T> {
   let result: Promise<T> | undefined;
   const hold = (): Promise<void> => {
     const fence = new AbortController();
+    const letGo = () => fence.abort(new Error(`the storage lock '${name}' was let go`));
+    // `cancel` (the caller was stopped) fences its writes off at once, and ends the hold.
+    if (cancel?.aborted) letGo();
+    else cancel?.addEventListener('abort', letGo, { once: true });
     result = Promise.resolve().then(() => critical(fence.signal));
+    const held = cancel ? Promise.race([result, whenAborted(cancel)]) : result;
     // Aborted before the lock is let go: a storage checking the fence at its commit sees it first.
-    return heldAtMost(result, holdMs).then(() => fence.abort(new Error(`the storage lock '${name}' was let go`)));
+    return heldAtMost(held, holdMs).then(() => {
+      cancel?.removeEventListener('abort', letGo);
+      letGo();
+    });
   };
   let acquired: Promise<void>;
   if (typeof storage.lock === 'function') acquired = storage.lock(name, hold);
@@ -57,6 +66,12 @@ function inProcess(storage: object, name: string, hold: () => Promise<void>): Pr
     if (byName.get(name) === run) byName.delete(name);
   });
   return run;
+}
+
+/** Resolves once `signal` aborts (at once if it has). */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Settles (never rejects) when `run` settles or after `holdMs`, whichever comes first. */

@@ -2,7 +2,13 @@ import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage } from '../services/types.js';
 import { type FenceIo, fencedWrite } from './fence.js';
-import { legacyKeys, readLegacyRefreshTokens, readLegacySession } from './legacy-layout.js';
+import {
+  legacyFieldKeys,
+  legacyKeys,
+  legacyPointerKey,
+  readLegacyRefreshTokens,
+  readLegacySession,
+} from './legacy-layout.js';
 import { withStorageLock } from './lock.js';
 import {
   type ClaimOptions,
@@ -94,8 +100,8 @@ export class SessionStore {
    * One operation at a time across every context of this storage (see `withStorageLock`). `op`
    * passes the section's fence to every write it makes: a write that outlives the lock must not land.
    */
-  #locked<T>(op: (fence: AbortSignal) => Promise<T>): Promise<T> {
-    return withStorageLock(this.storage, this.#lockName, this.#holdMs, op);
+  #locked<T>(op: (fence: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
+    return withStorageLock(this.storage, this.#lockName, this.#holdMs, op, cancel);
   }
 
   load(): Promise<LoadResult> {
@@ -128,7 +134,10 @@ export class SessionStore {
       if (legacy.status !== 'found') return { ...legacy, journal };
       // Migrate: the record first, then the old keys (a crash between leaves both; the record wins).
       await this.#set(this.sessionKey, serializeRecord(legacy.session), fence);
-      await this.#remove(legacyKeys(this.prefix, legacy.session.username), fence).catch(() => undefined);
+      // The pointer goes last, and only once every field went: a clear looks where it points (row 29).
+      await this.#remove(legacyFieldKeys(this.prefix, legacy.session.username), fence)
+        .then(() => this.#remove([legacyPointerKey(this.prefix)], fence))
+        .catch(() => undefined);
       return { status: 'found', session: legacy.session, journal };
     });
   }
@@ -138,7 +147,7 @@ export class SessionStore {
    * (another context's sign-in, or a crash's leftover) is not left valid: its refresh token goes
    * to the outbox, to be revoked. Answers whether that happened.
    */
-  save(session: Session): Promise<{ superseded: boolean; dropped?: number }> {
+  save(session: Session, cancel?: AbortSignal): Promise<{ superseded: boolean; dropped?: number }> {
     return this.#locked(async (fence) => {
       const previous = parseRecord((await this.#get(this.sessionKey)) ?? '');
       let superseded = false;
@@ -153,7 +162,7 @@ export class SessionStore {
       }
       await this.#set(this.sessionKey, serializeRecord(session), fence);
       return dropped > 0 ? { superseded, dropped } : { superseded };
-    });
+    }, cancel);
   }
 
   /** A refresh's tokens: written only over its own record, so a write never brings back a signed-out session. */
@@ -246,7 +255,7 @@ export class SessionStore {
       const anotherValid = stored.status === 'found' && target.sessionId === null;
       if (raw !== null && !someoneElses && !anotherValid) keys.push(this.sessionKey);
       // The old layout, only where its pointer is still there (a migration cut short).
-      const pointed = await this.#get(`${this.prefix}lastAuthUser`).catch(() => null);
+      const pointed = await this.#get(legacyPointerKey(this.prefix)).catch(() => null);
       let oldLayout: ClearOutcome['oldLayout'];
       if (pointed) {
         keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));

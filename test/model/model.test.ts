@@ -114,15 +114,18 @@ const ELSEWHERE: Record<string, string> = {
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#1→ auth.signedOut':
     'the outbox was full (deferRevocation): test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#2→ auth.restoring':
-    'another context signed in while signOut() cleared for nothing: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
+    "signOut() joined the chart's sign-out of a sign-in it could not save, and storage holds another context's session: test/chart-defects.test.ts, test/model/multi-context.test.ts",
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#3→ auth.restoring':
+    'another context signed in while signOut() cleared for nothing: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
+  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#4→ auth.restoring':
     'another context signed in while this one signed out: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
-  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#4→ auth.signedOut':
+  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#5→ auth.signedOut':
     'the old layout’s keys beside the record (authchart 0.1): test/store-defects.test.ts',
   'auth.signingIn.savingSession —xstate.done.actor.saveSession#0→ auth.signedIn':
     'a sign-in replaced another context’s session with the outbox full: test/store-defects.test.ts',
-  'auth.signedIn —STOP#0→ (self)':
-    'stop() with a rotated refresh token no storage holds (a refresh whose write failed): test/chart-defects.test.ts',
+  'auth —STOP#0→ (self)':
+    'stop() with a rotated refresh token no storage holds (a refresh whose write failed), or while the chart revokes a sign-in it could not store: test/chart-defects.test.ts, test/model/multi-context.test.ts',
+  'auth.signingIn.savingSession —STOP#0→ (self)': 'stop() while a sign-in is being saved: test/chart-defects.test.ts',
   'auth.signedIn.storingRefreshedTokens —STOP#0→ (self)':
     'stop() while that token is being written: test/chart-defects.test.ts',
 };

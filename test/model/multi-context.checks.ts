@@ -191,8 +191,10 @@ export class Invariants {
       for (const rt of rts) this.deferred.push({ rt, call });
     }
     // The caller was told RevokeToken did not run: that token is known, not forgotten. (Holding
-    // nothing, it signed out what storage held when it read it, some time before it answered.)
-    if (result.status === 'partial' && result.deferred !== true && result.steps.revokeToken !== 'done') {
+    // nothing, it signed out what storage held when it read it, some time before it answered.) A
+    // `failed` answer says so too: a clear that timed out may land after it.
+    const notDeferred = !('deferred' in result && result.deferred === true);
+    if (result.status !== 'complete' && notDeferred && result.steps.revokeToken !== 'done') {
       const told = new Set([...sids, ...(w.heldAtCall === null ? w.storedDuring : [])]);
       for (const sid of told) {
         for (const rt of this.cognito.session(sid).refreshTokens)

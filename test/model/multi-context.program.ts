@@ -46,11 +46,10 @@ export const SLOW_MS = 1500;
 export const FAULTS = ['remote', 'slow', 'skew', 'hints', 'stop', 'initial'] as const;
 export type Fault = (typeof FAULTS)[number];
 /**
- * What CI leaves out while a defect it finds is open in src (see `multi-context.defects.ts`, one
- * `it.fails` case each): remote faults and slow storage find D1, hints D4, old-layout data D3. Drop a
- * class from here once its defect is fixed. `npm run explore` sets `MC_OFF=` (every fault on).
+ * What CI leaves out: nothing. A fault class goes here only while a defect it finds is open in src
+ * (each one a case in `multi-context.found.ts`). `npm run explore` sets `MC_OFF=` (every fault on).
  */
-export const CI_OFF: readonly Fault[] = ['remote', 'slow', 'hints', 'initial'];
+export const CI_OFF: readonly Fault[] = [];
 const off = new Set(
   (process.env['MC_OFF'] ?? CI_OFF.join(','))
     .split(',')

@@ -87,6 +87,8 @@ export type Pos =
   | 'signedIn.retry'
   | 'signedIn.retryStore'
   | 'signedIn.recheck'
+  | 'signedIn.unconfirmed'
+  | 'signedIn.checkStorage'
   | 'signingOut.hosted'
   | 'signingOut.journal'
   | 'signingOut.refreshGlobal'
@@ -106,6 +108,8 @@ export const STATE_OF: Record<Pos, string> = {
   'signedIn.retry': 'signedIn.waitingToRetryRefresh',
   'signedIn.retryStore': 'signedIn.waitingToRetryStore',
   'signedIn.recheck': 'signedIn.checkingRefusedSession',
+  'signedIn.unconfirmed': 'signedIn.waitingToRecheck',
+  'signedIn.checkStorage': 'signedIn.checkingStorage',
   'signingOut.hosted': 'signingOut.signingOutOfHostedUI',
   'signingOut.journal': 'signingOut.writingJournal',
   'signingOut.refreshGlobal': 'signingOut.refreshingForGlobalSignOut',
@@ -126,6 +130,7 @@ export const STORAGE_STEPS: Pos[] = [
   'signingIn.save',
   'signedIn.store',
   'signedIn.recheck',
+  'signedIn.checkStorage',
   'signingOut.journal',
   'signingOut.clear',
 ];

@@ -54,6 +54,18 @@ export class PublicModel extends ModelState {
     if (this.stopped) return undefined;
     this.seen.stopIn.add(this.top);
     if (this.gate || this.storageBlocked) this.seen.stopAt.add(this.pos);
+    // stop() revokes (best effort) the tokens of a sign-in no storage will hold: one the chart was
+    // signing out (a cancelled sign-in), or whose save stop() fenced off (once that save answers).
+    const p = this.progress;
+    if (
+      p?.reason === 'signInCancelled' &&
+      this.session !== null &&
+      p.steps.revokeToken !== 'done' &&
+      p.steps.globalSignOut !== 'done'
+    ) {
+      this.made.push('revokeToken');
+      this.stopRevoke = 'open';
+    } else if (this.pos === 'signingIn.save' && this.running?.kind === 'signIn') this.stopRevoke = 'afterSave';
     this.stopped = true;
     this.ready = true;
     for (const r of [this.running, this.queued]) if (r) this.answers.set(r.id, rejected('Cancelled'));
@@ -151,6 +163,15 @@ export class PublicModel extends ModelState {
 
   /** The environment acts: a remote answer, time passing, storage released or hung, connectivity. */
   env(e: Env): void {
+    if (this.stopped) {
+      if (e === 'release' && this.stopRevoke === 'afterSave') {
+        this.made.push('revokeToken');
+        this.stopRevoke = 'open';
+      } else if (this.stopRevoke === 'open' && e !== 'release' && e !== 'offline' && e !== 'online')
+        this.stopRevoke = 'none';
+      if (e === 'release') this.storage = 'open';
+      return;
+    }
     if (e === 'offline' || e === 'online') this.online = e === 'online';
     else if (e === 'release') this.storage = 'open';
     else if (e === 'hangStorage' || e === 'failStorage') {
@@ -233,6 +254,21 @@ export class PublicModel extends ModelState {
         this.progress = this.newProgress('local', 'refreshRejected');
         this.pos = 'signingOut.clear';
         return;
+      case 'signedIn.checkStorage': {
+        // Storage still holds this session (the clear never landed): as signed in. Unreadable: the
+        // tokens held serve callers they are fresh enough for; the others hear StorageFailure.
+        if (ok) {
+          this.enterSignedIn();
+          return;
+        }
+        if (this.storage !== 'failing') this.storageKnown = false;
+        const t = this.tokens as { label: string; expiresAt: number };
+        if (this.fetchers.length > 0 && this.freshForFetchers())
+          this.answerFetchers({ kind: 'tokens', ok: true, label: t.label });
+        else this.answerFetchers(tokensRejected('StorageFailure', t.expiresAt));
+        this.pos = 'signedIn.unconfirmed';
+        return;
+      }
       case 'signedIn.store':
         // Stored or not, the new tokens are in memory and serve the callers; a failed write is retried.
         this.answerFetchers({ kind: 'tokens', ok: true, label: this.tokenLabel() });
@@ -271,8 +307,15 @@ export class PublicModel extends ModelState {
           this.enterSignedOut();
           return;
         }
-        this.enterSignedIn();
-        return; // the clear failed: still signed in
+        // The clear failed: still signed in. One that did not answer may land later: storage is
+        // read again (at once for callers waiting, else after a back-off no run reaches).
+        if (this.storage === 'failing') this.enterSignedIn();
+        else {
+          if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
+          this.queued = null;
+          this.pos = this.fetchers.length > 0 ? 'signedIn.checkStorage' : 'signedIn.unconfirmed';
+        }
+        return;
       }
     }
   }

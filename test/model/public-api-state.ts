@@ -48,6 +48,8 @@ export abstract class ModelState {
   /** `signOut()` calls made while a sign-out with nothing to sign out was clearing. */
   late: { id: number; global: boolean }[] = [];
   progress: Progress | null = null;
+  /** After stop(): its best-effort RevokeToken is open (`open`), or comes once the fenced-off save answers (`afterSave`). */
+  stopRevoke: 'none' | 'afterSave' | 'open' = 'none';
   readonly answers = new Map<number, Answer>();
   /** Remote calls made, in order. */
   readonly made: string[] = [];
@@ -71,7 +73,8 @@ export abstract class ModelState {
   }
   /** The remote call the chart waits on, if any. */
   get gate(): string | undefined {
-    return this.stopped ? undefined : GATE[this.pos];
+    if (this.stopped) return this.stopRevoke === 'open' ? 'revokeToken' : undefined;
+    return GATE[this.pos];
   }
   /** A storage step that cannot finish until time passes (hung) or `release` (held). */
   get storageBlocked(): boolean {
@@ -120,15 +123,20 @@ export abstract class ModelState {
       // A refresh (or the storing of its tokens) is running: join it.
       if (this.pos === 'signedIn' || this.pos === 'signedIn.retry' || this.pos === 'signedIn.retryStore') {
         this.checkTokens();
-      }
+      } else if (this.pos === 'signedIn.unconfirmed') this.pos = 'signedIn.checkStorage';
     }
+  }
+
+  /** Every waiting caller is served by the tokens held now. */
+  protected freshForFetchers(): boolean {
+    const left = (this.tokens as { expiresAt: number }).expiresAt - this.clock;
+    return this.fetchers.every((f) => f.call !== 'fetchForce' && left >= MIN_VALIDITY[f.call]);
   }
 
   /** The tokens held serve every caller, or (online) one refresh serves them all. */
   protected checkTokens(): void {
     const t = this.tokens as { label: string; expiresAt: number };
-    const left = t.expiresAt - this.clock;
-    if (this.fetchers.every((f) => f.call !== 'fetchForce' && left >= MIN_VALIDITY[f.call])) {
+    if (this.freshForFetchers()) {
       this.answerFetchers({ kind: 'tokens', ok: true, label: t.label });
       this.waitToRefresh();
     } else if (!this.online) {

@@ -137,6 +137,22 @@ describe('public API model: the promise answers of createAuth, predicted call by
     // Offline sign-in sends nothing; a hung storage bounds every step.
     await run({ stored: false, held: false, atStart: [] }, [{ env: 'offline' }, { tick: ['signIn'] }]);
     await run({ stored: true, held: false, atStart: [] }, [{ env: 'hangStorage' }, { tick: ['signOut'] }], true);
+    // A sign-out whose clear failed keeps its journal; signOut() later resumes it, and when that clear
+    // fails too the session (still stored, still live) stays signed in: `failed` never says signed out (row 24).
+    await run(
+      { stored: true, held: false, atStart: [], tokens: 'expired' },
+      [
+        { tick: ['signOut'] },
+        { env: 'failStorage' },
+        { env: 'ok' },
+        { tick: ['fetch'] },
+        { env: 'notAuthorized' },
+        { env: 'release' },
+        { tick: ['signOutGlobal'] },
+        { env: 'failStorage' },
+      ],
+      true,
+    );
   });
 
   it('fetchTokens: fresh, forced, near expiry, offline, each refresh outcome, joined, overtaken, stopped', async () => {

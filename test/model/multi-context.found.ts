@@ -1,0 +1,179 @@
+/**
+ * Defects of src the multi-context model found with the faults of issue 24, each as the shrunk
+ * program that showed it, now fixed: `multi-context.test.ts` replays each and asserts its invariant
+ * holds. Every seed `npm run explore` finds becomes one more case here (fixed first).
+ */
+import type { Input, Step } from './multi-context.program.js';
+
+export interface Found {
+  name: string;
+  /** The invariant it breaks, as the violation starts. */
+  breaks: string;
+  input: Input;
+}
+
+const base = {
+  contexts: 2,
+  deferRevocation: false,
+  rotate: false,
+  storageMs: [0],
+  remoteMs: [0],
+  faultAt: null,
+  remoteFaults: [],
+  slowOps: [],
+  skewMs: [],
+  hintReadFails: 0,
+  initial: 'empty',
+} satisfies Omit<Input, 'steps'>;
+
+const signIn = (ctx: number, gap: number): Step => ({ t: 'signIn', ctx, user: 0, gap });
+const signOut = (ctx: number, gap: number): Step => ({ t: 'signOut', ctx, global: false, gap });
+
+export const FOUND: Found[] = [
+  {
+    name:
+      "a sign-in whose save fails, when another context's sign-in is in storage, follows it and never " +
+      'reports that RevokeToken failed for its own refresh token (the app only hears "Could not write to storage")',
+    breaks: '[6]',
+    // FC_SEED=20261125 MC_OFF=slow,skew,hints,stop,initial: RevokeToken answers 500.
+    input: {
+      ...base,
+      storageMs: [1],
+      faultAt: 13,
+      remoteFaults: ['service'],
+      steps: [signIn(1, 1), signIn(0, -1)],
+    },
+  },
+  {
+    name: 'the same by a save slower than storageMs while the context is offline (RevokeToken fails Offline)',
+    breaks: '[6]',
+    // FC_SEED=20261125 MC_OFF=remote,skew,hints,stop,initial.
+    input: {
+      ...base,
+      slowOps: [14],
+      steps: [
+        signIn(0, 0),
+        signIn(1, 0),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: 1 },
+        { t: 'net', ctx: 1, online: false },
+        { t: 'signOut', ctx: 0, global: false, gap: 1 },
+      ],
+    },
+  },
+  {
+    name: 'a migration of the old layout whose key removal fails in part (the pointer goes, a token key stays) leaves that token at rest for good: a clear looks at the old layout only where its pointer is, and the sign-out answers complete',
+    breaks: '[1]',
+    // FC_SEED=20261125 MC_OFF=remote,slow,skew,hints,stop.
+    input: {
+      ...base,
+      faultAt: 11,
+      initial: 'oldLayout',
+      steps: [
+        { t: 'signOut', ctx: 0, global: false, gap: 1 },
+        { t: 'retry', ctx: 0, gap: 1 },
+      ],
+    },
+  },
+  {
+    name: "a signOut() made while the chart runs its own sign-out of a failed sign-in is never answered when that sign-out finds another context's session and follows it (it settles only at stop())",
+    breaks: '[5]',
+    // FC_SEED=20261125 MC_OFF=remote,slow,skew,stop,initial: two reads fail after each sync message.
+    input: {
+      ...base,
+      storageMs: [2],
+      hintReadFails: 2,
+      steps: [signIn(0, -1), signIn(1, 0), signIn(0, -1), { t: 'signOut', ctx: 1, global: false, gap: -1 }],
+    },
+  },
+  {
+    name: 'stop() while the chart revokes the tokens of a sign-in it could not store: the app hears tokensNotStored, and stop() revokes them (best effort)',
+    breaks: '[6]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=16:1:1:1:1:1:0:11:4:4:4:6:6:11:11:8
+    input: {
+      ...base,
+      remoteMs: [6],
+      faultAt: 12,
+      remoteFaults: ['ok'],
+      hintReadFails: 1,
+      steps: [signIn(1, -1), { t: 'stop', ctx: 1 }, { t: 'crash', ctx: 0 }],
+    },
+  },
+  {
+    name: 'a clear that failed after another context signed the same session out: the context reads storage again and follows it (not signed in for good)',
+    breaks: '[4]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=16:1:1:1:1:1:1:1:1:1:1:3:2:0:2:4:6:7:6:5:5:5:5:5
+    input: {
+      ...base,
+      remoteFaults: ['ok'],
+      hintReadFails: 1,
+      steps: [signIn(0, -1), signOut(1, 0), signOut(0, 1), { t: 'crash', ctx: 0 }],
+    },
+  },
+  {
+    name: "the sign-out of a sign-in that could not be stored, whose clear fails too: said in a signedOut event, and storage is read again later (another context's session is followed)",
+    breaks: '[4]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=16:2:2:2:1:4:2:1:1:1:7:10:10:0:0:5
+    input: {
+      ...base,
+      remoteFaults: ['ok'],
+      hintReadFails: 3,
+      steps: [signIn(0, 0), signIn(1, -1), { t: 'crash', ctx: 0 }],
+    },
+  },
+  {
+    name: 'the same with RevokeToken throttled: the signedOut event says RevokeToken failed',
+    breaks: '[6]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=16:2:2:2:1:4:2:1:1:1:7:10:10:0:6
+    input: {
+      ...base,
+      remoteFaults: ['throttled'],
+      hintReadFails: 3,
+      steps: [signIn(0, 0), signIn(1, -1), { t: 'crash', ctx: 0 }],
+    },
+  },
+  {
+    name: 'stop() while a sign-in is being saved: the write is fenced off, so a rejected sign-in is never restored (and other contexts never miss it)',
+    breaks: '[4]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=96:1:1:2:1:5:2:4:4:4:4:4:11:10:13:2:3:3:2:5:7:2:7:7:7:7:7:10:7:8:11:16:16:0:5:6:2:3:8:5:5
+    input: {
+      ...base,
+      storageMs: [2, 1],
+      remoteFaults: ['ok'],
+      initial: 'corrupt',
+      steps: [signIn(0, 24), { t: 'stop', ctx: 0 }],
+    },
+  },
+  {
+    name: "signOut() during a sign-in's save, whose RevokeToken fails, then storage holds another session: the first round is said in a signedOut event before the sign-out goes on",
+    breaks: '[6]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=126:1:1:3:2:2:2:9:9:10:13:15:1:12:1:10:13:3:11:1:13:16:26:27:10:0:1:12:16:15:15:15:15
+    input: {
+      ...base,
+      storageMs: [2],
+      remoteFaults: ['service', 'ok', 'service', 'ok'],
+      initial: 'corrupt',
+      steps: [signIn(1, 26), signIn(0, -1), signOut(1, -1), { t: 'net', ctx: 0, online: false }],
+    },
+  },
+  {
+    name: 'a clear slower than storageMs answers failed, then lands: the context reads storage again, follows it, and tells the others',
+    breaks: '[4]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=172:2:3:2:3:3:2:2:2:2:9:6:5:5:6:2:2:9:1:5
+    input: { ...base, contexts: 3, remoteFaults: [], slowOps: [31], steps: [signIn(0, 1), signOut(0, -1)] },
+  },
+  {
+    name: 'an offline sign-out whose clear times out answers failed with RevokeToken skipped: that answer tells the app the token was not revoked',
+    breaks: '[6]',
+    // FC_SEED=20261125 MC_OFF= FC_PATH=168:1:3:1:2:2:2:3:11:11:11:15:1:2:10:9:11:13:13:5:13:13:13:16:16:18:18:18:18:3:2
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [2],
+      remoteFaults: ['ok'],
+      slowOps: [51, 0],
+      skewMs: [0],
+      initial: 'oldLayout',
+      steps: [signIn(1, -1), signOut(0, 1), { t: 'crash', ctx: 0 }, signOut(0, 1), { t: 'net', ctx: 0, online: false }],
+    },
+  },
+];
