@@ -3,15 +3,9 @@ import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import { type ActorSrc, actorFixtures, type DelayName, delayFixtures, userEvents } from './fixtures.js';
-import {
-  allTransitionKeys,
-  CLOCK_FREE_GUARDS,
-  createWorld,
-  type FixtureEvent,
-  leafStateIds,
-  replayPath,
-  serializeModelState,
-} from './replay.js';
+import { allTransitionKeys, leafStateIds, serializeModelState } from './graph.js';
+import { replayPath } from './replay.js';
+import { CLOCK_FREE_GUARDS, createWorld, type FixtureEvent } from './replay-world.js';
 
 /** The chart used for path generation: real, with the offline guard read from the model's SIGN_OUT. */
 function modelMachine() {

@@ -24,6 +24,7 @@ const base = {
   skewMs: [],
   hintReadFails: 0,
   initial: 'empty',
+  fenced: false,
 } satisfies Omit<Input, 'steps'>;
 
 const signIn = (ctx: number, gap: number): Step => ({ t: 'signIn', ctx, user: 0, gap });
@@ -174,6 +175,51 @@ export const FOUND: Found[] = [
       skewMs: [0],
       initial: 'oldLayout',
       steps: [signIn(1, -1), signOut(0, 1), { t: 'crash', ctx: 0 }, signOut(0, 1), { t: 'net', ctx: 0, online: false }],
+    },
+  },
+  {
+    name: 'a sign-in save slower than storageMs on a storage fenced at commit: the late write never lands over the next sign-in (on an unfenced one this is the documented limit)',
+    breaks: '[',
+    // FC_SEED=587262254 MC_OFF= FC_PATH=104:1:1:1:1:0:2:7:14:7:6:10:6:6:14:7:1:0:0:1:7:0:0:1:6:4:4:5:4:5:5:5:5:5:5:5:5 (fenced: false)
+    input: {
+      ...base,
+      remoteFaults: [],
+      slowOps: [20],
+      initial: 'corrupt',
+      fenced: true,
+      steps: [signIn(0, -1), signIn(0, 0)],
+    },
+  },
+  {
+    name: "signOut() as this context's sign-in is saved over another context's session: complete speaks for what it signed out, while the replaced session's token waits for the drain its save asked for",
+    breaks: '[1]',
+    // FC_SEED=587262254 MC_OFF= FC_PATH=100:1:2:1:3:3:5:5:4:2:2:2:2:5:1:5:9:11:12:13:1:14:5:14:14:14:14:14
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [1],
+      remoteFaults: [],
+      steps: [
+        signIn(1, 0),
+        signIn(0, -1),
+        { t: 'crash', ctx: 0 },
+        signOut(1, 0),
+        { t: 'stop', ctx: 0 },
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: 0 },
+      ],
+    },
+  },
+  {
+    name: 'a sign-out that revoked its token while a newer sign-in put that token in the outbox, and the settle failed on a read after a hint: the revoked entry left for the drain does not make complete untrue',
+    breaks: '[1]',
+    // FC_SEED=587262254 MC_OFF= FC_PATH=113:0:0:0:1:0:0:1:0:1:1:1:1:1:2:2:4:5:5:7
+    input: {
+      ...base,
+      storageMs: [1],
+      remoteFaults: [],
+      skewMs: [0],
+      hintReadFails: 1,
+      steps: [signIn(1, -1), signIn(0, 0), signOut(1, 1)],
     },
   },
 ];

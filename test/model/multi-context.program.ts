@@ -35,6 +35,8 @@ export interface Input {
   hintReadFails: number;
   /** Issue 24: what storage holds before the first context starts. */
   initial: Initial;
+  /** The storage checks the lock's fence at commit (like fileStorage and Redis): a late write never lands. */
+  fenced: boolean;
   steps: Step[];
 }
 
@@ -97,6 +99,7 @@ export const input: fc.Arbitrary<Input> = fc
     skewMs: sometimes('skew', [], fc.array(fc.integer({ min: -60_000, max: 60_000 }), { minLength: 1, maxLength: 4 })),
     hintReadFails: sometimes('hints', 0, fc.integer({ min: 1, max: 3 })),
     initial: sometimes<Initial>('initial', 'empty', fc.constantFrom<Initial>('corrupt', 'corruptOutbox', 'oldLayout')),
+    fenced: fc.boolean(),
     steps: fc.array(step, { minLength: 1, maxLength: 20 }),
   })
   .map((i) => Object.assign(i, { [fc.toStringMethod]: () => program(i) }));
@@ -135,6 +138,7 @@ export function program(i: Input): string {
     `clock skew ms [${i.skewMs}]`,
     `reads failing after a hint: ${i.hintReadFails}`,
     `storage at start: ${i.initial}`,
+    `storage fenced at commit: ${i.fenced}`,
   ];
   const head =
     `${i.contexts} contexts, deferRevocation: ${i.deferRevocation}, rotation: ${i.rotate}, ` +

@@ -49,7 +49,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
   vi.setSystemTime(START);
   const cognito = new FakeCognito(i.rotate, i.remoteFaults);
   let inv: Invariants | undefined;
-  const storage = new SharedStorage(i.faultAt, () => inv?.onStorage(), i.slowOps, SLOW_MS);
+  const storage = new SharedStorage(i.faultAt, () => inv?.onStorage(), i.slowOps, SLOW_MS, i.fenced);
   seedStorage(storage, cognito, i.initial);
   inv = new Invariants(cognito, storage);
   const checks = inv;
@@ -228,7 +228,16 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
     for (const live of lives) live.auth.stop();
   }
   stats.checks += checks.checks;
-  return { violations: [...checks.violations.values()], trace };
+  const violations = [...checks.violations.values()];
+  // The documented limit of a storage not fenced at commit (docs/storage.md, Known limits): a late
+  // write that went over another context's write is undone by removing the key, so sessions and
+  // tokens may be lost without a word. Only convergence and the orphan check are waived, and only then.
+  if (storage.lateOverOthers > 0) {
+    const waived = violations.filter((v) => v.startsWith('[4]') || v.startsWith('[6]'));
+    if (waived.length > 0) trace.push(`waived (a late unfenced write went over another's): ${waived.join('; ')}`);
+    return { violations: violations.filter((v) => !waived.includes(v)), trace };
+  }
+  return { violations, trace };
 }
 
 // CI replays one fixed seed, so a red run is the code's doing, never the draw's. FC_SEED=random

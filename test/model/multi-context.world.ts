@@ -239,6 +239,12 @@ export class SharedStorage {
   readonly map = new Map<string, string>();
   ops = 0;
   readonly inFlight = { n: 0 };
+  /**
+   * Late writes (landing after their lock was let go) that went over a value written meanwhile:
+   * on a storage not fenced at commit, the undo then removes another context's write (a documented
+   * limit, docs/storage.md). Fenced (like fileStorage and Redis), a late write never lands.
+   */
+  lateOverOthers = 0;
   #tails = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -246,10 +252,16 @@ export class SharedStorage {
     private readonly onWrite: () => void,
     readonly slowOps: readonly number[] = [],
     readonly slowMs = 0,
+    readonly fenced = false,
   ) {}
 
   values(): string[] {
     return [...this.map.values()];
+  }
+
+  /** Every stored value but the outbox's (index and slots). */
+  valuesOutsideOutbox(): string[] {
+    return [...this.map].filter(([k]) => !k.startsWith(`authchart.${CLIENT_ID}.outbox`)).map(([, v]) => v);
   }
 
   /** Whether any stored value contains this token. */
@@ -268,8 +280,9 @@ export class SharedStorage {
   }
 
   viewFor(me: Incarnation, latency: Schedule): TokenStorage {
-    const op = <T>(write: boolean, fn: () => T): T | Promise<T> => {
+    const op = <T>(write: boolean, fn: () => T, key = '', fence?: AbortSignal): T | Promise<T> => {
       const n = this.ops++;
+      const before = this.map.get(key);
       // Decided when the read is made: the reads right after the hint are the ones that fail.
       const failRead = !write && me.failReads > 0;
       if (failRead) me.failReads--;
@@ -277,6 +290,10 @@ export class SharedStorage {
         if (me.dead) throw new Error('the context crashed before this storage operation');
         if (n === this.faultAt) throw new Error('injected storage fault');
         if (failRead) throw new Error('injected read fault after a sync message');
+        if (write && fence?.aborted) {
+          if (this.fenced) throw new Error('fenced off: the lock was let go before this write committed');
+          if (this.map.get(key) !== before) this.lateOverOthers++;
+        }
         const result = fn();
         if (write) this.onWrite();
         return result;
@@ -292,14 +309,25 @@ export class SharedStorage {
     };
     return {
       getItem: (key) => op(false, () => this.map.get(key) ?? null),
-      setItem: (key, value) =>
-        op(true, () => {
-          this.map.set(key, value);
-        }),
-      removeItem: (key) =>
-        op(true, () => {
-          this.map.delete(key);
-        }),
+      setItem: (key, value, options) =>
+        op(
+          true,
+          () => {
+            this.map.set(key, value);
+          },
+          key,
+          options?.fence,
+        ),
+      removeItem: (key, options) =>
+        op(
+          true,
+          () => {
+            this.map.delete(key);
+          },
+          key,
+          options?.fence,
+        ),
+      ...(this.fenced ? { fencedWrites: true } : {}),
       lock: <T>(name: string, critical: () => Promise<T>) => this.lock(name, critical),
     };
   }
