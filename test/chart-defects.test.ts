@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Auth, AuthError, type AuthEventPayload, createAuth, memorySyncBus } from '../src/index.js';
 import {
   flush,
-  type GatedServices,
   type GatedStorage,
   gatedServices,
   gatedStorage,
+  openGate,
   storedSession,
   T0,
   tokensExpiringIn,
@@ -21,11 +21,6 @@ const TIMEOUTS = { remoteStepMs: 1000, storageMs: 100, refreshLeewayMs: 1000, re
 
 const codeOf = (t: { error?: unknown }) =>
   t.error instanceof AuthError ? t.error.code : `not an AuthError: ${t.error}`;
-const gateOf = (s: GatedServices, step: string) => {
-  const g = s.open.find((x) => x.step === step);
-  if (!g) throw new Error(`no open ${step} call (open: ${s.open.map((x) => x.step).join(', ')})`);
-  return g;
-};
 
 let auth: Auth | undefined;
 beforeEach(() => useModelTimers());
@@ -102,7 +97,7 @@ describe('issue 24 defect 5: fetchTokens() settles while a sync hint waits for s
     storage.mode = 'open';
     const t = track(auth.fetchTokens());
     await flush();
-    gateOf(services, 'refresh').resolve();
+    openGate(services, 'refresh').resolve();
     await flush();
     expect(t.value?.accessToken).toBe(services.refreshed[1]?.accessToken);
   });
@@ -120,7 +115,7 @@ describe('issue 24 extra A: stop() with a refreshed token that storage never too
     const t = track(ctx.auth.fetchTokens());
     await flush();
     ctx.storage.mode = 'failing';
-    gateOf(ctx.services, 'refresh').resolve();
+    openGate(ctx.services, 'refresh').resolve();
     await flush();
     expect(t.value?.refreshToken).toBe(rotated);
     expect(ctx.auth.state).toBe('signedIn.waitingToRetryStore');
@@ -169,7 +164,7 @@ describe('issue 24 extra A: stop() with a refreshed token that storage never too
     const t = track(auth.fetchTokens());
     await flush();
     storage.mode = 'failing';
-    gateOf(services, 'refresh').resolve();
+    openGate(services, 'refresh').resolve();
     await flush();
     expect(t.settled).toBe(true);
     auth.stop();
@@ -204,7 +199,7 @@ describe('a sign-in that is stopped or cancelled while its tokens are being save
     const signIn = track(a.signIn(CREDS));
     await flush();
     storage.mode = 'held';
-    gateOf(services, 'signIn').resolve();
+    openGate(services, 'signIn').resolve();
     await flush();
     expect(a.state).toBe('signingIn.savingSession');
     a.stop();
@@ -239,17 +234,17 @@ describe('a sign-in that is stopped or cancelled while its tokens are being save
     const other = tokensExpiringIn(3000);
     for (const [k, v] of Object.entries(storedSession(other, { id: 'other-context' }))) await storage.setItem(k, v);
     failSessionReads = 1;
-    gateOf(services, 'signIn').resolve();
+    openGate(services, 'signIn').resolve();
     await flush();
     expect(codeOf(signIn)).toBe('StorageFailure');
     const signOut = track(a.signOut());
     await flush();
-    gateOf(services, 'revokeToken').reject(new AuthError('Service', 'HTTP 500'));
+    openGate(services, 'revokeToken').reject(new AuthError('Service', 'HTTP 500'));
     await flush();
     expect(events.map((e) => [e.reason, e.result?.status, e.result && 'revokeTokenError' in e.result])).toEqual([
       ['signInCancelled', 'partial', true],
     ]);
-    gateOf(services, 'revokeToken').resolve();
+    openGate(services, 'revokeToken').resolve();
     await flush();
     expect(signOut.value).toMatchObject({ status: 'complete' });
     expect(events.map((e) => e.reason)).toEqual(['signInCancelled', 'signOut']);

@@ -15,6 +15,7 @@ import {
   type GatedStorage,
   gatedServices,
   gatedStorage,
+  openGate,
   storedSession,
   T0,
   tokensExpiringIn,
@@ -37,11 +38,6 @@ const failure = (t: { error?: unknown }) => {
   return { code: e.code, tokenExpiresAt: e.tokenExpiresAt };
 };
 const refreshCalls = (s: GatedServices) => s.made.filter((m) => m === 'refresh').length;
-const gateOf = (s: GatedServices, step: string) => {
-  const g = s.open.find((x) => x.step === step);
-  if (!g) throw new Error(`no open ${step} call (open: ${s.open.map((x) => x.step).join(', ')})`);
-  return g;
-};
 
 let auth: Auth | undefined;
 let online = true;
@@ -81,7 +77,7 @@ describe('fetchTokens(): one refresh for every caller', () => {
     await flush();
     expect(refreshCalls(services)).toBe(1);
     expect(calls.every((c) => !c.settled)).toBe(true);
-    gateOf(services, 'refresh').resolve();
+    openGate(services, 'refresh').resolve();
     await flush();
     const fresh = services.refreshed[1] as Tokens;
     expect(calls.map((c) => c.value?.accessToken)).toEqual(Array(10).fill(fresh.accessToken));
@@ -97,7 +93,7 @@ describe('fetchTokens(): one refresh for every caller', () => {
     await flush();
     const joinsRefresh = track(auth.fetchTokens({ minValidityMs: 0 }));
     storage.mode = 'held';
-    gateOf(services, 'refresh').resolve();
+    openGate(services, 'refresh').resolve();
     await flush();
     expect(auth.state).toBe('signedIn.storingRefreshedTokens');
     const joinsStore = track(auth.fetchTokens());
@@ -138,7 +134,7 @@ describe('fetchTokens(): when no refresh is needed, or none can run', () => {
     await flush();
     track(auth.signIn(CREDENTIALS));
     await flush();
-    gateOf(services, 'signIn').resolve();
+    openGate(services, 'signIn').resolve();
     await flush();
     vi.advanceTimersByTime(3_000_000); // 50 min of the hour pass
     const t = track(auth.fetchTokens({ minValidityMs: 9 * 60_000 }));
@@ -152,7 +148,7 @@ describe('fetchTokens(): when no refresh is needed, or none can run', () => {
     const t = track(auth.fetchTokens({ forceRefresh: true }));
     await flush();
     expect(services.made).toEqual(['refresh']);
-    gateOf(services, 'refresh').resolve();
+    openGate(services, 'refresh').resolve();
     await flush();
     expect(t.value?.accessToken).toBe(services.refreshed[1]?.accessToken);
   });
@@ -178,7 +174,7 @@ describe('fetchTokens(): when no refresh is needed, or none can run', () => {
     expect(auth.state).toBe('signingOut.revokingRefreshToken');
     const duringSignOut = track(auth.fetchTokens());
     await flush();
-    gateOf(services, 'revokeToken').resolve();
+    openGate(services, 'revokeToken').resolve();
     await flush();
     const signedOut = track(auth.fetchTokens({ forceRefresh: true }));
     track(auth.signIn(CREDENTIALS));
@@ -209,7 +205,7 @@ describe('fetchTokens(): what the refresh answered', () => {
     const { auth, services, stored, expiresAt } = await signedIn(45);
     const t = track(auth.fetchTokens());
     await flush();
-    gateOf(services, 'refresh').reject(new AuthError('Network', 'fetch failed'));
+    openGate(services, 'refresh').reject(new AuthError('Network', 'fetch failed'));
     await flush();
     expect(failure(t)).toEqual({ code: 'Network', tokenExpiresAt: expiresAt });
     expect(auth.state).toBe('signedIn.waitingToRetryRefresh');
@@ -236,7 +232,7 @@ describe('fetchTokens(): what the refresh answered', () => {
     auth.on('signedOut', (p) => events.push(p));
     const t = track(auth.fetchTokens());
     await flush();
-    gateOf(services, 'refresh').reject(new AuthError('NotAuthorized', 'Refresh Token has been revoked'));
+    openGate(services, 'refresh').reject(new AuthError('NotAuthorized', 'Refresh Token has been revoked'));
     await flush();
     expect(t.settled && t.error instanceof AuthError).toBe(true);
     expect(auth.state).toBe('signedOut');
@@ -249,7 +245,7 @@ describe('fetchTokens(): what the refresh answered', () => {
     const { auth, services } = await signedIn(45);
     const t = track(auth.fetchTokens());
     await flush();
-    gateOf(services, 'refresh').reject(new AuthError('NotAuthorized', 'Refresh Token has been revoked'));
+    openGate(services, 'refresh').reject(new AuthError('NotAuthorized', 'Refresh Token has been revoked'));
     await flush();
     expect(failure(t).code).toBe('NotAuthorized');
   });
@@ -264,7 +260,7 @@ describe('fetchTokens(): what the refresh answered', () => {
     const t = track(auth.fetchTokens());
     await flush();
     storage.mode = mode;
-    gateOf(services, 'refresh').resolve();
+    openGate(services, 'refresh').resolve();
     await flush();
     if (mode === 'hung') {
       expect(t.settled).toBe(false);
@@ -299,7 +295,7 @@ describe('fetchTokens(): a sign-out or stop() wins', () => {
       { code: 'Cancelled', tokenExpiresAt: undefined },
     ]);
     expect(services.open.map((g) => g.step)).toEqual(['revokeToken']);
-    gateOf(services, 'revokeToken').resolve();
+    openGate(services, 'revokeToken').resolve();
     await flush();
     expect(out.value?.status).toBe('complete');
     expect(auth.getTokens()).toBeNull();
@@ -351,12 +347,12 @@ describe('signOut({ global: true }) with an expired access token: one refresh fi
   it('refreshed: GlobalSignOut receives the NEW access token, then no RevokeToken', async () => {
     const { auth, services, stored, out } = await globalSignOut(2);
     expect(auth.state).toBe('signingOut.refreshingForGlobalSignOut');
-    expect(gateOf(services, 'refresh').token).toBe(stored.refreshToken);
-    gateOf(services, 'refresh').resolve();
+    expect(openGate(services, 'refresh').token).toBe(stored.refreshToken);
+    openGate(services, 'refresh').resolve();
     await flush();
     const fresh = services.refreshed[1] as Tokens;
-    expect(gateOf(services, 'globalSignOut').token).toBe(fresh.accessToken);
-    gateOf(services, 'globalSignOut').resolve();
+    expect(openGate(services, 'globalSignOut').token).toBe(fresh.accessToken);
+    openGate(services, 'globalSignOut').resolve();
     await flush();
     expect(out.value?.status).toBe('complete');
     expect(out.value?.steps).toMatchObject({ globalSignOut: 'done', revokeToken: 'notRun', clearCache: 'done' });
@@ -370,10 +366,10 @@ describe('signOut({ global: true }) with an expired access token: one refresh fi
 
   it('refresh refused: GlobalSignOut skipped with NotAuthorized, RevokeToken still runs', async () => {
     const { services, stored, out } = await globalSignOut(2);
-    gateOf(services, 'refresh').reject(new AuthError('NotAuthorized', 'Refresh Token has been revoked'));
+    openGate(services, 'refresh').reject(new AuthError('NotAuthorized', 'Refresh Token has been revoked'));
     await flush();
-    expect(gateOf(services, 'revokeToken').token).toBe(stored.refreshToken);
-    gateOf(services, 'revokeToken').resolve();
+    expect(openGate(services, 'revokeToken').token).toBe(stored.refreshToken);
+    openGate(services, 'revokeToken').resolve();
     await flush();
     expect(out.value?.status).toBe('partial');
     expect(out.value?.steps).toMatchObject({ globalSignOut: 'skipped', revokeToken: 'done', clearCache: 'done' });
@@ -388,7 +384,7 @@ describe('signOut({ global: true }) with an expired access token: one refresh fi
     'refresh %s (%s): GlobalSignOut failed with it, RevokeToken skipped, no further call',
     async (code, _how) => {
       const { auth, services, out } = await globalSignOut(2);
-      if (code === 'Network') gateOf(services, 'refresh').reject(new AuthError('Network', 'fetch failed'));
+      if (code === 'Network') openGate(services, 'refresh').reject(new AuthError('Network', 'fetch failed'));
       else await vi.advanceTimersByTimeAsync(TIMEOUTS.remoteStepMs);
       await flush();
       expect(out.value?.status).toBe('partial');

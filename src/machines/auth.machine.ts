@@ -116,8 +116,13 @@ export const authMachine = authSetup.createMachine({
                 target: '#auth.signingOut.clearingCache',
                 actions: ['forgetRestoreReason', 'startSignOut'],
               },
-              // What another tab is still writing is not ours to discard.
-              { guard: 'restoringForOtherTab', target: '#auth.signedOut', actions: 'forgetRestoreReason' },
+              // What another tab is still writing is not ours to discard. (Storage answered: the
+              // back-off of failed reads starts over.)
+              {
+                guard: 'restoringForOtherTab',
+                target: '#auth.signedOut',
+                actions: ['forgetRestoreReason', 'resetRefreshFailures'],
+              },
               {
                 guard: { type: 'restoredInvalidSession', params: restored },
                 target: 'discardingInvalidSession',
@@ -131,7 +136,7 @@ export const authMachine = authSetup.createMachine({
                   }),
                 },
               },
-              { target: '#auth.signedOut', actions: 'forgetRestoreReason' },
+              { target: '#auth.signedOut', actions: ['forgetRestoreReason', 'resetRefreshFailures'] },
             ],
             onError: [
               // A sign-out cannot know storage is empty: it tries the clear, which reports.

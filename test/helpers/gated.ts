@@ -32,6 +32,13 @@ export interface GatedServices extends AuthServices {
 /** A fixed instant for every run: tokens and the chart's clock agree, and no refresh falls due within a run. */
 export const T0 = Date.UTC(2026, 0, 1) / 1000;
 
+/** The open call of `step` (the oldest); throws, naming what is open, if there is none. */
+export function openGate(s: GatedServices, step: RemoteStep): Gate {
+  const g = s.open.find((x) => x.step === step);
+  if (!g) throw new Error(`no open ${step} call (open: ${s.open.map((x) => x.step).join(', ')})`);
+  return g;
+}
+
 export function gatedServices(tokens: Tokens = makeTokens({ now: T0 })): GatedServices {
   const fake: GatedServices = {
     clientId: 'client123',

@@ -222,4 +222,16 @@ export const FOUND: Found[] = [
       steps: [signIn(1, -1), signIn(0, 0), signOut(1, 1)],
     },
   },
+  {
+    name: 'a read that succeeds starts the back-off of failed reads over: an hour later, a context whose reads fail after a hint still follows storage within seconds',
+    breaks: '[4]',
+    // FC_SEED=1021700496 MC_OFF= FC_PATH=30:2:2:3:3:2:4:3:3:2:6:11:6:10:11:11:11:4:4:4:5:10:9:13:16:19:19:21:23:24:2:5:9:1:8:9:9:7:0:6
+    input: {
+      ...base,
+      remoteFaults: [],
+      skewMs: [0],
+      hintReadFails: 2,
+      steps: [signIn(0, -1), signOut(0, -1), { t: 'wait', ms: 3_600_000 }, signIn(0, 0)],
+    },
+  },
 ];

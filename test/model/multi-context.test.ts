@@ -215,8 +215,9 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
     log('end: connectivity on everywhere, then fetchTokens({ minValidityMs: 0 }) on every context');
     for (const conn of conns) conn.set(true);
     await quiesce();
-    // Convergence is eventual: a context whose re-read of storage failed looks again after its back-off.
-    await vi.advanceTimersByTimeAsync(3 * 1000);
+    // Convergence is eventual: a context whose re-read of storage failed looks again after its
+    // back-off (refreshRetryMs 1 s, doubling): at most 3 failed reads after a hint take 1 + 2 + 4 s.
+    await vi.advanceTimersByTimeAsync(10 * 1000);
     await quiesce();
     for (const live of lives)
       issue(live, `nudge c${live.inc.ctx}.fetchTokens()`, live.auth.fetchTokens({ minValidityMs: 0 }));
