@@ -1,5 +1,6 @@
 /**
- * Every failure authchart reports is an {@link AuthError} with a literal `code`.
+ * Every failure authchart reports is an {@link AuthError} with a literal `code`; docs/errors.md
+ * says what each means, whether to retry, and what to show.
  * Messages are written by authchart and never contain a token; foreign messages
  * are passed through {@link scrubSecrets} before they become part of one.
  */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderMachineDoc } from '../tools/diagram.js';
+import { renderErrorsDoc } from '../tools/errors-doc.js';
 
 describe('docs/machine.md', () => {
   it('is what `npm run docs:diagram` makes from the current machine (run it after changing the chart)', () => {
@@ -19,5 +20,12 @@ describe('docs/machine.md', () => {
     ]) {
       expect(doc).toContain(`: ${state}`);
     }
+  });
+});
+
+describe('docs/errors.md', () => {
+  it('is what `npm run docs:errors` makes: one row per AuthErrorCode (run it after adding a code)', () => {
+    const committed = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    expect(committed).toBe(renderErrorsDoc());
   });
 });
