@@ -10,6 +10,7 @@ import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
 import type { AuthServices, Credentials, Tokens } from './services/types.js';
+import { defaultWake } from './services/wake.js';
 import { SecretRegistry } from './session/redact.js';
 import { seal, unseal } from './session/sealed.js';
 import { type SignedInWith, sessionFromTokens } from './session/session.js';
@@ -123,6 +124,12 @@ class AuthClient implements Auth {
       () => answers.unsubscribe(),
       () => states.unsubscribe(),
     );
+    // The page came back or the network did: the chart checks the tokens (one refresh for all).
+    const wake = () => this.actor.send({ type: 'WAKE' });
+    const wakeSource = options.wake === undefined ? defaultWake() : options.wake;
+    if (wakeSource) this.#cleanups.push(wakeSource.subscribe(wake));
+    const offOnline = deps.connectivity.subscribe?.((online) => online && wake());
+    if (offOnline) this.#cleanups.push(offOnline);
     const { sync } = deps;
     if (sync) {
       this.#cleanups.push(

@@ -71,7 +71,9 @@ export type {
   SyncMessage,
   TokenStorage,
   Tokens,
+  WakeSource,
 } from './services/types.js';
+export { defaultWake } from './services/wake.js';
 export type {
   ClaimedRevocation,
   ClaimOptions,

@@ -2,7 +2,14 @@ import type { InspectionEvent, Observer } from 'xstate';
 import { AuthError } from './errors.js';
 import type { AuthConfig, RevocationPolicy } from './machines/auth.types.js';
 import type { HostedUI } from './services/hosted-ui.js';
-import type { AuthServices, Clock, Connectivity, SessionSyncFactory, TokenStorage } from './services/types.js';
+import type {
+  AuthServices,
+  Clock,
+  Connectivity,
+  SessionSyncFactory,
+  TokenStorage,
+  WakeSource,
+} from './services/types.js';
 
 /** Bounds and schedules, in milliseconds. */
 export interface AuthTimeouts {
@@ -25,8 +32,13 @@ export interface CreateAuthOptions {
   services: AuthServices;
   /** Where tokens are kept. Default: {@link memoryStorage}. */
   storage?: TokenStorage;
-  /** Default: `navigator.onLine` where it exists, else always online. */
+  /** Default: `navigator.onLine` where it exists, else always online. Coming back online checks the tokens (see `wake`). */
   connectivity?: Connectivity;
+  /**
+   * When to check whether the held tokens need a refresh, besides the timer: default, the page
+   * becoming visible in browsers, nothing elsewhere; `null` turns it off. One refresh serves every trigger.
+   */
+  wake?: WakeSource | null;
   /** When to call RevokeToken on sign-out. Default `auto`. */
   revocation?: RevocationPolicy;
   timeouts?: AuthTimeouts;

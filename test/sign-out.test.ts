@@ -239,7 +239,7 @@ describe('clearing fails', () => {
       error: { code: 'StorageFailure' },
       steps: { revokeToken: 'done', clearCache: 'failed' },
     });
-    expect(h.auth.state).toBe('signedIn.waitingToRefresh');
+    expect(h.auth.state).toBe('signedIn.waitingToRecheck'); // still signed in; storage is read again after a back-off (row 24)
     expect(h.auth.getSession()?.username).toBe('alice@example.com');
     expect(failedEvents).toHaveLength(1);
 

@@ -86,7 +86,11 @@ export const signedInState = {
         // A refresh's tokens that storage has not taken yet: try again (see waitingToRetryStore).
         { guard: 'hasUnstoredTokens', target: 'storingRefreshedTokens' },
       ],
-      on: { FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' } },
+      on: {
+        FETCH_TOKENS: { target: 'checkingTokens', actions: 'addTokenRequest' },
+        // A timer may fire late after sleep: entering again reschedules it by the clock (at once if due).
+        WAKE: { target: 'waitingToRefresh', reenter: true },
+      },
       after: { refreshDelay: 'refreshingTokens' },
     },
     /** `fetchTokens()`: the tokens held now do, or one refresh serves every caller. */

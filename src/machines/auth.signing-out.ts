@@ -63,7 +63,7 @@ const CLEARED_HERE = [CLEARED[0], CLEARED[1], 'announceSignedOut'] as const;
  * context sent a message meanwhile, storage is read again rather than trusted (it may have signed
  * this session out: docs/sign-out.md row 24).
  */
-const clearFailed = <const R>(recordFailure: R, mayLand: boolean) => {
+const clearFailed = <const R>(recordFailure: R) => {
   const record = ['takeLateSignOuts', recordFailure, 'answerSignOut'] as const;
   return [
     {
@@ -83,8 +83,8 @@ const clearFailed = <const R>(recordFailure: R, mayLand: boolean) => {
       actions: [...record, 'announceSignOutFailed', 'forgetSignOut', 'forgetRestoreReason'],
     },
     {
-      // A clear that did not answer may still land: storage is read again after a back-off.
-      target: mayLand ? '#auth.signedIn.waitingToRecheck' : '#auth.signedIn',
+      // Part of it may have landed (or may still): storage is read again after a back-off.
+      target: '#auth.signedIn.waitingToRecheck',
       actions: [...record, 'announceSignOutFailed', 'forgetSignOut'],
     },
   ] as const;
@@ -327,28 +327,22 @@ export const signingOutState = {
           },
           { target: '#auth.signedOut', actions: CLEARED },
         ],
-        onError: clearFailed(
-          {
-            type: 'recordSignOutFailure',
-            params: ({ event }: { event: { error?: unknown } }) => ({
-              step: 'clearCache',
-              ...failed(CLEAR)({ event }),
-            }),
-          },
-          false,
-        ),
+        onError: clearFailed({
+          type: 'recordSignOutFailure',
+          params: ({ event }: { event: { error?: unknown } }) => ({
+            step: 'clearCache',
+            ...failed(CLEAR)({ event }),
+          }),
+        }),
       },
       after: {
-        storageTimeout: clearFailed(
-          {
-            type: 'recordSignOutFailure',
-            params: ({ context }: { context: AuthContext }) => ({
-              step: 'clearCache',
-              ...storageTimedOut(CLEAR)({ context }),
-            }),
-          },
-          true,
-        ),
+        storageTimeout: clearFailed({
+          type: 'recordSignOutFailure',
+          params: ({ context }: { context: AuthContext }) => ({
+            step: 'clearCache',
+            ...storageTimedOut(CLEAR)({ context }),
+          }),
+        }),
       },
     },
   },

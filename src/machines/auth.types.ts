@@ -254,6 +254,8 @@ export type AuthEvent =
   | { type: 'SIGN_IN'; id: number; credentials: Sealed<Credentials> }
   | { type: 'ADOPT_SESSION'; id: number; session: Session }
   | { type: 'SIGN_OUT'; id: number; global: boolean }
+  /** The page became visible or the network came back: check the tokens now (see `WakeSource`). */
+  | { type: 'WAKE' }
   /** `signInWithRedirect()`: leave for the hosted UI. */
   | { type: 'REDIRECT_SIGN_IN'; id: number; provider?: string; customState?: string }
   /** `handleRedirect(url)`: the hosted UI sent the user back with a code (or an error). */

@@ -111,6 +111,15 @@ export interface Connectivity {
   subscribe?(listener: (online: boolean) => void): () => void;
 }
 
+/**
+ * Tells authchart that held tokens may have gone stale while nothing ran: the page became visible
+ * again, the device woke. On each call the chart checks the access token's expiry by the clock and
+ * refreshes if due (the timer's own path). Connectivity coming back does the same.
+ */
+export interface WakeSource {
+  subscribe(listener: () => void): () => void;
+}
+
 /** The wall clock, injectable for tests. */
 export interface Clock {
   /** Milliseconds since the epoch (compared with JWT `exp`). */

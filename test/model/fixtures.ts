@@ -358,6 +358,7 @@ export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
   OUTBOX_DRAINED: [{ type: 'OUTBOX_DRAINED', ids: [], settled: 0, remaining: 0 }],
   SYNC_SIGNED_OUT: [{ type: 'SYNC_SIGNED_OUT' }],
   SYNC_SIGNED_IN: [{ type: 'SYNC_SIGNED_IN' }],
+  WAKE: [{ type: 'WAKE' }],
   // stop() ends the actor right after: its report is taken through the public API (see ELSEWHERE in model.test.ts).
   STOP: [],
 };

@@ -234,4 +234,17 @@ export const FOUND: Found[] = [
       steps: [signIn(0, -1), signOut(0, -1), { t: 'wait', ms: 3_600_000 }, signIn(0, 0)],
     },
   },
+  {
+    name: 'a sign-out from a context waiting to re-read storage after a hint, whose clear fails: it reads storage again afterwards (the hint is not lost)',
+    breaks: '[4]',
+    // FC_SEED=298771318 MC_OFF= FC_PATH=6:2:2:2:2:1:1:1:1:4:5:6:7:8:10:12:0:6:5:6:6:6:6:6
+    input: {
+      ...base,
+      remoteFaults: ['ok'],
+      skewMs: [0],
+      hintReadFails: 3,
+      initial: 'oldLayout',
+      steps: [signOut(0, 1), signOut(1, 1), { t: 'net', ctx: 0, online: false }],
+    },
+  },
 ];

@@ -307,14 +307,11 @@ export class PublicModel extends ModelState {
           this.enterSignedOut();
           return;
         }
-        // The clear failed: still signed in. One that did not answer may land later: storage is
+        // The clear failed: still signed in. Part of it may have landed (or may still): storage is
         // read again (at once for callers waiting, else after a back-off no run reaches).
-        if (this.storage === 'failing') this.enterSignedIn();
-        else {
-          if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
-          this.queued = null;
-          this.pos = this.fetchers.length > 0 ? 'signedIn.checkStorage' : 'signedIn.unconfirmed';
-        }
+        if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
+        this.queued = null;
+        this.pos = this.fetchers.length > 0 ? 'signedIn.checkStorage' : 'signedIn.unconfirmed';
         return;
       }
     }
