@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Auth } from '../../src/index.js';
 import { type BrowserDemo, startBrowserDemo } from '../../tools/browser-demo.js';
 import { createPool, createUser, enableMfa, totp } from '../../tools/cognito-admin.js';
 import { adminClient } from '../../tools/embedded-cognito.js';
@@ -151,6 +152,50 @@ describe.skipIf(!haveChromium)('browser demo in Debian Chromium (Playwright)', (
     await page.fill('#password', user.password);
     await page.click('#sign-in-button');
   }
+
+  it("a laptop asleep past the access token's expiry: when the page becomes visible again, one refresh at once", async () => {
+    const pool = await freshPool();
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.clock.install(); // Date and timers under the test's control; time still flows
+    const url = `${demo.origin}/?${new URLSearchParams({ endpoint: pool.endpoint, clientId: pool.clientId })}`;
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]');
+    await signIn(page, pool);
+    const refreshes: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(pool.endpoint) && (r.postData() ?? '').includes('REFRESH_TOKEN')) refreshes.push(r.url());
+    });
+    const tokenBefore = await page.evaluate(() => (window as unknown as { auth: Auth }).auth.getTokens()?.accessToken);
+    // Headless Chromium never hides a page (another tab in front or a minimised window leaves it
+    // 'visible'), so the page says it is hidden, then visible, with the real event the browser fires.
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((v) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => v });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await setVisibility('hidden');
+    // Then sleep: the clock moves a minute past the access token's expiry (cognito-local issues them
+    // for a day) while no timer runs, as on a laptop whose lid was closed.
+    const expiresAt = await page.evaluate(
+      () => (window as unknown as { auth: Auth }).auth.getSession()?.accessTokenExpiresAt ?? 0,
+    );
+    await page.clock.setSystemTime(expiresAt + 60_000);
+    await page.clock.runFor(300);
+    expect(refreshes).toEqual([]);
+    await setVisibility('visible');
+    // Polled from here: the page's own timers and animation frames are the fake clock's.
+    const tokenNow = () => page.evaluate(() => (window as unknown as { auth: Auth }).auth.getTokens()?.accessToken);
+    for (let i = 0; i < 100 && (await tokenNow()) === tokenBefore; i++) {
+      await page.clock.runFor(50);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await tokenNow()).not.toBe(tokenBefore);
+    await page.clock.runFor(1000);
+    expect(refreshes).toHaveLength(1);
+    expect(await page.getAttribute('body', 'data-status')).toBe('signedIn');
+    await ctx.close();
+  }, 45_000);
 
   it('a user with a temporary password: the "New password" field, Confirm, signed in with tokens stored', async () => {
     const setup = await challengePool('newPassword');
