@@ -73,24 +73,20 @@ export function unstoredAtStop(context: AuthContext, writing: boolean): { error:
   // The sign-out of a sign-in whose tokens could not be stored: only this context ever held them (row 25).
   if (p?.reason === 'signInCancelled' && p.steps.revokeToken !== 'done' && p.steps.globalSignOut !== 'done') {
     const revoke = revocationPlanned(context);
-    const what = revoke
-      ? 'RevokeToken was sent for them (best effort, not awaited): the refresh token is not known to be revoked'
-      : 'the revocation policy keeps them, so the refresh token was not revoked';
-    const why = `stop(): a sign-in whose tokens could not be stored was being signed out; ${what}`;
+    const why = `stop() while signing out an unstored sign-in: ${stoppedRevocation(revoke)}`;
     return { error: new AuthError('Cancelled', why), revoke };
   }
   if (!context.unstoredRefreshToken) return null;
-  const lead = 'stop(): a refresh rotated the refresh token and no storage holds the new one;';
-  if (writing) {
-    const why = `${lead} it was being written (the write may still land), so it was not revoked`;
-    return { error: new AuthError('Cancelled', why), revoke: false };
-  }
+  const lead = 'stop(): a rotated refresh token that no storage holds;';
+  if (writing)
+    return { error: new AuthError('Cancelled', `${lead} its write may still land: not revoked`), revoke: false };
   const revoke = revocationPlanned(context);
-  const what = revoke
-    ? 'RevokeToken was sent for it (best effort, not awaited): it is not known to be revoked'
-    : 'the revocation policy keeps it, so it was not revoked';
-  return { error: new AuthError('Cancelled', `${lead} ${what}`), revoke };
+  return { error: new AuthError('Cancelled', `${lead} ${stoppedRevocation(revoke)}`), revoke };
 }
+
+/** What `stop()` did about a refresh token no storage holds (docs/errors.md explains). */
+export const stoppedRevocation = (revoke: boolean): string =>
+  revoke ? 'RevokeToken sent, not awaited: not known to be revoked' : 'not revoked (revocation policy)';
 
 /** A refresh token that could not be revoked for a network reason goes to the outbox (`deferRevocation`). */
 export function revocationToDefer(context: AuthContext): boolean {
@@ -172,7 +168,7 @@ export function signOutAnswers(
     if (!global || p.scope === 'global' || p.username === null) return { id, result };
     const why =
       p.reason === 'otherTab'
-        ? 'another tab or process had already signed out, and this one followed it without remote calls'
+        ? 'another tab or process had signed out already; this one followed it'
         : 'the sign-out already running was local and past the point where it could become global';
     const globalSignOutError = new AuthError('GlobalSignOutNotRun', `GlobalSignOut did not run: ${why}`);
     const steps: SignOutSteps = { ...result.steps, globalSignOut: 'skipped' };

@@ -5,7 +5,7 @@ import { recordFailed, recordTimedOut, SKIP_THE_REST } from './auth.support.js';
 const refreshRefused = (cause: unknown) => ({
   error: new AuthError(
     'NotAuthorized',
-    'GlobalSignOut could not run: the access token had expired and the refresh before it was refused',
+    'GlobalSignOut could not run: the access token had expired and its refresh was refused',
     { cause },
   ),
 });

@@ -1,5 +1,5 @@
 import { AuthError } from '../errors.js';
-import { revocationPlanned } from './auth.logic.js';
+import { revocationPlanned, stoppedRevocation } from './auth.logic.js';
 import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
 import type { AuthContext, RedirectOutcome, SignInOutcome } from './auth.types.js';
 
@@ -9,13 +9,11 @@ const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ out
 /** What `stop()` during the save tells the app (the slot revokes the refresh token if no storage holds it). */
 const savingStopped = ({ context }: { context: AuthContext }) => {
   const what = context.signInRequest?.adopted
-    ? 'the adopted tokens stay the app’s own (not revoked)'
+    ? 'adopted tokens are the app’s: not revoked'
     : revocationPlanned(context)
-      ? 'unless the write had already landed, RevokeToken is sent for the refresh token (best effort, not awaited)'
-      : 'the revocation policy keeps the refresh token, so it is not revoked';
-  return {
-    error: new AuthError('Cancelled', `stop() came while the sign-in was being saved: the write was stopped; ${what}`),
-  };
+      ? 'RevokeToken follows unless it landed'
+      : stoppedRevocation(false);
+  return { error: new AuthError('Cancelled', `stop() while the sign-in was being saved: write stopped; ${what}`) };
 };
 
 const CANCEL_SIGN_IN = [

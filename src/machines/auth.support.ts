@@ -115,7 +115,7 @@ export function unsupportedGlobalSignOut(p: SignOutProgress): SignOutProgress {
     ...withStep(p, 'globalSignOut', 'skipped'),
     globalSignOutError: new AuthError(
       'GlobalSignOutUnsupported',
-      'GlobalSignOut was skipped: the access token lacks the aws.cognito.signin.user.admin scope (a hosted-UI sign-in without it)',
+      'GlobalSignOut was skipped: the access token lacks the aws.cognito.signin.user.admin scope',
     ),
   };
 }
