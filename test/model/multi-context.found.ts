@@ -247,4 +247,26 @@ export const FOUND: Found[] = [
       steps: [signOut(0, 1), signOut(1, 1), { t: 'net', ctx: 0, online: false }],
     },
   },
+  {
+    name: 'a late write on a storage fenced at commit never brings a signed-out session back (unfenced, a session may show for a moment until the undo: the documented limit)',
+    breaks: '[',
+    // FC_SEED=298162423 MC_OFF= FC_PATH=451:3:6:4:4:4:11:6:11:11:11:14:17:3:3:5:3:15:3:3:21:4:18:3:19:18:1:7:2:5:4:9:5:4:10:10:9:5:12:12:19:19:20:20:20:20:20:20 (fenced: false)
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [1, 0],
+      remoteFaults: [],
+      slowOps: [32, 0],
+      skewMs: [0],
+      fenced: true,
+      steps: [
+        signIn(0, 0),
+        signIn(2, 1),
+        { t: 'stop', ctx: 1 },
+        signIn(1, -1),
+        signOut(1, 1),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: -1 },
+      ],
+    },
+  },
 ];
