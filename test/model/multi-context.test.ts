@@ -231,11 +231,10 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
   stats.checks += checks.checks;
   const violations = [...checks.violations.values()];
   // The documented limit of a storage not fenced at commit (docs/storage.md, Known limits): a late
-  // write that went over another context's write is visible until its undo (a signed-out session
-  // back for a moment), and the undo removes the key, so sessions and tokens may be lost without a
-  // word. Only "no session back", convergence and the orphan check are waived, and only then.
+  // write that went over another context's write is undone by removing the key, so sessions and
+  // tokens may be lost without a word. Only convergence and the orphan check are waived, and only then.
   if (storage.lateOverOthers > 0) {
-    const waived = violations.filter((v) => ['[3]', '[4]', '[6]'].some((n) => v.startsWith(n)));
+    const waived = violations.filter((v) => ['[4]', '[6]'].some((n) => v.startsWith(n)));
     if (waived.length > 0) trace.push(`waived (a late unfenced write went over another's): ${waived.join('; ')}`);
     return { violations: violations.filter((v) => !waived.includes(v)), trace };
   }
