@@ -269,4 +269,26 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: 'the same with four contexts, a corrupt start and two slow writes: a late outbox entry of a revoked session is not that session back',
+    breaks: '[3]',
+    // FC_SEED=1227204942 MC_OFF= FC_PATH=288:2:2:3:2:3:3:3:10:5:7:5:6:7:7:10:2:2:6:9:16:16:22:23:26:27:26:27:27:27:23:23:23:23:23
+    input: {
+      ...base,
+      contexts: 4,
+      storageMs: [1],
+      remoteFaults: [],
+      slowOps: [43, 64],
+      skewMs: [0],
+      initial: 'corrupt',
+      steps: [
+        signOut(2, 0),
+        signIn(1, 0),
+        signIn(2, -1),
+        { t: 'net', ctx: 1, online: false },
+        signOut(1, 1),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: 1 },
+      ],
+    },
+  },
 ];
