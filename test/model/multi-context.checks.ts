@@ -131,7 +131,7 @@ export class Invariants {
       const s = this.cognito.session(sid);
       if (!this.gone.has(sid)) {
         if (!s.refreshTokens.some((t) => this.storage.holds(t, values))) this.gone.add(sid);
-      } else if (s.tokens.some((t) => this.#backAtRest(t, values, outsideOutbox))) {
+      } else if (s.tokens.some((t) => this.#backAtRest(t, outsideOutbox))) {
         this.#violate(
           3,
           `${sid}`,
@@ -184,13 +184,13 @@ export class Invariants {
   }
 
   /**
-   * A session's token back at rest. A revoked token an outbox write left behind does not count: the
-   * outbox's writes carry no fence, so an entry may land late; it is one more token to revoke (the
-   * next drain finds it invalid and drops it), never a session back (docs/storage.md).
+   * A session back: one of its tokens in the record (or old-layout keys) again. The outbox does not
+   * count: its writes carry no fence, so an entry may land late, and a refresh token there is one
+   * more to revoke (the next drain does, or drops it if it is dead), never a session back
+   * (docs/storage.md). The orphan check [6] still follows every token it holds.
    */
-  #backAtRest(t: string, values: string[], outsideOutbox: string[]): boolean {
-    if (this.storage.holds(t, outsideOutbox)) return true;
-    return this.storage.holds(t, values) && !this.cognito.invalid.has(t);
+  #backAtRest(t: string, outsideOutbox: string[]): boolean {
+    return this.storage.holds(t, outsideOutbox);
   }
 
   /** Runs in the answer's own callback: "at the moment it resolved". */

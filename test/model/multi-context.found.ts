@@ -270,7 +270,7 @@ export const FOUND: Found[] = [
     },
   },
   {
-    name: 'the same with four contexts, a corrupt start and two slow writes: a late outbox entry of a revoked session is not that session back',
+    name: 'a late outbox entry of a session an offline sign-out cleared (not revoked, and said so): a token for the drain to revoke, not that session back',
     breaks: '[3]',
     // FC_SEED=1227204942 MC_OFF= FC_PATH=288:2:2:3:2:3:3:3:10:5:7:5:6:7:7:10:2:2:6:9:16:16:22:23:26:27:26:27:27:27:23:23:23:23:23
     input: {
