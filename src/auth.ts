@@ -1,5 +1,5 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
-import { assertCredentials, leafPath, revokeOnStop, safely, unrefClock } from './auth.support.js';
+import { assertCredentials, leafPath, revokeOnStop, safely, unrefClock } from './client-helpers.js';
 import { AuthError } from './errors.js';
 import { stepsNotRun, unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
@@ -17,10 +17,10 @@ import { type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
 import { assertTokens } from './session/token-checks.js';
 
-export type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './auth.types.js';
 export type { AuthTimeouts, CreateAuthOptions } from './options.js';
+export type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './public-types.js';
 
-import type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './auth.types.js';
+import type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './public-types.js';
 
 type Pending =
   | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
