@@ -132,6 +132,28 @@ export function stepsNotRun(): SignOutSteps {
 }
 
 /** Turns the progress of a sign-out into the result its caller gets. */
+/**
+ * A sign-out that went on to what storage held answers for both rounds: a step that failed or was
+ * skipped in the first round is reported so, with its error, even if the second round did it.
+ */
+export function withEarlierRound(p: SignOutProgress, earlier: SignOutProgress | null): SignOutProgress {
+  if (!earlier) return p;
+  const merged: SignOutProgress = { ...p, steps: { ...p.steps } };
+  for (const step of ['hostedUISignOut', 'globalSignOut', 'revokeToken'] as const) {
+    const before = earlier.steps[step];
+    if (before !== 'failed' && before !== 'skipped') continue;
+    merged.steps[step] = before;
+    const key = `${step}Error` as const;
+    const error = earlier[key];
+    if (error) merged[key] = error;
+  }
+  // What the first round left in the outbox (or could not) is said too.
+  if (earlier.deferred && !merged.deferred) merged.deferred = true;
+  if (earlier.deferredError && !merged.deferredError) merged.deferredError = earlier.deferredError;
+  if (earlier.oldLayoutToken && !merged.oldLayoutToken) merged.oldLayoutToken = earlier.oldLayoutToken;
+  return merged;
+}
+
 export function signOutResult(p: SignOutProgress): SignOutResult {
   const base = { scope: p.scope, steps: { ...p.steps } };
   const stepErrors: { hostedUISignOutError?: AuthError; globalSignOutError?: AuthError; revokeTokenError?: AuthError } =

@@ -1,12 +1,12 @@
 import { AuthError } from '../errors.js';
-import { authSetup, failed, storageTimedOut, WAIT_TO_SIGN_IN } from './auth.setup.js';
+import { authSetup, WAIT_TO_SIGN_IN } from './auth.setup.js';
 import { signedInState } from './auth.signed-in.js';
 import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
-import { stopReport } from './auth.support.js';
+import { failed, stopReport, storageTimedOut } from './auth.support.js';
 import type { RestoreOutput } from './auth.types.js';
 
-export type { WithDeps } from './auth.setup.js';
+export type { WithDeps } from './auth.support.js';
 
 const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
 
@@ -31,6 +31,7 @@ export const authMachine = authSetup.createMachine({
     queuedSignIn: null,
     refreshFailures: 0,
     restoringForOtherTab: false,
+    earlierSignOut: null,
     unstoredTokens: false,
     unstoredRefreshToken: false,
     refusedWith: null,

@@ -1,6 +1,6 @@
 import { AuthError } from '../errors.js';
-import { type AuthStateConfig, failed, requireSession } from './auth.setup.js';
-import { recordFailed, recordTimedOut, SKIP_THE_REST } from './auth.support.js';
+import type { AuthStateConfig } from './auth.setup.js';
+import { failed, recordFailed, recordTimedOut, requireSession, SKIP_THE_REST } from './auth.support.js';
 
 const refreshRefused = (cause: unknown) => ({
   error: new AuthError(

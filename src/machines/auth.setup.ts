@@ -11,6 +11,7 @@ import {
   signOutResult,
   skipRemaining,
   unstoredAtStop,
+  withEarlierRound,
 } from './auth.logic.js';
 import {
   canUpgradeToGlobal,
@@ -46,17 +47,6 @@ import type {
   SignOutResult,
   SignOutSteps,
 } from './auth.types.js';
-
-export {
-  type ErrorParams,
-  failed,
-  notProvided,
-  progress,
-  requireSession,
-  storageTimedOut,
-  timedOut,
-  type WithDeps,
-} from './auth.support.js';
 
 /** The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
  * Errors reach actions as transition parameters, so no action reads an untyped event. */
@@ -207,7 +197,7 @@ export const authSetup = setup({
     }),
     answerSignOut: emit(({ context }) => ({
       type: 'signOutSettled' as const,
-      answers: signOutAnswers(progress(context), context.signOutRequests),
+      answers: signOutAnswers(withEarlierRound(progress(context), context.earlierSignOut), context.signOutRequests),
     })),
     announceSignedOut: emit(({ context }) => ({
       type: 'signedOut' as const,
@@ -221,14 +211,15 @@ export const authSetup = setup({
     forgetSession: assign({
       session: null,
       signOut: null,
+      earlierSignOut: null,
       signOutRequests: [],
       refreshFailures: 0,
       unstoredTokens: false,
       unstoredRefreshToken: false,
     }),
-    forgetSignOut: assign({ signOut: null, signOutRequests: [] }),
-    /** The sign-out starts over from a fresh read of storage; its callers keep waiting. */
-    restartSignOut: assign({ signOut: null, session: null }),
+    forgetSignOut: assign({ signOut: null, signOutRequests: [], earlierSignOut: null }),
+    /** The sign-out starts over from a fresh read of storage; its callers keep waiting (and hear this round too). */
+    restartSignOut: assign({ signOut: null, session: null, earlierSignOut: ({ context }) => context.signOut }),
     takeNewerTokens: assign({
       session: ({ context }, p: { newer?: Session | undefined }) => p.newer ?? context.session,
     }),

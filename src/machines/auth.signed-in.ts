@@ -1,8 +1,8 @@
 import { not } from 'xstate';
 import { AuthError } from '../errors.js';
 import { rotatesRefreshToken, unconfirmedAnswer, withTokenExpiry } from './auth.logic.js';
-import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
-import { stopReport } from './auth.support.js';
+import type { AuthStateConfig } from './auth.setup.js';
+import { failed, requireSession, stopReport, storageTimedOut, timedOut } from './auth.support.js';
 import type { AuthContext, RestoreOutput } from './auth.types.js';
 
 /** A refresh that got no answer: `fetchTokens()` callers learn when the tokens they hold expire. */

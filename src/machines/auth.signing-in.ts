@@ -1,6 +1,7 @@
 import { AuthError } from '../errors.js';
 import { revocationPlanned, stoppedRevocation } from './auth.logic.js';
-import { type AuthStateConfig, failed, requireSession, storageTimedOut, timedOut } from './auth.setup.js';
+import type { AuthStateConfig } from './auth.setup.js';
+import { failed, requireSession, storageTimedOut, timedOut } from './auth.support.js';
 import type { AuthContext, RedirectOutcome, SignInOutcome } from './auth.types.js';
 
 const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });

@@ -3,16 +3,8 @@ import { AuthError } from '../errors.js';
 import type { ClearOutcome } from '../session/store.js';
 import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
-import {
-  type AuthStateConfig,
-  failed,
-  progress,
-  requireSession,
-  storageTimedOut,
-  timedOut,
-  WAIT_TO_SIGN_IN,
-} from './auth.setup.js';
-import { recordFailed } from './auth.support.js';
+import { type AuthStateConfig, WAIT_TO_SIGN_IN } from './auth.setup.js';
+import { failed, progress, recordFailed, requireSession, storageTimedOut, timedOut } from './auth.support.js';
 import type { AuthContext } from './auth.types.js';
 
 const COVER_STORED = { type: 'markCoversStored', params: { covers: true } } as const;

@@ -163,6 +163,8 @@ export interface AuthContext {
   config: AuthConfig;
   session: Session | null;
   signOut: SignOutProgress | null;
+  /** A sign-out that went on to what storage held: its first round, which its callers' answer also reports. */
+  earlierSignOut: SignOutProgress | null;
   /** `fetchTokens()` callers waiting for fresh tokens (a restore, or the one refresh they share). */
   tokenRequests: TokenRequest[];
   /** Callers waiting for the sign-out that runs (or, while restoring, will run). */

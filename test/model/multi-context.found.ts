@@ -291,4 +291,17 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: 'signOut() holding a session another context replaced: its RevokeToken is throttled, it goes on to sign out the newer session, and its answer says the first RevokeToken failed (never complete)',
+    breaks: '[1]',
+    // FC_SEED=510576911 MC_OFF= FC_PATH=197:2:3:3:2:3:3:3:5:2:4:11:11:17:21:21:23:3:15:19:19:2
+    input: {
+      ...base,
+      contexts: 4,
+      storageMs: [1],
+      remoteFaults: ['throttled'],
+      initial: 'corrupt',
+      steps: [signIn(2, 1), signIn(3, -1), signOut(2, 1), signOut(0, 1), { t: 'net', ctx: 2, online: false }],
+    },
+  },
 ];
