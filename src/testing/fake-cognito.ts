@@ -92,7 +92,10 @@ export interface FakeCognito extends AuthServices {
   fail(operation: FakeOperation, code: AuthErrorCode, options?: FakeFailureOptions): void;
   /** Calls of `operation` never answer: each rejects (`Timeout`) only when its signal aborts. */
   hang(operation: FakeOperation, options?: { times?: number }): void;
-  /** Ends the failures and hangs of `operation` (default all) set by {@link fail} and {@link hang}. */
+  /**
+   * Ends the failures and hangs of `operation` (default all) set by {@link fail} and {@link hang};
+   * a call already hanging still waits for its signal.
+   */
   heal(operation?: FakeOperation): void;
   /** The latency of `operation` (default every one), in ms. */
   setLatency(ms: number, operation?: FakeOperation): void;
