@@ -7,22 +7,23 @@
 
 import { cognitoServices } from '../src/adapters/cognito/index.js';
 import { createAuth, memoryStorage } from '../src/index.js';
-import { createUser } from '../tools/cognito-admin.js';
-import { createPoolWithUser, startEmbeddedCognito } from '../tools/embedded-cognito.js';
+import { startEmbeddedCognito } from '../src/testing/index.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-const cognito = await startEmbeddedCognito();
+// authchart/testing's embedded Cognito, as an app's tests would start it.
+const pool = { username: 'demo@example.com', password: 'Correct-Horse-9' };
+const cognito = await startEmbeddedCognito({ users: { [pool.username]: pool.password } });
 log(`embedded Cognito on ${cognito.endpoint}`);
 try {
-  const pool = await createPoolWithUser(cognito);
-  log(`user pool ${pool.userPoolId}, app client ${pool.clientId}, user ${pool.username}`);
+  log(`user pool ${cognito.userPoolId}, app client ${cognito.clientId}, user ${pool.username}`);
 
   const storage = memoryStorage([['app.preferences', '{"theme":"dark"}']]);
   const auth = createAuth({
     services: cognitoServices({
-      clientId: pool.clientId,
-      region: 'local',
+      clientId: cognito.clientId,
+      region: cognito.region,
+      userPoolId: cognito.userPoolId,
       endpoint: cognito.endpoint,
       // cognito-local has no SRP; a real pool would keep the USER_SRP_AUTH default.
       authFlow: 'USER_PASSWORD_AUTH',
@@ -56,7 +57,8 @@ try {
   log(`  stored keys: ${storedKeys()}`);
 
   log('\n5. a user created with a temporary password (AdminCreateUser, no permanent password)');
-  const newcomer = await createUser(cognito.admin, pool.userPoolId, { password: 'Temp-Pass-1', temporary: true });
+  const newcomer = { username: 'newcomer@example.com', password: 'Temp-Pass-1' };
+  await cognito.addUser(newcomer.username, { password: newcomer.password, temporary: true });
   log(`  user ${newcomer.username}, temporary password ${newcomer.password}`);
   const challenged = await auth.signIn({ username: newcomer.username, password: newcomer.password });
   log(`  signIn result: ${JSON.stringify(challenged)}`);

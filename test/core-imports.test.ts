@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 const SRC = new URL('../src/', import.meta.url).pathname;
 /**
  * The layers, by folder: `adapters/` talks to platforms and remote services, `bindings/` are the
- * package's edge entry points (frameworks, Node). Everything else is the portable core.
+ * package's edge entry points (frameworks, Node), `testing/` is `authchart/testing` (for apps'
+ * tests). Everything else is the portable core.
  */
-const OUTSIDE_CORE = ['adapters', 'bindings'];
+const OUTSIDE_CORE = ['adapters', 'bindings', 'testing'];
 const CORE_PACKAGES = new Set(['xstate', 'jose']);
 
 function sourceFiles(dir: string): string[] {
@@ -39,6 +40,29 @@ describe('the core stays portable', () => {
     }
     expect(checked).toBeGreaterThan(10);
     expect(offending).toEqual([]);
+  });
+
+  it('authchart/testing imports the core, jose and Node built-ins only: no AWS SDK, and cognito-local only by path at run time', () => {
+    const offending: string[] = [];
+    for (const file of sourceFiles(join(SRC, 'testing'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:^\s*(?:import|export)[^'"]*from\s*|import\()['"]([^'"]+)['"]/gm)) {
+        const spec = m[1] ?? '';
+        const target = spec.startsWith('.') ? relative(SRC, join(dirname(file), spec)) : '';
+        const allowed = spec.startsWith('.')
+          ? ['core', 'testing'].includes(layerOf(target) ?? '')
+          : spec === 'jose' || spec.startsWith('node:');
+        if (!allowed) offending.push(`${relative(SRC, file)}: ${spec}`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it('nothing outside authchart/testing imports it', () => {
+    const importers = sourceFiles(SRC)
+      .filter((file) => layerOf(relative(SRC, file)) !== 'testing')
+      .filter((file) => /from\s*['"][./]*testing\//.test(readFileSync(file, 'utf8')));
+    expect(importers).toEqual([]);
   });
 
   it('the adapters folder holds what talks to platforms and remote services', () => {

@@ -70,6 +70,7 @@ writeFileSync(
         'authchart/vue': ['../../src/bindings/vue.ts'],
         'authchart/svelte': ['../../src/bindings/svelte.ts'],
         'authchart/hosted-ui': ['../../src/adapters/hosted-ui.ts'],
+        'authchart/testing': ['../../src/testing/index.ts'],
       },
     },
     include: ['*.ts', '*.tsx'],

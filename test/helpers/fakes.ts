@@ -6,6 +6,7 @@ import {
   type TokenStorage,
   type Tokens,
 } from '../../src/index.js';
+import { type FakeCognito, fakeCognito } from '../../src/testing/index.js';
 import { makeTokens } from './tokens.js';
 
 /** What a fake remote call does: succeed, throw, or hang until aborted. */
@@ -16,12 +17,18 @@ export interface Call {
   signal: AbortSignal;
 }
 
+/**
+ * authchart/testing's `fakeCognito` (app client `client123`; its call record and in-flight counts),
+ * with every answer scripted by the test instead of a user table.
+ */
 export interface FakeServices extends AuthServices {
+  /** The fakeCognito underneath: its record of every call, `fail`, `hang`, `setOffline`, … */
+  cognito: FakeCognito;
   calls: {
     signIn: Credentials[];
-    refresh: Call[];
-    globalSignOut: Call[];
-    revokeToken: Call[];
+    readonly refresh: Call[];
+    readonly globalSignOut: Call[];
+    readonly revokeToken: Call[];
     hostedUISignOut: AbortSignal[];
   };
   script: {
@@ -32,7 +39,7 @@ export interface FakeServices extends AuthServices {
     hostedUISignOut: Outcome;
   };
   /** How many calls are running right now, per step. */
-  inFlight: { globalSignOut: number; revokeToken: number; refresh: number };
+  readonly inFlight: { readonly globalSignOut: number; readonly revokeToken: number; readonly refresh: number };
 }
 
 function run<T>(outcome: Outcome<T>, signal: AbortSignal): Promise<T> {
@@ -47,23 +54,32 @@ function run<T>(outcome: Outcome<T>, signal: AbortSignal): Promise<T> {
 }
 
 export function fakeServices(tokens: Tokens = makeTokens()): FakeServices {
-  /** Records the call, counts it in flight while it runs, and answers as scripted. */
-  async function tracked<K extends 'refresh' | 'globalSignOut' | 'revokeToken'>(
-    name: K,
-    arg: string,
-    signal: AbortSignal,
-  ): Promise<Awaited<ReturnType<FakeServices[K]>>> {
-    fake.calls[name].push({ arg, signal });
-    fake.inFlight[name]++;
-    try {
-      return (await run(fake.script[name] as Outcome<unknown>, signal)) as Awaited<ReturnType<FakeServices[K]>>;
-    } finally {
-      fake.inFlight[name]--;
-    }
-  }
+  const cognito = fakeCognito({ clientId: 'client123', userPoolId: 'eu-west-1_Test' });
+  const recorded = (operation: 'refresh' | 'globalSignOut' | 'revokeToken'): Call[] =>
+    cognito.callsTo(operation).map((c) => ({ arg: c.token ?? '', signal: c.signal }));
+  cognito.respond('signIn', (input, signal) => {
+    fake.calls.signIn.push(input);
+    return run(fake.script.signIn, signal);
+  });
+  cognito.respond('refresh', (_token, signal) => run(fake.script.refresh, signal));
+  cognito.respond('globalSignOut', (_token, signal) => run(fake.script.globalSignOut, signal));
+  cognito.respond('revokeToken', (_token, signal) => run(fake.script.revokeToken, signal));
   const fake: FakeServices = {
-    clientId: 'client123',
-    calls: { signIn: [], refresh: [], globalSignOut: [], revokeToken: [], hostedUISignOut: [] },
+    cognito,
+    clientId: cognito.clientId,
+    calls: {
+      signIn: [],
+      get refresh() {
+        return recorded('refresh');
+      },
+      get globalSignOut() {
+        return recorded('globalSignOut');
+      },
+      get revokeToken() {
+        return recorded('revokeToken');
+      },
+      hostedUISignOut: [],
+    },
     script: {
       signIn: { ok: tokens },
       refresh: { ok: { accessToken: tokens.accessToken, idToken: tokens.idToken } },
@@ -71,14 +87,21 @@ export function fakeServices(tokens: Tokens = makeTokens()): FakeServices {
       revokeToken: { ok: undefined },
       hostedUISignOut: { ok: undefined },
     },
-    inFlight: { globalSignOut: 0, revokeToken: 0, refresh: 0 },
-    async signIn(input, signal) {
-      fake.calls.signIn.push(input);
-      return run(fake.script.signIn, signal);
+    inFlight: {
+      get globalSignOut() {
+        return cognito.inFlight('globalSignOut');
+      },
+      get revokeToken() {
+        return cognito.inFlight('revokeToken');
+      },
+      get refresh() {
+        return cognito.inFlight('refresh');
+      },
     },
-    refresh: (refreshToken, signal) => tracked('refresh', refreshToken, signal),
-    globalSignOut: (accessToken, signal) => tracked('globalSignOut', accessToken, signal),
-    revokeToken: (refreshToken, signal) => tracked('revokeToken', refreshToken, signal),
+    signIn: (input, signal) => cognito.signIn(input, signal),
+    refresh: (refreshToken, signal) => cognito.refresh(refreshToken, signal),
+    globalSignOut: (accessToken, signal) => cognito.globalSignOut(accessToken, signal),
+    revokeToken: (refreshToken, signal) => cognito.revokeToken(refreshToken, signal),
     async hostedUISignOut(signal) {
       fake.calls.hostedUISignOut.push(signal);
       return run(fake.script.hostedUISignOut, signal);

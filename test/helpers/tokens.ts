@@ -1,70 +1,25 @@
-import { UnsecuredJWT } from 'jose';
 import type { Tokens } from '../../src/index.js';
+import { type FakeTokenOptions, fakeTokens } from '../../src/testing/index.js';
 
-let serial = 0;
-
-export interface TokenOptions {
-  username?: string;
-  /** Seconds from `now` until the access token expires. */
-  expiresIn?: number;
-  /** Seconds since the epoch; default: the real clock. */
-  now?: number;
-  /** Add `origin_jti` (revocation enabled on the app client). */
-  revocable?: boolean;
-  /** The access token's `scope` claim (omitted by default, as authchart then assumes the admin scope). */
-  scope?: string;
-  /** The app client (`aud`, `client_id`); default `client123`, as `fakeServices()`. */
-  clientId?: string;
-  /** `iss` of both tokens; default {@link TEST_ISSUER}. */
-  issuer?: string;
-  /** The ID token's `nonce` (hosted-UI sign-ins). */
-  nonce?: string;
-  /** Claims that replace the ID token's (a hostile token endpoint's `aud`, `azp`, `iss`, `sub`, …). */
-  idClaims?: Record<string, unknown>;
-  /** Claims that replace the access token's. */
-  accessClaims?: Record<string, unknown>;
-}
+/** `fakeTokens` options (authchart/testing), with this suite's defaults: client `client123`, issuer {@link TEST_ISSUER}. */
+export type TokenOptions = FakeTokenOptions;
 
 /** The issuer test tokens carry by default: a Cognito pool's. */
 export const TEST_ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test';
 
-/** Cognito-shaped tokens (unsigned: authchart decodes, it never verifies; that is the API's job). */
+/**
+ * Cognito-shaped tokens (unsigned: authchart decodes, it never verifies; that is the API's job):
+ * authchart/testing's `fakeTokens`, for the app client `client123` of {@link TEST_ISSUER}, as `fakeServices()`.
+ */
 export function makeTokens(opts: TokenOptions = {}): Tokens {
-  const now = opts.now ?? Math.floor(Date.now() / 1000);
   const username = opts.username ?? 'alice@example.com';
-  const n = ++serial;
-  const clientId = opts.clientId ?? 'client123';
-  const iss = opts.issuer ?? TEST_ISSUER;
-  const access = new UnsecuredJWT({
+  return fakeTokens({
+    attributes: { email: username },
+    ...opts,
     username,
-    sub: `sub-${username}`,
-    iss,
-    client_id: clientId,
-    token_use: 'access',
-    jti: `jti-${n}`,
-    ...(opts.revocable === false ? {} : { origin_jti: `origin-${n}` }),
-    ...(opts.scope === undefined ? {} : { scope: opts.scope }),
-    ...opts.accessClaims,
-  })
-    .setIssuedAt(now)
-    .setExpirationTime(now + (opts.expiresIn ?? 3600))
-    .encode();
-  const id = new UnsecuredJWT({
-    'cognito:username': username,
-    email: username,
-    sub: `sub-${username}`,
-    iss,
-    aud: clientId,
-    token_use: 'id',
-    ...(opts.nonce === undefined ? {} : { nonce: opts.nonce }),
-    ...opts.idClaims,
-  })
-    .setIssuedAt(now)
-    .setExpirationTime(now + (opts.expiresIn ?? 3600))
-    .encode();
-  // Cognito refresh tokens are JWEs: five base64url parts starting with a JSON header.
-  const refresh = `eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh${n}part.iv${n}.cipher${n}text.tag${n}`;
-  return { accessToken: access, idToken: id, refreshToken: refresh };
+    clientId: opts.clientId ?? 'client123',
+    issuer: opts.issuer ?? TEST_ISSUER,
+  });
 }
 
 export function tokenStrings(tokens: Tokens[]): string[] {

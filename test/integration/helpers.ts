@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createPool, createUser, enableMfa, seedSmsMfaOption } from '../../tools/cognito-admin.js';
 import {
-  adminClient,
   createPoolWithUser,
   type EmbeddedCognito,
   type PoolSetup,
@@ -16,12 +15,7 @@ export async function freshPool(
   opts: { accessTokenValiditySeconds?: number } = {},
 ): Promise<PoolSetup & { endpoint: string }> {
   const endpoint = inject('cognitoEndpoint');
-  const admin = adminClient(endpoint);
-  try {
-    return { ...(await createPoolWithUser({ admin }, opts)), endpoint };
-  } finally {
-    admin.destroy();
-  }
+  return { ...(await createPoolWithUser({ endpoint }, opts)), endpoint };
 }
 
 /** A cognito-local of its own whose users have SMS MFA (cognito-local cannot set that through its API). */
