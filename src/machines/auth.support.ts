@@ -50,10 +50,13 @@ export function newSignOut(context: AuthContext, scope: SignOutScope, reason: Si
   };
 }
 
-/** The sign-out covers what storage held when it began (another context's newer sign-in). */
+/**
+ * The sign-out covers what storage holds (another context's newer sign-in): once a caller asked
+ * for that, it stays so (a journal that could not read storage does not take it back).
+ */
 export const covering = (context: AuthContext, covers: boolean): SignOutProgress => ({
   ...progress(context),
-  coversStored: covers,
+  coversStored: covers || context.signOut?.coversStored === true,
 });
 
 /** The `signOut()` call an event carries, if any. */

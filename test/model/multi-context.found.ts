@@ -304,4 +304,22 @@ export const FOUND: Found[] = [
       steps: [signIn(2, 1), signIn(3, -1), signOut(2, 1), signOut(0, 1), { t: 'net', ctx: 2, online: false }],
     },
   },
+  {
+    name: "signOut() joins the chart's sign-out of a sign-in it could not save, and the journal's read of storage fails: the caller's ask to cover what storage holds stands, so the other session is signed out too before complete",
+    breaks: '[1]',
+    // FC_SEED=1370095324 MC_OFF= FC_PATH=440:0:0:0:2:2:5:5:12:14:14:12:12:12
+    input: {
+      ...base,
+      storageMs: [2],
+      remoteFaults: [],
+      hintReadFails: 2,
+      steps: [
+        { t: 'fetchTokens', ctx: 1, forceRefresh: false, gap: -1 },
+        signIn(1, 0),
+        signIn(0, -1),
+        signOut(0, 1),
+        signIn(0, 1),
+      ],
+    },
+  },
 ];
