@@ -143,15 +143,17 @@ export function withEarlierRound(p: SignOutProgress, earlier: SignOutProgress | 
     const before = earlier.steps[step];
     if (before !== 'failed' && before !== 'skipped') continue;
     merged.steps[step] = before;
-    const key = `${step}Error` as const;
-    const error = earlier[key];
-    if (error) merged[key] = error;
+    const error = earlier[`${step}Error`];
+    if (error) merged[`${step}Error`] = error;
   }
   // What the first round left in the outbox (or could not) is said too.
-  if (earlier.deferred && !merged.deferred) merged.deferred = true;
-  if (earlier.deferredError && !merged.deferredError) merged.deferredError = earlier.deferredError;
-  if (earlier.oldLayoutToken && !merged.oldLayoutToken) merged.oldLayoutToken = earlier.oldLayoutToken;
-  return merged;
+  const { deferred, deferredError, oldLayoutToken } = earlier;
+  return {
+    ...merged,
+    ...(deferred && { deferred }),
+    ...(deferredError && { deferredError }),
+    ...(oldLayoutToken && { oldLayoutToken }),
+  };
 }
 
 export function signOutResult(p: SignOutProgress): SignOutResult {

@@ -83,10 +83,15 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       }),
     ),
     saveSession: fromPromise(
-      scrubbed('Saving the session', async ({ input }) => {
+      scrubbed('Saving the session', async ({ input, signal }) => {
         const deps = depsOf(input.deps);
+        // Left (a signOut() cancelled the sign-in, docs/sign-out.md row 14) or stopped: the write
+        // must not land after that, so it is fenced off.
+        const cancel = new AbortController();
+        const fenceOff = () => cancel.abort();
+        for (const s of [signal, deps.stopped]) s?.addEventListener('abort', fenceOff, { once: true });
         try {
-          return await deps.store.save(remembered(deps, input.session), deps.stopped);
+          return await deps.store.save(remembered(deps, input.session), cancel.signal);
         } catch (error) {
           // stop() fenced the write off (or it failed after): no storage holds this sign-in (row 25).
           if (deps.stopped?.aborted && input.revokeIfStopped)

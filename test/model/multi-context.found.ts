@@ -322,4 +322,23 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "signOut() while the sign-in's tokens are being saved fences that write off: a cancelled sign-in never lands in storage after its sign-out (where no one would be told)",
+    breaks: '[4]',
+    // FC_SEED=1764710861 MC_OFF= FC_PATH=21:1:1:1:2:2:1:2:2:2:13:12:1:13:15:7:21:21:2:1:13:16:16:16
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [1],
+      remoteFaults: [],
+      hintReadFails: 3,
+      steps: [
+        signOut(0, 0),
+        signIn(2, 1),
+        { t: 'fetchTokens', ctx: 1, forceRefresh: false, gap: -1 },
+        signOut(2, 0),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: -1 },
+      ],
+    },
+  },
 ];
