@@ -48,7 +48,8 @@ export function shapeCounter() {
         const params = e.action.params as { delay?: unknown } | undefined;
         if (e.action.type === 'xstate.raise' && params?.delay !== undefined) counts.timers++;
       }
-      if (e.type === '@xstate.microstep' && isRoot(e)) {
+      // stop() tells the chart (STOP) before the actor ends: not part of the cycle's path.
+      if (e.type === '@xstate.microstep' && isRoot(e) && e.event.type !== 'STOP') {
         counts.microsteps++;
         const transitions = (e as unknown as { _transitions: { eventType: string }[] })._transitions;
         counts.eventless += transitions.filter((t) => t.eventType === '').length;

@@ -89,7 +89,8 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         // must not land after that, so it is fenced off.
         const cancel = new AbortController();
         const fenceOff = () => cancel.abort();
-        for (const s of [signal, deps.stopped]) s?.addEventListener('abort', fenceOff, { once: true });
+        const sources = [signal, deps.stopped];
+        for (const s of sources) s?.addEventListener('abort', fenceOff, { once: true });
         try {
           return await deps.store.save(remembered(deps, input.session), cancel.signal);
         } catch (error) {
@@ -97,6 +98,9 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           if (deps.stopped?.aborted && input.revokeIfStopped)
             revokeOnStop(deps.services, input.session, input.revokeIfStopped.withinMs);
           throw error;
+        } finally {
+          // `stopped` lives as long as the instance: one listener per sign-in would pile up.
+          for (const s of sources) s?.removeEventListener('abort', fenceOff);
         }
       }),
     ),
