@@ -173,10 +173,8 @@ function isChallenge(step: SignInStep): step is SignInChallenge {
 // authchart's timers never keep a Node process alive on their own: the requests they bound do.
 export const unrefClock = {
   setTimeout(fn: (...args: unknown[]) => void, ms: number) {
-    const timer: unknown = setTimeout(fn, ms);
-    // Node's timers have unref(); a browser's are numbers.
-    if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function')
-      timer.unref();
+    const timer = setTimeout(fn, ms) as unknown as { unref?: () => void };
+    timer.unref?.();
     return timer;
   },
   clearTimeout: (timer: unknown) => clearTimeout(timer as Parameters<typeof clearTimeout>[0]),
