@@ -44,6 +44,7 @@ export const authActors = {
       neverStored?: boolean;
       /** The session's tokens when RevokeToken or GlobalSignOut succeeded: no outbox copy of them is kept. */
       revoked?: Sealed<Tokens> | null;
+      refused?: Sealed<Tokens> | null;
     }>
   >(notProvided('clearSession')),
   /** Writes the journal; `newer`: storage holds this session with tokens refreshed by another context. */

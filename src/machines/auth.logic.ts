@@ -192,8 +192,8 @@ export function signOutAnswers(
     if (!global || p.scope === 'global' || p.username === null) return { id, result };
     const why =
       p.reason === 'otherTab'
-        ? 'another tab or process had signed out already; this one followed it'
-        : 'the sign-out already running was local and past the point where it could become global';
+        ? 'another tab or process signed out first; this one followed'
+        : 'the running sign-out was local and too far along to become global';
     const globalSignOutError = new AuthError('GlobalSignOutNotRun', `GlobalSignOut did not run: ${why}`);
     const steps: SignOutSteps = { ...result.steps, globalSignOut: 'skipped' };
     if (result.status === 'failed') return { id, result: { ...result, scope: 'global', steps, globalSignOutError } };

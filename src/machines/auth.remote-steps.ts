@@ -5,7 +5,7 @@ import { failed, recordFailed, recordTimedOut, requireSession, SKIP_THE_REST } f
 const refreshRefused = (cause: unknown) => ({
   error: new AuthError(
     'NotAuthorized',
-    'GlobalSignOut could not run: the access token had expired and its refresh was refused',
+    'GlobalSignOut could not run: the access token expired and its refresh was refused',
     { cause },
   ),
 });

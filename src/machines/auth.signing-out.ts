@@ -263,6 +263,7 @@ export const signingOutState = {
           keepForRevocation: keptForLater(context),
           neverStored: context.signOut?.reason === 'signInCancelled',
           revoked: revokedHere(context),
+          refused: context.signOut?.reason === 'refreshRejected' ? (context.session?.tokens ?? null) : null,
         }),
         onDone: [
           // Storage holds this session refreshed elsewhere (a rotated token): revoke that one too.

@@ -69,7 +69,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const deps = depsOf(input.deps);
         const respond = deps.services.respondToChallenge;
         if (!respond) {
-          throw new AuthError('InvalidConfig', 'A challenge needs services.respondToChallenge, which is not set');
+          throw new AuthError('InvalidConfig', 'A challenge needs services.respondToChallenge');
         }
         const answer = unseal(input.answer);
         return withHeld(hold, [answer], async () =>
@@ -178,7 +178,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         return withHeld(hold, [url, codeOf(url)], async () => {
           const transaction = await store.takeRedirect();
           if (!transaction) {
-            throw new AuthError('StateMismatch', 'No hosted-UI sign-in waits for this redirect (or it was handled)');
+            throw new AuthError('StateMismatch', 'No hosted-UI sign-in waits for this redirect');
           }
           hold(transaction.codeVerifier);
           const { tokens, customState } = await hostedUI.exchangeCode(url, transaction, signal);
@@ -213,6 +213,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
           neverStored: input.neverStored === true,
           revoked: input.revoked ? unseal(input.revoked).refreshToken : null,
+          refused: input.refused ? unseal(input.refused).refreshToken : null,
         });
         if (done.newer) remembered(deps, done.newer);
         const safe = (error: AuthError) => secretsOf(deps).safeError(error, 'Keeping the refresh token for later');

@@ -118,7 +118,7 @@ export function unsupportedGlobalSignOut(p: SignOutProgress): SignOutProgress {
     ...withStep(p, 'globalSignOut', 'skipped'),
     globalSignOutError: new AuthError(
       'GlobalSignOutUnsupported',
-      'GlobalSignOut was skipped: the access token lacks the aws.cognito.signin.user.admin scope',
+      'GlobalSignOut skipped: the access token lacks the aws.cognito.signin.user.admin scope',
     ),
   };
 }

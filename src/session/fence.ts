@@ -96,6 +96,6 @@ function processOnlyLock(storage: TokenStorage): boolean {
 function letGo(io: FenceIo): AuthError {
   return new AuthError(
     'StorageFailure',
-    `The storage lock '${io.lockName}' was let go (held at most ${io.holdMs} ms) before this write began`,
+    `The storage lock '${io.lockName}' was let go (after ${io.holdMs} ms) before this write`,
   );
 }

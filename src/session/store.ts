@@ -220,7 +220,12 @@ export class SessionStore {
    */
   clear(
     target: { sessionId: string | null; username: string | null },
-    options: { keepForRevocation?: DeferredRevocation | null; neverStored?: boolean; revoked?: string | null } = {},
+    options: {
+      keepForRevocation?: DeferredRevocation | null;
+      neverStored?: boolean;
+      revoked?: string | null;
+      refused?: string | null;
+    } = {},
   ): Promise<ClearOutcome> {
     return this.#locked(async (fence) => {
       const raw = await this.#get(this.sessionKey);
@@ -250,8 +255,12 @@ export class SessionStore {
         await this.outbox.addHeld({ refreshToken: newestToken, global: false }).catch(() => undefined);
       }
       const keys: string[] = [];
+      // This context's refresh token was refused because another context rotated it: the session
+      // lives on in storage with the newer one, so it is followed, never removed (row 27).
+      const refreshedElsewhere = newestToken !== null && !!options.refused && newestToken !== options.refused;
       const someoneElses =
-        stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId;
+        refreshedElsewhere ||
+        (stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId);
       const anotherValid = stored.status === 'found' && target.sessionId === null;
       if (raw !== null && !someoneElses && !anotherValid) keys.push(this.sessionKey);
       // The old layout, only where its pointer is still there (a migration cut short).

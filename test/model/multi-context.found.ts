@@ -341,4 +341,20 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "a refresh refused because another context rotated the token, when storage could not be read in time: the sign-out's clear keeps the session refreshed elsewhere and follows it (it never removes a newer token of the same session)",
+    breaks: '[6]',
+    // FC_SEED=140339174 MC_OFF= FC_PATH=737:2:3:3:3:3:3:6:3:3:1:2:2:5:4:4:4:7:5:7:8:7:7:7
+    input: {
+      ...base,
+      contexts: 3,
+      rotate: true,
+      remoteFaults: [],
+      slowOps: [28],
+      skewMs: [0],
+      hintReadFails: 1,
+      initial: 'oldLayout',
+      steps: [{ t: 'wait', ms: 3_600_000 }, signIn(0, 1)],
+    },
+  },
 ];
