@@ -142,7 +142,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         if (hostedUI) return hostedUI.signOut(signal);
         if (!services.hostedUISignOut) {
           return Promise.reject(
-            new AuthError('InvalidConfig', 'This session came from the hosted UI, but no hostedUI is configured'),
+            new AuthError('InvalidConfig', 'A hosted-UI session, but no hostedUI is configured'),
           );
         }
         return services.hostedUISignOut(signal);
@@ -209,12 +209,17 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       scrubbed('Clearing the stored tokens', async ({ input }) => {
         const deps = depsOf(input.deps);
         const keep = input.keepForRevocation;
-        const done = await deps.store.clear(input, {
-          keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
-          neverStored: input.neverStored === true,
-          revoked: input.revoked ? unseal(input.revoked).refreshToken : null,
-          refused: input.refused ? unseal(input.refused).refreshToken : null,
-        });
+        const done = await deps.store.clear(
+          input,
+          {
+            keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
+            neverStored: input.neverStored === true,
+            revoked: input.revoked ? unseal(input.revoked).refreshToken : null,
+            refused: input.refused ? unseal(input.refused).refreshToken : null,
+            // stop() fences the clear off: the journal stays, and the next start finishes it (and tells the others).
+          },
+          deps.stopped,
+        );
         if (done.newer) remembered(deps, done.newer);
         const safe = (error: AuthError) => secretsOf(deps).safeError(error, 'Keeping the refresh token for later');
         const old = done.oldLayout;

@@ -226,6 +226,7 @@ export class SessionStore {
       revoked?: string | null;
       refused?: string | null;
     } = {},
+    cancel?: AbortSignal,
   ): Promise<ClearOutcome> {
     return this.#locked(async (fence) => {
       const raw = await this.#get(this.sessionKey);
@@ -298,7 +299,7 @@ export class SessionStore {
         ...(someoneElses || anotherValid ? { othersSession: true as const } : {}),
         ...(gone && options.keepForRevocation ? { gone: true as const } : {}),
       };
-    });
+    }, cancel);
   }
 
   /** Claims the outbox entries a drain will try: across contexts, each token is tried by one. */

@@ -357,4 +357,24 @@ export const FOUND: Found[] = [
       steps: [{ t: 'wait', ms: 3_600_000 }, signIn(0, 1)],
     },
   },
+  {
+    name: 'stop() while the clear runs fences it off: the journal stays, the next start finishes the sign-out and tells the other contexts (a clear that landed after stop() told no one)',
+    breaks: '[4]',
+    // FC_SEED=1398236239 MC_OFF= FC_PATH=61:1:3:1:1:5:10:8:5:5:5:2:3:3:4:5:6:5:6:1:4:3:8:10:12:1:1:2:1:15:15:17:16:16:18:19:18:19:21:21:14:16:16:16:16
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [1],
+      remoteFaults: ['ok'],
+      slowOps: [28],
+      steps: [
+        signIn(0, -1),
+        signOut(0, 1),
+        { t: 'retry', ctx: 0, gap: 1 },
+        signOut(0, 7),
+        { t: 'stop', ctx: 0 },
+        { t: 'retry', ctx: 0, gap: 1 },
+      ],
+    },
+  },
 ];
