@@ -141,9 +141,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const { services, hostedUI } = depsOf(input.deps);
         if (hostedUI) return hostedUI.signOut(signal);
         if (!services.hostedUISignOut) {
-          return Promise.reject(
-            new AuthError('InvalidConfig', 'A hosted-UI session, but no hostedUI is configured'),
-          );
+          return Promise.reject(new AuthError('InvalidConfig', 'A hosted-UI session, but no hostedUI is configured'));
         }
         return services.hostedUISignOut(signal);
       }),
