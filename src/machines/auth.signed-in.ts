@@ -75,8 +75,9 @@ export const signedInState = {
     // A refresh is running: join it.
     FETCH_TOKENS: { actions: 'addTokenRequest' },
     // Another context says it signed out, or in: storage is the truth, so look at it before following.
-    SYNC_SIGNED_OUT: { target: '.checkingStorage' },
-    SYNC_SIGNED_IN: { target: '.checkingStorage' },
+    // A new reason to read: its back-off starts over (not the one of refreshes that failed offline).
+    SYNC_SIGNED_OUT: { target: '.checkingStorage', actions: 'resetRefreshFailures' },
+    SYNC_SIGNED_IN: { target: '.checkingStorage', actions: 'resetRefreshFailures' },
   },
   states: {
     waitingToRefresh: {

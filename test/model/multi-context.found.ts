@@ -377,4 +377,23 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "a sync message starts the back-off of reading storage over: a context whose refreshes failed for an hour offline still follows another context's sign-out within seconds",
+    breaks: '[4]',
+    // FC_SEED=602874827 MC_OFF= FC_PATH=511:2:2:2:2:2:2:2:4:2:2:2:2:5:9:8:8:8:9:2:3:2:3:4:9:11:13:1:12:12:12:12:12
+    input: {
+      ...base,
+      contexts: 3,
+      remoteFaults: ['ok'],
+      slowOps: [6],
+      hintReadFails: 2,
+      steps: [
+        signIn(0, 1),
+        { t: 'net', ctx: 0, online: false },
+        { t: 'wait', ms: 3_600_000 },
+        signOut(1, -1),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: 0 },
+      ],
+    },
+  },
 ];
