@@ -33,14 +33,25 @@ export function withStorageLock<T>(
   const hold = (): Promise<void> => {
     const fence = new AbortController();
     const letGo = () => fence.abort(new Error(`the storage lock '${name}' was let go`));
-    // `cancel` (the caller was stopped) fences its writes off at once, and ends the hold.
-    if (cancel?.aborted) letGo();
-    else cancel?.addEventListener('abort', letGo, { once: true });
+    // `cancel` (the caller was stopped) fences its writes off at once, and ends the hold. One
+    // listener, taken off when the hold ends: `cancel` may live as long as the instance.
+    let cancelled: Promise<void> | undefined;
+    let onCancel = () => {};
+    if (cancel) {
+      cancelled = new Promise<void>((resolve) => {
+        onCancel = () => {
+          letGo();
+          resolve();
+        };
+      });
+      if (cancel.aborted) onCancel();
+      else cancel.addEventListener('abort', onCancel, { once: true });
+    }
     result = Promise.resolve().then(() => critical(fence.signal));
-    const held = cancel ? Promise.race([result, whenAborted(cancel)]) : result;
+    const held = cancelled ? Promise.race([result, cancelled]) : result;
     // Aborted before the lock is let go: a storage checking the fence at its commit sees it first.
     return heldAtMost(held, holdMs).then(() => {
-      cancel?.removeEventListener('abort', letGo);
+      cancel?.removeEventListener('abort', onCancel);
       letGo();
     });
   };
@@ -66,12 +77,6 @@ function inProcess(storage: object, name: string, hold: () => Promise<void>): Pr
     if (byName.get(name) === run) byName.delete(name);
   });
   return run;
-}
-
-/** Resolves once `signal` aborts (at once if it has). */
-function whenAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Settles (never rejects) when `run` settles or after `holdMs`, whichever comes first. */
