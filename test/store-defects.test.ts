@@ -24,6 +24,7 @@ import { makeTokens } from './helpers/tokens.js';
 const ALICE = { username: 'alice@example.com', password: 'pw' };
 const ZOE = { username: 'zoe@example.com', password: 'pw' };
 const JOURNAL = 'authchart.client123.signOutJournal';
+const RECORD = 'authchart.client123.session';
 const stops: (() => void)[] = [];
 afterEach(() => {
   for (const stop of stops.splice(0)) stop();
@@ -182,5 +183,25 @@ describe('the old layout’s keys beside a session record', () => {
       status: 'partial',
       oldLayoutToken: { deferred: false, error: { code: 'StorageFailure' } },
     });
+  });
+
+  it('a start restores the record, revokes their refresh token and then removes their keys (a migration cut short by a newer sign-in)', async () => {
+    const storage = faultyStorage();
+    const first = context(storage, makeTokens());
+    await first.auth.ready;
+    await first.auth.signIn(ALICE);
+    first.auth.stop();
+    const old = makeTokens({ username: 'bob@example.com' });
+    const p = 'authchart.client123.';
+    storage.setItem(`${p}lastAuthUser`, 'bob@example.com');
+    storage.setItem(`${p}bob@example.com.refreshToken`, old.refreshToken);
+
+    const { auth, services } = context(storage, makeTokens());
+    await auth.ready;
+    expect(auth.getSession()?.username).toBe(ALICE.username);
+    // Its keys are gone and its token waits in the outbox: the next drain revokes it.
+    await vi.waitFor(() => expect(ownKeys(storage).filter((k) => !k.includes('.outbox'))).toEqual([RECORD]));
+    expect(await auth.retryDeferredRevocations()).toEqual({ settled: 1, remaining: 0 });
+    expect(services.calls.revokeToken.map((c) => c.arg)).toEqual([old.refreshToken]);
   });
 });

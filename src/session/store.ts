@@ -122,6 +122,7 @@ export class SessionStore {
           await this.#remove([this.journalKey], fence);
           journal = null;
         }
+        if (record.status === 'found') await this.#retireOldLayout(record.session, fence);
         return record.status === 'found' ? { ...record, journal } : { ...record, username: null, journal };
       }
       const legacy = await readLegacySession(this.#legacyIo());
@@ -269,25 +270,14 @@ export class SessionStore {
       let oldLayout: ClearOutcome['oldLayout'];
       if (pointed) {
         keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
-        // Beside a record, the old layout's refresh token is a session of its own: kept for
-        // revocation before its keys go, never removed unrevoked (docs/sign-out.md row 29).
         const storedToken = stored.status === 'found' ? unseal(stored.session.tokens).refreshToken : null;
-        const found =
-          stored.status === 'found' ? await readLegacyRefreshTokens(this.#legacyIo(), [target.username, pointed]) : [];
-        const leftover = unhandledTokens(found, [
-          options.keepForRevocation?.refreshToken,
-          options.revoked,
-          storedToken,
-        ]);
-        if (leftover.length > 0) {
-          try {
-            for (const refreshToken of leftover)
-              dropped += (await this.outbox.addHeld({ refreshToken, global: false })).dropped;
-            oldLayout = { deferred: true };
-          } catch (error) {
-            // As a sign-out's own token (row 23): the clear goes on, and the answer says nothing waits.
-            oldLayout = { deferred: false, error: asStorageFailure(error) };
-          }
+        if (storedToken) {
+          const kept = await this.#keepOldLayoutTokens(
+            [target.username, pointed],
+            [options.keepForRevocation?.refreshToken, options.revoked, storedToken],
+          );
+          dropped += kept.dropped;
+          oldLayout = kept.oldLayout;
         }
       }
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey], fence);
@@ -310,6 +300,43 @@ export class SessionStore {
   /** Removes what a drain settled and lets go of its claims on the rest. */
   settleOutbox(outcome: SettleOutcome): Promise<void> {
     return this.#locked(() => this.outbox.settleHeld(outcome));
+  }
+
+  /**
+   * Beside a record, the old layout's refresh tokens are sessions of their own: each one this
+   * operation does not otherwise handle is kept for revocation before its keys go, never removed
+   * unrevoked (docs/sign-out.md row 29).
+   */
+  async #keepOldLayoutTokens(
+    usernames: (string | null)[],
+    handled: (string | null | undefined)[],
+  ): Promise<{ dropped: number; oldLayout?: ClearOutcome['oldLayout'] }> {
+    let dropped = 0;
+    const leftover = unhandledTokens(await readLegacyRefreshTokens(this.#legacyIo(), usernames), handled);
+    if (leftover.length === 0) return { dropped };
+    try {
+      for (const refreshToken of leftover)
+        dropped += (await this.outbox.addHeld({ refreshToken, global: false })).dropped;
+      return { dropped, oldLayout: { deferred: true } };
+    } catch (error) {
+      // As a sign-out's own token (row 23): the clear goes on, and the answer says nothing waits.
+      return { dropped, oldLayout: { deferred: false, error: asStorageFailure(error) } };
+    }
+  }
+
+  /**
+   * A record beside the old layout's pointer: a migration whose key removals were fenced off after
+   * a newer sign-in replaced its record. Its token goes to the outbox, then its keys (fields, then
+   * the pointer); if the outbox cannot keep it, they stay where a clear looks (row 29).
+   */
+  async #retireOldLayout(stored: Session, fence: AbortSignal): Promise<void> {
+    const pointed = await this.#get(legacyPointerKey(this.prefix)).catch(() => null);
+    if (!pointed) return;
+    const { oldLayout } = await this.#keepOldLayoutTokens([pointed], [unseal(stored.tokens).refreshToken]);
+    if (oldLayout?.deferred === false) return;
+    await this.#remove(legacyFieldKeys(this.prefix, pointed), fence)
+      .then(() => this.#remove([legacyPointerKey(this.prefix)], fence))
+      .catch(() => undefined);
   }
 
   #legacyIo() {
