@@ -6,10 +6,10 @@
  * with Cognito needs no discovery, DPoP or JAR, and the ID token comes straight from the token
  * endpoint over TLS, so its signature need not be checked (OIDC Core 3.1.3.7); see docs/hosted-ui.md.
  */
-import { decodeJwt } from 'jose';
 import { AuthError } from '../errors.js';
 import type { AuthorizationOptions, HostedUI, OpenUrlPurpose, RedirectTransaction } from '../services/hosted-ui.js';
 import type { AuthServices, Tokens } from '../services/types.js';
+import { jwtClaims } from '../session/jwt.js';
 import {
   abortError,
   checkEndpoint,
@@ -250,15 +250,15 @@ export function hostedUI(options: HostedUIOptions): HostedUI {
       if (typeof accessToken !== 'string' || typeof idToken !== 'string' || typeof refreshToken !== 'string') {
         throw new AuthError('InvalidToken', `${what}: the token endpoint did not answer all three tokens`);
       }
-      let claims: ReturnType<typeof decodeJwt>;
+      let claims: Record<string, unknown>;
       try {
-        claims = decodeJwt(idToken);
+        claims = jwtClaims(idToken, 'ID token');
       } catch (cause) {
         throw new AuthError('InvalidToken', `${what}: the ID token is not a JWT`, { cause });
       }
       // Straight from the token endpoint over TLS: the signature need not be checked, but the ID token
       // must be for this client and this request (a replayed or injected code brings a foreign nonce).
-      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      const audience = Array.isArray(claims['aud']) ? claims['aud'] : [claims['aud']];
       if (!audience.includes(clientId)) {
         throw new AuthError('InvalidToken', `${what}: the ID token is for another client`);
       }

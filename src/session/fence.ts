@@ -59,12 +59,8 @@ export async function fencedWrite(io: FenceIo, key: string, value: string | null
     return;
   }
   const undone = await undoLate(io, key, value).catch(() => false);
-  throw new AuthError(
-    'StorageFailure',
-    `A write outlived the storage lock '${io.lockName}' (held at most ${io.holdMs} ms): ${
-      undone ? 'it was undone' : 'a later write had replaced it already, or it could not be undone'
-    }`,
-  );
+  // Not undone: a later write had replaced it already, or the undo failed (docs/storage.md).
+  throw new AuthError('StorageFailure', `${lateWrite(io)}: ${undone ? 'undone' : 'not undone'}`);
 }
 
 function record(storage: TokenStorage, key: string, value: string | null): void {
@@ -93,9 +89,8 @@ function processOnlyLock(storage: TokenStorage): boolean {
   return !(locks && typeof locks.request === 'function');
 }
 
+const lateWrite = (io: FenceIo) => `A write outlived the storage lock '${io.lockName}' (${io.holdMs} ms)`;
+
 function letGo(io: FenceIo): AuthError {
-  return new AuthError(
-    'StorageFailure',
-    `The storage lock '${io.lockName}' was let go (after ${io.holdMs} ms) before this write`,
-  );
+  return new AuthError('StorageFailure', lateWrite(io));
 }

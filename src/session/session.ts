@@ -1,6 +1,6 @@
-import { decodeJwt } from 'jose';
 import { AuthError } from '../errors.js';
 import type { Tokens } from '../services/types.js';
+import { jwtClaims } from './jwt.js';
 import { type Sealed, seal, unseal } from './sealed.js';
 
 /** How the session began: `hostedUI` sessions sign out through the hosted UI `/logout` first. */
@@ -49,14 +49,6 @@ export function newSessionId(): string {
 }
 
 const ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
-
-function claimsOf(token: string, which: string): Record<string, unknown> {
-  try {
-    return decodeJwt(token) as Record<string, unknown>;
-  } catch (cause) {
-    throw new AuthError('InvalidToken', `The ${which} is not a decodable JWT`, { cause });
-  }
-}
 
 const TOKEN_KEYS = ['accessToken', 'idToken', 'refreshToken'] as const;
 
@@ -107,8 +99,8 @@ export function sessionFromTokens(
     if (value === undefined) throw new AuthError('InvalidToken', `The ${key} is missing`);
     checked[key] = value;
   }
-  const access = claimsOf(checked.accessToken, 'access token');
-  const id = claimsOf(checked.idToken, 'ID token');
+  const access = jwtClaims(checked.accessToken, 'access token');
+  const id = jwtClaims(checked.idToken, 'ID token');
   const username = [access['username'], id['cognito:username'], access['sub']].find(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );

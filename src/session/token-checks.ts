@@ -7,9 +7,9 @@
  * of {@link TOKEN_CHECKS} is one check with the message a failure reports; a failed check is
  * `InvalidToken` and nothing is stored. docs/security.md, "Token checks", lists them.
  */
-import { decodeJwt } from 'jose';
 import { AuthError } from '../errors.js';
 import type { Tokens } from '../services/types.js';
+import { jwtClaims as decode } from './jwt.js';
 
 /** What the tokens must say, from the app's configuration and the request they answer. */
 export interface TokenExpectations {
@@ -111,14 +111,6 @@ export const TOKEN_CHECKS: readonly TokenCheck[] = [
     },
   },
 ];
-
-function decode(token: string, which: string): Claims {
-  try {
-    return decodeJwt(token) as Claims;
-  } catch (cause) {
-    throw new AuthError('InvalidToken', `The ${which} is not a decodable JWT`, { cause });
-  }
-}
 
 /**
  * The first check the tokens fail, as its message; `null` when they pass every one. Pure: the
