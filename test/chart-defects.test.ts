@@ -252,3 +252,66 @@ describe('a sign-in that is stopped or cancelled while its tokens are being save
     expect(storage.dump()[SESSION_KEY]).toBeUndefined();
   });
 });
+
+describe('stop() while a sign-out clears storage (docs/sign-out.md, "stop()")', () => {
+  const JOURNAL_KEY = 'authchart.client123.signOutJournal';
+
+  /** Two contexts signed in to one session; the journal's removal never answers, so A's clear lands but never ends. */
+  async function twoContextsClearing() {
+    const stored = tokensExpiringIn(3600);
+    const storage = gatedStorage(storedSession(stored));
+    const removeItem = storage.removeItem;
+    storage.removeItem = (key) => (key === JOURNAL_KEY ? new Promise<void>(() => {}) : removeItem(key));
+    const bus = memorySyncBus();
+    const services = gatedServices();
+    const a = createAuth({ services, storage, sync: bus.connect, timeouts: TIMEOUTS, revocation: 'always' });
+    const b = createAuth({ services: gatedServices(), storage, sync: bus.connect, timeouts: TIMEOUTS });
+    auth = b;
+    await flush();
+    expect([a.state, b.state]).toEqual(['signedIn.waitingToRefresh', 'signedIn.waitingToRefresh']);
+    return { a, b, services, storage };
+  }
+
+  it('the other contexts are told to read storage: one whose clear landed just before stop() is followed everywhere', async () => {
+    const { a, b, services, storage } = await twoContextsClearing();
+    const signOut = track(a.signOut());
+    await flush();
+    openGate(services, 'revokeToken').resolve();
+    await flush();
+    expect(a.state).toBe('signingOut.clearingCache');
+    expect(storage.dump()['authchart.client123.session']).toBeUndefined();
+    a.stop();
+    await vi.advanceTimersByTimeAsync(TIMEOUTS.storageMs * 2);
+    await flush();
+    expect(signOut.value).toMatchObject({ status: 'failed', error: { code: 'Cancelled' } });
+    expect(b.state).toBe('signedOut');
+  });
+
+  it('stop() while clearing a sign-in that could not be stored, its RevokeToken failed: the app hears tokensNotStored, and the others are told too', async () => {
+    const services = gatedServices();
+    const storage = gatedStorage();
+    const bus = memorySyncBus();
+    const heard: string[] = [];
+    bus.connect('authchart.client123').subscribe((m) => heard.push(m.type));
+    const a = createAuth({ services, storage, sync: bus.connect, timeouts: TIMEOUTS, revocation: 'always' });
+    auth = a;
+    await flush();
+    const notStored: AuthEventPayload<'tokensNotStored'>[] = [];
+    a.on('tokensNotStored', (p) => notStored.push(p));
+    const signIn = track(a.signIn({ username: 'alice@example.com', password: 'pw' }));
+    await flush();
+    storage.mode = 'failing';
+    openGate(services, 'signIn').resolve();
+    await flush();
+    expect(codeOf(signIn)).toBe('StorageFailure');
+    storage.mode = 'hung';
+    openGate(services, 'revokeToken').reject(new AuthError('Service', 'HTTP 500'));
+    await flush();
+    expect(a.state).toBe('signingOut.clearingCache');
+    heard.length = 0;
+    a.stop();
+    await flush();
+    expect(notStored.map((p) => p.error.code)).toEqual(['Cancelled']);
+    expect(heard).toEqual(['signedOut']);
+  });
+});

@@ -4,7 +4,15 @@ import type { ClearOutcome } from '../session/store.js';
 import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
 import { type AuthStateConfig, WAIT_TO_SIGN_IN } from './auth.setup.js';
-import { failed, progress, recordFailed, requireSession, storageTimedOut, timedOut } from './auth.support.js';
+import {
+  failed,
+  progress,
+  recordFailed,
+  requireSession,
+  stopReport,
+  storageTimedOut,
+  timedOut,
+} from './auth.support.js';
 import type { AuthContext } from './auth.types.js';
 
 const COVER_STORED = { type: 'markCoversStored', params: { covers: true } } as const;
@@ -247,6 +255,15 @@ export const signingOutState = {
     /** Always reached, online or not. Only a failure here keeps the user signed in. */
     clearingCache: {
       on: {
+        // stop() while the clear runs: what of it landed is for the other contexts to read (a hint;
+        // a journal it kept is finished by the next start). docs/sign-out.md, "stop()".
+        STOP: [
+          {
+            guard: 'leavesUnstoredRefreshToken',
+            actions: [{ type: 'emitTokensNotStored', params: stopReport(false) }, 'publishSignedOut'],
+          },
+          { actions: 'publishSignedOut' },
+        ],
         SIGN_OUT: [
           // Clearing what storage held when nothing was signed in here: a later call gets its own read.
           { guard: 'signsOutNothing', actions: [...CANCEL_QUEUED, 'addLateSignOutRequest'] },

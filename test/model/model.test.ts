@@ -120,6 +120,10 @@ const ELSEWHERE: Record<string, string> = {
   'auth —STOP#0→ (self)':
     'stop() with a rotated refresh token no storage holds (a refresh whose write failed), or while the chart revokes a sign-in it could not store: test/chart-defects.test.ts, test/model/multi-context.test.ts',
   'auth.signingIn.savingSession —STOP#0→ (self)': 'stop() while a sign-in is being saved: test/chart-defects.test.ts',
+  'auth.signingOut.clearingCache —STOP#0→ (self)':
+    'stop() while clearing a sign-in that could not be stored: test/chart-defects.test.ts',
+  'auth.signingOut.clearingCache —STOP#1→ (self)':
+    'stop() while a sign-out clears storage: test/chart-defects.test.ts, test/model/multi-context.found.ts',
   'auth.signedIn.storingRefreshedTokens —STOP#0→ (self)':
     'stop() while that token is being written: test/chart-defects.test.ts',
 };

@@ -325,4 +325,23 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "stop() while a sign-out's clear runs, when the clear landed just before: the other contexts are told to read storage, so none stays signed in to the session it cleared",
+    breaks: '[4]',
+    // FC_SEED=738223383 MC_OFF= FC_PATH=461:0:0:17:23:24:24:26:25:27:4:17:20:14:14:16:20:14:14:20:14:22:16:20:14:20:28:29:30:30:30
+    input: {
+      ...base,
+      storageMs: [6, 15, 2, 2],
+      remoteMs: [4, 2],
+      remoteFaults: ['throttled'],
+      skewMs: [0],
+      steps: [
+        signIn(0, 1),
+        { t: 'signOut', ctx: 1, global: true, gap: 0 },
+        { t: 'wait', ms: 200 },
+        { t: 'stop', ctx: 1 },
+        signIn(0, 1),
+      ],
+    },
+  },
 ];
