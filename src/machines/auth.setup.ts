@@ -1,20 +1,17 @@
 import { assign, emit, sendTo, setup } from 'xstate';
-import { AuthError, NETWORK_CODES } from '../errors.js';
+import { AuthError } from '../errors.js';
 import { type Session, sessionInfo } from '../session/session.js';
-import type { RefreshWrite } from '../session/store.js';
 import { authActors } from './auth.actors.js';
+import { authGuards } from './auth.guards.js';
 import {
   computeRefreshDelay,
   markDeferredSteps,
-  revocationPlanned,
   signOutAnswers,
   signOutResult,
   skipRemaining,
-  unstoredAtStop,
   withEarlierRound,
 } from './auth.logic.js';
 import {
-  canUpgradeToGlobal,
   confirmError,
   covering,
   deferredAnswer,
@@ -30,7 +27,6 @@ import {
   requireSession,
   resumed,
   signInError,
-  signsOutNothing,
   takeQueued,
   unsupportedGlobalSignOut,
   withStep,
@@ -40,13 +36,13 @@ import type {
   AuthEmitted,
   AuthEvent,
   AuthInput,
-  ChallengeInfo,
   RedirectOutcome,
   RestoreOutput,
   SignInOutcome,
   SignOutResult,
   SignOutSteps,
 } from './auth.types.js';
+import { depsOf } from './slots.shared.js';
 
 /** The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
  * Errors reach actions as transition parameters, so no action reads an untyped event. */
@@ -58,84 +54,15 @@ export const authSetup = setup({
     input: {} as AuthInput,
   },
   actors: authActors,
-  guards: {
-    isOffline: () => false, // authchart's slot reads the connectivity service when a remote step is next
-    /** Global, and GlobalSignOut neither ran nor was ruled out (e.g. no admin scope). */
-    globalSignOutPlanned: ({ context }) =>
-      context.signOut?.scope === 'global' && context.signOut.steps.globalSignOut === 'notRun',
-    /** A hosted-UI access token without `aws.cognito.signin.user.admin` cannot call GlobalSignOut. */
-    lacksAdminScope: ({ context }) => context.session !== null && !context.session.adminScope,
-    /** The hosted UI's `/logout` navigates this page away: run it last. */
-    hostedUILeavesPage: () => false,
-    gotRedirectUrl: (_, params: { outcome: RedirectOutcome }) => 'redirectUrl' in params.outcome,
-    hasQueuedRedirect: ({ context }) => context.queuedSignIn !== null && 'redirectUrl' in context.queuedSignIn,
-    isHostedUISession: ({ context }) => context.session?.signedInWith === 'hostedUI',
-    /** The revocation policy: `auto` revokes only tokens that carry `origin_jti`. */
-    shouldRevoke: ({ context }) => revocationPlanned(context),
-    /** A rejected refresh, a cancelled sign-in, a followed sign-out: no live session to go back to (row 24). */
-    sessionIsDead: ({ context }) =>
-      context.session === null || !['signOut', 'interrupted'].includes(progress(context).reason),
-    hasNoSession: ({ context }) => context.session === null,
-    hasSession: ({ context }) => context.session !== null,
-    hasUnstoredTokens: ({ context }) => context.unstoredTokens,
-    leavesUnstoredRefreshToken: ({ context }) => unstoredAtStop(context, false) !== null, // stop() would orphan one
-    foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
-    storageUnread: ({ context }) => context.storageUnread,
-    droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
-    /** The old layout's token beside the record went to the outbox (row 29): revoke it now. */
-    keptOldLayoutToken: (_, p: { oldLayout: { deferred: boolean } | undefined }) => p.oldLayout?.deferred === true,
-    leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
-    /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
-    signsOutNothing: ({ context }) => signsOutNothing(context),
-    foundSessionToSignOut: ({ context }, p: { othersSession: true | undefined; held: boolean }) =>
-      p.othersSession === true && signsOutNothing(context) && (context.session !== null) === p.held,
-    remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
-    refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
-    supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,
-    restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
-    signOutRequested: ({ context }) => context.signOutRequests.length > 0,
-    hasTokenRequests: ({ context }) => context.tokenRequests.length > 0,
-    /** Every `fetchTokens()` caller is served by the tokens held now (authchart's slot reads the clock). */
-    tokensFreshForRequests: () => false,
-    /** The access token is (about to be) expired: GlobalSignOut would refuse it (authchart's slot reads the clock). */
-    accessTokenExpired: () => false,
-    wantsRedirect: ({ context }) => context.signInRequest?.redirect !== undefined,
-    hasRedirectUrl: ({ context }) => context.signInRequest?.redirectUrl !== undefined,
-    hasQueuedSignIn: ({ context }) => context.queuedSignIn !== null && 'credentials' in context.queuedSignIn,
-    hasQueuedAdoption: ({ context }) => context.queuedSignIn !== null && 'session' in context.queuedSignIn,
-    signInBusy: ({ context }) => context.queuedSignIn !== null,
-    /** A global request joins a local sign-out that has not yet reached its remote steps. */
-    canUpgradeToGlobal: ({ context, event }) => canUpgradeToGlobal(context, event),
-    interruptedSignOut: ({ context }, params: { output: RestoreOutput }) =>
-      !context.restoringForOtherTab && params.output.journal !== null,
-    restoredSession: (_, params: { output: RestoreOutput }) => params.output.status === 'found',
-    restoredSessionToSignOut: ({ context }, params: { output: RestoreOutput }) =>
-      params.output.status === 'found' && context.signOutRequests.length > 0,
-    /** Storage holds the session held here (same id): as is, with older tokens than here (not yet written), or newer. */
-    storageHoldsOurSession: (_, _params: { output: RestoreOutput }) => false,
-    storageHoldsOurOlderTokens: (_, _params: { output: RestoreOutput }) => false,
-    storageHoldsOurNewerTokens: (_, _params: { output: RestoreOutput }) => false,
-    restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
-    isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
-    isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
-    isCancelled: (_, params: ErrorParams) => params.error.code === 'Cancelled',
-    gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome, // not one more challenge
-    /** A wrong code, a weak new password, a choice not offered, or no answer: the same challenge may be answered again. */
-    challengeMayRetry: (_, params: ErrorParams) =>
-      ['CodeMismatch', 'InvalidPassword', 'InvalidInput', 'Network', 'Timeout', 'Offline', 'Throttled'].includes(
-        params.error.code,
-      ),
-    challengeIs: ({ context }, params: { kind: ChallengeInfo['challenge'] }) =>
-      context.challenge?.info.challenge === params.kind,
-    challengeExpired: ({ context }) => context.challengeExpired,
-  },
+  guards: authGuards,
   delays: {
     remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
     hostedUISignOutTimeout: ({ context }) => context.config.hostedUISignOutMs,
     storageTimeout: ({ context }) => context.config.storageMs,
     challengeExpiry: ({ context }) => context.config.challengeMs,
-    /** Until shortly before the access token expires; authchart's slots read the instance's clock. */
-    refreshDelay: ({ context }) => computeRefreshDelay(requireSession(context), context.config, Date.now()),
+    /** Until shortly before the access token expires, by the instance's clock. */
+    refreshDelay: ({ context }) =>
+      context.session ? computeRefreshDelay(context.session, context.config, depsOf(context.deps).clock.now()) : 0,
     refreshRetryDelay: ({ context }) =>
       context.config.refreshRetryMs * 2 ** Math.min(Math.max(context.refreshFailures - 1, 0), 6),
   },
@@ -158,8 +85,9 @@ export const authSetup = setup({
     markDeferred: assign({
       signOut: ({ context }, params: Parameters<typeof markDeferredSteps>[1]) => markDeferredSteps(context, params),
     }),
-    publishSignedIn: () => {}, // tell other tabs (authchart's slot: the injected sync service)
-    publishSignedOut: () => {},
+    // Other tabs and processes hear it through the injected sync service (a hint: they read storage).
+    publishSignedIn: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedIn' }),
+    publishSignedOut: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedOut' }),
     markStepDone: assign({
       signOut: ({ context }, params: { step: keyof SignOutSteps }) => withStep(progress(context), params.step, 'done'),
     }),
@@ -180,8 +108,13 @@ export const authSetup = setup({
       signOut: ({ context }) =>
         context.signOut?.logoutLast ? withStep(context.signOut, 'hostedUISignOut', 'done') : context.signOut,
     }),
-    /** Navigates to the hosted UI `/logout` (authchart's slot); only when `markLogoutLast` ran. */
-    leaveForHostedUILogout: () => {},
+    /** Navigates to the hosted UI `/logout`; only when `markLogoutLast` ran. */
+    leaveForHostedUILogout: ({ context }) => {
+      const hostedUI = depsOf(context.deps).hostedUI;
+      if (!context.signOut?.logoutLast || !hostedUI) return;
+      // The page leaves: nothing waits for this, and a failure can only be logged by the adapter.
+      hostedUI.signOut(new AbortController().signal).catch(() => undefined);
+    },
     /** The hosted UI `/logout` cannot run offline: the local sign-out goes on, and says so. */
     skipHostedUISignOut: assign({ signOut: ({ context }) => hostedUISkippedOffline(progress(context)) }),
     /** Offline, or a step found the network down: each remote step still planned is skipped, with why. */

@@ -1,10 +1,8 @@
 import { fromPromise } from 'xstate';
 import { AuthError } from '../errors.js';
-import { safeIsOnline } from '../services/connectivity.js';
 import type { Tokens } from '../services/types.js';
 import { seal, unseal } from '../session/sealed.js';
 import { refreshedSession, type Session, sessionFromTokens, tokenStringsOf } from '../session/session.js';
-import { computeRefreshDelay, localExpiry, tokensFreshFor } from './auth.logic.js';
 import { type AuthMachine, authMachine } from './auth.machine.js';
 import { outboxWithServices } from './outbox.slots.js';
 import {
@@ -241,39 +239,5 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       }),
     ),
     outbox: outboxWithServices,
-  },
-  actions: {
-    publishSignedIn: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedIn' }),
-    publishSignedOut: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedOut' }),
-    leaveForHostedUILogout: ({ context }) => {
-      const hostedUI = depsOf(context.deps).hostedUI;
-      if (!context.signOut?.logoutLast || !hostedUI) return;
-      // The page leaves: nothing waits for this, and a failure can only be logged by the adapter.
-      hostedUI.signOut(new AbortController().signal).catch(() => undefined);
-    },
-  },
-  guards: {
-    storageHoldsOurSession: ({ context }, params) =>
-      params.output.status === 'found' && params.output.session.sessionId === context.session?.sessionId,
-    storageHoldsOurNewerTokens: ({ context }, params) =>
-      params.output.status === 'found' &&
-      context.session !== null &&
-      params.output.session.sessionId === context.session.sessionId &&
-      unseal(params.output.session.tokens).refreshToken !== unseal(context.session.tokens).refreshToken,
-    storageHoldsOurOlderTokens: ({ context }, params) =>
-      context.unstoredTokens &&
-      params.output.status === 'found' &&
-      params.output.session.sessionId === context.session?.sessionId,
-    tokensFreshForRequests: ({ context }) => tokensFreshFor(context, depsOf(context.deps).clock.now()),
-    // A few seconds of margin: a token that expires on the way is refused as surely as an expired one.
-    accessTokenExpired: ({ context }) =>
-      context.session !== null && localExpiry(context.session) - depsOf(context.deps).clock.now() < 5000,
-    hostedUILeavesPage: ({ context }) => depsOf(context.deps).hostedUI?.leavesPage === true,
-    // An unknown state counts as online: the step timeout still bounds every remote call.
-    isOffline: ({ context }) => !safeIsOnline(depsOf(context.deps).connectivity),
-  },
-  delays: {
-    refreshDelay: ({ context }) =>
-      context.session ? computeRefreshDelay(context.session, context.config, depsOf(context.deps).clock.now()) : 0,
   },
 });

@@ -5,13 +5,15 @@ import { authMachineWithServices } from '../../src/machines/auth.slots.js';
 import { type ActorSrc, actorFixtures, type DelayName, delayFixtures, userEvents } from './fixtures.js';
 import { allTransitionKeys, leafStateIds, serializeModelState } from './graph.js';
 import { replayPath } from './replay.js';
-import { CLOCK_FREE_GUARDS, createWorld, type FixtureEvent } from './replay-world.js';
+import { createWorld, type FixtureEvent } from './replay-world.js';
 
-/** The chart used for path generation: real, with the offline guard read from the model's SIGN_OUT. */
+/**
+ * The chart used for path generation: real, except that the two guards that read the environment
+ * (connectivity, the hosted UI's page) read the model's event instead, so the paths branch on both.
+ */
 function modelMachine() {
   return authMachineWithServices.provide({
     guards: {
-      ...CLOCK_FREE_GUARDS,
       isOffline: ({ event }) => (event as FixtureEvent).offline === true,
       hostedUILeavesPage: ({ event }) => (event as FixtureEvent).leavesPage === true,
     },

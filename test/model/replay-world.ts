@@ -5,10 +5,9 @@
  */
 import { fromPromise, SimulatedClock } from 'xstate';
 import { AuthError } from '../../src/errors.js';
-import { tokensFreshFor } from '../../src/machines/auth.logic.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import { authMachineWithServices } from '../../src/machines/auth.slots.js';
-import type { AuthConfig, AuthContext, AuthDeps } from '../../src/machines/auth.types.js';
+import type { AuthConfig, AuthDeps } from '../../src/machines/auth.types.js';
 import type { DeferredTokens, Deps as OutboxDeps } from '../../src/machines/outbox.machine.js';
 import { outboxWithServices } from '../../src/machines/outbox.slots.js';
 import { manualConnectivity } from '../../src/services/connectivity.js';
@@ -105,17 +104,6 @@ class Gate {
     throw new Error(`the path says ${src} answers now, but no ${src} call is waiting`);
   }
 }
-
-/**
- * The two guards that read the wall clock are judged at the model's fixed "now", in the model and
- * in the replay alike, so that moving the simulated clock past a refresh cannot make them disagree.
- * Their clock-reading implementations are tested on their own (test/fetch-tokens.test.ts).
- */
-export const CLOCK_FREE_GUARDS = {
-  tokensFreshForRequests: ({ context }: { context: AuthContext }) => tokensFreshFor(context, NOW_S * 1000),
-  accessTokenExpired: ({ context }: { context: AuthContext }) =>
-    context.session !== null && context.session.accessTokenExpiresAt < NOW_S * 1000 + 5000,
-};
 
 export function createWorld() {
   const gate = new Gate();
@@ -266,16 +254,15 @@ export function createWorld() {
   clock.set(NOW_S * 1000);
   // The outbox child is tested on its own (test/outbox): here its drains find nothing, so every
   // remote call in flight belongs to the chart's own steps.
-  const machine: AuthMachine = authMachineWithServices.provide({
-    guards: CLOCK_FREE_GUARDS,
-    actors: { outbox: QUIET_OUTBOX },
-  });
+  const machine: AuthMachine = authMachineWithServices.provide({ actors: { outbox: QUIET_OUTBOX } });
   const deps: Sealed<AuthDeps> = seal({
     services,
     hostedUI,
     store: new GatedStore(storage, CLIENT_ID),
     connectivity,
-    clock: { now: () => clock.now() },
+    // The chart reads the model's fixed "now": the simulated clock drives its timers only, so that
+    // jumping past a refresh delay cannot make the path's guards (token freshness, expiry) disagree.
+    clock: { now: () => NOW_S * 1000 },
     // The simulated clock jumps past refresh delays while the fixtures' tokens stay as minted: exp
     // is not the model's concern (test/token-checks.test.ts checks it), so any exp passes here.
     clockToleranceMs: Number.MAX_SAFE_INTEGER,

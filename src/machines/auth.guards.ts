@@ -1,0 +1,110 @@
+import { NETWORK_CODES } from '../errors.js';
+import { safeIsOnline } from '../services/connectivity.js';
+import { unseal } from '../session/sealed.js';
+import type { Session } from '../session/session.js';
+import type { RefreshWrite } from '../session/store.js';
+import { localExpiry, revocationPlanned, tokensFreshFor, unstoredAtStop } from './auth.logic.js';
+import { canUpgradeToGlobal, type ErrorParams, progress, signsOutNothing } from './auth.support.js';
+import type {
+  AuthContext,
+  AuthEvent,
+  ChallengeInfo,
+  RedirectOutcome,
+  RestoreOutput,
+  SignInOutcome,
+} from './auth.types.js';
+import { depsOf } from './slots.shared.js';
+
+/** What every guard of the auth chart is given; `params` where a transition passes them. */
+type Guard = (args: { context: AuthContext; event: AuthEvent }, params: never) => boolean;
+
+/**
+ * The auth chart's guards, each with its body: what it reads of the injected services (the clock,
+ * connectivity, the hosted UI) it reads through `context.deps`, so the chart decides the same in
+ * every host, in the inspector and in the model tests. `setup()` in `auth.setup.ts` takes them as
+ * they are; nothing replaces them later.
+ */
+export const authGuards = {
+  /** Read when a remote step is next. An unknown state counts as online: the step timeout still bounds every remote call. */
+  isOffline: ({ context }) => !safeIsOnline(depsOf(context.deps).connectivity),
+  /** Global, and GlobalSignOut neither ran nor was ruled out (e.g. no admin scope). */
+  globalSignOutPlanned: ({ context }) =>
+    context.signOut?.scope === 'global' && context.signOut.steps.globalSignOut === 'notRun',
+  /** A hosted-UI access token without `aws.cognito.signin.user.admin` cannot call GlobalSignOut. */
+  lacksAdminScope: ({ context }) => context.session !== null && !context.session.adminScope,
+  /** The hosted UI's `/logout` navigates this page away: run it last. */
+  hostedUILeavesPage: ({ context }) => depsOf(context.deps).hostedUI?.leavesPage === true,
+  gotRedirectUrl: (_, params: { outcome: RedirectOutcome }) => 'redirectUrl' in params.outcome,
+  hasQueuedRedirect: ({ context }) => context.queuedSignIn !== null && 'redirectUrl' in context.queuedSignIn,
+  isHostedUISession: ({ context }) => context.session?.signedInWith === 'hostedUI',
+  /** The revocation policy: `auto` revokes only tokens that carry `origin_jti`. */
+  shouldRevoke: ({ context }) => revocationPlanned(context),
+  /** A rejected refresh, a cancelled sign-in, a followed sign-out: no live session to go back to (row 24). */
+  sessionIsDead: ({ context }) =>
+    context.session === null || !['signOut', 'interrupted'].includes(progress(context).reason),
+  hasNoSession: ({ context }) => context.session === null,
+  hasSession: ({ context }) => context.session !== null,
+  hasUnstoredTokens: ({ context }) => context.unstoredTokens,
+  leavesUnstoredRefreshToken: ({ context }) => unstoredAtStop(context, false) !== null, // stop() would orphan one
+  foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
+  storageUnread: ({ context }) => context.storageUnread,
+  droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
+  /** The old layout's token beside the record went to the outbox (row 29): revoke it now. */
+  keptOldLayoutToken: (_, p: { oldLayout: { deferred: boolean } | undefined }) => p.oldLayout?.deferred === true,
+  leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
+  /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
+  signsOutNothing: ({ context }) => signsOutNothing(context),
+  foundSessionToSignOut: ({ context }, p: { othersSession: true | undefined; held: boolean }) =>
+    p.othersSession === true && signsOutNothing(context) && (context.session !== null) === p.held,
+  remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
+  refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
+  supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,
+  restoringForOtherTab: ({ context }) => context.restoringForOtherTab,
+  signOutRequested: ({ context }) => context.signOutRequests.length > 0,
+  hasTokenRequests: ({ context }) => context.tokenRequests.length > 0,
+  /** Every `fetchTokens()` caller is served by the tokens held now (by the instance's clock). */
+  tokensFreshForRequests: ({ context }) => tokensFreshFor(context, depsOf(context.deps).clock.now()),
+  /**
+   * The access token is (about to be) expired: GlobalSignOut would refuse it. A few seconds of
+   * margin: a token that expires on the way is refused as surely as an expired one.
+   */
+  accessTokenExpired: ({ context }) =>
+    context.session !== null && localExpiry(context.session) - depsOf(context.deps).clock.now() < 5000,
+  wantsRedirect: ({ context }) => context.signInRequest?.redirect !== undefined,
+  hasRedirectUrl: ({ context }) => context.signInRequest?.redirectUrl !== undefined,
+  hasQueuedSignIn: ({ context }) => context.queuedSignIn !== null && 'credentials' in context.queuedSignIn,
+  hasQueuedAdoption: ({ context }) => context.queuedSignIn !== null && 'session' in context.queuedSignIn,
+  signInBusy: ({ context }) => context.queuedSignIn !== null,
+  /** A global request joins a local sign-out that has not yet reached its remote steps. */
+  canUpgradeToGlobal: ({ context, event }) => canUpgradeToGlobal(context, event),
+  interruptedSignOut: ({ context }, params: { output: RestoreOutput }) =>
+    !context.restoringForOtherTab && params.output.journal !== null,
+  restoredSession: (_, params: { output: RestoreOutput }) => params.output.status === 'found',
+  restoredSessionToSignOut: ({ context }, params: { output: RestoreOutput }) =>
+    params.output.status === 'found' && context.signOutRequests.length > 0,
+  /** Storage holds the session held here (same id): as is, with older tokens than here (not yet written), or newer. */
+  storageHoldsOurSession: ({ context }, params: { output: RestoreOutput }) =>
+    params.output.status === 'found' && params.output.session.sessionId === context.session?.sessionId,
+  storageHoldsOurOlderTokens: ({ context }, params: { output: RestoreOutput }) =>
+    context.unstoredTokens &&
+    params.output.status === 'found' &&
+    params.output.session.sessionId === context.session?.sessionId,
+  storageHoldsOurNewerTokens: ({ context }, params: { output: RestoreOutput }) =>
+    params.output.status === 'found' &&
+    context.session !== null &&
+    params.output.session.sessionId === context.session.sessionId &&
+    unseal(params.output.session.tokens).refreshToken !== unseal(context.session.tokens).refreshToken,
+  restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
+  isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
+  isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
+  isCancelled: (_, params: ErrorParams) => params.error.code === 'Cancelled',
+  gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome, // not one more challenge
+  /** A wrong code, a weak new password, a choice not offered, or no answer: the same challenge may be answered again. */
+  challengeMayRetry: (_, params: ErrorParams) =>
+    ['CodeMismatch', 'InvalidPassword', 'InvalidInput', 'Network', 'Timeout', 'Offline', 'Throttled'].includes(
+      params.error.code,
+    ),
+  challengeIs: ({ context }, params: { kind: ChallengeInfo['challenge'] }) =>
+    context.challenge?.info.challenge === params.kind,
+  challengeExpired: ({ context }) => context.challengeExpired,
+} satisfies Record<string, Guard>;
