@@ -344,4 +344,17 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: 'every context that follows a sign-out tells the others, and each hint made their reads fail again: the world now ends its faults with the program, so convergence is judged once they stop (a world defect, not one of src)',
+    breaks: '[4]',
+    // FC_SEED=1382239602 MC_OFF= FC_PATH=600:2:2:2:3:4:4:4:4:4:8:7:8:3:3:3:7:7:7:12:14:6:10:11:2:3:13:13:14:13:13:13:13:14:2:9:10
+    input: {
+      ...base,
+      contexts: 4,
+      remoteFaults: ['ok'],
+      slowOps: [0],
+      hintReadFails: 3,
+      steps: [signIn(3, -1), signIn(0, 1), signOut(3, -1)],
+    },
+  },
 ];

@@ -64,6 +64,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
   const trace: string[] = [];
   const log = (line: string) => trace.push(`${String(Date.now() - START.getTime()).padStart(6)} ms  ${line}`);
   let incarnations = 0;
+  let faultsOver = false;
 
   const start = (c: number) => {
     const conn = conns[c] as ReturnType<typeof manualConnectivity>;
@@ -86,7 +87,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
           ...channel,
           subscribe: (listener) =>
             channel.subscribe((m) => {
-              inc.failReads = i.hintReadFails;
+              if (!faultsOver) inc.failReads = i.hintReadFails;
               listener(m);
             }),
         };
@@ -215,6 +216,9 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
     // The final nudge, through public means only: every context back online, then fetchTokens() on each.
     log('end: connectivity on everywhere, then fetchTokens({ minValidityMs: 0 }) on every context');
     for (const conn of conns) conn.set(true);
+    // The faults end with the program, as the network does: a hint no longer makes reads fail (else
+    // each context that follows a sign-out, and tells the others, starts their failed reads over).
+    faultsOver = true;
     await quiesce();
     // Convergence is eventual: a context whose re-read of storage failed looks again after its
     // back-off (refreshRetryMs 1 s, doubling): at most 3 failed reads after a hint take 1 + 2 + 4 s.
