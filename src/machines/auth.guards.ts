@@ -2,7 +2,7 @@ import { NETWORK_CODES } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
 import { unseal } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
-import type { RefreshWrite } from '../session/store.js';
+import type { ClearOutcome, RefreshWrite } from '../session/store.js';
 import { localExpiry, revocationPlanned, tokensFreshFor, unstoredAtStop } from './auth.logic.js';
 import { canUpgradeToGlobal, type ErrorParams, progress, signsOutNothing } from './auth.support.js';
 import type {
@@ -49,13 +49,13 @@ export const authGuards = {
   foundNewerTokens: (_, params: { newer?: Session | undefined }) => params.newer !== undefined,
   storageUnread: ({ context }) => context.storageUnread,
   droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
-  /** The old layout's token beside the record went to the outbox (row 29): revoke it now. */
-  keptOldLayoutToken: (_, p: { oldLayout: { deferred: boolean } | undefined }) => p.oldLayout?.deferred === true,
-  leftOthersSession: (_, params: { othersSession: true | undefined }) => params.othersSession === true,
+  /** The one outcome of a clear (`clear-plan.ts`) is this kind. */
+  clearedAs: (_, p: { outcome: ClearOutcome; kind: ClearOutcome['kind'] }) => p.outcome.kind === p.kind,
   /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
   signsOutNothing: ({ context }) => signsOutNothing(context),
-  foundSessionToSignOut: ({ context }, p: { othersSession: true | undefined; held: boolean }) =>
-    p.othersSession === true && signsOutNothing(context) && (context.session !== null) === p.held,
+  /** The clear left another session, and `signOut()` covers it: this round signed out one held here (`held`) or none. */
+  othersSessionToSignOut: ({ context }, p: { outcome: ClearOutcome; held: boolean }) =>
+    p.outcome.kind === 'othersSession' && signsOutNothing(context) && (context.session !== null) === p.held,
   remoteStepsSkipped: ({ context }) => context.signOut?.steps.revokeToken === 'skipped',
   refreshWritten: (_, params: { output: RefreshWrite }) => params.output === 'written',
   supersededAnother: (_, params: { output: { superseded: boolean } }) => params.output.superseded,

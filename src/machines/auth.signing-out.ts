@@ -92,6 +92,9 @@ const clearFailed = <const R>(recordFailure: R) => {
 
 const CLEAR = 'Clearing the stored tokens';
 
+const newerOf = (outcome: ClearOutcome) => (outcome.kind === 'newerTokens' ? outcome.newer : undefined);
+const droppedBy = (outcome: ClearOutcome) => (outcome.kind === 'outboxFull' ? outcome.dropped : 0);
+
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
 const AFTER_JOURNAL = [
   // Offline: the remote steps were skipped before the journal.
@@ -282,19 +285,20 @@ export const signingOutState = {
           revoked: revokedHere(context),
           refused: context.signOut?.reason === 'refreshRejected' ? (context.session?.tokens ?? null) : null,
         }),
+        // One transition per kind of the clear's outcome (clear-plan.ts); `othersSession` by whom signOut() covers.
         onDone: [
-          // Storage holds this session refreshed elsewhere (a rotated token): revoke that one too.
+          // Storage holds this session refreshed elsewhere (a rotated token): revoke that one too (row 27).
           {
-            guard: { type: 'foundNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+            guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'newerTokens' }) },
             target: 'revokingRefreshToken',
-            actions: { type: 'takeNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+            actions: { type: 'takeNewerTokens', params: ({ event }) => ({ newer: newerOf(event.output) }) },
           },
           // The outbox was full: the oldest kept tokens made room (never silently).
           {
-            guard: { type: 'droppedDeferred', params: ({ event }) => ({ dropped: event.output.dropped }) },
+            guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'outboxFull' }) },
             target: '#auth.signedOut',
             actions: [
-              { type: 'emitDeferredDropped', params: ({ event }) => ({ count: event.output.dropped ?? 0 }) },
+              { type: 'emitDeferredDropped', params: ({ event }) => ({ count: droppedBy(event.output) }) },
               ...CLEARED,
             ],
           },
@@ -302,16 +306,16 @@ export const signingOutState = {
           // this round did to the session held here (a cancelled sign-in's) is said first, on its own.
           {
             guard: {
-              type: 'foundSessionToSignOut',
-              params: ({ event }) => ({ othersSession: event.output.othersSession, held: true }),
+              type: 'othersSessionToSignOut',
+              params: ({ event }) => ({ outcome: event.output, held: true }),
             },
             target: '#auth.restoring',
             actions: [...CLEARED_HERE, 'restartSignOut', 'takeLateSignOuts'],
           },
           {
             guard: {
-              type: 'foundSessionToSignOut',
-              params: ({ event }) => ({ othersSession: event.output.othersSession, held: false }),
+              type: 'othersSessionToSignOut',
+              params: ({ event }) => ({ outcome: event.output, held: false }),
             },
             target: '#auth.restoring',
             // A signOut() made during this clear waits for a read of its own: the restart is that read.
@@ -319,19 +323,13 @@ export const signingOutState = {
           },
           // Storage holds another context's newer sign-in (left alone): read it, and follow.
           {
-            guard: {
-              type: 'leftOthersSession',
-              params: ({ event }) => ({ othersSession: event.output.othersSession }),
-            },
+            guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'othersSession' }) },
             target: '#auth.restoring',
             actions: [...CLEARED, 'markRestoreFromOtherTab'],
           },
           // The old layout's token beside the record went to the outbox: revoked now (row 29).
           {
-            guard: {
-              type: 'keptOldLayoutToken',
-              params: ({ event }) => ({ oldLayout: event.output.oldLayout }),
-            },
+            guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'oldLayoutKept' }) },
             target: '#auth.signedOut',
             actions: [...CLEARED, 'askOutboxToDrain'],
           },

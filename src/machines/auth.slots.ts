@@ -216,7 +216,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           },
           deps.stopped,
         );
-        if (done.newer) remembered(deps, done.newer);
+        if (done.kind === 'newerTokens') remembered(deps, done.newer);
         const safe = (error: AuthError) => secretsOf(deps).safeError(error, 'Keeping the refresh token for later');
         const old = done.oldLayout;
         return {

@@ -1,6 +1,7 @@
 import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage } from '../services/types.js';
+import { type ClearNotes, type ClearOutcome, clearOutcome, planClear } from './clear-plan.js';
 import { type FenceIo, fencedWrite } from './fence.js';
 import {
   legacyFieldKeys,
@@ -30,6 +31,7 @@ import { unseal } from './sealed.js';
 import type { Session } from './session.js';
 import { noticingCorruption, readKey } from './storage-io.js';
 
+export type { ClearOutcome } from './clear-plan.js';
 export type { DeferredRevocation } from './outbox.js';
 export type { SignOutJournal } from './records.js';
 
@@ -213,11 +215,10 @@ export class SessionStore {
 
   /**
    * Removes the session record if it is still `sessionId`'s (with `null`: if it holds no valid
-   * session of someone else), the old layout's keys, the redirect transaction, then the journal.
-   * With `keepForRevocation`, that refresh token goes to the outbox first, unless another context
-   * already signed this session out or replaced it (that context took care of the token): then
-   * `gone`. If the outbox write fails the clear goes on and says so. A clear that fails part-way
-   * keeps its journal.
+   * session of someone else), the old layout's keys, the redirect transaction, then the journal;
+   * with `keepForRevocation`, that refresh token goes to the outbox first. What to keep and remove
+   * is `planClear`'s call, the answer `clearOutcome`'s (`clear-plan.ts`). A full or failing outbox
+   * never stops the clear; a clear that fails part-way keeps its journal.
    */
   clear(
     target: { sessionId: string | null; username: string | null },
@@ -231,64 +232,48 @@ export class SessionStore {
   ): Promise<ClearOutcome> {
     return this.#locked(async (fence) => {
       const raw = await this.#get(this.sessionKey);
-      const stored = parseRecord(raw ?? '');
-      const ours = stored.status === 'found' && stored.session.sessionId === target.sessionId;
-      // A sign-in cancelled or unsaved may never have reached storage: its token is kept all the same.
-      const gone = !ours && !(options.neverStored && stored.status !== 'found');
-      const keep = gone ? null : options.keepForRevocation;
-      let outboxError: AuthError | undefined;
+      const record = parseRecord(raw ?? '');
+      const stored =
+        record.status === 'found'
+          ? { ...record, sessionId: record.session.sessionId, refreshToken: unseal(record.session.tokens).refreshToken }
+          : raw === null
+            ? ('none' as const)
+            : ('unreadable' as const);
+      const storedToken = typeof stored === 'object' ? stored.refreshToken : null;
+      const revoked = options.revoked ?? null;
+      const plan = planClear({ ...options, stored, sessionId: target.sessionId });
+      const notes: ClearNotes = {};
       let dropped = 0;
+      const keep = plan.kind === 'clear' ? plan.keep : null;
       if (keep) {
-        // A full or failing storage must not keep the user from signing out: the clear goes on.
         try {
           ({ dropped } = await this.outbox.addHeld(keep));
         } catch (error) {
-          outboxError = asStorageFailure(error);
+          notes.outboxError = asStorageFailure(error);
         }
       }
       // Revoked here: a copy another context deferred (offline) has nothing left to wait for.
-      if (options.revoked) await this.outbox.settleHeld([options.revoked]).catch(() => undefined);
-      // Another context refreshed this session meanwhile (a rotated refresh token). Revoked here:
-      // the record stays, and the sign-out revokes that token too. Kept for later: it is kept too.
-      const newest = ours && stored.status === 'found' ? stored.session : null;
-      const newestToken = newest ? unseal(newest.tokens).refreshToken : null;
-      if (newest && options.revoked && newestToken !== options.revoked) return { newer: newest };
-      if (newestToken && keep && newestToken !== keep.refreshToken) {
-        await this.outbox.addHeld({ refreshToken: newestToken, global: false }).catch(() => undefined);
+      if (revoked) await this.outbox.settleHeld([revoked]).catch(() => undefined);
+      if (plan.kind === 'revokeNewer') return { kind: 'newerTokens', newer: plan.newer.session };
+      if (plan.keepNewest) {
+        await this.outbox.addHeld({ refreshToken: plan.keepNewest, global: false }).catch(() => undefined);
       }
-      const keys: string[] = [];
-      // This context's refresh token was refused because another context rotated it: the session
-      // lives on in storage with the newer one, so it is followed, never removed (row 27).
-      const refreshedElsewhere = newestToken !== null && !!options.refused && newestToken !== options.refused;
-      const someoneElses =
-        refreshedElsewhere ||
-        (stored.status === 'found' && target.sessionId !== null && stored.session.sessionId !== target.sessionId);
-      const anotherValid = stored.status === 'found' && target.sessionId === null;
-      if (raw !== null && !someoneElses && !anotherValid) keys.push(this.sessionKey);
+      const keys = raw !== null && !plan.othersSession ? [this.sessionKey] : [];
       // The old layout, only where its pointer is still there (a migration cut short).
       const pointed = await this.#get(legacyPointerKey(this.prefix)).catch(() => null);
-      let oldLayout: ClearOutcome['oldLayout'];
       if (pointed) {
         keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
-        const storedToken = stored.status === 'found' ? unseal(stored.session.tokens).refreshToken : null;
         if (storedToken) {
           const kept = await this.#keepOldLayoutTokens(
             [target.username, pointed],
-            [options.keepForRevocation?.refreshToken, options.revoked, storedToken],
+            [options.keepForRevocation?.refreshToken, revoked, storedToken],
           );
           dropped += kept.dropped;
-          oldLayout = kept.oldLayout;
+          if (kept.oldLayout) notes.oldLayout = kept.oldLayout;
         }
       }
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey], fence);
-      return {
-        ...(oldLayout ? { oldLayout } : {}),
-        ...(outboxError ? { outboxError } : {}),
-        ...(dropped > 0 ? { dropped } : {}),
-        // Another context's newer sign-in is there: this one follows it (the latest sign-in wins).
-        ...(someoneElses || anotherValid ? { othersSession: true as const } : {}),
-        ...(gone && options.keepForRevocation ? { gone: true as const } : {}),
-      };
+      return clearOutcome(plan, notes, dropped);
     }, cancel);
   }
 
@@ -310,7 +295,7 @@ export class SessionStore {
   async #keepOldLayoutTokens(
     usernames: (string | null)[],
     handled: (string | null | undefined)[],
-  ): Promise<{ dropped: number; oldLayout?: ClearOutcome['oldLayout'] }> {
+  ): Promise<{ dropped: number; oldLayout?: ClearNotes['oldLayout'] }> {
     let dropped = 0;
     const leftover = unhandledTokens(await readLegacyRefreshTokens(this.#legacyIo(), usernames), handled);
     if (leftover.length === 0) return { dropped };
@@ -375,16 +360,6 @@ export class SessionStore {
   #set(key: string, value: string, fence: AbortSignal): Promise<void> {
     return fencedWrite(this.#fenceIo, key, value, fence);
   }
-}
-
-/** What a clear did. `oldLayout`: the old layout's token beside the record went to the outbox, or could not (row 29). */
-export interface ClearOutcome {
-  outboxError?: AuthError;
-  dropped?: number;
-  othersSession?: true;
-  gone?: true;
-  newer?: Session;
-  oldLayout?: { deferred: true } | { deferred: false; error: AuthError };
 }
 
 function asStorageFailure(error: unknown): AuthError {

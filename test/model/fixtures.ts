@@ -310,7 +310,7 @@ export const actorFixtures: {
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
   clearSession: {
-    done: { ok: { output: {}, arrange: { kind: 'storage' } } },
+    done: { ok: { output: { kind: 'cleared' }, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
   // The outbox child runs for the machine's whole life; its own chart is tested on its own.
