@@ -204,4 +204,29 @@ describe('the old layout’s keys beside a session record', () => {
     expect(await auth.retryDeferredRevocations()).toEqual({ settled: 1, remaining: 0 });
     expect(services.calls.revokeToken.map((c) => c.arg)).toEqual([old.refreshToken]);
   });
+
+  it('alone, with no record (a migration not done yet), found by a clear whose read of storage failed first: their refresh token is kept for revocation before they go', async () => {
+    const old = makeTokens({ username: 'bob@example.com' });
+    const p = 'authchart.client123.';
+    const storage = faultyStorage({
+      [`${p}lastAuthUser`]: 'bob@example.com',
+      [`${p}bob@example.com.accessToken`]: old.accessToken,
+      [`${p}bob@example.com.idToken`]: old.idToken,
+      [`${p}bob@example.com.refreshToken`]: old.refreshToken,
+    });
+    // Every read of the journal fails: no start or restore can read storage, so signOut() goes
+    // straight to the clear (it cannot know storage is empty), which reads the keys it removes.
+    const getItem = storage.getItem;
+    storage.getItem = (key) => {
+      if (key === JOURNAL) throw new Error('storage read failed');
+      return getItem(key);
+    };
+    const { auth, services } = context(storage, makeTokens());
+    await auth.ready;
+    expect(auth.getSession()).toBeNull();
+    const result = await auth.signOut();
+    expect(result).toMatchObject({ status: 'partial', oldLayoutToken: { deferred: true } });
+    await vi.waitFor(() => expect(services.calls.revokeToken.map((c) => c.arg)).toContain(old.refreshToken));
+    expect(ownKeys(storage).filter((k) => !k.includes('.outbox'))).toEqual([]);
+  });
 });

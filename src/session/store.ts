@@ -263,14 +263,14 @@ export class SessionStore {
       const pointed = await this.#get(legacyPointerKey(this.prefix)).catch(() => null);
       if (pointed) {
         keys.push(...legacyKeys(this.prefix, target.username), ...legacyKeys(this.prefix, pointed));
-        if (storedToken) {
-          const kept = await this.#keepOldLayoutTokens(
-            [target.username, pointed],
-            [options.keepForRevocation?.refreshToken, revoked, storedToken],
-          );
-          dropped += kept.dropped;
-          if (kept.oldLayout) notes.oldLayout = kept.oldLayout;
-        }
+        // Beside a record or alone (a migration not done yet), a token there that this clear
+        // neither revokes nor keeps is a session of its own: kept for revocation first (row 29).
+        const kept = await this.#keepOldLayoutTokens(
+          [target.username, pointed],
+          [options.keepForRevocation?.refreshToken, revoked, storedToken],
+        );
+        dropped += kept.dropped;
+        if (kept.oldLayout) notes.oldLayout = kept.oldLayout;
       }
       await this.#remove([...new Set(keys), this.redirectKey, this.journalKey], fence);
       return clearOutcome(plan, notes, dropped);
