@@ -27,7 +27,8 @@ if (!(minutes > 0) || !(runsPerBatch > 0)) {
   console.error('usage: npm run explore -- [--minutes N] [--runs N] [--off remote,slow] [--keep-going]');
   process.exit(2);
 }
-const deadline = Date.now() + minutes * 60_000;
+const started = Date.now();
+const deadline = started + minutes * 60_000;
 const TEST = 'test/model/multi-context.test.ts';
 // Only the property: the fixed defect cases would run again in every batch for nothing.
 const PROPERTY = 'no token at rest after complete';
@@ -87,7 +88,8 @@ while (Date.now() < deadline) {
   }
 }
 
-console.log(`\nexplore: ${runs} runs over ${seeds.length} seeds in ${minutes} min (${seeds.join(', ')})`);
+const took = ((Date.now() - started) / 60_000).toFixed(1);
+console.log(`\nexplore: ${runs} runs over ${seeds.length} seeds in ${took} of ${minutes} min (${seeds.join(', ')})`);
 for (const f of failures) {
   const fail = f.failure as NonNullable<Batch['failure']>;
   const counterexample = /Counterexample: \[([\s\S]*?)\]\nShrunk/.exec(fail.output)?.[1] ?? '';

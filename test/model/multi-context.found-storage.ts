@@ -88,4 +88,22 @@ export const FOUND_IN_STORAGE: Found[] = [
       steps: [signIn(1, 1), { t: 'crash', ctx: 0 }],
     },
   },
+  {
+    name: "a migration's record write that lands late, after a sign-out cleared and revoked that session, is visible until its undo: the documented limit of a storage not fenced at commit, now judged at the undo (a world defect); and a clear that finds the old layout alone keeps its token for revocation",
+    breaks: '[',
+    // FC_SEED=886730423 MC_OFF= FC_PATH=562:1:1:3:2:2:2:2:8:9:7:9:8:8:11:1:4:11:16:16:18:18:20:1:3:18:1:18:18:18:1:20:22:3:18:18:18:21:1:19:21:19:22:11:8:9:2:12:13:5:17:0:16:17:16:16:16:16:16:16
+    input: {
+      ...base,
+      storageMs: [1],
+      slowOps: [12, 26],
+      skewMs: [0],
+      initial: 'oldLayout',
+      steps: [
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: 5 },
+        { t: 'crash', ctx: 0 },
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: -1 },
+        signOut(0, -1),
+      ],
+    },
+  },
 ];

@@ -249,7 +249,8 @@ export class SharedStorage {
 
   constructor(
     readonly faultAt: number | null,
-    private readonly onWrite: () => void,
+    /** After every write; `late`: it landed after its lock was let go (unfenced), and its undo follows. */
+    private readonly onWrite: (late: boolean) => void,
     readonly slowOps: readonly number[] = [],
     readonly slowMs = 0,
     readonly fenced = false,
@@ -295,7 +296,7 @@ export class SharedStorage {
           if (this.map.get(key) !== before) this.lateOverOthers++;
         }
         const result = fn();
-        if (write) this.onWrite();
+        if (write) this.onWrite(fence?.aborted === true);
         return result;
       };
       const ms = this.slowOps.includes(n) ? this.slowMs : latency.next();
