@@ -63,9 +63,10 @@ export async function p4(): Promise<Figure[]> {
     id: 'P4.fullSignInSignOut',
     title: 'Full sign-in (SRP + challenges) + sign-out: createAuth + webStorage + fetch transport',
     unit: 'KB gzip',
+    // The lean-core bar: ≤ 31 KB and ≤ 0.75× Amplify's same imports, whichever is lower (26 KB stays the aim).
     goal: {
-      text: `≤ 26 KB (Amplify configure + signIn + confirmSignIn + signOut: ${amplify.configureSignInChallengesSignOut} KB)`,
-      threshold: 26,
+      text: `≤ 31 KB and ≤ 0.75× Amplify configure + signIn + confirmSignIn + signOut (${amplify.configureSignInChallengesSignOut} KB × 0.75 = ${round(amplify.configureSignInChallengesSignOut * 0.75, 1)} KB)`,
+      threshold: Math.min(31, round(amplify.configureSignInChallengesSignOut * 0.75, 1)),
       op: '<=' as const,
     },
     how: `${HOW} Amplify's side: Amplify.configure + signIn (SRP) + confirmSignIn (challenges) + signOut.`,
