@@ -75,6 +75,58 @@ describe('the latest sign-in wins (defect 3)', () => {
   });
 });
 
+describe('signOut() while this context saves its sign-in (docs/sign-out.md row 26)', () => {
+  it('covers what storage holds: the session that sign-in would have replaced is signed out too, never followed', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    // b's save of its sign-in waits, before it reads storage, until the test lets it go.
+    let letGo = () => {};
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    let holding = false;
+    let failing = 0;
+    const getItem = storage.getItem.bind(storage);
+    const slowSaves = {
+      ...storage,
+      getItem: (key: string) => {
+        if (!key.endsWith('.session')) return getItem(key);
+        if (holding) return held.then(() => getItem(key));
+        if (failing-- > 0) throw new Error('storage read failed');
+        return getItem(key);
+      },
+    } as ReturnType<typeof memoryStorage>;
+    const b = context(slowSaves, bus);
+    await b.auth.ready;
+    let answer = () => {};
+    b.services.script.signIn = () =>
+      new Promise((resolve) => {
+        answer = () => resolve(makeTokens());
+      });
+    const signIn = b.auth.signIn(CREDS).catch((e: unknown) => e);
+    // Meanwhile another context signs in: the session b's sign-in would replace.
+    const older = makeTokens({ username: 'zoe@example.com' });
+    const a = context(storage, bus, older);
+    await a.auth.signIn({ ...CREDS, username: 'zoe@example.com' });
+    holding = true;
+    answer();
+    await settle();
+    expect(b.auth.state).toBe('signingIn.savingSession');
+    const result = b.auth.signOut();
+    holding = false;
+    // The sign-out's journal then cannot read storage: the caller's ask to cover it must not hang on that read.
+    failing = 1;
+    letGo();
+    expect(await signIn).toMatchObject({ code: 'Cancelled' });
+    expect((await result).status).toBe('complete');
+    await settle();
+    expect(b.auth.state).toBe('signedOut');
+    expect(a.auth.state).toBe('signedOut');
+    expect(b.services.calls.revokeToken.map((c) => c.arg)).toContain(older.refreshToken);
+    expect(await readRecord(storage)).toBeNull();
+  });
+});
+
 describe('a refresh token rotated by another context', () => {
   it('is the one a sign-out revokes, and nothing of the session stays valid or stored', async () => {
     const storage = memoryStorage();

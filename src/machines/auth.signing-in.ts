@@ -69,8 +69,13 @@ export const signingInState = {
     HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     // The later intent wins: cancel the sign-in; clear whatever part of it may have reached storage.
     SIGN_OUT: [
-      // Its tokens came (it was saving them): they are revoked, not left valid.
-      { guard: 'hasSession', target: '#auth.signingOut.checkingConnectivity', actions: CANCEL_SIGN_IN },
+      // Its tokens came (it was saving them): they are revoked, not left valid. The caller's sign-out
+      // covers what storage holds too: the session this sign-in's save would have replaced (row 26).
+      {
+        guard: 'hasSession',
+        target: '#auth.signingOut.checkingConnectivity',
+        actions: [...CANCEL_SIGN_IN, { type: 'markCoversStored', params: { covers: true } }],
+      },
       { target: '#auth.signingOut.clearingCache', actions: CANCEL_SIGN_IN },
     ],
   },

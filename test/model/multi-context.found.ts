@@ -357,4 +357,18 @@ export const FOUND: Found[] = [
       steps: [signIn(3, -1), signIn(0, 1), signOut(3, -1)],
     },
   },
+  {
+    name: "signOut() while this context saves its sign-in, when the journal's read of storage fails: it covers the session storage holds (the one the sign-in would have replaced), and never answers complete and then follows it",
+    breaks: '[1]',
+    // FC_SEED=922054993 MC_OFF= FC_PATH=778:1:5:5:3:8:6:5:5:6:9:8:12:12:17:18:18:18:23:19:19:19
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [3],
+      remoteMs: [7, 0],
+      skewMs: [0],
+      hintReadFails: 2,
+      steps: [signIn(0, -1), signIn(1, -1), signIn(2, 7), signOut(2, 0), signIn(0, 1)],
+    },
+  },
 ];
