@@ -127,6 +127,29 @@ describe('signOut() while this context saves its sign-in (docs/sign-out.md row 2
   });
 });
 
+describe('a sign-in that fails while another context signs in', () => {
+  it('reads storage afterwards and follows that session (not signed out beside it)', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const b = context(storage, bus);
+    await b.auth.ready;
+    let fail = () => {};
+    b.services.script.signIn = () =>
+      new Promise((_, reject) => {
+        fail = () => reject(new AuthError('Network', 'fetch failed'));
+      });
+    const signIn = b.auth.signIn(CREDS).catch((e: unknown) => e);
+    const a = context(storage, bus, makeTokens({ username: 'zoe@example.com' }));
+    await a.auth.signIn({ ...CREDS, username: 'zoe@example.com' });
+    await settle();
+    fail();
+    expect(await signIn).toMatchObject({ code: 'Network' });
+    await settle();
+    expect(b.auth.state).toBe('signedIn.waitingToRefresh');
+    expect(b.auth.getTokens()?.refreshToken).toBe(a.auth.getTokens()?.refreshToken);
+  });
+});
+
 describe('a refresh token rotated by another context', () => {
   it('is the one a sign-out revokes, and nothing of the session stays valid or stored', async () => {
     const storage = memoryStorage();

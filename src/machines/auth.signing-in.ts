@@ -33,6 +33,7 @@ const SAVE_FAILED = ['answerSignIn', 'forgetSignInRequest', 'startCancelledSignI
 const SAVED = [
   'answerSignIn',
   'forgetSignInRequest',
+  'forgetRestoreReason',
   { type: 'emitSignedIn', params: { restored: false } },
   'publishSignedIn',
 ] as const;
@@ -67,6 +68,9 @@ export const signingInState = {
     SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+    // Another context signed in meanwhile: if this sign-in fails, storage is read and that session
+    // followed (a saved sign-in replaces it: the latest sign-in wins).
+    SYNC_SIGNED_IN: { actions: 'markRestoreFromOtherTab' },
     // The later intent wins: cancel the sign-in; clear whatever part of it may have reached storage.
     SIGN_OUT: [
       // Its tokens came (it was saving them): they are revoked, not left valid. The caller's sign-out

@@ -371,4 +371,23 @@ export const FOUND: Found[] = [
       steps: [signIn(0, -1), signIn(1, -1), signIn(2, 7), signOut(2, 0), signIn(0, 1)],
     },
   },
+  {
+    name: 'a sign-in that fails while another context signs in reads storage afterwards and follows that session (it stayed signed out beside it)',
+    breaks: '[4]',
+    // FC_SEED=1826412276 MC_OFF= FC_PATH=244:3:2:5:7:6:8:5:7:7:11:11:11:11:20:9:13:6:6:11:14:14:27:30:30:30:26
+    input: {
+      ...base,
+      contexts: 4,
+      storageMs: [0, 0, 6],
+      skewMs: [0],
+      steps: [
+        signOut(1, 37),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: 1 },
+        signOut(1, 24),
+        signIn(1, 0),
+        signIn(0, -1),
+        { t: 'net', ctx: 1, online: false },
+      ],
+    },
+  },
 ];
