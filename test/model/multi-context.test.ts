@@ -12,6 +12,7 @@ import type { InspectionEvent } from 'xstate';
 import { type AuthError, createAuth, manualConnectivity, memorySyncBus, type SignOutResult } from '../../src/index.js';
 import { type CallRec, DEADLINE_MS, Invariants, type Live, noteHeld } from './multi-context.checks.js';
 import { FOUND } from './multi-context.found.js';
+import { FOUND_AROUND_SIGN_IN } from './multi-context.found-sign-in.js';
 import { FOUND_IN_STORAGE } from './multi-context.found-storage.js';
 import { describeStep, type Input, input, program, SLOW_MS, STORAGE_MS, skewOf } from './multi-context.program.js';
 import {
@@ -296,7 +297,7 @@ describe('many contexts over one storage and one sync bus (issue 19)', () => {
 
 // What the model found with the faults of issue 24, each fixed: its shrunk program replays here.
 describe('what the model found (issue 24), replayed', () => {
-  for (const d of [...FOUND, ...FOUND_IN_STORAGE]) {
+  for (const d of [...FOUND, ...FOUND_AROUND_SIGN_IN, ...FOUND_IN_STORAGE]) {
     it(d.name, async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
       try {
