@@ -216,6 +216,43 @@ describe('a sign-in that is stopped or cancelled while its tokens are being save
     expect(next.state).toBe('signedOut');
   });
 
+  it('stop() while the save writes, and a new instance on the same storage at once (a remount): it reads storage only once that write is undone, so it never restores the rejected sign-in', async () => {
+    const services = gatedServices();
+    const storage = gatedStorage();
+    // The record's write waits until the test lets it go; a read of it after stop() answers only
+    // once that write landed (what an unlocked reader would see). Everything else answers at once.
+    let letGo = () => {};
+    let landed = Promise.resolve();
+    let stopped = false;
+    const { setItem, getItem } = storage;
+    storage.setItem = (key, value) => {
+      if (key !== SESSION_KEY) return setItem(key, value);
+      const write = new Promise<void>((resolve) => {
+        letGo = () => resolve(setItem(key, value));
+      });
+      landed = write;
+      return write;
+    };
+    storage.getItem = (key) => (stopped && key === SESSION_KEY ? landed.then(() => getItem(key)) : getItem(key));
+    const a = createAuth({ services, storage, timeouts: TIMEOUTS, revocation: 'always' });
+    auth = a;
+    await flush();
+    track(a.signIn(CREDS));
+    await flush();
+    openGate(services, 'signIn').resolve();
+    await flush();
+    expect(a.state).toBe('signingIn.savingSession');
+    a.stop();
+    stopped = true;
+    const next = createAuth({ services: gatedServices(), storage, timeouts: TIMEOUTS });
+    auth = next;
+    await flush();
+    letGo();
+    await flush();
+    expect(next.state).toBe('signedOut');
+    expect(storage.dump()[SESSION_KEY]).toBeUndefined();
+  });
+
   it("signOut() joins the chart's sign-out of a sign-in it could not save, and storage holds another context's session: RevokeToken's failure for the first is said in a signedOut event before that session is signed out too", async () => {
     const services = gatedServices();
     const storage = gatedStorage();

@@ -17,7 +17,7 @@
  */
 import { AuthError } from '../errors.js';
 import type { TokenStorage } from '../services/types.js';
-import { withStorageLock } from './lock.js';
+import { STOPPED, withStorageLock } from './lock.js';
 import { readKey } from './storage-io.js';
 
 /** Where a store writes: the storage, and the lock a late write's undo takes. */
@@ -58,7 +58,11 @@ export async function fencedWrite(io: FenceIo, key: string, value: string | null
     record(storage, key, value);
     return;
   }
-  const undone = await undoLate(io, key, value).catch(() => false);
+  // Stopped while holding the lock (still held): undone within it, before any other context reads.
+  const held = fence.reason === STOPPED;
+  const undone = await (held ? undo(io, key, value, new AbortController().signal) : undoLate(io, key, value)).catch(
+    () => false,
+  );
   // Not undone: a later write had replaced it already, or the undo failed (docs/storage.md).
   throw new AuthError('StorageFailure', `${lateWrite(io)}: ${undone ? 'undone' : 'not undone'}`);
 }
@@ -70,16 +74,19 @@ function record(storage: TokenStorage, key: string, value: string | null): void 
 }
 
 /** Under a new lock: if `key` still holds what the late write left, puts back what was due. */
-async function undoLate(io: FenceIo, key: string, value: string | null): Promise<boolean> {
-  return withStorageLock(io.storage, io.lockName, io.holdMs, async (fence) => {
-    const now = await readKey(io.storage, key);
-    if (now !== value) return false; // a later, in-time write went over it: that one stands
-    const due = (processOnlyLock(io.storage) ? lastInTime.get(io.storage)?.get(key) : undefined) ?? null;
-    if (due === now) return false; // the late write changed nothing
-    // Fenced in turn: an undo that is late too is undone once more (or found replaced), then reported.
-    await fencedWrite(io, key, due, fence);
-    return true;
-  });
+function undoLate(io: FenceIo, key: string, value: string | null): Promise<boolean> {
+  return withStorageLock(io.storage, io.lockName, io.holdMs, (fence) => undo(io, key, value, fence));
+}
+
+/** Holding the lock whose fence is `fence`: if `key` still holds what the late write left, puts back what was due. */
+async function undo(io: FenceIo, key: string, value: string | null, fence: AbortSignal): Promise<boolean> {
+  const now = await readKey(io.storage, key);
+  if (now !== value) return false; // a later, in-time write went over it: that one stands
+  const due = (processOnlyLock(io.storage) ? lastInTime.get(io.storage)?.get(key) : undefined) ?? null;
+  if (due === now) return false; // the late write changed nothing
+  // Fenced in turn: an undo that is late too is undone once more (or found replaced), then reported.
+  await fencedWrite(io, key, due, fence);
+  return true;
 }
 
 /** The lock `withStorageLock` takes is the in-process one: no `lock()`, no `navigator.locks`. */

@@ -2,6 +2,9 @@ import type { TokenStorage } from '../services/types.js';
 
 type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
 
+/** Why a fence aborted while its lock is still held: the caller was stopped (see `fence.ts`). */
+export const STOPPED = new Error('stopped while holding the storage lock');
+
 /** The in-process fallback: per storage object and lock name, the tail of the queue. */
 const tails = new WeakMap<object, Map<string, Promise<unknown>>>();
 
@@ -33,24 +36,15 @@ export function withStorageLock<T>(
   const hold = (): Promise<void> => {
     const fence = new AbortController();
     const letGo = () => fence.abort(new Error(`the storage lock '${name}' was let go`));
-    // `cancel` (the caller was stopped) fences its writes off at once, and ends the hold. One
-    // listener, taken off when the hold ends: `cancel` may live as long as the instance.
-    let cancelled: Promise<void> | undefined;
-    let onCancel = () => {};
-    if (cancel) {
-      cancelled = new Promise<void>((resolve) => {
-        onCancel = () => {
-          letGo();
-          resolve();
-        };
-      });
-      if (cancel.aborted) onCancel();
-      else cancel.addEventListener('abort', onCancel, { once: true });
-    }
+    // `cancel` (the caller was stopped) fences its writes off at once; the hold goes on until the
+    // section settles (at most `holdMs`), so that no other context reads a write still landing.
+    // One listener, taken off when the hold ends: `cancel` may live as long as the instance.
+    const onCancel = () => fence.abort(STOPPED);
+    if (cancel?.aborted) onCancel();
+    else cancel?.addEventListener('abort', onCancel, { once: true });
     result = Promise.resolve().then(() => critical(fence.signal));
-    const held = cancelled ? Promise.race([result, cancelled]) : result;
     // Aborted before the lock is let go: a storage checking the fence at its commit sees it first.
-    return heldAtMost(held, holdMs).then(() => {
+    return heldAtMost(result, holdMs).then(() => {
       cancel?.removeEventListener('abort', onCancel);
       letGo();
     });

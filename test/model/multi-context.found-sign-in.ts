@@ -166,4 +166,14 @@ export const FOUND_AROUND_SIGN_IN: Found[] = [
       ],
     },
   },
+  {
+    name: 'stop() while a sign-in is being written, and a new instance on the same storage at once: the lock is held until that write is undone, so the new instance never restores the rejected sign-in',
+    breaks: '[4]',
+    // FC_SEED=889652020 MC_OFF= FC_PATH=464:0:0:2:7:6:6:7:5:6:7:7:8:8:10:0:9:5:7:3:8:4:9:3:7:2:5:6:1:4:5:5:5
+    input: {
+      ...base,
+      storageMs: [2],
+      steps: [{ t: 'fetchTokens', ctx: 1, forceRefresh: false, gap: -1 }, signIn(0, 2), { t: 'stop', ctx: 0 }],
+    },
+  },
 ];
