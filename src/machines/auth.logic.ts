@@ -88,30 +88,17 @@ export function unstoredAtStop(context: AuthContext, writing: boolean): { error:
 export const stoppedRevocation = (revoke: boolean): string =>
   revoke ? 'RevokeToken sent, not awaited: not known to be revoked' : 'not revoked (revocation policy)';
 
+/** With `deferRevocation`, a remote step that failed for a network reason is kept in the outbox for later. */
+const deferrable = (context: AuthContext, error: AuthError | undefined): boolean =>
+  context.config.deferRevocation && context.session !== null && error !== undefined && NETWORK_CODES.has(error.code);
+
 /** A refresh token that could not be revoked for a network reason goes to the outbox (`deferRevocation`). */
-export function revocationToDefer(context: AuthContext): boolean {
-  const p = context.signOut;
-  return (
-    context.config.deferRevocation &&
-    context.session !== null &&
-    p !== null &&
-    p.revokeTokenError !== undefined &&
-    NETWORK_CODES.has(p.revokeTokenError.code)
-  );
-}
+export const revocationToDefer = (context: AuthContext): boolean =>
+  deferrable(context, context.signOut?.revokeTokenError);
 
 /** A global sign-out that failed on the network is kept whole in the outbox: GlobalSignOut, then RevokeToken. */
-export function globalSignOutToDefer(context: AuthContext): boolean {
-  const p = context.signOut;
-  return (
-    context.config.deferRevocation &&
-    context.session !== null &&
-    p !== null &&
-    p.scope === 'global' &&
-    p.globalSignOutError !== undefined &&
-    NETWORK_CODES.has(p.globalSignOutError.code)
-  );
-}
+export const globalSignOutToDefer = (context: AuthContext): boolean =>
+  context.signOut?.scope === 'global' && deferrable(context, context.signOut.globalSignOutError);
 
 /** What the clear keeps in the outbox, if anything. */
 export function deferredEntry(context: AuthContext): { global: boolean } | null {

@@ -10,6 +10,26 @@ export type { WithDeps } from './auth.support.js';
 
 const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
 
+const READ = 'Reading the stored session';
+
+/**
+ * Storage could not be read (it failed, or did not answer in time): a sign-out asked meanwhile
+ * tries the clear (it cannot know storage is empty, and the clear reports); else signed out, and
+ * storage is read again later.
+ */
+const readFailed = <const P>(error: P) =>
+  [
+    { guard: 'signOutRequested', target: '#auth.signingOut.clearingCache', actions: 'startSignOut' },
+    {
+      target: '#auth.signedOut',
+      actions: [
+        { type: 'emitInvalidSession', params: error },
+        'forgetRestoreReason',
+        { type: 'markStorageUnread', params: { unread: true } },
+      ],
+    },
+  ] as const;
+
 /**
  * The auth statechart. Every side effect is a named slot (see `auth.setup.ts`); authchart fills
  * them once (`auth.slots.ts`) with implementations that read each instance's services from its
@@ -139,39 +159,24 @@ export const authMachine = authSetup.createMachine({
               },
               { target: '#auth.signedOut', actions: ['forgetRestoreReason', 'resetRefreshFailures'] },
             ],
-            onError: [
-              // A sign-out cannot know storage is empty: it tries the clear, which reports.
-              { guard: 'signOutRequested', target: '#auth.signingOut.clearingCache', actions: 'startSignOut' },
-              {
-                target: '#auth.signedOut',
-                actions: [
-                  { type: 'emitInvalidSession', params: failed('Reading the stored session') },
-                  'forgetRestoreReason',
-                  { type: 'markStorageUnread', params: { unread: true } },
-                ],
-              },
-            ],
+            onError: readFailed(failed(READ)),
           },
-          after: {
-            storageTimeout: [
-              { guard: 'signOutRequested', target: '#auth.signingOut.clearingCache', actions: 'startSignOut' },
-              {
-                target: '#auth.signedOut',
-                actions: [
-                  { type: 'emitInvalidSession', params: storageTimedOut('Reading the stored session') },
-                  'forgetRestoreReason',
-                  { type: 'markStorageUnread', params: { unread: true } },
-                ],
-              },
-            ],
-          },
+          after: { storageTimeout: readFailed(storageTimedOut(READ)) },
         },
         discardingInvalidSession: {
           invoke: {
             id: 'discardSession',
             src: 'clearSession',
             input: ({ context }) => ({ deps: context.deps, sessionId: null, username: null }),
-            onDone: '#auth.signedOut',
+            onDone: [
+              // Its refresh token may still be honoured: kept for revocation, and revoked now (row 29).
+              {
+                guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'oldLayoutKept' }) },
+                target: '#auth.signedOut',
+                actions: 'askOutboxToDrain',
+              },
+              { target: '#auth.signedOut' },
+            ],
             onError: '#auth.signedOut',
           },
           after: { storageTimeout: '#auth.signedOut' },

@@ -57,7 +57,7 @@ export const authSetup = setup({
   guards: authGuards,
   delays: {
     remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
-    hostedUISignOutTimeout: ({ context }) => context.config.hostedUISignOutMs,
+    hostedUITimeout: ({ context }) => context.config.hostedUISignOutMs,
     storageTimeout: ({ context }) => context.config.storageMs,
     challengeExpiry: ({ context }) => context.config.challengeMs,
     /** Until shortly before the access token expires, by the instance's clock. */

@@ -27,6 +27,13 @@ const CANCEL_SIGN_IN = [
   'startCancelledSignInSignOut',
 ] as const;
 
+/** A sign-in step failed or timed out: the caller hears why, and nothing is kept. */
+const signInFailed = <const P>(error: P) =>
+  ({
+    target: '#auth.signedOut',
+    actions: [{ type: 'recordSignInError', params: error }, 'answerSignIn', 'forgetSignIn'],
+  }) as const;
+
 /** The save failed: the caller hears why, and the tokens that could not be kept are revoked and cleared. */
 const SAVE_FAILED = ['answerSignIn', 'forgetSignInRequest', 'startCancelledSignInSignOut'] as const;
 
@@ -122,24 +129,10 @@ export const signingInState = {
             actions: [{ type: 'assignRedirectOutcome', params: redirected }, 'answerSignIn', 'forgetSignIn'],
           },
         ],
-        onError: {
-          target: '#auth.signedOut',
-          actions: [
-            { type: 'recordSignInError', params: failed('The hosted-UI sign-in') },
-            'answerSignIn',
-            'forgetSignIn',
-          ],
-        },
+        onError: signInFailed(failed('The hosted-UI sign-in')),
       },
       after: {
-        hostedUISignOutTimeout: {
-          target: '#auth.signedOut',
-          actions: [
-            { type: 'recordSignInError', params: timedOut('The hosted-UI sign-in', 'hostedUISignOutMs') },
-            'answerSignIn',
-            'forgetSignIn',
-          ],
-        },
+        hostedUITimeout: signInFailed(timedOut('The hosted-UI sign-in', 'hostedUISignOutMs')),
       },
     },
     /** Back from the hosted UI: check `state`, exchange the code once (the transaction is removed either way). */
@@ -156,24 +149,10 @@ export const signingInState = {
           target: 'savingSession',
           actions: { type: 'assignOutcome', params: ({ event }) => ({ outcome: event.output }) },
         },
-        onError: {
-          target: '#auth.signedOut',
-          actions: [
-            { type: 'recordSignInError', params: failed('The hosted-UI redirect') },
-            'answerSignIn',
-            'forgetSignIn',
-          ],
-        },
+        onError: signInFailed(failed('The hosted-UI redirect')),
       },
       after: {
-        remoteStepTimeout: {
-          target: '#auth.signedOut',
-          actions: [
-            { type: 'recordSignInError', params: timedOut('The code exchange', 'remoteStepMs') },
-            'answerSignIn',
-            'forgetSignIn',
-          ],
-        },
+        remoteStepTimeout: signInFailed(timedOut('The code exchange', 'remoteStepMs')),
       },
     },
     authenticating: {
@@ -186,20 +165,10 @@ export const signingInState = {
           return { deps: context.deps, credentials };
         },
         onDone: onOutcome,
-        onError: {
-          target: '#auth.signedOut',
-          actions: [{ type: 'recordSignInError', params: failed('Sign-in') }, 'answerSignIn', 'forgetSignIn'],
-        },
+        onError: signInFailed(failed('Sign-in')),
       },
       after: {
-        remoteStepTimeout: {
-          target: '#auth.signedOut',
-          actions: [
-            { type: 'recordSignInError', params: timedOut('Sign-in', 'remoteStepMs') },
-            'answerSignIn',
-            'forgetSignIn',
-          ],
-        },
+        remoteStepTimeout: signInFailed(timedOut('Sign-in', 'remoteStepMs')),
       },
     },
     /** Cognito asked for one more answer. Its session lasts `challengeMs` from here. */
@@ -266,14 +235,7 @@ export const signingInState = {
                   'forgetSignInRequest',
                 ],
               },
-              {
-                target: '#auth.signedOut',
-                actions: [
-                  { type: 'recordSignInError', params: failed('Answering the challenge') },
-                  'answerSignIn',
-                  'forgetSignIn',
-                ],
-              },
+              signInFailed(failed('Answering the challenge')),
             ],
           },
           after: {

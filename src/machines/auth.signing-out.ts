@@ -20,6 +20,11 @@ const COVER_STORED = { type: 'markCoversStored', params: { covers: true } } as c
 /** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
 const CANCEL_QUEUED = [{ type: 'rejectQueuedSignIn', params: { code: 'Cancelled' } }, 'forgetQueuedSignIn'] as const;
 
+/** Before the remote steps, a global request turns this local sign-out global (docs/sign-out.md, concurrent calls). */
+const UPGRADE_TO_GLOBAL = {
+  SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: [...CANCEL_QUEUED, 'addSignOutRequest', 'upgradeToGlobal'] },
+} as const;
+
 /** What the clear keeps in the outbox (`deferRevocation`): this device's refresh token, and whether GlobalSignOut waits too. */
 const keptForLater = (context: AuthContext) => {
   const entry = deferredEntry(context);
@@ -143,9 +148,7 @@ export const signingOutState = {
     },
     /** The browser session must end first, or the hosted UI cookie signs the user straight back in. */
     signingOutOfHostedUI: {
-      on: {
-        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: [...CANCEL_QUEUED, 'addSignOutRequest', 'upgradeToGlobal'] },
-      },
+      on: UPGRADE_TO_GLOBAL,
       invoke: {
         id: 'hostedUISignOut',
         src: 'hostedUISignOut',
@@ -182,7 +185,7 @@ export const signingOutState = {
         ],
       },
       after: {
-        hostedUISignOutTimeout: {
+        hostedUITimeout: {
           target: 'checkingConnectivity',
           actions: {
             type: 'recordStepError',
@@ -218,9 +221,7 @@ export const signingOutState = {
     },
     /** Crash safety: before the first remote step. A restart that finds it finishes the sign-out. */
     writingJournal: {
-      on: {
-        SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: [...CANCEL_QUEUED, 'addSignOutRequest', 'upgradeToGlobal'] },
-      },
+      on: UPGRADE_TO_GLOBAL,
       invoke: {
         id: 'writeJournal',
         src: 'writeJournal',

@@ -322,7 +322,7 @@ export const delayFixtures: Record<DelayName, { fires: true }> = {
   remoteStepTimeout: { fires: true },
   challengeExpiry: { fires: true },
   storageTimeout: { fires: true },
-  hostedUISignOutTimeout: { fires: true },
+  hostedUITimeout: { fires: true },
   refreshDelay: { fires: true },
   refreshRetryDelay: { fires: true },
 };

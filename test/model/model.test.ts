@@ -117,6 +117,8 @@ const ELSEWHERE: Record<string, string> = {
     'another context signed in while this one signed out: test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#5→ auth.signedOut':
     'the old layout’s keys beside the record (authchart 0.1): test/store-defects.test.ts',
+  'auth.restoring.discardingInvalidSession —xstate.done.actor.discardSession#0→ auth.signedOut':
+    "an unusable old-layout session's refresh token, kept for revocation: test/session.test.ts, test/redaction.test.ts",
   'auth.signingIn.savingSession —xstate.done.actor.saveSession#0→ auth.signedIn':
     'a sign-in replaced another context’s session with the outbox full: test/store-defects.test.ts',
   'auth —STOP#0→ (self)':
