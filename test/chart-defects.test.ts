@@ -290,6 +290,23 @@ describe('a sign-in that is stopped or cancelled while its tokens are being save
   });
 });
 
+describe('a context whose read of storage failed at start (signed out, storage unread)', () => {
+  it('reads storage again at a sync message, not after its back-off: it follows the session storage holds', async () => {
+    const stored = tokensExpiringIn(3600);
+    const storage = gatedStorage(storedSession(stored), 'failing');
+    const bus = memorySyncBus();
+    const a = createAuth({ services: gatedServices(), storage, sync: bus.connect, timeouts: TIMEOUTS });
+    auth = a;
+    await flush();
+    expect(a.state).toBe('signedOut');
+    storage.release();
+    bus.connect('authchart.client123').publish({ type: 'signedOut' });
+    await flush();
+    expect(a.state).toBe('signedIn.waitingToRefresh');
+    expect(a.getTokens()?.refreshToken).toBe(stored.refreshToken);
+  });
+});
+
 describe('stop() while a sign-out clears storage (docs/sign-out.md, "stop()")', () => {
   const JOURNAL_KEY = 'authchart.client123.signOutJournal';
 

@@ -220,8 +220,15 @@ export const authMachine = authSetup.createMachine({
         ADOPT_SESSION: { target: 'signingIn.savingSession', actions: 'assignAdoptedSession' },
         // Storage may still hold a session (another context's, or one a failed read hid): look first.
         SIGN_OUT: { target: 'restoring', actions: 'addSignOutRequest' },
-        // Another tab signed in: read the shared storage again (it may not be visible here yet).
-        SYNC_SIGNED_IN: { target: 'restoring', actions: 'markRestoreFromOtherTab' },
+        // Another tab signed in: read the shared storage again (it may not be visible here yet). A
+        // message starts the back-off of failed reads over: storage changed, and is worth a look now.
+        SYNC_SIGNED_IN: { target: 'restoring', actions: ['markRestoreFromOtherTab', 'resetRefreshFailures'] },
+        // Storage could not be read, and another context signed out: read it now, not after the back-off.
+        SYNC_SIGNED_OUT: {
+          guard: 'storageUnread',
+          target: 'restoring',
+          actions: [{ type: 'markStorageUnread', params: { unread: false } }, 'resetRefreshFailures'],
+        },
       },
     },
 

@@ -229,4 +229,17 @@ export const FOUND: Found[] = [
       steps: [signIn(3, -1), signIn(0, 1), signOut(3, -1)],
     },
   },
+  {
+    name: 'a context signed out because it could not read storage hears that another signed out: it reads storage now (another session may be there), not after its doubled back-off',
+    breaks: '[4]',
+    // FC_SEED=383752622 MC_OFF= FC_PATH=245:10:5:5:5:5:5:1:1:1:1:1:8:2:3:2:6:10:9:10:3:8:5:1:5:5:7:7:7:7
+    input: {
+      ...base,
+      contexts: 3,
+      remoteFaults: [],
+      slowOps: [22],
+      hintReadFails: 3,
+      steps: [signIn(0, -1), signIn(1, -1), { t: 'retry', ctx: 0, gap: 0 }],
+    },
+  },
 ];

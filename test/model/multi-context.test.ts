@@ -230,6 +230,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
     // The faults end with the program, as the network does: a hint no longer makes reads fail (else
     // each context that follows a sign-out, and tells the others, starts their failed reads over).
     faultsOver = true;
+    for (const live of lives) live.inc.failReads = 0;
     await quiesce();
     // Convergence is eventual: a context whose re-read of storage failed looks again after its
     // back-off (refreshRetryMs 1 s, doubling): at most 3 failed reads after a hint take 1 + 2 + 4 s.
