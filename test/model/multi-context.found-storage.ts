@@ -106,4 +106,26 @@ export const FOUND_IN_STORAGE: Found[] = [
       ],
     },
   },
+  {
+    name: 'storage operations numbered slow kept landing in the reads of a context after the program ended, so it timed out at every look: the world now ends its slow and faulty operations with the program (a world defect)',
+    breaks: '[4]',
+    // FC_SEED=475620310 MC_OFF= FC_PATH=393:1:3:1:5:4:1:1:2:3:2:9:2:9:12:13:10:10:18:17:23:23:23:1:23:28:28:28:28:28
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [2],
+      faultAt: 61,
+      slowOps: [53, 57, 62],
+      hintReadFails: 2,
+      steps: [
+        signIn(0, -1),
+        signIn(1, 0),
+        { t: 'crash', ctx: 2 },
+        signOut(0, 1),
+        signOut(2, 0),
+        signIn(0, -1),
+        { t: 'net', ctx: 0, online: false },
+      ],
+    },
+  },
 ];

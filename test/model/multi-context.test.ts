@@ -227,9 +227,11 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
     // The final nudge, through public means only: every context back online, then fetchTokens() on each.
     log('end: connectivity on everywhere, then fetchTokens({ minValidityMs: 0 }) on every context');
     for (const conn of conns) conn.set(true);
-    // The faults end with the program, as the network does: a hint no longer makes reads fail (else
-    // each context that follows a sign-out, and tells the others, starts their failed reads over).
+    // The faults end with the program, as the network does: no read fails after a hint, no storage
+    // operation is slow or faulty (else each context that follows a sign-out, and tells the others,
+    // starts their failed reads over, and an operation numbered slow lands in every later read).
     faultsOver = true;
+    storage.faultsOver = true;
     for (const live of lives) live.inc.failReads = 0;
     await quiesce();
     // Convergence is eventual: a context whose re-read of storage failed looks again after its

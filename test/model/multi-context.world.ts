@@ -245,6 +245,8 @@ export class SharedStorage {
    * limit, docs/storage.md). Fenced (like fileStorage and Redis), a late write never lands.
    */
   lateOverOthers = 0;
+  /** The program ended: its faults end too (no fault, no slow operation from here on). */
+  faultsOver = false;
   #tails = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -289,7 +291,7 @@ export class SharedStorage {
       if (failRead) me.failReads--;
       const land = (): T => {
         if (me.dead) throw new Error('the context crashed before this storage operation');
-        if (n === this.faultAt) throw new Error('injected storage fault');
+        if (n === this.faultAt && !this.faultsOver) throw new Error('injected storage fault');
         if (failRead) throw new Error('injected read fault after a sync message');
         if (write && fence?.aborted) {
           if (this.fenced) throw new Error('fenced off: the lock was let go before this write committed');
@@ -299,7 +301,7 @@ export class SharedStorage {
         if (write) this.onWrite(fence?.aborted === true);
         return result;
       };
-      const ms = this.slowOps.includes(n) ? this.slowMs : latency.next();
+      const ms = this.slowOps.includes(n) && !this.faultsOver ? this.slowMs : latency.next();
       if (ms === 0) return land();
       this.inFlight.n++;
       return pause(ms)
