@@ -242,4 +242,25 @@ export const FOUND: Found[] = [
       steps: [signIn(0, -1), signIn(1, -1), { t: 'retry', ctx: 0, gap: 0 }],
     },
   },
+  {
+    name: "a crash between a rotated refresh and its write, then an offline sign-out that defers the token it restored: the rotated token lost in the crash is the documented limit, not the deferral's (a world defect: the check blamed the deferral)",
+    breaks: '[2]',
+    // FC_SEED=880135688 MC_OFF= FC_PATH=524:0:2:3:4:4:4:7:5:4:4:8:7:12:3:2:11:14:17:18:16:2:17:17:3:2:16:19:19:16:14:14
+    input: {
+      ...base,
+      deferRevocation: true,
+      rotate: true,
+      storageMs: [1],
+      remoteFaults: ['ok'],
+      initial: 'corrupt',
+      steps: [
+        signIn(0, -1),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: true, gap: 1 },
+        { t: 'crash', ctx: 0 },
+        { t: 'net', ctx: 0, online: false },
+        signOut(0, 1),
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: -1 },
+      ],
+    },
+  },
 ];
