@@ -128,4 +128,16 @@ export const FOUND_IN_STORAGE: Found[] = [
       ],
     },
   },
+  {
+    name: "a sign-in's save slower than storageMs lands over another context's session and is undone by removing the key: the documented limit of a storage not fenced at commit, now counted as such when the write went over a value already there, not only one written meanwhile (a world defect)",
+    breaks: '[',
+    // FC_SEED=1481503519 MC_OFF= FC_PATH=745:0:0:0:0:0:0:0:8:7:6:8:7:10:10:10
+    input: {
+      ...base,
+      slowOps: [21, 0],
+      skewMs: [0],
+      initial: 'corrupt',
+      steps: [signOut(0, 1), signIn(1, 1), signIn(0, 1)],
+    },
+  },
 ];

@@ -240,9 +240,9 @@ export class SharedStorage {
   ops = 0;
   readonly inFlight = { n: 0 };
   /**
-   * Late writes (landing after their lock was let go) that went over a value written meanwhile:
-   * on a storage not fenced at commit, the undo then removes another context's write (a documented
-   * limit, docs/storage.md). Fenced (like fileStorage and Redis), a late write never lands.
+   * Late writes (landing after their lock was let go) that went over a value: on a storage not
+   * fenced at commit, the undo then removes the key rather than putting that value back (a
+   * documented limit, docs/storage.md). Fenced (like fileStorage and Redis), a late write never lands.
    */
   lateOverOthers = 0;
   /** The program ended: its faults end too (no fault, no slow operation from here on). */
@@ -295,7 +295,8 @@ export class SharedStorage {
         if (failRead) throw new Error('injected read fault after a sync message');
         if (write && fence?.aborted) {
           if (this.fenced) throw new Error('fenced off: the lock was let go before this write committed');
-          if (this.map.get(key) !== before) this.lateOverOthers++;
+          // Its undo removes the key: whatever it went over (written before it or meanwhile) is lost.
+          if (this.map.get(key) !== undefined || before !== undefined) this.lateOverOthers++;
         }
         const result = fn();
         if (write) this.onWrite(fence?.aborted === true);
