@@ -6,7 +6,6 @@
  */
 import { T0 } from '../helpers/gated.js';
 import {
-  answerFor,
   type Call,
   cancelledSignOut,
   type Env,
@@ -85,7 +84,7 @@ export class PublicModel extends ModelState {
     else this.startSignIn(id, kind);
   }
 
-  private startSignIn(id: number, kind: 'signIn' | 'adopt'): void {
+  protected startSignIn(id: number, kind: 'signIn' | 'adopt'): void {
     if (kind === 'adopt') {
       this.running = { id, kind };
       this.session = 'hostedUI';
@@ -393,29 +392,5 @@ export class PublicModel extends ModelState {
         this.pos = 'signingOut.clear';
         return;
     }
-  }
-
-  private enterSignedIn(): void {
-    this.pos = 'signedIn';
-    if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
-    this.queued = null;
-    if (this.fetchers.length > 0)
-      this.checkTokens(); // callers that waited for the restore
-    else this.waitToRefresh();
-  }
-
-  private enterSignedOut(): void {
-    this.pos = 'signedOut';
-    this.unstored = false;
-    this.progress = null;
-    this.answerFetchers(tokensRejected('NotSignedIn'));
-    // Sign-outs asked before the restore ended: nothing to sign out.
-    const scope = this.requests.some((r) => r.global) ? 'global' : 'local';
-    const nothing = { ...this.newProgress(scope, 'signOut'), hasUser: false };
-    for (const r of this.requests) this.answers.set(r.id, answerFor(nothing, r.global));
-    this.requests = [];
-    const q = this.queued;
-    this.queued = null;
-    if (q) this.startSignIn(q.id, q.kind);
   }
 }

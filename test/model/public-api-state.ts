@@ -11,6 +11,7 @@ import {
   notRun,
   type Pos,
   type Progress,
+  rejected,
   STORAGE_STEPS,
   STORED_LEFT_S,
   tokensRejected,
@@ -184,5 +185,31 @@ export abstract class ModelState {
     for (const r of this.requests) this.answers.set(r.id, answerFor(p, r.global));
     this.requests = [];
     this.progress = null;
+  }
+
+  protected abstract startSignIn(id: number, kind: 'signIn' | 'adopt'): void;
+
+  protected enterSignedIn(): void {
+    this.pos = 'signedIn';
+    if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
+    this.queued = null;
+    if (this.fetchers.length > 0)
+      this.checkTokens(); // callers that waited for the restore
+    else this.waitToRefresh();
+  }
+
+  protected enterSignedOut(): void {
+    this.pos = 'signedOut';
+    this.unstored = false;
+    this.progress = null;
+    this.answerFetchers(tokensRejected('NotSignedIn'));
+    // Sign-outs asked before the restore ended: nothing to sign out.
+    const scope = this.requests.some((r) => r.global) ? 'global' : 'local';
+    const nothing = { ...this.newProgress(scope, 'signOut'), hasUser: false };
+    for (const r of this.requests) this.answers.set(r.id, answerFor(nothing, r.global));
+    this.requests = [];
+    const q = this.queued;
+    this.queued = null;
+    if (q) this.startSignIn(q.id, q.kind);
   }
 }
