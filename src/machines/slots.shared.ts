@@ -173,7 +173,7 @@ function isChallenge(step: SignInStep): step is SignInChallenge {
 // authchart's timers never keep a Node process alive on their own: the requests they bound do.
 export const unrefClock = {
   setTimeout(fn: (...args: unknown[]) => void, ms: number) {
-    const timer = setTimeout(fn, ms) as unknown as { unref?: () => void };
+    const timer: { unref?: () => void } = setTimeout(fn, ms);
     timer.unref?.();
     return timer;
   },
