@@ -85,6 +85,7 @@ export type {
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
 export type {
+  ClearNotes,
   ClearOutcome,
   DeferredRevocation,
   LoadResult,

@@ -31,7 +31,7 @@ import { unseal } from './sealed.js';
 import type { Session } from './session.js';
 import { noticingCorruption, readKey } from './storage-io.js';
 
-export type { ClearOutcome } from './clear-plan.js';
+export type { ClearNotes, ClearOutcome } from './clear-plan.js';
 export type { DeferredRevocation } from './outbox.js';
 export type { SignOutJournal } from './records.js';
 
