@@ -107,6 +107,10 @@ if (MODE === 'cycle') {
   const auth = createAuth({ services, storage, timeouts, sync: null });
   await auth.ready;
   const result = await auth.signOut();
+  // An orderly exit: stop, then wait for the storage lock, so that no section the sign-out started
+  // (an outbox drain) still holds it when the process ends; a kill is what leaves a lock behind.
+  auth.stop();
+  await storage.lock?.('authchart.client123', async () => undefined);
   const keys = (await storage.keys()).filter((k) => k.startsWith('authchart.'));
   print({ state: auth.state, status: result.status, keys });
 } else if (MODE === 'loop-auth') {
