@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Auth, AuthError, type AuthEventPayload, createAuth, memorySyncBus } from '../src/index.js';
 import {
   flush,
@@ -10,7 +10,7 @@ import {
   T0,
   tokensExpiringIn,
   track,
-  useModelTimers,
+  withGatedTestHooks,
 } from './helpers/gated.js';
 
 /**
@@ -23,12 +23,7 @@ const codeOf = (t: { error?: unknown }) =>
   t.error instanceof AuthError ? t.error.code : `not an AuthError: ${t.error}`;
 
 let auth: Auth | undefined;
-beforeEach(() => useModelTimers());
-afterEach(() => {
-  auth?.stop();
-  auth = undefined;
-  vi.useRealTimers();
-});
+withGatedTestHooks(() => auth);
 
 /** Restored from storage, the access token expiring `leftS` seconds after T0, on a bus a stranger shares. */
 async function signedIn(leftS: number, options: { revocation?: 'auto' | 'always' | 'never' } = {}) {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type Auth,
   AuthError,
@@ -20,7 +20,7 @@ import {
   T0,
   tokensExpiringIn,
   track,
-  useModelTimers,
+  withGatedTestHooks,
 } from './helpers/gated.js';
 import { makeTokens } from './helpers/tokens.js';
 
@@ -41,14 +41,9 @@ const refreshCalls = (s: GatedServices) => s.made.filter((m) => m === 'refresh')
 
 let auth: Auth | undefined;
 let online = true;
+withGatedTestHooks(() => auth);
 beforeEach(() => {
-  useModelTimers();
   online = true;
-});
-afterEach(() => {
-  auth?.stop();
-  auth = undefined;
-  vi.useRealTimers();
 });
 
 /** A signed-in instance restored from storage, its access token expiring `leftS` seconds after T0. */

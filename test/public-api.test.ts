@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Auth, AuthError, type CreateAuthOptions, createAuth, type SignOutResult } from '../src/index.js';
 import { fakeServices } from './helpers/fakes.js';
-import { flush, gatedServices, gatedStorage, storedSession, track, useModelTimers } from './helpers/gated.js';
+import { flush, gatedServices, gatedStorage, storedSession, track, withGatedTestHooks } from './helpers/gated.js';
 
 /**
  * Regressions for the call-order defects of issue 11, each through the public API only. Every
@@ -20,12 +20,7 @@ function make(options: Partial<CreateAuthOptions> & Pick<CreateAuthOptions, 'ser
 }
 
 let auth: Auth | undefined;
-beforeEach(() => useModelTimers());
-afterEach(() => {
-  auth?.stop();
-  auth = undefined;
-  vi.useRealTimers();
-});
+withGatedTestHooks(() => auth);
 
 describe('the latest intent wins: a sign-out overtakes a sign-in', () => {
   it('signIn() then signOut() in the same tick: the sign-in rejects Cancelled, the user ends signed out', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Auth, createAuth, defaultWake, manualConnectivity, type WakeSource } from '../src/index.js';
 import {
   flush,
@@ -8,7 +8,7 @@ import {
   storedSession,
   T0,
   tokensExpiringIn,
-  useModelTimers,
+  withGatedTestHooks,
 } from './helpers/gated.js';
 
 /**
@@ -36,12 +36,7 @@ function manualWake(): WakeSource & { fire(): void; listeners: number } {
 }
 
 let auth: Auth | undefined;
-beforeEach(() => useModelTimers());
-afterEach(() => {
-  auth?.stop();
-  auth = undefined;
-  vi.useRealTimers();
-});
+withGatedTestHooks(() => auth);
 
 /** Restored, the access token expiring in 30 minutes; the clock then jumps past it with no timer firing (sleep). */
 async function asleepPastExpiry() {

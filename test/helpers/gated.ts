@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { AuthError, type AuthServices, memoryStorage, type TokenStorage, type Tokens } from '../../src/index.js';
 import { makeTokens } from './tokens.js';
 
@@ -187,4 +187,22 @@ export function track<T>(promise: Promise<T>) {
     (error) => Object.assign(t, { settled: true, error }),
   );
   return t;
+}
+
+/**
+ * The gated tests' one set-up: the model's fake timers before each test; after it, `stop()` on the
+ * instance `current()` names (stopping twice is harmless) and real timers again.
+ *
+ * @example
+ * ```ts
+ * let auth: Auth | undefined;
+ * withGatedTestHooks(() => auth);
+ * ```
+ */
+export function withGatedTestHooks(current: () => { stop(): void } | undefined): void {
+  beforeEach(() => useModelTimers());
+  afterEach(() => {
+    current()?.stop();
+    vi.useRealTimers();
+  });
 }
