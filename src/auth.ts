@@ -94,6 +94,11 @@ class AuthClient implements Auth {
     const store = new SessionStore(options.storage ?? memoryStorage(), services.clientId, {
       holdMs: config.storageMs,
       outbox,
+      // A late write undone: any context may have read it, this one too, so all read storage again.
+      undone: () => {
+        deps.sync?.publish({ type: 'signedOut' });
+        if (!this.#stopped) this.actor.send({ type: 'SYNC_SIGNED_OUT' });
+      },
     });
     const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
     const deps: AuthDeps = {

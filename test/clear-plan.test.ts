@@ -24,6 +24,16 @@ describe('planClear: what a clear keeps and removes', () => {
       { kind: 'revokeNewer', newer: { sessionId: 's1', refreshToken: 'rt-2' } },
     ],
     [
+      "our session's rotated token waits in the outbox (row 27; another context's offline sign-out kept it): revoke it too",
+      { stored: 'none', revoked: 'rt-1', waiting: { sessionId: 's1', refreshToken: 'rt-2' } },
+      { kind: 'revokeNewer', newer: { sessionId: 's1', refreshToken: 'rt-2' } },
+    ],
+    [
+      'the outbox holds only the token revoked here (row 27): nothing more to revoke, the record goes',
+      { revoked: 'rt-1', waiting: OURS },
+      { kind: 'clear', keep: null, keepNewest: null, othersSession: false, gone: false },
+    ],
+    [
       'our session, offline with deferRevocation (row 8): our token to the outbox, the record goes',
       { keepForRevocation: KEEP },
       { kind: 'clear', keep: KEEP, keepNewest: null, othersSession: false, gone: false },

@@ -28,7 +28,7 @@ describe('deferred global sign-out (deferRevocation)', () => {
     });
     expect(ownKeys(h.storage).sort()).toEqual([OUTBOX, `${OUTBOX}.0`]);
     expect(storedEntries(h.storage)).toEqual([
-      { refreshToken: h.tokens.refreshToken, global: true, addedAt: expect.any(Number) },
+      { refreshToken: h.tokens.refreshToken, global: true, sid: expect.any(String), addedAt: expect.any(Number) },
     ]);
     expect(h.services.calls.globalSignOut).toHaveLength(0);
   });
@@ -62,7 +62,7 @@ describe('deferred global sign-out (deferRevocation)', () => {
     expect(h.services.calls.globalSignOut).toHaveLength(0);
     // Kept, with the drain's claim let go.
     expect(storedEntries(h.storage)).toEqual([
-      { refreshToken: h.tokens.refreshToken, global: true, addedAt: expect.any(Number) },
+      { refreshToken: h.tokens.refreshToken, global: true, sid: expect.any(String), addedAt: expect.any(Number) },
     ]);
   });
 

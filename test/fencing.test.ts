@@ -83,3 +83,44 @@ describe.each([
     expect(fresh.auth.getTokens()?.refreshToken).toBe(bob.refreshToken);
   });
 });
+
+describe('a late write whose undo cannot read storage at first', () => {
+  it('is undone at a later try, and a context that restored it meanwhile is told and signs out', async () => {
+    const { storage, state } = slowStorage(false);
+    let failNextRead = false;
+    const flaky: TokenStorage = {
+      ...storage,
+      getItem: (key) => {
+        if (!(failNextRead && key === SESSION)) return storage.getItem(key);
+        failNextRead = false;
+        throw new Error('storage read failed');
+      },
+      setItem: (key, value, options) => {
+        const write = storage.setItem(key, value, options);
+        // The undo's first read of the record, right after the late write lands, fails.
+        if (key === SESSION && write instanceof Promise) void write.then(() => (failNextRead = true));
+        return write;
+      },
+    };
+    const bus = memorySyncBus();
+    const alice = makeTokens({ username: 'alice@example.com' });
+    const a = context(flaky, bus, alice);
+    await a.auth.ready;
+    state.slowNext = true;
+    await expect(a.auth.signIn({ username: 'alice@example.com', password: 'pw' })).rejects.toMatchObject({
+      code: 'StorageFailure',
+    });
+    await Promise.all(state.landed);
+    await sleep(50);
+    // The documented window: the late write is what storage holds, and a new context restores it.
+    expect((await readRecord(storage))?.refreshToken).toBe(alice.refreshToken);
+    const b = context(flaky, bus, makeTokens());
+    await b.auth.ready;
+    expect(b.auth.state).toMatch(/^signedIn/);
+    // The undo is tried again after 1 s: the record goes, and B follows storage.
+    await sleep(1_200);
+    expect(await readRecord(storage)).toBeNull();
+    expect(b.auth.state).toBe('signedOut');
+    expect(a.services.calls.revokeToken.map((c) => c.arg)).toContain(alice.refreshToken);
+  });
+});

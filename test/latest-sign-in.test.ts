@@ -19,11 +19,13 @@ afterEach(() => {
 
 function context(
   storage: ReturnType<typeof memoryStorage>,
-  bus: ReturnType<typeof memorySyncBus>,
+  bus: ReturnType<typeof memorySyncBus> | null,
   tokens = makeTokens(),
+  extra: Partial<Parameters<typeof createAuth>[0]> = {},
 ) {
   const services = fakeServices(tokens);
-  const auth = createAuth({ services, storage, sync: bus.connect, timeouts: { refreshRetryMs: 50 } });
+  const sync = bus ? bus.connect : null;
+  const auth = createAuth({ services, storage, sync, timeouts: { refreshRetryMs: 50 }, ...extra });
   stops.push(() => auth.stop());
   return { auth, services };
 }
@@ -168,6 +170,31 @@ describe('a refresh token rotated by another context', () => {
     const result = await a.auth.signOut();
     expect(result.status).toBe('complete');
     expect(a.services.calls.revokeToken.map((c) => c.arg)).toContain('rotated-refresh-token');
+    expect(storage.keys()).toEqual([]);
+  });
+});
+
+describe('a rotated refresh token kept in the outbox by an offline sign-out', () => {
+  it('is revoked by a later online sign-out of that session before it answers complete (row 27)', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const first = makeTokens();
+    let online = true;
+    const a = context(storage, bus, first, { deferRevocation: true, connectivity: { isOnline: () => online } });
+    await a.auth.signIn(CREDS);
+    // c hears nothing from the others: it still holds the first refresh token when it signs out.
+    const c = context(storage, null, first);
+    const b = context(storage, bus, first);
+    await Promise.all([b.auth.ready, c.auth.ready]);
+    b.services.script.refresh = { ok: { ...makeTokens(), refreshToken: 'rotated-refresh-token' } };
+    await b.auth.fetchTokens({ forceRefresh: true });
+    online = false;
+    // a, offline, keeps both its token and the rotated one storage held for the drain.
+    expect(await a.auth.signOut()).toMatchObject({ status: 'partial', deferred: true });
+    expect(JSON.stringify(storage.keys().map((k) => storage.getItem(k)))).toContain('rotated-refresh-token');
+    const result = await c.auth.signOut();
+    expect(result.status).toBe('complete');
+    expect(c.services.calls.revokeToken.map((call) => call.arg)).toEqual([first.refreshToken, 'rotated-refresh-token']);
     expect(storage.keys()).toEqual([]);
   });
 });

@@ -43,7 +43,8 @@ export const authActors = {
       /** A sign-in cancelled or unsaved: its session may never have been stored. */
       neverStored?: boolean;
       /** The session's tokens when RevokeToken or GlobalSignOut succeeded: no outbox copy of them is kept. */
-      revoked?: Sealed<Tokens> | null;
+      /** The session, when this sign-out revoked its tokens. */
+      revoked?: Session | null;
       refused?: Sealed<Tokens> | null;
     }>
   >(notProvided('clearSession')),

@@ -31,11 +31,11 @@ const keptForLater = (context: AuthContext) => {
   return entry ? { tokens: requireSession(context).tokens, global: entry.global } : null;
 };
 
-/** The session's tokens, when this sign-out revoked them (RevokeToken, or GlobalSignOut). */
+/** The session, when this sign-out revoked its tokens (RevokeToken, or GlobalSignOut). */
 const revokedHere = (context: AuthContext) => {
   const steps = context.signOut?.steps;
   const done = steps?.revokeToken === 'done' || steps?.globalSignOut === 'done';
-  return done && context.session ? context.session.tokens : null;
+  return done ? context.session : null;
 };
 
 /** The clear worked: the sign-out is answered and announced, and the session forgotten. */

@@ -210,7 +210,8 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           {
             keepForRevocation: keep ? { refreshToken: unseal(keep.tokens).refreshToken, global: keep.global } : null,
             neverStored: input.neverStored === true,
-            revoked: input.revoked ? unseal(input.revoked).refreshToken : null,
+            revoked: input.revoked ? unseal(input.revoked.tokens).refreshToken : null,
+            held: input.revoked ?? null,
             refused: input.refused ? unseal(input.refused).refreshToken : null,
             // stop() fences the clear off: the journal stays, and the next start finishes it (and tells the others).
           },

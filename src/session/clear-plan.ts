@@ -30,10 +30,15 @@ export interface ClearScene<S extends StoredSession = StoredSession> {
   revoked?: string | null | undefined;
   /** The refresh token Cognito refused at a refresh (the sign-out of a rejected refresh, row 27). */
   refused?: string | null | undefined;
+  /** This session with another refresh token waiting in the outbox (rotated elsewhere, kept by an offline sign-out). */
+  waiting?: S | null | undefined;
 }
 
 export type ClearPlan<S extends StoredSession = StoredSession> =
-  /** Storage holds this session with a newer refresh token (another context rotated it): revoke that first, remove nothing (row 27). */
+  /**
+   * Storage holds this session with a newer refresh token (another context rotated it), in its
+   * record or in the outbox: revoke that first, remove nothing (row 27).
+   */
   | { kind: 'revokeNewer'; newer: S }
   | {
       kind: 'clear';
@@ -56,6 +61,8 @@ export function planClear<S extends StoredSession>(scene: ClearScene<S>): ClearP
   const keep = gone ? null : (scene.keepForRevocation ?? null);
   const newest = ours && found ? found.refreshToken : null;
   if (newest && revoked && newest !== revoked && found) return { kind: 'revokeNewer', newer: found };
+  const { waiting } = scene;
+  if (revoked && waiting && waiting.refreshToken !== revoked) return { kind: 'revokeNewer', newer: waiting };
   return {
     kind: 'clear',
     keep,

@@ -25,6 +25,8 @@ export interface FenceIo {
   storage: TokenStorage;
   lockName: string;
   holdMs: number;
+  /** Told when an undo changed storage: the other contexts may have read the late write (a hint). */
+  undone?: (() => void) | undefined;
 }
 
 /**
@@ -61,10 +63,30 @@ export async function fencedWrite(io: FenceIo, key: string, value: string | null
   // Stopped while holding the lock (still held): undone within it, before any other context reads.
   const held = fence.reason === STOPPED;
   const undone = await (held ? undo(io, key, value, new AbortController().signal) : undoLate(io, key, value)).catch(
-    () => false,
+    () => undefined,
   );
+  if (undone) io.undone?.();
+  // The undo's own read or write failed: tried again later, under a lock of its own (a failing
+  // storage mostly recovers; meanwhile the late write is what every context reads).
+  else if (undone === undefined) void undoLater(io, key, value);
   // Not undone: a later write had replaced it already, or the undo failed (docs/storage.md).
   throw new AuthError('StorageFailure', `${lateWrite(io)}: ${undone ? 'undone' : 'not undone'}`);
+}
+
+/** When a failed undo is tried again: after 1 s, then 10 s. */
+const UNDO_BACKOFF_MS = [1_000, 10_000];
+
+async function undoLater(io: FenceIo, key: string, value: string | null): Promise<void> {
+  for (const wait of UNDO_BACKOFF_MS) {
+    await new Promise<void>((resolve) => {
+      // Nothing waits for this: the timer never keeps a process alive.
+      const timer: { unref?: () => void } = setTimeout(resolve, wait);
+      timer.unref?.();
+    });
+    const undone = await undoLate(io, key, value).catch(() => undefined);
+    if (undone) io.undone?.();
+    if (undone !== undefined) return;
+  }
 }
 
 function record(storage: TokenStorage, key: string, value: string | null): void {

@@ -8,6 +8,8 @@ import type { DeferredRevocation } from './outbox.js';
 export interface Entry {
   refreshToken: string;
   global?: true;
+  /** The session the token was issued to (entries written before this field have none). */
+  sid?: string;
   addedAt: number;
   claim?: Claim;
 }
@@ -51,6 +53,7 @@ export function parseEntry(raw: string): Entry | null {
   if (!e || typeof e !== 'object' || typeof e.refreshToken !== 'string' || e.refreshToken === '') return null;
   const entry: Entry = { refreshToken: e.refreshToken, addedAt: typeof e.addedAt === 'number' ? e.addedAt : 0 };
   if (e.global === true) entry.global = true;
+  if (typeof e.sid === 'string') entry.sid = e.sid;
   const c = e.claim as Partial<Claim> & { until?: unknown };
   if (c && typeof c.by === 'string') {
     if (typeof c.n === 'string' && typeof c.lease === 'number') entry.claim = { by: c.by, n: c.n, lease: c.lease };

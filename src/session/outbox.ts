@@ -7,6 +7,8 @@ import { readKey, removeKey, writeKey } from './storage-io.js';
 export interface DeferredRevocation {
   refreshToken: string;
   global: boolean;
+  /** The session it belongs to: a later sign-out of that session revokes it before answering `complete`. */
+  sessionId?: string | undefined;
 }
 
 /** Entries claimed by one drain; a token kept twice (a clear retried) is one claim over its slots. */
@@ -114,6 +116,7 @@ export class RevocationOutbox {
     const { slots, dropped: migrated } = await this.#load();
     const stored: Entry = { refreshToken: entry.refreshToken, addedAt: this.#now() };
     if (entry.global) stored.global = true;
+    if (entry.sessionId) stored.sid = entry.sessionId;
     const { dropped } = await this.#append(slots, [stored], 'after');
     return { dropped: migrated + dropped };
   }
@@ -204,8 +207,7 @@ export class RevocationOutbox {
    * Ends a drain: removes the entries in `settled` (revoked, or refused for good) and releases this
    * context's claims on `kept`. A slot that no longer holds the claimed token is left alone.
    */
-  async settleHeld(outcome: SettleOutcome | readonly string[]): Promise<void> {
-    if (isTokenList(outcome)) return this.#settleTokens(outcome);
+  async settleHeld(outcome: SettleOutcome): Promise<void> {
     const removed = new Set<number>();
     for (const c of outcome.settled) {
       for (const slot of c.slots) {
@@ -228,14 +230,20 @@ export class RevocationOutbox {
     await this.#writeIndex(slots.filter((s) => !removed.has(s)));
   }
 
-  /** The pre-claim form (tokens done, no claim): removes every entry holding one of them. */
-  async #settleTokens(done: readonly string[]): Promise<void> {
+  /**
+   * A sign-out revoked `revoked` (no claim needed): every entry holding it goes. Answers another
+   * token of `sessionId` still waiting (not for GlobalSignOut), for that sign-out to revoke too.
+   */
+  async settleRevokedHeld(revoked: string, sessionId: string | null): Promise<string | null> {
     const { slots } = await this.#load();
     const reads = await this.#readSlots(slots);
-    const gone = reads.filter((r) => r.entry === null || done.includes(r.entry.refreshToken)).map((r) => r.slot);
-    if (gone.length === 0) return;
-    for (const slot of gone) await this.#remove(this.slotKey(slot));
-    await this.#writeIndex(slots.filter((s) => !gone.includes(s)));
+    const gone = reads.filter((r) => r.entry?.refreshToken === revoked || !r.entry).map((r) => r.slot);
+    if (gone.length > 0) {
+      for (const slot of gone) await this.#remove(this.slotKey(slot));
+      await this.#writeIndex(slots.filter((s) => !gone.includes(s)));
+    }
+    const waiting = reads.find(({ entry: e }) => e && e.sid === sessionId && !e.global && e.refreshToken !== revoked);
+    return waiting?.entry?.refreshToken ?? null;
   }
 
   /** At load: migrates the legacy key and rebuilds a corrupt index. Best effort: never fails a restore. */
@@ -344,10 +352,6 @@ export class RevocationOutbox {
   #remove(key: string): Promise<void> {
     return removeKey(this.storage, key);
   }
-}
-
-function isTokenList(x: SettleOutcome | readonly string[]): x is readonly string[] {
-  return Array.isArray(x);
 }
 
 function range(n: number): number[] {

@@ -27,7 +27,7 @@ import {
   serializeRecord,
   unhandledTokens,
 } from './records.js';
-import { unseal } from './sealed.js';
+import { seal, unseal } from './sealed.js';
 import type { Session } from './session.js';
 import { noticingCorruption, readKey } from './storage-io.js';
 
@@ -73,12 +73,12 @@ export class SessionStore {
   constructor(
     private readonly storage: TokenStorage,
     clientId: string,
-    options: { holdMs?: number; outbox?: RevocationOutboxOptions } = {},
+    options: { holdMs?: number; outbox?: RevocationOutboxOptions; undone?: () => void } = {},
   ) {
     this.prefix = `authchart.${clientId}.`;
     this.#lockName = `authchart.${clientId}`;
     this.#holdMs = options.holdMs ?? 10_000;
-    this.#fenceIo = { storage, lockName: this.#lockName, holdMs: this.#holdMs };
+    this.#fenceIo = { storage, lockName: this.#lockName, holdMs: this.#holdMs, undone: options.undone };
     const noted = noticingCorruption(storage, (error) => {
       this.#corrupt ??= error;
     });
@@ -159,7 +159,8 @@ export class SessionStore {
         const old = unseal(previous.session.tokens).refreshToken;
         if (old !== unseal(session.tokens).refreshToken) {
           // A full outbox drops its oldest token to keep this one: said, never silently (storage.md).
-          ({ dropped } = await this.outbox.addHeld({ refreshToken: old, global: false }));
+          const replaced = previous.session.sessionId;
+          ({ dropped } = await this.outbox.addHeld({ refreshToken: old, global: false, sessionId: replaced }));
           superseded = true;
         }
       }
@@ -225,7 +226,9 @@ export class SessionStore {
     options: {
       keepForRevocation?: DeferredRevocation | null;
       neverStored?: boolean;
+      /** The refresh token this sign-out revoked, with `held`: the session it was revoked as. */
       revoked?: string | null;
+      held?: Session | null;
       refused?: string | null;
     } = {},
     cancel?: AbortSignal,
@@ -240,23 +243,27 @@ export class SessionStore {
             ? ('none' as const)
             : ('unreadable' as const);
       const storedToken = typeof stored === 'object' ? stored.refreshToken : null;
+      const { sessionId } = target;
+      const { held, ...asked } = options;
       const revoked = options.revoked ?? null;
-      const plan = planClear({ ...options, stored, sessionId: target.sessionId });
+      // Revoked here: a copy another context deferred (offline) has nothing left to wait for, and
+      // another token of this session kept there (rotated elsewhere) is this sign-out's to revoke.
+      const other = revoked ? await this.outbox.settleRevokedHeld(revoked, sessionId).catch(() => null) : null;
+      const waiting = held && other ? withRefreshToken(held, other) : null;
+      const plan = planClear({ ...asked, stored, sessionId, waiting });
+      if (plan.kind === 'revokeNewer') return { kind: 'newerTokens', newer: plan.newer.session };
       const notes: ClearNotes = {};
       let dropped = 0;
-      const keep = plan.kind === 'clear' ? plan.keep : null;
-      if (keep) {
+      if (plan.keep) {
         try {
-          ({ dropped } = await this.outbox.addHeld(keep));
+          ({ dropped } = await this.outbox.addHeld({ ...plan.keep, sessionId: sessionId ?? undefined }));
         } catch (error) {
           notes.outboxError = asStorageFailure(error);
         }
       }
-      // Revoked here: a copy another context deferred (offline) has nothing left to wait for.
-      if (revoked) await this.outbox.settleHeld([revoked]).catch(() => undefined);
-      if (plan.kind === 'revokeNewer') return { kind: 'newerTokens', newer: plan.newer.session };
       if (plan.keepNewest) {
-        await this.outbox.addHeld({ refreshToken: plan.keepNewest, global: false }).catch(() => undefined);
+        const newest = { refreshToken: plan.keepNewest, global: false, sessionId: sessionId ?? undefined };
+        await this.outbox.addHeld(newest).catch(() => undefined);
       }
       const keys = raw !== null && !plan.othersSession ? [this.sessionKey] : [];
       // The old layout, only where its pointer is still there (a migration cut short).
@@ -366,4 +373,10 @@ function asStorageFailure(error: unknown): AuthError {
   return error instanceof AuthError
     ? error
     : new AuthError('StorageFailure', 'Could not keep the refresh token for later', { cause: error });
+}
+
+/** `held` as a stored session with another refresh token: the plan's form of a token waiting in the outbox. */
+function withRefreshToken(held: Session, refreshToken: string) {
+  const session = { ...held, tokens: seal({ ...unseal(held.tokens), refreshToken }) };
+  return { session, sessionId: held.sessionId, refreshToken };
 }

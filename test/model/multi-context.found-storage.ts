@@ -140,4 +140,57 @@ export const FOUND_IN_STORAGE: Found[] = [
       steps: [signOut(0, 1), signIn(1, 1), signIn(0, 1)],
     },
   },
+  {
+    name: "a migration's record write that lands late after both contexts signed out, whose undo's read fails after a hint: the undo is tried again later and the record goes (it stayed at rest, and the sign-out's complete was untrue)",
+    breaks: '[1]',
+    // FC_SEED=529343681 MC_OFF= FC_PATH=664:0:0:0:2:1:3:5:5:5:4:10:14:18:0:0:0:0:7:7:7:7:7
+    input: { ...base, slowOps: [10], hintReadFails: 1, initial: 'oldLayout', steps: [signOut(0, 1), signOut(1, -1)] },
+  },
+  {
+    name: 'a rejected sign-in whose save lands late, when three reads after a hint fail: the undo retried after a back-off removes it, and every context is told (none stays apart from storage)',
+    breaks: '[4]',
+    // FC_SEED=428636398 MC_OFF= FC_PATH=80:2:2:6:5:4:3:5:15:2:5:5:5:16:16:4:17:18:2:2:3:2:17:17:17:18
+    input: {
+      ...base,
+      contexts: 4,
+      storageMs: [1],
+      slowOps: [27],
+      hintReadFails: 3,
+      steps: [signIn(0, 1), signIn(2, 0), { t: 'crash', ctx: 1 }, { t: 'net', ctx: 0, online: true }],
+    },
+  },
+  {
+    name: 'the same, when the context that wrote late restored its own rejected sign-in before the undo: the undo tells this context too, so it follows storage',
+    breaks: '[4]',
+    // FC_SEED=428636398 MC_OFF= FC_PATH=318:3:2:9:7:3:3:9:1:1:1:4:3:3:2:2:2:9:9:8:16:15:15:15:17:8:13:15:1:1:15:15:15:17:17:17:17:17
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [6],
+      remoteFaults: ['ok'],
+      slowOps: [19],
+      hintReadFails: 2,
+      steps: [signIn(2, -1), signIn(0, 7), signIn(0, -1), signOut(0, 0)],
+    },
+  },
+  {
+    name: "an outbox write that lands late (its section's lock let go) over another context's entry: the documented limit of a storage not fenced at commit (the outbox's writes carry no fence), which the world now tells by the lock section a write was made in (a world defect)",
+    breaks: '[6]',
+    // FC_SEED=1350665811 MC_OFF= FC_PATH=945:3:3:4:4:5:3:4:5:21:17:11:9:12:4:4:4:12:16:18:20:26:27:27:27:27
+    input: {
+      ...base,
+      contexts: 4,
+      deferRevocation: true,
+      storageMs: [1],
+      slowOps: [55, 34],
+      steps: [
+        { t: 'retry', ctx: 0, gap: 16 },
+        { t: 'net', ctx: 2, online: false },
+        signIn(3, 2),
+        signOut(2, -1),
+        signIn(0, -1),
+        signOut(2, 0),
+      ],
+    },
+  },
 ];

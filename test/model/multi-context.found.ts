@@ -263,4 +263,25 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "an online signOut() of a session whose newest (rotated) token another context's offline sign-out put in the outbox: it revokes that token too before it answers complete",
+    breaks: '[1]',
+    // FC_SEED=2077161387 MC_OFF= FC_PATH=916:3:4:4:4:3:3:5:4:3:5:7:6:8:11:12:15:15:4:22:26:26:22:22:22 (also 1563829218)
+    input: {
+      ...base,
+      contexts: 3,
+      deferRevocation: true,
+      rotate: true,
+      storageMs: [1],
+      steps: [
+        signIn(0, -1),
+        { t: 'wait', ms: 3_600_000 },
+        signOut(0, 1),
+        { t: 'net', ctx: 0, online: false },
+        { t: 'fetchTokens', ctx: 1, forceRefresh: true, gap: 0 },
+        signOut(2, -1),
+        signIn(0, -1),
+      ],
+    },
+  },
 ];

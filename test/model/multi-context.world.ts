@@ -283,9 +283,23 @@ export class SharedStorage {
   }
 
   viewFor(me: Incarnation, latency: Schedule): TokenStorage {
+    // This incarnation's lock sections: a write made by none that is still held (the code of a
+    // section the lock was let go of, running on) is late, fence or not (the outbox's carry none).
+    let sections = 0;
+    let current = 0;
+    const ended = new Set<number>();
+    const section = <T>(critical: () => Promise<T>) => {
+      current = ++sections;
+      const id = current;
+      return critical().finally(() => {
+        ended.add(id);
+        if (current === id) current = 0;
+      });
+    };
     const op = <T>(write: boolean, fn: () => T, key = '', fence?: AbortSignal): T | Promise<T> => {
       const n = this.ops++;
       const before = this.map.get(key);
+      const within = current;
       // Decided when the read is made: the reads right after the hint are the ones that fail.
       const failRead = !write && me.failReads > 0;
       if (failRead) me.failReads--;
@@ -293,13 +307,14 @@ export class SharedStorage {
         if (me.dead) throw new Error('the context crashed before this storage operation');
         if (n === this.faultAt && !this.faultsOver) throw new Error('injected storage fault');
         if (failRead) throw new Error('injected read fault after a sync message');
-        if (write && fence?.aborted) {
+        const late = write && (fence?.aborted === true || within === 0 || ended.has(within));
+        if (late) {
           if (this.fenced) throw new Error('fenced off: the lock was let go before this write committed');
-          // Its undo removes the key: whatever it went over (written before it or meanwhile) is lost.
+          // Its undo removes the key, or (the outbox's) it stays: what it went over is lost either way.
           if (this.map.get(key) !== undefined || before !== undefined) this.lateOverOthers++;
         }
         const result = fn();
-        if (write) this.onWrite(fence?.aborted === true);
+        if (write) this.onWrite(late);
         return result;
       };
       const ms = this.slowOps.includes(n) && !this.faultsOver ? this.slowMs : latency.next();
@@ -332,7 +347,7 @@ export class SharedStorage {
           options?.fence,
         ),
       ...(this.fenced ? { fencedWrites: true } : {}),
-      lock: <T>(name: string, critical: () => Promise<T>) => this.lock(name, critical),
+      lock: <T>(name: string, critical: () => Promise<T>) => this.lock(name, () => section(critical)),
     };
   }
 }
