@@ -131,6 +131,23 @@ describe('issue 24 extra A: stop() with a refreshed token that storage never too
     expect(services.open).toEqual([]);
   });
 
+  it('signOut() while it waits to store the rotated token: that token is revoked, then the older one storage holds (row 27), never only the older one', async () => {
+    const { auth, services, storage, rotated, stored } = await unstoredRotation({ revocation: 'always' });
+    storage.mode = 'open';
+    const out = track(auth.signOut());
+    const revoked: (string | undefined)[] = [];
+    for (let i = 0; i < 5 && !out.settled; i++) {
+      await flush();
+      const gate = services.open.find((g) => g.step === 'revokeToken');
+      revoked.push(gate?.token);
+      gate?.resolve();
+    }
+    await flush();
+    expect(out.value?.status).toBe('complete');
+    expect(revoked.filter(Boolean)).toEqual([rotated, stored.refreshToken]);
+    expect(storage.dump()).toEqual({});
+  });
+
   it('stop() with revocation off: nothing is sent, and the token is reported as not revoked', async () => {
     const { auth, services, notStored } = await unstoredRotation({ revocation: 'never' });
     auth.stop();

@@ -236,7 +236,12 @@ export const signingOutState = {
         onDone: {
           target: 'choosingRemoteStep',
           actions: [
-            { type: 'takeNewerTokens', params: ({ event }) => ({ newer: event.output.newer }) },
+            // Unless this context's own refreshed tokens are not stored yet: then storage's are the older
+            // ones, and the clear revokes those after ours (row 27).
+            {
+              type: 'takeNewerTokens',
+              params: ({ context, event }) => ({ newer: context.unstoredTokens ? undefined : event.output.newer }),
+            },
             // Only a caller's signOut() covers another context's newer session; the chart's own
             // sign-out of a sign-in it could not keep leaves that session alone (docs/sign-out.md rows 25–26).
             {

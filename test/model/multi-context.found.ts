@@ -284,4 +284,17 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "signOut() while a refresh's rotated token is being stored, and that write fails: the sign-out revokes the rotated token (storage's older one after it), never storage's older one in its place",
+    breaks: '[6]',
+    // FC_SEED=2129803646 MC_OFF= FC_PATH=401:2:3:2:2:3:3:12:15:14:15:15:16:2:11:8:8:7:7:7
+    input: {
+      ...base,
+      contexts: 3,
+      rotate: true,
+      storageMs: [1],
+      faultAt: 28,
+      steps: [signIn(0, -1), { t: 'fetchTokens', ctx: 0, forceRefresh: true, gap: 1 }, signOut(0, 0)],
+    },
+  },
 ];
