@@ -1,7 +1,6 @@
 import { fromCallback, fromPromise } from 'xstate';
 import { AuthError } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
-import { withStorageLock } from '../session/lock.js';
 import type { ClaimedRevocation } from '../session/outbox.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import type { AuthConfig, AuthDeps } from './auth.types.js';
@@ -52,14 +51,9 @@ async function refusedForGood<T>(call: Promise<T>): Promise<T | undefined> {
  * would lose it for sure.
  */
 async function keepRotated(attempt: Attempt, newest: string): Promise<void> {
-  const { deps, config } = attempt;
-  const { outbox } = deps.store;
-  // The store's own lock (`SessionStore` names it so): the index and a claim see no other write.
-  const lockName = `authchart.${deps.services.clientId}`;
+  // Under the store's own lock, on the storage itself: the index and a claim see no other write.
   const claimed = { slots: attempt.slots, refreshToken: attempt.token };
-  await withStorageLock(outbox.storage, lockName, config.storageMs, () => outbox.replaceHeld(claimed, newest)).catch(
-    () => 0,
-  );
+  await attempt.deps.store.replaceInOutbox(claimed, newest).catch(() => 0);
   attempt.token = newest;
   attempt.rotated = newest;
 }

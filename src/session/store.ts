@@ -289,6 +289,11 @@ export class SessionStore {
     return this.#locked(() => this.outbox.claimHeld(options));
   }
 
+  /** A drain's refresh rotated a claimed token: the new one replaces it (`RevocationOutbox.replaceHeld`). */
+  replaceInOutbox(claimed: { slots: readonly number[]; refreshToken: string }, newest: string): Promise<number> {
+    return this.#locked(() => this.outbox.replaceHeld(claimed, newest));
+  }
+
   /** Removes what a drain settled and lets go of its claims on the rest. */
   settleOutbox(outcome: SettleOutcome): Promise<void> {
     return this.#locked(() => this.outbox.settleHeld(outcome));

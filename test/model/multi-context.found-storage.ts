@@ -193,4 +193,23 @@ export const FOUND_IN_STORAGE: Found[] = [
       ],
     },
   },
+  {
+    name: "a drain whose refresh rotated a deferred global sign-out's token put the new one in the outbox under a lock of its own, not the storage's: on a storage that fences writes, that write was refused and the token lost",
+    breaks: '[6]',
+    // FC_SEED=923433235 MC_OFF= FC_PATH=129:2:2:2:2:4:7:10:11:12:15:12:12 (also 502924740, 1843472232, 307390153)
+    input: {
+      ...base,
+      deferRevocation: true,
+      rotate: true,
+      remoteFaults: ['ok', 'throttled'],
+      hintReadFails: 1,
+      fenced: true,
+      steps: [
+        { t: 'net', ctx: 1, online: false },
+        signIn(0, 1),
+        { t: 'signOut', ctx: 1, global: true, gap: -1 },
+        { t: 'crash', ctx: 0 },
+      ],
+    },
+  },
 ];

@@ -3,7 +3,14 @@
  * contexts whose clocks disagree: what a drain keeps, what it drops, and who revokes what.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { AuthError, createAuth, manualConnectivity, memoryStorage, type Tokens } from '../../src/index.js';
+import {
+  AuthError,
+  createAuth,
+  manualConnectivity,
+  memoryStorage,
+  type TokenStorage,
+  type Tokens,
+} from '../../src/index.js';
 import { deferred, fakeServices, ownKeys } from '../helpers/fakes.js';
 import { signedInHarness } from '../helpers/harness.js';
 import { makeTokens } from '../helpers/tokens.js';
@@ -62,6 +69,37 @@ describe('a deferred global sign-out with refresh-token rotation', () => {
     expect(h.services.calls.revokeToken.map((c) => c.arg)).toEqual([cognito.issued.at(-1)]);
     expect(cognito.alive.size).toBe(0);
     expect(ownKeys(h.storage)).toEqual([]);
+    h.auth.stop();
+  });
+
+  it('on a storage whose writes must be made holding its own lock (as fileStorage and Redis check theirs), the rotated token still replaces the dead one', async () => {
+    const inner = memoryStorage();
+    let held = 0;
+    const inLock = (write: () => void) => {
+      if (held === 0) throw new Error('written without holding the lock');
+      write();
+    };
+    const storage: TokenStorage = {
+      getItem: (key) => inner.getItem(key),
+      setItem: (key, value) => inLock(() => inner.setItem(key, value)),
+      removeItem: (key) => inLock(() => inner.removeItem(key)),
+      lock: async (_name, critical) => {
+        held++;
+        try {
+          return await critical();
+        } finally {
+          held--;
+        }
+      },
+    };
+    const h = await signedInHarness({ auth: { deferRevocation: true, revocation: 'always', storage } });
+    h.connectivity.set(false);
+    expect(await h.auth.signOut({ global: true })).toMatchObject({ deferred: true });
+    h.connectivity.set(true);
+    const cognito = rotatingCognito(h);
+    h.services.script.globalSignOut = { error: new AuthError('Throttled', 'TooManyRequestsException') };
+    expect(await h.auth.retryDeferredRevocations()).toEqual({ settled: 0, remaining: 1 });
+    expect(storedTokens(inner)).toEqual([...cognito.alive]);
     h.auth.stop();
   });
 
