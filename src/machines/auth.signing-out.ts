@@ -20,9 +20,15 @@ const COVER_STORED = { type: 'markCoversStored', params: { covers: true } } as c
 /** A sign-in waiting for this sign-out is overtaken by a later sign-out: it rejects `Cancelled`. */
 const CANCEL_QUEUED = [{ type: 'rejectQueuedSignIn', params: { code: 'Cancelled' } }, 'forgetQueuedSignIn'] as const;
 
-/** Before the remote steps, a global request turns this local sign-out global (docs/sign-out.md, concurrent calls). */
+/**
+ * Before the remote steps, a global request turns this local sign-out global (docs/sign-out.md,
+ * concurrent calls). Like any call that joins, it asks for what storage holds now.
+ */
 const UPGRADE_TO_GLOBAL = {
-  SIGN_OUT: { guard: 'canUpgradeToGlobal', actions: [...CANCEL_QUEUED, 'addSignOutRequest', 'upgradeToGlobal'] },
+  SIGN_OUT: {
+    guard: 'canUpgradeToGlobal',
+    actions: [...CANCEL_QUEUED, 'addSignOutRequest', 'upgradeToGlobal', COVER_STORED],
+  },
 } as const;
 
 /** What the clear keeps in the outbox (`deferRevocation`): this device's refresh token, and whether GlobalSignOut waits too. */

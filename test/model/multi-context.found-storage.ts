@@ -212,4 +212,17 @@ export const FOUND_IN_STORAGE: Found[] = [
       ],
     },
   },
+  {
+    name: "stop() while a sign-in is being saved, and the held undo's read fails after a hint: a new instance restores the rejected sign-in, the undo tried again later removes it and tells the others (and the stopped instance's failing reads end with the program, as every other fault: a world defect)",
+    breaks: '[4]',
+    // FC_SEED=1061285336 MC_OFF= FC_PATH=136:2:6:4:4:7:2:3:7:7:5:7:7:7:19:18:21:21:19:19:19
+    input: {
+      ...base,
+      contexts: 4,
+      storageMs: [0, 5, 0, 0],
+      skewMs: [0],
+      hintReadFails: 3,
+      steps: [signIn(1, 5), signOut(0, -1), { t: 'stop', ctx: 1 }, signOut(2, 0)],
+    },
+  },
 ];

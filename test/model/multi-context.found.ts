@@ -297,4 +297,24 @@ export const FOUND: Found[] = [
       steps: [signIn(0, -1), { t: 'fetchTokens', ctx: 0, forceRefresh: true, gap: 1 }, signOut(0, 0)],
     },
   },
+  {
+    name: "signOut({ global: true }) joining a local sign-out before its remote steps, just as another context's sign-in lands: like any call that joins, it covers what storage holds, so that session is signed out too before complete",
+    breaks: '[1]',
+    // FC_SEED=1066235624 MC_OFF= FC_PATH=614:1:5:10:1:4:6:6:9:2:14:2:7:15:7:7:13:13:13:13:6:14:12:16:19:22:24:27:27:25
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [4, 1],
+      hintReadFails: 1,
+      steps: [
+        signIn(0, -1),
+        signIn(1, 9),
+        signOut(0, 0),
+        signIn(0, 5),
+        { t: 'wait', ms: 5 },
+        { t: 'signOut', ctx: 0, global: true, gap: 1 },
+        { t: 'wait', ms: 5 },
+      ],
+    },
+  },
 ];

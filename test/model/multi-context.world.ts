@@ -301,7 +301,8 @@ export class SharedStorage {
       const before = this.map.get(key);
       const within = current;
       // Decided when the read is made: the reads right after the hint are the ones that fail.
-      const failRead = !write && me.failReads > 0;
+      // Ended with the program for every incarnation, a stopped one's undo still running too.
+      const failRead = !write && me.failReads > 0 && !this.faultsOver;
       if (failRead) me.failReads--;
       const land = (): T => {
         if (me.dead) throw new Error('the context crashed before this storage operation');
