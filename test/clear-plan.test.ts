@@ -29,6 +29,11 @@ describe('planClear: what a clear keeps and removes', () => {
       { kind: 'revokeNewer', newer: { sessionId: 's1', refreshToken: 'rt-2' } },
     ],
     [
+      "it waits there for another context's deferred GlobalSignOut (row 27): that one is this sign-out's to run",
+      { stored: 'none', revoked: 'rt-1', waiting: { sessionId: 's1', refreshToken: 'rt-2', global: true } },
+      { kind: 'revokeNewer', newer: { sessionId: 's1', refreshToken: 'rt-2', global: true } },
+    ],
+    [
       'the outbox holds only the token revoked here (row 27): nothing more to revoke, the record goes',
       { revoked: 'rt-1', waiting: OURS },
       { kind: 'clear', keep: null, keepNewest: null, othersSession: false, gone: false },

@@ -199,6 +199,50 @@ describe('a rotated refresh token kept in the outbox by an offline sign-out', ()
   });
 });
 
+describe('a rotated refresh token kept in the outbox by an offline global sign-out', () => {
+  it('is not merely revoked by a later online sign-out of that session: it runs the GlobalSignOut that waits with it (row 27)', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const first = makeTokens();
+    let online = true;
+    const a = context(storage, bus, first, { deferRevocation: true, connectivity: { isOnline: () => online } });
+    await a.auth.signIn(CREDS);
+    const c = context(storage, null, first);
+    const b = context(storage, bus, first);
+    await Promise.all([b.auth.ready, c.auth.ready]);
+    b.services.script.refresh = { ok: { ...makeTokens(), refreshToken: 'rotated-refresh-token' } };
+    await b.auth.fetchTokens({ forceRefresh: true });
+    online = false;
+    expect(await a.auth.signOut({ global: true })).toMatchObject({ status: 'partial', deferred: true });
+    const result = await c.auth.signOut();
+    expect(result).toMatchObject({ status: 'complete', scope: 'global' });
+    expect(c.services.calls.revokeToken.map((call) => call.arg)).toEqual([first.refreshToken]);
+    // The waiting token's access token went with it: a refresh first, then GlobalSignOut.
+    expect(c.services.calls.refresh.map((call) => call.arg)).toEqual(['rotated-refresh-token']);
+    expect(c.services.calls.globalSignOut).toHaveLength(1);
+    expect(storage.keys()).toEqual([]);
+  });
+});
+
+describe('a session a context finds at its start', () => {
+  it('is announced: a context nobody told of it (its writer went away before saying so) follows it', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const b = context(storage, bus);
+    await b.auth.ready;
+    // A writer with no sync service stores a session and says nothing (as one killed right after its write).
+    const writer = context(storage, null);
+    await writer.auth.signIn(CREDS);
+    await settle();
+    expect(b.auth.state).toBe('signedOut');
+    const c = context(storage, bus);
+    await c.auth.ready;
+    expect(c.auth.state).toMatch(/^signedIn/);
+    await settle();
+    expect(b.auth.state).toMatch(/^signedIn/);
+  });
+});
+
 describe('a full outbox (maxDeferredRevocations)', () => {
   it('drops the oldest token and says how many, through deferredRevocationsDropped', async () => {
     const storage = memoryStorage();

@@ -45,6 +45,7 @@ export const authActors = {
       /** The session's tokens when RevokeToken or GlobalSignOut succeeded: no outbox copy of them is kept. */
       /** The session, when this sign-out revoked its tokens. */
       revoked?: Session | null;
+      globally?: boolean;
       refused?: Sealed<Tokens> | null;
     }>
   >(notProvided('clearSession')),

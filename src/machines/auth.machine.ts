@@ -127,6 +127,9 @@ export const authMachine = authSetup.createMachine({
                 target: '#auth.signedIn',
                 actions: [
                   { type: 'assignRestoredSession', params: restored },
+                  // Found by this context's own read: the others may not know of it (its writer may
+                  // have crashed before it said so), so they are told. Never when following a hint.
+                  'publishRestored',
                   'forgetRestoreReason',
                   { type: 'emitSignedIn', params: { restored: true } },
                 ],

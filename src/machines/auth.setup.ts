@@ -88,6 +88,9 @@ export const authSetup = setup({
     // Other tabs and processes hear it through the injected sync service (a hint: they read storage).
     publishSignedIn: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedIn' }),
     publishSignedOut: ({ context }) => depsOf(context.deps).sync?.publish({ type: 'signedOut' }),
+    publishRestored: ({ context }) => {
+      if (!context.restoringForOtherTab) depsOf(context.deps).sync?.publish({ type: 'signedIn' });
+    },
     markStepDone: assign({
       signOut: ({ context }, params: { step: keyof SignOutSteps }) => withStep(progress(context), params.step, 'done'),
     }),
@@ -153,9 +156,11 @@ export const authSetup = setup({
     forgetSignOut: assign({ signOut: null, signOutRequests: [], earlierSignOut: null }),
     /** The sign-out starts over from a fresh read of storage; its callers keep waiting (and hear this round too). */
     restartSignOut: assign({ signOut: null, session: null, earlierSignOut: ({ context }) => context.signOut }),
-    takeNewerTokens: assign({
-      session: ({ context }, p: { newer?: Session | undefined }) => p.newer ?? context.session,
-    }),
+    /** `global`: the token waits for another context's deferred GlobalSignOut, which this round runs (row 27). */
+    takeNewerTokens: assign(({ context }, p: { newer?: Session | undefined; global?: boolean }) => ({
+      session: p.newer ?? context.session,
+      signOut: p.global ? { ...progress(context), scope: 'global' as const } : context.signOut,
+    })),
     /** A `signOut()` while clearing: the clear has read storage already, so it gets a sign-out of its own. */
     addLateSignOutRequest: assign({
       lateSignOutRequests: ({ context, event }) => [...context.lateSignOutRequests, ...requestOf(event)],

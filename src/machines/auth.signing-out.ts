@@ -103,7 +103,8 @@ const clearFailed = <const R>(recordFailure: R) => {
 
 const CLEAR = 'Clearing the stored tokens';
 
-const newerOf = (outcome: ClearOutcome) => (outcome.kind === 'newerTokens' ? outcome.newer : undefined);
+const newerOf = (outcome: ClearOutcome) =>
+  outcome.kind === 'newerTokens' ? { newer: outcome.newer, global: outcome.global === true } : {};
 const droppedBy = (outcome: ClearOutcome) => (outcome.kind === 'outboxFull' ? outcome.dropped : 0);
 
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
@@ -295,15 +296,17 @@ export const signingOutState = {
           keepForRevocation: keptForLater(context),
           neverStored: context.signOut?.reason === 'signInCancelled',
           revoked: revokedHere(context),
+          globally: context.signOut?.steps.globalSignOut === 'done',
           refused: context.signOut?.reason === 'refreshRejected' ? (context.session?.tokens ?? null) : null,
         }),
         // One transition per kind of the clear's outcome (clear-plan.ts); `othersSession` by whom signOut() covers.
         onDone: [
-          // Storage holds this session refreshed elsewhere (a rotated token): revoke that one too (row 27).
+          // Storage holds this session refreshed elsewhere (a rotated token): revoke that one too, or
+          // run the GlobalSignOut another context deferred with it (row 27).
           {
             guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'newerTokens' }) },
-            target: 'revokingRefreshToken',
-            actions: { type: 'takeNewerTokens', params: ({ event }) => ({ newer: newerOf(event.output) }) },
+            target: 'choosingRemoteStep',
+            actions: { type: 'takeNewerTokens', params: ({ event }) => newerOf(event.output) },
           },
           // The outbox was full: the oldest kept tokens made room (never silently).
           {

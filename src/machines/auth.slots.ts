@@ -212,6 +212,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
             neverStored: input.neverStored === true,
             revoked: input.revoked ? unseal(input.revoked.tokens).refreshToken : null,
             held: input.revoked ?? null,
+            globally: input.globally === true,
             refused: input.refused ? unseal(input.refused).refreshToken : null,
             // stop() fences the clear off: the journal stays, and the next start finishes it (and tells the others).
           },

@@ -14,6 +14,8 @@ import type { Session } from './session.js';
 export interface StoredSession {
   sessionId: string;
   refreshToken: string;
+  /** A token waiting in the outbox for GlobalSignOut (another context's deferred global sign-out). */
+  global?: boolean;
 }
 
 /** What a clear finds and what it is asked to do. Refresh tokens as strings (never logged). */
@@ -89,8 +91,9 @@ export interface ClearNotes {
  * layout's token to revoke now; or simply cleared.
  */
 export type ClearOutcome = ClearNotes &
+  /** `global`: it waits for another context's deferred GlobalSignOut, which this sign-out runs. */
   (
-    | { kind: 'newerTokens'; newer: Session }
+    | { kind: 'newerTokens'; newer: Session; global?: true }
     /** A full outbox dropped that many older tokens to keep these. */
     | { kind: 'outboxFull'; dropped: number }
     | { kind: 'othersSession' }

@@ -231,19 +231,25 @@ export class RevocationOutbox {
   }
 
   /**
-   * A sign-out revoked `revoked` (no claim needed): every entry holding it goes. Answers another
-   * token of `sessionId` still waiting (not for GlobalSignOut), for that sign-out to revoke too.
+   * A sign-out revoked `revoked` (no claim needed): every entry holding it goes, and with
+   * `globally` (GlobalSignOut done) every entry of `sessionId` (all dead). Answers another token of
+   * `sessionId` still waiting, for that sign-out to revoke too (row 27).
    */
-  async settleRevokedHeld(revoked: string, sessionId: string | null): Promise<string | null> {
+  async settleRevokedHeld(
+    revoked: string,
+    sessionId: string | null,
+    globally = false,
+  ): Promise<{ refreshToken: string; global: boolean } | null> {
     const { slots } = await this.#load();
     const reads = await this.#readSlots(slots);
-    const gone = reads.filter((r) => r.entry?.refreshToken === revoked || !r.entry).map((r) => r.slot);
+    const done = (e: Entry | null) => !e || e.refreshToken === revoked || (globally && e.sid === sessionId);
+    const gone = reads.filter((r) => done(r.entry)).map((r) => r.slot);
     if (gone.length > 0) {
       for (const slot of gone) await this.#remove(this.slotKey(slot));
       await this.#writeIndex(slots.filter((s) => !gone.includes(s)));
     }
-    const waiting = reads.find(({ entry: e }) => e && e.sid === sessionId && !e.global && e.refreshToken !== revoked);
-    return waiting?.entry?.refreshToken ?? null;
+    const waiting = reads.find((r) => !done(r.entry) && r.entry?.sid === sessionId)?.entry;
+    return waiting ? { refreshToken: waiting.refreshToken, global: waiting.global === true } : null;
   }
 
   /** At load: migrates the legacy key and rebuilds a corrupt index. Best effort: never fails a restore. */

@@ -1,7 +1,7 @@
 import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage } from '../services/types.js';
-import { type ClearNotes, type ClearOutcome, clearOutcome, planClear } from './clear-plan.js';
+import { type ClearNotes, type ClearOutcome, clearOutcome, planClear, type StoredSession } from './clear-plan.js';
 import { type FenceIo, fencedWrite } from './fence.js';
 import {
   legacyFieldKeys,
@@ -229,6 +229,8 @@ export class SessionStore {
       /** The refresh token this sign-out revoked, with `held`: the session it was revoked as. */
       revoked?: string | null;
       held?: Session | null;
+      /** `revoked` by GlobalSignOut: every token of this session is dead. */
+      globally?: boolean;
       refused?: string | null;
     } = {},
     cancel?: AbortSignal,
@@ -248,10 +250,15 @@ export class SessionStore {
       const revoked = options.revoked ?? null;
       // Revoked here: a copy another context deferred (offline) has nothing left to wait for, and
       // another token of this session kept there (rotated elsewhere) is this sign-out's to revoke.
-      const other = revoked ? await this.outbox.settleRevokedHeld(revoked, sessionId).catch(() => null) : null;
-      const waiting = held && other ? withRefreshToken(held, other) : null;
-      const plan = planClear({ ...asked, stored, sessionId, waiting });
-      if (plan.kind === 'revokeNewer') return { kind: 'newerTokens', newer: plan.newer.session };
+      const other = revoked
+        ? await this.outbox.settleRevokedHeld(revoked, sessionId, options.globally).catch(() => null)
+        : null;
+      const waiting = held && other ? { ...withRefreshToken(held, other.refreshToken), global: other.global } : null;
+      const plan = planClear<StoredSession & { session: Session }>({ ...asked, stored, sessionId, waiting });
+      if (plan.kind === 'revokeNewer') {
+        const { session: newer, global } = plan.newer;
+        return global ? { kind: 'newerTokens', newer, global } : { kind: 'newerTokens', newer };
+      }
       const notes: ClearNotes = {};
       let dropped = 0;
       if (plan.keep) {
@@ -382,6 +389,8 @@ function asStorageFailure(error: unknown): AuthError {
 
 /** `held` as a stored session with another refresh token: the plan's form of a token waiting in the outbox. */
 function withRefreshToken(held: Session, refreshToken: string) {
-  const session = { ...held, tokens: seal({ ...unseal(held.tokens), refreshToken }) };
+  // Its access token went with the refresh token revoked: GlobalSignOut needs a refresh first.
+  const expired = { accessTokenExpiresAt: 0, accessTokenIssuedAt: 0, obtainedAt: 0 };
+  const session = { ...held, ...expired, tokens: seal({ ...unseal(held.tokens), refreshToken }) };
   return { session, sessionId: held.sessionId, refreshToken };
 }

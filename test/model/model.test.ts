@@ -105,7 +105,7 @@ function byLikelyUse(paths: Path[], uncovered: string[]): Path[] {
  * test that takes it through the public API instead.
  */
 const ELSEWHERE: Record<string, string> = {
-  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#0→ auth.signingOut.revokingRefreshToken':
+  'auth.signingOut.clearingCache —xstate.done.actor.clearSession#0→ auth.signingOut.choosingRemoteStep':
     'another context refreshed the session (rotation): test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#1→ auth.signedOut':
     'the outbox was full (deferRevocation): test/latest-sign-in.test.ts',

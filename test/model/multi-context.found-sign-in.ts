@@ -176,4 +176,16 @@ export const FOUND_AROUND_SIGN_IN: Found[] = [
       steps: [{ t: 'fetchTokens', ctx: 1, forceRefresh: false, gap: -1 }, signIn(0, 2), { t: 'stop', ctx: 0 }],
     },
   },
+  {
+    name: "a sign-in cancelled by signOut() once its write had landed, then a crash before the sign-out's journal: the next start restores that session and tells the other contexts (none had heard of it, so they stayed signed out beside it)",
+    breaks: '[4]',
+    // FC_SEED=1364885850 MC_OFF= FC_PATH=221:0:1:2:5:10:25:31:30:30:30:30:32:31:33:33:36:8:8:8:35:10:33:8:33:8:36:8:13:29:10:10:32:13:31:32:6:1:6:18:3:4:3:3:18:6:17:6:16:5:17:6:16
+    input: {
+      ...base,
+      storageMs: [0, 1, 1, 0],
+      remoteMs: [13, 0],
+      remoteFaults: ['ok'],
+      steps: [signOut(0, -1), signIn(0, 13), signOut(0, 1), { t: 'crash', ctx: 0 }],
+    },
+  },
 ];

@@ -317,4 +317,24 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "an online signOut() of a session whose rotated token another context's offline global sign-out left in the outbox: it runs that GlobalSignOut (a refresh first: the access token held went with the token revoked) before it answers complete",
+    breaks: '[1]',
+    // FC_SEED=2104978882 MC_OFF= FC_PATH=456:1:3:4:6:6:6:6:6:6:15:5:8:3:4:10:14:17:3:3:17
+    input: {
+      ...base,
+      contexts: 3,
+      deferRevocation: true,
+      rotate: true,
+      storageMs: [1],
+      skewMs: [0],
+      steps: [
+        { t: 'net', ctx: 0, online: false },
+        signIn(1, -1),
+        { t: 'fetchTokens', ctx: 1, forceRefresh: true, gap: -1 },
+        { t: 'signOut', ctx: 0, global: true, gap: -1 },
+        signOut(2, -1),
+      ],
+    },
+  },
 ];
