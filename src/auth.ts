@@ -90,7 +90,23 @@ class AuthClient implements Auth {
     const { services } = options;
     this.#services = services;
     const clock = options.clock ?? { now: () => Date.now() };
-    const outbox = { cap: options.maxDeferredRevocations, now: () => clock.now() };
+    const secrets = new SecretRegistry();
+    // The outbox's tokens, held apart from the sessions' (a drain of many must not push those out).
+    const outboxTokens = new Map<string, () => void>();
+    const outbox = {
+      cap: options.maxDeferredRevocations,
+      now: () => clock.now(),
+      secret: (token: string) => {
+        if (outboxTokens.has(token)) return;
+        outboxTokens.set(token, secrets.hold(token));
+        // The newest few hundred: more than an outbox holds at once.
+        for (const [old, release] of outboxTokens) {
+          if (outboxTokens.size <= 256) break;
+          release();
+          outboxTokens.delete(old);
+        }
+      },
+    };
     const store = new SessionStore(options.storage ?? memoryStorage(), services.clientId, {
       holdMs: config.storageMs,
       outbox,
@@ -109,7 +125,7 @@ class AuthClient implements Auth {
       clock,
       clockToleranceMs: clockTolerance(options),
       sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
-      secrets: new SecretRegistry(),
+      secrets,
       stopped: this.#stopping.signal,
     };
     this.ready = new Promise<void>((resolve) => {

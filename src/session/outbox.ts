@@ -47,6 +47,11 @@ export interface RevocationOutboxOptions {
   now?: () => number;
   /** Names this context's claims (default: random). */
   id?: string;
+  /**
+   * Told of every token read from storage: a failing write may quote it (a storage's error that
+   * repeats what it was given), so it is scrubbed from every error as soon as it is known.
+   */
+  secret?: (refreshToken: string) => void;
 }
 
 export const DEFAULT_OUTBOX_CAP = 100;
@@ -84,6 +89,7 @@ export class RevocationOutbox {
   /** This context's name in the claims it writes. */
   readonly id: string;
   readonly #now: () => number;
+  readonly #secret: (refreshToken: string) => void;
   /** The legacy key is read once per context (nothing writes it any more). */
   #legacyChecked = false;
   /** Per slot: the other context's claim seen there, and when (this clock). */
@@ -105,6 +111,7 @@ export class RevocationOutbox {
     this.legacyKey = `${prefix}revocationOutbox`;
     this.id = options.id ?? randomId();
     this.#now = options.now ?? Date.now;
+    this.#secret = options.secret ?? (() => undefined);
   }
 
   slotKey(slot: number): string {
@@ -276,6 +283,7 @@ export class RevocationOutbox {
       return { slots, dropped: 0 };
     }
     const parsed = parseLegacy(legacy);
+    for (const e of parsed ?? []) this.#secret(e.refreshToken);
     let result = { slots, dropped: 0 };
     if (parsed) {
       // Tokens already here (a migration cut short) are not added twice.
@@ -338,7 +346,8 @@ export class RevocationOutbox {
     const raw = await this.#get(this.slotKey(slot));
     if (raw === null) return null;
     const entry = parseEntry(raw);
-    if (!entry) await this.#remove(this.slotKey(slot));
+    if (entry) this.#secret(entry.refreshToken);
+    else await this.#remove(this.slotKey(slot));
     return entry;
   }
 
