@@ -188,4 +188,24 @@ export const FOUND_AROUND_SIGN_IN: Found[] = [
       steps: [signOut(0, -1), signIn(0, 13), signOut(0, 1), { t: 'crash', ctx: 0 }],
     },
   },
+  {
+    name: 'stop() while signing out a cancelled sign-in whose late write lands as stop() runs: the app hears tokensNotStored for that token, and the world now counts that report though storage held the token at that instant (its undo removes it; a world defect)',
+    breaks: '[6]',
+    // FC_SEED=2015396075 MC_OFF= FC_PATH=1:40:40:49:48:49:5:5:9:12:27:11:36:46:49:52:51:51:51:49:49
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [2, 0, 5, 3, 11],
+      remoteFaults: ['service', 'throttled', 'ok'],
+      steps: [
+        signOut(0, 18),
+        signIn(0, 26),
+        signIn(0, 25),
+        signOut(2, -1),
+        signOut(0, 3),
+        { t: 'stop', ctx: 0 },
+        signOut(0, 1),
+      ],
+    },
+  },
 ];
