@@ -231,7 +231,9 @@ describe('public API model: the promise answers of createAuth, predicted call by
       tokens: fc.constantFrom('fresh', 'near', 'expired'),
     });
     const before = { ...totals };
-    const seed = Number(process.env['FC_SEED'] ?? Math.floor(Math.random() * 2 ** 31)); // Date is faked here
+    // CI replays a fixed seed (a red run is the code's doing, never the draw's); FC_SEED=random explores.
+    const seedEnv = process.env['FC_SEED'] ?? '20261206';
+    const seed = seedEnv === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(seedEnv); // Date is faked here
     const numRuns = 1000;
     await fc.assert(
       fc.asyncProperty(
