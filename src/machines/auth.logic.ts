@@ -118,7 +118,6 @@ export function stepsNotRun(): SignOutSteps {
   return { hostedUISignOut: 'notRun', globalSignOut: 'notRun', revokeToken: 'notRun', clearCache: 'notRun' };
 }
 
-/** Turns the progress of a sign-out into the result its caller gets. */
 /**
  * A sign-out that went on to what storage held answers for both rounds: a step that failed or was
  * skipped in the first round is reported so, with its error, even if the second round did it.
@@ -143,6 +142,7 @@ export function withEarlierRound(p: SignOutProgress, earlier: SignOutProgress | 
   };
 }
 
+/** Turns the progress of a sign-out into the result its caller gets. */
 export function signOutResult(p: SignOutProgress): SignOutResult {
   const base = { scope: p.scope, steps: { ...p.steps } };
   const stepErrors: { hostedUISignOutError?: AuthError; globalSignOutError?: AuthError; revokeTokenError?: AuthError } =

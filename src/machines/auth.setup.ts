@@ -155,7 +155,13 @@ export const authSetup = setup({
     }),
     forgetSignOut: assign({ signOut: null, signOutRequests: [], earlierSignOut: null }),
     /** The sign-out starts over from a fresh read of storage; its callers keep waiting (and hear this round too). */
-    restartSignOut: assign({ signOut: null, session: null, earlierSignOut: ({ context }) => context.signOut }),
+    restartSignOut: assign({
+      signOut: null,
+      session: null,
+      // Every round so far, not only the last: a third round must not forget the first's failure.
+      earlierSignOut: ({ context }) =>
+        context.signOut ? withEarlierRound(context.signOut, context.earlierSignOut) : context.earlierSignOut,
+    }),
     /** `global`: the token waits for another context's deferred GlobalSignOut, which this round runs (row 27). */
     takeNewerTokens: assign(({ context }, p: { newer?: Session | undefined; global?: boolean }) => ({
       session: p.newer ?? context.session,

@@ -337,4 +337,17 @@ export const FOUND: Found[] = [
       ],
     },
   },
+  {
+    name: "signOut() that goes on to a second and a third session storage held: its answer still says the first round's RevokeToken failed (each round carried only the one before it)",
+    breaks: '[1]',
+    // FC_SEED=815336463 MC_OFF= FC_PATH=476:2:1:3:4:6:9:12:12:18:20:25:1:2:2:1:20:21:23:23:23:20:20:20
+    input: {
+      ...base,
+      contexts: 3,
+      storageMs: [1],
+      remoteFaults: ['throttled', 'service'],
+      skewMs: [0],
+      steps: [signOut(2, 0), signIn(0, 0), signIn(2, 1), signIn(1, -1), signOut(0, -1), { t: 'retry', ctx: 0, gap: 1 }],
+    },
+  },
 ];
