@@ -1,7 +1,16 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
-import { assertCredentials, leafPath, revokeOnStop, safely, unrefClock } from './client-helpers.js';
+import {
+  assertCredentials,
+  cancelledSignOut,
+  leafPath,
+  resultOf,
+  revokeOnStop,
+  safely,
+  stopped,
+  unrefClock,
+} from './client-helpers.js';
 import { AuthError } from './errors.js';
-import { stepsNotRun, unstoredAtStop } from './machines/auth.logic.js';
+import { unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
 import type { AuthDeps, AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
@@ -27,27 +36,6 @@ type Pending =
   | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
   | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
   | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
-
-const SIGNED_IN: SignInResult = Object.freeze({ status: 'signedIn' });
-const REDIRECTING: SignInResult = Object.freeze({ status: 'redirecting' });
-
-function resultOf(event: Extract<AuthEmitted, { type: 'signInSettled' }>): SignInResult {
-  if (event.challenge) return { status: 'challenge', ...event.challenge };
-  if (event.redirecting) return REDIRECTING;
-  return event.customState === undefined ? SIGNED_IN : { status: 'signedIn', customState: event.customState };
-}
-
-const stopped = () => new AuthError('Cancelled', 'The auth instance was stopped');
-
-function cancelledSignOut(global: boolean): SignOutResult {
-  return {
-    status: 'failed',
-    signedOutLocally: false,
-    scope: global ? 'global' : 'local',
-    steps: stepsNotRun(),
-    error: stopped(),
-  };
-}
 
 const BOUND = [
   'getSnapshot',
@@ -91,21 +79,10 @@ class AuthClient implements Auth {
     this.#services = services;
     const clock = options.clock ?? { now: () => Date.now() };
     const secrets = new SecretRegistry();
-    // The outbox's tokens, held apart from the sessions' (a drain of many must not push those out).
-    const outboxTokens = new Map<string, () => void>();
     const outbox = {
       cap: options.maxDeferredRevocations,
       now: () => clock.now(),
-      secret: (token: string) => {
-        if (outboxTokens.has(token)) return;
-        outboxTokens.set(token, secrets.hold(token));
-        // The newest few hundred: more than an outbox holds at once.
-        for (const [old, release] of outboxTokens) {
-          if (outboxTokens.size <= 256) break;
-          release();
-          outboxTokens.delete(old);
-        }
-      },
+      secret: (token: string) => secrets.keep(token),
     };
     const store = new SessionStore(options.storage ?? memoryStorage(), services.clientId, {
       holdMs: config.storageMs,

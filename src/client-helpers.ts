@@ -1,4 +1,7 @@
 import { AuthError } from './errors.js';
+import { stepsNotRun } from './machines/auth.logic.js';
+import type { AuthEmitted, SignOutResult } from './machines/auth.types.js';
+import type { SignInResult } from './public-types.js';
 import type { Credentials } from './services/types.js';
 
 export { revokeOnStop, unrefClock } from './machines/slots.shared.js';
@@ -35,4 +38,26 @@ export function assertCredentials(input: Credentials): void {
   if (input.authFlow !== undefined && input.authFlow !== 'USER_SRP_AUTH' && input.authFlow !== 'USER_PASSWORD_AUTH') {
     throw new AuthError('InvalidInput', 'authFlow must be "USER_SRP_AUTH" or "USER_PASSWORD_AUTH"');
   }
+}
+
+/** The answers a settled sign-in gives its caller. */
+const SIGNED_IN: SignInResult = Object.freeze({ status: 'signedIn' });
+const REDIRECTING: SignInResult = Object.freeze({ status: 'redirecting' });
+
+export function resultOf(event: Extract<AuthEmitted, { type: 'signInSettled' }>): SignInResult {
+  if (event.challenge) return { status: 'challenge', ...event.challenge };
+  if (event.redirecting) return REDIRECTING;
+  return event.customState === undefined ? SIGNED_IN : { status: 'signedIn', customState: event.customState };
+}
+
+export const stopped = () => new AuthError('Cancelled', 'The auth instance was stopped');
+
+export function cancelledSignOut(global: boolean): SignOutResult {
+  return {
+    status: 'failed',
+    signedOutLocally: false,
+    scope: global ? 'global' : 'local',
+    steps: stepsNotRun(),
+    error: stopped(),
+  };
 }

@@ -9,6 +9,8 @@ export const REDACTED_TOKEN = '[redacted token]';
 export const MIN_SECRET_LENGTH = 6;
 /** Token groups remembered (a sign-in, each refresh, an adoption, a restore, an outbox read). */
 const MAX_GROUPS = 16;
+/** More than an outbox holds at once (its default cap is 100). */
+const MAX_KEPT = 256;
 /** How deep a cause chain (and AggregateError tree) is copied. */
 const MAX_DEPTH = 6;
 /** How many `errors` of an AggregateError are copied. */
@@ -103,6 +105,7 @@ export class SafeCause extends Error {
 export class SecretRegistry {
   #groups: { values: string[]; marker: string }[] = [];
   #held = new Map<symbol, string>();
+  #kept = new Map<string, () => void>();
   #sorted: [needle: string, marker: string][] | null = [];
 
   /** Remembers values (one session's tokens, say) among the last {@link MAX_GROUPS} groups. */
@@ -123,6 +126,20 @@ export class SecretRegistry {
     return () => {
       if (this.#held.delete(key)) this.#sorted = null;
     };
+  }
+
+  /**
+   * Holds a value among the newest {@link MAX_KEPT} kept so: the outbox's tokens, apart from the
+   * sessions' groups (a drain of many must not push those out).
+   */
+  keep(value: string): void {
+    if (this.#kept.has(value)) return;
+    this.#kept.set(value, this.hold(value));
+    for (const [old, release] of this.#kept) {
+      if (this.#kept.size <= MAX_KEPT) break;
+      release();
+      this.#kept.delete(old);
+    }
   }
 
   #knows(value: string): boolean {
