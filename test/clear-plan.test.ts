@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../src/index.js';
-import { type ClearScene, clearOutcome, planClear } from '../src/session/clear-plan.js';
+import { type ClearScene, clearOutcome, journalOutcome, planClear } from '../src/session/clear-plan.js';
 
 const OURS = { sessionId: 's1', refreshToken: 'rt-1' };
 const base: ClearScene = { stored: OURS, sessionId: 's1' };
@@ -134,5 +134,28 @@ describe('clearOutcome: the one thing the chart goes on with', () => {
   ];
   it.each(rows)('%s', (_, args, outcome) => {
     expect(clearOutcome(...args)).toEqual(outcome);
+  });
+});
+
+describe('journalOutcome: what the journal finds beside the session held here', () => {
+  const held = { sessionId: 's1', refreshToken: 'rt-1' };
+  it.each([
+    ['nothing stored (another context cleared it, or storage unreadable)', null, held, { kind: 'asHeld' }],
+    ['no session held here (row 12: the clear reads storage itself)', OURS, null, { kind: 'asHeld' }],
+    ['our session as held', OURS, held, { kind: 'asHeld' }],
+    [
+      'our session refreshed elsewhere (row 27): its newer token is the one to revoke',
+      { sessionId: 's1', refreshToken: 'rt-2' },
+      held,
+      { kind: 'newerTokens', newer: { sessionId: 's1', refreshToken: 'rt-2' } },
+    ],
+    [
+      "another context's sign-in (row 26): a caller's signOut() covers it",
+      { sessionId: 's2', refreshToken: 'rt-9' },
+      held,
+      { kind: 'othersSession' },
+    ],
+  ] as const)('%s', (_name, stored, h, expected) => {
+    expect(journalOutcome(stored, h)).toEqual(expected);
   });
 });

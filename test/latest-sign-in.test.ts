@@ -224,6 +224,27 @@ describe('a rotated refresh token kept in the outbox by an offline global sign-o
   });
 });
 
+describe('signOut() when another context signed in before it began (docs/sign-out.md row 26)', () => {
+  it('signs out that newer session too: storage is empty when it answers, and both refresh tokens were revoked', async () => {
+    const storage = memoryStorage();
+    const first = makeTokens({ username: 'alice@example.com' });
+    // a hears nothing from b: it still holds its own session when it signs out.
+    const a = context(storage, null, first);
+    const second = makeTokens({ username: 'zoe@example.com' });
+    const b = context(storage, null, second);
+    await b.auth.ready;
+    await a.auth.signIn(CREDS);
+    await b.auth.signIn({ ...CREDS, username: 'zoe@example.com' });
+    expect((await readRecord(storage))?.refreshToken).toBe(second.refreshToken);
+    const result = await a.auth.signOut();
+    expect(result.status).toBe('complete');
+    expect(a.auth.state).toBe('signedOut');
+    const revoked = [...a.services.calls.revokeToken, ...b.services.calls.revokeToken].map((c) => c.arg);
+    expect(revoked).toEqual(expect.arrayContaining([first.refreshToken, second.refreshToken]));
+    expect(await readRecord(storage)).toBeNull();
+  });
+});
+
 describe('a session a context finds at its start', () => {
   it('is announced: a context nobody told of it (its writer went away before saying so) follows it', async () => {
     const storage = memoryStorage();

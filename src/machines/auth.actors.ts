@@ -2,7 +2,7 @@ import { fromPromise } from 'xstate';
 import type { Credentials, SignInChallenge, Tokens } from '../services/types.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
-import type { ClearOutcome, RefreshWrite } from '../session/store.js';
+import type { ClearOutcome, JournalOutcome, RefreshWrite } from '../session/store.js';
 import { notProvided, type WithDeps } from './auth.support.js';
 import type { ExchangeOutcome, RedirectOutcome, RestoreOutput, SignInOutcome, SignOutScope } from './auth.types.js';
 import { outboxMachine } from './outbox.machine.js';
@@ -42,16 +42,15 @@ export const authActors = {
       keepForRevocation?: { tokens: Sealed<Tokens>; global: boolean } | null;
       /** A sign-in cancelled or unsaved: its session may never have been stored. */
       neverStored?: boolean;
-      /** The session's tokens when RevokeToken or GlobalSignOut succeeded: no outbox copy of them is kept. */
-      /** The session, when this sign-out revoked its tokens. */
+      /** The session, when this sign-out revoked its tokens (RevokeToken or GlobalSignOut): no outbox copy of them is kept. */
       revoked?: Session | null;
       globally?: boolean;
       refused?: Sealed<Tokens> | null;
     }>
   >(notProvided('clearSession')),
-  /** Writes the journal; `newer`: storage holds this session with tokens refreshed by another context. */
+  /** Writes the journal, then says what storage holds beside the session held here. */
   writeJournal: fromPromise<
-    { newer?: Session; othersStored?: true },
+    JournalOutcome<Session>,
     WithDeps<{ scope: SignOutScope; username: string | null; sessionId: string | null; session: Session | null }>
   >(notProvided('writeJournal')),
   outbox: outboxMachine,

@@ -2,7 +2,7 @@ import { NETWORK_CODES } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
 import { unseal } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
-import type { ClearOutcome, RefreshWrite } from '../session/store.js';
+import type { ClearOutcome, JournalOutcome, RefreshWrite } from '../session/store.js';
 import { localExpiry, revocationPlanned, tokensFreshFor, unstoredAtStop } from './auth.logic.js';
 import { canUpgradeToGlobal, type ErrorParams, progress, signsOutNothing } from './auth.support.js';
 import type {
@@ -51,6 +51,14 @@ export const authGuards = {
   droppedDeferred: (_, params: { dropped: number | undefined }) => (params.dropped ?? 0) > 0,
   /** The one outcome of a clear (`clear-plan.ts`) is this kind. */
   clearedAs: (_, p: { outcome: ClearOutcome; kind: ClearOutcome['kind'] }) => p.outcome.kind === p.kind,
+  /**
+   * The journal's read found this session refreshed elsewhere (`journalOutcome`): newer tokens,
+   * unless this context's own refreshed ones are not stored yet (storage's are the older then).
+   */
+  journalFoundNewerTokens: ({ context }, p: { outcome: JournalOutcome<Session> }) =>
+    p.outcome.kind === 'newerTokens' && !context.unstoredTokens,
+  /** The journal's read found another context's sign-in. */
+  journalFoundOthersSession: (_, p: { outcome: JournalOutcome<Session> }) => p.outcome.kind === 'othersSession',
   /** `signOut()` had nothing to sign out here (it clears what storage held), and then storage has one. */
   signsOutNothing: ({ context }) => signsOutNothing(context),
   /** The clear left another session, and `signOut()` covers it: this round signed out one held here (`held`) or none. */

@@ -1,6 +1,7 @@
 import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
-import type { ClearOutcome } from '../session/store.js';
+import type { Session } from '../session/session.js';
+import type { ClearOutcome, JournalOutcome } from '../session/store.js';
 import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
 import { type AuthStateConfig, WAIT_TO_SIGN_IN } from './auth.setup.js';
@@ -103,8 +104,8 @@ const clearFailed = <const R>(recordFailure: R) => {
 
 const CLEAR = 'Clearing the stored tokens';
 
-const newerOf = (outcome: ClearOutcome) =>
-  outcome.kind === 'newerTokens' ? { newer: outcome.newer, global: outcome.global === true } : {};
+const newerOf = (outcome: ClearOutcome | JournalOutcome<Session>) =>
+  outcome.kind === 'newerTokens' ? { newer: outcome.newer, global: 'global' in outcome } : {};
 const droppedBy = (outcome: ClearOutcome) => (outcome.kind === 'outboxFull' ? outcome.dropped : 0);
 
 /** After the journal: GlobalSignOut (refreshing an expired access token first), or RevokeToken. */
@@ -239,26 +240,28 @@ export const signingOutState = {
           sessionId: progress(context).sessionId,
           session: context.session,
         }),
-        // Storage may hold this session refreshed elsewhere (a rotated refresh token): that one is revoked.
-        onDone: {
-          target: 'choosingRemoteStep',
-          actions: [
-            // Unless this context's own refreshed tokens are not stored yet: then storage's are the older
-            // ones, and the clear revokes those after ours (row 27).
-            {
-              type: 'takeNewerTokens',
-              params: ({ context, event }) => ({ newer: context.unstoredTokens ? undefined : event.output.newer }),
-            },
-            // Only a caller's signOut() covers another context's newer session; the chart's own
-            // sign-out of a sign-in it could not keep leaves that session alone (docs/sign-out.md rows 25–26).
-            {
+        // One transition per kind of what storage holds beside this session (`journalOutcome`, clear-plan.ts).
+        onDone: [
+          // This session refreshed elsewhere (a rotated token): that one is revoked. Not when this
+          // context's own refreshed tokens are unstored: storage's are the older ones then, and the
+          // clear revokes them after ours (row 27).
+          {
+            guard: { type: 'journalFoundNewerTokens', params: ({ event }) => ({ outcome: event.output }) },
+            target: 'choosingRemoteStep',
+            actions: { type: 'takeNewerTokens', params: ({ event }) => newerOf(event.output) },
+          },
+          // Another context's sign-in: a caller's signOut() covers it too; the chart's own sign-out
+          // of a sign-in it could not keep leaves that session alone (docs/sign-out.md rows 25–26).
+          {
+            guard: { type: 'journalFoundOthersSession', params: ({ event }) => ({ outcome: event.output }) },
+            target: 'choosingRemoteStep',
+            actions: {
               type: 'markCoversStored',
-              params: ({ context, event }) => ({
-                covers: event.output.othersStored === true && context.signOutRequests.length > 0,
-              }),
+              params: ({ context }) => ({ covers: context.signOutRequests.length > 0 }),
             },
-          ],
-        },
+          },
+          { target: 'choosingRemoteStep' },
+        ],
         // Without a journal the sign-out still runs; it is only not crash-safe.
         onError: AFTER_JOURNAL,
       },

@@ -236,7 +236,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           { scope, username, sessionId, startedAt: deps.clock.now() },
           input.session,
         );
-        if (out.newer) remembered(deps, out.newer);
+        if (out.kind === 'newerTokens') remembered(deps, out.newer);
         return out;
       }),
     ),

@@ -3,6 +3,22 @@ import type { DeferredRevocation } from './outbox.js';
 import type { Session } from './session.js';
 
 /**
+ * What the sign-out journal's read of storage found beside the session held here (docs/sign-out.md
+ * rows 26–27): this session refreshed elsewhere (its newer tokens are the ones to revoke), another
+ * context's sign-in (a caller's `signOut()` covers it too), or nothing that changes the plan.
+ */
+export type JournalOutcome<S> = { kind: 'newerTokens'; newer: S } | { kind: 'othersSession' } | { kind: 'asHeld' };
+
+export function journalOutcome<S extends StoredSession>(
+  stored: S | null,
+  held: StoredSession | null,
+): JournalOutcome<S> {
+  if (!stored || !held) return { kind: 'asHeld' };
+  if (stored.sessionId !== held.sessionId) return { kind: 'othersSession' };
+  return stored.refreshToken === held.refreshToken ? { kind: 'asHeld' } : { kind: 'newerTokens', newer: stored };
+}
+
+/**
  * A sign-out's clear, decided apart from doing it: `planClear` reads what storage holds and what
  * the sign-out did, and says what to keep for revocation and what to remove; `clearOutcome` says,
  * from what the clear then did, the one thing the chart goes on with. Both pure, tested alone

@@ -1,7 +1,15 @@
 import { AuthError } from '../errors.js';
 import type { RedirectTransaction } from '../services/hosted-ui.js';
 import type { TokenStorage } from '../services/types.js';
-import { type ClearNotes, type ClearOutcome, clearOutcome, planClear, type StoredSession } from './clear-plan.js';
+import {
+  type ClearNotes,
+  type ClearOutcome,
+  clearOutcome,
+  type JournalOutcome,
+  journalOutcome,
+  planClear,
+  type StoredSession,
+} from './clear-plan.js';
 import { type FenceIo, fencedWrite } from './fence.js';
 import {
   legacyFieldKeys,
@@ -31,7 +39,7 @@ import { seal, unseal } from './sealed.js';
 import type { Session } from './session.js';
 import { noticingCorruption, readKey } from './storage-io.js';
 
-export type { ClearNotes, ClearOutcome } from './clear-plan.js';
+export type { ClearNotes, ClearOutcome, JournalOutcome } from './clear-plan.js';
 export type { DeferredRevocation } from './outbox.js';
 export type { SignOutJournal } from './records.js';
 
@@ -200,17 +208,15 @@ export class SessionStore {
     });
   }
 
-  /** Writes the journal, and answers with the stored session if it is this one refreshed elsewhere. */
-  writeJournal(journal: SignOutJournal, held?: Session | null): Promise<{ newer?: Session; othersStored?: true }> {
+  /** Writes the journal, then says what storage holds beside `held` (`journalOutcome`, `clear-plan.ts`). */
+  writeJournal(journal: SignOutJournal, held?: Session | null): Promise<JournalOutcome<Session>> {
     return this.#locked(async (fence) => {
       await this.#set(this.journalKey, JSON.stringify(journal), fence);
-      if (!held) return {};
-      const stored = parseRecord((await this.#get(this.sessionKey).catch(() => null)) ?? '');
-      if (stored.status !== 'found') return {};
-      // A newer sign-in elsewhere is stored already: this sign-out, asked after it, covers it too.
-      if (stored.session.sessionId !== held.sessionId) return { othersStored: true };
-      const same = unseal(stored.session.tokens).refreshToken === unseal(held.tokens).refreshToken;
-      return same ? {} : { newer: stored.session };
+      if (!held) return { kind: 'asHeld' };
+      const record = parseRecord((await this.#get(this.sessionKey).catch(() => null)) ?? '');
+      const stored = record.status === 'found' ? storedForm(record.session) : null;
+      const outcome = journalOutcome(stored, storedForm(held));
+      return outcome.kind === 'newerTokens' ? { kind: 'newerTokens', newer: outcome.newer.session } : outcome;
     });
   }
 
@@ -393,4 +399,9 @@ function withRefreshToken(held: Session, refreshToken: string) {
   const expired = { accessTokenExpiresAt: 0, accessTokenIssuedAt: 0, obtainedAt: 0 };
   const session = { ...held, ...expired, tokens: seal({ ...unseal(held.tokens), refreshToken }) };
   return { session, sessionId: held.sessionId, refreshToken };
+}
+
+/** A session as the planners look at it: its id and refresh token (never logged). */
+function storedForm(session: Session) {
+  return { session, sessionId: session.sessionId, refreshToken: unseal(session.tokens).refreshToken };
 }

@@ -306,7 +306,7 @@ export const actorFixtures: {
     },
   },
   writeJournal: {
-    done: { ok: { output: {}, arrange: { kind: 'storage' } } },
+    done: { ok: { output: { kind: 'asHeld' }, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
   clearSession: {

@@ -107,6 +107,10 @@ function byLikelyUse(paths: Path[], uncovered: string[]): Path[] {
 const ELSEWHERE: Record<string, string> = {
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#0→ auth.signingOut.choosingRemoteStep':
     'another context refreshed the session (rotation): test/model/multi-context.test.ts, test/latest-sign-in.test.ts',
+  'auth.signingOut.writingJournal —xstate.done.actor.writeJournal#0→ auth.signingOut.choosingRemoteStep':
+    'another context refreshed the session (rotation) before the journal: test/latest-sign-in.test.ts',
+  'auth.signingOut.writingJournal —xstate.done.actor.writeJournal#1→ auth.signingOut.choosingRemoteStep':
+    "another context's sign-in stored before the journal: test/latest-sign-in.test.ts (row 26)",
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#1→ auth.signedOut':
     'the outbox was full (deferRevocation): test/latest-sign-in.test.ts',
   'auth.signingOut.clearingCache —xstate.done.actor.clearSession#2→ auth.restoring':
