@@ -225,4 +225,22 @@ export const FOUND_IN_STORAGE: Found[] = [
       steps: [signIn(1, 5), signOut(0, -1), { t: 'stop', ctx: 1 }, signOut(2, 0)],
     },
   },
+  {
+    name: "a migration's record write that lands late, then another context's writes before its undo: storage is judged at the undo, not at each write in between (the documented window of a storage not fenced at commit; a world defect)",
+    breaks: '[3]',
+    // FC_SEED=434256722 MC_OFF= FC_PATH=214:2:2:2:2:2:2:2:10:1:6:6:6:7:7:11:12:14:6:14:14:16:16:16:16:13:13
+    input: {
+      ...base,
+      contexts: 3,
+      slowOps: [10, 58],
+      skewMs: [0],
+      initial: 'oldLayout',
+      steps: [
+        signOut(0, 0),
+        signOut(1, 0),
+        { t: 'net', ctx: 0, online: false },
+        { t: 'fetchTokens', ctx: 0, forceRefresh: false, gap: -1 },
+      ],
+    },
+  },
 ];

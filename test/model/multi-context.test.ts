@@ -55,8 +55,9 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
   // docs/storage.md "Known limits"): judged at the undo and every write after it, not in between.
   const storage = new SharedStorage(
     i.faultAt,
-    (late) => {
-      if (!late) inv?.onStorage();
+    // A late write is judged at its undo: storage is not judged while one is pending (docs/storage.md).
+    () => {
+      if (storage.latePending.size === 0) inv?.onStorage();
     },
     i.slowOps,
     SLOW_MS,

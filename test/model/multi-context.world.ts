@@ -245,6 +245,11 @@ export class SharedStorage {
    * documented limit, docs/storage.md). Fenced (like fileStorage and Redis), a late write never lands.
    */
   lateOverOthers = 0;
+  /**
+   * Keys a late write landed on (storage not fenced at commit), until the next in-time write of the
+   * key (its undo, or another context's write over it): storage is judged again only then.
+   */
+  readonly latePending = new Set<string>();
   /** The program ended: its faults end too (no fault, no slow operation from here on). */
   faultsOver = false;
   #tails = new Map<string, Promise<unknown>>();
@@ -315,6 +320,8 @@ export class SharedStorage {
           if (this.map.get(key) !== undefined || before !== undefined) this.lateOverOthers++;
         }
         const result = fn();
+        if (write && late) this.latePending.add(key);
+        else if (write) this.latePending.delete(key);
         if (write) this.onWrite(late);
         return result;
       };
