@@ -88,6 +88,7 @@ class AuthClient implements Auth {
       holdMs: config.storageMs,
       outbox,
       // A late write undone: any context may have read it, this one too, so all read storage again.
+      // After stop() too (best effort: a closed sync may throw, and fence.ts swallows it).
       undone: () => {
         deps.sync?.publish({ type: 'signedOut' });
         if (!this.#stopped) this.actor.send({ type: 'SYNC_SIGNED_OUT' });

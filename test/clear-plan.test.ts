@@ -34,6 +34,11 @@ describe('planClear: what a clear keeps and removes', () => {
       { kind: 'revokeNewer', newer: { sessionId: 's1', refreshToken: 'rt-2', global: true } },
     ],
     [
+      'a token an earlier round of this sign-out revoked is never taken again (each round ends): the record goes',
+      { stored: { sessionId: 's1', refreshToken: 'rt-2' }, revoked: 'rt-3', earlier: ['rt-1', 'rt-2'] },
+      { kind: 'clear', keep: null, keepNewest: null, othersSession: false, gone: false },
+    ],
+    [
       'the outbox holds only the token revoked here (row 27): nothing more to revoke, the record goes',
       { revoked: 'rt-1', waiting: OURS },
       { kind: 'clear', keep: null, keepNewest: null, othersSession: false, gone: false },

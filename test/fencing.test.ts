@@ -7,6 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuth, memoryStorage, memorySyncBus, type TokenStorage, type Tokens } from '../src/index.js';
+import { fencedWrite } from '../src/session/fence.js';
+import { withStorageLock } from '../src/session/lock.js';
 import { fakeServices } from './helpers/fakes.js';
 import { readRecord } from './helpers/records.js';
 import { makeTokens } from './helpers/tokens.js';
@@ -122,5 +124,80 @@ describe('a late write whose undo cannot read storage at first', () => {
     expect(await readRecord(storage)).toBeNull();
     expect(b.auth.state).toBe('signedOut');
     expect(a.services.calls.revokeToken.map((c) => c.arg)).toContain(alice.refreshToken);
+  });
+});
+
+describe('fencedWrite: a late write whose undo failed, tried again later (src/session/fence.ts)', () => {
+  const KEY = 'k';
+  /** A storage whose first write is slow (300 ms) and whose next read after it fails once. */
+  function flakyLate() {
+    const inner = memoryStorage();
+    let slow = true;
+    let failRead = false;
+    const storage: TokenStorage = {
+      getItem: (key) => {
+        if (!failRead) return inner.getItem(key);
+        failRead = false;
+        throw new Error('read failed');
+      },
+      setItem: async (key, value) => {
+        if (slow) {
+          slow = false;
+          await sleep(300);
+          failRead = true;
+        }
+        inner.setItem(key, value);
+      },
+      removeItem: (key) => inner.removeItem(key),
+      // A lock of its own (as navigator.locks, or Redis): an undo cannot know what was due, so it removes.
+      lock: (_name, critical) => critical(),
+    };
+    return { inner, storage };
+  }
+  const io = (storage: TokenStorage, undone?: () => void) => ({ storage, lockName: 'fence-test', holdMs: 100, undone });
+
+  it('undoes it a second later, and says so through the hook', async () => {
+    const { inner, storage } = flakyLate();
+    let told = 0;
+    const write = withStorageLock(storage, 'fence-test', 100, (fence) =>
+      fencedWrite(
+        io(storage, () => told++),
+        KEY,
+        'late',
+        fence,
+      ),
+    );
+    await expect(write).rejects.toMatchObject({ code: 'StorageFailure' });
+    expect(inner.getItem(KEY)).toBe('late');
+    await sleep(1_200);
+    expect(inner.getItem(KEY)).toBeNull();
+    expect(told).toBe(1);
+  });
+
+  it('leaves it when this process wrote the key in time meanwhile, though with the same value', async () => {
+    const { inner, storage } = flakyLate();
+    const write = withStorageLock(storage, 'fence-test', 100, (fence) => fencedWrite(io(storage), KEY, 'same', fence));
+    await expect(write).rejects.toMatchObject({ code: 'StorageFailure' });
+    // A retried save writes the same record, in time.
+    await withStorageLock(storage, 'fence-test', 100, (fence) => fencedWrite(io(storage), KEY, 'same', fence));
+    await sleep(1_200);
+    expect(inner.getItem(KEY)).toBe('same');
+  });
+
+  it('a hook that throws (a sync closed by stop()) breaks nothing', async () => {
+    const { inner, storage } = flakyLate();
+    const write = withStorageLock(storage, 'fence-test', 100, (fence) =>
+      fencedWrite(
+        io(storage, () => {
+          throw new Error('InvalidStateError: the channel is closed');
+        }),
+        KEY,
+        'late',
+        fence,
+      ),
+    );
+    await expect(write).rejects.toMatchObject({ code: 'StorageFailure' });
+    await sleep(1_200);
+    expect(inner.getItem(KEY)).toBeNull();
   });
 });

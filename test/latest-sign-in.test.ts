@@ -224,6 +224,29 @@ describe('a rotated refresh token kept in the outbox by an offline global sign-o
   });
 });
 
+describe('the GlobalSignOut a later sign-out runs for another context, when it cannot reach Cognito', () => {
+  it('leaves that token waiting in the outbox (never settled as if revoked), and the answer is not complete', async () => {
+    const storage = memoryStorage();
+    const bus = memorySyncBus();
+    const first = makeTokens();
+    let online = true;
+    const a = context(storage, bus, first, { deferRevocation: true, connectivity: { isOnline: () => online } });
+    await a.auth.signIn(CREDS);
+    const c = context(storage, null, first);
+    const b = context(storage, bus, first);
+    await Promise.all([b.auth.ready, c.auth.ready]);
+    b.services.script.refresh = { ok: { ...makeTokens(), refreshToken: 'rotated-refresh-token' } };
+    await b.auth.fetchTokens({ forceRefresh: true });
+    online = false;
+    expect(await a.auth.signOut({ global: true })).toMatchObject({ status: 'partial', deferred: true });
+    c.services.script.refresh = { error: new AuthError('Network', 'connection reset') };
+    const result = await c.auth.signOut();
+    expect(result.status).toBe('partial');
+    expect(result.steps.globalSignOut).toBe('failed');
+    expect(JSON.stringify(storage.keys().map((k) => storage.getItem(k)))).toContain('rotated-refresh-token');
+  });
+});
+
 describe('signOut() when another context signed in before it began (docs/sign-out.md row 26)', () => {
   it('signs out that newer session too: storage is empty when it answers, and both refresh tokens were revoked', async () => {
     const storage = memoryStorage();

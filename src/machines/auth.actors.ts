@@ -45,6 +45,8 @@ export const authActors = {
       /** The session, when this sign-out revoked its tokens (RevokeToken or GlobalSignOut): no outbox copy of them is kept. */
       revoked?: Session | null;
       globally?: boolean;
+      /** Refresh tokens earlier rounds of this sign-out revoked. */
+      earlier?: Sealed<string[]> | null;
       refused?: Sealed<Tokens> | null;
     }>
   >(notProvided('clearSession')),

@@ -1,5 +1,6 @@
 import { assign, emit, sendTo, setup } from 'xstate';
 import { AuthError } from '../errors.js';
+import { seal, unseal } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
 import { authActors } from './auth.actors.js';
 import { authGuards } from './auth.guards.js';
@@ -162,11 +163,26 @@ export const authSetup = setup({
       earlierSignOut: ({ context }) =>
         context.signOut ? withEarlierRound(context.signOut, context.earlierSignOut) : context.earlierSignOut,
     }),
-    /** `global`: the token waits for another context's deferred GlobalSignOut, which this round runs (row 27). */
-    takeNewerTokens: assign(({ context }, p: { newer?: Session | undefined; global?: boolean }) => ({
-      session: p.newer ?? context.session,
-      signOut: p.global ? { ...progress(context), scope: 'global' as const } : context.signOut,
-    })),
+    takeNewerTokens: assign({
+      session: ({ context }, p: { newer?: Session | undefined }) => p.newer ?? context.session,
+    }),
+    /**
+     * The clear found another token of this session (row 27): the next round revokes it, the token
+     * this round revoked is noted (never taken again). `global`: it waits for another context's
+     * deferred GlobalSignOut, which the next round runs, its remote steps not run yet.
+     */
+    takeTokensToRevoke: assign(({ context }, p: { newer?: Session | undefined; global?: boolean }) => {
+      const round = progress(context);
+      const done = context.session ? [unseal(context.session.tokens).refreshToken] : [];
+      const revokedTokens = seal([...(round.revokedTokens ? unseal(round.revokedTokens) : []), ...done]);
+      const steps = p.global
+        ? { ...round.steps, globalSignOut: 'notRun' as const, revokeToken: 'notRun' as const }
+        : round.steps;
+      return {
+        session: p.newer ?? context.session,
+        signOut: { ...round, steps, revokedTokens, ...(p.global ? { scope: 'global' as const } : {}) },
+      };
+    }),
     /** A `signOut()` while clearing: the clear has read storage already, so it gets a sign-out of its own. */
     addLateSignOutRequest: assign({
       lateSignOutRequests: ({ context, event }) => [...context.lateSignOutRequests, ...requestOf(event)],

@@ -300,6 +300,7 @@ export const signingOutState = {
           neverStored: context.signOut?.reason === 'signInCancelled',
           revoked: revokedHere(context),
           globally: context.signOut?.steps.globalSignOut === 'done',
+          earlier: context.signOut?.revokedTokens ?? null,
           refused: context.signOut?.reason === 'refreshRejected' ? (context.session?.tokens ?? null) : null,
         }),
         // One transition per kind of the clear's outcome (clear-plan.ts); `othersSession` by whom signOut() covers.
@@ -309,7 +310,7 @@ export const signingOutState = {
           {
             guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'newerTokens' }) },
             target: 'choosingRemoteStep',
-            actions: { type: 'takeNewerTokens', params: ({ event }) => newerOf(event.output) },
+            actions: { type: 'takeTokensToRevoke', params: ({ event }) => newerOf(event.output) },
           },
           // The outbox was full: the oldest kept tokens made room (never silently).
           {

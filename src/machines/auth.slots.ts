@@ -213,6 +213,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
             revoked: input.revoked ? unseal(input.revoked.tokens).refreshToken : null,
             held: input.revoked ?? null,
             globally: input.globally === true,
+            earlier: input.earlier ? unseal(input.earlier) : [],
             refused: input.refused ? unseal(input.refused).refreshToken : null,
             // stop() fences the clear off: the journal stays, and the next start finishes it (and tells the others).
           },

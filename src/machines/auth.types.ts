@@ -131,6 +131,8 @@ export interface SignOutProgress {
   logoutLast?: boolean;
   /** The clear found the old layout's keys beside the record, with a token of another session (row 29). */
   oldLayoutToken?: OldLayoutToken;
+  /** Refresh tokens earlier rounds of this sign-out revoked: never taken to revoke again (row 27). */
+  revokedTokens?: Sealed<string[]>;
 }
 
 /** What a sign-out did with a refresh token the authchart 0.1 layout held beside the session record. */

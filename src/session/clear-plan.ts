@@ -50,6 +50,8 @@ export interface ClearScene<S extends StoredSession = StoredSession> {
   refused?: string | null | undefined;
   /** This session with another refresh token waiting in the outbox (rotated elsewhere, kept by an offline sign-out). */
   waiting?: S | null | undefined;
+  /** Refresh tokens earlier rounds of this sign-out revoked: never taken to revoke again (each round ends). */
+  earlier?: readonly string[] | undefined;
 }
 
 export type ClearPlan<S extends StoredSession = StoredSession> =
@@ -78,9 +80,10 @@ export function planClear<S extends StoredSession>(scene: ClearScene<S>): ClearP
   const gone = !ours && !(scene.neverStored && !found);
   const keep = gone ? null : (scene.keepForRevocation ?? null);
   const newest = ours && found ? found.refreshToken : null;
-  if (newest && revoked && newest !== revoked && found) return { kind: 'revokeNewer', newer: found };
+  const fresh = (t: string) => t !== revoked && !scene.earlier?.includes(t);
+  if (newest && revoked && fresh(newest) && found) return { kind: 'revokeNewer', newer: found };
   const { waiting } = scene;
-  if (revoked && waiting && waiting.refreshToken !== revoked) return { kind: 'revokeNewer', newer: waiting };
+  if (revoked && waiting && fresh(waiting.refreshToken)) return { kind: 'revokeNewer', newer: waiting };
   return {
     kind: 'clear',
     keep,

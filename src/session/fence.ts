@@ -34,7 +34,10 @@ export interface FenceIo {
  * removed). Consulted only where the in-process lock is the storage's only lock, so every write
  * to the key went through here; anywhere else another process may have written since.
  */
-const lastInTime = new WeakMap<object, Map<string, string | null>>();
+const lastInTime = new WeakMap<object, Map<string, { value: string | null; n: number }>>();
+
+/** How many writes of `key` ended within their hold in this process: a later try of an undo stops if one did. */
+const inTimeWrites = (storage: object, key: string) => lastInTime.get(storage)?.get(key)?.n ?? 0;
 
 /**
  * Sets `key` to `value` (`null`: removes it) holding the lock whose fence is `fence`. Rejects with
@@ -65,10 +68,10 @@ export async function fencedWrite(io: FenceIo, key: string, value: string | null
   const undone = await (held ? undo(io, key, value, new AbortController().signal) : undoLate(io, key, value)).catch(
     () => undefined,
   );
-  if (undone) io.undone?.();
+  if (undone) told(io);
   // The undo's own read or write failed: tried again later, under a lock of its own (a failing
   // storage mostly recovers; meanwhile the late write is what every context reads).
-  else if (undone === undefined) void undoLater(io, key, value);
+  else if (undone === undefined) void undoLater(io, key, value, inTimeWrites(storage, key));
   // Not undone: a later write had replaced it already, or the undo failed (docs/storage.md).
   throw new AuthError('StorageFailure', `${lateWrite(io)}: ${undone ? 'undone' : 'not undone'}`);
 }
@@ -76,23 +79,38 @@ export async function fencedWrite(io: FenceIo, key: string, value: string | null
 /** When a failed undo is tried again: after 1 s, then 10 s. */
 const UNDO_BACKOFF_MS = [1_000, 10_000];
 
-async function undoLater(io: FenceIo, key: string, value: string | null): Promise<void> {
+/**
+ * Tries a failed undo again. It stops once this process wrote the key in time meanwhile (`writes`
+ * moved on): that write stands, even if its value is the late one's (a retried save writes the same
+ * record). Nothing waits for it, and it never throws.
+ */
+async function undoLater(io: FenceIo, key: string, value: string | null, writes: number): Promise<void> {
   for (const wait of UNDO_BACKOFF_MS) {
     await new Promise<void>((resolve) => {
-      // Nothing waits for this: the timer never keeps a process alive.
+      // The timer never keeps a process alive.
       const timer: { unref?: () => void } = setTimeout(resolve, wait);
       timer.unref?.();
     });
+    if (inTimeWrites(io.storage, key) !== writes) return;
     const undone = await undoLate(io, key, value).catch(() => undefined);
-    if (undone) io.undone?.();
+    if (undone) told(io);
     if (undone !== undefined) return;
   }
 }
 
+/** The `undone` hook, which must not break an undo (a sync closed by `stop()` may throw). */
+function told(io: FenceIo): void {
+  try {
+    io.undone?.();
+  } catch {
+    // A hint is best effort: storage is the truth.
+  }
+}
+
 function record(storage: TokenStorage, key: string, value: string | null): void {
-  const byKey = lastInTime.get(storage) ?? new Map<string, string | null>();
+  const byKey = lastInTime.get(storage) ?? new Map<string, { value: string | null; n: number }>();
   lastInTime.set(storage, byKey);
-  byKey.set(key, value);
+  byKey.set(key, { value, n: inTimeWrites(storage, key) + 1 });
 }
 
 /** Under a new lock: if `key` still holds what the late write left, puts back what was due. */
@@ -104,7 +122,7 @@ function undoLate(io: FenceIo, key: string, value: string | null): Promise<boole
 async function undo(io: FenceIo, key: string, value: string | null, fence: AbortSignal): Promise<boolean> {
   const now = await readKey(io.storage, key);
   if (now !== value) return false; // a later, in-time write went over it: that one stands
-  const due = (processOnlyLock(io.storage) ? lastInTime.get(io.storage)?.get(key) : undefined) ?? null;
+  const due = (processOnlyLock(io.storage) ? lastInTime.get(io.storage)?.get(key)?.value : undefined) ?? null;
   if (due === now) return false; // the late write changed nothing
   // Fenced in turn: an undo that is late too is undone once more (or found replaced), then reported.
   await fencedWrite(io, key, due, fence);

@@ -238,18 +238,18 @@ export class RevocationOutbox {
   }
 
   /**
-   * A sign-out revoked `revoked` (no claim needed): every entry holding it goes, and with
+   * A sign-out revoked these tokens (no claim needed): every entry holding one goes, and with
    * `globally` (GlobalSignOut done) every entry of `sessionId` (all dead). Answers another token of
    * `sessionId` still waiting, for that sign-out to revoke too (row 27).
    */
   async settleRevokedHeld(
-    revoked: string,
+    revoked: readonly string[],
     sessionId: string | null,
     globally = false,
   ): Promise<{ refreshToken: string; global: boolean } | null> {
     const { slots } = await this.#load();
     const reads = await this.#readSlots(slots);
-    const done = (e: Entry | null) => !e || e.refreshToken === revoked || (globally && e.sid === sessionId);
+    const done = (e: Entry | null) => !e || revoked.includes(e.refreshToken) || (globally && e.sid === sessionId);
     const gone = reads.filter((r) => done(r.entry)).map((r) => r.slot);
     if (gone.length > 0) {
       for (const slot of gone) await this.#remove(this.slotKey(slot));

@@ -237,6 +237,8 @@ export class SessionStore {
       held?: Session | null;
       /** `revoked` by GlobalSignOut: every token of this session is dead. */
       globally?: boolean;
+      /** Refresh tokens earlier rounds of this sign-out revoked: never taken to revoke again. */
+      earlier?: readonly string[];
       refused?: string | null;
     } = {},
     cancel?: AbortSignal,
@@ -252,15 +254,16 @@ export class SessionStore {
             : ('unreadable' as const);
       const storedToken = typeof stored === 'object' ? stored.refreshToken : null;
       const { sessionId } = target;
-      const { held, ...asked } = options;
+      const { held, earlier, ...asked } = options;
       const revoked = options.revoked ?? null;
       // Revoked here: a copy another context deferred (offline) has nothing left to wait for, and
       // another token of this session kept there (rotated elsewhere) is this sign-out's to revoke.
+      const done = revoked ? [revoked, ...(options.earlier ?? [])] : [];
       const other = revoked
-        ? await this.outbox.settleRevokedHeld(revoked, sessionId, options.globally).catch(() => null)
+        ? await this.outbox.settleRevokedHeld(done, sessionId, options.globally).catch(() => null)
         : null;
       const waiting = held && other ? { ...withRefreshToken(held, other.refreshToken), global: other.global } : null;
-      const plan = planClear<StoredSession & { session: Session }>({ ...asked, stored, sessionId, waiting });
+      const plan = planClear<StoredSession & { session: Session }>({ ...asked, stored, sessionId, waiting, earlier });
       if (plan.kind === 'revokeNewer') {
         const { session: newer, global } = plan.newer;
         return global ? { kind: 'newerTokens', newer, global } : { kind: 'newerTokens', newer };

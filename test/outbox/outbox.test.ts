@@ -115,7 +115,7 @@ describe('claims', () => {
     await a.held((o) => o.addHeld({ refreshToken: 'rt-old', global: false }));
     const { claimed } = await a.held((o) => o.claimHeld(claimAt(0)));
     // Meanwhile the entry went (another drain after the claim expired) and the slot was reused.
-    await a.held((o) => o.settleRevokedHeld('rt-old', null));
+    await a.held((o) => o.settleRevokedHeld(['rt-old'], null));
     await a.held((o) => o.addHeld({ refreshToken: 'rt-new', global: false }));
     await a.held((o) => o.settleHeld({ settled: claimed, kept: [] }));
     expect(storedTokens(shared)).toEqual(['rt-new']);
