@@ -302,6 +302,21 @@ describe('a sign-in that is stopped or cancelled while its tokens are being save
   });
 });
 
+describe('a signedIn hint while a refresh runs (another tab started and announced the session)', () => {
+  it('does not cut the refresh short (a token Cognito rotated would be lost): it finishes, and its tokens are served', async () => {
+    const { auth, services, stranger } = await signedIn(45);
+    const t = track(auth.fetchTokens());
+    await flush();
+    expect(auth.state).toBe('signedIn.refreshingTokens');
+    stranger.publish({ type: 'signedIn' });
+    await flush();
+    expect(services.open.map((g) => g.step)).toEqual(['refresh']);
+    openGate(services, 'refresh').resolve();
+    await flush();
+    expect(t.value?.accessToken).toBe(services.refreshed[1]?.accessToken);
+  });
+});
+
 describe('a context whose read of storage failed at start (signed out, storage unread)', () => {
   it('reads storage again at a sync message, not after its back-off: it follows the session storage holds', async () => {
     const stored = tokensExpiringIn(3600);

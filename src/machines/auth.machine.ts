@@ -128,7 +128,8 @@ export const authMachine = authSetup.createMachine({
                 actions: [
                   { type: 'assignRestoredSession', params: restored },
                   // Found by this context's own read: the others may not know of it (its writer may
-                  // have crashed before it said so), so they are told. Never when following a hint.
+                  // have crashed before it said so), so they are told. Not when following another
+                  // context (`restoringForOtherTab`); a signed-in context's refresh is not cut by it.
                   'publishRestored',
                   'forgetRestoreReason',
                   { type: 'emitSignedIn', params: { restored: true } },

@@ -119,6 +119,10 @@ export const signedInState = {
     },
     /** An invoked actor: leaving signedIn (a sign-out) cancels it, so it can never write tokens back. */
     refreshingTokens: {
+      // Another context's sign-in (or a restore it announces) waits for the refresh: aborting it could
+      // lose a token Cognito rotated. Its write goes only over our own record, and a refusal reads
+      // storage, so a new session is followed right after. A sign-out elsewhere still cuts it short.
+      on: { SYNC_SIGNED_IN: {} },
       invoke: {
         id: 'refreshTokens',
         src: 'refreshTokens',
@@ -290,6 +294,8 @@ export const signedInState = {
     storingRefreshedTokens: {
       // The write may still land after stop(): reported, never revoked (that would kill the stored session).
       on: {
+        // The write itself checks storage (only over our own record, else storage is followed).
+        SYNC_SIGNED_IN: {},
         STOP: {
           guard: 'leavesUnstoredRefreshToken',
           actions: { type: 'emitTokensNotStored', params: stopReport(true) },
