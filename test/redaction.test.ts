@@ -276,3 +276,19 @@ describe('corrupt keys of ours found at restore are removed, other keys untouche
     expect(JSON.parse(String(record))).toMatchObject({ signedInWith: 'password', refreshToken: t.refreshToken });
   });
 });
+
+describe('SecretRegistry.keep (the outbox tokens)', () => {
+  it('keeps the newest 256 read, a token read again counting as new, apart from the session groups', () => {
+    const secrets = new SecretRegistry();
+    secrets.remember(['session-refresh-token-0123456789']);
+    secrets.keep('outbox-token-long-waiting');
+    for (let i = 0; i < 300; i++) {
+      secrets.keep(`outbox-token-${String(i).padStart(4, '0')}`);
+      if (i % 100 === 0) secrets.keep('outbox-token-long-waiting');
+    }
+    expect(secrets.scrub('outbox-token-long-waiting')).toBe('[redacted]');
+    expect(secrets.scrub('outbox-token-0000')).toBe('outbox-token-0000');
+    expect(secrets.scrub('outbox-token-0299')).toBe('[redacted]');
+    expect(secrets.scrub('session-refresh-token-0123456789')).toBe('[redacted token]');
+  });
+});

@@ -133,8 +133,10 @@ export class SecretRegistry {
    * sessions' groups (a drain of many must not push those out).
    */
   keep(value: string): void {
-    if (this.#kept.has(value)) return;
-    this.#kept.set(value, this.hold(value));
+    const release = this.#kept.get(value);
+    // Read again: the newest now (a token long in the outbox is never the one let go).
+    this.#kept.delete(value);
+    this.#kept.set(value, release ?? this.hold(value));
     for (const [old, release] of this.#kept) {
       if (this.#kept.size <= MAX_KEPT) break;
       release();
