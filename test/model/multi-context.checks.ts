@@ -109,7 +109,9 @@ export class Invariants {
   /** Every refresh token storage ever held (for `onReported`'s `orphansNow`). */
   readonly #everStored = new Set<string>();
 
-  onStorage(): void {
+  onStorage(final = false): void {
+    // A late write is judged at its undo (docs/storage.md): not while one is pending, but at the end.
+    if (!final && this.storage.latePending.size > 0) return;
     const values = this.storage.values();
     for (const rt of this.cognito.issuedTo.keys()) if (this.storage.holds(rt, values)) this.#everStored.add(rt);
     if (this.#open.size > 0) {
@@ -301,7 +303,7 @@ export class Invariants {
 
   /** Invariants 2, 4, 5 and 6, once every promise settled and the contexts went quiet. */
   final(running: Live[], calls: CallRec[]): void {
-    this.onStorage();
+    this.onStorage(true);
     const values = this.storage.values();
     for (const d of this.deferred) {
       this.checks++;

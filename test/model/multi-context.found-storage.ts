@@ -243,4 +243,10 @@ export const FOUND_IN_STORAGE: Found[] = [
       ],
     },
   },
+  {
+    name: "the same judged at a sign-out's answer: a late migration record write pending its undo is not held against an earlier complete (storage is judged at the undo, and at the end; a world defect)",
+    breaks: '[1]',
+    // FC_SEED=1763507203 MC_OFF= FC_PATH=574:1:1:1:1:1:1:1:7:10:0:1:1:1:6:8:7:7:7:13:12:12:1:7:15:15
+    input: { ...base, slowOps: [47, 10, 48], initial: 'oldLayout', steps: [signOut(0, -1), signOut(0, 0)] },
+  },
 ];

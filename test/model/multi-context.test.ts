@@ -53,16 +53,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
   let inv: Invariants | undefined;
   // A late write on a storage not fenced at commit is visible until its undo (the documented limit,
   // docs/storage.md "Known limits"): judged at the undo and every write after it, not in between.
-  const storage = new SharedStorage(
-    i.faultAt,
-    // A late write is judged at its undo: storage is not judged while one is pending (docs/storage.md).
-    () => {
-      if (storage.latePending.size === 0) inv?.onStorage();
-    },
-    i.slowOps,
-    SLOW_MS,
-    i.fenced,
-  );
+  const storage = new SharedStorage(i.faultAt, () => inv?.onStorage(), i.slowOps, SLOW_MS, i.fenced);
   seedStorage(storage, cognito, i.initial);
   inv = new Invariants(cognito, storage);
   const checks = inv;
