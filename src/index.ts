@@ -88,6 +88,7 @@ export type {
   ClearNotes,
   ClearOutcome,
   DeferredRevocation,
+  JournalOutcome,
   LoadResult,
   RefreshWrite,
   SessionStore,
