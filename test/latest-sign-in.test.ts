@@ -174,46 +174,39 @@ describe('a refresh token rotated by another context', () => {
   });
 });
 
-describe('a rotated refresh token kept in the outbox by an offline sign-out', () => {
-  it('is revoked by a later online sign-out of that session before it answers complete (row 27)', async () => {
-    const storage = memoryStorage();
-    const bus = memorySyncBus();
-    const first = makeTokens();
-    let online = true;
-    const a = context(storage, bus, first, { deferRevocation: true, connectivity: { isOnline: () => online } });
-    await a.auth.signIn(CREDS);
-    // c hears nothing from the others: it still holds the first refresh token when it signs out.
-    const c = context(storage, null, first);
-    const b = context(storage, bus, first);
-    await Promise.all([b.auth.ready, c.auth.ready]);
-    b.services.script.refresh = { ok: { ...makeTokens(), refreshToken: 'rotated-refresh-token' } };
-    await b.auth.fetchTokens({ forceRefresh: true });
-    online = false;
-    // a, offline, keeps both its token and the rotated one storage held for the drain.
-    expect(await a.auth.signOut()).toMatchObject({ status: 'partial', deferred: true });
-    expect(JSON.stringify(storage.keys().map((k) => storage.getItem(k)))).toContain('rotated-refresh-token');
+/**
+ * a signs in, b rotates the refresh token, then a signs out offline (`global` or not) and keeps
+ * both tokens in the outbox; c never heard of either and still holds the first token.
+ */
+async function rotatedKeptOffline(global: boolean) {
+  const storage = memoryStorage();
+  const bus = memorySyncBus();
+  const first = makeTokens();
+  let online = true;
+  const a = context(storage, bus, first, { deferRevocation: true, connectivity: { isOnline: () => online } });
+  await a.auth.signIn(CREDS);
+  const c = context(storage, null, first);
+  const b = context(storage, bus, first);
+  await Promise.all([b.auth.ready, c.auth.ready]);
+  b.services.script.refresh = { ok: { ...makeTokens(), refreshToken: 'rotated-refresh-token' } };
+  await b.auth.fetchTokens({ forceRefresh: true });
+  online = false;
+  expect(await a.auth.signOut({ global })).toMatchObject({ status: 'partial', deferred: true });
+  expect(JSON.stringify(storage.keys().map((k) => storage.getItem(k)))).toContain('rotated-refresh-token');
+  return { storage, first, c };
+}
+
+describe('a rotated refresh token kept in the outbox by an offline sign-out (row 27)', () => {
+  it('is revoked by a later online sign-out of that session before it answers complete', async () => {
+    const { storage, first, c } = await rotatedKeptOffline(false);
     const result = await c.auth.signOut();
     expect(result.status).toBe('complete');
     expect(c.services.calls.revokeToken.map((call) => call.arg)).toEqual([first.refreshToken, 'rotated-refresh-token']);
     expect(storage.keys()).toEqual([]);
   });
-});
 
-describe('a rotated refresh token kept in the outbox by an offline global sign-out', () => {
-  it('is not merely revoked by a later online sign-out of that session: it runs the GlobalSignOut that waits with it (row 27)', async () => {
-    const storage = memoryStorage();
-    const bus = memorySyncBus();
-    const first = makeTokens();
-    let online = true;
-    const a = context(storage, bus, first, { deferRevocation: true, connectivity: { isOnline: () => online } });
-    await a.auth.signIn(CREDS);
-    const c = context(storage, null, first);
-    const b = context(storage, bus, first);
-    await Promise.all([b.auth.ready, c.auth.ready]);
-    b.services.script.refresh = { ok: { ...makeTokens(), refreshToken: 'rotated-refresh-token' } };
-    await b.auth.fetchTokens({ forceRefresh: true });
-    online = false;
-    expect(await a.auth.signOut({ global: true })).toMatchObject({ status: 'partial', deferred: true });
+  it('kept for a global sign-out, is not merely revoked: the later sign-out runs the GlobalSignOut that waits with it', async () => {
+    const { storage, first, c } = await rotatedKeptOffline(true);
     const result = await c.auth.signOut();
     expect(result).toMatchObject({ status: 'complete', scope: 'global' });
     expect(c.services.calls.revokeToken.map((call) => call.arg)).toEqual([first.refreshToken]);
@@ -222,23 +215,9 @@ describe('a rotated refresh token kept in the outbox by an offline global sign-o
     expect(c.services.calls.globalSignOut).toHaveLength(1);
     expect(storage.keys()).toEqual([]);
   });
-});
 
-describe('the GlobalSignOut a later sign-out runs for another context, when it cannot reach Cognito', () => {
-  it('leaves that token waiting in the outbox (never settled as if revoked), and the answer is not complete', async () => {
-    const storage = memoryStorage();
-    const bus = memorySyncBus();
-    const first = makeTokens();
-    let online = true;
-    const a = context(storage, bus, first, { deferRevocation: true, connectivity: { isOnline: () => online } });
-    await a.auth.signIn(CREDS);
-    const c = context(storage, null, first);
-    const b = context(storage, bus, first);
-    await Promise.all([b.auth.ready, c.auth.ready]);
-    b.services.script.refresh = { ok: { ...makeTokens(), refreshToken: 'rotated-refresh-token' } };
-    await b.auth.fetchTokens({ forceRefresh: true });
-    online = false;
-    expect(await a.auth.signOut({ global: true })).toMatchObject({ status: 'partial', deferred: true });
+  it('when that GlobalSignOut cannot reach Cognito, the token stays in the outbox (never settled as if revoked), and the answer is not complete', async () => {
+    const { storage, c } = await rotatedKeptOffline(true);
     c.services.script.refresh = { error: new AuthError('Network', 'connection reset') };
     const result = await c.auth.signOut();
     expect(result.status).toBe('partial');

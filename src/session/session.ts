@@ -171,3 +171,16 @@ export function sessionInfo(session: Session): SessionInfo {
   const { tokens: _tokens, sessionId: _id, ...info } = session;
   return info;
 }
+
+/** `held` as a stored session with another refresh token: the plan's form of a token waiting in the outbox. */
+export function withWaitingToken(held: Session, refreshToken: string) {
+  // Its access token went with the refresh token revoked: GlobalSignOut needs a refresh first.
+  const expired = { accessTokenExpiresAt: 0, accessTokenIssuedAt: 0, obtainedAt: 0 };
+  const session = { ...held, ...expired, tokens: seal({ ...unseal(held.tokens), refreshToken }) };
+  return { session, sessionId: held.sessionId, refreshToken };
+}
+
+/** A session as the planners look at it: its id and refresh token (never logged). */
+export function plannedForm(session: Session) {
+  return { session, sessionId: session.sessionId, refreshToken: unseal(session.tokens).refreshToken };
+}

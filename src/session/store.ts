@@ -35,8 +35,8 @@ import {
   serializeRecord,
   unhandledTokens,
 } from './records.js';
-import { seal, unseal } from './sealed.js';
-import type { Session } from './session.js';
+import { unseal } from './sealed.js';
+import { plannedForm, type Session, withWaitingToken } from './session.js';
 import { noticingCorruption, readKey } from './storage-io.js';
 
 export type { ClearNotes, ClearOutcome, JournalOutcome } from './clear-plan.js';
@@ -214,8 +214,8 @@ export class SessionStore {
       await this.#set(this.journalKey, JSON.stringify(journal), fence);
       if (!held) return { kind: 'asHeld' };
       const record = parseRecord((await this.#get(this.sessionKey).catch(() => null)) ?? '');
-      const stored = record.status === 'found' ? storedForm(record.session) : null;
-      const outcome = journalOutcome(stored, storedForm(held));
+      const stored = record.status === 'found' ? plannedForm(record.session) : null;
+      const outcome = journalOutcome(stored, plannedForm(held));
       return outcome.kind === 'newerTokens' ? { kind: 'newerTokens', newer: outcome.newer.session } : outcome;
     });
   }
@@ -262,7 +262,7 @@ export class SessionStore {
       const other = revoked
         ? await this.outbox.settleRevokedHeld(done, sessionId, options.globally).catch(() => null)
         : null;
-      const waiting = held && other ? { ...withRefreshToken(held, other.refreshToken), global: other.global } : null;
+      const waiting = held && other ? { ...withWaitingToken(held, other.refreshToken), global: other.global } : null;
       const plan = planClear<StoredSession & { session: Session }>({ ...asked, stored, sessionId, waiting, earlier });
       if (plan.kind === 'revokeNewer') {
         const { session: newer, global } = plan.newer;
@@ -394,17 +394,4 @@ function asStorageFailure(error: unknown): AuthError {
   return error instanceof AuthError
     ? error
     : new AuthError('StorageFailure', 'Could not keep the refresh token for later', { cause: error });
-}
-
-/** `held` as a stored session with another refresh token: the plan's form of a token waiting in the outbox. */
-function withRefreshToken(held: Session, refreshToken: string) {
-  // Its access token went with the refresh token revoked: GlobalSignOut needs a refresh first.
-  const expired = { accessTokenExpiresAt: 0, accessTokenIssuedAt: 0, obtainedAt: 0 };
-  const session = { ...held, ...expired, tokens: seal({ ...unseal(held.tokens), refreshToken }) };
-  return { session, sessionId: held.sessionId, refreshToken };
-}
-
-/** A session as the planners look at it: its id and refresh token (never logged). */
-function storedForm(session: Session) {
-  return { session, sessionId: session.sessionId, refreshToken: unseal(session.tokens).refreshToken };
 }
