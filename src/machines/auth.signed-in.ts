@@ -22,7 +22,11 @@ const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output:
 const CANCEL_FETCHES = [
   {
     type: 'answerTokenRequests',
-    params: () => ({ error: new AuthError('Cancelled', 'A sign-out ended the session before fresh tokens came') }),
+    // Built only when someone waits: this runs at every exit from `signedIn`.
+    params: ({ context }: { context: AuthContext }) =>
+      context.tokenRequests.length === 0
+        ? {}
+        : { error: new AuthError('Cancelled', 'A sign-out ended the session before fresh tokens came') },
   },
   'forgetTokenRequests',
 ] as const;

@@ -5,6 +5,9 @@ type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> 
 /** Why a fence aborted while its lock is still held: the caller was stopped (see `fence.ts`). */
 export const STOPPED = new Error('stopped while holding the storage lock');
 
+/** Why a fence aborted once its hold ended; one object, as every section ends so (no stack to build). */
+const LET_GO = new Error('the storage lock was let go');
+
 /** The in-process fallback: per storage object and lock name, the tail of the queue. */
 const tails = new WeakMap<object, Map<string, Promise<unknown>>>();
 
@@ -35,7 +38,7 @@ export function withStorageLock<T>(
   let result: Promise<T> | undefined;
   const hold = (): Promise<void> => {
     const fence = new AbortController();
-    const letGo = () => fence.abort(new Error(`the storage lock '${name}' was let go`));
+    const letGo = () => fence.abort(LET_GO);
     // `cancel` (the caller was stopped) fences its writes off at once; the hold goes on until the
     // section settles (at most `holdMs`), so that no other context reads a write still landing.
     // One listener, taken off when the hold ends: `cancel` may live as long as the instance.

@@ -39,9 +39,13 @@ export function serializeRecord(session: Session): string {
   return JSON.stringify(record);
 }
 
-export function parseRecord(
-  raw: string,
-): { status: 'found'; session: Session } | { status: 'invalid'; error: AuthError } {
+type Parsed = { status: 'found'; session: Session } | { status: 'invalid'; error: AuthError };
+
+/** The record in `raw`; `none` for no record (no error is built: most reads find none). */
+export function parseRecord(raw: string): Parsed;
+export function parseRecord(raw: string | null): Parsed | { status: 'none' };
+export function parseRecord(raw: string | null): Parsed | { status: 'none' } {
+  if (raw === null) return { status: 'none' };
   try {
     const r = JSON.parse(raw) as Partial<SessionRecord>;
     if (typeof r !== 'object' || r === null || typeof r.id !== 'string') throw new Error('not a session record');

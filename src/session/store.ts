@@ -160,7 +160,7 @@ export class SessionStore {
    */
   save(session: Session, cancel?: AbortSignal): Promise<{ superseded: boolean; dropped?: number }> {
     return this.#locked(async (fence) => {
-      const previous = parseRecord((await this.#get(this.sessionKey)) ?? '');
+      const previous = parseRecord(await this.#get(this.sessionKey));
       let superseded = false;
       let dropped = 0;
       if (previous.status === 'found' && previous.session.sessionId !== session.sessionId) {
@@ -180,7 +180,7 @@ export class SessionStore {
   /** A refresh's tokens: written only over its own record, so a write never brings back a signed-out session. */
   saveRefreshed(session: Session): Promise<RefreshWrite> {
     return this.#locked(async (fence) => {
-      const stored = parseRecord((await this.#get(this.sessionKey)) ?? '');
+      const stored = parseRecord(await this.#get(this.sessionKey));
       if (stored.status !== 'found' || stored.session.sessionId !== session.sessionId) return 'notOurs';
       await this.#set(this.sessionKey, serializeRecord(session), fence);
       return 'written';
@@ -213,7 +213,7 @@ export class SessionStore {
     return this.#locked(async (fence) => {
       await this.#set(this.journalKey, JSON.stringify(journal), fence);
       if (!held) return { kind: 'asHeld' };
-      const record = parseRecord((await this.#get(this.sessionKey).catch(() => null)) ?? '');
+      const record = parseRecord(await this.#get(this.sessionKey).catch(() => null));
       const stored = record.status === 'found' ? plannedForm(record.session) : null;
       const outcome = journalOutcome(stored, plannedForm(held));
       return outcome.kind === 'newerTokens' ? { kind: 'newerTokens', newer: outcome.newer.session } : outcome;
@@ -245,7 +245,7 @@ export class SessionStore {
   ): Promise<ClearOutcome> {
     return this.#locked(async (fence) => {
       const raw = await this.#get(this.sessionKey);
-      const record = parseRecord(raw ?? '');
+      const record = parseRecord(raw);
       const stored =
         record.status === 'found'
           ? { ...record, sessionId: record.session.sessionId, refreshToken: unseal(record.session.tokens).refreshToken }
