@@ -8,7 +8,15 @@ import { signIn as amplifySignIn, signOut as amplifySignOut } from 'aws-amplify/
 import type { InspectionEvent } from 'xstate';
 import type { AuthServices } from '../src/index.js';
 import { loadDist } from './child.js';
-import { bareActor, handWritten, type Shape, shapeCounter, type Work } from './p3-shape.js';
+import {
+  bareActor,
+  handWritten,
+  type PathStep,
+  pathRecorder,
+  type Shape,
+  shapeCounter,
+  type Work,
+} from './p3-shape.js';
 import { cpuMicros, QUICK, ROUNDS, rotation, summarize } from './stats.js';
 import { cognitoTokens } from './tokens.js';
 
@@ -39,28 +47,40 @@ async function authchart(inspect?: (e: InspectionEvent) => void) {
   return auth;
 }
 
-/** One cycle on each, counted with the inspection API; the bare machine must match authchart's path. */
-async function shapes(): Promise<{ authchart: Shape; bareXstate: Shape }> {
+/**
+ * One cycle on authchart, recorded and counted; the bare machine is built from that path and its
+ * cycle counted too (the counts must match).
+ */
+async function shapes(): Promise<{ authchart: Shape; bareXstate: Shape; path: { start: string; path: PathStep[] } }> {
   const ours = shapeCounter();
-  const auth = await authchart(ours.inspect);
+  const recorder = pathRecorder();
+  const auth = await authchart((e) => {
+    ours.inspect(e);
+    recorder.inspect(e);
+  });
   ours.reset(auth.actor.getSnapshot().value);
+  recorder.reset(auth.actor.getSnapshot().value);
   await auth.signIn(USER);
   const result = await auth.signOut();
   if (result.status !== 'complete' || result.steps.revokeToken !== 'done') throw new Error('unexpected sign-out');
   auth.stop();
+  const path = { start: recorder.start, path: [...recorder.path] };
   const theirs = shapeCounter();
-  const bare = bareActor(work, theirs.inspect);
+  const bare = bareActor(work, path, theirs.inspect);
   theirs.reset(bare.actor.getSnapshot().value);
   await bare.signIn(USER);
   await bare.signOut();
   bare.actor.stop();
-  return { authchart: { ...ours.counts }, bareXstate: { ...theirs.counts } };
+  return { authchart: { ...ours.counts }, bareXstate: { ...theirs.counts }, path };
 }
 
 type Cycle = () => Promise<void>;
 const variants: Record<string, { cycle: Cycle; n: number }> = {};
 const inMemoryN = QUICK ? 20 : 200;
 const stubN = QUICK ? 5 : 30;
+
+// The yardstick is built from the path authchart takes now: record it first.
+const { path: recorded, ...shape } = await shapes();
 
 const ours = await authchart();
 variants['authchart'] = {
@@ -70,7 +90,7 @@ variants['authchart'] = {
     await ours.signOut();
   },
 };
-const bare = bareActor(work);
+const bare = bareActor(work, recorded);
 variants['bare xstate machine'] = {
   n: inMemoryN,
   cycle: async () => {
@@ -126,8 +146,6 @@ if (STUB_URL) {
     },
   };
 }
-
-const shape = await shapes();
 
 // Warm-up: every variant, enough cycles for the JIT to settle.
 for (const v of Object.values(variants)) for (let i = 0; i < v.n * (QUICK ? 1 : 2); i++) await v.cycle();

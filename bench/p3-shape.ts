@@ -1,10 +1,10 @@
 /**
  * P3 yardsticks and the shape check. `shapeCounter` counts, with xstate's inspection API, what a
  * chart does in one sign-in + sign-out cycle: states entered, invoked actors, timers (`after`),
- * eventless (`always`) transitions and microsteps. `bareMachine` is a bare xstate machine built to
- * the same shape as the path authchart's chart takes (the bench fails if the counts differ), whose
- * actors do the same work as `handWritten`: the same service calls, storage writes, JWT decode
- * and result object.
+ * eventless (`always`) transitions and microsteps. `bareMachine` is a bare xstate machine built from
+ * the path authchart's chart takes in that cycle (recorded by `pathRecorder`, so it follows the
+ * chart without upkeep; the bench still fails if the counts differ), whose actors do the same work
+ * as `handWritten`: the same service calls, storage writes, JWT decode and result object.
  */
 import { decodeJwt } from 'jose';
 import { type AnyActorRef, assign, createActor, emit, fromPromise, type InspectionEvent, setup } from 'xstate';
@@ -154,98 +154,163 @@ export function handWritten(work: Work) {
   };
 }
 
-/** (a) A bare xstate machine with the shape of authchart's path: same states, actors, timers, eventless steps. */
-export function bareMachine(work: Work) {
+/**
+ * One step of authchart's path, as `pathRecorder` saw it: the event that took it, the leaf it
+ * reached, the actors it started (by `src`), the timers it set and the events it emitted.
+ */
+export interface PathStep {
+  event: string;
+  eventless: boolean;
+  leaf: string;
+  invoked: string[];
+  timers: number;
+  emitted: string[];
+}
+
+/**
+ * An `inspect` observer that records the root actor's path: inspection reports a microstep's
+ * actions before the microstep itself, so they are gathered and given to the step that follows.
+ */
+export function pathRecorder() {
+  const path: PathStep[] = [];
+  let pending = { invoked: [] as string[], timers: 0, emitted: [] as string[] };
+  let start = '';
+  const isRoot = (e: InspectionEvent) => (e.actorRef as AnyActorRef).sessionId === e.rootId;
+  return {
+    path,
+    get start() {
+      return start;
+    },
+    reset(value: unknown) {
+      path.length = 0;
+      pending = { invoked: [], timers: 0, emitted: [] };
+      start = nodesOf(value).at(-1) ?? '';
+    },
+    inspect(e: InspectionEvent) {
+      if (e.type === '@xstate.actor' && !isRoot(e)) pending.invoked.push(String((e.actorRef as { src?: unknown }).src));
+      if (e.type === '@xstate.action' && isRoot(e)) {
+        const params = e.action.params as { delay?: unknown; event?: { type?: unknown } } | undefined;
+        if (e.action.type === 'xstate.raise' && params?.delay !== undefined) pending.timers++;
+        if (e.action.type === 'xstate.emit') pending.emitted.push(String(params?.event?.type));
+      }
+      if (e.type === '@xstate.microstep' && isRoot(e) && e.event.type !== 'STOP') {
+        const transitions = (e as unknown as { _transitions: { eventType: string }[] })._transitions;
+        const leaf = nodesOf((e.snapshot as { value?: unknown }).value).at(-1) ?? '';
+        path.push({ event: e.event.type, eventless: transitions.some((t) => t.eventType === ''), leaf, ...pending });
+        pending = { invoked: [], timers: 0, emitted: [] };
+      }
+    },
+  };
+}
+
+interface BareContext {
+  session: BareSession | null;
+  credentials: Credentials | null;
+}
+type BareEvent = { type: 'SIGN_IN'; credentials: Credentials } | { type: 'SIGN_OUT' };
+type StateConfig = {
+  initial?: string;
+  states?: Record<string, StateConfig>;
+  on?: Record<string, unknown>;
+  always?: unknown;
+  invoke?: unknown[];
+  after?: Record<string, unknown>;
+};
+
+/**
+ * (a) A bare xstate machine built from authchart's recorded path (`pathRecorder`), not kept by
+ * hand: the same state nodes, nesting, eventless steps, timers and invoked actors, each actor doing
+ * the work `steps` gives its `src`. A new actor on the path needs its work here; nothing else does.
+ */
+export function bareMachine(work: Work, start: string, path: readonly PathStep[]) {
   const s = steps(work);
   const need = (x: BareSession | null) => {
     if (!x) throw new Error('no session');
     return x;
   };
+  const WORK: Record<string, (c: BareContext, signal: AbortSignal) => Promise<BareSession | undefined>> = {
+    signIn: (c, signal) => s.signIn(c.credentials as Credentials, signal),
+    saveSession: (c) => s.save(need(c.session)).then(() => undefined),
+    writeJournal: (c) => s.journal(need(c.session).username).then(() => undefined),
+    revokeToken: (c, signal) => s.revoke(need(c.session), signal).then(() => undefined),
+    clearSession: (c) => s.clear(need(c.session).username).then(() => undefined),
+  };
+  const root: StateConfig = { states: {} };
+  const node = (leaf: string): StateConfig => {
+    let at = root;
+    for (const part of leaf.split('.')) {
+      at.states ??= {};
+      at.initial ??= part;
+      at = at.states[part] ??= {};
+    }
+    return at;
+  };
+  const emits = (types: string[]) =>
+    types.map((type) =>
+      type === 'signOutSettled'
+        ? emit(() => ({ type: 'signOutSettled' as const, result: s.result() }))
+        : emit({ type: type as 'signInSettled' }),
+    );
+  node(start);
+  let from = start;
+  for (const step of path) {
+    const target = `#bare.${step.leaf}`;
+    const source = node(from);
+    const actions = emits(step.emitted);
+    if (step.eventless) source.always = { target, actions };
+    else if (step.event.startsWith('xstate.done.actor.')) {
+      const src = step.event.slice('xstate.done.actor.'.length);
+      const done = WORK[src];
+      if (!done) throw new Error(`P3: authchart's path invokes '${src}': give it its work in bench/p3-shape.ts (WORK)`);
+      source.invoke = [
+        {
+          src: fromPromise<BareSession | undefined, BareContext>(({ input, signal }) => done(input, signal)),
+          id: src,
+          input: ({ context }: { context: BareContext }) => context,
+          onDone: {
+            target,
+            actions: [
+              assign({
+                session: ({ context, event }) => (event as { output?: BareSession }).output ?? context.session,
+              }),
+              ...actions,
+            ],
+          },
+        },
+      ];
+    } else {
+      const remember = assign({
+        credentials: ({ event }: { event: BareEvent }) => (event.type === 'SIGN_IN' ? event.credentials : null),
+      });
+      source.on = { ...source.on, [step.event]: { target, actions: [remember, ...actions] } };
+    }
+    const reached = node(step.leaf);
+    // A timer authchart sets on entering the step: one here, long enough never to fire in a cycle.
+    for (let i = 0; i < step.timers; i++) reached.after = { ...reached.after, [String(3_000_000 + i)]: { target } };
+    from = step.leaf;
+  }
+  const ended = path.at(-1)?.leaf;
+  if (ended !== start) throw new Error(`P3: authchart's cycle ended in '${ended}', not where it began ('${start}')`);
   return setup({
     types: {
-      context: {} as { session: BareSession | null },
-      events: {} as { type: 'SIGN_IN'; credentials: Credentials } | { type: 'SIGN_OUT' },
+      context: {} as BareContext,
+      events: {} as BareEvent,
       emitted: {} as { type: 'signInSettled' } | { type: 'signOutSettled'; result: SignOutResult },
     },
-    actors: {
-      signIn: fromPromise<BareSession, Credentials>(({ input, signal }) => s.signIn(input, signal)),
-      save: fromPromise<void, BareSession>(({ input }) => s.save(input)),
-      journal: fromPromise<void, BareSession>(({ input }) => s.journal(input.username)),
-      revoke: fromPromise<void, BareSession>(({ input, signal }) => s.revoke(input, signal)),
-      clear: fromPromise<void, BareSession>(({ input }) => s.clear(input.username)),
-    },
-    delays: { step: work.remoteStepMs, storage: 10_000, refresh: 3_000_000 },
   }).createMachine({
     id: 'bare',
-    context: { session: null },
-    initial: 'signedOut',
-    states: {
-      // authchart's signedOut looks at storage again after a back-off (a signed-out context converges).
-      signedOut: { on: { SIGN_IN: 'signingIn' }, after: { refresh: '#bare.signedOut' } },
-      signingIn: {
-        initial: 'checkingConnectivity',
-        states: {
-          checkingConnectivity: { always: 'authenticating' },
-          authenticating: {
-            invoke: {
-              src: 'signIn',
-              input: ({ event }) => (event as { credentials: Credentials }).credentials,
-              onDone: { target: 'savingSession', actions: assign({ session: ({ event }) => event.output }) },
-            },
-            after: { step: '#bare.signedOut' },
-          },
-          savingSession: {
-            invoke: {
-              src: 'save',
-              input: ({ context }) => need(context.session),
-              onDone: { target: '#bare.signedIn', actions: emit({ type: 'signInSettled' as const }) },
-            },
-            after: { storage: '#bare.signedOut' },
-          },
-        },
-      },
-      signedIn: {
-        initial: 'waitingToRefresh',
-        on: { SIGN_OUT: 'signingOut' },
-        states: { waitingToRefresh: { after: { refresh: 'waitingToRefresh' } } },
-      },
-      signingOut: {
-        initial: 'checkingHostedUI',
-        states: {
-          checkingHostedUI: { always: 'checkingConnectivity' },
-          checkingConnectivity: { always: 'writingJournal' },
-          writingJournal: {
-            invoke: { src: 'journal', input: ({ context }) => need(context.session), onDone: 'choosingRemoteStep' },
-            after: { storage: 'revoking' },
-          },
-          choosingRemoteStep: { always: 'revoking' },
-          revoking: {
-            invoke: { src: 'revoke', input: ({ context }) => need(context.session), onDone: 'clearing' },
-            after: { step: 'clearing' },
-          },
-          clearing: {
-            invoke: {
-              src: 'clear',
-              input: ({ context }) => need(context.session),
-              onDone: {
-                target: '#bare.signedOut',
-                actions: [
-                  emit(() => ({ type: 'signOutSettled' as const, result: s.result() })),
-                  assign({ session: null }),
-                ],
-              },
-            },
-            after: { storage: '#bare.signedIn' },
-          },
-        },
-      },
-    },
-  });
+    context: { session: null, credentials: null },
+    ...(root as object),
+  } as never);
 }
 
 /** Starts the bare machine with a minimal promise API: one listener per call, like a thin wrapper. */
-export function bareActor(work: Work, inspect?: (e: InspectionEvent) => void) {
-  const actor = createActor(bareMachine(work), inspect ? { inspect } : {}).start();
+export function bareActor(
+  work: Work,
+  recorded: { start: string; path: readonly PathStep[] },
+  inspect?: (e: InspectionEvent) => void,
+) {
+  const actor = createActor(bareMachine(work, recorded.start, recorded.path), inspect ? { inspect } : {}).start();
   const answer = <T>(type: 'signInSettled' | 'signOutSettled', send: () => void) =>
     new Promise<T>((resolve) => {
       const sub = actor.on(type, (e) => {
