@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthError, type AuthStateValue, authMachine, createAuth, isAuthError, memoryStorage } from '../src/index.js';
+import { authMachine } from '../src/chart.js';
+import { AuthError, type AuthStateValue, createAuth, isAuthError, memoryStorage } from '../src/index.js';
 import { deferred, fakeServices, faultyStorage, ownKeys } from './helpers/fakes.js';
 import { readRecord } from './helpers/records.js';
 import { makeTokens } from './helpers/tokens.js';
