@@ -11,9 +11,19 @@ import type {
   SignInStep,
   Tokens,
 } from '../../services/types.js';
+import { jwtClaims } from '../../session/jwt.js';
 import { poolIssuer } from '../http.js';
 import type { CognitoOperation } from './errors.js';
-import { base64ToBytes, passwordClaim, secretHash, srpStart } from './srp.js';
+
+/**
+ * The SRP and HMAC code, loaded at the first SRP sign-in or SECRET_HASH: an app that restores its
+ * session and signs out never pays for it (docs/benchmarks.md, P4.signOutOnly).
+ */
+const srp = () =>
+  import('./srp.js').catch((cause: unknown) => {
+    // A chunk that would not load (offline, a deploy that removed it): a network failure, retryable.
+    throw new AuthError('Network', 'The SRP code could not be loaded', { cause });
+  });
 
 /** Sends one Cognito request (body as in Cognito's API reference) and answers the parsed JSON. */
 export type CognitoCall = (
@@ -64,13 +74,8 @@ function unhandled(name: string): AuthError {
 /** The username claim of an access token (Cognito's internal username), for refresh's SECRET_HASH. */
 function usernameClaim(accessToken: string): string | undefined {
   try {
-    const part = accessToken.split('.')[1] ?? '';
-    const b64 = part
-      .replace(/-/g, '+')
-      .replace(/_/g, '/')
-      .padEnd(Math.ceil(part.length / 4) * 4, '=');
-    const claims = JSON.parse(new TextDecoder().decode(base64ToBytes(b64))) as { username?: unknown };
-    return typeof claims.username === 'string' ? claims.username : undefined;
+    const username = jwtClaims(accessToken, 'access token')['username'];
+    return typeof username === 'string' ? username : undefined;
   } catch {
     return undefined;
   }
@@ -110,7 +115,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
 
   /** `params` plus SECRET_HASH for `username` when the client has a secret. */
   async function secured(params: Record<string, string>, username: string) {
-    if (clientSecret) params['SECRET_HASH'] = await secretHash(username, clientId, clientSecret);
+    if (clientSecret) params['SECRET_HASH'] = await (await srp()).secretHash(username, clientId, clientSecret);
     return params;
   }
 
@@ -181,6 +186,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
         );
       }
       if (!poolName) throw needsPool();
+      const { srpStart, passwordClaim } = await srp();
       const { a, srpA } = srpStart();
       const first = await initiate('USER_SRP_AUTH', { USERNAME: username, SRP_A: srpA }, username, signal);
       if (first.ChallengeName !== 'PASSWORD_VERIFIER') return stepFrom(first, username);
