@@ -193,15 +193,28 @@ export interface AuthContext {
   queuedSignIn: QueuedSignIn | null;
   /** Consecutive refresh failures for a network reason (for backoff). */
   refreshFailures: number;
-  /** `restoring` was entered because another tab signed in (not at start). */
+  /**
+   * `restoring` was entered because another tab signed in (not at start). A flag, not a state:
+   * `restoring`'s read and its eight answers would be drawn twice for the four that differ.
+   */
   restoringForOtherTab: boolean;
-  /** A refresh's tokens are in memory but not yet in storage: the write is retried. */
+  /**
+   * A refresh's tokens are in memory but not yet in storage: the write is retried. A flag, not a
+   * state: it outlives `signedIn`'s refresh cycle and runs into `signingOut` (the journal and the
+   * clear read it), so a state would be a parallel region across both.
+   */
   unstoredTokens: boolean;
   /** A refresh rotated the refresh token since the last write: no storage holds the one held here. */
   unstoredRefreshToken: boolean;
-  /** The last read of storage failed: signed out, a later read looks again. */
+  /**
+   * The last read of storage failed: signed out, a later read looks again. A flag, not a child of
+   * `signedOut`: apps read `signedOut` as the state value, and a child would change what they see.
+   */
   storageUnread: boolean;
-  /** `signOut()` calls made while clearing: they start a sign-out of their own once this one ends. */
+  /**
+   * `signOut()` calls made while clearing: they start a sign-out of their own once this one ends.
+   * Data, not a mode: a queue of callers to answer (`signedOut` reads it and goes to `restoring`).
+   */
   lateSignOutRequests: { id: number; global: boolean }[];
   /** Why the last refresh was refused, while storage is checked for a newer refresh of this session. */
   refusedWith: AuthError | null;
