@@ -195,7 +195,7 @@ export interface AuthContext {
   refreshFailures: number;
   /**
    * `restoring` was entered because another tab signed in (not at start). A flag, not a state:
-   * `restoring`'s read and its eight answers would be drawn twice for the four that differ.
+   * `restoring`'s read and its seven answers would be drawn twice, for the three that differ.
    */
   restoringForOtherTab: boolean;
   /**
