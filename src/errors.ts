@@ -18,7 +18,6 @@ export type AuthErrorCode =
   | 'AlreadySignedIn'
   | 'InvalidState'
   | 'Cancelled'
-  | 'HostedUISignOut'
   | 'InvalidToken'
   | 'InvalidInput'
   | 'InvalidConfig'
@@ -58,7 +57,6 @@ const CODES: Record<AuthErrorCode, 1> = {
   AlreadySignedIn: 1,
   InvalidState: 1,
   Cancelled: 1,
-  HostedUISignOut: 1,
   InvalidToken: 1,
   InvalidInput: 1,
   InvalidConfig: 1,

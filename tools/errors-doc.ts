@@ -75,12 +75,6 @@ const ROWS: Record<AuthErrorCode, Row> = {
     retry: 'no',
     show: 'Nothing, usually.',
   },
-  HostedUISignOut: {
-    means:
-      'Reserved: not produced by authchart 0.x (a failed hosted-UI `/logout` is a step error of the sign-out result).',
-    retry: 'no',
-    show: '—',
-  },
   InvalidToken: {
     means: 'A token failed a check (iss, aud, azp, exp, token_use, nonce, sub): nothing was stored.',
     retry: 'after a change',
