@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAuth, memoryStorage, memorySyncBus, type TokenStorage, type Tokens } from '../src/index.js';
 import { fencedWrite } from '../src/session/fence.js';
 import { withStorageLock } from '../src/session/lock.js';
+import { sleep } from './helpers/async.js';
 import { fakeServices } from './helpers/fakes.js';
 import { readRecord } from './helpers/records.js';
 import { makeTokens } from './helpers/tokens.js';
@@ -18,7 +19,6 @@ const stops: (() => void)[] = [];
 afterEach(() => {
   for (const stop of stops.splice(0)) stop();
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * memoryStorage whose next write of the session record takes 300 ms (a slow disk, a far Redis).

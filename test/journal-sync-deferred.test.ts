@@ -9,6 +9,7 @@ import {
 } from '../src/index.js';
 import { sessionFromTokens } from '../src/session/session.js';
 import { SessionStore } from '../src/session/store.js';
+import { sleep } from './helpers/async.js';
 import { fakeServices, ownKeys } from './helpers/fakes.js';
 import { signedInHarness } from './helpers/harness.js';
 import { makeTokens } from './helpers/tokens.js';
@@ -18,7 +19,7 @@ const CREDS = { username: 'alice@example.com', password: 'pw' };
 const JOURNAL = 'authchart.client123.signOutJournal';
 const LEGACY_OUTBOX = 'authchart.client123.revocationOutbox';
 const OUTBOX = 'authchart.client123.outbox';
-const tick = () => new Promise((r) => setTimeout(r, 0));
+const tick = () => sleep(0);
 
 describe('crash-safe journal', () => {
   it('is written before the first remote step, holds no token, and is gone when the sign-out finishes', async () => {

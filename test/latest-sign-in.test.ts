@@ -6,12 +6,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, type AuthEventPayload, createAuth, memoryStorage, memorySyncBus } from '../src/index.js';
+import { sleep } from './helpers/async.js';
 import { fakeServices } from './helpers/fakes.js';
 import { readRecord } from './helpers/records.js';
 import { makeTokens } from './helpers/tokens.js';
 
 const CREDS = { username: 'alice@example.com', password: 'pw' };
-const settle = () => new Promise((r) => setTimeout(r, 20));
+const settle = () => sleep(20);
 const stops: (() => void)[] = [];
 afterEach(() => {
   for (const stop of stops.splice(0)) stop();

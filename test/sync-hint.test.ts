@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createAuth, memoryStorage, memorySyncBus } from '../src/index.js';
+import { sleep } from './helpers/async.js';
 import { fakeServices } from './helpers/fakes.js';
 import { readRecord } from './helpers/records.js';
 import { makeTokens } from './helpers/tokens.js';
 
-const tick = () => new Promise((r) => setTimeout(r, 10));
+const tick = () => sleep(10);
 
 /** A signed-in context on a shared storage and bus, and a third participant that can say anything. */
 async function setup() {

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cognitoServices as baseServices, mapCognitoError } from '../../src/adapters/cognito-sdk.js';
 import { createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { signal } from '../helpers/async.js';
 import { makeTokens } from '../helpers/tokens.js';
 
 const client = new CognitoIdentityProviderClient({
@@ -28,7 +29,6 @@ function exception(name: string, status: number) {
   });
 }
 
-const signal = () => new AbortController().signal;
 // These tests are about the SDK plumbing; SRP has its own (fetch-transport and known-answer) tests.
 const cognitoServices = (o: Parameters<typeof baseServices>[0]) =>
   baseServices({ authFlow: 'USER_PASSWORD_AUTH', ...o });

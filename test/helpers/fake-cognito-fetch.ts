@@ -48,7 +48,7 @@ export const fault = (type: string, status = 400, message = `${type} happened`) 
   status,
   body: { __type: type, message },
 });
-export const signal = () => new AbortController().signal;
+export { signal } from './async.js';
 export const make = (handler: Handler, extra: Partial<CognitoServicesOptions> = {}) => {
   const f = fakeFetch(handler);
   const services = cognitoServices({

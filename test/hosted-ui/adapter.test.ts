@@ -14,6 +14,7 @@ import {
 } from '../../src/adapters/hosted-ui.js';
 import { AuthError } from '../../src/errors.js';
 import { type EmbeddedOAuth, startEmbeddedOAuth } from '../../tools/embedded-oauth.js';
+import { timeoutSignal as signal } from '../helpers/async.js';
 import { HttpBrowser } from '../helpers/oauth-browser.js';
 
 let server: EmbeddedOAuth;
@@ -24,7 +25,6 @@ afterAll(() => server?.stop());
 afterEach(() => vi.unstubAllGlobals());
 
 const base64url = (b: Buffer) => b.toString('base64url');
-const signal = () => AbortSignal.timeout(5_000);
 
 /** An adapter whose opener is a fresh HTTP browser; `fetchCalls` lists the adapter's own requests. */
 function setup(overrides: Partial<HostedUIOptions> = {}, visit: { cancel?: boolean } = {}) {

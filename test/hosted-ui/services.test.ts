@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostedUI, hostedUIServices } from '../../src/adapters/hosted-ui.js';
 import { type Auth, type AuthError, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
 import { type EmbeddedOAuth, startEmbeddedOAuth } from '../../tools/embedded-oauth.js';
+import { timeoutSignal as signal } from '../helpers/async.js';
 import { HttpBrowser } from '../helpers/oauth-browser.js';
 
 let server: EmbeddedOAuth;
@@ -16,8 +17,6 @@ beforeAll(async () => {
   [server, shortLived] = await Promise.all([startEmbeddedOAuth(), startEmbeddedOAuth({ accessTokenTtl: 4 })]);
 });
 afterAll(() => Promise.all([server?.stop(), shortLived?.stop()]));
-
-const signal = () => AbortSignal.timeout(5_000);
 
 async function failure(work: Promise<unknown>): Promise<AuthError> {
   const error = await work.then(

@@ -9,6 +9,7 @@ import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.j
 import { type AuthServices, isAuthError, type SignInChallenge, type SignInStep } from '../../src/index.js';
 import { createPool, createUser, enableMfa, lastDeliveredCode, totp } from '../../tools/cognito-admin.js';
 import { adminClient, type EmbeddedCognito } from '../../tools/embedded-cognito.js';
+import { timeoutSignal as signal } from '../helpers/async.js';
 import { freshPool, type SmsCognito, startSmsCognito, wrongCode } from './helpers.js';
 
 type Make = (o: { clientId: string; region: string; endpoint: string; authFlow: 'USER_PASSWORD_AUTH' }) => AuthServices;
@@ -17,7 +18,6 @@ const TRANSPORTS: Array<[string, Make]> = [
   ['authchart/cognito-sdk', sdkServices],
 ];
 const PASSWORD = 'Correct-Horse-9';
-const signal = () => AbortSignal.timeout(5000);
 const failure = (p: Promise<unknown> | undefined) =>
   Promise.resolve(p).then(
     () => expect.fail('expected a rejection'),

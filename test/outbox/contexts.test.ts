@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AuthError, createAuth, manualConnectivity, memoryStorage, type TokenStorage } from '../../src/index.js';
+import { sleep as tick } from '../helpers/async.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
 import { INDEX, LEGACY, latentStorage, seeded, sharedLocks, storedEntries } from './helpers.js';
 
 const CREDS = { username: 'alice@example.com', password: 'pw' };
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 /** Revoked tokens, counted across every context. */
 function revocations() {

@@ -11,12 +11,11 @@ import {
   type TokenStorage,
   type Tokens,
 } from '../../src/index.js';
+import { sleep as tick } from '../helpers/async.js';
 import { deferred, fakeServices, ownKeys } from '../helpers/fakes.js';
 import { signedInHarness } from '../helpers/harness.js';
 import { makeTokens } from '../helpers/tokens.js';
 import { LEGACY, storedEntries, storedTokens } from './helpers.js';
-
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 /** A signed-in context whose global sign-out could not reach Cognito: its entry waits in the outbox. */
 async function deferredGlobalSignOut() {

@@ -7,12 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
 import { createAuth, type TokenStorage, type Tokens } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
+import { sleep } from '../helpers/async.js';
 import { fakeServices } from '../helpers/fakes.js';
 import { readRecord } from '../helpers/records.js';
 import { makeTokens } from '../helpers/tokens.js';
 import { type Client, useEmbeddedRedis } from './embedded.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!hasRedis('redisStorage fencing'))('redisStorage fences its writes with the lock', () => {
   const { connect } = useEmbeddedRedis();

@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
 import { AuthError } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
+import { sleep } from '../helpers/async.js';
 import { kill, startHolder } from '../storage/holder.js';
 import { useEmbeddedRedis } from './embedded.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DEAD_TOKEN = 'dead-holder-token-5f1c';
 
 async function rejection(promise: Promise<unknown>): Promise<AuthError> {

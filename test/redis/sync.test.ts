@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { redisStorage, redisSync } from '../../src/bindings/redis.js';
 import { createAuth, type SyncMessage } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
+import { sleep } from '../helpers/async.js';
 import { fakeServices } from '../helpers/fakes.js';
 import { makeTokens, tokenStrings } from '../helpers/tokens.js';
 import { type Client, useEmbeddedRedis } from './embedded.js';
 
-const settle = () => new Promise((r) => setTimeout(r, 100));
+const settle = () => sleep(100);
 
 describe.skipIf(!hasRedis('redisSync'))('redisSync on a real redis-server', () => {
   const redis = useEmbeddedRedis();

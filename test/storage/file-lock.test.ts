@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileStorage } from '../../src/bindings/node.js';
 import { AuthError } from '../../src/index.js';
+import { sleep } from '../helpers/async.js';
 import { kill, startHolder } from './holder.js';
 
 const CHILD = join(import.meta.dirname, 'increment-child.ts');
 const KEY = 'authchart.x.count';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let dir = '';
 let file = '';

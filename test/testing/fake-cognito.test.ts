@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Auth, type CreateAuthOptions, createAuth, isAuthError } from '../../src/index.js';
 import { tokenCheckFailure } from '../../src/session/token-checks.js';
 import { type FakeCognito, fakeCognito, fakeTokens } from '../../src/testing/index.js';
+import { signal } from '../helpers/async.js';
 
 const ALICE = { username: 'alice@example.com', password: 'Correct-Horse-9' };
 
@@ -15,8 +16,6 @@ function start(cognito: FakeCognito, options: Partial<CreateAuthOptions> = {}): 
   auth = createAuth({ services: cognito, connectivity: cognito.connectivity, sync: null, ...options });
   return auth;
 }
-
-const signal = () => new AbortController().signal;
 
 describe('fakeCognito through createAuth', () => {
   it('signs in a user of its table; a wrong password is NotAuthorized, and both calls are recorded', async () => {
