@@ -46,7 +46,8 @@ async function bundle(entry: string, external: string[] = []): Promise<Bundle> {
   const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
   const byName = new Map(result.outputFiles.map((f) => [base(f.path), gzipSync(f.contents).length / 1024]));
   const gz = new Map(Object.keys(outputs).map((k) => [k, byName.get(base(k)) ?? 0]));
-  const entryChunk = Object.keys(outputs).find((k) => outputs[k]?.entryPoint !== undefined) as string;
+  // A lazy chunk has an entryPoint too (the module it holds): the entry is the virtual one.
+  const entryChunk = Object.keys(outputs).find((k) => outputs[k]?.entryPoint === 'p4:p4-entry') as string;
   const initial = new Set<string>();
   const visit = (chunk: string) => {
     if (initial.has(chunk)) return;

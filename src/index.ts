@@ -10,6 +10,8 @@ export type {
 export { createAuth } from './auth.js';
 export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
 export { AuthError, isAuthError, NETWORK_CODES, scrubSecrets } from './errors.js';
+/** The type of `auth.actor`'s machine, for `useSelector(auth.actor, …)` and `SnapshotFrom`. */
+export type { AuthMachine } from './machines/auth.machine.js';
 export type {
   AuthEventName,
   AuthEventPayload,

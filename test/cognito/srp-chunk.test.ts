@@ -23,11 +23,11 @@ describe('authchart/cognito: the SRP chunk', () => {
     });
     const failure = await services.signIn({ username: 'alice', password: 'pw' }, signal()).catch((e: unknown) => e);
     expect(isAuthError(failure) && failure.code).toBe('Network');
-    expect((failure as Error).message).toBe('The SRP code could not be loaded');
+    expect((failure as Error).message).toBe('The SRP code could not be loaded (if this persists, reload the page)');
     expect(calls).toHaveLength(0);
   });
 
-  it('refresh, GlobalSignOut and RevokeToken never need it', async () => {
+  it('refresh, GlobalSignOut and RevokeToken never need it (without a client secret: SECRET_HASH is in it)', async () => {
     vi.resetModules();
     vi.doMock('../../src/adapters/cognito/srp.js', () => {
       throw new TypeError('Failed to fetch dynamically imported module');

@@ -21,8 +21,9 @@ import type { CognitoOperation } from './errors.js';
  */
 const srp = () =>
   import('./srp.js').catch((cause: unknown) => {
-    // A chunk that would not load (offline, a deploy that removed it): a network failure, retryable.
-    throw new AuthError('Network', 'The SRP code could not be loaded', { cause });
+    // A chunk that would not load (offline, a deploy that removed it). Retryable, though a browser
+    // may remember the failed fetch until the page reloads: the message says so.
+    throw new AuthError('Network', 'The SRP code could not be loaded (if this persists, reload the page)', { cause });
   });
 
 /** Sends one Cognito request (body as in Cognito's API reference) and answers the parsed JSON. */
