@@ -306,7 +306,7 @@ export const authSetup = setup({
     rejectFetchTokens: emit(({ event }, params: { code: 'NotSignedIn' }) => ({
       type: 'tokensFetched' as const,
       ids: event.type === 'FETCH_TOKENS' ? [event.id] : [],
-      error: new AuthError(params.code, 'No user is signed in (or a sign-in or sign-out is running)'),
+      error: new AuthError(params.code, 'Not signed in (or a sign-in or sign-out is running)'),
     })),
     emitTokensRefreshed: emit(({ context }) => ({
       type: 'tokensRefreshed' as const,
