@@ -1,7 +1,8 @@
-import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, sendParent } from 'xstate';
 import { AuthError, type AuthErrorCode } from '../errors.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import type { AuthConfig, AuthDeps } from './auth.types.js';
+import { setup } from './setup.js';
 
 /** What every outbox actor gets: the instance's services (sealed). */
 export type Deps = { deps: Sealed<AuthDeps> | null };
