@@ -129,7 +129,7 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
     requireMethods('hostedUI', options.hostedUI, ['createAuthorization', 'openUrl', 'exchangeCode', 'signOut']);
   }
   if (options.sync !== undefined && options.sync !== null && typeof options.sync !== 'function') {
-    throw new AuthError('InvalidConfig', 'options.sync must be a SessionSyncFactory function, or null');
+    throw new AuthError('InvalidConfig', 'options.sync must be a function or null');
   }
   const revocation = options.revocation ?? DEFAULTS.revocation;
   if (!['auto', 'always', 'never'].includes(revocation)) {

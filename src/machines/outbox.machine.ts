@@ -1,7 +1,7 @@
 import { assign, fromCallback, fromPromise, sendParent } from 'xstate';
 import { AuthError, type AuthErrorCode } from '../errors.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
-import { notProvided } from './auth.support.js';
+import { notProvided, storageTimedOut } from './auth.support.js';
 import type { AuthConfig, AuthDeps } from './auth.types.js';
 import { setup } from './setup.js';
 
@@ -109,7 +109,7 @@ const STORAGE_TIMED_OUT = {
   actions: [
     {
       type: 'recordError',
-      params: ({ context }: { context: { config: AuthConfig } }) => ({ error: storageTimeoutError(context.config) }),
+      params: storageTimedOut('The revocation outbox'),
     },
     'report',
     'reset',
@@ -326,8 +326,4 @@ function storageError(error: unknown): AuthError {
   return error instanceof AuthError
     ? error
     : new AuthError('StorageFailure', 'The revocation outbox could not be read or written', { cause: error });
-}
-
-function storageTimeoutError(config: AuthConfig): AuthError {
-  return new AuthError('StorageFailure', `The revocation outbox: storage did not answer within ${config.storageMs} ms`);
 }
