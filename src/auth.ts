@@ -165,7 +165,7 @@ class AuthClient implements Auth {
           // Read from the snapshot, never from an event: tokens stay out of inspection.
           const tokens = this.getTokens();
           if (tokens) p.resolve(tokens);
-          else p.reject(new AuthError('Cancelled', 'The session ended before the tokens were handed out'));
+          else p.reject(new AuthError('Cancelled', 'The session ended before tokens were handed out'));
         }
       }
     } else if (event.type === 'deferredRevocationsSettled') {
@@ -257,9 +257,7 @@ class AuthClient implements Auth {
 
   handleRedirect(url: string): Promise<SignInResult> {
     if (typeof url !== 'string' || url === '') {
-      return Promise.reject(
-        new AuthError('InvalidInput', 'handleRedirect needs the URL the hosted UI sent the user back to'),
-      );
+      return Promise.reject(new AuthError('InvalidInput', 'handleRedirect needs the redirect URL'));
     }
     const sealed = seal(url);
     return this.#signInWith((id) => ({ type: 'HANDLE_REDIRECT', id, url: sealed }));
@@ -286,7 +284,7 @@ class AuthClient implements Auth {
   fetchTokens(options: { minValidityMs?: number; forceRefresh?: boolean } = {}): Promise<Tokens> {
     const minValidityMs = options?.minValidityMs ?? 60_000;
     if (typeof minValidityMs !== 'number' || !Number.isFinite(minValidityMs) || minValidityMs < 0) {
-      return Promise.reject(new AuthError('InvalidInput', 'minValidityMs must be a finite number of milliseconds ≥ 0'));
+      return Promise.reject(new AuthError('InvalidInput', 'minValidityMs must be a number ≥ 0'));
     }
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;

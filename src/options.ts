@@ -90,7 +90,7 @@ const DEFAULTS = {
 export function clockTolerance(options: CreateAuthOptions): number {
   const value = options.clockToleranceMs ?? DEFAULTS.clockToleranceMs;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new AuthError('InvalidConfig', 'clockToleranceMs must be a finite number of milliseconds, 0 or more');
+    throw new AuthError('InvalidConfig', 'clockToleranceMs must be a finite number ≥ 0');
   }
   return value;
 }
@@ -98,7 +98,7 @@ export function clockTolerance(options: CreateAuthOptions): number {
 function positive(name: keyof AuthTimeouts & keyof typeof DEFAULTS, value: number | undefined): number {
   if (value === undefined) return DEFAULTS[name];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new AuthError('InvalidConfig', `timeouts.${name} must be a positive finite number of milliseconds`);
+    throw new AuthError('InvalidConfig', `timeouts.${name} must be a positive finite number`);
   }
   return value;
 }
@@ -129,7 +129,7 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
     requireMethods('hostedUI', options.hostedUI, ['createAuthorization', 'openUrl', 'exchangeCode', 'signOut']);
   }
   if (options.sync !== undefined && options.sync !== null && typeof options.sync !== 'function') {
-    throw new AuthError('InvalidConfig', 'options.sync must be a SessionSyncFactory function, or null');
+    throw new AuthError('InvalidConfig', 'options.sync must be a function or null');
   }
   const revocation = options.revocation ?? DEFAULTS.revocation;
   if (!['auto', 'always', 'never'].includes(revocation)) {

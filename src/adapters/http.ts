@@ -32,7 +32,7 @@ export function checkEndpoint(who: string, value: string, options: HttpOptions):
   const bad = (why: string) => new AuthError('InvalidConfig', `${who}: ${why}`);
   const { protocol, hostname, href } = url ?? {};
   if (!(protocol === 'https:' || (protocol === 'http:' && (options.allowInsecureHttp || LOOPBACK.test(hostname!))))) {
-    throw bad(`${clip(value, 100)} is not an https URL (allowInsecureHttp: true takes http, for tests)`);
+    throw bad(`${clip(value, 100)} is not https (allowInsecureHttp takes http)`);
   }
   if (!(max > 0)) throw bad('maxResponseBytes must be above 0');
   return { url: href!, max };

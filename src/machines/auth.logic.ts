@@ -178,9 +178,7 @@ export function signOutAnswers(
   return requests.map(({ id, global }) => {
     if (!global || p.scope === 'global' || p.username === null) return { id, result };
     const why =
-      p.reason === 'otherTab'
-        ? 'another tab or process signed out first; this one followed'
-        : 'the running sign-out was local and too far along to become global';
+      p.reason === 'otherTab' ? 'another context signed out first' : 'the running local sign-out was too far along';
     const globalSignOutError = new AuthError('GlobalSignOutNotRun', `GlobalSignOut did not run: ${why}`);
     const steps: SignOutSteps = { ...result.steps, globalSignOut: 'skipped' };
     if (result.status === 'failed') return { id, result: { ...result, scope: 'global', steps, globalSignOutError } };

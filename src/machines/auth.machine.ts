@@ -204,7 +204,7 @@ export const authMachine = authSetup.createMachine({
           actions: [
             {
               type: 'answerTokenRequests',
-              params: () => ({ error: new AuthError('NotSignedIn', 'No user is signed in: there are no tokens') }),
+              params: () => ({ error: new AuthError('NotSignedIn', 'Not signed in: no tokens') }),
             },
             'forgetTokenRequests',
           ],

@@ -3,11 +3,9 @@ import type { AuthStateConfig } from './auth.setup.js';
 import { failed, recordFailed, recordTimedOut, requireSession, SKIP_THE_REST } from './auth.support.js';
 
 const refreshRefused = (cause: unknown) => ({
-  error: new AuthError(
-    'NotAuthorized',
-    'GlobalSignOut could not run: the access token expired and its refresh was refused',
-    { cause },
-  ),
+  error: new AuthError('NotAuthorized', 'GlobalSignOut not run: access token expired, refresh refused', {
+    cause,
+  }),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { assign, emit, sendTo, setup } from 'xstate';
+import { assign, emit, sendTo } from 'xstate';
 import { AuthError } from '../errors.js';
 import { seal, unseal } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
@@ -43,6 +43,7 @@ import type {
   SignOutResult,
   SignOutSteps,
 } from './auth.types.js';
+import { setup } from './setup.js';
 import { depsOf } from './slots.shared.js';
 
 /** The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
@@ -306,7 +307,7 @@ export const authSetup = setup({
     rejectFetchTokens: emit(({ event }, params: { code: 'NotSignedIn' }) => ({
       type: 'tokensFetched' as const,
       ids: event.type === 'FETCH_TOKENS' ? [event.id] : [],
-      error: new AuthError(params.code, 'No user is signed in (or a sign-in or sign-out is running)'),
+      error: new AuthError(params.code, 'Not signed in (or a sign-in or sign-out is running)'),
     })),
     emitTokensRefreshed: emit(({ context }) => ({
       type: 'tokensRefreshed' as const,

@@ -110,7 +110,7 @@ export const signedInState = {
               type: 'answerTokenRequests',
               params: ({ context }) => ({
                 error: withTokenExpiry(
-                  new AuthError('Offline', 'The tokens need a refresh, and the device is offline'),
+                  new AuthError('Offline', 'A refresh is needed, but the device is offline'),
                   context.session,
                 ),
               }),

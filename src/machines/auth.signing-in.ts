@@ -185,7 +185,7 @@ export const signingInState = {
           actions: [
             {
               type: 'emitSignInFailed',
-              params: { error: new AuthError('Expired', 'The sign-in challenge expired before it was answered') },
+              params: { error: new AuthError('Expired', 'The sign-in challenge expired') },
             },
             'markChallengeExpired',
             'forgetSignIn',

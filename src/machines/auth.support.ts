@@ -87,10 +87,10 @@ export const requestedScope = (context: AuthContext): SignOutScope =>
 
 export const signInError = (code: 'AlreadySignedIn' | 'InvalidState' | 'Cancelled'): AuthError =>
   code === 'AlreadySignedIn'
-    ? new AuthError('AlreadySignedIn', 'A user is already signed in; sign out first')
+    ? new AuthError('AlreadySignedIn', 'Already signed in; sign out first')
     : code === 'Cancelled'
       ? new AuthError('Cancelled', 'Sign-in was cancelled by a sign-out')
-      : new AuthError('InvalidState', 'Another sign-in is already running or waiting');
+      : new AuthError('InvalidState', 'Another sign-in is running or waiting');
 
 export const withStep = (p: SignOutProgress, step: keyof SignOutSteps, outcome: SignOutSteps[keyof SignOutSteps]) => ({
   ...p,
@@ -118,7 +118,7 @@ export function unsupportedGlobalSignOut(p: SignOutProgress): SignOutProgress {
     ...withStep(p, 'globalSignOut', 'skipped'),
     globalSignOutError: new AuthError(
       'GlobalSignOutUnsupported',
-      'GlobalSignOut skipped: the access token lacks the aws.cognito.signin.user.admin scope',
+      'GlobalSignOut skipped: no aws.cognito.signin.user.admin scope',
     ),
   };
 }
@@ -136,8 +136,8 @@ export function globalSkipped(p: SignOutProgress, error: AuthError): SignOutProg
 /** `confirmSignIn()` outside a challenge, or after it expired. */
 export function confirmError(code: 'InvalidState' | 'Expired'): AuthError {
   return code === 'Expired'
-    ? new AuthError('Expired', 'The sign-in challenge expired before it was answered; sign in again')
-    : new AuthError('InvalidState', 'No sign-in challenge is waiting for an answer');
+    ? new AuthError('Expired', 'The sign-in challenge expired; sign in again')
+    : new AuthError('InvalidState', 'No sign-in challenge is waiting');
 }
 
 /** A sign-in asked while restoring or signing out, kept to run once that ends. */

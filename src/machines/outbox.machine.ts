@@ -1,7 +1,9 @@
-import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, sendParent } from 'xstate';
 import { AuthError, type AuthErrorCode } from '../errors.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
+import { notProvided, storageTimedOut } from './auth.support.js';
 import type { AuthConfig, AuthDeps } from './auth.types.js';
+import { setup } from './setup.js';
 
 /** What every outbox actor gets: the instance's services (sealed). */
 export type Deps = { deps: Sealed<AuthDeps> | null };
@@ -89,9 +91,6 @@ export interface OutboxContext extends Deps {
 
 export type OutboxEvent = { type: 'DRAIN'; id: number } | { type: 'ONLINE' };
 
-const rejectNotProvided = (name: string) => () =>
-  Promise.reject(new AuthError('InvalidConfig', `The "${name}" actor was not provided`));
-
 /** The outbox could not be read or written: the drain ends, and its callers hear why. */
 const STORAGE_FAILED = {
   target: 'idle',
@@ -110,7 +109,7 @@ const STORAGE_TIMED_OUT = {
   actions: [
     {
       type: 'recordError',
-      params: ({ context }: { context: { config: AuthConfig } }) => ({ error: storageTimeoutError(context.config) }),
+      params: storageTimedOut('The revocation outbox'),
     },
     'report',
     'reset',
@@ -133,17 +132,17 @@ export const outboxMachine = setup({
   },
   actors: {
     /** Claims the entries no live drain holds, under one storage lock. */
-    claimOutbox: fromPromise<DeferredTokens, Deps & { config: AuthConfig }>(rejectNotProvided('claimOutbox')),
+    claimOutbox: fromPromise<DeferredTokens, Deps & { config: AuthConfig }>(notProvided('claimOutbox')),
     /** One entry: its outcome (never throws for a remote failure), and its rotated token if any. */
     revokeDeferred: fromPromise<
       DeferredAttempt,
       Deps & { config: AuthConfig; tokens: Sealed<string[]>; index: number; global: boolean; slots: number[] }
-    >(rejectNotProvided('revokeDeferred')),
+    >(notProvided('revokeDeferred')),
     /** Removes the settled entries and lets go of the others' claims, under one storage lock. */
     settleOutbox: fromPromise<
       void,
       Deps & { config: AuthConfig; tokens: Sealed<string[]>; globals: boolean[]; slots: number[][]; settled: number[] }
-    >(rejectNotProvided('settleOutbox')),
+    >(notProvided('settleOutbox')),
     /** Sends ONLINE whenever connectivity comes back. */
     watchConnectivity: fromCallback<OutboxEvent, Deps>(() => () => {}),
   },
@@ -327,8 +326,4 @@ function storageError(error: unknown): AuthError {
   return error instanceof AuthError
     ? error
     : new AuthError('StorageFailure', 'The revocation outbox could not be read or written', { cause: error });
-}
-
-function storageTimeoutError(config: AuthConfig): AuthError {
-  return new AuthError('StorageFailure', `The revocation outbox: storage did not answer within ${config.storageMs} ms`);
 }

@@ -8,7 +8,7 @@ import { type TokenExpectations, tokenCheckFailure } from '../session/token-chec
 import type { AuthDeps, ChallengeInfo, SignInOutcome } from './auth.types.js';
 
 export function depsOf(deps: Sealed<AuthDeps> | null): AuthDeps {
-  if (!deps) throw new AuthError('InvalidConfig', 'No input.deps: the chart needs its services');
+  if (!deps) throw new AuthError('InvalidConfig', 'The chart needs input.deps');
   return unseal(deps);
 }
 

@@ -52,9 +52,9 @@ export const TOKEN_CHECKS: readonly TokenCheck[] = [
     name: 'token_use',
     run: (a, i) =>
       a['token_use'] !== 'access'
-        ? 'the access token is not an access token (token_use)'
+        ? 'the access token has the wrong token_use'
         : i['token_use'] !== 'id'
-          ? 'the ID token is not an ID token (token_use)'
+          ? 'the ID token has the wrong token_use'
           : null,
   },
   {
@@ -62,7 +62,7 @@ export const TOKEN_CHECKS: readonly TokenCheck[] = [
     run: (a, i, e) => {
       if (!text(i['iss']) || !text(a['iss'])) return 'a token names no issuer (iss)';
       if (e.issuer !== undefined && (i['iss'] !== e.issuer || a['iss'] !== e.issuer)) {
-        return "a token is from another issuer than the user pool's (iss)";
+        return "a token is from another issuer than the pool's (iss)";
       }
       return i['iss'] === a['iss'] ? null : 'the ID and access tokens name different issuers (iss)';
     },
@@ -90,7 +90,7 @@ export const TOKEN_CHECKS: readonly TokenCheck[] = [
   {
     name: 'nonce',
     run: (_a, i, e) =>
-      e.nonce === undefined || i['nonce'] === e.nonce ? null : "the ID token's nonce is not the one this app sent",
+      e.nonce === undefined || i['nonce'] === e.nonce ? null : "the ID token's nonce is not this app's",
   },
   {
     name: 'sub',

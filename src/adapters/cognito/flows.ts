@@ -226,7 +226,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     async refresh(refreshToken, signal) {
       // Documented limitation (docs/cognito.md): with a secret, the username is known only after a sign-in here.
       if (clientSecret && !lastUsername) {
-        throw new AuthError('InvalidConfig', 'Refresh with a client secret needs a sign-in by this service first');
+        throw new AuthError('InvalidConfig', 'A refresh with a client secret needs a sign-in here first');
       }
       const out = await initiate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken }, lastUsername ?? '', signal);
       if (out.ChallengeName) throw unhandled(out.ChallengeName);

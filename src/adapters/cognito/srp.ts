@@ -33,7 +33,7 @@ const encoder = new TextEncoder();
 
 function subtle(): SubtleCrypto {
   const s = globalThis.crypto?.subtle;
-  if (!s) throw new Error('crypto.subtle is missing: install a WebCrypto polyfill (see docs/cognito.md)');
+  if (!s) throw new Error('crypto.subtle is missing (see docs/cognito.md)');
   return s;
 }
 
