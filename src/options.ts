@@ -15,7 +15,12 @@ import type {
 export interface AuthTimeouts {
   /** Bound on each remote call (sign-in, refresh, GlobalSignOut, RevokeToken). Default 5000. */
   remoteStepMs?: number;
-  /** Bound on the hosted UI `/logout` step. Default 120000. */
+  /**
+   * Bound on each hosted-UI step that waits for the user's browser or an injected opener: the
+   * redirect sign-in (when the opener answers) and the `/logout` step. Default 120000.
+   */
+  hostedUIMs?: number;
+  /** @deprecated Use `hostedUIMs`: this bound was always the redirect sign-in's too. Read when `hostedUIMs` is absent. */
   hostedUISignOutMs?: number;
   /** Bound on each storage step (read, save, journal, clear). Default 10000. */
   storageMs?: number;
@@ -78,7 +83,7 @@ export interface CreateAuthOptions {
 const DEFAULTS = {
   revocation: 'auto',
   remoteStepMs: 5000,
-  hostedUISignOutMs: 120_000,
+  hostedUIMs: 120_000,
   storageMs: 10_000,
   challengeMs: 180_000,
   refreshLeewayMs: 60_000,
@@ -95,8 +100,11 @@ export function clockTolerance(options: CreateAuthOptions): number {
   return value;
 }
 
-function positive(name: keyof AuthTimeouts & keyof typeof DEFAULTS, value: number | undefined): number {
-  if (value === undefined) return DEFAULTS[name];
+/** A bound with a default (`hostedUISignOutMs` is `hostedUIMs`'s old name). */
+type Bound = Exclude<keyof AuthTimeouts, 'hostedUISignOutMs'>;
+
+function positive(name: keyof AuthTimeouts, value: number | undefined, bound: Bound = name as Bound): number {
+  if (value === undefined) return DEFAULTS[bound];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new AuthError('InvalidConfig', `timeouts.${name} must be a positive finite number`);
   }
@@ -140,7 +148,10 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
   return {
     revocation,
     remoteStepMs: positive('remoteStepMs', t.remoteStepMs),
-    hostedUISignOutMs: positive('hostedUISignOutMs', t.hostedUISignOutMs),
+    hostedUIMs:
+      t.hostedUIMs === undefined && t.hostedUISignOutMs !== undefined
+        ? positive('hostedUISignOutMs', t.hostedUISignOutMs, 'hostedUIMs')
+        : positive('hostedUIMs', t.hostedUIMs),
     storageMs: positive('storageMs', t.storageMs),
     challengeMs: positive('challengeMs', t.challengeMs),
     refreshLeewayMs: positive('refreshLeewayMs', t.refreshLeewayMs),

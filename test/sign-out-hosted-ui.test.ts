@@ -70,16 +70,20 @@ describe('hosted UI sessions', () => {
     expect(ownKeys(h.storage)).toEqual([]);
   });
 
-  it('a /logout that never finishes is bounded by hostedUISignOutMs, then the local sign-out goes on', async () => {
-    vi.useFakeTimers();
-    const h = await signedInHarness({ signedIn: false, auth: { timeouts: { hostedUISignOutMs: 10_000 } } });
-    await h.auth.adoptSession(h.tokens, { signedInWith: 'hostedUI' });
-    h.services.script.hostedUISignOut = 'hang';
-    const pending = h.auth.signOut();
-    await vi.advanceTimersByTimeAsync(10_000);
-    const result = await pending;
-    expect(result).toMatchObject({ status: 'partial', hostedUISignOutError: { code: 'Timeout' } });
-    expect(h.services.calls.hostedUISignOut[0]?.aborted).toBe(true);
-    expect(h.auth.state).toBe('signedOut');
-  });
+  // `hostedUISignOutMs` is the bound's old name, still read when `hostedUIMs` is absent.
+  it.each(['hostedUIMs', 'hostedUISignOutMs'] as const)(
+    'a /logout that never finishes is bounded by %s, then the local sign-out goes on',
+    async (bound) => {
+      vi.useFakeTimers();
+      const h = await signedInHarness({ signedIn: false, auth: { timeouts: { [bound]: 10_000 } } });
+      await h.auth.adoptSession(h.tokens, { signedInWith: 'hostedUI' });
+      h.services.script.hostedUISignOut = 'hang';
+      const pending = h.auth.signOut();
+      await vi.advanceTimersByTimeAsync(10_000);
+      const result = await pending;
+      expect(result).toMatchObject({ status: 'partial', hostedUISignOutError: { code: 'Timeout' } });
+      expect(h.services.calls.hostedUISignOut[0]?.aborted).toBe(true);
+      expect(h.auth.state).toBe('signedOut');
+    },
+  );
 });

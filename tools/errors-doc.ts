@@ -26,7 +26,7 @@ const ROWS: Record<AuthErrorCode, Row> = {
     show: '"Could not reach the server; try again."',
   },
   Timeout: {
-    means: 'A step did not answer within its bound (`remoteStepMs`, `hostedUISignOutMs`); it was aborted.',
+    means: 'A step did not answer within its bound (`remoteStepMs`, `hostedUIMs`); it was aborted.',
     retry: 'yes',
     show: '"The server is slow; try again."',
   },

@@ -59,7 +59,7 @@ export const authSetup = setup({
   guards: authGuards,
   delays: {
     remoteStepTimeout: ({ context }) => context.config.remoteStepMs,
-    hostedUITimeout: ({ context }) => context.config.hostedUISignOutMs,
+    hostedUITimeout: ({ context }) => context.config.hostedUIMs,
     storageTimeout: ({ context }) => context.config.storageMs,
     challengeExpiry: ({ context }) => context.config.challengeMs,
     /** Until shortly before the access token expires, by the instance's clock. */

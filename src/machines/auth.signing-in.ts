@@ -132,7 +132,7 @@ export const signingInState = {
         onError: signInFailed(failed('The hosted-UI sign-in')),
       },
       after: {
-        hostedUITimeout: signInFailed(timedOut('The hosted-UI sign-in', 'hostedUISignOutMs')),
+        hostedUITimeout: signInFailed(timedOut('The hosted-UI sign-in', 'hostedUIMs')),
       },
     },
     /** Back from the hosted UI: check `state`, exchange the code once (the transaction is removed either way). */

@@ -199,7 +199,7 @@ export const signingOutState = {
             type: 'recordStepError',
             params: ({ context }) => ({
               step: 'hostedUISignOut' as const,
-              ...timedOut('The hosted UI sign-out', 'hostedUISignOutMs')({ context }),
+              ...timedOut('The hosted UI sign-out', 'hostedUIMs')({ context }),
             }),
           },
         },

@@ -102,7 +102,7 @@ export const failed =
   (what: string) =>
   ({ event }: { event: { error?: unknown } }) => ({ error: toAuthError(event.error, what) });
 export const timedOut =
-  (what: string, bound: 'remoteStepMs' | 'hostedUISignOutMs') =>
+  (what: string, bound: 'remoteStepMs' | 'hostedUIMs') =>
   ({ context }: { context: { config: AuthConfig } }) => ({
     error: new AuthError('Timeout', `${what} did not answer within ${context.config[bound]} ms`),
   });

@@ -24,7 +24,7 @@ export interface AuthConfig {
   /** Bound on each remote step (GlobalSignOut, RevokeToken, sign-in, refresh). */
   remoteStepMs: number;
   /** Bound on the hosted UI `/logout` step, which may wait on a person. */
-  hostedUISignOutMs: number;
+  hostedUIMs: number;
   /** Refresh this long before the access token expires (at most half its lifetime). */
   refreshLeewayMs: number;
   /** Wait before retrying a refresh that failed for a network reason. */

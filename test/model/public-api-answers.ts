@@ -47,7 +47,7 @@ export const STORED_LEFT_S: Record<StoredTokens, number> = { fresh: 3600, near: 
  */
 export const BOUNDS = {
   remoteStepMs: 1000,
-  hostedUISignOutMs: 1500,
+  hostedUIMs: 1500,
   storageMs: 100,
   refreshLeewayMs: 1000,
   refreshRetryMs: 600_000,

@@ -110,7 +110,7 @@ export abstract class ModelState {
   /** How long `wait` lets pass: the bound of the pending step. */
   waitMs(): number {
     if (this.storageBlocked) return BOUNDS.storageMs;
-    return this.gate === 'hostedUISignOut' ? BOUNDS.hostedUISignOutMs : BOUNDS.remoteStepMs;
+    return this.gate === 'hostedUISignOut' ? BOUNDS.hostedUIMs : BOUNDS.remoteStepMs;
   }
 
   protected fetch(id: number, c: FetchCall): void {

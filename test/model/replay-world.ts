@@ -54,7 +54,7 @@ export const MODEL_CONFIG: AuthConfig = {
   deferRevocation: false,
   revocation: 'auto',
   remoteStepMs: 1000,
-  hostedUISignOutMs: 2000,
+  hostedUIMs: 2000,
   refreshLeewayMs: 60_000,
   refreshRetryMs: 1000,
   storageMs: 3000,

@@ -36,7 +36,7 @@ function delayMs(eventType: string): number {
   const bounds: Record<string, number> = {
     remoteStepTimeout: MODEL_CONFIG.remoteStepMs,
     storageTimeout: MODEL_CONFIG.storageMs,
-    hostedUITimeout: MODEL_CONFIG.hostedUISignOutMs,
+    hostedUITimeout: MODEL_CONFIG.hostedUIMs,
     challengeExpiry: MODEL_CONFIG.challengeMs,
   };
   return bounds[delay] ?? 10 * 24 * 3600 * 1000;
