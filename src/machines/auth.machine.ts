@@ -3,12 +3,9 @@ import { authSetup, WAIT_TO_SIGN_IN } from './auth.setup.js';
 import { signedInState } from './auth.signed-in.js';
 import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
-import { failed, stopReport, storageTimedOut } from './auth.support.js';
-import type { RestoreOutput } from './auth.types.js';
+import { failed, restored, stopReport, storageTimedOut, takeRestored } from './auth.support.js';
 
 export type { WithDeps } from './auth.support.js';
-
-const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
 
 const READ = 'Reading the stored session';
 
@@ -122,19 +119,10 @@ export const authMachine = authSetup.createMachine({
                 target: '#auth.signingOut',
                 actions: [{ type: 'assignRestoredSession', params: restored }, 'forgetRestoreReason', 'startSignOut'],
               },
-              {
-                guard: { type: 'restoredSession', params: restored },
-                target: '#auth.signedIn',
-                actions: [
-                  { type: 'assignRestoredSession', params: restored },
-                  // Found by this context's own read: the others may not know of it (its writer may
-                  // have crashed before it said so), so they are told. Not when following another
-                  // context (`restoringForOtherTab`); a signed-in context's refresh is not cut by it.
-                  'publishRestored',
-                  'forgetRestoreReason',
-                  { type: 'emitSignedIn', params: { restored: true } },
-                ],
-              },
+              // Found by this context's own read: the others may not know of it (its writer may have
+              // crashed before it said so), so they are told. Not when following another context
+              // (`restoringForOtherTab`); a signed-in context's refresh is not cut by it.
+              takeRestored('#auth.signedIn', 'publishRestored', 'forgetRestoreReason'),
               // signOut() while signed out: remove whatever storage holds of this client.
               {
                 guard: 'signOutRequested',

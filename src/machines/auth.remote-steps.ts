@@ -1,11 +1,48 @@
 import { AuthError } from '../errors.js';
 import type { AuthStateConfig } from './auth.setup.js';
-import { failed, recordFailed, recordTimedOut, requireSession, SKIP_THE_REST } from './auth.support.js';
+import {
+  failed,
+  type RemoteStep,
+  recordFailed,
+  recordTimedOut,
+  requireSession,
+  SKIP_THE_REST,
+  stepDone,
+} from './auth.support.js';
 
-const refreshRefused = (cause: unknown) => ({
+const refreshRefused = ({ event }: { event: { error?: unknown } }) => ({
   error: new AuthError('NotAuthorized', 'GlobalSignOut not run: access token expired, refresh refused', {
-    cause,
+    cause: event.error,
   }),
+});
+
+/** No answer (a network failure): the remote steps still planned are skipped, and the clear goes on. */
+const noAnswer = <S extends RemoteStep>(step: S, what: string) =>
+  ({
+    guard: { type: 'isNetworkError', params: failed(what) },
+    target: 'clearingCache',
+    actions: [recordFailed(step, what), SKIP_THE_REST],
+  }) as const;
+
+/** The step's bound (`remoteStepMs`) passed: as for no answer (docs/sign-out.md, row 5). */
+const boundPassed = <S extends RemoteStep>(step: S, what: string) =>
+  ({
+    remoteStepTimeout: { target: 'clearingCache', actions: [recordTimedOut(step, what), SKIP_THE_REST] },
+  }) as const;
+
+/**
+ * Cognito answered with a refusal (NotAuthorized, 5xx): this device's refresh token may still live,
+ * so it is revoked where the sign-out revokes (`shouldRevoke`); else the clear goes on.
+ */
+const refused = <A>(actions: A) =>
+  [
+    { guard: 'shouldRevoke', target: 'revokingRefreshToken', actions },
+    { target: 'clearingCache', actions },
+  ] as const;
+
+const input = ({ context }: { context: Parameters<typeof requireSession>[0] & { deps: unknown } }) => ({
+  deps: context.deps,
+  tokens: requireSession(context).tokens,
 });
 
 /**
@@ -24,85 +61,35 @@ export const remoteSteps = {
         target: 'signingOutGlobally',
         actions: { type: 'assignSession', params: ({ event }) => ({ session: event.output }) },
       },
+      // Refused (the refresh token is dead): GlobalSignOut cannot run; revoke what this device holds.
       onError: [
-        {
-          guard: { type: 'isNetworkError', params: failed('The refresh before GlobalSignOut') },
-          target: 'clearingCache',
-          actions: [recordFailed('globalSignOut', 'The refresh before GlobalSignOut'), SKIP_THE_REST],
-        },
-        // Refused (the refresh token is dead): GlobalSignOut cannot run; revoke what this device holds.
-        {
-          guard: 'shouldRevoke',
-          target: 'revokingRefreshToken',
-          actions: { type: 'skipGlobalSignOut', params: ({ event }) => refreshRefused(event.error) },
-        },
-        {
-          target: 'clearingCache',
-          actions: { type: 'skipGlobalSignOut', params: ({ event }) => refreshRefused(event.error) },
-        },
+        noAnswer('globalSignOut', 'The refresh before GlobalSignOut'),
+        ...refused({ type: 'skipGlobalSignOut', params: refreshRefused } as const),
       ],
     },
-    after: {
-      remoteStepTimeout: {
-        target: 'clearingCache',
-        actions: [recordTimedOut('globalSignOut', 'The refresh before GlobalSignOut'), SKIP_THE_REST],
-      },
-    },
+    after: boundPassed('globalSignOut', 'The refresh before GlobalSignOut'),
   },
   /** GlobalSignOut kills every refresh token of the user, so success makes RevokeToken redundant. */
   signingOutGlobally: {
     invoke: {
       id: 'globalSignOut',
       src: 'globalSignOut',
-      input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
-      onDone: {
-        target: 'clearingCache',
-        actions: { type: 'markStepDone', params: { step: 'globalSignOut' } },
-      },
-      onError: [
-        {
-          guard: { type: 'isNetworkError', params: failed('GlobalSignOut') },
-          target: 'clearingCache',
-          actions: [recordFailed('globalSignOut', 'GlobalSignOut'), SKIP_THE_REST],
-        },
-        // A service answer (e.g. NotAuthorized, 5xx): this device's refresh token may still live.
-        {
-          guard: 'shouldRevoke',
-          target: 'revokingRefreshToken',
-          actions: recordFailed('globalSignOut', 'GlobalSignOut'),
-        },
-        {
-          target: 'clearingCache',
-          actions: recordFailed('globalSignOut', 'GlobalSignOut'),
-        },
-      ],
+      input,
+      onDone: stepDone('globalSignOut', 'clearingCache'),
+      onError: [noAnswer('globalSignOut', 'GlobalSignOut'), ...refused(recordFailed('globalSignOut', 'GlobalSignOut'))],
     },
-    after: {
-      remoteStepTimeout: {
-        target: 'clearingCache',
-        actions: [recordTimedOut('globalSignOut', 'GlobalSignOut'), SKIP_THE_REST],
-      },
-    },
+    after: boundPassed('globalSignOut', 'GlobalSignOut'),
   },
   revokingRefreshToken: {
     invoke: {
       id: 'revokeToken',
       src: 'revokeToken',
-      input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
-      onDone: {
-        target: 'clearingCache',
-        actions: { type: 'markStepDone', params: { step: 'revokeToken' } },
-      },
-      onError: {
-        target: 'clearingCache',
-        actions: recordFailed('revokeToken', 'RevokeToken'),
-      },
+      input,
+      onDone: stepDone('revokeToken', 'clearingCache'),
+      onError: { target: 'clearingCache', actions: recordFailed('revokeToken', 'RevokeToken') },
     },
     after: {
-      remoteStepTimeout: {
-        target: 'clearingCache',
-        actions: recordTimedOut('revokeToken', 'RevokeToken'),
-      },
+      remoteStepTimeout: { target: 'clearingCache', actions: recordTimedOut('revokeToken', 'RevokeToken') },
     },
   },
 } satisfies Record<string, AuthStateConfig>;

@@ -2,8 +2,16 @@ import { not } from 'xstate';
 import { AuthError } from '../errors.js';
 import { rotatesRefreshToken, unconfirmedAnswer, withTokenExpiry } from './auth.logic.js';
 import type { AuthStateConfig } from './auth.setup.js';
-import { failed, requireSession, stopReport, storageTimedOut, timedOut } from './auth.support.js';
-import type { AuthContext, RestoreOutput } from './auth.types.js';
+import {
+  failed,
+  requireSession,
+  restored,
+  stopReport,
+  storageTimedOut,
+  takeRestored,
+  timedOut,
+} from './auth.support.js';
+import type { AuthContext } from './auth.types.js';
 
 /** A refresh that got no answer: `fetchTokens()` callers learn when the tokens they hold expire. */
 const staleRefresh =
@@ -16,8 +24,6 @@ const staleTimeout =
   ({ context }: { context: AuthContext }) => ({
     error: withTokenExpiry(timedOut(what, 'remoteStepMs')({ context }).error, context.session),
   });
-
-const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
 
 const CANCEL_FETCHES = [
   {
@@ -226,16 +232,7 @@ export const signedInState = {
             target: '#auth.signingOut.revokingRefreshToken',
             actions: [...CANCEL_FETCHES, 'startOtherTabSignOut'],
           },
-          {
-            guard: { type: 'restoredSession', params: restored },
-            target: 'waitingToRefresh',
-            actions: [
-              { type: 'assignRestoredSession', params: restored },
-              'resetRefreshFailures',
-              'markTokensStored',
-              { type: 'emitSignedIn', params: { restored: true } },
-            ],
-          },
+          takeRestored('waitingToRefresh', 'resetRefreshFailures', 'markTokensStored'),
           {
             target: '#auth.signedOut',
             // Told on too: what cleared storage may not have (a clear that landed after its bound).

@@ -10,6 +10,7 @@ import {
   progress,
   recordFailed,
   requireSession,
+  stepDone,
   stopReport,
   storageTimedOut,
   timedOut,
@@ -161,10 +162,7 @@ export const signingOutState = {
         id: 'hostedUISignOut',
         src: 'hostedUISignOut',
         input: ({ context }) => ({ deps: context.deps }),
-        onDone: {
-          target: 'checkingConnectivity',
-          actions: { type: 'markStepDone', params: { step: 'hostedUISignOut' } },
-        },
+        onDone: stepDone('hostedUISignOut', 'checkingConnectivity'),
         onError: [
           // Only the user's own cancel keeps them signed in.
           {

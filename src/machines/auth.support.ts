@@ -174,7 +174,7 @@ export function deferredAnswer(event: AuthEvent): Extract<AuthEmitted, { type: '
   return { type: 'deferredRevocationsSettled', ids, settled, remaining, ...(error ? { error } : {}) };
 }
 
-type RemoteStep = 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
+export type RemoteStep = 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
 
 /** A remote step failed: its outcome and error are recorded (the chart's `recordStepError`). */
 export const recordFailed = <S extends RemoteStep>(step: S, what: string) =>
@@ -192,6 +192,28 @@ export const recordTimedOut = <S extends RemoteStep>(step: S, what: string) =>
       ...timedOut(what, 'remoteStepMs')({ context }),
     }),
   }) as const;
+
+/** A storage read's answer, as the restore guards and actions take it. */
+export const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
+
+/**
+ * Storage holds a session: this context takes it and says so (`signedIn`, `restored: true`), with
+ * `between` run after the session is assigned.
+ */
+export const takeRestored = <T extends string, A extends readonly unknown[]>(target: T, ...between: A) =>
+  ({
+    guard: { type: 'restoredSession', params: restored },
+    target,
+    actions: [
+      { type: 'assignRestoredSession', params: restored },
+      ...between,
+      { type: 'emitSignedIn', params: { restored: true } },
+    ],
+  }) as const;
+
+/** A remote step answered: it is marked done and the sign-out goes on to `target`. */
+export const stepDone = <S extends RemoteStep, T extends string>(step: S, target: T) =>
+  ({ target, actions: { type: 'markStepDone', params: { step } } }) as const;
 
 /** No answer came back: the remote steps still planned are skipped, with why. */
 export const SKIP_THE_REST = { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } } as const;
