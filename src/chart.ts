@@ -3,9 +3,9 @@
  * session store and revocation outbox its actors use), for the Stately Inspector, model-based
  * tests and tools. Apps use `authchart`; these names follow the chart and may change with it.
  */
-export type { AuthMachine, WithDeps } from './machines/auth.machine.js';
+export type { AuthMachine } from './machines/auth.machine.js';
 export { authMachine } from './machines/auth.machine.js';
-export type { ErrorParams } from './machines/auth.support.js';
+export type { ErrorParams, WithDeps } from './machines/auth.support.js';
 export type {
   AuthAnswerName,
   AuthConfig,
@@ -43,23 +43,17 @@ export type {
   OutboxEvent,
   RevocationOutcome,
 } from './machines/outbox.machine.js';
+export type { ClearNotes, ClearOutcome, JournalOutcome } from './session/clear-plan.js';
 export type {
   ClaimedRevocation,
   ClaimOptions,
+  DeferredRevocation,
   OutboxClaim,
   RevocationOutbox,
   RevocationOutboxOptions,
   SettleOutcome,
 } from './session/outbox.js';
+export type { SignOutJournal } from './session/records.js';
 export type { Sealed } from './session/sealed.js';
 export type { Session, SessionInfo, SignedInWith } from './session/session.js';
-export type {
-  ClearNotes,
-  ClearOutcome,
-  DeferredRevocation,
-  JournalOutcome,
-  LoadResult,
-  RefreshWrite,
-  SessionStore,
-  SignOutJournal,
-} from './session/store.js';
+export type { LoadResult, RefreshWrite, SessionStore } from './session/store.js';

@@ -1,8 +1,9 @@
 import { fromPromise } from 'xstate';
 import type { Credentials, SignInChallenge, Tokens } from '../services/types.js';
+import type { ClearOutcome, JournalOutcome } from '../session/clear-plan.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
-import type { ClearOutcome, JournalOutcome, RefreshWrite } from '../session/store.js';
+import type { RefreshWrite } from '../session/store.js';
 import { notProvided, type WithDeps } from './auth.support.js';
 import type { ExchangeOutcome, RedirectOutcome, RestoreOutput, SignInOutcome, SignOutScope } from './auth.types.js';
 import { outboxMachine } from './outbox.machine.js';

@@ -1,8 +1,9 @@
 import { NETWORK_CODES } from '../errors.js';
 import { safeIsOnline } from '../services/connectivity.js';
+import type { ClearOutcome, JournalOutcome } from '../session/clear-plan.js';
 import { unseal } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
-import type { ClearOutcome, JournalOutcome, RefreshWrite } from '../session/store.js';
+import type { RefreshWrite } from '../session/store.js';
 import { localExpiry, revocationPlanned, tokensFreshFor, unstoredAtStop } from './auth.logic.js';
 import { canUpgradeToGlobal, type ErrorParams, progress, signsOutNothing } from './auth.support.js';
 import type {

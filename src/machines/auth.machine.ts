@@ -5,8 +5,6 @@ import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
 import { failed, restored, stopReport, storageTimedOut, takeRestored } from './auth.support.js';
 
-export type { WithDeps } from './auth.support.js';
-
 const READ = 'Reading the stored session';
 
 /**

@@ -1,7 +1,7 @@
 import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
+import type { ClearOutcome, JournalOutcome } from '../session/clear-plan.js';
 import type { Session } from '../session/session.js';
-import type { ClearOutcome, JournalOutcome } from '../session/store.js';
 import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
 import { type AuthStateConfig, WAIT_TO_SIGN_IN } from './auth.setup.js';

@@ -39,10 +39,6 @@ import { unseal } from './sealed.js';
 import { plannedForm, type Session, withWaitingToken } from './session.js';
 import { noticingCorruption, readKey } from './storage-io.js';
 
-export type { ClearNotes, ClearOutcome, JournalOutcome } from './clear-plan.js';
-export type { DeferredRevocation } from './outbox.js';
-export type { SignOutJournal } from './records.js';
-
 export type LoadResult = (
   | { status: 'none' }
   | { status: 'found'; session: Session }

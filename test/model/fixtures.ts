@@ -8,9 +8,9 @@ import { AuthError } from '../../src/errors.js';
 import type { AuthMachine } from '../../src/machines/auth.machine.js';
 import type { AuthContext, AuthEvent, RestoreOutput } from '../../src/machines/auth.types.js';
 import type { ChallengeKind, SignInChallenge, Tokens } from '../../src/services/types.js';
+import type { SignOutJournal } from '../../src/session/records.js';
 import { seal, unseal } from '../../src/session/sealed.js';
 import { type Session, sessionFromTokens } from '../../src/session/session.js';
-import type { SignOutJournal } from '../../src/session/store.js';
 import { makeTokens } from '../helpers/tokens.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: positional type parameters of StateMachine
