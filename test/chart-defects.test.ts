@@ -48,7 +48,7 @@ async function waitingToRecheck(leftS: number) {
   return ctx;
 }
 
-describe('issue 24 defect 5: fetchTokens() settles while a sync hint waits for storage to be readable', () => {
+describe('fetchTokens() settles while a sync hint waits for storage to be readable (docs/storage.md)', () => {
   it('storage still unreadable, the held tokens fresh enough: fetchTokens() answers them, and the recheck goes on', async () => {
     const { auth, stored } = await waitingToRecheck(3600);
     const t = track(auth.fetchTokens());
@@ -98,7 +98,7 @@ describe('issue 24 defect 5: fetchTokens() settles while a sync hint waits for s
   });
 });
 
-describe('issue 24 extra A: stop() with a refreshed token that storage never took', () => {
+describe('stop() with a refreshed token that storage never took (docs/storage.md)', () => {
   /** Signed in with rotation: a refresh whose answer carries a new refresh token, and whose write fails. */
   async function unstoredRotation(options: { revocation?: 'auto' | 'always' | 'never' } = {}) {
     const ctx = await signedIn(45, options);

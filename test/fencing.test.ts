@@ -1,9 +1,10 @@
 /**
- * Issue 24 #4, through the public API: a write that outlives its lock must not land. Two contexts
- * share one storage with `storageMs` 100; A's save takes 300 ms, so A's lock is let go (and its
- * sign-in rejected) while its write still runs, and B signs in meanwhile. Whatever the storage can
- * do (check a fence at its commit point, or nothing), storage must end with B's session, B must
- * hold it, A's tokens must be revoked, and a fresh start must restore B's session.
+ * Through the public API: a write that outlives its lock must not land (docs/storage.md, "A write
+ * that outlives its lock does not land"). Two contexts share one storage with `storageMs` 100; A's
+ * save takes 300 ms, so A's lock is let go (and its sign-in rejected) while its write still runs,
+ * and B signs in meanwhile. Whatever the storage can do (check a fence at its commit point, or
+ * nothing), storage must end with B's session, B must hold it, A's tokens must be revoked, and a
+ * fresh start must restore B's session.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuth, memoryStorage, memorySyncBus, type TokenStorage, type Tokens } from '../src/index.js';

@@ -25,9 +25,9 @@ import {
 import { makeTokens } from './helpers/tokens.js';
 
 /**
- * issue 15: `fetchTokens()`, one rule per test, through the public API with gated fakes (every
- * remote answer is the test's) and fake time. Every promise is tracked, never awaited, so one that
- * never settles fails the test instead of hanging it.
+ * `fetchTokens()` (docs/guide.md, "Tokens for your API calls"), one rule per test, through the
+ * public API with gated fakes (every remote answer is the test's) and fake time. Every promise is
+ * tracked, never awaited, so one that never settles fails the test instead of hanging it.
  */
 const TIMEOUTS = { remoteStepMs: 1000, storageMs: 100, refreshLeewayMs: 1000, refreshRetryMs: 600_000 };
 const CREDENTIALS = { username: 'alice@example.com', password: 'correct horse' };
@@ -268,7 +268,8 @@ describe('fetchTokens(): what the refresh answered', () => {
     expect(failures.map((f) => f.error.code)).toEqual(['StorageFailure']);
     storage.mode = 'open';
     expect(JSON.stringify(storage.dump())).toContain(stored.accessToken);
-    // Issue 19 defect 16: the write is retried (after the refresh back-off), not left for the next refresh.
+    // The write is retried (after the refresh back-off), not left for the next refresh (docs/storage.md,
+    // "A refresh whose write fails").
     expect(auth.state).toBe('signedIn.waitingToRetryStore');
     await vi.advanceTimersByTimeAsync(TIMEOUTS.refreshRetryMs);
     await flush();

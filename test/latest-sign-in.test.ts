@@ -1,8 +1,9 @@
 /**
- * Issue 19 across contexts, through the public API: several `createAuth` instances over one storage
- * and one sync bus. The latest sign-in wins and the session it replaced is revoked; a sign-out with
- * nothing signed in here signs out what another context just stored; a sign-out revokes the
- * newest refresh token of its session (rotated by another context); a full outbox says what it dropped.
+ * Storage is the truth across contexts (docs/storage.md), through the public API: several
+ * `createAuth` instances over one storage and one sync bus. The latest sign-in wins and the session
+ * it replaced is revoked (docs/sign-out.md row 26); a sign-out with nothing signed in here signs out
+ * what another context just stored (row 12); a sign-out revokes the newest refresh token of its
+ * session (rotated by another context, row 27); a full outbox says what it dropped.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, type AuthEventPayload, createAuth, memoryStorage, memorySyncBus } from '../src/index.js';
@@ -31,7 +32,7 @@ function context(
   return { auth, services };
 }
 
-describe('the latest sign-in wins (defect 3)', () => {
+describe('the latest sign-in wins (docs/sign-out.md row 26)', () => {
   it('two contexts signing in at once end on the same session; the replaced one is revoked, none left at rest', async () => {
     const storage = memoryStorage();
     const bus = memorySyncBus();

@@ -22,7 +22,7 @@ function stickyStorage() {
   return { storage, state };
 }
 
-describe('a clear that fails part-way (issue 19, defect 10)', () => {
+describe('a clear that fails part-way (docs/sign-out.md row 24)', () => {
   it('keeps its journal and answers failed; the next start finishes the sign-out', async () => {
     const tokens = makeTokens();
     const services = fakeServices(tokens);
@@ -50,7 +50,7 @@ describe('a clear that fails part-way (issue 19, defect 10)', () => {
   });
 });
 
-describe('a full storage and deferRevocation (issue 19, defect 13)', () => {
+describe('a full storage and deferRevocation (docs/sign-out.md row 23)', () => {
   it('the outbox write fails, the clear goes on: partial, deferred: false, with the storage error', async () => {
     const connectivity = manualConnectivity(true);
     const h = await signedInHarness({ auth: { deferRevocation: true, connectivity, revocation: 'always' } });

@@ -4,9 +4,9 @@ import { fakeServices } from './helpers/fakes.js';
 import { flush, gatedServices, gatedStorage, storedSession, track, withGatedTestHooks } from './helpers/gated.js';
 
 /**
- * Regressions for the call-order defects of issue 11, each through the public API only. Every
- * promise is tracked instead of awaited, so a promise that never settles fails the test instead
- * of hanging it.
+ * Regressions for the call-order defects once found (the rules: docs/sign-out.md, "Call order: the
+ * chart decides"), each through the public API only. Every promise is tracked instead of awaited, so
+ * a promise that never settles fails the test instead of hanging it.
  */
 const CREDENTIALS = { username: 'alice@example.com', password: 'correct horse' };
 const OWN = 'authchart.client123.';

@@ -52,7 +52,7 @@ describe('sign-in', () => {
     };
     const error = await auth.signIn(CREDS).catch((e: unknown) => e);
     expect(isAuthError(error, 'StorageFailure')).toBe(true);
-    // Issue 19: no refresh token is left valid that nothing holds.
+    // No refresh token is left valid that nothing holds (docs/sign-out.md row 25).
     await vi.waitFor(() => expect(auth.state).toBe('signedOut'));
     expect(services.calls.revokeToken).toHaveLength(1);
     expect(ownKeys(storage)).toEqual([]);

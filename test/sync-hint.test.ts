@@ -19,7 +19,7 @@ async function setup() {
   return { auth, storage, bus, services, stranger };
 }
 
-describe('a sign-out message is a hint: storage is the truth (issue 19, defects 1, 2, 5)', () => {
+describe('a sign-out message is a hint: storage is the truth (docs/sign-out.md row 17)', () => {
   it('a stale or forged message, while storage still holds this session, changes nothing', async () => {
     const { auth, stranger, services } = await setup();
     stranger.publish({ type: 'signedOut' });

@@ -1,7 +1,8 @@
 /**
  * `npm run explore -- --minutes N`: runs the multi-context model (test/model/multi-context.test.ts)
- * with random seeds and every fault of issue 24 on, until the time is up. CI replays one fixed seed
- * with the faults of open defects off; this is where new interleavings are looked for.
+ * with random seeds and every fault class on (docs/storage.md, "Exploring"), until the time is up.
+ * CI replays one fixed seed with the faults of open defects off; this is where new interleavings are
+ * looked for.
  *
  * Each batch is one vitest process (`FC_SEED=<seed> FC_RUNS=<runs>`): fast-check stops at a batch's
  * first failure and shrinks it, and the seed and path it prints replay it exactly. Prints the runs

@@ -1,8 +1,8 @@
 /**
- * What `fileStorage` checks before it trusts its path, and the one way it writes (issue 23,
- * finding 6). The token file may sit where someone else can put things: a symlink there would have
- * the tokens written wherever it points, and a file another user made would stay theirs (and
- * readable by them) after we write it.
+ * What `fileStorage` checks before it trusts its path, and the one way it writes (docs/storage.md,
+ * "What `fileStorage` refuses"). The token file may sit where someone else can put things: a symlink
+ * there would have the tokens written wherever it points, and a file another user made would stay
+ * theirs (and readable by them) after we write it.
  *
  * Every refusal is `StorageFailure` naming the path and the reason, never the contents.
  *

@@ -1,9 +1,10 @@
 /**
- * Fencing for `redisStorage` (issue 24 #4): a write made in a `lock()` section commits only if the
- * lock key still holds that section's value, checked in the same script as the SET or DEL, so
- * no holder that lost the lock (expired, or let go by authchart after `timeouts.storageMs`) can
- * land a write over the next holder's. KEYS[1] is the lock key, KEYS[2] the data key: in Redis
- * Cluster both must hash to one slot, so give the prefix a hash tag (`{bff:session:<id>}:`).
+ * Fencing for `redisStorage` (docs/storage.md, "A write that outlives its lock does not land"): a
+ * write made in a `lock()` section commits only if the lock key still holds that section's value,
+ * checked in the same script as the SET or DEL, so no holder that lost the lock (expired, or let go
+ * by authchart after `timeouts.storageMs`) can land a write over the next holder's. KEYS[1] is the
+ * lock key, KEYS[2] the data key: in Redis Cluster both must hash to one slot, so give the prefix a
+ * hash tag (`{bff:session:<id>}:`).
  */
 
 /** The lock section a write was made in: the lock key, the value it holds while held, its name (for errors). */

@@ -1,5 +1,5 @@
 /**
- * Fencing: a write that outlives its lock must not land (issue 24 #4).
+ * Fencing: a write that outlives its lock must not land (docs/storage.md: what each storage does with a late write).
  *
  * `withStorageLock` lets go after `holdMs` even if a write still runs (a hung storage must not stop
  * every later call). Such a write, landing later, would overwrite the next holder's: a newer

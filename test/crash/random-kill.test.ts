@@ -1,8 +1,9 @@
 /**
- * Issue 19: real child processes on fileStorage, SIGKILLed at random points of sign-in, refresh
- * and sign-out (inside fileStorage's write included). After a restart and one `signOut()`, no
- * token string is left anywhere in the directory. And two processes writing one file at once
- * lose no write. CRASH_SEED repeats a run; CRASH_KILLS_PER_PHASE sets how many kills per phase.
+ * Crash safety (docs/sign-out.md, "Crash-safe sign-out"; docs/storage.md, "How `fileStorage` works"):
+ * real child processes on fileStorage, SIGKILLed at random points of sign-in, refresh and sign-out
+ * (inside fileStorage's write included). After a restart and one `signOut()`, no token string is left
+ * anywhere in the directory. And two processes writing one file at once lose no write. CRASH_SEED
+ * repeats a run; CRASH_KILLS_PER_PHASE sets how many kills per phase.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,7 +90,7 @@ describe('SIGKILL at random points of sign-in, refresh and sign-out (fileStorage
         if (e.code !== 'ENOENT') throw e; // nothing was ever written
       });
       if (report.state !== 'signedOut') failures.push(`${label}: restart ${JSON.stringify(report)}`);
-      // The session's part (defect 12): the session is one record, so no kill leaves half of one.
+      // The session's part: the session is one record (docs/storage.md), so no kill leaves half of one.
       if (leaks.length === 0 && report.keys?.length === 0) continue;
       failures.push(`${label}: restart ${JSON.stringify(report)}, tokens in ${leaks}`);
     }

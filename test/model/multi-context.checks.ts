@@ -1,7 +1,8 @@
 /**
- * The invariants of issue 19's multi-context model, checked from outside: what the fake Cognito
- * issued and accepts, what the shared storage holds (any value containing a token string, whatever
- * the layout), and what each running context holds through the public API.
+ * The invariants of the multi-context model (the cross-context rules of docs/storage.md, "Storage is
+ * the truth; messages are hints"), checked from outside: what the fake Cognito issued and accepts,
+ * what the shared storage holds (any value containing a token string, whatever the layout), and what
+ * each running context holds through the public API.
  */
 import type { Auth, SignOutResult } from '../../src/index.js';
 import { BEFORE_THE_RUN, type FakeCognito, type Incarnation, type SharedStorage } from './multi-context.world.js';
@@ -248,10 +249,11 @@ export class Invariants {
   }
 
   /**
-   * The app was told a refresh token of this incarnation is not stored or not revoked (issue 24):
-   * `tokensNotStored`, an `InvalidToken` whose message says "could not be revoked". Every refresh
-   * token it held or was issued that is neither revoked, at rest, nor held by another running
-   * context is then known to the app, not forgotten. `orphansNow`: see below.
+   * The app was told a refresh token of this incarnation is not stored or not revoked (docs/storage.md:
+   * "reported as not known to be revoked"): `tokensNotStored`, an `InvalidToken` whose message says
+   * "could not be revoked". Every refresh token it held or was issued that is neither revoked, at
+   * rest, nor held by another running context is then known to the app, not forgotten. `orphansNow`:
+   * see below.
    */
   onReported(live: Live, others: Live[], why: string, orphansNow = false): void {
     const heldElsewhere = new Set(others.filter((o) => o !== live).map((o) => o.auth.getTokens()?.refreshToken));

@@ -1,7 +1,8 @@
 /**
- * Defects of src the multi-context model found with the faults of issue 24, each as the shrunk
- * program that showed it, now fixed: `multi-context.test.ts` replays each and asserts its invariant
- * holds. Every seed `npm run explore` finds becomes one more case here (fixed first).
+ * Defects of src the multi-context model found with its faults (Cognito's 429/5xx, slow storage,
+ * clock skew, failing reads after a hint, `stop()`, corrupt or old-layout data at start), each as the
+ * shrunk program that showed it, now fixed: `multi-context.test.ts` replays each and asserts its
+ * invariant holds. Every seed `npm run explore` finds becomes one more case here (fixed first).
  */
 import type { Input, Step } from './multi-context.program.js';
 

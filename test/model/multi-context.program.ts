@@ -1,7 +1,7 @@
 /**
- * The programs of the multi-context model (issues 19 and 24): what fast-check chooses for a run (the
- * contexts, the world's faults, the steps) and how a program reads in a failure report. Every fault
- * is an option of the run, so shrinking removes the faults a failure does not need.
+ * The programs of the multi-context model (docs/storage.md, "Exploring"): what fast-check chooses for
+ * a run (the contexts, the world's faults, the steps) and how a program reads in a failure report.
+ * Every fault is an option of the run, so shrinking removes the faults a failure does not need.
  */
 import fc from 'fast-check';
 import { type Initial, type RemoteFault, USERS } from './multi-context.world.js';
@@ -25,15 +25,15 @@ export interface Input {
   storageMs: number[];
   remoteMs: number[];
   faultAt: number | null;
-  /** Issue 24: Cognito's answer to the n-th refresh/RevokeToken/GlobalSignOut (then `ok`). */
+  /** Fault `remote`: Cognito's answer to the n-th refresh/RevokeToken/GlobalSignOut (then `ok`). */
   remoteFaults: RemoteFault[];
-  /** Issue 24: storage operations that take longer than `storageMs` (they outlive their lock). */
+  /** Fault `slow`: storage operations that take longer than `storageMs` (they outlive their lock). */
   slowOps: number[];
-  /** Issue 24: each context's clock, ahead (+) or behind (−) the fake's, in ms. */
+  /** Fault `skew`: each context's clock, ahead (+) or behind (−) the fake's, in ms. */
   skewMs: number[];
-  /** Issue 24: how many storage reads fail right after a context gets a sync message. */
+  /** Fault `hints`: how many storage reads fail right after a context gets a sync message. */
   hintReadFails: number;
-  /** Issue 24: what storage holds before the first context starts. */
+  /** Fault `initial`: what storage holds before the first context starts. */
   initial: Initial;
   /** The storage checks the lock's fence at commit (like fileStorage and Redis): a late write never lands. */
   fenced: boolean;
@@ -44,7 +44,10 @@ export interface Input {
 export const STORAGE_MS = 1000;
 export const SLOW_MS = 1500;
 
-/** The fault classes of issue 24, by name; `MC_OFF=hints,stop` leaves those out (investigation, CI). */
+/**
+ * The model's fault classes (docs/storage.md, "Exploring"), by name; `MC_OFF=hints,stop` leaves those
+ * out (investigation, CI).
+ */
 export const FAULTS = ['remote', 'slow', 'skew', 'hints', 'stop', 'initial'] as const;
 export type Fault = (typeof FAULTS)[number];
 /**

@@ -1,7 +1,8 @@
 /**
- * Issue 19's multi-context model test, at the public API: 2 to 4 `createAuth` contexts over one
- * shared storage (slow, rarely failing) and one sync bus, one fake Cognito. fast-check picks the
- * interleavings; after every run the invariants of `multi-context.checks.ts` must hold.
+ * The multi-context model test (docs/storage.md, "Exploring"), at the public API: 2 to 4 `createAuth`
+ * contexts over one shared storage (slow, rarely failing) and one sync bus, one fake Cognito.
+ * fast-check picks the interleavings; after every run the invariants of `multi-context.checks.ts`
+ * must hold.
  *
  * Replay: FC_SEED=<seed> FC_PATH=<path> npx vitest run test/model/multi-context.test.ts
  * (both are printed on failure). FC_RUNS sets the number of runs.
@@ -83,7 +84,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
       services: incarnationServices(cognito, inc, remoteLatency, remoteInFlight),
       storage: storage.viewFor(inc, storageLatency),
       connectivity: conn,
-      // A message from another context is a hint to read storage: the next reads may fail (issue 24).
+      // A message from another context is a hint to read storage: the next reads may fail (fault `hints`).
       sync: (name) => {
         const channel = bus.connect(name);
         return {
@@ -108,7 +109,8 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
         `c${c} signed out (${reason})${result ? `: ${outcome(result)}` : ''}${error ? ` ${error.code}: ${error.message}` : ''}`,
       ),
     );
-    // What the app is told about a token it may have to revoke itself counts as reported (issue 24).
+    // What the app is told about a token it may have to revoke itself counts as reported ("reported as
+    // not known to be revoked", docs/storage.md).
     const notRevoked = (e: AuthError | undefined) => e?.message.includes('could not be revoked') === true;
     auth.on('tokensNotStored', ({ error }) => {
       log(`c${c} tokensNotStored (${error.code})`);
@@ -253,7 +255,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
 }
 
 // CI replays one fixed seed, so a red run is the code's doing, never the draw's. FC_SEED=random
-// explores new interleavings (the closing note of issue 19 lists what that still finds).
+// explores new interleavings (what that may still find and no client can fix: docs/storage.md, "Known limits").
 const seedEnv = process.env['FC_SEED'] ?? '20261125';
 const seed = seedEnv === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(seedEnv);
 const path = process.env['FC_PATH'];
@@ -269,7 +271,7 @@ afterAll(() => {
   );
 });
 
-describe('many contexts over one storage and one sync bus (issue 19)', () => {
+describe('many contexts over one storage and one sync bus (docs/storage.md: storage is the truth)', () => {
   it('no token at rest after complete, deferred tokens kept, no session back, convergence, every call settles, no token forgotten', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     try {
@@ -290,8 +292,8 @@ describe('many contexts over one storage and one sync bus (issue 19)', () => {
   }, 120_000);
 });
 
-// What the model found with the faults of issue 24, each fixed: its shrunk program replays here.
-describe('what the model found (issue 24), replayed', () => {
+// What the model found with its faults (docs/storage.md, "Exploring"), each fixed: its shrunk program replays here.
+describe('what the model found with its faults, replayed', () => {
   for (const d of [...FOUND, ...FOUND_AROUND_SIGN_IN, ...FOUND_IN_STORAGE]) {
     it(d.name, async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });

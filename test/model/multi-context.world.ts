@@ -1,7 +1,8 @@
 /**
- * The world of the multi-context model test (issue 19): a fake Cognito shared by every context, one
- * shared storage seen through a slow and sometimes failing view per context, and latency schedules.
- * Everything here is driven by fake timers and by fast-check's choices, so a run replays exactly.
+ * The world of the multi-context model test (docs/storage.md, "Exploring"): a fake Cognito shared by
+ * every context, one shared storage seen through a slow and sometimes failing view per context, and
+ * latency schedules. Everything here is driven by fake timers and by fast-check's choices, so a run
+ * replays exactly.
  */
 
 import { UnsecuredJWT } from 'jose';
@@ -20,7 +21,7 @@ export interface FakeSession {
 }
 
 /**
- * How Cognito answers the n-th refresh, RevokeToken or GlobalSignOut of a run (issue 24): `ok`, or
+ * How Cognito answers the n-th refresh, RevokeToken or GlobalSignOut of a run (fault `remote`): `ok`, or
  * refused before it applies with 429 (`Throttled`) or a 5xx (`Service`). Past the list every call
  * is `ok`: Cognito recovers, so the world can converge, and shrinking goes towards no fault at all.
  */
@@ -182,7 +183,7 @@ export class FakeCognito {
 export interface Incarnation {
   readonly id: number;
   dead: boolean;
-  /** Storage reads still to fail: set when a sync message (a hint) arrives, issue 24. */
+  /** Storage reads still to fail: set when a sync message (a hint) arrives (fault `hints`). */
   failReads: number;
   online(): boolean;
 }
@@ -231,9 +232,10 @@ export function incarnationServices(
  * One storage shared by every context (like `localStorage`), with a lock shared by all of them (as
  * `navigator.locks` is across tabs). Each incarnation sees it through `viewFor`: every operation
  * waits its latency first (0 ms: answered synchronously), a dead incarnation's pending operations
- * never land (a crash), and the one operation numbered `faultAt` throws. Issue 24: the operations
- * numbered in `slowOps` take `slowMs` (longer than the contexts' `storageMs`, so they outlive their
- * lock), and a read by an incarnation with `failReads` left throws (a hint followed by failing reads).
+ * never land (a crash), and the one operation numbered `faultAt` throws. Faults `slow` and `hints`:
+ * the operations numbered in `slowOps` take `slowMs` (longer than the contexts' `storageMs`, so they
+ * outlive their lock), and a read by an incarnation with `failReads` left throws (a hint followed by
+ * failing reads).
  */
 export class SharedStorage {
   readonly map = new Map<string, string>();
@@ -360,7 +362,7 @@ export class SharedStorage {
   }
 }
 
-/** What storage holds before any context starts (issue 24). */
+/** What storage holds before any context starts (fault `initial`). */
 export type Initial = 'empty' | 'corrupt' | 'corruptOutbox' | 'oldLayout';
 
 /** The instance number of tokens nobody in the run was handed: the old layout's, left by an older version. */

@@ -1,8 +1,10 @@
 /**
- * A reference model of authchart's public promise API, written from the rules in docs/sign-out.md,
- * issue 11 and issue 15 (fetchTokens, the refresh before an expired global sign-out), not from the chart. It predicts, per call, when its promise settles and with what,
- * and the state, remote calls and storage after every step. The runner (public-api-runner.ts)
- * drives the real `createAuth` with gated fakes and compares.
+ * A reference model of authchart's public promise API, written from the rules in docs/sign-out.md
+ * (its rows; its call-order table, "Call order: the chart decides"; rows 19–20, the refresh before
+ * an expired global sign-out) and docs/guide.md ("Tokens for your API calls": fetchTokens), not
+ * from the chart. It predicts, per call, when its promise settles and with what, and the state,
+ * remote calls and storage after every step. The runner (public-api-runner.ts) drives the real
+ * `createAuth` with gated fakes and compares.
  */
 import { T0 } from '../helpers/gated.js';
 import {

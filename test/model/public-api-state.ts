@@ -40,7 +40,7 @@ export abstract class ModelState {
   /** fetchTokens() callers waiting for the restore or a refresh. */
   fetchers: { id: number; call: FetchCall }[] = [];
   refreshes = 0;
-  /** A refresh's tokens that storage has not taken: the chart writes them again (issue 19, defect 16). */
+  /** A refresh's tokens that storage has not taken: the chart writes them again (docs/storage.md). */
   unstored = false;
   readonly storedExpiresAt: number;
   running: { id: number; kind: 'signIn' | 'adopt' } | null = null;

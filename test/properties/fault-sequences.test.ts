@@ -270,7 +270,7 @@ describe('random fault sequences (fast-check)', () => {
                   expect(f?.value instanceof AuthError && f.value.code).toBe('NotSignedIn');
                 } else {
                   // 3. failed ⇒ still signed in; signed out before, failed means the clear could not
-                  // confirm storage is empty (issue 19: signOut() in any state clears storage).
+                  // confirm storage is empty (docs/sign-out.md row 12: signOut() in any state clears storage).
                   expect(auth.state.startsWith(wasSignedIn ? 'signedIn' : 'signedOut')).toBe(true);
                   expect(result.status === 'failed' && result.error.code).toBe('StorageFailure');
                 }

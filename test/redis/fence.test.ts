@@ -1,7 +1,8 @@
 /**
- * redisStorage's fencing on a real redis-server (issue 24 #4): a write made in a `lock()` section
- * commits (one script: compare the lock key, then SET or DEL) only while that section still holds
- * the lock, so a write that outlives its lock never lands over the next holder's.
+ * redisStorage's fencing on a real redis-server (docs/storage.md, "A write that outlives its lock
+ * does not land"): a write made in a `lock()` section commits (one script: compare the lock key, then
+ * SET or DEL) only while that section still holds the lock, so a write that outlives its lock never
+ * lands over the next holder's.
  */
 import { describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';

@@ -120,7 +120,7 @@ describe.skipIf(!hasRedis('the Redis lock'))('redisStorage.lock on a real redis-
     expect(() => redisStorage(client, { prefix: 'x:', [option]: value })).toThrow(new RegExp(option));
   });
 
-  it('a lock whose holder was SIGKILLed on this host is taken at once, long before its TTL (issue 24 extra B)', async () => {
+  it('a lock whose holder was SIGKILLed on this host is taken at once, long before its TTL', async () => {
     const env = { KIND: 'redis', REDIS_URL: server().url, PREFIX: 'lock6:', STALE_MS: '60000' };
     const holder = await startHolder(env);
     const client = await connect();

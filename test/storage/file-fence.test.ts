@@ -1,7 +1,8 @@
 /**
- * fileStorage's commit point (issue 24 #4): a write whose lock was let go while it ran does not
- * rename its temp file over the token file, whether authchart's fence aborted or the `lock()`
- * section that made the call ended. It rejects with `StorageFailure` and leaves no temp file.
+ * fileStorage's commit point (docs/storage.md, "A write that outlives its lock does not land"): a
+ * write whose lock was let go while it ran does not rename its temp file over the token file,
+ * whether authchart's fence aborted or the `lock()` section that made the call ended. It rejects
+ * with `StorageFailure` and leaves no temp file.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -177,7 +177,7 @@ describe('fileStorage.lock in one process', () => {
   });
 });
 
-describe('fileStorage.lock after a crash (issue 24 extra B)', () => {
+describe('fileStorage.lock after a crash (docs/storage.md, dead processes)', () => {
   it('a lock whose holder was SIGKILLed on this host is taken over at once, long before staleLockMs', async () => {
     const holder = await startHolder({ KIND: 'file', FILE: file, STALE_MS: '60000' });
     await kill(holder);

@@ -1,7 +1,8 @@
 /**
- * fileStorage does not trust its path (issue 23 finding 6): a symlink, a file of another user, a
- * non-regular file, a symlinked lock and a directory anyone can swap files in are refused with
- * `StorageFailure`, through `createAuth` too, and nothing is written where a link points.
+ * fileStorage does not trust its path (docs/storage.md, "What `fileStorage` refuses"; the fileStorage
+ * row of docs/security.md's threat table): a symlink, a file of another user, a non-regular file, a
+ * symlinked lock and a directory anyone can swap files in are refused with `StorageFailure`, through
+ * `createAuth` too, and nothing is written where a link points.
  */
 import {
   chmod,
@@ -64,7 +65,7 @@ async function signInThrough(path: string): Promise<{ said: string; secrets: str
   expect(isAuthError(signedOut[0]?.error, 'StorageFailure')).toBe(true);
   const error = await auth.signIn(CREDS).catch((e: unknown) => e);
   expect(isAuthError(error, 'StorageFailure')).toBe(true);
-  // The tokens it could not keep are revoked first (issue 19), then it ends signed out.
+  // The tokens it could not keep are revoked first (docs/sign-out.md row 25), then it ends signed out.
   await vi.waitFor(() => expect(auth.state).toBe('signedOut'));
   expect(auth.getSession()).toBeNull();
   auth.stop();

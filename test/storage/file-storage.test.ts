@@ -1,7 +1,7 @@
 /**
- * fileStorage beyond the contract: dead writers' temp files (issue 19 defect 8), corrupt files and
- * other apps' values (defect 9), mode 0600, and the cross-process lock. Defect 7 (stale cache,
- * lost and resurrected writes) is the contract's cross-handle part, run in contract.test.ts.
+ * fileStorage beyond the contract (docs/storage.md, "How `fileStorage` works"): dead writers' temp
+ * files, corrupt files and other apps' values, mode 0600, and the cross-process lock. No stale cache,
+ * no lost or resurrected write: that is the contract's cross-handle part, run in contract.test.ts.
  */
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,7 @@ async function rejection(promise: unknown): Promise<AuthError> {
   throw new Error('expected a rejection');
 }
 
-describe('temp files of a dead writer (defect 8)', () => {
+describe('temp files of a dead writer', () => {
   it('are removed when the file is opened; nothing else is', async () => {
     await writeFile(file, JSON.stringify({ [KEY]: 'current' }));
     const temps = ['tokens.json.123456789', 'tokens.json.4294967295', 'tokens.json.7'];
@@ -53,7 +53,7 @@ describe('temp files of a dead writer (defect 8)', () => {
   });
 });
 
-describe('a corrupt file (defect 9)', () => {
+describe('a corrupt file', () => {
   const CORRUPT = {
     empty: '',
     truncated: JSON.stringify({ 'otherapp.x': '1', [KEY]: TOKEN }).slice(0, 60),
@@ -110,7 +110,7 @@ describe('a corrupt file (defect 9)', () => {
   });
 });
 
-describe("other apps' values (defect 9)", () => {
+describe("other apps' values", () => {
   it('are kept byte for byte on rewrite, non-string values included', async () => {
     const foreign =
       '"otherapp.config": {"n": 12345678901234567890, "f": 1.0, "list": [1, "a", null, true]}, "flag": true, "n": -0, "big": 1E+400';
