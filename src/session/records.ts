@@ -26,6 +26,20 @@ interface SessionRecord {
   refreshToken: string;
 }
 
+/** Characters `JSON.stringify` escapes in a string: quote, backslash, controls, and (if lone) surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what JSON escapes
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * `JSON.stringify(value)` for a string, joined rather than copied when nothing in it needs escaping
+ * (a JWT never does): the record then shares the session's token strings instead of holding a copy
+ * of them (about 4 KB per instance where storage keeps the string itself, as `memoryStorage` does).
+ */
+function jsonString(value: string): string {
+  return JSON_ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
+/** The record as `JSON.stringify` writes it (same keys, same order, same text; see {@link jsonString}). */
 export function serializeRecord(session: Session): string {
   const { accessToken, idToken, refreshToken } = unseal(session.tokens);
   const record: SessionRecord = {
@@ -36,7 +50,13 @@ export function serializeRecord(session: Session): string {
     idToken,
     refreshToken,
   };
-  return JSON.stringify(record);
+  // Joined with `+`, not `Array.join`: a join writes one new string, a copy of every token.
+  let json = '';
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    json += `${json ? ',' : '{'}"${key}":${typeof value === 'string' ? jsonString(value) : JSON.stringify(value)}`;
+  }
+  return `${json}}`;
 }
 
 type Parsed = { status: 'found'; session: Session } | { status: 'invalid'; error: AuthError };
