@@ -104,8 +104,10 @@ export class SafeCause extends Error {
  */
 export class SecretRegistry {
   #groups: { values: string[]; marker: string }[] = [];
-  #held = new Map<symbol, string>();
-  #kept = new Map<string, () => void>();
+  // Made when first needed, and the held map let go of once empty: an idle signed-in instance
+  // holds no value, and keeps none for an outbox.
+  #held: Map<symbol, string> | null = null;
+  #kept: Map<string, () => void> | null = null;
   #sorted: [needle: string, marker: string][] | null = [];
 
   /** Remembers values (one session's tokens, say) among the last {@link MAX_GROUPS} groups. */
@@ -121,10 +123,12 @@ export class SecretRegistry {
   hold(value: unknown): () => void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return () => {};
     const key = Symbol('held');
-    this.#held.set(key, value);
+    (this.#held ??= new Map()).set(key, value);
     this.#sorted = null;
     return () => {
-      if (this.#held.delete(key)) this.#sorted = null;
+      if (!this.#held?.delete(key)) return;
+      this.#sorted = null;
+      if (this.#held.size === 0) this.#held = null;
     };
   }
 
@@ -133,19 +137,20 @@ export class SecretRegistry {
    * sessions' groups (a drain of many must not push those out).
    */
   keep(value: string): void {
-    const release = this.#kept.get(value);
+    const kept = (this.#kept ??= new Map());
+    const release = kept.get(value);
     // Read again: the newest now (a token long in the outbox is never the one let go).
-    this.#kept.delete(value);
-    this.#kept.set(value, release ?? this.hold(value));
-    for (const [old, release] of this.#kept) {
-      if (this.#kept.size <= MAX_KEPT) break;
+    kept.delete(value);
+    kept.set(value, release ?? this.hold(value));
+    for (const [old, release] of kept) {
+      if (kept.size <= MAX_KEPT) break;
       release();
-      this.#kept.delete(old);
+      kept.delete(old);
     }
   }
 
   #knows(value: string): boolean {
-    return this.#groups.some((g) => g.values.includes(value)) || [...this.#held.values()].includes(value);
+    return this.#groups.some((g) => g.values.includes(value)) || [...(this.#held?.values() ?? [])].includes(value);
   }
 
   /** Every form searched (see {@link formsOf}), longest first, with its marker. */
@@ -154,7 +159,7 @@ export class SecretRegistry {
     const forms = new Map<string, string>();
     const values: [string, string][] = [
       ...this.#groups.flatMap((g) => g.values.map((v): [string, string] => [v, g.marker])),
-      ...[...this.#held.values()].map((v): [string, string] => [v, REDACTED]),
+      ...[...(this.#held?.values() ?? [])].map((v): [string, string] => [v, REDACTED]),
     ];
     for (const [value, marker] of values) {
       for (const form of formsOf(value)) if (!forms.has(form)) forms.set(form, marker);
