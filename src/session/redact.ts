@@ -123,7 +123,8 @@ export class SecretRegistry {
   hold(value: unknown): () => void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return () => {};
     const key = Symbol('held');
-    (this.#held ??= new Map()).set(key, value);
+    this.#held ??= new Map();
+    this.#held.set(key, value);
     this.#sorted = null;
     return () => {
       if (!this.#held?.delete(key)) return;
@@ -137,7 +138,8 @@ export class SecretRegistry {
    * sessions' groups (a drain of many must not push those out).
    */
   keep(value: string): void {
-    const kept = (this.#kept ??= new Map());
+    this.#kept ??= new Map();
+    const kept = this.#kept;
     const release = kept.get(value);
     // Read again: the newest now (a token long in the outbox is never the one let go).
     kept.delete(value);
