@@ -230,7 +230,6 @@ export const outboxMachine = setup({
     // Whatever an earlier run (or a run with `deferRevocation`) left is drained at start.
     starting: { always: { target: 'checkingConnectivity' } },
     idle: {
-      invoke: { id: 'watchConnectivity', src: 'watchConnectivity', input: ({ context }) => ({ deps: context.deps }) },
       on: {
         DRAIN: { target: 'claiming', actions: 'addWaiter' },
         ONLINE: { guard: 'drainsOnItsOwn', target: 'claiming' },
@@ -238,6 +237,20 @@ export const outboxMachine = setup({
       // Another context's claim held entries back: they are looked at again once its lease is
       // over on this context's clock, so a dead drain's entries do not wait for the next start.
       after: { recheck: { guard: 'mustRecheck', target: 'claiming', actions: 'forgetRecheck' } },
+      // Connectivity is watched only where its return starts a drain (`deferRevocation`): without
+      // the option ONLINE changes nothing, and an idle watcher would be a child actor per instance.
+      initial: 'choosing',
+      states: {
+        choosing: { always: [{ guard: 'drainsOnItsOwn', target: 'watching' }, { target: 'unwatched' }] },
+        watching: {
+          invoke: {
+            id: 'watchConnectivity',
+            src: 'watchConnectivity',
+            input: ({ context }) => ({ deps: context.deps }),
+          },
+        },
+        unwatched: {},
+      },
     },
     checkingConnectivity: {
       always: [{ guard: 'isOnline', target: 'claiming' }, { target: 'idle' }],
