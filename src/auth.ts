@@ -1,6 +1,7 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
 import {
   assertCredentials,
+  BOUND_METHODS,
   cancelledSignOut,
   leafPath,
   resultOf,
@@ -37,23 +38,6 @@ type Pending =
   | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
   | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
 
-const BOUND = [
-  'getSnapshot',
-  'signIn',
-  'confirmSignIn',
-  'signInWithRedirect',
-  'handleRedirect',
-  'adoptSession',
-  'signOut',
-  'getSession',
-  'getTokens',
-  'fetchTokens',
-  'subscribe',
-  'on',
-  'retryDeferredRevocations',
-  'stop',
-] as const;
-
 /**
  * The promise API over one actor. It only turns calls into events and the chart's answers into
  * promise results: every rule about order, waiting and cancelling is a transition of the chart.
@@ -64,9 +48,10 @@ class AuthClient implements Auth {
   #resolveReady!: () => void;
   #services: AuthServices;
   #nextId = 1;
-  #pending = new Map<number, Pending>();
+  /** The calls waiting for the chart's answer, by id: made at the first, let go of when none waits. */
+  #pending: Map<number, Pending> | null = null;
   #cleanups: (() => void)[] = [];
-  #listeners = new Set<(state: AuthStateValue) => void>();
+  #listeners: Set<(state: AuthStateValue) => void> | null = null;
   #lastState = '';
   #stopped = false;
   readonly #stopping = new AbortController();
@@ -137,7 +122,8 @@ class AuthClient implements Auth {
       );
     }
     // Bound prototype methods: `const { signOut } = auth` and useSyncExternalStore work.
-    for (const name of BOUND) (this as Record<string, unknown>)[name] = (this[name] as () => unknown).bind(this);
+    for (const name of BOUND_METHODS)
+      (this as Record<string, unknown>)[name] = (this[name] as () => unknown).bind(this);
     this.actor.start();
   }
 
@@ -145,7 +131,7 @@ class AuthClient implements Auth {
     if (!state.startsWith('restoring')) this.#resolveReady();
     if (state === this.#lastState) return;
     this.#lastState = state;
-    for (const listener of [...this.#listeners]) safely(() => listener(state as AuthStateValue));
+    for (const listener of [...(this.#listeners ?? [])]) safely(() => listener(state as AuthStateValue));
   }
 
   /** The chart's answers, matched to the waiting calls by request id. */
@@ -177,16 +163,22 @@ class AuthClient implements Auth {
   }
 
   #take<K extends Pending['kind']>(id: number, kind: K): Extract<Pending, { kind: K }> | undefined {
-    const p = this.#pending.get(id);
+    const p = this.#pending?.get(id);
     if (p?.kind !== kind) return undefined;
-    this.#pending.delete(id);
+    this.#pending?.delete(id);
+    if (this.#pending?.size === 0) this.#pending = null;
     return p as Extract<Pending, { kind: K }>;
+  }
+
+  #wait(id: number, p: Pending): void {
+    this.#pending ??= new Map();
+    this.#pending.set(id, p);
   }
 
   #settleAll(): void {
     this.#resolveReady();
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
+    const pending = [...(this.#pending?.values() ?? [])];
+    this.#pending = null;
     for (const p of pending) {
       if (p.kind === 'signOut') p.resolve(cancelledSignOut(p.global));
       else p.reject(stopped());
@@ -197,7 +189,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
     return new Promise<SignInResult>((resolve, reject) => {
-      this.#pending.set(id, { kind: 'signIn', resolve, reject });
+      this.#wait(id, { kind: 'signIn', resolve, reject });
       this.actor.send(event(id));
     });
   }
@@ -278,7 +270,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.resolve(cancelledSignOut(global));
     const id = this.#nextId++;
     return new Promise<SignOutResult>((resolve) => {
-      this.#pending.set(id, { kind: 'signOut', global, resolve });
+      this.#wait(id, { kind: 'signOut', global, resolve });
       this.actor.send({ type: 'SIGN_OUT', id, global });
     });
   }
@@ -291,7 +283,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
     return new Promise<Tokens>((resolve, reject) => {
-      this.#pending.set(id, { kind: 'tokens', resolve, reject });
+      this.#wait(id, { kind: 'tokens', resolve, reject });
       this.actor.send({ type: 'FETCH_TOKENS', id, minValidityMs, forceRefresh: options?.forceRefresh === true });
     });
   }
@@ -300,7 +292,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { kind: 'retry', resolve, reject });
+      this.#wait(id, { kind: 'retry', resolve, reject });
       this.actor.send({ type: 'RETRY_DEFERRED', id });
     });
   }
@@ -346,8 +338,10 @@ class AuthClient implements Auth {
   }
 
   subscribe(listener: (state: AuthStateValue) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#listeners ??= new Set();
+    const listeners = this.#listeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   on<N extends AuthEventName>(name: N, listener: (payload: AuthEventPayload<N>) => void): () => void {
@@ -371,7 +365,7 @@ class AuthClient implements Auth {
     const { session, config } = snap.context;
     if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    this.#listeners.clear();
+    this.#listeners?.clear();
     this.#settleAll();
   }
 }

@@ -16,6 +16,24 @@ export function leafPath(value: unknown): string {
   return rest ? `${key}.${rest}` : key;
 }
 
+/** The methods of `Auth` an app may take off the instance (`const { signOut } = auth`). */
+export const BOUND_METHODS = [
+  'getSnapshot',
+  'signIn',
+  'confirmSignIn',
+  'signInWithRedirect',
+  'handleRedirect',
+  'adoptSession',
+  'signOut',
+  'getSession',
+  'getTokens',
+  'fetchTokens',
+  'subscribe',
+  'on',
+  'retryDeferredRevocations',
+  'stop',
+] as const;
+
 /** A throwing listener must not break the machine; its error is re-thrown outside it. */
 export function safely(fn: () => void): void {
   try {
