@@ -2,6 +2,7 @@ import { type Actor, createActor, type Subscription } from 'xstate';
 import {
   assertCredentials,
   BOUND_METHODS,
+  bindOnFirstRead,
   cancelledSignOut,
   leafPath,
   resultOf,
@@ -121,9 +122,6 @@ class AuthClient implements Auth {
         () => sync.close?.(),
       );
     }
-    // Bound prototype methods: `const { signOut } = auth` and useSyncExternalStore work.
-    for (const name of BOUND_METHODS)
-      (this as Record<string, unknown>)[name] = (this[name] as () => unknown).bind(this);
     this.actor.start();
   }
 
@@ -369,6 +367,9 @@ class AuthClient implements Auth {
     this.#settleAll();
   }
 }
+
+// Bound methods: `const { signOut } = auth` and useSyncExternalStore work (each bound at its first read).
+bindOnFirstRead(AuthClient.prototype, BOUND_METHODS);
 
 /**
  * Creates and starts an auth instance: reads the stored session, then signs in, refreshes and

@@ -34,6 +34,32 @@ export const BOUND_METHODS = [
   'stop',
 ] as const;
 
+/**
+ * Turns each named method of `proto` into an accessor that binds it to the instance at its first
+ * read and keeps the bound function as an own property (writable, enumerable, as an assignment
+ * makes it): `const { signOut } = auth` works, and reads give the same function every time. An
+ * instance pays for the methods read off it (a bound function each), not for all fourteen.
+ */
+export function bindOnFirstRead(proto: object, names: readonly string[]): void {
+  const own = (self: object, name: string, value: unknown) =>
+    Object.defineProperty(self, name, { value, writable: true, enumerable: true, configurable: true });
+  for (const name of names) {
+    const method = (proto as Record<string, (...args: unknown[]) => unknown>)[name];
+    if (typeof method !== 'function') throw new TypeError(`${name} is not a method`);
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      get(this: object) {
+        const bound = method.bind(this);
+        own(this, name, bound);
+        return bound;
+      },
+      set(this: object, value: unknown) {
+        own(this, name, value);
+      },
+    });
+  }
+}
+
 /** A throwing listener must not break the machine; its error is re-thrown outside it. */
 export function safely(fn: () => void): void {
   try {
