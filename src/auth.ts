@@ -4,9 +4,11 @@ import {
   BOUND_METHODS,
   bindOnFirstRead,
   cancelledSignOut,
+  depsWithStop,
   leafPath,
   resultOf,
   revokeOnStop,
+  StopSignal,
   safely,
   stopped,
   unrefClock,
@@ -15,7 +17,7 @@ import { AuthError } from './errors.js';
 import { unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
-import type { AuthDeps, AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
+import type { AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
 import { type CreateAuthOptions, clockTolerance, validateOptions } from './options.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
@@ -55,7 +57,7 @@ class AuthClient implements Auth {
   #listeners: Set<(state: AuthStateValue) => void> | null = null;
   #lastState = '';
   #stopped = false;
-  readonly #stopping = new AbortController();
+  readonly #stopping = new StopSignal();
   #snapshot: AuthSnapshot | null = null;
   #snapshotFrom: { state: string; session: unknown } = { state: '', session: undefined };
 
@@ -81,17 +83,19 @@ class AuthClient implements Auth {
       },
     });
     const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
-    const deps: AuthDeps = {
-      services,
-      hostedUI: options.hostedUI ?? null,
-      store,
-      connectivity: options.connectivity ?? defaultConnectivity(),
-      clock,
-      clockToleranceMs: clockTolerance(options),
-      sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
-      secrets,
-      stopped: this.#stopping.signal,
-    };
+    const deps = depsWithStop(
+      {
+        services,
+        hostedUI: options.hostedUI ?? null,
+        store,
+        connectivity: options.connectivity ?? defaultConnectivity(),
+        clock,
+        clockToleranceMs: clockTolerance(options),
+        sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
+        secrets,
+      },
+      this.#stopping,
+    );
     this.ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
     });

@@ -1,6 +1,6 @@
 import { AuthError } from './errors.js';
 import { stepsNotRun } from './machines/auth.logic.js';
-import type { AuthEmitted, SignOutResult } from './machines/auth.types.js';
+import type { AuthDeps, AuthEmitted, SignOutResult } from './machines/auth.types.js';
 import type { SignInResult } from './public-types.js';
 import type { Credentials } from './services/types.js';
 
@@ -58,6 +58,42 @@ export function bindOnFirstRead(proto: object, names: readonly string[]): void {
       },
     });
   }
+}
+
+/**
+ * The signal stop() aborts, made at its first read (aborted already if stop() came first). A
+ * sign-out's clear reads it, and a save that failed; a signed-in idle instance never has, and keeps
+ * no AbortController (an EventTarget with two maps, about 0.7 KB in Node).
+ */
+export class StopSignal {
+  #controller: AbortController | null = null;
+  #stopped = false;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#stopped) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  abort(): void {
+    this.#stopped = true;
+    this.#controller?.abort();
+  }
+}
+
+const STOP = Symbol('stop');
+/** What an instance's deps inherit: `stopped`, read from its StopSignal (one getter for every instance). */
+const STOPPED_FROM_SIGNAL = {
+  get stopped(): AbortSignal {
+    return (this as unknown as { [STOP]: StopSignal })[STOP].signal;
+  },
+};
+
+/** `deps` whose `stopped` is `stop`'s signal, made only when a step reads it (see {@link StopSignal}). */
+export function depsWithStop(deps: Omit<AuthDeps, 'stopped'>, stop: StopSignal): AuthDeps {
+  return Object.assign(Object.create(STOPPED_FROM_SIGNAL) as AuthDeps, deps, { [STOP]: stop });
 }
 
 /** A throwing listener must not break the machine; its error is re-thrown outside it. */
