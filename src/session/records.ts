@@ -31,32 +31,20 @@ interface SessionRecord {
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
- * `JSON.stringify(value)` for a string, joined rather than copied when nothing in it needs escaping
- * (a JWT never does): the record then shares the session's token strings instead of holding a copy
- * of them (about 4 KB per instance where storage keeps the string itself, as `memoryStorage` does).
+ * The record as `JSON.stringify` writes it (same keys, same order, same text). When no value needs
+ * escaping (a JWT never does) it is joined with `+` from the template's constant parts and the
+ * session's own strings: the record then shares the token strings instead of holding a copy of
+ * them (about 4 KB per instance where storage keeps the string itself, as `memoryStorage` does).
  */
-function jsonString(value: string): string {
-  return JSON_ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
-}
-
-/** The record as `JSON.stringify` writes it (same keys, same order, same text; see {@link jsonString}). */
 export function serializeRecord(session: Session): string {
   const { accessToken, idToken, refreshToken } = unseal(session.tokens);
-  const record: SessionRecord = {
-    v: 1,
-    id: session.sessionId,
-    signedInWith: session.signedInWith,
-    accessToken,
-    idToken,
-    refreshToken,
-  };
-  // Joined with `+`, not `Array.join`: a join writes one new string, a copy of every token.
-  let json = '';
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    json += `${json ? ',' : '{'}"${key}":${typeof value === 'string' ? jsonString(value) : JSON.stringify(value)}`;
+  const { sessionId: id, signedInWith } = session;
+  const values: unknown[] = [id, signedInWith, accessToken, idToken, refreshToken];
+  if (values.some((v) => typeof v !== 'string' || JSON_ESCAPED.test(v))) {
+    const record: SessionRecord = { v: 1, id, signedInWith, accessToken, idToken, refreshToken };
+    return JSON.stringify(record);
   }
-  return `${json}}`;
+  return `{"v":1,"id":"${id}","signedInWith":"${signedInWith}","accessToken":"${accessToken}","idToken":"${idToken}","refreshToken":"${refreshToken}"}`;
 }
 
 type Parsed = { status: 'found'; session: Session } | { status: 'invalid'; error: AuthError };
