@@ -6,6 +6,7 @@ import {
   cancelledSignOut,
   depsWithStop,
   leafPath,
+  type Pending,
   resultOf,
   revokeOnStop,
   StopSignal,
@@ -35,11 +36,7 @@ export type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } fr
 
 import type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './public-types.js';
 
-type Pending =
-  | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
-  | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
-  | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
-  | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
+const NOOP = () => {};
 
 /**
  * The promise API over one actor. It only turns calls into events and the chart's answers into
@@ -109,10 +106,10 @@ class AuthClient implements Auth {
       next: (snapshot) => this.#onState(leafPath(snapshot.value)),
       error: () => this.#settleAll(),
     });
-    this.#cleanups.push(
-      () => answers.unsubscribe(),
-      () => states.unsubscribe(),
-    );
+    this.#cleanups.push(() => {
+      answers.unsubscribe();
+      states.unsubscribe();
+    });
     // The page came back or the network did: the chart checks the tokens (one refresh for all).
     const wake = () => this.actor.send({ type: 'WAKE' });
     const wakeSource = options.wake === undefined ? defaultWake() : options.wake;
@@ -130,7 +127,7 @@ class AuthClient implements Auth {
   }
 
   #onState(state: string): void {
-    if (!state.startsWith('restoring')) this.#resolveReady();
+    if (!state.startsWith('restoring')) this.#markReady();
     if (state === this.#lastState) return;
     this.#lastState = state;
     for (const listener of [...(this.#listeners ?? [])]) safely(() => listener(state as AuthStateValue));
@@ -177,8 +174,14 @@ class AuthClient implements Auth {
     this.#pending.set(id, p);
   }
 
-  #settleAll(): void {
+  /** Resolves `ready` once; the resolver is let go of after (the state listener calls this at every change). */
+  #markReady(): void {
     this.#resolveReady();
+    this.#resolveReady = NOOP;
+  }
+
+  #settleAll(): void {
+    this.#markReady();
     const pending = [...(this.#pending?.values() ?? [])];
     this.#pending = null;
     for (const p of pending) {

@@ -2,7 +2,7 @@ import { AuthError } from './errors.js';
 import { stepsNotRun } from './machines/auth.logic.js';
 import type { AuthDeps, AuthEmitted, SignOutResult } from './machines/auth.types.js';
 import type { SignInResult } from './public-types.js';
-import type { Credentials } from './services/types.js';
+import type { Credentials, Tokens } from './services/types.js';
 
 export { revokeOnStop, unrefClock } from './machines/slots.shared.js';
 
@@ -15,6 +15,13 @@ export function leafPath(value: unknown): string {
   const rest = leafPath(child);
   return rest ? `${key}.${rest}` : key;
 }
+
+/** A call waiting for the chart's answer: how to settle its promise. */
+export type Pending =
+  | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
+  | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
+  | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
+  | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
 
 /** The methods of `Auth` an app may take off the instance (`const { signOut } = auth`). */
 export const BOUND_METHODS = [
