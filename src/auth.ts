@@ -10,6 +10,7 @@ import {
   resultOf,
   revokeOnStop,
   StopSignal,
+  SYSTEM_CLOCK,
   safely,
   stopped,
   unrefClock,
@@ -62,7 +63,7 @@ class AuthClient implements Auth {
     const config = validateOptions(options);
     const { services } = options;
     this.#services = services;
-    const clock = options.clock ?? { now: () => Date.now() };
+    const clock = options.clock ?? SYSTEM_CLOCK;
     const secrets = new SecretRegistry();
     const outbox = {
       cap: options.maxDeferredRevocations,

@@ -16,6 +16,9 @@ export function leafPath(value: unknown): string {
   return rest ? `${key}.${rest}` : key;
 }
 
+/** The default clock: one for every instance, not an object and a closure each. */
+export const SYSTEM_CLOCK = Object.freeze({ now: () => Date.now() });
+
 /** A call waiting for the chart's answer: how to settle its promise. */
 export type Pending =
   | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
