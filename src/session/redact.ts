@@ -114,8 +114,10 @@ export class SecretRegistry {
   remember(values: readonly unknown[], marker = REDACTED_TOKEN): void {
     const group = values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH);
     if (group.length === 0 || group.every((v) => this.#knows(v))) return;
-    this.#groups.push({ values: group, marker });
-    if (this.#groups.length > MAX_GROUPS) this.#groups.shift();
+    // Copied to their exact length: an array grown by push keeps 17 slots or more, and an idle
+    // instance keeps its session's group for as long as it lives.
+    const groups = [...this.#groups, { values: group.slice(), marker }];
+    this.#groups = groups.length > MAX_GROUPS ? groups.slice(1) : groups;
     this.#sorted = null;
   }
 
