@@ -1,10 +1,16 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
 import {
   assertCredentials,
+  BOUND_METHODS,
+  bindOnFirstRead,
   cancelledSignOut,
+  depsWithStop,
   leafPath,
+  type Pending,
   resultOf,
   revokeOnStop,
+  StopSignal,
+  SYSTEM_CLOCK,
   safely,
   stopped,
   unrefClock,
@@ -13,7 +19,7 @@ import { AuthError } from './errors.js';
 import { unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
-import type { AuthDeps, AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
+import type { AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
 import { type CreateAuthOptions, clockTolerance, validateOptions } from './options.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
@@ -31,28 +37,7 @@ export type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } fr
 
 import type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } from './public-types.js';
 
-type Pending =
-  | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
-  | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
-  | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
-  | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
-
-const BOUND = [
-  'getSnapshot',
-  'signIn',
-  'confirmSignIn',
-  'signInWithRedirect',
-  'handleRedirect',
-  'adoptSession',
-  'signOut',
-  'getSession',
-  'getTokens',
-  'fetchTokens',
-  'subscribe',
-  'on',
-  'retryDeferredRevocations',
-  'stop',
-] as const;
+const NOOP = () => {};
 
 /**
  * The promise API over one actor. It only turns calls into events and the chart's answers into
@@ -64,12 +49,13 @@ class AuthClient implements Auth {
   #resolveReady!: () => void;
   #services: AuthServices;
   #nextId = 1;
-  #pending = new Map<number, Pending>();
+  /** The calls waiting for the chart's answer, by id: made at the first, let go of when none waits. */
+  #pending: Map<number, Pending> | null = null;
   #cleanups: (() => void)[] = [];
-  #listeners = new Set<(state: AuthStateValue) => void>();
+  #listeners: Set<(state: AuthStateValue) => void> | null = null;
   #lastState = '';
   #stopped = false;
-  readonly #stopping = new AbortController();
+  readonly #stopping = new StopSignal();
   #snapshot: AuthSnapshot | null = null;
   #snapshotFrom: { state: string; session: unknown } = { state: '', session: undefined };
 
@@ -77,7 +63,7 @@ class AuthClient implements Auth {
     const config = validateOptions(options);
     const { services } = options;
     this.#services = services;
-    const clock = options.clock ?? { now: () => Date.now() };
+    const clock = options.clock ?? SYSTEM_CLOCK;
     const secrets = new SecretRegistry();
     const outbox = {
       cap: options.maxDeferredRevocations,
@@ -95,17 +81,19 @@ class AuthClient implements Auth {
       },
     });
     const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
-    const deps: AuthDeps = {
-      services,
-      hostedUI: options.hostedUI ?? null,
-      store,
-      connectivity: options.connectivity ?? defaultConnectivity(),
-      clock,
-      clockToleranceMs: clockTolerance(options),
-      sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
-      secrets,
-      stopped: this.#stopping.signal,
-    };
+    const deps = depsWithStop(
+      {
+        services,
+        hostedUI: options.hostedUI ?? null,
+        store,
+        connectivity: options.connectivity ?? defaultConnectivity(),
+        clock,
+        clockToleranceMs: clockTolerance(options),
+        sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
+        secrets,
+      },
+      this.#stopping,
+    );
     this.ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
     });
@@ -119,10 +107,10 @@ class AuthClient implements Auth {
       next: (snapshot) => this.#onState(leafPath(snapshot.value)),
       error: () => this.#settleAll(),
     });
-    this.#cleanups.push(
-      () => answers.unsubscribe(),
-      () => states.unsubscribe(),
-    );
+    this.#cleanups.push(() => {
+      answers.unsubscribe();
+      states.unsubscribe();
+    });
     // The page came back or the network did: the chart checks the tokens (one refresh for all).
     const wake = () => this.actor.send({ type: 'WAKE' });
     const wakeSource = options.wake === undefined ? defaultWake() : options.wake;
@@ -136,16 +124,14 @@ class AuthClient implements Auth {
         () => sync.close?.(),
       );
     }
-    // Bound prototype methods: `const { signOut } = auth` and useSyncExternalStore work.
-    for (const name of BOUND) (this as Record<string, unknown>)[name] = (this[name] as () => unknown).bind(this);
     this.actor.start();
   }
 
   #onState(state: string): void {
-    if (!state.startsWith('restoring')) this.#resolveReady();
+    if (!state.startsWith('restoring')) this.#markReady();
     if (state === this.#lastState) return;
     this.#lastState = state;
-    for (const listener of [...this.#listeners]) safely(() => listener(state as AuthStateValue));
+    for (const listener of [...(this.#listeners ?? [])]) safely(() => listener(state as AuthStateValue));
   }
 
   /** The chart's answers, matched to the waiting calls by request id. */
@@ -177,16 +163,28 @@ class AuthClient implements Auth {
   }
 
   #take<K extends Pending['kind']>(id: number, kind: K): Extract<Pending, { kind: K }> | undefined {
-    const p = this.#pending.get(id);
+    const p = this.#pending?.get(id);
     if (p?.kind !== kind) return undefined;
-    this.#pending.delete(id);
+    this.#pending?.delete(id);
+    if (this.#pending?.size === 0) this.#pending = null;
     return p as Extract<Pending, { kind: K }>;
   }
 
-  #settleAll(): void {
+  #wait(id: number, p: Pending): void {
+    this.#pending ??= new Map();
+    this.#pending.set(id, p);
+  }
+
+  /** Resolves `ready` once; the resolver is let go of after (the state listener calls this at every change). */
+  #markReady(): void {
     this.#resolveReady();
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
+    this.#resolveReady = NOOP;
+  }
+
+  #settleAll(): void {
+    this.#markReady();
+    const pending = [...(this.#pending?.values() ?? [])];
+    this.#pending = null;
     for (const p of pending) {
       if (p.kind === 'signOut') p.resolve(cancelledSignOut(p.global));
       else p.reject(stopped());
@@ -197,7 +195,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
     return new Promise<SignInResult>((resolve, reject) => {
-      this.#pending.set(id, { kind: 'signIn', resolve, reject });
+      this.#wait(id, { kind: 'signIn', resolve, reject });
       this.actor.send(event(id));
     });
   }
@@ -276,7 +274,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.resolve(cancelledSignOut(global));
     const id = this.#nextId++;
     return new Promise<SignOutResult>((resolve) => {
-      this.#pending.set(id, { kind: 'signOut', global, resolve });
+      this.#wait(id, { kind: 'signOut', global, resolve });
       this.actor.send({ type: 'SIGN_OUT', id, global });
     });
   }
@@ -289,7 +287,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
     return new Promise<Tokens>((resolve, reject) => {
-      this.#pending.set(id, { kind: 'tokens', resolve, reject });
+      this.#wait(id, { kind: 'tokens', resolve, reject });
       this.actor.send({ type: 'FETCH_TOKENS', id, minValidityMs, forceRefresh: options?.forceRefresh === true });
     });
   }
@@ -298,7 +296,7 @@ class AuthClient implements Auth {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { kind: 'retry', resolve, reject });
+      this.#wait(id, { kind: 'retry', resolve, reject });
       this.actor.send({ type: 'RETRY_DEFERRED', id });
     });
   }
@@ -344,8 +342,10 @@ class AuthClient implements Auth {
   }
 
   subscribe(listener: (state: AuthStateValue) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#listeners ??= new Set();
+    const listeners = this.#listeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   on<N extends AuthEventName>(name: N, listener: (payload: AuthEventPayload<N>) => void): () => void {
@@ -369,10 +369,13 @@ class AuthClient implements Auth {
     const { session, config } = snap.context;
     if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    this.#listeners.clear();
+    this.#listeners?.clear();
     this.#settleAll();
   }
 }
+
+// Bound methods: `const { signOut } = auth` and useSyncExternalStore work (each bound at its first read).
+bindOnFirstRead(AuthClient.prototype, BOUND_METHODS);
 
 /**
  * Creates and starts an auth instance: reads the stored session, then signs in, refreshes and

@@ -1,8 +1,8 @@
 import { AuthError } from './errors.js';
 import { stepsNotRun } from './machines/auth.logic.js';
-import type { AuthEmitted, SignOutResult } from './machines/auth.types.js';
+import type { AuthDeps, AuthEmitted, SignOutResult } from './machines/auth.types.js';
 import type { SignInResult } from './public-types.js';
-import type { Credentials } from './services/types.js';
+import type { Credentials, Tokens } from './services/types.js';
 
 export { revokeOnStop, unrefClock } from './machines/slots.shared.js';
 
@@ -14,6 +14,96 @@ export function leafPath(value: unknown): string {
   const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
   const rest = leafPath(child);
   return rest ? `${key}.${rest}` : key;
+}
+
+/** The default clock: one for every instance, not an object and a closure each. */
+export const SYSTEM_CLOCK = Object.freeze({ now: () => Date.now() });
+
+/** A call waiting for the chart's answer: how to settle its promise. */
+export type Pending =
+  | { kind: 'signIn'; resolve: (r: SignInResult) => void; reject: (e: AuthError) => void }
+  | { kind: 'signOut'; global: boolean; resolve: (r: SignOutResult) => void }
+  | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
+  | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
+
+/** The methods of `Auth` an app may take off the instance (`const { signOut } = auth`). */
+export const BOUND_METHODS = [
+  'getSnapshot',
+  'signIn',
+  'confirmSignIn',
+  'signInWithRedirect',
+  'handleRedirect',
+  'adoptSession',
+  'signOut',
+  'getSession',
+  'getTokens',
+  'fetchTokens',
+  'subscribe',
+  'on',
+  'retryDeferredRevocations',
+  'stop',
+] as const;
+
+/**
+ * Turns each named method of `proto` into an accessor that binds it to the instance at its first
+ * read and keeps the bound function as an own property (writable, enumerable, as an assignment
+ * makes it): `const { signOut } = auth` works, and reads give the same function every time. An
+ * instance pays for the methods read off it (a bound function each), not for all fourteen.
+ */
+export function bindOnFirstRead(proto: object, names: readonly string[]): void {
+  const own = (self: object, name: string, value: unknown) =>
+    Object.defineProperty(self, name, { value, writable: true, enumerable: true, configurable: true });
+  for (const name of names) {
+    const method = (proto as Record<string, (...args: unknown[]) => unknown>)[name];
+    if (typeof method !== 'function') throw new TypeError(`${name} is not a method`);
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      get(this: object) {
+        const bound = method.bind(this);
+        own(this, name, bound);
+        return bound;
+      },
+      set(this: object, value: unknown) {
+        own(this, name, value);
+      },
+    });
+  }
+}
+
+/**
+ * The signal stop() aborts, made at its first read (aborted already if stop() came first). A
+ * sign-out's clear reads it, and a save that failed; a signed-in idle instance never has, and keeps
+ * no AbortController (an EventTarget with two maps, about 0.7 KB in Node).
+ */
+export class StopSignal {
+  #controller: AbortController | null = null;
+  #stopped = false;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#stopped) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  abort(): void {
+    this.#stopped = true;
+    this.#controller?.abort();
+  }
+}
+
+const STOP = Symbol('stop');
+/** What an instance's deps inherit: `stopped`, read from its StopSignal (one getter for every instance). */
+const STOPPED_FROM_SIGNAL = {
+  get stopped(): AbortSignal {
+    return (this as unknown as { [STOP]: StopSignal })[STOP].signal;
+  },
+};
+
+/** `deps` whose `stopped` is `stop`'s signal, made only when a step reads it (see {@link StopSignal}). */
+export function depsWithStop(deps: Omit<AuthDeps, 'stopped'>, stop: StopSignal): AuthDeps {
+  return Object.assign(Object.create(STOPPED_FROM_SIGNAL) as AuthDeps, deps, { [STOP]: stop });
 }
 
 /** A throwing listener must not break the machine; its error is re-thrown outside it. */

@@ -84,21 +84,17 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       scrubbed('Saving the session', async ({ input, signal }) => {
         const deps = depsOf(input.deps);
         // Left (a signOut() cancelled the sign-in, docs/sign-out.md row 14) or stopped: the write
-        // must not land after that, so it is fenced off.
-        const cancel = new AbortController();
-        const fenceOff = () => cancel.abort();
-        const sources = [signal, deps.stopped];
-        for (const s of sources) s?.addEventListener('abort', fenceOff, { once: true });
+        // must not land after that, so it is fenced off. Both abort `signal`: leaving the state stops
+        // this step, and so does stop(), which stops the chart and every step with it (at once).
+        // `deps.stopped` is read only after, to tell the two apart: an instance makes that signal
+        // at its first read, and an idle one then keeps none.
         try {
-          return await deps.store.save(remembered(deps, input.session), cancel.signal);
+          return await deps.store.save(remembered(deps, input.session), signal);
         } catch (error) {
           // stop() fenced the write off (or it failed after): no storage holds this sign-in (row 25).
           if (deps.stopped?.aborted && input.revokeIfStopped)
             revokeOnStop(deps.services, input.session, input.revokeIfStopped.withinMs);
           throw error;
-        } finally {
-          // `stopped` lives as long as the instance: one listener per sign-in would pile up.
-          for (const s of sources) s?.removeEventListener('abort', fenceOff);
         }
       }),
     ),

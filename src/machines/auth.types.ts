@@ -154,7 +154,11 @@ export interface AuthDeps {
   sync: SessionSync | null;
   /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
   secrets?: SecretRegistry;
-  /** Aborted by `stop()`: a sign-in's write still under way must not land after it (fenced off). */
+  /**
+   * Aborted by `stop()`: a sign-out's clear under way is fenced off by it, and a sign-in's failed
+   * save tells by it that stop() fenced it off (stop() stops the chart, which aborts the save's own
+   * signal). authchart makes it at its first read.
+   */
   stopped?: AbortSignal;
 }
 

@@ -229,14 +229,40 @@ export const outboxMachine = setup({
     // Whatever an earlier run (or a run with `deferRevocation`) left is drained at start.
     starting: { always: { target: 'checkingConnectivity' } },
     idle: {
-      invoke: { id: 'watchConnectivity', src: 'watchConnectivity', input: ({ context }) => ({ deps: context.deps }) },
       on: {
         DRAIN: { target: 'claiming', actions: 'addWaiter' },
         ONLINE: { guard: 'drainsOnItsOwn', target: 'claiming' },
       },
-      // Another context's claim held entries back: they are looked at again once its lease is
-      // over on this context's clock, so a dead drain's entries do not wait for the next start.
-      after: { recheck: { guard: 'mustRecheck', target: 'claiming', actions: 'forgetRecheck' } },
+      type: 'parallel',
+      states: {
+        // Connectivity is watched only where its return starts a drain (`deferRevocation`): without
+        // the option ONLINE changes nothing, and an idle watcher would be a child actor per instance.
+        connectivity: {
+          initial: 'choosing',
+          states: {
+            choosing: { always: [{ guard: 'drainsOnItsOwn', target: 'watching' }, { target: 'unwatched' }] },
+            watching: {
+              invoke: {
+                id: 'watchConnectivity',
+                src: 'watchConnectivity',
+                input: ({ context }) => ({ deps: context.deps }),
+              },
+            },
+            unwatched: {},
+          },
+        },
+        // Another context's claim held entries back: they are looked at again once its lease is
+        // over on this context's clock, so a dead drain's entries do not wait for the next start.
+        // Nothing in idle changes `recheckMs`: without one, no timer is set (it fired for nothing).
+        recheck: {
+          initial: 'choosing',
+          states: {
+            choosing: { always: [{ guard: 'mustRecheck', target: 'waiting' }, { target: 'none' }] },
+            waiting: { after: { recheck: { target: '#outbox.claiming', actions: 'forgetRecheck' } } },
+            none: {},
+          },
+        },
+      },
     },
     checkingConnectivity: {
       always: [{ guard: 'isOnline', target: 'claiming' }, { target: 'idle' }],

@@ -5,20 +5,36 @@ export function memoryStorage(initial?: Iterable<readonly [string, string]>): To
   readonly size: number;
   keys(): string[];
 } {
-  const map = new Map<string, string>(initial);
-  return {
-    getItem: (key) => map.get(key) ?? null,
-    setItem: (key, value) => {
+  return new MemoryStorage(new Map<string, string>(initial));
+}
+
+/**
+ * What {@link memoryStorage} answers. The methods are own arrow functions (they may be taken off the
+ * object); `size` is a getter on the prototype: an object literal with a getter is a dictionary in
+ * V8, about 0.45 KB more for each instance that uses the default storage.
+ */
+class MemoryStorage implements TokenStorage {
+  readonly getItem: (key: string) => string | null;
+  readonly setItem: (key: string, value: string) => void;
+  readonly removeItem: (key: string) => void;
+  readonly keys: () => string[];
+  readonly #map: Map<string, string>;
+
+  constructor(map: Map<string, string>) {
+    this.#map = map;
+    this.getItem = (key) => map.get(key) ?? null;
+    this.setItem = (key, value) => {
       map.set(key, value);
-    },
-    removeItem: (key) => {
+    };
+    this.removeItem = (key) => {
       map.delete(key);
-    },
-    get size() {
-      return map.size;
-    },
-    keys: () => [...map.keys()],
-  };
+    };
+    this.keys = () => [...map.keys()];
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
 }
 
 /** The subset of the DOM `Storage` interface authchart uses. */

@@ -69,9 +69,11 @@ function inProcess(storage: object, name: string, hold: () => Promise<void>): Pr
   const tail = byName.get(name) ?? Promise.resolve();
   const run = tail.then(hold);
   byName.set(name, run);
-  // The last one out forgets the name: no map grows with the number of calls.
+  // The last one out forgets the name: no map grows with the number of calls. And the storage
+  // too once no lock of it is held: an idle instance keeps no empty map per storage object.
   void run.then(() => {
     if (byName.get(name) === run) byName.delete(name);
+    if (byName.size === 0 && tails.get(storage) === byName) tails.delete(storage);
   });
   return run;
 }

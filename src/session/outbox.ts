@@ -92,8 +92,8 @@ export class RevocationOutbox {
   readonly #secret: (refreshToken: string) => void;
   /** The legacy key is read once per context (nothing writes it any more). */
   #legacyChecked = false;
-  /** Per slot: the other context's claim seen there, and when (this clock). */
-  readonly #seen = new Map<number, Sighting>();
+  /** Per slot: the other context's claim seen there, and when (this clock). Made at the first sighting. */
+  #seen: Map<number, Sighting> | null = null;
   /** This context's latest claim: only it is let go at a settle. */
   #claimN: string | null = null;
 
@@ -160,7 +160,7 @@ export class RevocationOutbox {
         recheckMs = Math.max(recheckMs, c.lease);
         continue;
       }
-      this.#seen.delete(r.slot);
+      this.#seen?.delete(r.slot);
       mine.push(r);
       const seen = byToken.get(r.entry.refreshToken);
       if (seen) {
@@ -183,8 +183,9 @@ export class RevocationOutbox {
 
   /** Whether another context's claim has been seen unchanged for its lease (else it is noted, now). */
   #stale(slot: number, claim: Claim, now: number): boolean {
-    const seen = this.#seen.get(slot);
+    const seen = this.#seen?.get(slot);
     if (seen && seen.by === claim.by && seen.n === claim.n) return now - seen.at >= claim.lease;
+    this.#seen ??= new Map();
     this.#seen.set(slot, { by: claim.by, n: claim.n, at: now });
     return false;
   }

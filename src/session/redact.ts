@@ -104,16 +104,20 @@ export class SafeCause extends Error {
  */
 export class SecretRegistry {
   #groups: { values: string[]; marker: string }[] = [];
-  #held = new Map<symbol, string>();
-  #kept = new Map<string, () => void>();
+  // Made when first needed, and the held map let go of once empty: an idle signed-in instance
+  // holds no value, and keeps none for an outbox.
+  #held: Map<symbol, string> | null = null;
+  #kept: Map<string, () => void> | null = null;
   #sorted: [needle: string, marker: string][] | null = [];
 
   /** Remembers values (one session's tokens, say) among the last {@link MAX_GROUPS} groups. */
   remember(values: readonly unknown[], marker = REDACTED_TOKEN): void {
     const group = values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH);
     if (group.length === 0 || group.every((v) => this.#knows(v))) return;
-    this.#groups.push({ values: group, marker });
-    if (this.#groups.length > MAX_GROUPS) this.#groups.shift();
+    // Copied to their exact length: an array grown by push keeps 17 slots or more, and an idle
+    // instance keeps its session's group for as long as it lives.
+    const groups = [...this.#groups, { values: group.slice(), marker }];
+    this.#groups = groups.length > MAX_GROUPS ? groups.slice(1) : groups;
     this.#sorted = null;
   }
 
@@ -121,10 +125,13 @@ export class SecretRegistry {
   hold(value: unknown): () => void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return () => {};
     const key = Symbol('held');
+    this.#held ??= new Map();
     this.#held.set(key, value);
     this.#sorted = null;
     return () => {
-      if (this.#held.delete(key)) this.#sorted = null;
+      if (!this.#held?.delete(key)) return;
+      this.#sorted = null;
+      if (this.#held.size === 0) this.#held = null;
     };
   }
 
@@ -133,19 +140,21 @@ export class SecretRegistry {
    * sessions' groups (a drain of many must not push those out).
    */
   keep(value: string): void {
-    const release = this.#kept.get(value);
+    this.#kept ??= new Map();
+    const kept = this.#kept;
+    const release = kept.get(value);
     // Read again: the newest now (a token long in the outbox is never the one let go).
-    this.#kept.delete(value);
-    this.#kept.set(value, release ?? this.hold(value));
-    for (const [old, release] of this.#kept) {
-      if (this.#kept.size <= MAX_KEPT) break;
+    kept.delete(value);
+    kept.set(value, release ?? this.hold(value));
+    for (const [old, release] of kept) {
+      if (kept.size <= MAX_KEPT) break;
       release();
-      this.#kept.delete(old);
+      kept.delete(old);
     }
   }
 
   #knows(value: string): boolean {
-    return this.#groups.some((g) => g.values.includes(value)) || [...this.#held.values()].includes(value);
+    return this.#groups.some((g) => g.values.includes(value)) || [...(this.#held?.values() ?? [])].includes(value);
   }
 
   /** Every form searched (see {@link formsOf}), longest first, with its marker. */
@@ -154,7 +163,7 @@ export class SecretRegistry {
     const forms = new Map<string, string>();
     const values: [string, string][] = [
       ...this.#groups.flatMap((g) => g.values.map((v): [string, string] => [v, g.marker])),
-      ...[...this.#held.values()].map((v): [string, string] => [v, REDACTED]),
+      ...[...(this.#held?.values() ?? [])].map((v): [string, string] => [v, REDACTED]),
     ];
     for (const [value, marker] of values) {
       for (const form of formsOf(value)) if (!forms.has(form)) forms.set(form, marker);

@@ -43,16 +43,37 @@ export async function removeKey(storage: TokenStorage, key: string): Promise<voi
  * swallows it): the store reports it at its next load instead, so it is never lost unsaid.
  */
 export function noticingCorruption(storage: TokenStorage, note: (error: AuthError) => void): TokenStorage {
-  const watch = <T>(call: () => T | Promise<T>): Promise<T> =>
-    Promise.resolve()
+  return new NoticingStorage(storage, note);
+}
+
+/** What {@link noticingCorruption} answers: its methods on the prototype, not three closures per store. */
+class NoticingStorage implements TokenStorage {
+  readonly #storage: TokenStorage;
+  readonly #note: (error: AuthError) => void;
+
+  constructor(storage: TokenStorage, note: (error: AuthError) => void) {
+    this.#storage = storage;
+    this.#note = note;
+  }
+
+  getItem(key: string): Promise<string | null | undefined> {
+    return this.#watch(() => this.#storage.getItem(key));
+  }
+
+  setItem(key: string, value: string): Promise<void> {
+    return this.#watch(() => this.#storage.setItem(key, value));
+  }
+
+  removeItem(key: string): Promise<void> {
+    return this.#watch(() => this.#storage.removeItem(key));
+  }
+
+  #watch<T>(call: () => T | Promise<T>): Promise<T> {
+    return Promise.resolve()
       .then(call)
       .catch((error: unknown) => {
-        if (error instanceof AuthError && error.code === 'StorageCorrupt') note(error);
+        if (error instanceof AuthError && error.code === 'StorageCorrupt') this.#note(error);
         throw error;
       });
-  return {
-    getItem: (key) => watch(() => storage.getItem(key)),
-    setItem: (key, value) => watch(() => storage.setItem(key, value)),
-    removeItem: (key) => watch(() => storage.removeItem(key)),
-  };
+  }
 }
