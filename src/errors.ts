@@ -41,7 +41,9 @@ export type AuthErrorCode =
   /** GlobalSignOut cannot run: the access token lacks the `aws.cognito.signin.user.admin` scope. */
   | 'GlobalSignOutUnsupported'
   /** `fetchTokens()` while no user is signed in. */
-  | 'NotSignedIn';
+  | 'NotSignedIn'
+  | 'UsernameExists'
+  | 'LimitExceeded';
 
 // Every code, once: the compiler checks this list against the type (a missing or extra key fails).
 const CODES: Record<AuthErrorCode, 1> = {
@@ -73,6 +75,8 @@ const CODES: Record<AuthErrorCode, 1> = {
   ExpiredCode: 1,
   GlobalSignOutUnsupported: 1,
   NotSignedIn: 1,
+  UsernameExists: 1,
+  LimitExceeded: 1,
 };
 
 /** @internal Whether `value` is one of the {@link AuthErrorCode}s (a foreign AuthError may carry anything). */

@@ -32,6 +32,7 @@ export { memoryStorage, webStorage } from './services/storage.js';
 export type { BroadcastChannelCtor, BroadcastChannelLike, StorageEventLike, WindowLike } from './services/sync.js';
 export { broadcastChannelSync, combinedSync, defaultSync, memorySyncBus, storageEventSync } from './services/sync.js';
 export type {
+  AccountOperation,
   AuthFlow,
   AuthServices,
   ChallengeKind,

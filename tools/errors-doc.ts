@@ -151,9 +151,20 @@ const ROWS: Record<AuthErrorCode, Row> = {
     show: 'Nothing: this device was signed out; add the scope to sign out everywhere.',
   },
   NotSignedIn: {
-    means: '`fetchTokens()` while no user is signed in.',
+    means: '`fetchTokens()`, or an `authchart/account` call that needs the user, while no user is signed in.',
     retry: 'after a change',
     show: 'The sign-in screen.',
+  },
+  UsernameExists: {
+    means: '`signUp()`: the pool already has a user with this username (or alias).',
+    retry: 'after a change',
+    show: '"This account already exists": offer to sign in or reset the password.',
+  },
+  LimitExceeded: {
+    means:
+      "An `authchart/account` call was refused for too many attempts (codes, resets, sign-ups): Cognito's LimitExceeded or TooManyFailedAttempts. Retry after a wait.",
+    retry: 'yes',
+    show: '"Too many attempts; try again later."',
   },
 };
 

@@ -10,13 +10,23 @@
 import {
   CognitoIdentityProviderClient,
   type CognitoIdentityProviderClientConfig,
+  ConfirmForgotPasswordCommand,
+  type ConfirmForgotPasswordCommandInput,
+  ConfirmSignUpCommand,
+  type ConfirmSignUpCommandInput,
+  ForgotPasswordCommand,
+  type ForgotPasswordCommandInput,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandInput,
+  ResendConfirmationCodeCommand,
+  type ResendConfirmationCodeCommandInput,
   RespondToAuthChallengeCommand,
   type RespondToAuthChallengeCommandInput,
   RevokeTokenCommand,
   type RevokeTokenCommandInput,
+  SignUpCommand,
+  type SignUpCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthError } from '../errors.js';
 import type { AuthServices } from '../services/types.js';
@@ -99,6 +109,17 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
         return new GlobalSignOutCommand(body as { AccessToken: string });
       case 'RevokeToken':
         return new RevokeTokenCommand(body as unknown as RevokeTokenCommandInput);
+      // authchart/account's calls.
+      case 'SignUp':
+        return new SignUpCommand(body as unknown as SignUpCommandInput);
+      case 'ConfirmSignUp':
+        return new ConfirmSignUpCommand(body as unknown as ConfirmSignUpCommandInput);
+      case 'ResendConfirmationCode':
+        return new ResendConfirmationCodeCommand(body as unknown as ResendConfirmationCodeCommandInput);
+      case 'ForgotPassword':
+        return new ForgotPasswordCommand(body as unknown as ForgotPasswordCommandInput);
+      case 'ConfirmForgotPassword':
+        return new ConfirmForgotPasswordCommand(body as unknown as ConfirmForgotPasswordCommandInput);
     }
   }
 

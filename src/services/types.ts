@@ -66,7 +66,26 @@ export interface AuthServices {
   revokeToken(refreshToken: string, signal: AbortSignal): Promise<void>;
   /** The hosted UI `/logout` step (a redirect or popup); only sessions adopted with `signedInWith: 'hostedUI'` use it. */
   hostedUISignOut?(signal: AbortSignal): Promise<void>;
+  /**
+   * Sends one more user-pool call (`SignUp`, `ForgotPassword`, …) the way the calls above are sent
+   * (endpoint, retry, errors): `authchart/account` uses it. Both Cognito transports have it.
+   */
+  cognitoCall?(
+    operation: AccountOperation,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
+  /** Cognito's SECRET_HASH for `username` when the app client has a secret, else `undefined`. */
+  secretHash?(username: string): Promise<string | undefined>;
 }
+
+/** The user-pool calls `authchart/account` makes through {@link AuthServices.cognitoCall}. */
+export type AccountOperation =
+  | 'SignUp'
+  | 'ConfirmSignUp'
+  | 'ResendConfirmationCode'
+  | 'ForgotPassword'
+  | 'ConfirmForgotPassword';
 
 /**
  * Web-Storage-like key/value store. Methods may be sync (localStorage, sessionStorage) or async

@@ -3,10 +3,19 @@
  * a Cognito exception name (and the operation it came from) becomes an {@link AuthError} code.
  */
 import { AuthError, type AuthErrorCode } from '../../errors.js';
+import type { AccountOperation } from '../../services/types.js';
 import { clip, safeName } from '../http.js';
 
 /** The Cognito operations authchart calls. */
-export type CognitoOperation = 'InitiateAuth' | 'RespondToAuthChallenge' | 'GlobalSignOut' | 'RevokeToken';
+export type CognitoOperation =
+  | 'InitiateAuth'
+  | 'RespondToAuthChallenge'
+  | 'GlobalSignOut'
+  | 'RevokeToken'
+  | AccountOperation;
+
+/** The sign-in and sign-out calls; the others are `authchart/account`'s. */
+const SESSION_CALLS = new Set<string>(['InitiateAuth', 'RespondToAuthChallenge', 'GlobalSignOut', 'RevokeToken']);
 
 // Cognito exceptions whose name minus `Exception` is the AuthError code.
 const SAME_NAME = new Set([
@@ -17,11 +26,14 @@ const SAME_NAME = new Set([
   'CodeMismatch',
   'ExpiredCode',
   'InvalidPassword',
+  'UsernameExists',
 ]);
 const THROTTLES = new Set(['TooManyRequestsException', 'LimitExceededException', 'TooManyFailedAttemptsException']);
 
 /** Names that mean "try again later": retried once by the fetch transport. */
-export function isThrottle(name: string, status: number): boolean {
+export function isThrottle(name: string, status: number, operation?: CognitoOperation): boolean {
+  // An account call's LimitExceeded counts attempts (codes, resets): a retry would spend one more.
+  if (operation && !SESSION_CALLS.has(operation) && name !== 'TooManyRequestsException') return status === 429;
   return status === 429 || THROTTLES.has(name);
 }
 
@@ -34,6 +46,11 @@ export function codeFor(name: string, operation: CognitoOperation, message: stri
     return 'Expired';
   }
   if (name === 'UnsupportedOperationException' && operation === 'RevokeToken') return 'RevocationUnsupported';
+  if (!SESSION_CALLS.has(operation)) {
+    // An account call's own answers: too many code or reset attempts, and a bad attribute or code format.
+    if (name === 'LimitExceededException' || name === 'TooManyFailedAttemptsException') return 'LimitExceeded';
+    if (name === 'InvalidParameterException') return 'InvalidInput';
+  }
   if (THROTTLES.has(name)) return 'Throttled';
   const short = name.replace(/Exception$/, '');
   return SAME_NAME.has(short) ? (short as AuthErrorCode) : 'Service';

@@ -237,6 +237,11 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       return tokens;
     },
 
+    // authchart/account's calls: sent as the calls above are, with SECRET_HASH on request.
+    cognitoCall: (operation, body, signal) => call(operation, body, signal),
+    secretHash: async (username) =>
+      clientSecret ? (await srp()).secretHash(username, clientId, clientSecret) : undefined,
+
     async globalSignOut(accessToken, signal) {
       await call('GlobalSignOut', { AccessToken: accessToken }, signal);
     },

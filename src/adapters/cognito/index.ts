@@ -107,7 +107,7 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
     if (ok) return { ok, json };
     const name = exceptionName(json['__type']);
     const message = typeof json['message'] === 'string' ? json['message'] : '';
-    const retryable = status >= 500 || isThrottle(name, status);
+    const retryable = status >= 500 || isThrottle(name, status, operation);
     return { ok, retryable, error: refusal(name, message, status, operation, sentValues(input)) };
   }
 
