@@ -64,6 +64,8 @@ writeFileSync(
         authchart: ['../../src/index.ts'],
         'authchart/cognito': ['../../src/adapters/cognito/index.ts'],
         'authchart/cognito-sdk': ['../../src/adapters/cognito-sdk.ts'],
+        'authchart/account': ['../../src/account/index.ts'],
+        'authchart/chart': ['../../src/chart.ts'],
         'authchart/node': ['../../src/bindings/node.ts'],
         'authchart/redis': ['../../src/bindings/redis.ts'],
         'authchart/react': ['../../src/bindings/react.ts'],

@@ -1,0 +1,135 @@
+/**
+ * `authchart/account` against cognito-local on both transports: sign up, confirm with the code it
+ * "sends" (read from its output), sign in; reset the password with its code, sign in with the new
+ * one; the typed refusals. cognito-local has no ResendConfirmationCode: test/account/ covers it
+ * against a fake that answers Cognito's documented shape (docs/account.md says so).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmResetPassword, confirmSignUp, resetPassword, signUp } from '../../src/account/index.js';
+import { cognitoServices as fetchServices } from '../../src/adapters/cognito/index.js';
+import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.js';
+import { type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { type EmbeddedCognito, startEmbeddedCognito } from '../../tools/embedded-cognito.js';
+
+type Make = (o: { clientId: string; region: string; endpoint: string; authFlow: 'USER_PASSWORD_AUTH' }) => AuthServices;
+const TRANSPORTS: Array<[string, Make]> = [
+  ['authchart/cognito (fetch)', fetchServices],
+  ['authchart/cognito-sdk', sdkServices],
+];
+const PASSWORD = 'Correct-Horse-9';
+
+let dir = '';
+let cognito: EmbeddedCognito | undefined;
+let clientId = '';
+let poolId = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'authchart-account-'));
+  cognito = await startEmbeddedCognito({ cwd: dir });
+  // E-mail verified on sign-up: cognito-local then "sends" the confirmation code.
+  const pool = await cognito.admin.send(
+    new CreateUserPoolCommand({ PoolName: 'authchart-account', AutoVerifiedAttributes: ['email'] }),
+  );
+  poolId = pool.UserPool?.Id ?? '';
+  const client = await cognito.admin.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: pool.UserPool?.Id,
+      ClientName: 'authchart-account',
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    }),
+  );
+  clientId = client.UserPoolClient?.ClientId ?? '';
+}, 60_000);
+afterAll(async () => {
+  await cognito?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
+/** The code cognito-local last "sent" to the e-mail `to`, from its pool file (its log can sit in a pipe buffer). */
+async function storedCode(to: string): Promise<string | undefined> {
+  const db = JSON.parse(await readFile(join(dir, '.cognito', 'db', `${poolId}.json`), 'utf8').catch(() => '{}')) as {
+    Users?: Record<string, { Attributes?: { Name: string; Value: string }[]; ConfirmationCode?: string }>;
+  };
+  const user = Object.values(db.Users ?? {}).find((u) =>
+    u.Attributes?.some((a) => a.Name === 'email' && a.Value === to),
+  );
+  return user?.ConfirmationCode;
+}
+
+/** Waits for a code for `to` other than `after`. */
+async function codeFor(to: string, after?: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const code = await storedCode(to);
+    if (code && code !== after) return code;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`cognito-local holds no code for ${to}`);
+}
+
+describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, make) => {
+  const instance = () =>
+    createAuth({
+      services: make({ clientId, region: 'local', endpoint: cognito?.endpoint ?? '', authFlow: 'USER_PASSWORD_AUTH' }),
+      storage: memoryStorage(),
+      sync: null,
+    });
+  const user = `${name.includes('sdk') ? 'sdk' : 'fetch'}-${Date.now()}@example.com`;
+
+  it('signUp, a wrong code (CodeMismatch), confirmSignUp with the code sent, then signIn', async () => {
+    const auth = instance();
+    try {
+      const out = await signUp(auth, { username: user, password: PASSWORD, attributes: { email: user } });
+      expect(out).toMatchObject({ isSignUpComplete: false, nextStep: { signUpStep: 'CONFIRM_SIGN_UP' } });
+      expect(out.userId).toEqual(expect.any(String));
+      const code = await codeFor(user);
+      const wrong = await failure(
+        confirmSignUp(auth, { username: user, confirmationCode: code === '000000' ? '111111' : '000000' }),
+      );
+      expect(isAuthError(wrong) && wrong.code).toBe('CodeMismatch');
+      await expect(confirmSignUp(auth, { username: user, confirmationCode: code })).resolves.toMatchObject({
+        isSignUpComplete: true,
+      });
+      await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
+    } finally {
+      auth.stop();
+    }
+  });
+
+  it('signUp of a username taken is UsernameExists', async () => {
+    const auth = instance();
+    try {
+      const e = await failure(signUp(auth, { username: user, password: PASSWORD, attributes: { email: user } }));
+      expect(isAuthError(e) && e.code).toBe('UsernameExists');
+    } finally {
+      auth.stop();
+    }
+  });
+
+  it('resetPassword while signed in leaves the session alone; confirmResetPassword; the new password signs in', async () => {
+    const auth = instance();
+    try {
+      await auth.signIn({ username: user, password: PASSWORD });
+      const sent = await storedCode(user);
+      await expect(resetPassword(auth, { username: user })).resolves.toMatchObject({
+        nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE' },
+      });
+      expect(auth.state).toBe('signedIn.waitingToRefresh');
+      const code = await codeFor(user, sent);
+      await confirmResetPassword(auth, { username: user, confirmationCode: code, newPassword: `${PASSWORD}-new` });
+      await auth.signOut();
+      await expect(auth.signIn({ username: user, password: `${PASSWORD}-new` })).resolves.toMatchObject({
+        status: 'signedIn',
+      });
+    } finally {
+      auth.stop();
+    }
+  });
+});
