@@ -8,14 +8,22 @@
  * the SDK's own retries.
  */
 import {
+  ChangePasswordCommand,
+  type ChangePasswordCommandInput,
   CognitoIdentityProviderClient,
   type CognitoIdentityProviderClientConfig,
   ConfirmForgotPasswordCommand,
   type ConfirmForgotPasswordCommandInput,
   ConfirmSignUpCommand,
   type ConfirmSignUpCommandInput,
+  DeleteUserAttributesCommand,
+  type DeleteUserAttributesCommandInput,
   ForgotPasswordCommand,
   type ForgotPasswordCommandInput,
+  GetUserAttributeVerificationCodeCommand,
+  type GetUserAttributeVerificationCodeCommandInput,
+  GetUserCommand,
+  type GetUserCommandInput,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandInput,
@@ -27,6 +35,10 @@ import {
   type RevokeTokenCommandInput,
   SignUpCommand,
   type SignUpCommandInput,
+  UpdateUserAttributesCommand,
+  type UpdateUserAttributesCommandInput,
+  VerifyUserAttributeCommand,
+  type VerifyUserAttributeCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthError } from '../errors.js';
 import type { AuthServices } from '../services/types.js';
@@ -120,6 +132,20 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
         return new ForgotPasswordCommand(body as unknown as ForgotPasswordCommandInput);
       case 'ConfirmForgotPassword':
         return new ConfirmForgotPasswordCommand(body as unknown as ConfirmForgotPasswordCommandInput);
+      case 'ChangePassword':
+        return new ChangePasswordCommand(body as unknown as ChangePasswordCommandInput);
+      case 'GetUser':
+        return new GetUserCommand(body as unknown as GetUserCommandInput);
+      case 'UpdateUserAttributes':
+        return new UpdateUserAttributesCommand(body as unknown as UpdateUserAttributesCommandInput);
+      case 'VerifyUserAttribute':
+        return new VerifyUserAttributeCommand(body as unknown as VerifyUserAttributeCommandInput);
+      case 'GetUserAttributeVerificationCode':
+        return new GetUserAttributeVerificationCodeCommand(
+          body as unknown as GetUserAttributeVerificationCodeCommandInput,
+        );
+      case 'DeleteUserAttributes':
+        return new DeleteUserAttributesCommand(body as unknown as DeleteUserAttributesCommandInput);
     }
   }
 

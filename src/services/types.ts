@@ -85,7 +85,13 @@ export type AccountOperation =
   | 'ConfirmSignUp'
   | 'ResendConfirmationCode'
   | 'ForgotPassword'
-  | 'ConfirmForgotPassword';
+  | 'ConfirmForgotPassword'
+  | 'ChangePassword'
+  | 'GetUser'
+  | 'UpdateUserAttributes'
+  | 'VerifyUserAttribute'
+  | 'GetUserAttributeVerificationCode'
+  | 'DeleteUserAttributes';
 
 /**
  * Web-Storage-like key/value store. Methods may be sync (localStorage, sessionStorage) or async

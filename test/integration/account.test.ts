@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmResetPassword, confirmSignUp, resetPassword, signUp } from '../../src/account/index.js';
+import {
+  confirmResetPassword,
+  confirmSignUp,
+  deleteUserAttributes,
+  fetchUserAttributes,
+  resetPassword,
+  signUp,
+  updatePassword,
+  updateUserAttributes,
+} from '../../src/account/index.js';
 import { cognitoServices as fetchServices } from '../../src/adapters/cognito/index.js';
 import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.js';
 import { type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
@@ -128,6 +137,30 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
       await expect(auth.signIn({ username: user, password: `${PASSWORD}-new` })).resolves.toMatchObject({
         status: 'signedIn',
       });
+    } finally {
+      auth.stop();
+    }
+  });
+
+  it('the signed-in user: attributes read, changed and deleted; updatePassword keeps the session, the new one signs in', async () => {
+    const auth = instance();
+    try {
+      await auth.signIn({ username: user, password: `${PASSWORD}-new` });
+      await expect(fetchUserAttributes(auth)).resolves.toMatchObject({ email: user, sub: expect.any(String) });
+      await expect(updateUserAttributes(auth, { userAttributes: { name: 'Ana' } })).resolves.toEqual({
+        name: { isUpdated: true, nextStep: { updateAttributeStep: 'DONE' } },
+      });
+      await expect(fetchUserAttributes(auth)).resolves.toMatchObject({ name: 'Ana' });
+      await deleteUserAttributes(auth, { userAttributeKeys: ['name'] });
+      expect(await fetchUserAttributes(auth)).not.toHaveProperty('name');
+      const wrong = await failure(updatePassword(auth, { oldPassword: 'Not-The-One-1', newPassword: PASSWORD }));
+      // cognito-local answers InvalidPasswordException here; Cognito answers NotAuthorizedException,
+      // which test/account/user.test.ts maps to NotAuthorized (docs/account.md says so).
+      expect(isAuthError(wrong) && wrong.code).toBe('InvalidPassword');
+      await updatePassword(auth, { oldPassword: `${PASSWORD}-new`, newPassword: PASSWORD });
+      expect(auth.state).toBe('signedIn.waitingToRefresh');
+      await auth.signOut();
+      await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
     } finally {
       auth.stop();
     }

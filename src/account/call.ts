@@ -1,0 +1,117 @@
+/**
+ * What every `authchart/account` call shares: the instance's transport, the bound, `stop()`, the
+ * secrets held while a call runs, and the guarded reading of Cognito's answers.
+ */
+import { AuthError } from '../errors.js';
+import type { AuthDeps } from '../machines/auth.types.js';
+import type { Auth } from '../public-types.js';
+import type { AccountOperation } from '../services/types.js';
+import { unseal } from '../session/sealed.js';
+
+/** Where Cognito sent a code (Amplify's `codeDeliveryDetails`); the destination is masked by Cognito. */
+export interface CodeDeliveryDetails {
+  deliveryMedium?: 'EMAIL' | 'SMS' | 'PHONE';
+  /** Masked, e.g. `a***@e***.com`. */
+  destination?: string;
+  /** The attribute the code verifies, e.g. `email`. */
+  attributeName?: string;
+}
+
+/** Cognito's `CodeDeliveryDetails`, read through guards (a foreign answer). */
+export function delivery(answer: Record<string, unknown>): CodeDeliveryDetails {
+  const raw = answer['CodeDeliveryDetails'];
+  const d = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const out: CodeDeliveryDetails = {};
+  const medium = d['DeliveryMedium'];
+  if (medium === 'EMAIL' || medium === 'SMS' || medium === 'PHONE') out.deliveryMedium = medium;
+  if (typeof d['Destination'] === 'string') out.destination = d['Destination'].slice(0, 256);
+  if (typeof d['AttributeName'] === 'string') out.attributeName = d['AttributeName'].slice(0, 128);
+  return out;
+}
+
+/** A required string argument, or `InvalidInput` naming it (never its value). */
+export function given(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new AuthError('InvalidInput', `${name} must be a non-empty string`);
+  }
+  return value;
+}
+
+/**
+ * Runs one account call over `auth`'s transport: bounded by `remoteStepMs`, cut off by `stop()`,
+ * with `secrets` held by the instance's registry until the error (if any) is scrubbed.
+ */
+export async function accountCall(
+  auth: Auth,
+  operation: AccountOperation,
+  what: string,
+  body: Record<string, unknown>,
+  opts: { username?: string; secrets?: string[]; withoutClientId?: boolean } = {},
+): Promise<Record<string, unknown>> {
+  const { context } = auth.actor.getSnapshot();
+  if (!context.deps) throw new AuthError('InvalidConfig', 'This Auth instance has no services');
+  const deps: AuthDeps = unseal(context.deps);
+  const { services, secrets } = deps;
+  if (typeof services.cognitoCall !== 'function') {
+    throw new AuthError(
+      'InvalidConfig',
+      `${what} needs a Cognito transport (authchart/cognito or authchart/cognito-sdk)`,
+    );
+  }
+  const releases = (opts.secrets ?? []).map((value) => secrets?.hold(value));
+  const controller = new AbortController();
+  // Whichever ends first: the call, its bound, or stop() (then the request is aborted too).
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  aborted.catch(() => {}); // raced below, or never (aborted before the call): not unhandled
+  const ms = context.config.remoteStepMs;
+  const timer = setTimeout(
+    () => controller.abort(new AuthError('Timeout', `${what} did not answer within ${ms} ms`)),
+    ms,
+  );
+  const stopped = deps.stopped;
+  const onStop = () => controller.abort(new AuthError('Cancelled', `${what}: the instance was stopped`));
+  if (stopped?.aborted) onStop();
+  else stopped?.addEventListener('abort', onStop, { once: true });
+  try {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    // The calls made without the user's tokens name the app client; the token calls take none.
+    const full: Record<string, unknown> = opts.withoutClientId ? { ...body } : { ClientId: services.clientId, ...body };
+    if (opts.username !== undefined) {
+      const hash = await services.secretHash?.(opts.username);
+      if (hash !== undefined) full['SecretHash'] = hash;
+    }
+    return await Promise.race([services.cognitoCall(operation, full, controller.signal), aborted]);
+  } catch (error) {
+    throw secrets ? secrets.safeError(error, what) : error;
+  } finally {
+    clearTimeout(timer);
+    stopped?.removeEventListener('abort', onStop);
+    for (const release of releases) release?.();
+  }
+}
+
+/**
+ * An account call for the signed-in user: its access token comes from `fetchTokens()` (an expiring
+ * one is refreshed once for every caller), so while no user is signed in the answer is
+ * `NotSignedIn`, and no request is sent.
+ */
+export async function userCall(
+  auth: Auth,
+  operation: AccountOperation,
+  body: Record<string, unknown>,
+  secrets: string[] = [],
+): Promise<Record<string, unknown>> {
+  const { accessToken } = await auth.fetchTokens();
+  return accountCall(
+    auth,
+    operation,
+    operation,
+    { AccessToken: accessToken, ...body },
+    {
+      secrets: [accessToken, ...secrets],
+      withoutClientId: true,
+    },
+  );
+}
