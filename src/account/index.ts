@@ -9,6 +9,15 @@
  */
 export type { CodeDeliveryDetails } from './call.js';
 export {
+  fetchMFAPreference,
+  type MFAPreference,
+  type MFAType,
+  setUpTOTP,
+  type TOTPSetupDetails,
+  updateMFAPreference,
+  verifyTOTPSetup,
+} from './mfa.js';
+export {
   confirmResetPassword,
   confirmSignUp,
   type ResetPasswordOutput,

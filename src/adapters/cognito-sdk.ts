@@ -8,6 +8,8 @@
  * the SDK's own retries.
  */
 import {
+  AssociateSoftwareTokenCommand,
+  type AssociateSoftwareTokenCommandInput,
   ChangePasswordCommand,
   type ChangePasswordCommandInput,
   CognitoIdentityProviderClient,
@@ -33,10 +35,14 @@ import {
   type RespondToAuthChallengeCommandInput,
   RevokeTokenCommand,
   type RevokeTokenCommandInput,
+  SetUserMFAPreferenceCommand,
+  type SetUserMFAPreferenceCommandInput,
   SignUpCommand,
   type SignUpCommandInput,
   UpdateUserAttributesCommand,
   type UpdateUserAttributesCommandInput,
+  VerifySoftwareTokenCommand,
+  type VerifySoftwareTokenCommandInput,
   VerifyUserAttributeCommand,
   type VerifyUserAttributeCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -144,6 +150,12 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
         return new GetUserAttributeVerificationCodeCommand(
           body as unknown as GetUserAttributeVerificationCodeCommandInput,
         );
+      case 'AssociateSoftwareToken':
+        return new AssociateSoftwareTokenCommand(body as unknown as AssociateSoftwareTokenCommandInput);
+      case 'VerifySoftwareToken':
+        return new VerifySoftwareTokenCommand(body as unknown as VerifySoftwareTokenCommandInput);
+      case 'SetUserMFAPreference':
+        return new SetUserMFAPreferenceCommand(body as unknown as SetUserMFAPreferenceCommandInput);
       case 'DeleteUserAttributes':
         return new DeleteUserAttributesCommand(body as unknown as DeleteUserAttributesCommandInput);
     }

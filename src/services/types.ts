@@ -91,7 +91,10 @@ export type AccountOperation =
   | 'UpdateUserAttributes'
   | 'VerifyUserAttribute'
   | 'GetUserAttributeVerificationCode'
-  | 'DeleteUserAttributes';
+  | 'DeleteUserAttributes'
+  | 'AssociateSoftwareToken'
+  | 'VerifySoftwareToken'
+  | 'SetUserMFAPreference';
 
 /**
  * Web-Storage-like key/value store. Methods may be sync (localStorage, sessionStorage) or async

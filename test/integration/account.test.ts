@@ -13,15 +13,20 @@ import {
   confirmResetPassword,
   confirmSignUp,
   deleteUserAttributes,
+  fetchMFAPreference,
   fetchUserAttributes,
   resetPassword,
+  setUpTOTP,
   signUp,
+  updateMFAPreference,
   updatePassword,
   updateUserAttributes,
+  verifyTOTPSetup,
 } from '../../src/account/index.js';
 import { cognitoServices as fetchServices } from '../../src/adapters/cognito/index.js';
 import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.js';
 import { type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { totp } from '../../tools/cognito-admin.js';
 import { type EmbeddedCognito, startEmbeddedCognito } from '../../tools/embedded-cognito.js';
 
 type Make = (o: { clientId: string; region: string; endpoint: string; authFlow: 'USER_PASSWORD_AUTH' }) => AuthServices;
@@ -40,7 +45,11 @@ beforeAll(async () => {
   cognito = await startEmbeddedCognito({ cwd: dir });
   // E-mail verified on sign-up: cognito-local then "sends" the confirmation code.
   const pool = await cognito.admin.send(
-    new CreateUserPoolCommand({ PoolName: 'authchart-account', AutoVerifiedAttributes: ['email'] }),
+    new CreateUserPoolCommand({
+      PoolName: 'authchart-account',
+      AutoVerifiedAttributes: ['email'],
+      MfaConfiguration: 'OPTIONAL',
+    }),
   );
   poolId = pool.UserPool?.Id ?? '';
   const client = await cognito.admin.send(
@@ -161,6 +170,25 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
       expect(auth.state).toBe('signedIn.waitingToRefresh');
       await auth.signOut();
       await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
+    } finally {
+      auth.stop();
+    }
+  });
+
+  it('TOTP set-up: the secret, a code from it, TOTP preferred; the next sign-in asks for a TOTP code', async () => {
+    const auth = instance();
+    try {
+      await auth.signIn({ username: user, password: PASSWORD });
+      const { sharedSecret } = await setUpTOTP(auth);
+      await verifyTOTPSetup(auth, { code: totp(sharedSecret) });
+      await updateMFAPreference(auth, { totp: 'PREFERRED' });
+      await expect(fetchMFAPreference(auth)).resolves.toEqual({ enabled: ['TOTP'], preferred: 'TOTP' });
+      await auth.signOut();
+      await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({
+        status: 'challenge',
+        challenge: 'totpCode',
+      });
+      await expect(auth.confirmSignIn(totp(sharedSecret))).resolves.toMatchObject({ status: 'signedIn' });
     } finally {
       auth.stop();
     }
