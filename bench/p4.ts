@@ -155,7 +155,41 @@ export async function p4(): Promise<Figure[]> {
     how: `${HOW} authchart has no separate sign-out entry: an app that only adopts sessions and signs out imports createAuth and the fetch transport, and loads the chunks they import statically; the lazy \`import()\` chunks (SRP) load only at a sign-in, so they are not counted here: this figure is the initial chunk of the same build with code splitting on (the lazy chunks' sizes are in the detail; P4.fullSignInSignOut counts them).`,
   };
   const sdkValue = authchart['coreWithSdkTransport'];
+  // The account calls: what importing all fifteen adds to a sign-in app, on each side.
+  const ACCOUNT =
+    'signUp, confirmSignUp, resendSignUpCode, resetPassword, confirmResetPassword, updatePassword, fetchUserAttributes, updateUserAttributes, confirmUserAttribute, sendUserAttributeVerificationCode, deleteUserAttributes, setUpTOTP, verifyTOTPSetup, updateMFAPreference, fetchMFAPreference';
+  const accountPath = findModule('src', ['account/index']);
+  const accountFigure = {
+    id: 'P4.accountAdds',
+    title:
+      "What the account calls add to a sign-in app: authchart/account's fifteen functions vs Amplify's same imports",
+    unit: 'KB gzip',
+    how: `${HOW} authchart: (createAuth + webStorage + fetch transport + the fifteen from authchart/account) − (the same without them). Amplify: (Amplify.configure + signIn + signOut + the same fifteen names from aws-amplify/auth) − (Amplify.configure + signIn + signOut). The fifteen: ${ACCOUNT}.`,
+  };
+  let accountResult: Figure;
+  if (fetchPath && accountPath) {
+    const withAccount = await gzipKb(
+      `${core} export { cognitoServices } from '${rel(fetchPath)}'; export { ${ACCOUNT} } from '${rel(accountPath)}';`,
+    );
+    const amplifyWith = await gzipKb(
+      `export { signIn, signOut, ${ACCOUNT} } from 'aws-amplify/auth'; export { Amplify } from 'aws-amplify';`,
+    );
+    const ours = round(withAccount - (authchart['coreWithFetchTransport'] as number), 1);
+    const theirs = round(amplifyWith - amplify.configureSignInSignOut, 1);
+    accountResult = figure({
+      ...accountFigure,
+      value: ours,
+      goal: { text: `≤ what Amplify's same imports add (${theirs} KB)`, threshold: theirs, op: '<=' },
+      detail: { authchartWithAccountKb: withAccount, amplifyWithAccountKb: amplifyWith },
+    });
+  } else {
+    accountResult = unavailable(
+      { ...accountFigure, goal: { text: '—', threshold: null, op: '<=' } },
+      'authchart/account (src/account/index.ts) is not in this checkout',
+    );
+  }
   return [
+    accountResult,
     fetchPath
       ? figure({ ...full, value: authchart['coreWithFetchTransport'] as number, detail })
       : unavailable(full, noFetch),
