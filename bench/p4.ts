@@ -7,6 +7,20 @@ import { build } from 'esbuild';
 import { findModule, ROOT, TRANSPORTS } from './child.js';
 import { type Figure, figure, round, unavailable } from './stats.js';
 
+/** The build both measures share: what an app's bundler makes of the entry. */
+const esbuildFor = (external: string[]) =>
+  ({
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    external,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  }) as const;
+
 /** What an entry costs: the chunks loaded with it, and the `import()` chunks loaded only when used. */
 interface Bundle {
   /** The entry chunk and every chunk it imports statically: what a page pays at load. */
@@ -28,18 +42,10 @@ async function bundle(entry: string, external: string[] = []): Promise<Bundle> {
         },
       },
     ],
-    bundle: true,
-    minify: true,
+    ...esbuildFor(external),
     splitting: true,
     outdir: '/p4-out',
     metafile: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    external,
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
   });
   const outputs = result.metafile.outputs;
   // Metafile keys are relative to the working directory, output paths absolute: match by file name.
@@ -75,15 +81,7 @@ async function bundle(entry: string, external: string[] = []): Promise<Bundle> {
 async function gzipKb(entry: string, external: string[] = []): Promise<number> {
   const result = await build({
     stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    external,
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    ...esbuildFor(external),
   });
   return round(gzipSync(result.outputFiles[0]?.contents ?? new Uint8Array()).length / 1024, 1);
 }

@@ -12,7 +12,8 @@ import {
 } from '../../src/account/index.js';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
 import { type Auth, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
-import { fakeFetch, fault, type Handler, hmac } from '../helpers/fake-cognito-fetch.js';
+import { accountInstances, failure } from '../helpers/account.js';
+import { fakeFetch, fault, hmac } from '../helpers/fake-cognito-fetch.js';
 
 const PASSWORD = 'S3cret-Passw0rd!';
 const CODE = '482913';
@@ -20,35 +21,12 @@ const DELIVERY = {
   CodeDeliveryDetails: { DeliveryMedium: 'EMAIL', Destination: 'a***@e***.com', AttributeName: 'email' },
 };
 
+const { signedOut: instance } = accountInstances();
 let auth: Auth | undefined;
 afterEach(() => {
   auth?.stop();
   auth = undefined;
-  vi.useRealTimers();
 });
-
-function instance(handler: Handler, extra: { clientSecret?: string; remoteStepMs?: number } = {}) {
-  const f = fakeFetch(handler);
-  auth = createAuth({
-    services: cognitoServices({
-      clientId: 'client-1',
-      region: 'eu-west-1',
-      authFlow: 'USER_PASSWORD_AUTH',
-      fetch: f.fetch,
-      retryDelayMs: 5,
-      ...(extra.clientSecret ? { clientSecret: extra.clientSecret } : {}),
-    }),
-    storage: memoryStorage(),
-    sync: null,
-    ...(extra.remoteStepMs ? { timeouts: { remoteStepMs: extra.remoteStepMs } } : {}),
-  });
-  return { auth, calls: f.calls };
-}
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
 
 describe('authchart/account: sign-up', () => {
   it('signUp sends the username, password and attributes, and answers the code delivery as nextStep', async () => {

@@ -1,40 +1,11 @@
 /** `authchart/account`'s MFA set-up over the fetch transport with a fake Cognito. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMFAPreference, setUpTOTP, updateMFAPreference, verifyTOTPSetup } from '../../src/account/index.js';
-import { cognitoServices } from '../../src/adapters/cognito/index.js';
-import { type Auth, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
-import { fakeFetch, type Handler } from '../helpers/fake-cognito-fetch.js';
-import { makeTokens } from '../helpers/tokens.js';
+import { isAuthError } from '../../src/index.js';
+import { accountInstances, accountTokens, failure } from '../helpers/account.js';
 
-const tokens = makeTokens({ clientId: 'client-1' });
-const RESULT = {
-  AuthenticationResult: { AccessToken: tokens.accessToken, IdToken: tokens.idToken, RefreshToken: tokens.refreshToken },
-};
-let auth: Auth | undefined;
-afterEach(() => {
-  auth?.stop();
-  auth = undefined;
-});
-async function signedIn(handler: Handler) {
-  const f = fakeFetch((call, n) => (call.target.endsWith('.InitiateAuth') ? { body: RESULT } : handler(call, n)));
-  auth = createAuth({
-    services: cognitoServices({
-      clientId: 'client-1',
-      region: 'eu-west-1',
-      authFlow: 'USER_PASSWORD_AUTH',
-      fetch: f.fetch,
-    }),
-    storage: memoryStorage(),
-    sync: null,
-  });
-  await auth.signIn({ username: 'alice@example.com', password: 'pw' });
-  return { auth, later: () => f.calls.filter((c) => !c.target.endsWith('.InitiateAuth')) };
-}
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
+const tokens = accountTokens;
+const { signedIn } = accountInstances();
 
 describe('authchart/account: MFA set-up', () => {
   it('setUpTOTP answers the secret and an otpauth URI naming the app and the account', async () => {

@@ -3,7 +3,7 @@
  * the access token comes from `fetchTokens()`, `NotSignedIn` without a request while signed out,
  * what each call sends and answers, and no password, code or token in any error.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   confirmUserAttribute,
   deleteUserAttributes,
@@ -12,69 +12,28 @@ import {
   updatePassword,
   updateUserAttributes,
 } from '../../src/account/index.js';
-import { cognitoServices } from '../../src/adapters/cognito/index.js';
-import { type Auth, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
-import { fakeFetch, fault, type Handler } from '../helpers/fake-cognito-fetch.js';
-import { makeTokens } from '../helpers/tokens.js';
+import { isAuthError } from '../../src/index.js';
+import { accountInstances, accountTokens, failure } from '../helpers/account.js';
+import { fault } from '../helpers/fake-cognito-fetch.js';
 
-const tokens = makeTokens({ clientId: 'client-1' });
-const RESULT = {
-  AuthenticationResult: { AccessToken: tokens.accessToken, IdToken: tokens.idToken, RefreshToken: tokens.refreshToken },
-};
+const tokens = accountTokens;
 const OLD = 'Old-Passw0rd!';
 const NEW = 'New-Passw0rd!';
-
-let auth: Auth | undefined;
-afterEach(() => {
-  auth?.stop();
-  auth = undefined;
-});
-
-/** A signed-in instance whose every call after the sign-in is answered by `handler`. */
-async function signedIn(handler: Handler) {
-  const f = fakeFetch((call, n) => (call.target.endsWith('.InitiateAuth') ? { body: RESULT } : handler(call, n)));
-  auth = createAuth({
-    services: cognitoServices({
-      clientId: 'client-1',
-      region: 'eu-west-1',
-      authFlow: 'USER_PASSWORD_AUTH',
-      fetch: f.fetch,
-    }),
-    storage: memoryStorage(),
-    sync: null,
-  });
-  await auth.signIn({ username: 'alice@example.com', password: OLD });
-  return { auth, calls: f.calls, later: () => f.calls.filter((c) => !c.target.endsWith('.InitiateAuth')) };
-}
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
+const { signedIn, signedOut } = accountInstances();
 
 describe('authchart/account: the signed-in user', () => {
   it('while signed out every call is NotSignedIn, and no request is sent', async () => {
-    const f = fakeFetch(() => ({ body: {} }));
-    auth = createAuth({
-      services: cognitoServices({
-        clientId: 'client-1',
-        region: 'eu-west-1',
-        authFlow: 'USER_PASSWORD_AUTH',
-        fetch: f.fetch,
-      }),
-      storage: memoryStorage(),
-      sync: null,
-    });
+    const { auth, calls } = signedOut(() => ({ body: {} }));
     await auth.ready;
     for (const call of [
-      () => updatePassword(auth as Auth, { oldPassword: OLD, newPassword: NEW }),
-      () => fetchUserAttributes(auth as Auth),
-      () => updateUserAttributes(auth as Auth, { userAttributes: { name: 'Ana' } }),
+      () => updatePassword(auth, { oldPassword: OLD, newPassword: NEW }),
+      () => fetchUserAttributes(auth),
+      () => updateUserAttributes(auth, { userAttributes: { name: 'Ana' } }),
     ]) {
       const e = await failure(call());
       expect(isAuthError(e) && e.code).toBe('NotSignedIn');
     }
-    expect(f.calls).toHaveLength(0);
+    expect(calls).toHaveLength(0);
   });
 
   it('updatePassword sends the access token and both passwords, and the session stays signed in', async () => {

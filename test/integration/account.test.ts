@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   confirmResetPassword,
   confirmSignUp,
@@ -25,9 +25,10 @@ import {
 } from '../../src/account/index.js';
 import { cognitoServices as fetchServices } from '../../src/adapters/cognito/index.js';
 import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.js';
-import { type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { type Auth, type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
 import { totp } from '../../tools/cognito-admin.js';
 import { type EmbeddedCognito, startEmbeddedCognito } from '../../tools/embedded-cognito.js';
+import { failure } from '../helpers/account.js';
 
 type Make = (o: { clientId: string; region: string; endpoint: string; authFlow: 'USER_PASSWORD_AUTH' }) => AuthServices;
 const TRANSPORTS: Array<[string, Make]> = [
@@ -66,11 +67,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
 /** The code cognito-local last "sent" to the e-mail `to`, from its pool file (its log can sit in a pipe buffer). */
 async function storedCode(to: string): Promise<string | undefined> {
   const db = JSON.parse(await readFile(join(dir, '.cognito', 'db', `${poolId}.json`), 'utf8').catch(() => '{}')) as {
@@ -93,104 +89,91 @@ async function codeFor(to: string, after?: string): Promise<string> {
 }
 
 describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, make) => {
-  const instance = () =>
-    createAuth({
+  const made: Auth[] = [];
+  afterEach(() => {
+    for (const auth of made.splice(0)) auth.stop();
+  });
+  const instance = () => {
+    const auth = createAuth({
       services: make({ clientId, region: 'local', endpoint: cognito?.endpoint ?? '', authFlow: 'USER_PASSWORD_AUTH' }),
       storage: memoryStorage(),
       sync: null,
     });
+    made.push(auth);
+    return auth;
+  };
   const user = `${name.includes('sdk') ? 'sdk' : 'fetch'}-${Date.now()}@example.com`;
 
   it('signUp, a wrong code (CodeMismatch), confirmSignUp with the code sent, then signIn', async () => {
     const auth = instance();
-    try {
-      const out = await signUp(auth, { username: user, password: PASSWORD, attributes: { email: user } });
-      expect(out).toMatchObject({ isSignUpComplete: false, nextStep: { signUpStep: 'CONFIRM_SIGN_UP' } });
-      expect(out.userId).toEqual(expect.any(String));
-      const code = await codeFor(user);
-      const wrong = await failure(
-        confirmSignUp(auth, { username: user, confirmationCode: code === '000000' ? '111111' : '000000' }),
-      );
-      expect(isAuthError(wrong) && wrong.code).toBe('CodeMismatch');
-      await expect(confirmSignUp(auth, { username: user, confirmationCode: code })).resolves.toMatchObject({
-        isSignUpComplete: true,
-      });
-      await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
-    } finally {
-      auth.stop();
-    }
+    const out = await signUp(auth, { username: user, password: PASSWORD, attributes: { email: user } });
+    expect(out).toMatchObject({ isSignUpComplete: false, nextStep: { signUpStep: 'CONFIRM_SIGN_UP' } });
+    expect(out.userId).toEqual(expect.any(String));
+    const code = await codeFor(user);
+    const wrong = await failure(
+      confirmSignUp(auth, { username: user, confirmationCode: code === '000000' ? '111111' : '000000' }),
+    );
+    expect(isAuthError(wrong) && wrong.code).toBe('CodeMismatch');
+    await expect(confirmSignUp(auth, { username: user, confirmationCode: code })).resolves.toMatchObject({
+      isSignUpComplete: true,
+    });
+    await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
   });
 
   it('signUp of a username taken is UsernameExists', async () => {
     const auth = instance();
-    try {
-      const e = await failure(signUp(auth, { username: user, password: PASSWORD, attributes: { email: user } }));
-      expect(isAuthError(e) && e.code).toBe('UsernameExists');
-    } finally {
-      auth.stop();
-    }
+    const e = await failure(signUp(auth, { username: user, password: PASSWORD, attributes: { email: user } }));
+    expect(isAuthError(e) && e.code).toBe('UsernameExists');
   });
 
   it('resetPassword while signed in leaves the session alone; confirmResetPassword; the new password signs in', async () => {
     const auth = instance();
-    try {
-      await auth.signIn({ username: user, password: PASSWORD });
-      const sent = await storedCode(user);
-      await expect(resetPassword(auth, { username: user })).resolves.toMatchObject({
-        nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE' },
-      });
-      expect(auth.state).toBe('signedIn.waitingToRefresh');
-      const code = await codeFor(user, sent);
-      await confirmResetPassword(auth, { username: user, confirmationCode: code, newPassword: `${PASSWORD}-new` });
-      await auth.signOut();
-      await expect(auth.signIn({ username: user, password: `${PASSWORD}-new` })).resolves.toMatchObject({
-        status: 'signedIn',
-      });
-    } finally {
-      auth.stop();
-    }
+    await auth.signIn({ username: user, password: PASSWORD });
+    const sent = await storedCode(user);
+    await expect(resetPassword(auth, { username: user })).resolves.toMatchObject({
+      nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE' },
+    });
+    expect(auth.state).toBe('signedIn.waitingToRefresh');
+    const code = await codeFor(user, sent);
+    await confirmResetPassword(auth, { username: user, confirmationCode: code, newPassword: `${PASSWORD}-new` });
+    await auth.signOut();
+    await expect(auth.signIn({ username: user, password: `${PASSWORD}-new` })).resolves.toMatchObject({
+      status: 'signedIn',
+    });
   });
 
   it('the signed-in user: attributes read, changed and deleted; updatePassword keeps the session, the new one signs in', async () => {
     const auth = instance();
-    try {
-      await auth.signIn({ username: user, password: `${PASSWORD}-new` });
-      await expect(fetchUserAttributes(auth)).resolves.toMatchObject({ email: user, sub: expect.any(String) });
-      await expect(updateUserAttributes(auth, { userAttributes: { name: 'Ana' } })).resolves.toEqual({
-        name: { isUpdated: true, nextStep: { updateAttributeStep: 'DONE' } },
-      });
-      await expect(fetchUserAttributes(auth)).resolves.toMatchObject({ name: 'Ana' });
-      await deleteUserAttributes(auth, { userAttributeKeys: ['name'] });
-      expect(await fetchUserAttributes(auth)).not.toHaveProperty('name');
-      const wrong = await failure(updatePassword(auth, { oldPassword: 'Not-The-One-1', newPassword: PASSWORD }));
-      // cognito-local answers InvalidPasswordException here; Cognito answers NotAuthorizedException,
-      // which test/account/user.test.ts maps to NotAuthorized (docs/account.md says so).
-      expect(isAuthError(wrong) && wrong.code).toBe('InvalidPassword');
-      await updatePassword(auth, { oldPassword: `${PASSWORD}-new`, newPassword: PASSWORD });
-      expect(auth.state).toBe('signedIn.waitingToRefresh');
-      await auth.signOut();
-      await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
-    } finally {
-      auth.stop();
-    }
+    await auth.signIn({ username: user, password: `${PASSWORD}-new` });
+    await expect(fetchUserAttributes(auth)).resolves.toMatchObject({ email: user, sub: expect.any(String) });
+    await expect(updateUserAttributes(auth, { userAttributes: { name: 'Ana' } })).resolves.toEqual({
+      name: { isUpdated: true, nextStep: { updateAttributeStep: 'DONE' } },
+    });
+    await expect(fetchUserAttributes(auth)).resolves.toMatchObject({ name: 'Ana' });
+    await deleteUserAttributes(auth, { userAttributeKeys: ['name'] });
+    expect(await fetchUserAttributes(auth)).not.toHaveProperty('name');
+    const wrong = await failure(updatePassword(auth, { oldPassword: 'Not-The-One-1', newPassword: PASSWORD }));
+    // cognito-local answers InvalidPasswordException here; Cognito answers NotAuthorizedException,
+    // which test/account/user.test.ts maps to NotAuthorized (docs/account.md says so).
+    expect(isAuthError(wrong) && wrong.code).toBe('InvalidPassword');
+    await updatePassword(auth, { oldPassword: `${PASSWORD}-new`, newPassword: PASSWORD });
+    expect(auth.state).toBe('signedIn.waitingToRefresh');
+    await auth.signOut();
+    await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
   });
 
   it('TOTP set-up: the secret, a code from it, TOTP preferred; the next sign-in asks for a TOTP code', async () => {
     const auth = instance();
-    try {
-      await auth.signIn({ username: user, password: PASSWORD });
-      const { sharedSecret } = await setUpTOTP(auth);
-      await verifyTOTPSetup(auth, { code: totp(sharedSecret) });
-      await updateMFAPreference(auth, { totp: 'PREFERRED' });
-      await expect(fetchMFAPreference(auth)).resolves.toEqual({ enabled: ['TOTP'], preferred: 'TOTP' });
-      await auth.signOut();
-      await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({
-        status: 'challenge',
-        challenge: 'totpCode',
-      });
-      await expect(auth.confirmSignIn(totp(sharedSecret))).resolves.toMatchObject({ status: 'signedIn' });
-    } finally {
-      auth.stop();
-    }
+    await auth.signIn({ username: user, password: PASSWORD });
+    const { sharedSecret } = await setUpTOTP(auth);
+    await verifyTOTPSetup(auth, { code: totp(sharedSecret) });
+    await updateMFAPreference(auth, { totp: 'PREFERRED' });
+    await expect(fetchMFAPreference(auth)).resolves.toEqual({ enabled: ['TOTP'], preferred: 'TOTP' });
+    await auth.signOut();
+    await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({
+      status: 'challenge',
+      challenge: 'totpCode',
+    });
+    await expect(auth.confirmSignIn(totp(sharedSecret))).resolves.toMatchObject({ status: 'signedIn' });
   });
 });
