@@ -49,8 +49,13 @@ export async function accountCall(
   opts: { username?: string; secrets?: string[]; withoutClientId?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const { context } = auth.actor.getSnapshot();
-  if (!context.deps) throw new AuthError('InvalidConfig', 'This Auth instance has no services');
-  const deps: AuthDeps = unseal(context.deps);
+  let deps: AuthDeps;
+  try {
+    deps = unseal(context.deps as NonNullable<typeof context.deps>);
+  } catch (cause) {
+    // Not an instance of this copy of authchart (another copy's, a mock): nothing to call with.
+    throw new AuthError('InvalidConfig', `${what} needs an Auth made by this authchart's createAuth`, { cause });
+  }
   const { services, secrets } = deps;
   if (typeof services.cognitoCall !== 'function') {
     throw new AuthError(
@@ -70,19 +75,26 @@ export async function accountCall(
     () => controller.abort(new AuthError('Timeout', `${what} did not answer within ${ms} ms`)),
     ms,
   );
+  // Like the chart's timers, this one never keeps a Node process alive.
+  (timer as { unref?: () => void }).unref?.();
   const stopped = deps.stopped;
   const onStop = () => controller.abort(new AuthError('Cancelled', `${what}: the instance was stopped`));
   if (stopped?.aborted) onStop();
   else stopped?.addEventListener('abort', onStop, { once: true });
-  try {
-    if (controller.signal.aborted) throw controller.signal.reason;
+  const send = async () => {
     // The calls made without the user's tokens name the app client; the token calls take none.
     const full: Record<string, unknown> = opts.withoutClientId ? { ...body } : { ClientId: services.clientId, ...body };
     if (opts.username !== undefined) {
+      // Inside the race: the hash may load the SRP chunk, and is bounded and stoppable like the call.
       const hash = await services.secretHash?.(opts.username);
       if (hash !== undefined) full['SecretHash'] = hash;
     }
-    return await Promise.race([services.cognitoCall(operation, full, controller.signal), aborted]);
+    controller.signal.throwIfAborted();
+    return services.cognitoCall?.(operation, full, controller.signal) ?? {};
+  };
+  try {
+    controller.signal.throwIfAborted();
+    return await Promise.race([send(), aborted]);
   } catch (error) {
     throw secrets ? secrets.safeError(error, what) : error;
   } finally {

@@ -78,7 +78,7 @@ export async function updateMFAPreference(
     ['EMAIL', input?.email],
   ] as const) {
     if (value === undefined) continue;
-    const setting = SETTING[value];
+    const setting = Object.hasOwn(SETTING, value) ? SETTING[value] : undefined;
     if (!setting)
       throw new AuthError(
         'InvalidInput',
@@ -97,8 +97,9 @@ const FACTOR: Record<string, MFAType> = { SMS_MFA: 'SMS', SOFTWARE_TOKEN_MFA: 'T
 export async function fetchMFAPreference(auth: Auth): Promise<{ enabled?: MFAType[]; preferred?: MFAType }> {
   const answer = await userCall(auth, 'GetUser', {});
   const list = Array.isArray(answer['UserMFASettingList']) ? (answer['UserMFASettingList'] as unknown[]) : [];
-  const enabled = list.flatMap((f) => (typeof f === 'string' && FACTOR[f] ? [FACTOR[f]] : []));
-  const preferred =
-    typeof answer['PreferredMfaSetting'] === 'string' ? FACTOR[answer['PreferredMfaSetting']] : undefined;
+  const factor = (name: unknown) =>
+    typeof name === 'string' && Object.hasOwn(FACTOR, name) ? FACTOR[name] : undefined;
+  const enabled = list.flatMap((f) => factor(f) ?? []);
+  const preferred = factor(answer['PreferredMfaSetting']);
   return { ...(enabled.length ? { enabled } : {}), ...(preferred ? { preferred } : {}) };
 }

@@ -23,6 +23,7 @@ function attributeList(attributes: Record<string, unknown> | undefined): { Name:
   if (!attributes || typeof attributes !== 'object')
     throw new AuthError('InvalidInput', 'userAttributes must be an object');
   return Object.entries(attributes).map(([Name, Value]) => {
+    if (Name === '__proto__') throw new AuthError('InvalidInput', 'no attribute is named __proto__');
     if (typeof Value !== 'string') throw new AuthError('InvalidInput', `${Name} must be a string`);
     return { Name, Value };
   });
@@ -48,7 +49,10 @@ export async function fetchUserAttributes(auth: Auth): Promise<Record<string, st
   const list = Array.isArray(answer['UserAttributes']) ? answer['UserAttributes'] : [];
   for (const item of list as unknown[]) {
     const a = (item && typeof item === 'object' ? item : {}) as Record<string, unknown>;
-    if (typeof a['Name'] === 'string' && typeof a['Value'] === 'string') out[a['Name']] = a['Value'];
+    // `__proto__` would set the result's prototype, not a key: no attribute has that name.
+    if (typeof a['Name'] === 'string' && typeof a['Value'] === 'string' && a['Name'] !== '__proto__') {
+      out[a['Name']] = a['Value'];
+    }
   }
   return out;
 }

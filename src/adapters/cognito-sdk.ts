@@ -48,7 +48,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthError } from '../errors.js';
 import type { AuthServices } from '../services/types.js';
-import { type CognitoOperation, noAnswer, refusal, sentValues } from './cognito/errors.js';
+import { type CognitoOperation, isAccountCall, noAnswer, refusal, sentValues } from './cognito/errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './cognito/flows.js';
 import { checkEndpoint, type HttpOptions } from './http.js';
 
@@ -161,11 +161,16 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
     }
   }
 
+  // authchart/account's calls are never retried (isAccountCall): their own client makes one attempt.
+  // An app's own `client` keeps its retry settings for them too (docs/account.md).
+  let accountClient = options.client;
   return cognitoFlows(async (operation, body, signal) => {
     client ??= new CognitoIdentityProviderClient(config);
+    accountClient ??= new CognitoIdentityProviderClient({ ...config, maxAttempts: 1 });
+    const sender = isAccountCall(operation) ? accountClient : client;
     try {
       // One union-typed `send` per command class; the output is Cognito's JSON shape either way.
-      const output: object = await client.send(command(operation, body) as InitiateAuthCommand, {
+      const output: object = await sender.send(command(operation, body) as InitiateAuthCommand, {
         abortSignal: signal,
       });
       return output as Record<string, unknown>;

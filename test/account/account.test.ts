@@ -12,6 +12,7 @@ import {
 } from '../../src/account/index.js';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
 import { type Auth, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
+import { unseal } from '../../src/session/sealed.js';
 import { accountInstances, failure } from '../helpers/account.js';
 import { fakeFetch, fault, hmac } from '../helpers/fake-cognito-fetch.js';
 
@@ -163,6 +164,16 @@ describe('authchart/account: bounds and bad input', () => {
     const late = await failure(resetPassword(auth, { username: 'ana' }));
     expect(isAuthError(late) && late.code).toBe('Cancelled');
     expect(calls).toHaveLength(1);
+  });
+
+  it('a SECRET_HASH that never comes is bounded too: Timeout, no request', async () => {
+    const { auth, calls } = instance(() => ({ body: {} }), { remoteStepMs: 50 });
+    const { deps } = auth.actor.getSnapshot().context;
+    if (!deps) throw new Error('no deps');
+    unseal(deps).services.secretHash = () => new Promise(() => {});
+    const e = await failure(resetPassword(auth, { username: 'ana' }));
+    expect(isAuthError(e) && e.code).toBe('Timeout');
+    expect(calls).toHaveLength(0);
   });
 
   it('a missing or empty argument is InvalidInput naming it, before any request', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fetchMFAPreference, setUpTOTP, updateMFAPreference, verifyTOTPSetup } from '../../src/account/index.js';
 import { isAuthError } from '../../src/index.js';
 import { accountInstances, accountTokens, failure } from '../helpers/account.js';
+import { fault } from '../helpers/fake-cognito-fetch.js';
 
 const tokens = accountTokens;
 const { signedIn } = accountInstances();
@@ -33,6 +34,22 @@ describe('authchart/account: MFA set-up', () => {
       UserCode: '123456',
       FriendlyDeviceName: 'phone',
     });
+  });
+
+  it("Cognito's refusal of a wrong TOTP code (EnableSoftwareTokenMFAException) is CodeMismatch", async () => {
+    const { auth } = await signedIn(() => fault('EnableSoftwareTokenMFAException', 400, 'Code mismatch'));
+    const e = await failure(verifyTOTPSetup(auth, { code: '123456' }));
+    expect(isAuthError(e) && e.code).toBe('CodeMismatch');
+  });
+
+  it('names inherited from Object (constructor, toString) are no factor and no setting', async () => {
+    const { auth, later } = await signedIn(() => ({
+      body: { UserMFASettingList: ['constructor', 'SMS_MFA'], PreferredMfaSetting: 'toString' },
+    }));
+    await expect(fetchMFAPreference(auth)).resolves.toEqual({ enabled: ['SMS'] });
+    const e = await failure(updateMFAPreference(auth, { totp: 'constructor' as never }));
+    expect(isAuthError(e) && e.code).toBe('InvalidInput');
+    expect(later()).toHaveLength(1);
   });
 
   it('updateMFAPreference sends only the factors named, as Cognito settings; a bad value is InvalidInput', async () => {

@@ -14,6 +14,12 @@ export type CognitoOperation =
   | 'RevokeToken'
   | AccountOperation;
 
+/**
+ * An `authchart/account` call: never retried by a transport. Most are not safe to repeat (a second
+ * code sent, an attempt spent, a sign-up that landed answering UsernameExists the second time).
+ */
+export const isAccountCall = (operation: CognitoOperation): boolean => !SESSION_CALLS.has(operation);
+
 /** The sign-in and sign-out calls; the others are `authchart/account`'s. */
 const SESSION_CALLS = new Set<string>(['InitiateAuth', 'RespondToAuthChallenge', 'GlobalSignOut', 'RevokeToken']);
 
@@ -31,9 +37,7 @@ const SAME_NAME = new Set([
 const THROTTLES = new Set(['TooManyRequestsException', 'LimitExceededException', 'TooManyFailedAttemptsException']);
 
 /** Names that mean "try again later": retried once by the fetch transport. */
-export function isThrottle(name: string, status: number, operation?: CognitoOperation): boolean {
-  // An account call's LimitExceeded counts attempts (codes, resets): a retry would spend one more.
-  if (operation && !SESSION_CALLS.has(operation) && name !== 'TooManyRequestsException') return status === 429;
+export function isThrottle(name: string, status: number): boolean {
   return status === 429 || THROTTLES.has(name);
 }
 
@@ -50,6 +54,8 @@ export function codeFor(name: string, operation: CognitoOperation, message: stri
     // An account call's own answers: too many code or reset attempts, and a bad attribute or code format.
     if (name === 'LimitExceededException' || name === 'TooManyFailedAttemptsException') return 'LimitExceeded';
     if (name === 'InvalidParameterException') return 'InvalidInput';
+    // A wrong code at VerifySoftwareToken ("Code mismatch").
+    if (name === 'EnableSoftwareTokenMFAException') return 'CodeMismatch';
   }
   if (THROTTLES.has(name)) return 'Throttled';
   const short = name.replace(/Exception$/, '');

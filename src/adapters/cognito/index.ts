@@ -7,7 +7,7 @@
 import { AuthError } from '../../errors.js';
 import type { AuthServices } from '../../services/types.js';
 import { checkEndpoint, type HttpOptions, post } from '../http.js';
-import { type CognitoOperation, isThrottle, noAnswer, refusal, sentValues } from './errors.js';
+import { type CognitoOperation, isAccountCall, isThrottle, noAnswer, refusal, sentValues } from './errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './flows.js';
 
 export type { HttpOptions } from '../http.js';
@@ -107,7 +107,7 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
     if (ok) return { ok, json };
     const name = exceptionName(json['__type']);
     const message = typeof json['message'] === 'string' ? json['message'] : '';
-    const retryable = status >= 500 || isThrottle(name, status, operation);
+    const retryable = status >= 500 || isThrottle(name, status);
     return { ok, retryable, error: refusal(name, message, status, operation, sentValues(input)) };
   }
 
@@ -116,7 +116,7 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
       if (signal.aborted) throw noAnswer(signal.reason, operation, signal);
       const result = await attempt(operation, input, signal);
       if (result.ok) return result.json;
-      if (!result.retryable || n >= maxAttempts) throw result.error;
+      if (!result.retryable || n >= maxAttempts || isAccountCall(operation)) throw result.error;
       try {
         await sleep(retryDelayMs * (0.5 + Math.random()), signal);
       } catch (reason) {
