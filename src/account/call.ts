@@ -41,6 +41,25 @@ export function given(value: unknown, name: string): string {
  * Runs one account call over `auth`'s transport: bounded by `remoteStepMs`, cut off by `stop()`,
  * with `secrets` held by the instance's registry until the error (if any) is scrubbed.
  */
+/** The instance's deps, or `InvalidConfig` for an `Auth` this copy of authchart did not make. */
+function depsOf(auth: Auth, what: string): AuthDeps {
+  const { deps } = auth.actor.getSnapshot().context;
+  try {
+    return unseal(deps as NonNullable<typeof deps>);
+  } catch (cause) {
+    // Not an instance of this copy of authchart (another copy's, a mock): nothing to call with.
+    throw new AuthError('InvalidConfig', `${what} needs an Auth made by this authchart's createAuth`, { cause });
+  }
+}
+
+/**
+ * Keeps `value` among the instance's secrets from now on (a TOTP shared secret handed to the app):
+ * no later error or inspection event of this instance carries it.
+ */
+export function keepSecret(auth: Auth, value: string): void {
+  depsOf(auth, 'keepSecret').secrets?.keep(value);
+}
+
 export async function accountCall(
   auth: Auth,
   operation: AccountOperation,
@@ -49,13 +68,7 @@ export async function accountCall(
   opts: { username?: string; secrets?: string[]; withoutClientId?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const { context } = auth.actor.getSnapshot();
-  let deps: AuthDeps;
-  try {
-    deps = unseal(context.deps as NonNullable<typeof context.deps>);
-  } catch (cause) {
-    // Not an instance of this copy of authchart (another copy's, a mock): nothing to call with.
-    throw new AuthError('InvalidConfig', `${what} needs an Auth made by this authchart's createAuth`, { cause });
-  }
+  const deps = depsOf(auth, what);
   const { services, secrets } = deps;
   if (typeof services.cognitoCall !== 'function') {
     throw new AuthError(

@@ -4,7 +4,7 @@
  */
 import { AuthError } from '../errors.js';
 import type { Auth } from '../public-types.js';
-import { given, userCall } from './call.js';
+import { given, keepSecret, userCall } from './call.js';
 
 /** What `setUpTOTP` answers: the shared secret for the authenticator app, and its `otpauth:` URI. */
 export interface TOTPSetupDetails {
@@ -26,6 +26,8 @@ export async function setUpTOTP(auth: Auth): Promise<TOTPSetupDetails> {
   if (typeof secret !== 'string' || !/^[A-Z2-7]+=*$/.test(secret)) {
     throw new AuthError('Service', 'AssociateSoftwareToken answered without a base32 secret');
   }
+  // The app shows it once; this instance never says it again (an error echoing it is scrubbed).
+  keepSecret(auth, secret);
   return {
     sharedSecret: secret,
     getSetupUri(appName, accountName) {

@@ -18,6 +18,19 @@ describe('authchart/account: MFA set-up', () => {
     );
   });
 
+  it('the TOTP secret is kept as a secret: a later error that echoes it does not carry it', async () => {
+    const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DP';
+    const { auth } = await signedIn((call) =>
+      call.target.endsWith('.AssociateSoftwareToken')
+        ? { body: { SecretCode: SECRET } }
+        : fault('InternalErrorException', 500, `could not verify against ${SECRET}`),
+    );
+    await setUpTOTP(auth);
+    const e = await failure(verifyTOTPSetup(auth, { code: '123456' }));
+    expect((e as Error).message).toContain('could not verify against');
+    expect(JSON.stringify({ m: (e as Error).message, c: String((e as Error).cause) })).not.toContain(SECRET);
+  });
+
   it('an answer without a base32 secret is Service', async () => {
     const { auth } = await signedIn(() => ({ body: { SecretCode: '<script>' } }));
     const e = await failure(setUpTOTP(auth));
