@@ -3,7 +3,8 @@ import { authSetup, WAIT_TO_SIGN_IN } from './auth.setup.js';
 import { signedInState } from './auth.signed-in.js';
 import { signingInState } from './auth.signing-in.js';
 import { signingOutState } from './auth.signing-out.js';
-import { failed, restored, stopReport, storageTimedOut, takeRestored } from './auth.support.js';
+import { failed, readStored, restored, stopReport, storageTimedOut, takeRestored } from './auth.support.js';
+import type { RestoreOutput } from './auth.types.js';
 
 const READ = 'Reading the stored session';
 
@@ -31,6 +32,14 @@ const readFailed = <const P>(error: P) =>
  * input. Rule for calls: every SIGN_IN, ADOPT_SESSION and SIGN_OUT gets an answer in every state,
  * and the latest intent wins: a sign-out overtakes a sign-in, a sign-in waits for a sign-out.
  */
+/** Why a stored record cannot be used, for the `invalidSession` event. */
+const unusableRecord = ({ event }: { event: { output: RestoreOutput } }) => ({
+  error:
+    event.output.status === 'invalid'
+      ? event.output.error
+      : new AuthError('InvalidToken', 'The stored session is unusable'),
+});
+
 export const authMachine = authSetup.createMachine({
   id: 'auth',
   context: ({ input }) => ({
@@ -100,9 +109,7 @@ export const authMachine = authSetup.createMachine({
       states: {
         readingStoredSession: {
           invoke: {
-            id: 'readSession',
-            src: 'readSession',
-            input: ({ context }) => ({ deps: context.deps }),
+            ...readStored('readSession'),
             onDone: [
               // The process died mid-sign-out: finish it instead of restoring the session. (Not when
               // another tab woke us: a journal then is that tab's sign-out in progress.)
@@ -139,12 +146,7 @@ export const authMachine = authSetup.createMachine({
                 target: 'discardingInvalidSession',
                 actions: {
                   type: 'emitInvalidSession',
-                  params: ({ event }) => ({
-                    error:
-                      event.output.status === 'invalid'
-                        ? event.output.error
-                        : new AuthError('InvalidToken', 'The stored session is unusable'),
-                  }),
+                  params: unusableRecord,
                 },
               },
               { target: '#auth.signedOut', actions: ['forgetRestoreReason', 'resetRefreshFailures'] },

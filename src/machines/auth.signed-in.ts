@@ -4,6 +4,8 @@ import { rotatesRefreshToken, unconfirmedAnswer, withTokenExpiry } from './auth.
 import type { AuthStateConfig } from './auth.setup.js';
 import {
   failed,
+  readStored,
+  rejectingSignIns,
   requireSession,
   restored,
   stopReport,
@@ -78,10 +80,7 @@ export const signedInState = {
   on: {
     // A sign-out wins over a refresh that callers wait for: they are told, then it starts.
     SIGN_OUT: { target: 'signingOut', actions: [...CANCEL_FETCHES, 'addSignOutRequest', 'startSignOut'] },
-    SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
-    ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
-    REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
-    HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'AlreadySignedIn' } } },
+    ...rejectingSignIns('AlreadySignedIn'),
     // A refresh is running: join it.
     FETCH_TOKENS: { actions: 'addTokenRequest' },
     // Another context says it signed out, or in: storage is the truth, so look at it before following.
@@ -192,9 +191,7 @@ export const signedInState = {
      */
     checkingRefusedSession: {
       invoke: {
-        id: 'recheckRefusedSession',
-        src: 'readSession',
-        input: ({ context }) => ({ deps: context.deps }),
+        ...readStored('recheckRefusedSession'),
         onDone: [
           {
             guard: { type: 'storageHoldsOurNewerTokens', params: restored },
@@ -214,9 +211,7 @@ export const signedInState = {
      */
     checkingStorage: {
       invoke: {
-        id: 'recheckStoredSession',
-        src: 'readSession',
-        input: ({ context }) => ({ deps: context.deps }),
+        ...readStored('recheckStoredSession'),
         onDone: [
           // Ours, perhaps refreshed by another context: take what storage holds, unless ours is newer and unwritten.
           { guard: { type: 'storageHoldsOurOlderTokens', params: restored }, target: 'waitingToRefresh' },

@@ -1,10 +1,11 @@
 import { AuthError } from '../errors.js';
 import { revocationPlanned, stoppedRevocation } from './auth.logic.js';
 import type { AuthStateConfig } from './auth.setup.js';
-import { failed, requireSession, storageTimedOut, timedOut } from './auth.support.js';
-import type { AuthContext, RedirectOutcome, SignInOutcome } from './auth.types.js';
+import { failed, rejectingSignIns, requireSession, storageTimedOut, timedOut } from './auth.support.js';
+import type { AuthContext, ExchangeOutcome, RedirectOutcome, SignInOutcome } from './auth.types.js';
 
 const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });
+const exchanged = ({ event }: { event: { output: ExchangeOutcome } }) => ({ outcome: event.output });
 const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ outcome: event.output });
 
 /** What `stop()` during the save tells the app (the slot revokes the refresh token if no storage holds it). */
@@ -33,6 +34,21 @@ const signInFailed = <const P>(error: P) =>
     target: '#auth.signedOut',
     actions: [{ type: 'recordSignInError', params: error }, 'answerSignIn', 'forgetSignIn'],
   }) as const;
+
+/**
+ * A sign-in step's input: the part of the request it works on. A request without it is a chart
+ * defect (the routing above sends only a request that has it), so the step fails as `InvalidState`.
+ */
+const fromRequest =
+  <K extends 'credentials' | 'redirectUrl', R>(
+    key: K,
+    shape: (value: NonNullable<AuthContext['signInRequest']>[K] & {}) => R,
+  ) =>
+  ({ context }: { context: AuthContext }) => {
+    const value = context.signInRequest?.[key];
+    if (!value) throw new AuthError('InvalidState', `The sign-in request has no ${key}`);
+    return { deps: context.deps, ...shape(value) };
+  };
 
 /** The save failed: the caller hears why, and the tokens that could not be kept are revoked and cleared. */
 const SAVE_FAILED = ['answerSignIn', 'forgetSignInRequest', 'startCancelledSignInSignOut'] as const;
@@ -72,9 +88,7 @@ const onOutcome = [
 export const signingInState = {
   initial: 'checkingConnectivity',
   on: {
-    SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-    ADOPT_SESSION: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
-    HANDLE_REDIRECT: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+    ...rejectingSignIns('InvalidState'),
     // Another context signed in meanwhile: if this sign-in fails, storage is read and that session
     // followed (a saved sign-in replaces it: the latest sign-in wins).
     SYNC_SIGNED_IN: { actions: 'markRestoreFromOtherTab' },
@@ -140,36 +154,21 @@ export const signingInState = {
       invoke: {
         id: 'exchangeCode',
         src: 'exchangeCode',
-        input: ({ context }) => {
-          const url = context.signInRequest?.redirectUrl;
-          if (!url) throw new AuthError('InvalidState', 'No redirect URL to handle');
-          return { deps: context.deps, url };
-        },
-        onDone: {
-          target: 'savingSession',
-          actions: { type: 'assignOutcome', params: ({ event }) => ({ outcome: event.output }) },
-        },
+        input: fromRequest('redirectUrl', (url) => ({ url })),
+        onDone: { target: 'savingSession', actions: { type: 'assignOutcome', params: exchanged } },
         onError: signInFailed(failed('The hosted-UI redirect')),
       },
-      after: {
-        remoteStepTimeout: signInFailed(timedOut('The code exchange', 'remoteStepMs')),
-      },
+      after: { remoteStepTimeout: signInFailed(timedOut('The code exchange', 'remoteStepMs')) },
     },
     authenticating: {
       invoke: {
         id: 'signIn',
         src: 'signIn',
-        input: ({ context }) => {
-          const credentials = context.signInRequest?.credentials;
-          if (!credentials) throw new AuthError('InvalidState', 'signIn needs credentials');
-          return { deps: context.deps, credentials };
-        },
+        input: fromRequest('credentials', (credentials) => ({ credentials })),
         onDone: onOutcome,
         onError: signInFailed(failed('Sign-in')),
       },
-      after: {
-        remoteStepTimeout: signInFailed(timedOut('Sign-in', 'remoteStepMs')),
-      },
+      after: { remoteStepTimeout: signInFailed(timedOut('Sign-in', 'remoteStepMs')) },
     },
     /** Cognito asked for one more answer. Its session lasts `challengeMs` from here. */
     challenged: {

@@ -176,6 +176,12 @@ export function deferredAnswer(event: AuthEvent): Extract<AuthEmitted, { type: '
 
 export type RemoteStep = 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
 
+/** A state that answers every sign-in call (`signIn`, `adoptSession`, the redirect's) with one error code. */
+export const rejectingSignIns = <const C extends 'AlreadySignedIn' | 'InvalidState'>(code: C) => {
+  const reject = { actions: { type: 'rejectSignIn', params: { code } } } as const;
+  return { SIGN_IN: reject, ADOPT_SESSION: reject, REDIRECT_SIGN_IN: reject, HANDLE_REDIRECT: reject } as const;
+};
+
 /** A remote step failed: its outcome and error are recorded (the chart's `recordStepError`). */
 export const recordFailed = <S extends RemoteStep>(step: S, what: string) =>
   ({
@@ -192,6 +198,10 @@ export const recordTimedOut = <S extends RemoteStep>(step: S, what: string) =>
       ...timedOut(what, 'remoteStepMs')({ context }),
     }),
   }) as const;
+
+/** The invoke that reads what storage holds (restore, and the re-checks while signed in). */
+export const readStored = <const I extends string>(id: I) =>
+  ({ id, src: 'readSession', input: ({ context }: { context: AuthContext }) => ({ deps: context.deps }) }) as const;
 
 /** A storage read's answer, as the restore guards and actions take it. */
 export const restored = ({ event }: { event: { output: RestoreOutput } }) => ({ output: event.output });
