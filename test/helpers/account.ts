@@ -1,10 +1,28 @@
 /**
  * One set-up for the `authchart/account` tests: an instance on the fetch transport whose Cognito is
- * a fake answering with `handler`, signed out or signed in, stopped after each test.
+ * a fake answering with `handler`, signed out or signed in, stopped after each test; and every
+ * account call by name, with the secrets it sends.
  */
 import { afterEach, expect } from 'vitest';
+import {
+  confirmResetPassword,
+  confirmSignUp,
+  confirmUserAttribute,
+  deleteUserAttributes,
+  fetchMFAPreference,
+  fetchUserAttributes,
+  resendSignUpCode,
+  resetPassword,
+  sendUserAttributeVerificationCode,
+  setUpTOTP,
+  signUp,
+  updateMFAPreference,
+  updatePassword,
+  updateUserAttributes,
+  verifyTOTPSetup,
+} from '../../src/account/index.js';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
-import { type Auth, createAuth, memoryStorage } from '../../src/index.js';
+import { type Auth, type AuthServices, type CreateAuthOptions, createAuth, memoryStorage } from '../../src/index.js';
 import { type Call, fakeFetch, type Handler } from './fake-cognito-fetch.js';
 import { makeTokens } from './tokens.js';
 
@@ -18,6 +36,44 @@ export const failure = (p: Promise<unknown>): Promise<unknown> =>
     (e: unknown) => e,
   );
 
+export interface AccountAuthOptions {
+  clientSecret?: string;
+  remoteStepMs?: number;
+  inspect?: CreateAuthOptions['inspect'];
+  /** Other services than the fetch transport (then `handler` is not asked). */
+  services?: AuthServices;
+}
+
+/** An instance on the fetch transport answering with `handler`; the caller stops it. */
+export function accountAuth(handler: Handler, extra: AccountAuthOptions = {}) {
+  const f = fakeFetch(handler);
+  const services =
+    extra.services ??
+    cognitoServices({
+      clientId: 'client-1',
+      region: 'eu-west-1',
+      authFlow: 'USER_PASSWORD_AUTH',
+      fetch: f.fetch,
+      retryDelayMs: 5,
+      ...(extra.clientSecret ? { clientSecret: extra.clientSecret } : {}),
+    });
+  const auth = createAuth({
+    services,
+    storage: memoryStorage(),
+    sync: null,
+    ...(extra.remoteStepMs ? { timeouts: { remoteStepMs: extra.remoteStepMs } } : {}),
+    ...(extra.inspect ? { inspect: extra.inspect } : {}),
+  });
+  return { auth, calls: f.calls };
+}
+
+/** `handler`, with InitiateAuth answered by a sign-in to {@link accountTokens}. */
+export function withSignIn(handler: Handler): Handler {
+  const { accessToken, idToken, refreshToken } = accountTokens;
+  const result = { AuthenticationResult: { AccessToken: accessToken, IdToken: idToken, RefreshToken: refreshToken } };
+  return (call, n) => (call.target.endsWith('.InitiateAuth') ? { body: result } : handler(call, n));
+}
+
 /** Instances made by this suite's tests, stopped after each one. */
 export function accountInstances() {
   const made: Auth[] = [];
@@ -26,33 +82,96 @@ export function accountInstances() {
   });
   /** A signed-out instance; `calls` records every request. */
   const signedOut = (handler: Handler, extra: { clientSecret?: string; remoteStepMs?: number } = {}) => {
-    const f = fakeFetch(handler);
-    const auth = createAuth({
-      services: cognitoServices({
-        clientId: 'client-1',
-        region: 'eu-west-1',
-        authFlow: 'USER_PASSWORD_AUTH',
-        fetch: f.fetch,
-        retryDelayMs: 5,
-        ...(extra.clientSecret ? { clientSecret: extra.clientSecret } : {}),
-      }),
-      storage: memoryStorage(),
-      sync: null,
-      ...(extra.remoteStepMs ? { timeouts: { remoteStepMs: extra.remoteStepMs } } : {}),
-    });
-    made.push(auth);
-    return { auth, calls: f.calls };
+    const instance = accountAuth(handler, extra);
+    made.push(instance.auth);
+    return instance;
   };
   /** A signed-in instance; `later()` is every request after the sign-in. */
   const signedIn = async (handler: Handler) => {
-    const { accessToken, idToken, refreshToken } = accountTokens;
-    const result = { AuthenticationResult: { AccessToken: accessToken, IdToken: idToken, RefreshToken: refreshToken } };
-    const { auth, calls } = signedOut((call, n) =>
-      call.target.endsWith('.InitiateAuth') ? { body: result } : handler(call, n),
-    );
+    const { auth, calls } = signedOut(withSignIn(handler));
     await auth.signIn({ username: 'alice@example.com', password: 'Old-Passw0rd!' });
     const later = (): Call[] => calls.filter((c) => !c.target.endsWith('.InitiateAuth'));
     return { auth, calls, later };
   };
   return { signedOut, signedIn };
 }
+
+/** What an account call is given: a user name, and the secrets (each call sends the ones it takes). */
+export interface AccountInputs {
+  username: string;
+  /** The sign-up password, or `updatePassword`'s old one. */
+  password: string;
+  newPassword: string;
+  /** A sign-up, reset, attribute or TOTP code. */
+  code: string;
+}
+
+export interface AccountCallSpec {
+  /** Made for the signed-in user: sends the access token; `NotSignedIn` without a session. */
+  user: boolean;
+  run(auth: Auth, input: AccountInputs): Promise<unknown>;
+  /** The inputs it sends that are secrets: the instance holds them while it runs. */
+  secrets(input: AccountInputs): string[];
+}
+
+const none = () => [];
+
+/** Every call `authchart/account` exports, by its name. */
+export const ACCOUNT_CALLS: Record<string, AccountCallSpec> = {
+  signUp: {
+    user: false,
+    run: (auth, i) => signUp(auth, { username: i.username, password: i.password, attributes: { email: i.username } }),
+    secrets: (i) => [i.password],
+  },
+  confirmSignUp: {
+    user: false,
+    run: (auth, i) => confirmSignUp(auth, { username: i.username, confirmationCode: i.code }),
+    secrets: (i) => [i.code],
+  },
+  resendSignUpCode: { user: false, run: (auth, i) => resendSignUpCode(auth, { username: i.username }), secrets: none },
+  resetPassword: { user: false, run: (auth, i) => resetPassword(auth, { username: i.username }), secrets: none },
+  confirmResetPassword: {
+    user: false,
+    run: (auth, i) =>
+      confirmResetPassword(auth, { username: i.username, confirmationCode: i.code, newPassword: i.newPassword }),
+    secrets: (i) => [i.code, i.newPassword],
+  },
+  updatePassword: {
+    user: true,
+    run: (auth, i) => updatePassword(auth, { oldPassword: i.password, newPassword: i.newPassword }),
+    secrets: (i) => [i.password, i.newPassword],
+  },
+  fetchUserAttributes: { user: true, run: (auth) => fetchUserAttributes(auth), secrets: none },
+  updateUserAttributes: {
+    user: true,
+    run: (auth, i) => updateUserAttributes(auth, { userAttributes: { email: i.username, name: 'Ana' } }),
+    secrets: none,
+  },
+  confirmUserAttribute: {
+    user: true,
+    run: (auth, i) => confirmUserAttribute(auth, { userAttributeKey: 'email', confirmationCode: i.code }),
+    secrets: (i) => [i.code],
+  },
+  sendUserAttributeVerificationCode: {
+    user: true,
+    run: (auth) => sendUserAttributeVerificationCode(auth, { userAttributeKey: 'email' }),
+    secrets: none,
+  },
+  deleteUserAttributes: {
+    user: true,
+    run: (auth) => deleteUserAttributes(auth, { userAttributeKeys: ['nickname'] }),
+    secrets: none,
+  },
+  setUpTOTP: { user: true, run: (auth) => setUpTOTP(auth), secrets: none },
+  verifyTOTPSetup: {
+    user: true,
+    run: (auth, i) => verifyTOTPSetup(auth, { code: i.code, options: { friendlyDeviceName: 'phone' } }),
+    secrets: (i) => [i.code],
+  },
+  updateMFAPreference: {
+    user: true,
+    run: (auth) => updateMFAPreference(auth, { totp: 'PREFERRED', sms: 'DISABLED' }),
+    secrets: none,
+  },
+  fetchMFAPreference: { user: true, run: (auth) => fetchMFAPreference(auth), secrets: none },
+};

@@ -1,4 +1,5 @@
 import {
+  type AccountOperation,
   AuthError,
   type AuthServices,
   type Credentials,
@@ -17,6 +18,13 @@ export interface Call {
   signal: AbortSignal;
 }
 
+/** One `authchart/account` request as the transport got it. */
+export interface AccountCall {
+  operation: AccountOperation;
+  body: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
 /**
  * authchart/testing's `fakeCognito` (app client `client123`; its call record and in-flight counts),
  * with every answer scripted by the test instead of a user table.
@@ -30,6 +38,7 @@ export interface FakeServices extends AuthServices {
     readonly globalSignOut: Call[];
     readonly revokeToken: Call[];
     hostedUISignOut: AbortSignal[];
+    cognitoCall: AccountCall[];
   };
   script: {
     signIn: Outcome<Tokens>;
@@ -37,6 +46,8 @@ export interface FakeServices extends AuthServices {
     globalSignOut: Outcome;
     revokeToken: Outcome;
     hostedUISignOut: Outcome;
+    /** The `authchart/account` transport's answer to a request (by default `{}`). */
+    cognitoCall: (call: AccountCall) => Outcome<Record<string, unknown>>;
   };
   /** How many calls are running right now, per step. */
   readonly inFlight: { readonly globalSignOut: number; readonly revokeToken: number; readonly refresh: number };
@@ -79,6 +90,7 @@ export function fakeServices(tokens: Tokens = makeTokens()): FakeServices {
         return recorded('revokeToken');
       },
       hostedUISignOut: [],
+      cognitoCall: [],
     },
     script: {
       signIn: { ok: tokens },
@@ -86,6 +98,7 @@ export function fakeServices(tokens: Tokens = makeTokens()): FakeServices {
       globalSignOut: { ok: undefined },
       revokeToken: { ok: undefined },
       hostedUISignOut: { ok: undefined },
+      cognitoCall: () => ({ ok: {} }),
     },
     inFlight: {
       get globalSignOut() {
@@ -105,6 +118,12 @@ export function fakeServices(tokens: Tokens = makeTokens()): FakeServices {
     async hostedUISignOut(signal) {
       fake.calls.hostedUISignOut.push(signal);
       return run(fake.script.hostedUISignOut, signal);
+    },
+    // A transport for `authchart/account` too, answering as the test scripts it.
+    async cognitoCall(operation, body, signal) {
+      const call = { operation, body, signal };
+      fake.calls.cognitoCall.push(call);
+      return run(fake.script.cognitoCall(call), signal);
     },
   };
   return fake;

@@ -38,13 +38,14 @@ export function reachable(value: unknown): string[] {
           depth + 1,
         );
     }
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
+    // A Proxy's getPrototypeOf trap may throw: a raw thrown value reaching the app is walked too.
+    if (attempt(() => v instanceof Map)) {
+      for (const [k, x] of v as Map<unknown, unknown>) {
         walk(k, depth + 1);
         walk(x, depth + 1);
       }
     }
-    if (v instanceof Set) for (const x of v) walk(x, depth + 1);
+    if (attempt(() => v instanceof Set)) for (const x of v as Set<unknown>) walk(x, depth + 1);
   };
   walk(value, 0);
   const printed = [

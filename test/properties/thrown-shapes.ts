@@ -17,7 +17,12 @@ export const ENCODINGS: ((secret: string) => string)[] = [
   (x) => x,
   (x) => JSON.stringify(x).slice(1, -1),
   (x) => JSON.stringify(JSON.stringify(x)).slice(1, -1),
-  (x) => [...x].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+  // Per UTF-16 unit, as JSON and JS escape (a character outside the BMP is two escapes).
+  (x) =>
+    x
+      .split('')
+      .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .join(''),
   encodeURIComponent,
   (x) =>
     encodeURIComponent(x)
@@ -102,9 +107,12 @@ export const { spec } = fc.letrec<{ spec: Spec }>((tie) => {
   };
 });
 
+/** The `i`th quote of the pool: one of its secrets, in one of the {@link ENCODINGS}. */
+const quote = (i: number, pool: readonly string[]) =>
+  (ENCODINGS[Math.floor(i / 7) % ENCODINGS.length] as (x: string) => string)(pool[i % pool.length] ?? 'nothing');
+
 export function build(x: Spec, pool: readonly string[]): unknown {
-  const q = (i: number) =>
-    (ENCODINGS[Math.floor(i / 7) % ENCODINGS.length] as (x: string) => string)(pool[i % pool.length] ?? 'nothing');
+  const q = (i: number) => quote(i, pool);
   const inner = (c: Spec | null) => (c === null ? undefined : build(c, pool));
   switch (x.kind) {
     case 'string':
@@ -188,4 +196,106 @@ export function build(x: Spec, pool: readonly string[]): unknown {
         ? new AuthError(q(x.s) as AuthErrorCode, 'refused')
         : Object.assign(new Error('refused'), { code: q(x.s) });
   }
+}
+
+/** The fields of a Cognito answer the account calls read. */
+const ANSWER_FIELDS = [
+  'UserSub',
+  'UserConfirmed',
+  'CodeDeliveryDetails',
+  'CodeDeliveryDetailsList',
+  'UserAttributes',
+  'SecretCode',
+  'Status',
+  'UserMFASettingList',
+  'PreferredMfaSetting',
+] as const;
+
+/**
+ * What a transport answers instead of throwing: a well-formed answer (`fine`, the caller's), plain
+ * data quoting a secret in every field a call reads, a thrown shape as the answer itself, a field
+ * whose getter throws a shape, or nested values (delivery details, list items) that throw when read.
+ */
+export type AnswerSpec =
+  | { kind: 'fine' }
+  | { kind: 'echo'; s: number }
+  | { kind: 'shape'; spec: Spec }
+  | { kind: 'getter'; field: number; spec: Spec }
+  | { kind: 'nested'; spec: Spec };
+
+export const answerSpec: fc.Arbitrary<AnswerSpec> = fc.oneof(
+  fc.record({ kind: fc.constant('fine' as const) }),
+  fc.record({ kind: fc.constant('echo' as const), s }),
+  fc.record({ kind: fc.constant('shape' as const), spec }),
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('getter' as const), field: fc.nat(ANSWER_FIELDS.length - 1), spec }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('nested' as const), spec }) },
+);
+
+/** An object every read of which throws the shape `x` (a Proxy over `target`). */
+const throwing = (x: Spec, pool: readonly string[], target: object = {}) =>
+  new Proxy(target, {
+    get: () => {
+      throw build(x, pool);
+    },
+  });
+
+export function buildAnswer(a: AnswerSpec, pool: readonly string[], fine: Record<string, unknown>): unknown {
+  switch (a.kind) {
+    case 'fine':
+      return fine;
+    case 'echo': {
+      const q = (i: number) => quote(a.s + i, pool);
+      return {
+        ...Object.fromEntries(ANSWER_FIELDS.map((f, i) => [f, q(i)])),
+        CodeDeliveryDetails: { DeliveryMedium: q(1), Destination: q(2), AttributeName: q(3) },
+        CodeDeliveryDetailsList: [{ Destination: q(4), AttributeName: q(5) }],
+        UserAttributes: [{ Name: q(6), Value: q(7) }],
+        UserMFASettingList: [q(8)],
+      };
+    }
+    case 'shape':
+      return build(a.spec, pool);
+    case 'getter': {
+      const answer = { ...fine };
+      Object.defineProperty(answer, ANSWER_FIELDS[a.field] as string, {
+        enumerable: true,
+        get: () => {
+          throw build(a.spec, pool);
+        },
+      });
+      return answer;
+    }
+    case 'nested':
+      return {
+        ...fine,
+        CodeDeliveryDetails: throwing(a.spec, pool),
+        CodeDeliveryDetailsList: [throwing(a.spec, pool)],
+        UserAttributes: throwing(a.spec, pool, []),
+        UserMFASettingList: [throwing(a.spec, pool)],
+      };
+  }
+}
+
+/** A Cognito JSON error body quoting a secret in its `__type` or `message` (what the fetch transport reads). */
+export type BodySpec = { status: number; s: number; typeQuotes: boolean };
+
+export const bodySpec: fc.Arbitrary<BodySpec> = fc.record({
+  status: fc.constantFrom(400, 403, 429, 500, 503),
+  s,
+  typeQuotes: fc.boolean(),
+});
+
+export function buildBody(b: BodySpec, pool: readonly string[]): { status: number; body: Record<string, unknown> } {
+  const q = (i: number) => quote(b.s + i, pool);
+  return {
+    status: b.status,
+    body: {
+      __type: b.typeQuotes ? `com.amazonaws#${q(0)}` : 'CodeMismatchException',
+      message: `Invalid code ${q(1)} provided for ${q(2)}`,
+      Message: q(3),
+    },
+  };
 }
