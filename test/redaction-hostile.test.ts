@@ -4,8 +4,10 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { setUpTOTP, signUp, updateUserAttributes } from '../src/account/index.js';
 import { AuthError, createAuth, isAuthError } from '../src/index.js';
 import { formsOf } from '../src/session/secret-forms.js';
+import { accountAuth } from './helpers/account.js';
 import { fakeServices, faultyStorage } from './helpers/fakes.js';
 import { makeTokens } from './helpers/tokens.js';
 import { fakeHostedUI } from './hosted-ui/fake-hosted-ui.js';
@@ -184,6 +186,58 @@ describe('a hosted-UI token endpoint whose error echoes the code and the verifie
       expect(shown(error)).not.toContain(secret);
       expect(shownEvents(events)).not.toContain(secret);
     }
+    auth.stop();
+  });
+});
+
+describe('an account call whose transport answers an object that throws when read', () => {
+  it('signUp: delivery details whose getter throws an Error quoting the password reject with a scrubbed Service error', async () => {
+    const events: unknown[] = [];
+    const services = fakeServices();
+    const password = 'S3cret-Passw0rd!';
+    services.script.cognitoCall = () => ({
+      ok: Object.defineProperty({ UserConfirmed: false }, 'CodeDeliveryDetails', {
+        enumerable: true,
+        get: () => {
+          throw new Error(`no delivery for ${password}`);
+        },
+      }),
+    });
+    const { auth } = accountAuth(() => ({}), { services, inspect: (e) => void events.push(inspected(e)) });
+    const error = await signUp(auth, { username: 'ana@example.com', password }).catch((e: unknown) => e);
+    expect(isAuthError(error, 'Service')).toBe(true);
+    expect(shown(error)).not.toContain(password);
+    expect(shownEvents(events)).not.toContain(password);
+    auth.stop();
+  });
+
+  it('updateUserAttributes: a list item whose every read throws a string quoting the TOTP secret and the access token', async () => {
+    const tokens = makeTokens();
+    const services = fakeServices(tokens);
+    const totp = 'JBSWY3DPEHPK3PXPJBSWY3DP';
+    services.script.cognitoCall = ({ operation }) =>
+      operation === 'AssociateSoftwareToken'
+        ? { ok: { SecretCode: totp } }
+        : {
+            ok: {
+              CodeDeliveryDetailsList: [
+                new Proxy(
+                  {},
+                  {
+                    get: () => {
+                      throw `unreadable ${totp} for ${tokens.accessToken}`;
+                    },
+                  },
+                ),
+              ],
+            },
+          };
+    const { auth } = accountAuth(() => ({}), { services });
+    await auth.signIn(CREDS);
+    await setUpTOTP(auth);
+    const error = await updateUserAttributes(auth, { userAttributes: { name: 'Ana' } }).catch((e: unknown) => e);
+    expect(isAuthError(error, 'Service')).toBe(true);
+    for (const secret of [totp, tokens.accessToken]) expect(shown(error)).not.toContain(secret);
     auth.stop();
   });
 });

@@ -37,10 +37,6 @@ export function given(value: unknown, name: string): string {
   return value;
 }
 
-/**
- * Runs one account call over `auth`'s transport: bounded by `remoteStepMs`, cut off by `stop()`,
- * with `secrets` held by the instance's registry until the error (if any) is scrubbed.
- */
 /** The instance's deps, or `InvalidConfig` for an `Auth` this copy of authchart did not make. */
 function depsOf(auth: Auth, what: string): AuthDeps {
   const { deps } = auth.actor.getSnapshot().context;
@@ -60,6 +56,23 @@ export function keepSecret(auth: Auth, value: string): void {
   depsOf(auth, 'keepSecret').secrets?.keep(value);
 }
 
+/**
+ * A transport's answer as plain JSON data (Cognito answers JSON; anything else is `{}`). Read whole
+ * here, while a throw is still scrubbed: a getter, Proxy trap or `toJSON` of a custom transport's
+ * answer that throws (quoting a password it was sent) would otherwise throw later, from the call's
+ * own reading of the answer, past `safeError`, and reach the app as it is.
+ */
+function plain(answer: unknown): Record<string, unknown> {
+  const text = JSON.stringify(answer ?? {});
+  const data: unknown = text === undefined ? {} : JSON.parse(text);
+  return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+}
+
+/**
+ * Runs one account call over `auth`'s transport: bounded by `remoteStepMs`, cut off by `stop()`,
+ * with `secrets` held by the instance's registry until the error (if any) is scrubbed. The answer
+ * is plain data: reading it cannot throw.
+ */
 export async function accountCall(
   auth: Auth,
   operation: AccountOperation,
@@ -107,7 +120,7 @@ export async function accountCall(
   };
   try {
     controller.signal.throwIfAborted();
-    return await Promise.race([send(), aborted]);
+    return plain(await Promise.race([send(), aborted]));
   } catch (error) {
     throw secrets ? secrets.safeError(error, what) : error;
   } finally {
