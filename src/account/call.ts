@@ -38,7 +38,7 @@ export function given(value: unknown, name: string): string {
 }
 
 /** The instance's deps, or `InvalidConfig` for an `Auth` this copy of authchart did not make. */
-function depsOf(auth: Auth, what: string): AuthDeps {
+export function depsOf(auth: Auth, what: string): AuthDeps {
   const { deps } = auth.actor.getSnapshot().context;
   try {
     return unseal(deps as NonNullable<typeof deps>);

@@ -8,6 +8,7 @@
  * here ships the same core (docs/account.md).
  */
 export type { CodeDeliveryDetails } from './call.js';
+export { type DeleteUserResult, deleteUser } from './delete.js';
 export {
   fetchMFAPreference,
   type MFAPreference,

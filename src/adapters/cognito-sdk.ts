@@ -20,6 +20,8 @@ import {
   type ConfirmSignUpCommandInput,
   DeleteUserAttributesCommand,
   type DeleteUserAttributesCommandInput,
+  DeleteUserCommand,
+  type DeleteUserCommandInput,
   ForgotPasswordCommand,
   type ForgotPasswordCommandInput,
   GetUserAttributeVerificationCodeCommand,
@@ -158,6 +160,8 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
         return new SetUserMFAPreferenceCommand(body as unknown as SetUserMFAPreferenceCommandInput);
       case 'DeleteUserAttributes':
         return new DeleteUserAttributesCommand(body as unknown as DeleteUserAttributesCommandInput);
+      case 'DeleteUser':
+        return new DeleteUserCommand(body as unknown as DeleteUserCommandInput);
     }
   }
 

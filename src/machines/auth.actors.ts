@@ -54,7 +54,15 @@ export const authActors = {
   /** Writes the journal, then says what storage holds beside the session held here. */
   writeJournal: fromPromise<
     JournalOutcome<Session>,
-    WithDeps<{ scope: SignOutScope; username: string | null; sessionId: string | null; session: Session | null }>
+    WithDeps<{
+      scope: SignOutScope;
+      username: string | null;
+      sessionId: string | null;
+      session: Session | null;
+      deleted?: true;
+    }>
   >(notProvided('writeJournal')),
+  /** Cognito's DeleteUser with the session's access token (`authchart/account`'s `deleteUser`). */
+  deleteUser: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('deleteUser')),
   outbox: outboxMachine,
 };

@@ -44,6 +44,9 @@ export const authGuards = {
   sessionIsDead: ({ context }) =>
     context.session === null || !['signOut', 'interrupted'].includes(progress(context).reason),
   hasNoSession: ({ context }) => context.session === null,
+  /** A `signOut()` joined a `deleteUser()` whose DeleteUser then failed: that sign-out still runs. */
+  signOutAskedMeanwhile: ({ context }) => context.signOutRequests.some((r) => !r.deletes),
+  isUserDeletion: ({ context }) => context.signOut?.reason === 'userDeleted',
   hasSession: ({ context }) => context.session !== null,
   hasUnstoredTokens: ({ context }) => context.unstoredTokens,
   leavesUnstoredRefreshToken: ({ context }) => unstoredAtStop(context, false) !== null, // stop() would orphan one

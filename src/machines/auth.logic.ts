@@ -108,7 +108,8 @@ export function deferredEntry(context: AuthContext): { global: boolean } | null 
 
 /** The revocation policy applied to the current session. */
 export function revocationPlanned(context: AuthContext): boolean {
-  if (!context.session) return false;
+  // A deleted user's tokens are invalid already (Cognito's DeleteUser): nothing to revoke.
+  if (!context.session || context.signOut?.reason === 'userDeleted') return false;
   if (context.config.revocation === 'auto') return context.session.revocable;
   return context.config.revocation === 'always';
 }

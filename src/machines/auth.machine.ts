@@ -73,6 +73,12 @@ export const authMachine = authSetup.createMachine({
     REDIRECT_SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
     // Signed out, signing in or signing out: there are no tokens to hand out.
     FETCH_TOKENS: { actions: { type: 'rejectFetchTokens', params: { code: 'NotSignedIn' } } },
+    DELETE_USER: {
+      actions: {
+        type: 'rejectUserDeletion',
+        params: { error: new AuthError('NotSignedIn', 'deleteUser: no signed-in user (or it is signing out)') },
+      },
+    },
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
     OUTBOX_DRAINED: { actions: 'answerDeferredRevocations' },
     // stop() would leave a refresh token no storage holds (rotated, or a sign-in that could not be

@@ -1,5 +1,6 @@
 import { not } from 'xstate';
 import { AuthError } from '../errors.js';
+import { DELETE_USER } from './auth.deleting-user.js';
 import { rotatesRefreshToken, unconfirmedAnswer, withTokenExpiry } from './auth.logic.js';
 import type { AuthStateConfig } from './auth.setup.js';
 import {
@@ -80,6 +81,8 @@ export const signedInState = {
   on: {
     // A sign-out wins over a refresh that callers wait for: they are told, then it starts.
     SIGN_OUT: { target: 'signingOut', actions: [...CANCEL_FETCHES, 'addSignOutRequest', 'startSignOut'] },
+    // `deleteUser()`: DeleteUser, then the clear (auth.deleting-user.ts).
+    DELETE_USER,
     ...rejectingSignIns('AlreadySignedIn'),
     // A refresh is running: join it.
     FETCH_TOKENS: { actions: 'addTokenRequest' },

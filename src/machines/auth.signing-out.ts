@@ -2,6 +2,7 @@ import { and, not } from 'xstate';
 import { AuthError } from '../errors.js';
 import type { ClearOutcome, JournalOutcome } from '../session/clear-plan.js';
 import type { Session } from '../session/session.js';
+import { deletingUserState } from './auth.deleting-user.js';
 import { deferredEntry } from './auth.logic.js';
 import { remoteSteps } from './auth.remote-steps.js';
 import { type AuthStateConfig, WAIT_TO_SIGN_IN } from './auth.setup.js';
@@ -138,6 +139,7 @@ export const signingOutState = {
     SYNC_SIGNED_OUT: { actions: 'markRestoreFromOtherTab' },
   },
   states: {
+    deletingUser: deletingUserState,
     checkingHostedUI: {
       always: [
         // In the browser, `/logout` navigates away: the local sign-out finishes first, `/logout` runs last.
@@ -207,6 +209,8 @@ export const signingOutState = {
       always: [
         // Finishing an interrupted sign-out whose tokens are already gone: nothing remote to do.
         { guard: 'hasNoSession', target: 'clearingCache' },
+        // A deleted user: nothing to revoke, but the journal keeps the clear crash-safe.
+        { guard: 'isUserDeletion', target: 'writingJournal' },
         // Offline, the journal is still written: a crash during the clear is finished at restart.
         {
           guard: 'isOffline',
@@ -237,6 +241,7 @@ export const signingOutState = {
           username: progress(context).username,
           sessionId: progress(context).sessionId,
           session: context.session,
+          ...(progress(context).reason === 'userDeleted' ? { deleted: true as const } : {}),
         }),
         // One transition per kind of what storage holds beside this session (`journalOutcome`, clear-plan.ts).
         onDone: [
@@ -255,7 +260,8 @@ export const signingOutState = {
             target: 'choosingRemoteStep',
             actions: {
               type: 'markCoversStored',
-              params: ({ context }) => ({ covers: context.signOutRequests.length > 0 }),
+              // A `deleteUser()` caller deleted only its own user: it covers nothing else.
+              params: ({ context }) => ({ covers: context.signOutRequests.some((r) => !r.deletes) }),
             },
           },
           { target: 'choosingRemoteStep' },

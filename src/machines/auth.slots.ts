@@ -225,12 +225,19 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         };
       }),
     ),
+    deleteUser: fromPromise(
+      scrubbed('DeleteUser', async ({ input, signal }) => {
+        const { services } = depsOf(input.deps);
+        if (!services.cognitoCall) throw new AuthError('InvalidConfig', 'deleteUser needs a Cognito transport');
+        await services.cognitoCall('DeleteUser', { AccessToken: unseal(input.tokens).accessToken }, signal);
+      }),
+    ),
     writeJournal: fromPromise(
       scrubbed('Writing the sign-out journal', async ({ input }) => {
         const deps = depsOf(input.deps);
-        const { scope, username, sessionId } = input;
+        const { scope, username, sessionId, deleted } = input;
         const out = await deps.store.writeJournal(
-          { scope, username, sessionId, startedAt: deps.clock.now() },
+          { scope, username, sessionId, startedAt: deps.clock.now(), ...(deleted ? { deleted } : {}) },
           input.session,
         );
         if (out.kind === 'newerTokens') remembered(deps, out.newer);

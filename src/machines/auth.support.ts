@@ -12,6 +12,7 @@ import type {
   RestoreOutput,
   SignOutProgress,
   SignOutReason,
+  SignOutRequest,
   SignOutScope,
   SignOutSteps,
 } from './auth.types.js';
@@ -59,9 +60,13 @@ export const covering = (context: AuthContext, covers: boolean): SignOutProgress
   coversStored: covers || context.signOut?.coversStored === true,
 });
 
-/** The `signOut()` call an event carries, if any. */
-export const requestOf = (event: AuthEvent): { id: number; global: boolean }[] =>
-  event.type === 'SIGN_OUT' ? [{ id: event.id, global: event.global }] : [];
+/** The `signOut()` (or `deleteUser()`) call an event carries, if any. */
+export const requestOf = (event: AuthEvent): SignOutRequest[] =>
+  event.type === 'SIGN_OUT'
+    ? [{ id: event.id, global: event.global }]
+    : event.type === 'DELETE_USER'
+      ? [{ id: event.id, global: false, deletes: true }]
+      : [];
 
 /** A `signOut()` with no session here (or one that cancelled a sign-in before it had tokens): it clears what storage holds. */
 export const signsOutNothing = (context: AuthContext): boolean =>
@@ -233,7 +238,8 @@ export function resumed(context: AuthContext, out: RestoreOutput): Partial<AuthC
   const session = out.status === 'found' ? out.session : null;
   const journalScope = out.journal?.scope ?? 'local';
   const scope = journalScope === 'global' || requestedScope(context) === 'global' ? 'global' : 'local';
-  const signOut = newSignOut({ ...context, session }, scope, 'interrupted');
+  // A deleted user's clear (its journal says so) stays one: no RevokeToken, `userDeleted` to the app.
+  const signOut = newSignOut({ ...context, session }, scope, out.journal?.deleted ? 'userDeleted' : 'interrupted');
   // Its tokens may be half gone (pointer removed, a token key left): the journal names whose keys to clear.
   const username = signOut.username ?? out.journal?.username ?? null;
   return { session, signOut: { ...signOut, username, sessionId: signOut.sessionId ?? out.journal?.sessionId ?? null } };

@@ -104,9 +104,16 @@ export type SignOutResult =
 /**
  * Why a sign-out is running: asked for (`signOut`), the refresh token was rejected, a sign-in was
  * cancelled, another tab signed out (`otherTab`, no remote calls), or one interrupted by a crash is
- * being finished at start (`interrupted`).
+ * being finished at start (`interrupted`), or `deleteUser()` deleted the account (`userDeleted`: no
+ * RevokeToken, Cognito has invalidated the tokens; docs/sign-out.md, "Deleting the user").
  */
-export type SignOutReason = 'signOut' | 'refreshRejected' | 'signInCancelled' | 'otherTab' | 'interrupted';
+export type SignOutReason =
+  | 'signOut'
+  | 'refreshRejected'
+  | 'signInCancelled'
+  | 'otherTab'
+  | 'interrupted'
+  | 'userDeleted';
 
 /** The sign-out in progress, built step by step into a {@link SignOutResult}. */
 export interface SignOutProgress {
@@ -262,6 +269,8 @@ export interface TokenRequest {
 export interface SignOutRequest {
   id: number;
   global: boolean;
+  /** A `deleteUser()` caller: answered with the sign-out's result, or with the error if DeleteUser failed. */
+  deletes?: true;
 }
 
 /** A sign-in that waits for a restore or a sign-out to end. */
@@ -275,6 +284,8 @@ export type AuthEvent =
   | { type: 'SIGN_IN'; id: number; credentials: Sealed<Credentials> }
   | { type: 'ADOPT_SESSION'; id: number; session: Session }
   | { type: 'SIGN_OUT'; id: number; global: boolean }
+  /** `deleteUser()` from `authchart/account`: DeleteUser, then the local clear (a sign-out path). */
+  | { type: 'DELETE_USER'; id: number }
   /** The page became visible or the network came back: check the tokens now (see `WakeSource`). */
   | { type: 'WAKE' }
   /** `signInWithRedirect()`: leave for the hosted UI. */
@@ -321,6 +332,8 @@ export type AuthEmitted =
       redirecting?: boolean;
       customState?: string;
     }
+  /** Answers `deleteUser()` callers whose DeleteUser failed (or could not run): nothing changed. */
+  | { type: 'userDeletionFailed'; ids: number[]; error: AuthError }
   /** Answers every `signOut()` caller of one sign-out, each with its own result. */
   | { type: 'signOutSettled'; answers: { id: number; result: SignOutResult }[] }
   /** Answers `fetchTokens()` callers (the tokens are read from the snapshot, never emitted). */

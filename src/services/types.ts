@@ -94,7 +94,8 @@ export type AccountOperation =
   | 'DeleteUserAttributes'
   | 'AssociateSoftwareToken'
   | 'VerifySoftwareToken'
-  | 'SetUserMFAPreference';
+  | 'SetUserMFAPreference'
+  | 'DeleteUser';
 
 /**
  * Web-Storage-like key/value store. Methods may be sync (localStorage, sessionStorage) or async

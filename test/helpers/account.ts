@@ -8,6 +8,7 @@ import {
   confirmResetPassword,
   confirmSignUp,
   confirmUserAttribute,
+  deleteUser,
   deleteUserAttributes,
   fetchMFAPreference,
   fetchUserAttributes,
@@ -22,7 +23,14 @@ import {
   verifyTOTPSetup,
 } from '../../src/account/index.js';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
-import { type Auth, type AuthServices, type CreateAuthOptions, createAuth, memoryStorage } from '../../src/index.js';
+import {
+  type Auth,
+  type AuthServices,
+  type CreateAuthOptions,
+  createAuth,
+  memoryStorage,
+  type TokenStorage,
+} from '../../src/index.js';
 import { type Call, fakeFetch, type Handler } from './fake-cognito-fetch.js';
 import { makeTokens } from './tokens.js';
 
@@ -42,6 +50,8 @@ export interface AccountAuthOptions {
   inspect?: CreateAuthOptions['inspect'];
   /** Other services than the fetch transport (then `handler` is not asked). */
   services?: AuthServices;
+  /** Shared or faulty storage (a fresh `memoryStorage()` otherwise). */
+  storage?: TokenStorage;
 }
 
 /** An instance on the fetch transport answering with `handler`; the caller stops it. */
@@ -59,7 +69,7 @@ export function accountAuth(handler: Handler, extra: AccountAuthOptions = {}) {
     });
   const auth = createAuth({
     services,
-    storage: memoryStorage(),
+    storage: extra.storage ?? memoryStorage(),
     sync: null,
     ...(extra.remoteStepMs ? { timeouts: { remoteStepMs: extra.remoteStepMs } } : {}),
     ...(extra.inspect ? { inspect: extra.inspect } : {}),
@@ -81,14 +91,14 @@ export function accountInstances() {
     for (const auth of made.splice(0)) auth.stop();
   });
   /** A signed-out instance; `calls` records every request. */
-  const signedOut = (handler: Handler, extra: { clientSecret?: string; remoteStepMs?: number } = {}) => {
+  const signedOut = (handler: Handler, extra: AccountAuthOptions = {}) => {
     const instance = accountAuth(handler, extra);
     made.push(instance.auth);
     return instance;
   };
   /** A signed-in instance; `later()` is every request after the sign-in. */
-  const signedIn = async (handler: Handler) => {
-    const { auth, calls } = signedOut(withSignIn(handler));
+  const signedIn = async (handler: Handler, extra: AccountAuthOptions = {}) => {
+    const { auth, calls } = signedOut(withSignIn(handler), extra);
     await auth.signIn({ username: 'alice@example.com', password: 'Old-Passw0rd!' });
     const later = (): Call[] => calls.filter((c) => !c.target.endsWith('.InitiateAuth'));
     return { auth, calls, later };
@@ -174,4 +184,6 @@ export const ACCOUNT_CALLS: Record<string, AccountCallSpec> = {
     secrets: none,
   },
   fetchMFAPreference: { user: true, run: (auth) => fetchMFAPreference(auth), secrets: none },
+  // Through the chart: DeleteUser, then the clear (the instance is signed out after it succeeds).
+  deleteUser: { user: true, run: (auth) => deleteUser(auth), secrets: none },
 };

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   confirmResetPassword,
   confirmSignUp,
+  deleteUser,
   deleteUserAttributes,
   fetchMFAPreference,
   fetchUserAttributes,
@@ -93,10 +94,10 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
   afterEach(() => {
     for (const auth of made.splice(0)) auth.stop();
   });
-  const instance = () => {
+  const instance = (storage = memoryStorage()) => {
     const auth = createAuth({
       services: make({ clientId, region: 'local', endpoint: cognito?.endpoint ?? '', authFlow: 'USER_PASSWORD_AUTH' }),
-      storage: memoryStorage(),
+      storage,
       sync: null,
     });
     made.push(auth);
@@ -175,5 +176,22 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
       challenge: 'totpCode',
     });
     await expect(auth.confirmSignIn(totp(sharedSecret))).resolves.toMatchObject({ status: 'signedIn' });
+  });
+
+  it('deleteUser: DeleteUser, the instance signed out (userDeleted), nothing stored, and the user cannot sign in', async () => {
+    const storage = memoryStorage();
+    const auth = instance(storage);
+    const gone = `gone-${user}`;
+    await signUp(auth, { username: gone, password: PASSWORD, attributes: { email: gone } });
+    await confirmSignUp(auth, { username: gone, confirmationCode: await codeFor(gone) });
+    await auth.signIn({ username: gone, password: PASSWORD });
+    const reasons: string[] = [];
+    auth.on('signedOut', (e) => reasons.push(e.reason));
+    await expect(deleteUser(auth)).resolves.toMatchObject({ deleted: true, cleared: true });
+    expect(auth.state).toBe('signedOut');
+    expect(reasons).toEqual(['userDeleted']);
+    expect(storage.keys().filter((k) => k.startsWith('authchart.'))).toEqual([]);
+    const e = await failure(auth.signIn({ username: gone, password: PASSWORD }));
+    expect(isAuthError(e) && ['UserNotFound', 'NotAuthorized'].includes(e.code)).toBe(true);
   });
 });

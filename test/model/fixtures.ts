@@ -292,6 +292,15 @@ export const actorFixtures: {
       },
     },
   },
+  deleteUser: {
+    done: { ok: { output: undefined, arrange: { kind: 'resolve' } } },
+    error: {
+      network: {
+        error: new AuthError('Network', 'down'),
+        arrange: { kind: 'reject', error: new AuthError('Network', 'down') },
+      },
+    },
+  },
   revokeToken: {
     done: { ok: { output: undefined, arrange: { kind: 'resolve' } } },
     error: {
@@ -350,6 +359,10 @@ export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
     { type: 'SIGN_OUT', id: 11, global: true },
     { type: 'SIGN_OUT', id: 12, global: false, offline: true },
     { type: 'SIGN_OUT', id: 13, global: false, leavesPage: true },
+  ],
+  DELETE_USER: [
+    { type: 'DELETE_USER', id: 60 },
+    { type: 'DELETE_USER', id: 61, offline: true },
   ],
   RETRY_DEFERRED: [{ type: 'RETRY_DEFERRED', id: 20 }],
   REDIRECT_SIGN_IN: [{ type: 'REDIRECT_SIGN_IN', id: 40, customState: 'back-to' }],

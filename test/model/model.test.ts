@@ -211,5 +211,5 @@ describe('model-based tests generated from the statechart', () => {
     );
     expect(missedStates).toEqual([]);
     expect(missedTransitions).toEqual([]);
-  }, 300_000);
+  }, 900_000);
 });

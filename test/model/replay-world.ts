@@ -164,6 +164,12 @@ export function createWorld() {
       calls.hostedUISignOut++;
       await remote('hostedUISignOut', signal);
     },
+    // The chart's one account call (deleteUser); authchart/account's others are tested on their own.
+    async cognitoCall(operation, _body, signal) {
+      if (operation !== 'DeleteUser') throw new Error(`the model makes no ${operation} call`);
+      await remote('deleteUser', signal);
+      return {};
+    },
   };
 
   async function seed(s: Seed | undefined) {
