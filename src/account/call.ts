@@ -37,12 +37,8 @@ export function given(value: unknown, name: string): string {
   return value;
 }
 
-/**
- * Runs one account call over `auth`'s transport: bounded by `remoteStepMs`, cut off by `stop()`,
- * with `secrets` held by the instance's registry until the error (if any) is scrubbed.
- */
 /** The instance's deps, or `InvalidConfig` for an `Auth` this copy of authchart did not make. */
-function depsOf(auth: Auth, what: string): AuthDeps {
+export function depsOf(auth: Auth, what: string): AuthDeps {
   const { deps } = auth.actor.getSnapshot().context;
   try {
     return unseal(deps as NonNullable<typeof deps>);
@@ -60,6 +56,10 @@ export function keepSecret(auth: Auth, value: string): void {
   depsOf(auth, 'keepSecret').secrets?.keep(value);
 }
 
+/**
+ * Runs one account call over `auth`'s transport: bounded by `remoteStepMs`, cut off by `stop()`,
+ * with `secrets` held by the instance's registry until the error (if any) is scrubbed.
+ */
 export async function accountCall(
   auth: Auth,
   operation: AccountOperation,
