@@ -159,6 +159,19 @@ describe('autoSignIn: the session path (a pool with USER_AUTH)', () => {
     expect(holds(auth, CONFIRM_SESSION)).toBe(false);
   });
 
+  it("a pool that confirms on its own: signUp answers COMPLETE_AUTO_SIGN_IN, and SignUp's session signs in", async () => {
+    const { auth, calls } = signedOut(
+      signUpCognito({ password: PASSWORD, signUpSession: SIGNUP_SESSION, autoConfirm: true }),
+    );
+    await expect(signUp(auth, { username: USER, password: PASSWORD, autoSignIn: true })).resolves.toEqual({
+      isSignUpComplete: true,
+      userId: 'sub-1',
+      nextStep: { signUpStep: 'COMPLETE_AUTO_SIGN_IN' },
+    });
+    await expect(autoSignIn(auth)).resolves.toEqual({ status: 'signedIn' });
+    expect(initiations(calls)).toMatchObject([{ AuthFlow: 'USER_AUTH', Session: SIGNUP_SESSION }]);
+  });
+
   it.each([
     ['a pool or app client without USER_AUTH', fault('InvalidParameterException', 400, 'USER_AUTH is not enabled')],
     ['a session that ran out', fault('NotAuthorizedException', 400, 'Invalid session for the user.')],

@@ -73,6 +73,8 @@ export interface SignUpPool {
   signUpSession?: string;
   /** The `Session` ConfirmSignUp answers, which a USER_AUTH InitiateAuth must be sent. */
   confirmSession?: string;
+  /** The pool confirms on its own (a pre-sign-up trigger): SignUp's session then signs in. */
+  autoConfirm?: boolean;
   /** The app client's secret: every call then carries SECRET_HASH for the username. */
   clientSecret?: string;
   /** How InitiateAuth with USER_AUTH is answered instead of tokens (a pool without it, an expired session). */
@@ -103,7 +105,7 @@ export function signUpCognito(pool: SignUpPool): Handler {
       return {
         body: {
           UserSub: 'sub-1',
-          UserConfirmed: false,
+          UserConfirmed: pool.autoConfirm === true,
           CodeDeliveryDetails: { DeliveryMedium: 'EMAIL', Destination: 'a***@e***.com', AttributeName: 'email' },
           ...(pool.signUpSession ? { Session: pool.signUpSession } : {}),
         },
@@ -119,7 +121,8 @@ export function signUpCognito(pool: SignUpPool): Handler {
     const params = b['AuthParameters'] as Record<string, string>;
     if (params['SECRET_HASH'] !== hash(username)) return wrong('InitiateAuth without SECRET_HASH');
     if (b['AuthFlow'] === 'USER_AUTH') {
-      if (b['Session'] !== pool.confirmSession || 'PASSWORD' in params) return wrong('USER_AUTH of the wrong shape');
+      const session = pool.autoConfirm ? pool.signUpSession : pool.confirmSession;
+      if (b['Session'] !== session || 'PASSWORD' in params) return wrong('USER_AUTH of the wrong shape');
       return pool.refuseSession ?? { body: tokens };
     }
     if (b['AuthFlow'] !== 'USER_PASSWORD_AUTH' || params['PASSWORD'] !== pool.password) {
