@@ -1,9 +1,9 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
 import {
-  assertCredentials,
   BOUND_METHODS,
   bindOnFirstRead,
   cancelledSignOut,
+  credentialsOf,
   depsWithStop,
   leafPath,
   type Pending,
@@ -27,7 +27,7 @@ import { defaultSync } from './services/sync.js';
 import type { AuthServices, Credentials, Tokens } from './services/types.js';
 import { defaultWake } from './services/wake.js';
 import { SecretRegistry } from './session/redact.js';
-import { seal, unseal } from './session/sealed.js';
+import { type Sealed, seal, unseal } from './session/sealed.js';
 import { type SignedInWith, sessionFromTokens } from './session/session.js';
 import { SessionStore } from './session/store.js';
 import { assertTokens } from './session/token-checks.js';
@@ -201,16 +201,12 @@ class AuthClient implements Auth {
   }
 
   signIn(input: Credentials): Promise<SignInResult> {
+    let credentials: Sealed<Credentials>;
     try {
-      assertCredentials(input);
+      credentials = seal(credentialsOf(input));
     } catch (error) {
       return Promise.reject(error);
     }
-    const credentials = seal({
-      username: input.username,
-      password: input.password,
-      ...(input.authFlow ? { authFlow: input.authFlow } : {}),
-    });
     return this.#signInWith((id) => ({ type: 'SIGN_IN', id, credentials }));
   }
 

@@ -117,17 +117,24 @@ export function safely(fn: () => void): void {
   }
 }
 
-/** `signIn()`'s input, checked before anything is sent. */
-export function assertCredentials(input: Credentials): void {
-  if (!input || typeof input.username !== 'string' || input.username.trim() === '') {
+/**
+ * `signIn()`'s input, checked before anything is sent, and copied (only the fields a transport
+ * reads). With `authFlow: 'USER_AUTH'`, Cognito's session from a ConfirmSignUp stands for the password.
+ */
+export function credentialsOf(input: Credentials): Credentials {
+  const { username, authFlow } = input ?? {};
+  if (typeof username !== 'string' || username.trim() === '') {
     throw new AuthError('InvalidInput', 'username must be a non-empty string');
   }
-  if (typeof input.password !== 'string' || input.password === '') {
-    throw new AuthError('InvalidInput', 'password must be a non-empty string');
+  const key = authFlow === 'USER_AUTH' ? 'session' : 'password';
+  const proof = input[key];
+  if (typeof proof !== 'string' || proof === '') {
+    throw new AuthError('InvalidInput', `${key} must be a non-empty string`);
   }
-  if (input.authFlow !== undefined && input.authFlow !== 'USER_SRP_AUTH' && input.authFlow !== 'USER_PASSWORD_AUTH') {
-    throw new AuthError('InvalidInput', 'authFlow must be "USER_SRP_AUTH" or "USER_PASSWORD_AUTH"');
+  if (![undefined, 'USER_SRP_AUTH', 'USER_PASSWORD_AUTH', 'USER_AUTH'].includes(authFlow)) {
+    throw new AuthError('InvalidInput', 'authFlow must be USER_SRP_AUTH, USER_PASSWORD_AUTH or USER_AUTH');
   }
+  return { username, [key]: proof, ...(authFlow ? { authFlow } : {}) } as Credentials;
 }
 
 /** The answers a settled sign-in gives its caller. */

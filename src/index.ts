@@ -39,6 +39,8 @@ export type {
   Clock,
   Connectivity,
   Credentials,
+  PasswordCredentials,
+  SessionCredentials,
   SessionSync,
   SessionSyncFactory,
   SignInChallenge,

@@ -73,6 +73,16 @@ describe('sign-in', () => {
     const auth = createAuth({ services: fakeServices() });
     await expect(auth.signIn({ username: '', password: 'x' })).rejects.toMatchObject({ code: 'InvalidInput' });
     await expect(auth.signIn({ username: 'a', password: '' })).rejects.toMatchObject({ code: 'InvalidInput' });
+    // A session sign-in needs the session; a password does not stand for it.
+    await expect(auth.signIn({ username: 'a', password: 'x', authFlow: 'USER_AUTH' } as never)).rejects.toMatchObject({
+      code: 'InvalidInput',
+      message: 'session must be a non-empty string',
+    });
+    await expect(auth.signIn({ username: 'a', password: 'x', authFlow: 'CUSTOM_AUTH' } as never)).rejects.toMatchObject(
+      {
+        code: 'InvalidInput',
+      },
+    );
     expect(() => createAuth({ services: fakeServices(), timeouts: { remoteStepMs: -1 } })).toThrow(
       expect.objectContaining({ code: 'InvalidConfig' }),
     );

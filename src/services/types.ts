@@ -11,11 +11,26 @@ export interface Tokens {
 export type AuthFlow = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH';
 
 /** Username and password; `authFlow` overrides the service's default for this call. */
-export interface Credentials {
+export interface PasswordCredentials {
   username: string;
   password: string;
   authFlow?: AuthFlow;
+  session?: never;
 }
+
+/**
+ * A sign-in that continues the `Session` Cognito answered a ConfirmSignUp with (`USER_AUTH`, no
+ * password sent): `authchart/account`'s `autoSignIn` uses it. The session is a secret.
+ */
+export interface SessionCredentials {
+  username: string;
+  session: string;
+  authFlow: 'USER_AUTH';
+  password?: never;
+}
+
+/** What `signIn` takes: a password, or Cognito's continuation session (told apart by `authFlow`). */
+export type Credentials = PasswordCredentials | SessionCredentials;
 
 /** The challenges a sign-in may stop at, by what the app must ask the user for. */
 export type ChallengeKind = 'newPassword' | 'totpCode' | 'smsCode' | 'emailCode' | 'selectMfa';

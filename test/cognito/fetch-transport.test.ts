@@ -76,6 +76,31 @@ describe('authchart/cognito: the wire', () => {
     expect(JSON.stringify(calls.map((c) => c.body))).not.toContain(hmac('s3cret', 'aliceclient-2'));
   });
 
+  it('a session sign-in is InitiateAuth USER_AUTH with the Session and USERNAME (and SECRET_HASH), no password', async () => {
+    const { services, calls } = make(() => ({ body: RESULT }), { clientSecret: 's3cret' });
+    const credentials = { username: 'alice', session: 'confirm-session-1', authFlow: 'USER_AUTH' } as const;
+    await expect(services.signIn(credentials, signal())).resolves.toEqual(tokens);
+    expect(calls.map((c) => [c.target.split('.')[1], c.body])).toEqual([
+      [
+        'InitiateAuth',
+        {
+          AuthFlow: 'USER_AUTH',
+          ClientId: 'client-1',
+          AuthParameters: { USERNAME: 'alice', SECRET_HASH: hmac('s3cret', 'aliceclient-1') },
+          Session: 'confirm-session-1',
+        },
+      ],
+    ]);
+  });
+
+  it('a refused session sign-in keeps the code and service name, and the session is in no message', async () => {
+    const session = 'confirm-session-echoed-back';
+    const { services } = make(() => fault('InvalidParameterException', 400, `USER_AUTH not enabled (${session})`));
+    const error = await failure(services.signIn({ username: 'alice', session, authFlow: 'USER_AUTH' }, signal()));
+    expect(error).toMatchObject({ code: 'Service', serviceName: 'InvalidParameterException' });
+    expect(error.message).not.toContain(session);
+  });
+
   it('with a secret, refresh before any sign-in by this service is InvalidConfig and sends nothing', async () => {
     const { services, calls } = make(() => ({ body: RESULT }), { clientSecret: 's3cret' });
     expect(await failure(services.refresh('r', signal()))).toMatchObject({ code: 'InvalidConfig' });

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cognitoServices as baseServices, mapCognitoError } from '../../src/adapters/cognito-sdk.js';
 import { createAuth, isAuthError, memoryStorage } from '../../src/index.js';
 import { signal } from '../helpers/async.js';
+import { hmac } from '../helpers/fake-cognito-fetch.js';
 import { makeTokens } from '../helpers/tokens.js';
 
 const client = new CognitoIdentityProviderClient({
@@ -147,6 +148,24 @@ describe('authchart/cognito-sdk (aws-sdk-client-mock)', () => {
     expect(isAuthError(error, 'ChallengeRequired')).toBe(true);
     expect(error).toMatchObject({ challengeName: 'CUSTOM_CHALLENGE' });
     expect(auth.state).toBe('signedOut');
+  });
+
+  it('a session sign-in is InitiateAuth USER_AUTH with the Session, USERNAME and SECRET_HASH, no password', async () => {
+    const tokens = makeTokens({ clientId: 'abc' });
+    mock.on(InitiateAuthCommand).resolves({
+      AuthenticationResult: { AccessToken: tokens.accessToken, IdToken: tokens.idToken, RefreshToken: 'r' },
+    });
+    const s = cognitoServices({ clientId: 'abc', region: 'eu-west-1', client, clientSecret: 's3cret' });
+    const step = await s.signIn({ username: 'alice', session: 'confirm-session-1', authFlow: 'USER_AUTH' }, signal());
+    expect(step).toEqual({ accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: 'r' });
+    expect(mock.commandCalls(InitiateAuthCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        AuthFlow: 'USER_AUTH',
+        ClientId: 'abc',
+        AuthParameters: { USERNAME: 'alice', SECRET_HASH: hmac('s3cret', 'aliceabc') },
+        Session: 'confirm-session-1',
+      },
+    ]);
   });
 
   it('maps the expired challenge session to Expired and a policy-failing new password to InvalidPassword', async () => {

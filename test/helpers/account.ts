@@ -5,6 +5,7 @@
  */
 import { afterEach, expect } from 'vitest';
 import {
+  autoSignIn,
   confirmResetPassword,
   confirmSignUp,
   confirmUserAttribute,
@@ -31,7 +32,7 @@ import {
   memoryStorage,
   type TokenStorage,
 } from '../../src/index.js';
-import { type Call, fakeFetch, type Handler } from './fake-cognito-fetch.js';
+import { type Call, fakeFetch, fault, type Handler, hmac, type Reply } from './fake-cognito-fetch.js';
 import { makeTokens } from './tokens.js';
 
 /** The tokens the fake's sign-in answers (for app client `client-1`). */
@@ -186,4 +187,72 @@ export const ACCOUNT_CALLS: Record<string, AccountCallSpec> = {
   fetchMFAPreference: { user: true, run: (auth) => fetchMFAPreference(auth), secrets: none },
   // Through the chart: DeleteUser, then the clear (the instance is signed out after it succeeds).
   deleteUser: { user: true, run: (auth) => deleteUser(auth), secrets: none },
+  // Nothing held by a signUp here: InvalidState, no request (test/account/auto-sign-in.test.ts does the rest).
+  autoSignIn: { user: false, run: (auth) => autoSignIn(auth), secrets: none },
 };
+
+/** What {@link signUpCognito} answers, and what it expects to be sent. */
+export interface SignUpPool {
+  password: string;
+  /** The `Session` SignUp answers (a pool with USER_AUTH), which ConfirmSignUp must then be sent. */
+  signUpSession?: string;
+  /** The `Session` ConfirmSignUp answers, which a USER_AUTH InitiateAuth must be sent. */
+  confirmSession?: string;
+  /** The pool confirms on its own (a pre-sign-up trigger): SignUp's session then signs in. */
+  autoConfirm?: boolean;
+  /** The app client's secret: every call then carries SECRET_HASH for the username. */
+  clientSecret?: string;
+  /** How InitiateAuth with USER_AUTH is answered instead of tokens (a pool without it, an expired session). */
+  refuseSession?: Reply;
+  /** InitiateAuth answers, in turn, before the tokens (a network error, a refusal). */
+  initiate?: Reply[];
+}
+
+/**
+ * A fake Cognito for sign-up, confirmation and the sign-in after it, as Cognito documents them. A
+ * request of the wrong shape (a USER_AUTH sign-in without the session, with a password, without
+ * SECRET_HASH when the client has a secret) is answered with an error the test sees.
+ */
+export function signUpCognito(pool: SignUpPool): Handler {
+  const { accessToken, idToken, refreshToken } = accountTokens;
+  const tokens = { AuthenticationResult: { AccessToken: accessToken, IdToken: idToken, RefreshToken: refreshToken } };
+  const initiate = [...(pool.initiate ?? [])];
+  const wrong = (what: string): Reply => fault('InvalidParameterException', 400, `fake Cognito: ${what}`);
+  const hash = (username: string) =>
+    pool.clientSecret === undefined ? undefined : hmac(pool.clientSecret, `${username}client-1`);
+  return (call) => {
+    const operation = call.target.split('.')[1];
+    const b = call.body;
+    const username = String(b['Username'] ?? (b['AuthParameters'] as Record<string, string> | undefined)?.['USERNAME']);
+    if (operation === 'SignUp') {
+      if (b['Password'] !== pool.password) return wrong('SignUp without the password');
+      if (b['SecretHash'] !== hash(username)) return wrong('SignUp without SECRET_HASH');
+      return {
+        body: {
+          UserSub: 'sub-1',
+          UserConfirmed: pool.autoConfirm === true,
+          CodeDeliveryDetails: { DeliveryMedium: 'EMAIL', Destination: 'a***@e***.com', AttributeName: 'email' },
+          ...(pool.signUpSession ? { Session: pool.signUpSession } : {}),
+        },
+      };
+    }
+    if (operation === 'ConfirmSignUp') {
+      if (b['Session'] !== pool.signUpSession) return wrong("ConfirmSignUp without SignUp's session");
+      return { body: pool.confirmSession ? { Session: pool.confirmSession } : {} };
+    }
+    if (operation !== 'InitiateAuth') return wrong(`unexpected ${operation}`);
+    const next = initiate.shift();
+    if (next) return next;
+    const params = b['AuthParameters'] as Record<string, string>;
+    if (params['SECRET_HASH'] !== hash(username)) return wrong('InitiateAuth without SECRET_HASH');
+    if (b['AuthFlow'] === 'USER_AUTH') {
+      const session = pool.autoConfirm ? pool.signUpSession : pool.confirmSession;
+      if (b['Session'] !== session || 'PASSWORD' in params) return wrong('USER_AUTH of the wrong shape');
+      return pool.refuseSession ?? { body: tokens };
+    }
+    if (b['AuthFlow'] !== 'USER_PASSWORD_AUTH' || params['PASSWORD'] !== pool.password) {
+      return fault('NotAuthorizedException', 400, 'Incorrect username or password.');
+    }
+    return { body: tokens };
+  };
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  autoSignIn,
   confirmResetPassword,
   confirmSignUp,
   deleteUser,
@@ -89,14 +90,19 @@ async function codeFor(to: string, after?: string): Promise<string> {
   throw new Error(`cognito-local holds no code for ${to}`);
 }
 
-describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, make) => {
+describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, makeServices) => {
   const made: Auth[] = [];
   afterEach(() => {
     for (const auth of made.splice(0)) auth.stop();
   });
   const instance = (storage = memoryStorage()) => {
     const auth = createAuth({
-      services: make({ clientId, region: 'local', endpoint: cognito?.endpoint ?? '', authFlow: 'USER_PASSWORD_AUTH' }),
+      services: makeServices({
+        clientId,
+        region: 'local',
+        endpoint: cognito?.endpoint ?? '',
+        authFlow: 'USER_PASSWORD_AUTH',
+      }),
       storage,
       sync: null,
     });
@@ -119,6 +125,39 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
       isSignUpComplete: true,
     });
     await expect(auth.signIn({ username: user, password: PASSWORD })).resolves.toMatchObject({ status: 'signedIn' });
+  });
+
+  it('signUp with autoSignIn, confirmSignUp, autoSignIn: signed in through the chart, the session stored', async () => {
+    // cognito-local answers no Session from ConfirmSignUp: this is the held password's path.
+    const storage = memoryStorage();
+    const make = () =>
+      createAuth({
+        services: makeServices({
+          clientId,
+          region: 'local',
+          endpoint: cognito?.endpoint ?? '',
+          authFlow: 'USER_PASSWORD_AUTH',
+        }),
+        storage,
+        sync: null,
+      });
+    const auth = make();
+    made.push(auth);
+    const auto = `auto-${user}`;
+    await expect(
+      signUp(auth, { username: auto, password: PASSWORD, attributes: { email: auto }, autoSignIn: true }),
+    ).resolves.toMatchObject({ nextStep: { signUpStep: 'CONFIRM_SIGN_UP' } });
+    await expect(confirmSignUp(auth, { username: auto, confirmationCode: await codeFor(auto) })).resolves.toEqual({
+      isSignUpComplete: true,
+      nextStep: { signUpStep: 'COMPLETE_AUTO_SIGN_IN' },
+    });
+    await expect(autoSignIn(auth)).resolves.toEqual({ status: 'signedIn' });
+    expect(auth.state).toBe('signedIn.waitingToRefresh');
+    // The record signIn writes: another instance on the same storage restores it.
+    const other = make();
+    made.push(other);
+    await other.ready;
+    expect(other.getSession()).toMatchObject({ username: auth.getSession()?.username, signedInWith: 'password' });
   });
 
   it('signUp of a username taken is UsernameExists', async () => {

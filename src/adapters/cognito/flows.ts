@@ -120,10 +120,21 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     return params;
   }
 
-  const initiate = async (flow: string, params: Record<string, string>, username: string, signal: AbortSignal) =>
+  const initiate = async (
+    flow: string,
+    params: Record<string, string>,
+    username: string,
+    signal: AbortSignal,
+    session?: string,
+  ) =>
     (await call(
       'InitiateAuth',
-      { AuthFlow: flow, ClientId: clientId, AuthParameters: await secured(params, username) },
+      {
+        AuthFlow: flow,
+        ClientId: clientId,
+        AuthParameters: await secured(params, username),
+        ...(session ? { Session: session } : {}),
+      },
       signal,
     )) as AuthOutput;
 
@@ -179,7 +190,16 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
   return {
     clientId,
     ...(issuer ? { issuer } : {}),
-    async signIn({ username, password, authFlow }, signal) {
+    async signIn(credentials, signal) {
+      const { username } = credentials;
+      if (credentials.authFlow === 'USER_AUTH') {
+        // ConfirmSignUp's session stands for the password (authchart/account's autoSignIn).
+        return stepFrom(
+          await initiate('USER_AUTH', { USERNAME: username }, username, signal, credentials.session),
+          username,
+        );
+      }
+      const { password, authFlow } = credentials;
       if ((authFlow ?? defaultFlow) === 'USER_PASSWORD_AUTH') {
         return stepFrom(
           await initiate('USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }, username, signal),
