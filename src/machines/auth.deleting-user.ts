@@ -1,4 +1,3 @@
-import { AuthError } from '../errors.js';
 import type { AuthStateConfig } from './auth.setup.js';
 import { failed, requireSession, timedOut } from './auth.support.js';
 
@@ -11,22 +10,10 @@ const deletionFailed = <const P>(error: P) =>
     {
       guard: 'signOutAskedMeanwhile',
       target: 'checkingHostedUI',
-      actions: [{ type: 'answerUserDeletionFailed', params: error }, 'continueAsSignOut'],
+      actions: [{ type: 'rejectUserDeletion', params: error }, 'continueAsSignOut'],
     },
-    { target: '#auth.signedIn', actions: [{ type: 'answerUserDeletionFailed', params: error }, 'forgetSignOut'] },
+    { target: '#auth.signedIn', actions: [{ type: 'rejectUserDeletion', params: error }, 'forgetSignOut'] },
   ] as const;
-
-/** Online, with the access token `deleteUser()` fetched fresh just before it asked. */
-export const DELETE_USER = [
-  {
-    guard: 'isOffline',
-    actions: {
-      type: 'rejectUserDeletion',
-      params: { error: new AuthError('Offline', 'deleteUser needs the network: the device is offline') },
-    },
-  },
-  { target: '#auth.signingOut.deletingUser', actions: ['addSignOutRequest', 'startUserDeletion'] },
-] as const;
 
 /**
  * `deleteUser()`: DeleteUser first; only once Cognito says the user is gone does the sign-out go

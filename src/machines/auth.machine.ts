@@ -76,7 +76,7 @@ export const authMachine = authSetup.createMachine({
     DELETE_USER: {
       actions: {
         type: 'rejectUserDeletion',
-        params: { error: new AuthError('NotSignedIn', 'deleteUser: no signed-in user (or it is signing out)') },
+        params: { error: new AuthError('NotSignedIn', 'deleteUser: not signed in') },
       },
     },
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },

@@ -78,21 +78,19 @@ export const authSetup = setup({
     startRefreshRejectedSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'refreshRejected') }),
     startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
     startUserDeletion: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'userDeleted') }),
-    /** DeleteUser failed (nothing changed): its callers hear why; a `signOut()` that joined meanwhile runs. */
-    answerUserDeletionFailed: emit(({ context }, params: ErrorParams) => ({
+    /**
+     * `deleteUser()` refused (no signed-in user, offline), or its DeleteUser failed (nothing changed):
+     * its callers hear why.
+     */
+    rejectUserDeletion: emit(({ context, event }, params: ErrorParams) => ({
       type: 'userDeletionFailed' as const,
-      ids: context.signOutRequests.filter((r) => r.deletes).map((r) => r.id),
+      ids:
+        event.type === 'DELETE_USER' ? [event.id] : context.signOutRequests.filter((r) => r.deletes).map((r) => r.id),
       error: params.error,
     })),
     continueAsSignOut: assign(({ context }) => ({
       signOutRequests: context.signOutRequests.filter((r) => !r.deletes),
       signOut: { ...progress(context), reason: 'signOut' as const },
-    })),
-    /** `deleteUser()` where there is no signed-in user to delete (or it is being signed out). */
-    rejectUserDeletion: emit(({ event }, params: ErrorParams) => ({
-      type: 'userDeletionFailed' as const,
-      ids: event.type === 'DELETE_USER' ? [event.id] : [],
-      error: params.error,
     })),
     startOtherTabSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'otherTab') }),
     /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */

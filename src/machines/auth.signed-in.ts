@@ -1,6 +1,5 @@
 import { not } from 'xstate';
 import { AuthError } from '../errors.js';
-import { DELETE_USER } from './auth.deleting-user.js';
 import { rotatesRefreshToken, unconfirmedAnswer, withTokenExpiry } from './auth.logic.js';
 import type { AuthStateConfig } from './auth.setup.js';
 import {
@@ -42,17 +41,12 @@ const CANCEL_FETCHES = [
 
 const answerFetched = ['answerTokenRequests', 'forgetTokenRequests'] as const;
 
-/**
- * Storage could not confirm a sync message, so the chart waits to read it again. `fetchTokens()`
- * callers are not kept for that wait (it lasts as long as storage fails): the tokens held here serve
- * them if fresh enough, as in `checkingTokens`; else they hear `StorageFailure` and when the held
- * tokens expire. No refresh runs on a session storage may no longer hold.
- */
-const UNCONFIRMED_SERVED = [
-  { guard: not('hasTokenRequests'), target: 'waitingToRecheck' },
-  { guard: 'tokensFreshForRequests', target: 'waitingToRecheck', actions: [...answerFetched] },
-] as const;
-const WHAT_UNCONFIRMED = 'Checking storage after a sync message';
+/** Storage holds this session with a rotated refresh token (another context refreshed it): take it. */
+const TAKE_ROTATED = {
+  guard: { type: 'storageHoldsOurNewerTokens', params: restored },
+  target: 'waitingToRefresh',
+  actions: [{ type: 'assignRestoredSession', params: restored }, 'forgetRefusal'],
+} as const;
 
 /** The refusal stands: the callers and listeners hear it, and the session ends. */
 const refusal = ({ context }: { context: AuthContext }) => ({
@@ -65,6 +59,18 @@ const REFUSED = [
   'forgetRefusal',
   'startRefreshRejectedSignOut',
 ] as const;
+
+/**
+ * Storage could not confirm a sync message, so the chart waits to read it again. `fetchTokens()`
+ * callers are not kept for that wait (it lasts as long as storage fails): the tokens held here serve
+ * them if fresh enough, as in `checkingTokens`; else they hear `StorageFailure` and when the held
+ * tokens expire. No refresh runs on a session storage may no longer hold.
+ */
+const UNCONFIRMED_SERVED = [
+  { guard: not('hasTokenRequests'), target: 'waitingToRecheck' },
+  { guard: 'tokensFreshForRequests', target: 'waitingToRecheck', actions: [...answerFetched] },
+] as const;
+const WHAT_UNCONFIRMED = 'Checking storage after a sync message';
 
 /**
  * Signed in: refresh shortly before the access token expires; a network failure retries with
@@ -81,8 +87,15 @@ export const signedInState = {
   on: {
     // A sign-out wins over a refresh that callers wait for: they are told, then it starts.
     SIGN_OUT: { target: 'signingOut', actions: [...CANCEL_FETCHES, 'addSignOutRequest', 'startSignOut'] },
-    // `deleteUser()`: DeleteUser, then the clear (auth.deleting-user.ts).
-    DELETE_USER,
+    // `deleteUser()`, online (its access token fetched fresh just before): DeleteUser, then the
+    // clear (auth.deleting-user.ts). Like a sign-out, it answers the token callers first.
+    DELETE_USER: [
+      {
+        guard: 'isOffline',
+        actions: { type: 'rejectUserDeletion', params: { error: new AuthError('Offline', 'deleteUser: offline') } },
+      },
+      { target: 'signingOut.deletingUser', actions: [...CANCEL_FETCHES, 'addSignOutRequest', 'startUserDeletion'] },
+    ],
     ...rejectingSignIns('AlreadySignedIn'),
     // A refresh is running: join it.
     FETCH_TOKENS: { actions: 'addTokenRequest' },
@@ -195,14 +208,7 @@ export const signedInState = {
     checkingRefusedSession: {
       invoke: {
         ...readStored('recheckRefusedSession'),
-        onDone: [
-          {
-            guard: { type: 'storageHoldsOurNewerTokens', params: restored },
-            target: 'waitingToRefresh',
-            actions: [{ type: 'assignRestoredSession', params: restored }, 'forgetRefusal'],
-          },
-          { target: '#auth.signingOut.clearingCache', actions: REFUSED },
-        ],
+        onDone: [TAKE_ROTATED, { target: '#auth.signingOut.clearingCache', actions: REFUSED }],
         onError: { target: '#auth.signingOut.clearingCache', actions: REFUSED },
       },
       after: { storageTimeout: { target: '#auth.signingOut.clearingCache', actions: REFUSED } },

@@ -226,10 +226,13 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       }),
     ),
     deleteUser: fromPromise(
+      // deleteUser() asks only with a transport that has cognitoCall (src/account/delete.ts).
       scrubbed('DeleteUser', async ({ input, signal }) => {
-        const { services } = depsOf(input.deps);
-        if (!services.cognitoCall) throw new AuthError('InvalidConfig', 'deleteUser needs a Cognito transport');
-        await services.cognitoCall('DeleteUser', { AccessToken: unseal(input.tokens).accessToken }, signal);
+        await depsOf(input.deps).services.cognitoCall?.(
+          'DeleteUser',
+          { AccessToken: unseal(input.tokens).accessToken },
+          signal,
+        );
       }),
     ),
     writeJournal: fromPromise(

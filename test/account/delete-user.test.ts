@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deleteUser } from '../../src/account/index.js';
-import { type AuthEventPayload, isAuthError } from '../../src/index.js';
+import { type AuthEventPayload, isAuthError, memorySyncBus } from '../../src/index.js';
 import { accountInstances, accountTokens, failure } from '../helpers/account.js';
 import { sleep } from '../helpers/async.js';
 import { type Call, fault } from '../helpers/fake-cognito-fetch.js';
@@ -149,6 +149,22 @@ describe('deleteUser: the account ends, and so does the session', () => {
     expect((await signingOut).status).toBe('complete');
     expect(later().map(op)).toEqual(['DeleteUser', 'RevokeToken']);
     expect(auth.state).toBe('signedOut');
+  });
+
+  it('another context on the same storage follows: signed out, without a request of its own', async () => {
+    const storage = faultyStorage();
+    const bus = memorySyncBus();
+    const { auth } = await signedIn(() => ({ body: {} }), { storage, sync: bus.connect });
+    const { auth: other, calls: otherCalls } = signedOut(() => ({ body: {} }), { storage, sync: bus.connect });
+    await other.ready;
+    expect(other.state).toBe('signedIn.waitingToRefresh');
+    const reasons: string[] = [];
+    other.on('signedOut', (e) => reasons.push(e.reason));
+    await deleteUser(auth);
+    await sleep(20);
+    expect(other.state).toBe('signedOut');
+    expect(reasons).toEqual(['otherTab']);
+    expect(otherCalls).toEqual([]);
   });
 
   it('two deleteUser() calls make one DeleteUser and hear the same answer', async () => {

@@ -53,6 +53,8 @@ export interface AccountAuthOptions {
   services?: AuthServices;
   /** Shared or faulty storage (a fresh `memoryStorage()` otherwise). */
   storage?: TokenStorage;
+  /** Cross-context sync (none otherwise). */
+  sync?: CreateAuthOptions['sync'];
 }
 
 /** An instance on the fetch transport answering with `handler`; the caller stops it. */
@@ -71,7 +73,7 @@ export function accountAuth(handler: Handler, extra: AccountAuthOptions = {}) {
   const auth = createAuth({
     services,
     storage: extra.storage ?? memoryStorage(),
-    sync: null,
+    sync: extra.sync ?? null,
     ...(extra.remoteStepMs ? { timeouts: { remoteStepMs: extra.remoteStepMs } } : {}),
     ...(extra.inspect ? { inspect: extra.inspect } : {}),
   });

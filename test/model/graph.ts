@@ -50,7 +50,7 @@ export function serializeModelState(snapshot: AnyMachineSnapshot): string {
     unread: top === 'signedOut' ? c.storageUnread : undefined,
     late: top === 'signingOut' ? c.lateSignOutRequests.length > 0 : undefined,
     // Read by a failed DeleteUser: a signOut() that joined it still runs.
-    joined: c.signOut?.reason === 'userDeleted' ? c.signOutRequests.some((r) => !r.deletes) : undefined,
+    joined: snapshot.matches({ signingOut: 'deletingUser' }) ? c.signOutRequests.some((r) => !r.deletes) : undefined,
   });
 }
 

@@ -144,7 +144,7 @@ describe('model-based tests generated from the statechart', () => {
       serializeState: (s: AnyMachineSnapshot) => serializeModelState(s),
       serializeEvent: serializeEvent as (e: unknown) => string,
       input: createWorld().input,
-      limit: 400_000,
+      limit: 600_000,
     };
     // biome-ignore lint/suspicious/noExplicitAny: graph options are typed per machine
     const adjacency = getAdjacencyMap(machine as any, options as any);
