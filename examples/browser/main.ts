@@ -8,6 +8,7 @@
 
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
 import { type Auth, createAuth, isAuthError, type SignInResult, webStorage } from '../../src/index.js';
+import { wireAccount } from './account.js';
 import { carriesRedirect, createHostedAuth, demoParams, homeUrl, lastResult } from './hosted.js';
 
 const params = demoParams();
@@ -99,6 +100,7 @@ async function main() {
   auth.subscribe(render);
   hosted?.subscribe(render);
   render();
+  wireAccount(auth, $, describeError);
 
   const renderNetwork = () => {
     $('network').textContent = navigator.onLine ? 'online' : 'offline';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -117,4 +117,66 @@ export async function codeSentSince(cognito: Pick<EmbeddedCognito, 'output'>, ma
     if (Date.now() > deadline) throw new Error('cognito-local printed no code');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * An account pool of its own: cognito-local in a temp directory, a pool that verifies e-mail on
+ * sign-up (so it "sends" codes, kept in its pool file) and a USER_PASSWORD_AUTH client.
+ */
+export async function startAccountCognito(): Promise<{
+  cognito: EmbeddedCognito;
+  poolId: string;
+  clientId: string;
+  /** The code cognito-local last "sent" to the e-mail `to`, other than `after` (waits up to 5 s). */
+  codeFor(to: string, after?: string): Promise<string>;
+  stop(): Promise<void>;
+}> {
+  const { CreateUserPoolClientCommand, CreateUserPoolCommand } = await import(
+    '@aws-sdk/client-cognito-identity-provider'
+  );
+  const dir = await mkdtemp(join(tmpdir(), 'authchart-account-'));
+  const cognito = await startEmbeddedCognito({ cwd: dir });
+  const pool = await cognito.admin.send(
+    new CreateUserPoolCommand({
+      PoolName: 'authchart-account',
+      AutoVerifiedAttributes: ['email'],
+      MfaConfiguration: 'OPTIONAL',
+    }),
+  );
+  const poolId = pool.UserPool?.Id ?? '';
+  const client = await cognito.admin.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: poolId,
+      ClientName: 'authchart-account',
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    }),
+  );
+  // The pool file, not the log: cognito-local's log can sit in a pipe buffer.
+  const storedCode = async (to: string): Promise<string | undefined> => {
+    const file = await readFile(join(dir, '.cognito', 'db', `${poolId}.json`), 'utf8').catch(() => '{}');
+    const db = JSON.parse(file) as {
+      Users?: Record<string, { Attributes?: { Name: string; Value: string }[]; ConfirmationCode?: string }>;
+    };
+    const user = Object.values(db.Users ?? {}).find((u) =>
+      u.Attributes?.some((a) => a.Name === 'email' && a.Value === to),
+    );
+    return user?.ConfirmationCode;
+  };
+  return {
+    cognito,
+    poolId,
+    clientId: client.UserPoolClient?.ClientId ?? '',
+    async codeFor(to, after) {
+      for (let i = 0; i < 100; i++) {
+        const code = await storedCode(to);
+        if (code && code !== after) return code;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`cognito-local holds no code for ${to}`);
+    },
+    async stop() {
+      await cognito.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
