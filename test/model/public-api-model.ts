@@ -144,7 +144,6 @@ export class PublicModel extends SignOutModel {
   }
 
   private storageStep(ok: boolean): void {
-    const p = this.progress;
     switch (this.pos) {
       case 'restoring':
         this.ready = true;
