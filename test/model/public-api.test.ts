@@ -133,9 +133,12 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
 
 describe('public API model: the promise answers of createAuth, predicted call by call', () => {
   it('every same-tick pair of calls, from every state and pending step, driven to rest', async () => {
+    // autoSignIn (nothing held) touches nothing the chart holds: once from every start, not in every pair.
+    const paired = CALLS.filter((c) => c !== 'autoSignIn');
     for (const { config, prefix } of Object.values(STARTS)) {
-      for (const a of CALLS) {
-        for (const b of CALLS) {
+      await run(config, [...prefix, { tick: ['autoSignIn'] }], true);
+      for (const a of paired) {
+        for (const b of paired) {
           await run(config, [...prefix, { tick: [a, b] }], true);
           await run(config, [...prefix, { tick: [a] }, { tick: [b] }], true);
         }
@@ -143,7 +146,7 @@ describe('public API model: the promise answers of createAuth, predicted call by
     }
     // Calls in the same tick as createAuth, with the restore not held (it ends on the next flush).
     for (const stored of [false, true]) {
-      for (const a of CALLS) for (const b of CALLS) await run({ stored, held: false, atStart: [a, b] }, [], true);
+      for (const a of paired) for (const b of paired) await run({ stored, held: false, atStart: [a, b] }, [], true);
     }
   });
 
