@@ -8,11 +8,11 @@ import { makeTokens } from './tokens.js';
  * Written here because the shared fakes answer at once or hang; a model run needs to stop
  * between "the call was made" and "the call answered".
  */
-export type RemoteStep = 'signIn' | 'refresh' | 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';
+export type RemoteStep = 'signIn' | 'refresh' | 'hostedUISignOut' | 'globalSignOut' | 'revokeToken' | 'deleteUser';
 
 export interface Gate {
   step: RemoteStep;
-  /** The token the call was given (access token for GlobalSignOut, refresh token for refresh and RevokeToken). */
+  /** The token the call was given (access token for GlobalSignOut and DeleteUser, refresh token for refresh and RevokeToken). */
   token?: string;
   resolve(): void;
   reject(error: AuthError): void;
@@ -59,6 +59,11 @@ export function gatedServices(tokens: Tokens = makeTokens({ now: T0 })): GatedSe
     globalSignOut: (token, signal) => gate('globalSignOut', signal, token),
     revokeToken: (token, signal) => gate('revokeToken', signal, token),
     hostedUISignOut: (signal) => gate('hostedUISignOut', signal),
+    // `deleteUser` (authchart/account) is the one account call gated here; any other is refused.
+    cognitoCall: (operation, body, signal) =>
+      operation === 'DeleteUser'
+        ? gate('deleteUser', signal, String(body['AccessToken'])).then(() => ({}))
+        : Promise.reject(new AuthError('InvalidConfig', `the gated fake does not answer ${operation}`)),
   };
   function gate(step: RemoteStep, signal: AbortSignal, token?: string): Promise<void> {
     fake.made.push(step);

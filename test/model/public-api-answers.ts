@@ -1,7 +1,20 @@
 /** The vocabulary of the public-API model: commands, predicted answers, positions, and how a sign-out is answered. */
 
-/** fetch: `fetchTokens()`; fetchForce: `{ forceRefresh: true }`; fetchLong: `{ minValidityMs: 2 h }` (more than any token holds). */
-export type Call = 'signIn' | 'adopt' | 'signOut' | 'signOutGlobal' | 'fetch' | 'fetchForce' | 'fetchLong' | 'stop';
+/**
+ * fetch: `fetchTokens()`; fetchForce: `{ forceRefresh: true }`; fetchLong: `{ minValidityMs: 2 h }` (more than any token holds).
+ * deleteUser and autoSignIn: `authchart/account`'s, on the instance (autoSignIn with nothing held: no `signUp` ran).
+ */
+export type Call =
+  | 'signIn'
+  | 'adopt'
+  | 'signOut'
+  | 'signOutGlobal'
+  | 'fetch'
+  | 'fetchForce'
+  | 'fetchLong'
+  | 'deleteUser'
+  | 'autoSignIn'
+  | 'stop';
 export const FETCH_OPTIONS = {
   fetch: {},
   fetchForce: { forceRefresh: true },
@@ -62,19 +75,24 @@ export interface Steps {
   revokeToken: Step;
   clearCache: Step;
 }
+/** A sign-out's answer (also the `result` a `deleteUser` answer carries). */
+export interface SignOutAnswer {
+  kind: 'signOut';
+  status: 'complete' | 'partial' | 'failed';
+  scope: 'local' | 'global';
+  steps: Steps;
+  codes: { error?: string; hostedUI?: string; global?: string; revoke?: string };
+}
 export type Answer =
   /** A fetchTokens answer: the tokens by label (stored, hosted, signIn, refreshN), or the error. */
   | { kind: 'tokens'; ok: true; label: string }
   | { kind: 'tokens'; ok: false; code: string; tokenExpiresAt?: number }
   | { kind: 'signIn'; ok: true }
   | { kind: 'signIn'; ok: false; code: string }
-  | {
-      kind: 'signOut';
-      status: 'complete' | 'partial' | 'failed';
-      scope: 'local' | 'global';
-      steps: Steps;
-      codes: { error?: string; hostedUI?: string; global?: string; revoke?: string };
-    };
+  | SignOutAnswer
+  /** `deleteUser`: Cognito deleted the user (the clear's outcome, the sign-out's result), or the error. */
+  | { kind: 'deleteUser'; ok: true; cleared: boolean; clearError?: string; result: SignOutAnswer }
+  | { kind: 'deleteUser'; ok: false; code: string };
 
 export type Pos =
   | 'restoring'
@@ -89,6 +107,7 @@ export type Pos =
   | 'signedIn.recheck'
   | 'signedIn.unconfirmed'
   | 'signedIn.checkStorage'
+  | 'signingOut.deleting'
   | 'signingOut.hosted'
   | 'signingOut.journal'
   | 'signingOut.refreshGlobal'
@@ -110,6 +129,7 @@ export const STATE_OF: Record<Pos, string> = {
   'signedIn.recheck': 'signedIn.checkingRefusedSession',
   'signedIn.unconfirmed': 'signedIn.waitingToRecheck',
   'signedIn.checkStorage': 'signedIn.checkingStorage',
+  'signingOut.deleting': 'signingOut.deletingUser',
   'signingOut.hosted': 'signingOut.signingOutOfHostedUI',
   'signingOut.journal': 'signingOut.writingJournal',
   'signingOut.refreshGlobal': 'signingOut.refreshingForGlobalSignOut',
@@ -121,6 +141,7 @@ export const GATE: Partial<Record<Pos, string>> = {
   'signingIn.auth': 'signIn',
   'signedIn.refresh': 'refresh',
   'signingOut.refreshGlobal': 'refresh',
+  'signingOut.deleting': 'deleteUser',
   'signingOut.hosted': 'hostedUISignOut',
   'signingOut.global': 'globalSignOut',
   'signingOut.revoke': 'revokeToken',
@@ -144,7 +165,7 @@ export const ERR: Record<'service' | 'network' | 'cancel' | 'notAuthorized' | 'w
 
 export interface Progress {
   scope: 'local' | 'global';
-  reason: 'signOut' | 'signInCancelled' | 'refreshRejected';
+  reason: 'signOut' | 'signInCancelled' | 'refreshRejected' | 'userDeleted';
   hasUser: boolean;
   steps: Steps;
   codes: { error?: string; hostedUI?: string; global?: string; revoke?: string };
@@ -176,8 +197,19 @@ export function cancelledSignOut(global: boolean): Answer {
   };
 }
 
+export function deleteRejected(code: string): Answer {
+  return { kind: 'deleteUser', ok: false, code };
+}
+
+/** A `deleteUser` caller's answer once Cognito deleted the user: the sign-out's result, and whether the clear worked. */
+export function deletionAnswer(p: Progress): Answer {
+  const result = answerFor(p, false);
+  if (result.status !== 'failed') return { kind: 'deleteUser', ok: true, cleared: true, result };
+  return { kind: 'deleteUser', ok: true, cleared: false, clearError: p.codes.error as string, result };
+}
+
 /** A caller's answer: the sign-out's result; a global caller of a local sign-out is told GlobalSignOut did not run. */
-export function answerFor(p: Progress, global: boolean): Answer {
+export function answerFor(p: Progress, global: boolean): SignOutAnswer {
   const steps = { ...p.steps };
   const codes = { ...p.codes };
   let status: 'complete' | 'partial' | 'failed' = codes.error

@@ -10,22 +10,21 @@ import { T0 } from '../helpers/gated.js';
 import {
   type Call,
   cancelledSignOut,
+  deleteRejected,
   type Env,
   ERR,
   isFetch,
   LIFETIME_S,
-  type Progress,
   rejected,
   STORAGE_STEPS,
   tokensRejected,
 } from './public-api-answers.js';
-
-import { ModelState } from './public-api-state.js';
+import { SignOutModel } from './public-api-sign-out.js';
 
 export type { Answer, Call, Command, Config, Env } from './public-api-answers.js';
 export { STATE_OF } from './public-api-answers.js';
 
-export class PublicModel extends ModelState {
+export class PublicModel extends SignOutModel {
   /** One call; returns its id (undefined for stop). */
   call(c: Call): number | undefined {
     if (!this.stopped) this.seen.callsInState.add(`${this.top}×${c}`);
@@ -34,18 +33,21 @@ export class PublicModel extends ModelState {
       return;
     }
     const id = this.nextId++;
-    if (this.stopped) {
+    // Nothing held for an auto sign-in (no signUp ran): InvalidState, nothing sent, in every state.
+    if (c === 'autoSignIn') this.answers.set(id, rejected('InvalidState'));
+    else if (this.stopped) {
       this.answers.set(
         id,
         isFetch(c)
           ? tokensRejected('Cancelled')
           : c === 'signIn' || c === 'adopt'
             ? rejected('Cancelled')
-            : cancelledSignOut(c === 'signOutGlobal'),
+            : c === 'deleteUser'
+              ? deleteRejected('Cancelled')
+              : cancelledSignOut(c === 'signOutGlobal'),
       );
-      return id;
-    }
-    if (isFetch(c)) this.fetch(id, c);
+    } else if (isFetch(c)) this.fetch(id, c);
+    else if (c === 'deleteUser') this.deleteUser(id);
     else if (c === 'signIn' || c === 'adopt') this.signIn(id, c);
     else this.signOut(id, c === 'signOutGlobal');
     return id;
@@ -70,8 +72,11 @@ export class PublicModel extends ModelState {
     this.stopped = true;
     this.ready = true;
     for (const r of [this.running, this.queued]) if (r) this.answers.set(r.id, rejected('Cancelled'));
-    for (const r of [...this.requests, ...this.late.splice(0)]) this.answers.set(r.id, cancelledSignOut(r.global));
+    for (const r of [...this.requests, ...this.late.splice(0)])
+      this.answers.set(r.id, 'deletes' in r ? deleteRejected('Cancelled') : cancelledSignOut(r.global));
     this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by stop()');
+    // A deleteUser that had its tokens, its DELETE_USER not yet sent: stop() answers it first.
+    for (const id of this.toDelete.splice(0)) this.answers.set(id, deleteRejected('Cancelled'));
     this.running = this.queued = null;
     this.requests = [];
     return undefined;
@@ -101,67 +106,6 @@ export class PublicModel extends ModelState {
     }
   }
 
-  private signOut(id: number, global: boolean): void {
-    const top = this.top;
-    const overtakesQueued = top === 'restoring' || top === 'signingOut';
-    if (this.queued && overtakesQueued) {
-      this.answers.set(this.queued.id, rejected('Cancelled'));
-      this.queued = null;
-    }
-    this.requests.push({ id, global });
-    if (top === 'signedOut') {
-      // Storage may hold a session (a read that failed at start, another context): read it first.
-      this.pos = 'restoring';
-      return;
-    }
-    if (top === 'signingIn') {
-      if (this.running) this.answers.set(this.running.id, rejected('Cancelled'));
-      this.running = null;
-      this.progress = this.newProgress('local', 'signInCancelled');
-      // Its tokens came (it was saving them): revoked first, like any session's.
-      if (this.pos === 'signingIn.save') this.checkConnectivity();
-      else this.pos = 'signingOut.clear';
-    } else if (top === 'signedIn') {
-      // Leaving signedIn ends any refresh: its callers are told the sign-out won.
-      this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by a sign-out');
-      this.startSignOut();
-    } else if (top === 'signingOut') {
-      const p = this.progress as Progress;
-      // Clearing what storage held, with nothing signed in here: a later call gets its own read.
-      const forNothing = this.session === null && (p.reason === 'signOut' || p.reason === 'signInCancelled');
-      if (this.pos === 'signingOut.clear' && forNothing) {
-        this.late.push(this.requests.pop() as { id: number; global: boolean });
-        return;
-      }
-      const canUpgrade = this.pos === 'signingOut.hosted' || this.pos === 'signingOut.journal';
-      // Not once the remote steps were ruled out (offline): the global caller is told GlobalSignOut did not run.
-      const undecided = p.steps.revokeToken === 'notRun';
-      if (global && canUpgrade && undecided && p.scope === 'local' && p.reason === 'signOut' && this.session) {
-        p.scope = 'global';
-      }
-    }
-  }
-
-  private startSignOut(): void {
-    this.progress = this.newProgress(this.requests.some((r) => r.global) ? 'global' : 'local', 'signOut');
-    if (this.session === 'hostedUI' && this.online) {
-      this.pos = 'signingOut.hosted';
-      this.made.push('hostedUISignOut');
-      return;
-    }
-    if (this.session === 'hostedUI') {
-      this.progress.steps.hostedUISignOut = 'skipped';
-      this.progress.codes.hostedUI = 'Offline';
-    }
-    this.checkConnectivity();
-  }
-
-  private checkConnectivity(): void {
-    // Offline, the journal is still written (a crash during the clear is finished at restart).
-    if (!this.online) this.skipRemaining('Offline');
-    this.pos = 'signingOut.journal'; // revocation is always planned: the tokens carry origin_jti
-  }
-
   /** The environment acts: a remote answer, time passing, storage released or hung, connectivity. */
   env(e: Env): void {
     if (this.stopped) {
@@ -188,17 +132,18 @@ export class PublicModel extends ModelState {
 
   /** Runs every storage step that open storage lets finish (what a flush of the real instance does). */
   settle(): void {
+    if (!this.stopped) this.sendDeletes();
     while (
       !this.stopped &&
       (this.storage === 'open' || this.storage === 'failing') &&
       STORAGE_STEPS.includes(this.pos)
     ) {
       this.storageStep(this.storage === 'open');
+      this.sendDeletes();
     }
   }
 
   private storageStep(ok: boolean): void {
-    const p = this.progress;
     switch (this.pos) {
       case 'restoring':
         this.ready = true;
@@ -224,8 +169,8 @@ export class PublicModel extends ModelState {
           this.enterSignedOut();
           return;
         }
-        this.session = 'password';
-        this.tokens = { label: 'stored', expiresAt: this.storedExpiresAt }; // restored: expiry from `exp`
+        this.session = this.record.session;
+        this.tokens = { ...this.record.tokens }; // restored: expiry from `exp`
         if (this.requests.length > 0) {
           // The restore ended into a sign-out: callers that waited for the restore wait for it too
           // (NotSignedIn, or the tokens if the clear fails and the user stays signed in).
@@ -244,6 +189,10 @@ export class PublicModel extends ModelState {
           return;
         }
         this.stored = true;
+        this.record = {
+          session: this.session ?? 'password',
+          tokens: { ...(this.tokens as { label: string; expiresAt: number }) },
+        };
         this.answers.set((this.running as { id: number }).id, { kind: 'signIn', ok: true });
         this.running = null;
         this.enterSignedIn();
@@ -274,52 +223,19 @@ export class PublicModel extends ModelState {
         // Stored or not, the new tokens are in memory and serve the callers; a failed write is retried.
         this.answerFetchers({ kind: 'tokens', ok: true, label: this.tokenLabel() });
         this.unstored = !ok;
+        if (ok) this.record.tokens = { ...(this.tokens as { label: string; expiresAt: number }) };
         this.pos = ok ? 'signedIn' : 'signedIn.retryStore';
         return;
       case 'signingOut.journal':
-        if (p?.steps.revokeToken === 'skipped') this.pos = 'signingOut.clear';
-        else if (p?.scope === 'global' && this.accessTokenExpired()) this.startRefresh('signingOut.refreshGlobal');
-        else if (p?.scope === 'global') this.startGlobalSignOut();
-        else {
-          this.pos = 'signingOut.revoke';
-          this.made.push('revokeToken');
-        }
+        this.journalDone();
         return;
-      case 'signingOut.clear': {
-        const q = p as Progress;
-        if (ok) {
-          q.steps.clearCache = 'done';
-          this.stored = false;
-        } else {
-          q.steps.clearCache = 'failed';
-          q.codes.error = 'StorageFailure';
-        }
-        // Calls made while clearing for nothing: answered with a failed clear, else they read again.
-        if (!ok) this.requests.push(...this.late.splice(0));
-        this.answerSignOut(q);
-        if (ok || q.reason !== 'signOut' || this.session === null) {
-          this.session = null;
-          this.tokens = null;
-          if (this.late.length > 0) {
-            this.requests = this.late.splice(0);
-            this.pos = 'restoring';
-            return;
-          }
-          this.enterSignedOut();
-          return;
-        }
-        // The clear failed: still signed in. Part of it may have landed (or may still): storage is
-        // read again (at once for callers waiting, else after a back-off no run reaches).
-        if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
-        this.queued = null;
-        this.pos = this.fetchers.length > 0 ? 'signedIn.checkStorage' : 'signedIn.unconfirmed';
+      case 'signingOut.clear':
+        this.clearDone(ok);
         return;
-      }
     }
   }
 
   private remoteAnswer(code: string | undefined): void {
-    const p = this.progress as Progress;
     switch (this.pos) {
       case 'signingIn.auth':
         if (code === undefined) {
@@ -331,19 +247,6 @@ export class PublicModel extends ModelState {
         this.answers.set((this.running as { id: number }).id, rejected(code));
         this.running = null;
         this.enterSignedOut();
-        return;
-      case 'signingOut.hosted':
-        if (code === 'Cancelled') {
-          // Only the user's own cancel keeps them signed in.
-          p.steps.hostedUISignOut = 'failed';
-          p.codes.error = 'Cancelled';
-          this.answerSignOut(p);
-          this.enterSignedIn();
-          return;
-        }
-        p.steps.hostedUISignOut = code ? 'failed' : 'done';
-        if (code) p.codes.hostedUI = code;
-        this.checkConnectivity();
         return;
       case 'signedIn.refresh':
         if (code === undefined) {
@@ -358,41 +261,8 @@ export class PublicModel extends ModelState {
           this.pos = 'signedIn.retry';
         }
         return;
-      case 'signingOut.refreshGlobal':
-        if (code === undefined) {
-          this.refreshed();
-          this.startGlobalSignOut();
-          return;
-        }
-        if (code === 'Network' || code === 'Timeout') {
-          p.steps.globalSignOut = 'failed';
-          p.codes.global = code;
-          this.skipRemaining(code);
-          this.pos = 'signingOut.clear';
-          return;
-        }
-        // Refused: GlobalSignOut cannot run; RevokeToken still can.
-        p.steps.globalSignOut = 'skipped';
-        p.codes.global = 'NotAuthorized';
-        this.pos = 'signingOut.revoke';
-        this.made.push('revokeToken');
-        return;
-      case 'signingOut.global':
-        p.steps.globalSignOut = code ? 'failed' : 'done';
-        if (code) p.codes.global = code;
-        if (code === 'Network' || code === 'Timeout') this.skipRemaining(code);
-        else if (code) {
-          this.pos = 'signingOut.revoke';
-          this.made.push('revokeToken');
-          return;
-        }
-        this.pos = 'signingOut.clear';
-        return;
-      case 'signingOut.revoke':
-        p.steps.revokeToken = code ? 'failed' : 'done';
-        if (code) p.codes.revoke = code;
-        this.pos = 'signingOut.clear';
-        return;
+      default:
+        this.signOutStepAnswered(code);
     }
   }
 }

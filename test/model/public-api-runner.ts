@@ -1,4 +1,5 @@
 import { expect, vi } from 'vitest';
+import { autoSignIn, type DeleteUserResult, deleteUser } from '../../src/account/index.js';
 import { AuthError, createAuth, type SignOutResult, type Tokens } from '../../src/index.js';
 import { flush, gatedServices, gatedStorage, storedSession, T0, tokensExpiringIn } from '../helpers/gated.js';
 import { makeTokens } from '../helpers/tokens.js';
@@ -45,8 +46,17 @@ function fromResult(r: SignOutResult): Answer {
   return { kind: 'signOut', status: r.status, scope: r.scope, steps: { ...r.steps }, codes };
 }
 
+function fromDeletion(r: DeleteUserResult): Answer {
+  const result = fromResult(r.result) as Extract<Answer, { kind: 'signOut' }>;
+  return r.clearError
+    ? { kind: 'deleteUser', ok: true, cleared: r.cleared, clearError: r.clearError.code, result }
+    : { kind: 'deleteUser', ok: true, cleared: r.cleared, result };
+}
+
+const codeOf = (e: unknown) => (e instanceof AuthError ? e.code : `not an AuthError: ${String(e)}`);
+
 function fromError(e: unknown): Answer {
-  return { kind: 'signIn', ok: false, code: e instanceof AuthError ? e.code : `not an AuthError: ${String(e)}` };
+  return { kind: 'signIn', ok: false, code: codeOf(e) };
 }
 
 function fromTokenError(e: unknown): Answer {
@@ -130,6 +140,16 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
         () => settle({ kind: 'signIn', ok: true }),
         (e) => settle(fromError(e)),
       );
+    else if (c === 'deleteUser')
+      deleteUser(auth).then(
+        (r) => settle(fromDeletion(r)),
+        (e) => settle({ kind: 'deleteUser', ok: false, code: codeOf(e) }),
+      );
+    else if (c === 'autoSignIn')
+      autoSignIn(auth).then(
+        () => settle({ kind: 'signIn', ok: true }),
+        (e) => settle(fromError(e)),
+      );
     else if (c === 'adopt') {
       auth.adoptSession(hosted, { signedInWith: 'hostedUI' }).then(
         () => settle({ kind: 'signIn', ok: true }),
@@ -181,9 +201,9 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
       `open remote calls after ${where}`,
     ).toEqual(model.gate ? [model.gate] : []);
     // GlobalSignOut is given the access token held now (the refreshed one, after a refresh for it).
-    const global = services.open.find((g) => g.step === 'globalSignOut');
-    if (global)
-      expect(global.token, `GlobalSignOut's token after ${where}`).toBe(byLabel(model.tokenLabel())?.accessToken);
+    // GlobalSignOut and DeleteUser are given the access token held now (the refreshed one, after a refresh for it).
+    for (const g of services.open.filter((o) => o.step === 'globalSignOut' || o.step === 'deleteUser'))
+      expect(g.token, `${g.step}'s token after ${where}`).toBe(byLabel(model.tokenLabel())?.accessToken);
     expect(services.made, `remote calls made after ${where}`).toEqual(model.made);
     expect(readyResolved, `ready after ${where}`).toBe(model.ready);
     if (model.storageKnown && !model.stopped && (model.pos === 'signedIn' || model.pos === 'signedOut')) {

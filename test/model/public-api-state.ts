@@ -5,6 +5,8 @@ import {
   answerFor,
   BOUNDS,
   type Config,
+  deleteRejected,
+  deletionAnswer,
   type Env,
   GATE,
   LIFETIME_S,
@@ -37,15 +39,19 @@ export abstract class ModelState {
   tokens: { label: string; expiresAt: number } | null = null;
   /** The chart's clock (ms): time passes only on `wait`. */
   clock = T0 * 1000;
-  /** fetchTokens() callers waiting for the restore or a refresh. */
-  fetchers: { id: number; call: FetchCall }[] = [];
+  /** fetchTokens() callers waiting for the restore or a refresh (`deletes`: the one `deleteUser` makes first). */
+  fetchers: { id: number; call: FetchCall; deletes?: true }[] = [];
+  /** `deleteUser` callers handed their tokens: DELETE_USER reaches the chart a microtask later (at `settle`). */
+  toDelete: number[] = [];
   refreshes = 0;
   /** A refresh's tokens that storage has not taken: the chart writes them again (docs/storage.md). */
   unstored = false;
   readonly storedExpiresAt: number;
+  /** The session record storage holds (when `stored`): what a read of it restores. */
+  record: { session: 'password' | 'hostedUI'; tokens: { label: string; expiresAt: number } };
   running: { id: number; kind: 'signIn' | 'adopt' } | null = null;
   queued: { id: number; kind: 'signIn' | 'adopt' } | null = null;
-  requests: { id: number; global: boolean }[] = [];
+  requests: { id: number; global: boolean; deletes?: true }[] = [];
   /** `signOut()` calls made while a sign-out with nothing to sign out was clearing. */
   late: { id: number; global: boolean }[] = [];
   progress: Progress | null = null;
@@ -67,6 +73,7 @@ export abstract class ModelState {
     this.storage = config.held ? 'held' : 'open';
     this.stored = config.stored;
     this.storedExpiresAt = (T0 + STORED_LEFT_S[config.tokens ?? 'fresh']) * 1000;
+    this.record = { session: 'password', tokens: { label: 'stored', expiresAt: this.storedExpiresAt } };
   }
 
   get top(): string {
@@ -113,14 +120,15 @@ export abstract class ModelState {
     return this.gate === 'hostedUISignOut' ? BOUNDS.hostedUIMs : BOUNDS.remoteStepMs;
   }
 
-  protected fetch(id: number, c: FetchCall): void {
+  protected fetch(id: number, c: FetchCall, deletes = false): void {
+    const f = deletes ? { id, call: c, deletes: true as const } : { id, call: c };
     if (this.top === 'restoring')
-      this.fetchers.push({ id, call: c }); // answered when the restore ends
+      this.fetchers.push(f); // answered when the restore ends
     else if (this.top !== 'signedIn') {
-      this.answers.set(id, tokensRejected('NotSignedIn'));
+      this.answerFetcher(f, tokensRejected('NotSignedIn'));
       this.seen.fetchAnswers.add('NotSignedIn');
     } else {
-      this.fetchers.push({ id, call: c });
+      this.fetchers.push(f);
       // A refresh (or the storing of its tokens) is running: join it.
       if (this.pos === 'signedIn' || this.pos === 'signedIn.retry' || this.pos === 'signedIn.retryStore') {
         this.checkTokens();
@@ -175,14 +183,21 @@ export abstract class ModelState {
     return this.tokens?.label ?? 'none';
   }
 
+  /** A `deleteUser` caller's fetchTokens: with tokens, DELETE_USER follows; else it rejects with that error. */
+  private answerFetcher(f: { id: number; deletes?: true }, a: Answer): void {
+    if (!f.deletes) this.answers.set(f.id, a);
+    else if (a.kind === 'tokens' && a.ok) this.toDelete.push(f.id);
+    else this.answers.set(f.id, deleteRejected(a.kind === 'tokens' ? a.code : 'not a fetch answer'));
+  }
+
   protected answerFetchers(a: Answer, why?: string): void {
-    for (const f of this.fetchers) this.answers.set(f.id, a);
+    for (const f of this.fetchers) this.answerFetcher(f, a);
     if (this.fetchers.length > 0) this.seen.fetchAnswers.add(why ?? (a.kind === 'tokens' && !a.ok ? a.code : 'tokens'));
     this.fetchers = [];
   }
 
   protected answerSignOut(p: Progress): void {
-    for (const r of this.requests) this.answers.set(r.id, answerFor(p, r.global));
+    for (const r of this.requests) this.answers.set(r.id, r.deletes ? deletionAnswer(p) : answerFor(p, r.global));
     this.requests = [];
     this.progress = null;
   }

@@ -4,7 +4,18 @@ import { useModelTimers } from '../helpers/gated.js';
 import type { Call, Command, Config, Env } from './public-api-model.js';
 import { newSeen, runModel, type Seen } from './public-api-runner.js';
 
-const CALLS: Call[] = ['signIn', 'adopt', 'signOut', 'signOutGlobal', 'fetch', 'fetchForce', 'fetchLong', 'stop'];
+const CALLS: Call[] = [
+  'signIn',
+  'adopt',
+  'signOut',
+  'signOutGlobal',
+  'fetch',
+  'fetchForce',
+  'fetchLong',
+  'deleteUser',
+  'autoSignIn',
+  'stop',
+];
 const STATES = ['restoring', 'signedOut', 'signingIn', 'signedIn', 'signingOut'];
 /** Every step the chart can be waiting on when stop() comes (remote calls and blocked storage). */
 const PENDING_STEPS = [
@@ -14,6 +25,7 @@ const PENDING_STEPS = [
   'signedIn.refresh',
   'signedIn.store',
   'signedIn.recheck',
+  'signingOut.deleting',
   'signingOut.hosted',
   'signingOut.journal',
   'signingOut.refreshGlobal',
@@ -84,6 +96,15 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
     config: { stored: false, held: false, atStart: [] },
     prefix: [{ env: 'hangStorage' }, { tick: ['adopt'] }, { env: 'wait' }],
   },
+  'signingOut.deletingUser': {
+    config: { stored: true, held: false, atStart: [] },
+    prefix: [{ tick: ['deleteUser'] }],
+  },
+  // DeleteUser answered: the hosted UI's /logout of a deleted user's hosted session.
+  'signingOut.signingOutOfHostedUI after DeleteUser': {
+    config: { stored: false, held: false, atStart: [] },
+    prefix: [{ tick: ['adopt'] }, { tick: ['deleteUser'] }, { env: 'ok' }],
+  },
   'signingOut.signingOutOfHostedUI': {
     config: { stored: false, held: false, atStart: [] },
     prefix: [{ tick: ['adopt'] }, { tick: ['signOut'] }],
@@ -112,9 +133,12 @@ const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
 
 describe('public API model: the promise answers of createAuth, predicted call by call', () => {
   it('every same-tick pair of calls, from every state and pending step, driven to rest', async () => {
+    // autoSignIn (nothing held) touches nothing the chart holds: once from every start, not in every pair.
+    const paired = CALLS.filter((c) => c !== 'autoSignIn');
     for (const { config, prefix } of Object.values(STARTS)) {
-      for (const a of CALLS) {
-        for (const b of CALLS) {
+      await run(config, [...prefix, { tick: ['autoSignIn'] }], true);
+      for (const a of paired) {
+        for (const b of paired) {
           await run(config, [...prefix, { tick: [a, b] }], true);
           await run(config, [...prefix, { tick: [a] }, { tick: [b] }], true);
         }
@@ -122,7 +146,7 @@ describe('public API model: the promise answers of createAuth, predicted call by
     }
     // Calls in the same tick as createAuth, with the restore not held (it ends on the next flush).
     for (const stored of [false, true]) {
-      for (const a of CALLS) for (const b of CALLS) await run({ stored, held: false, atStart: [a, b] }, [], true);
+      for (const a of paired) for (const b of paired) await run({ stored, held: false, atStart: [a, b] }, [], true);
     }
   });
 
@@ -189,6 +213,56 @@ describe('public API model: the promise answers of createAuth, predicted call by
     await run(expired, [{ tick: ['signOut'] }], true);
   });
 
+  it('deleteUser: fetchTokens first, DeleteUser alone, joined, each outcome, a failed clear, stop(); autoSignIn with nothing held', async () => {
+    const fresh: Config = { stored: true, held: false, atStart: [] };
+    // Deleted: no RevokeToken, cleared, signed out; a near-expiry token is refreshed first; offline: nothing sent.
+    await run(fresh, [{ tick: ['deleteUser'] }, { env: 'ok' }]);
+    await run({ ...fresh, tokens: 'near' }, [{ tick: ['deleteUser'] }, { env: 'ok' }, { env: 'ok' }]);
+    await run({ ...fresh, tokens: 'near' }, [{ tick: ['deleteUser'] }, { env: 'notAuthorized' }]);
+    await run(fresh, [{ env: 'offline' }, { tick: ['deleteUser', 'autoSignIn'] }]);
+    // Each way DeleteUser fails: nothing changes (signed in, storage untouched); a joined signOut() still runs.
+    for (const e of ['service', 'network', 'notAuthorized', 'cancel', 'wait'] as const) {
+      await run(fresh, [{ tick: ['deleteUser'] }, { env: e }, { tick: ['fetch'] }]);
+      await run(fresh, [{ tick: ['deleteUser'] }, { tick: ['signOut', 'deleteUser'] }, { env: e }], true);
+      await run(fresh, [{ tick: ['deleteUser'] }, { tick: ['signOutGlobal'] }, { env: e }], true);
+    }
+    // Joined by signOut() and a second deleteUser(): one answer each; a sign-in waits, then runs.
+    await run(fresh, [{ tick: ['deleteUser'] }, { tick: ['signOut', 'deleteUser', 'signIn'] }, { env: 'ok' }], true);
+    // The clear fails after DeleteUser: cleared: false, signed out all the same; what storage kept is read later.
+    await run(fresh, [{ tick: ['deleteUser'] }, { env: 'failStorage' }, { env: 'ok' }, { tick: ['fetch'] }]);
+    await run(
+      fresh,
+      [{ tick: ['deleteUser'] }, { env: 'failStorage' }, { env: 'ok' }, { env: 'release' }, { tick: ['signOut'] }],
+      true,
+    );
+    await run(fresh, [
+      { tick: ['deleteUser'] },
+      { env: 'hangStorage' },
+      { env: 'ok' },
+      { env: 'wait' },
+      { env: 'wait' },
+    ]);
+    // A hosted-UI session: /logout after DeleteUser (each outcome), skipped offline.
+    for (const e of ['ok', 'service', 'network', 'cancel', 'wait'] as const) {
+      await run({ ...fresh, stored: false }, [
+        { tick: ['adopt'] },
+        { tick: ['deleteUser'] },
+        { env: 'ok' },
+        { env: e },
+      ]);
+    }
+    await run({ ...fresh, stored: false }, [
+      { tick: ['adopt'] },
+      { tick: ['deleteUser'] },
+      { env: 'offline' },
+      { env: 'ok' },
+    ]);
+    // stop() while DeleteUser runs, or before its DELETE_USER is sent; before ready, it waits for the restore.
+    await run(fresh, [{ tick: ['deleteUser'] }, { tick: ['stop', 'deleteUser', 'autoSignIn'] }]);
+    await run(fresh, [{ tick: ['deleteUser', 'stop'] }]);
+    await run({ ...fresh, held: true }, [{ tick: ['deleteUser', 'fetch'] }, { env: 'release' }, { env: 'ok' }]);
+  });
+
   it('random command sequences (fast-check): every answer, state, remote call and stored key predicted', async () => {
     const call = fc.oneof(
       {
@@ -201,8 +275,11 @@ describe('public API model: the promise answers of createAuth, predicted call by
           'fetch',
           'fetchForce',
           'fetchLong',
+          'deleteUser',
+          'deleteUser',
+          'autoSignIn',
         ),
-        weight: 12,
+        weight: 15,
       },
       { arbitrary: fc.constant<Call>('stop'), weight: 1 },
     );
