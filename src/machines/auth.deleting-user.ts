@@ -30,7 +30,7 @@ export const deletingUserState = {
     id: 'deleteUser',
     src: 'deleteUser',
     input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
-    onDone: 'checkingHostedUI',
+    onDone: { target: 'checkingHostedUI', actions: 'markUserDeleted' },
     onError: deletionFailed(failed('DeleteUser')),
   },
   // Unknown whether it landed: the caller hears `Timeout`; a deleted user's next refresh is refused.

@@ -5,7 +5,7 @@ import { unseal } from '../session/sealed.js';
 import type { Session } from '../session/session.js';
 import type { RefreshWrite } from '../session/store.js';
 import { localExpiry, revocationPlanned, tokensFreshFor, unstoredAtStop } from './auth.logic.js';
-import { canUpgradeToGlobal, type ErrorParams, progress, signsOutNothing } from './auth.support.js';
+import { canUpgradeToGlobal, deletedHere, type ErrorParams, progress, signsOutNothing } from './auth.support.js';
 import type {
   AuthContext,
   AuthEvent,
@@ -89,8 +89,9 @@ export const authGuards = {
   signInBusy: ({ context }) => context.queuedSignIn !== null,
   /** A global request joins a local sign-out that has not yet reached its remote steps. */
   canUpgradeToGlobal: ({ context, event }) => canUpgradeToGlobal(context, event),
+  /** A journal, or the record of the user deleted here that a failed clear left (row 32): finish that sign-out. */
   interruptedSignOut: ({ context }, params: { output: RestoreOutput }) =>
-    !context.restoringForOtherTab && params.output.journal !== null,
+    !context.restoringForOtherTab && (params.output.journal !== null || deletedHere(context, params.output)),
   restoredSession: (_, params: { output: RestoreOutput }) => params.output.status === 'found',
   restoredSessionToSignOut: ({ context }, params: { output: RestoreOutput }) =>
     params.output.status === 'found' && context.signOutRequests.length > 0,
@@ -109,7 +110,9 @@ export const authGuards = {
   restoredInvalidSession: (_, params: { output: RestoreOutput }) => params.output.status === 'invalid',
   isNetworkError: (_, params: ErrorParams) => NETWORK_CODES.has(params.error.code),
   isNotAuthorized: (_, params: ErrorParams) => params.error.code === 'NotAuthorized',
-  isCancelled: (_, params: ErrorParams) => params.error.code === 'Cancelled',
+  /** The user cancelled the hosted UI's `/logout`: still signed in, unless the user was deleted (row 30). */
+  cancelKeepsSignedIn: ({ context }, params: ErrorParams) =>
+    params.error.code === 'Cancelled' && context.signOut?.reason !== 'userDeleted',
   gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome, // not one more challenge
   /** A wrong code, a weak new password, a choice not offered, or no answer: the same challenge may be answered again. */
   challengeMayRetry: (_, params: ErrorParams) =>

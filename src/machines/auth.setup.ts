@@ -77,6 +77,7 @@ export const authSetup = setup({
     upgradeToGlobal: assign({ signOut: ({ context }) => ({ ...progress(context), scope: 'global' as const }) }),
     startRefreshRejectedSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'refreshRejected') }),
     startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
+    markUserDeleted: assign({ deletedSessionId: ({ context }) => context.session?.sessionId }),
     startUserDeletion: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'userDeleted') }),
     /**
      * `deleteUser()` refused (no signed-in user, offline), or its DeleteUser failed (nothing changed):
@@ -88,10 +89,12 @@ export const authSetup = setup({
         event.type === 'DELETE_USER' ? [event.id] : context.signOutRequests.filter((r) => r.deletes).map((r) => r.id),
       error: params.error,
     })),
-    continueAsSignOut: assign(({ context }) => ({
-      signOutRequests: context.signOutRequests.filter((r) => !r.deletes),
-      signOut: { ...progress(context), reason: 'signOut' as const },
-    })),
+    /** A `signOut()` joined a deletion whose DeleteUser failed: it runs as asked (a global one globally). */
+    continueAsSignOut: assign(({ context }) => {
+      const signOutRequests = context.signOutRequests.filter((r) => !r.deletes);
+      const scope = signOutRequests.some((r) => r.global) ? 'global' : 'local';
+      return { signOutRequests, signOut: { ...progress(context), reason: 'signOut' as const, scope } };
+    }),
     startOtherTabSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'otherTab') }),
     /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
     resumeInterruptedSignOut: assign(({ context }, p: { output: RestoreOutput }) => resumed(context, p.output)),

@@ -166,9 +166,9 @@ export const signingOutState = {
         input: ({ context }) => ({ deps: context.deps }),
         onDone: stepDone('hostedUISignOut', 'checkingConnectivity'),
         onError: [
-          // Only the user's own cancel keeps them signed in.
+          // Only the user's own cancel keeps them signed in (never a deleted user: rows 30–33).
           {
-            guard: { type: 'isCancelled', params: failed('The hosted UI sign-out') },
+            guard: { type: 'cancelKeepsSignedIn', params: failed('The hosted UI sign-out') },
             target: '#auth.signedIn',
             actions: [
               {

@@ -234,12 +234,18 @@ export const stepDone = <S extends RemoteStep, T extends string>(step: S, target
 export const SKIP_THE_REST = { type: 'skipRemainingRemoteSteps', params: { reason: 'Network' } } as const;
 
 /** A journal was found at start: finish that sign-out, with the session if its tokens are still there. */
+/** `out` is the record of the user `deleteUser()` deleted here, left by a failed clear (row 32). */
+export const deletedHere = (context: AuthContext, out: RestoreOutput): boolean =>
+  out.status === 'found' && out.session.sessionId === context.deletedSessionId;
+
 export function resumed(context: AuthContext, out: RestoreOutput): Partial<AuthContext> {
   const session = out.status === 'found' ? out.session : null;
   const journalScope = out.journal?.scope ?? 'local';
   const scope = journalScope === 'global' || requestedScope(context) === 'global' ? 'global' : 'local';
-  // A deleted user's clear (its journal says so) stays one: no RevokeToken, `userDeleted` to the app.
-  const signOut = newSignOut({ ...context, session }, scope, out.journal?.deleted ? 'userDeleted' : 'interrupted');
+  // A deleted user's clear (its journal says so, or this instance deleted it) stays one: no
+  // RevokeToken, `userDeleted` to the app.
+  const deleted = out.journal?.deleted || deletedHere(context, out);
+  const signOut = newSignOut({ ...context, session }, scope, deleted ? 'userDeleted' : 'interrupted');
   // Its tokens may be half gone (pointer removed, a token key left): the journal names whose keys to clear.
   const username = signOut.username ?? out.journal?.username ?? null;
   return { session, signOut: { ...signOut, username, sessionId: signOut.sessionId ?? out.journal?.sessionId ?? null } };

@@ -223,6 +223,11 @@ export interface AuthContext {
    */
   storageUnread: boolean;
   /**
+   * The session `deleteUser()` deleted, whose record a failed clear (and journal) may have left: a
+   * later read that finds it finishes the clear, never restores it (docs/sign-out.md row 32).
+   */
+  deletedSessionId?: string;
+  /**
    * `signOut()` calls made while clearing: they start a sign-out of their own once this one ends.
    * Data, not a mode: a queue of callers to answer (`signedOut` reads it and goes to `restoring`).
    */

@@ -1,9 +1,8 @@
 /**
  * `deleteUser(auth)` against docs/sign-out.md ("Deleting the user", rows 30–33) and docs/guide.md
- * (fetchTokens): where the public-API model (test/model/public-api.test.ts, `MODEL_DOCUMENTED=1`)
- * and the chart disagree, one failing test each (`it.fails` until src is fixed; each is named in the
- * model's `KNOWN_DEFECTS`, test/model/public-api-sign-out.ts). Gated fakes, fake time: every
- * promise is tracked, never awaited.
+ * (fetchTokens): what the public-API model (test/model/public-api.test.ts) found, and one direct
+ * probe the model's world cannot reach, each fixed in src and kept here as its regression test.
+ * Gated fakes, fake time: every promise is tracked, never awaited.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { deleteUser } from '../../src/account/index.js';
@@ -47,7 +46,7 @@ async function signedIn() {
 
 describe('deleteUser: what the public-API model found', () => {
   // Model: `tick deleteUser+fetchForce` from a stored session (any seed: the pair table has it).
-  it.fails('a fetchTokens() caller waiting on a refresh when the deletion starts is told Cancelled, like at a sign-out (docs/guide.md)', async () => {
+  it('a fetchTokens() caller waiting on a refresh when the deletion starts is told Cancelled, like at a sign-out (docs/guide.md)', async () => {
     const { auth, services } = await signedIn();
     const deleting = track(deleteUser(auth));
     const fetching = track(auth.fetchTokens({ forceRefresh: true }));
@@ -56,13 +55,12 @@ describe('deleteUser: what the public-API model found', () => {
     expect(auth.state).toBe('signingOut.deletingUser');
     expect(services.open.map((g) => g.step)).toEqual(['deleteUser']);
     expect(deleting.settled).toBe(false);
-    // Found: still pending here (answered only once the deletion ends: NotSignedIn, or a new refresh's tokens).
     expect(fetching.settled).toBe(true);
     expect(codeOf(fetching)).toBe('Cancelled');
   });
 
   // Model: `tick deleteUser | tick signOutGlobal | env service` (random seed 20261206 found it with env cancel).
-  it.fails('a signOut({ global: true }) that joined a deletion whose DeleteUser failed runs as asked: GlobalSignOut (row 31, rows 1–9)', async () => {
+  it('a signOut({ global: true }) that joined a deletion whose DeleteUser failed runs as asked: GlobalSignOut (row 31, rows 1–9)', async () => {
     const { auth, services } = await signedIn();
     const deleting = track(deleteUser(auth));
     await flush();
@@ -71,13 +69,12 @@ describe('deleteUser: what the public-API model found', () => {
     openGate(services, 'deleteUser').reject(new AuthError('Service', 'down'));
     await flush();
     expect(codeOf(deleting)).toBe('Service');
-    // Found: signingOut.revokingRefreshToken (run local), and the caller then hears GlobalSignOutNotRun.
     expect(auth.state).toBe('signingOut.signingOutGlobally');
     expect(signingOut.settled).toBe(false);
   });
 
   // Model: `tick adopt | tick deleteUser | env ok | env cancel`.
-  it.fails('a deleted hosted-UI user whose /logout is cancelled is not signed in again (row 30: never reported alive)', async () => {
+  it('a deleted hosted-UI user whose /logout is cancelled is not signed in again (row 30: never reported alive)', async () => {
     const services = gatedServices();
     const storage = gatedStorage({});
     auth = createAuth({ services, storage, sync: null, timeouts: TIMEOUTS });
@@ -94,8 +91,6 @@ describe('deleteUser: what the public-API model found', () => {
     await flush();
     openGate(services, 'hostedUISignOut').reject(new AuthError('Cancelled', 'the user closed the popup'));
     await flush();
-    // Found: signedIn.waitingToRefresh with the deleted user's session stored, and
-    // `{ deleted: true, cleared: false, clearError: Cancelled }` although nothing failed to clear.
     expect(a.state).toBe('signedOut');
     expect(reasons).toEqual(['userDeleted']);
     expect(deleting.value).toMatchObject({ deleted: true, cleared: true, result: { status: 'partial' } });
@@ -103,7 +98,7 @@ describe('deleteUser: what the public-API model found', () => {
   });
 
   // Not reachable in the public-API model's world (no time passes while signed out): a direct probe.
-  it.fails('storage failing for the journal and the clear: the back-off read does not restore the deleted user (row 32)', async () => {
+  it('storage failing for the journal and the clear: the back-off read does not restore the deleted user (row 32)', async () => {
     const { auth, services, storage } = await signedIn();
     const signedInEvents: unknown[] = [];
     auth.on('signedIn', (e) => signedInEvents.push(e));
@@ -117,7 +112,7 @@ describe('deleteUser: what the public-API model found', () => {
     storage.release();
     await vi.advanceTimersByTimeAsync(TIMEOUTS.refreshRetryMs);
     await flush();
-    // Found: the read after the back-off finds the record (no journal could be written) and restores it.
+    // The read after the back-off finds the record (no journal could be written): it finishes the clear.
     expect(signedInEvents).toEqual([]);
     expect(auth.state).toBe('signedOut');
   });

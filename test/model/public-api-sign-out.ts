@@ -7,21 +7,6 @@
 import { deleteRejected, type Progress, tokensRejected } from './public-api-answers.js';
 import { ModelState } from './public-api-state.js';
 
-/**
- * Where the chart departs from the docs, said in this one place: each is a failing test in
- * test/account/delete-user-found.test.ts (`it.fails`), and the model predicts what the chart does
- * there until src is fixed. `MODEL_DOCUMENTED=1` predicts the documented behaviour instead (red).
- */
-const documented = process.env['MODEL_DOCUMENTED'] === '1';
-export const KNOWN_DEFECTS = {
-  /** DELETE_USER leaves signedIn without answering fetchTokens() callers waiting on a refresh (not `Cancelled`). */
-  deletionKeepsFetchers: !documented,
-  /** A `signOut({ global: true })` that joined a deletion whose DeleteUser failed runs local (GlobalSignOutNotRun). */
-  joinedGlobalRunsLocal: !documented,
-  /** A hosted session's `/logout` cancelled after DeleteUser succeeded: back to signedIn, `cleared: false` (`Cancelled`). */
-  hostedCancelRevivesDeleted: !documented,
-} as const;
-
 export abstract class SignOutModel extends ModelState {
   protected signOut(id: number, global: boolean): void {
     const top = this.top;
@@ -82,8 +67,7 @@ export abstract class SignOutModel extends ModelState {
       else if (!this.online) this.answers.set(id, deleteRejected('Offline'));
       else {
         // A sign-out path: callers waiting on a refresh are told the sign-out won (docs/guide.md).
-        if (!KNOWN_DEFECTS.deletionKeepsFetchers)
-          this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by a sign-out');
+        this.answerFetchers(tokensRejected('Cancelled'), 'Cancelled by a sign-out');
         this.requests.push({ id, global: false, deletes: true });
         this.progress = this.newProgress('local', 'userDeleted');
         this.pos = 'signingOut.deleting';
@@ -129,7 +113,7 @@ export abstract class SignOutModel extends ModelState {
     this.requests = this.requests.filter((r) => !r.deletes);
     this.progress = null;
     // A signOut() that joined meanwhile still runs, as it was asked (rows 1–9).
-    if (this.requests.length > 0) this.startSignOut(KNOWN_DEFECTS.joinedGlobalRunsLocal ? 'local' : undefined);
+    if (this.requests.length > 0) this.startSignOut();
     else this.enterSignedIn();
   }
 
@@ -157,7 +141,7 @@ export abstract class SignOutModel extends ModelState {
         return;
       case 'signingOut.hosted':
         // Only the user's own cancel keeps them signed in; never a deleted user (row 30).
-        if (code === 'Cancelled' && (p.reason !== 'userDeleted' || KNOWN_DEFECTS.hostedCancelRevivesDeleted)) {
+        if (code === 'Cancelled' && p.reason !== 'userDeleted') {
           p.steps.hostedUISignOut = 'failed';
           p.codes.error = 'Cancelled';
           this.answerSignOut(p);
