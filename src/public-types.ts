@@ -31,6 +31,7 @@ export type AuthStateValue =
   | 'signedIn.waitingToRecheck'
   | 'signingOut.choosingRemoteStep'
   | 'signedIn.storingRefreshedTokens'
+  | 'signingOut.deletingUser'
   | 'signingOut.checkingHostedUI'
   | 'signingOut.signingOutOfHostedUI'
   | 'signingOut.writingJournal'
@@ -125,7 +126,10 @@ export interface Auth {
   fetchTokens(options?: { minValidityMs?: number; forceRefresh?: boolean }): Promise<Tokens>;
   /** Called with every new state; returns an unsubscribe function. */
   subscribe(listener: (state: AuthStateValue) => void): () => void;
-  /** Listens to `signedIn`, `signedOut`, `signOutFailed`, `tokensRefreshed`, `tokenRefreshFailed`; returns an unsubscribe function. */
+  /**
+   * Listens to `signedIn`, `signedOut`, `signOutFailed`, `tokensRefreshed`, `tokenRefreshFailed`,
+   * `signInFailed`, `deferredRevocationsDropped`, `tokensNotStored`; returns an unsubscribe function.
+   */
   on<N extends AuthEventName>(event: N, listener: (payload: AuthEventPayload<N>) => void): () => void;
   /** The XState actor, for `@xstate/react`, `@xstate/vue`, Stately Inspector. */
   readonly actor: Actor<AuthMachine>;

@@ -299,6 +299,7 @@ describe('state names', () => {
       'signingOut.signingOutGlobally',
       'signingOut.revokingRefreshToken',
       'signingOut.clearingCache',
+      'signingOut.deletingUser',
     ];
     expect(leaves.sort()).toEqual([...declared].sort());
   });

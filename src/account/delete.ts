@@ -28,8 +28,9 @@ let nextId = -1;
 /**
  * Deletes the signed-in user (Cognito's DeleteUser with a fresh access token), then clears what
  * authchart stored for them. No RevokeToken: Cognito has invalidated the user's tokens.
- * Rejects, with nothing changed, if DeleteUser fails: `NotSignedIn` (no request), `Offline`,
- * `NotAuthorized`, `Timeout` (unknown whether it landed: a deleted user's next refresh is refused).
+ * Rejects, with nothing changed, if DeleteUser fails: `NotSignedIn` (no request), `Offline` (no
+ * request), `NotAuthorized`; `Network` or `Timeout`: unknown whether it landed (a deleted user's
+ * next refresh is refused).
  *
  * @example
  * const { cleared } = await deleteUser(auth);
@@ -43,8 +44,9 @@ export async function deleteUser(auth: Auth): Promise<DeleteUserResult> {
       'deleteUser needs a Cognito transport (authchart/cognito or authchart/cognito-sdk)',
     );
   }
-  // An expiring access token is refreshed first (once for every caller); signed out: NotSignedIn.
-  await auth.fetchTokens();
+  // An expiring access token is refreshed first (once for every caller); signed out: NotSignedIn. A
+  // deletion already running is joined instead (its DeleteUser has its token).
+  if (!auth.actor.getSnapshot().matches({ signingOut: 'deletingUser' })) await auth.fetchTokens();
   const id = nextId--;
   const { actor } = auth;
   return new Promise<DeleteUserResult>((resolve, reject) => {

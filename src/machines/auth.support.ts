@@ -240,11 +240,11 @@ export const deletedHere = (context: AuthContext, out: RestoreOutput): boolean =
 
 export function resumed(context: AuthContext, out: RestoreOutput): Partial<AuthContext> {
   const session = out.status === 'found' ? out.session : null;
-  const journalScope = out.journal?.scope ?? 'local';
-  const scope = journalScope === 'global' || requestedScope(context) === 'global' ? 'global' : 'local';
   // A deleted user's clear (its journal says so, or this instance deleted it) stays one: no
-  // RevokeToken, `userDeleted` to the app.
+  // RevokeToken and no GlobalSignOut (Cognito invalidated the tokens), `userDeleted` to the app.
   const deleted = out.journal?.deleted || deletedHere(context, out);
+  const journalScope = out.journal?.scope ?? 'local';
+  const scope = !deleted && (journalScope === 'global' || requestedScope(context) === 'global') ? 'global' : 'local';
   const signOut = newSignOut({ ...context, session }, scope, deleted ? 'userDeleted' : 'interrupted');
   // Its tokens may be half gone (pointer removed, a token key left): the journal names whose keys to clear.
   const username = signOut.username ?? out.journal?.username ?? null;

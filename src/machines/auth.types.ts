@@ -347,7 +347,12 @@ export type AuthEmitted =
   | { type: 'deferredRevocationsSettled'; ids: number[]; settled: number; remaining: number; error?: AuthError };
 
 /** The emitted events that answer a call; `auth.on` does not offer them. */
-export type AuthAnswerName = 'signInSettled' | 'signOutSettled' | 'deferredRevocationsSettled' | 'tokensFetched';
+export type AuthAnswerName =
+  | 'signInSettled'
+  | 'signOutSettled'
+  | 'deferredRevocationsSettled'
+  | 'tokensFetched'
+  | 'userDeletionFailed';
 
 /** Event names for `auth.on`. */
 export type AuthEventName = Exclude<AuthEmitted['type'], AuthAnswerName>;

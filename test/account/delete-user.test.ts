@@ -174,6 +174,22 @@ describe('deleteUser: the account ends, and so does the session', () => {
     expect(later().map(op)).toEqual(['DeleteUser']);
   });
 
+  it('a deleteUser() made while another one runs joins it (row 33): one DeleteUser, one answer', async () => {
+    let release = () => {};
+    const { auth, later } = await signedIn((c) =>
+      op(c) === 'DeleteUser' ? new Promise((r) => (release = () => r({ body: {} }))) : { body: {} },
+    );
+    const first = deleteUser(auth);
+    await sleep(5);
+    expect(auth.state).toBe('signingOut.deletingUser');
+    const second = deleteUser(auth);
+    await sleep(5);
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.cleared && b.cleared).toBe(true);
+    expect(later().map(op)).toEqual(['DeleteUser']);
+  });
+
   it('stop() while DeleteUser runs: Cancelled, saying the user may be deleted', async () => {
     const { auth } = await signedIn((c) => (op(c) === 'DeleteUser' ? new Promise(() => {}) : { body: {} }));
     const deleting = failure(deleteUser(auth));

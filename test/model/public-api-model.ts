@@ -171,6 +171,12 @@ export class PublicModel extends SignOutModel {
         }
         this.session = this.record.session;
         this.tokens = { ...this.record.tokens }; // restored: expiry from `exp`
+        if (this.deletedRecord) {
+          // The user deleted here, its record left by a failed clear: that clear is finished (row 32).
+          this.progress = this.newProgress('local', 'userDeleted');
+          this.checkConnectivity();
+          return;
+        }
         if (this.requests.length > 0) {
           // The restore ended into a sign-out: callers that waited for the restore wait for it too
           // (NotSignedIn, or the tokens if the clear fails and the user stays signed in).
@@ -189,6 +195,7 @@ export class PublicModel extends SignOutModel {
           return;
         }
         this.stored = true;
+        this.deletedRecord = false;
         this.record = {
           session: this.session ?? 'password',
           tokens: { ...(this.tokens as { label: string; expiresAt: number }) },

@@ -50,9 +50,13 @@ export abstract class SignOutModel extends ModelState {
     }
   }
 
-  /** `deleteUser()`: `fetchTokens()` first (it may refresh; it may reject, and so does the deletion). */
+  /**
+   * `deleteUser()`: `fetchTokens()` first (it may refresh; it may reject, and so does the deletion);
+   * while a DeleteUser runs, it joins that one at once (row 33).
+   */
   protected deleteUser(id: number): void {
-    this.fetch(id, 'fetch', true);
+    if (this.pos === 'signingOut.deleting') this.requests.push({ id, global: false, deletes: true });
+    else this.fetch(id, 'fetch', true);
   }
 
   /**
@@ -106,6 +110,7 @@ export abstract class SignOutModel extends ModelState {
   /** DeleteUser answered (`code`: its error): the deletion goes on, or nothing changed (rows 30–31). */
   private deletionAnswered(code: string | undefined): void {
     if (code === undefined) {
+      this.deletedRecord = this.stored;
       this.checkHostedUI();
       return;
     }

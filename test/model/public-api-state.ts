@@ -47,6 +47,8 @@ export abstract class ModelState {
   /** A refresh's tokens that storage has not taken: the chart writes them again (docs/storage.md). */
   unstored = false;
   readonly storedExpiresAt: number;
+  /** The stored record is the user `deleteUser()` deleted (its clear failed): a read finishes that clear. */
+  deletedRecord = false;
   /** The session record storage holds (when `stored`): what a read of it restores. */
   record: { session: 'password' | 'hostedUI'; tokens: { label: string; expiresAt: number } };
   running: { id: number; kind: 'signIn' | 'adopt' } | null = null;
