@@ -4,10 +4,6 @@
  * one; the typed refusals. cognito-local has no ResendConfirmationCode: test/account/ covers it
  * against a fake that answers Cognito's documented shape (docs/account.md says so).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   autoSignIn,
@@ -29,8 +25,8 @@ import { cognitoServices as fetchServices } from '../../src/adapters/cognito/ind
 import { cognitoServices as sdkServices } from '../../src/adapters/cognito-sdk.js';
 import { type Auth, type AuthServices, createAuth, isAuthError, memoryStorage } from '../../src/index.js';
 import { totp } from '../../tools/cognito-admin.js';
-import { type EmbeddedCognito, startEmbeddedCognito } from '../../tools/embedded-cognito.js';
 import { failure } from '../helpers/account.js';
+import { startAccountCognito } from './helpers.js';
 
 type Make = (o: { clientId: string; region: string; endpoint: string; authFlow: 'USER_PASSWORD_AUTH' }) => AuthServices;
 const TRANSPORTS: Array<[string, Make]> = [
@@ -39,56 +35,19 @@ const TRANSPORTS: Array<[string, Make]> = [
 ];
 const PASSWORD = 'Correct-Horse-9';
 
-let dir = '';
-let cognito: EmbeddedCognito | undefined;
+let pool: Awaited<ReturnType<typeof startAccountCognito>> | undefined;
 let clientId = '';
-let poolId = '';
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'authchart-account-'));
-  cognito = await startEmbeddedCognito({ cwd: dir });
   // E-mail verified on sign-up: cognito-local then "sends" the confirmation code.
-  const pool = await cognito.admin.send(
-    new CreateUserPoolCommand({
-      PoolName: 'authchart-account',
-      AutoVerifiedAttributes: ['email'],
-      MfaConfiguration: 'OPTIONAL',
-    }),
-  );
-  poolId = pool.UserPool?.Id ?? '';
-  const client = await cognito.admin.send(
-    new CreateUserPoolClientCommand({
-      UserPoolId: pool.UserPool?.Id,
-      ClientName: 'authchart-account',
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-    }),
-  );
-  clientId = client.UserPoolClient?.ClientId ?? '';
+  pool = await startAccountCognito();
+  clientId = pool.clientId;
 }, 60_000);
 afterAll(async () => {
-  await cognito?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await pool?.stop();
 });
 
-/** The code cognito-local last "sent" to the e-mail `to`, from its pool file (its log can sit in a pipe buffer). */
-async function storedCode(to: string): Promise<string | undefined> {
-  const db = JSON.parse(await readFile(join(dir, '.cognito', 'db', `${poolId}.json`), 'utf8').catch(() => '{}')) as {
-    Users?: Record<string, { Attributes?: { Name: string; Value: string }[]; ConfirmationCode?: string }>;
-  };
-  const user = Object.values(db.Users ?? {}).find((u) =>
-    u.Attributes?.some((a) => a.Name === 'email' && a.Value === to),
-  );
-  return user?.ConfirmationCode;
-}
-
-/** Waits for a code for `to` other than `after`. */
-async function codeFor(to: string, after?: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const code = await storedCode(to);
-    if (code && code !== after) return code;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`cognito-local holds no code for ${to}`);
-}
+const codeFor = (to: string, after?: string): Promise<string> =>
+  pool ? pool.codeFor(to, after) : Promise.reject(new Error('no cognito-local'));
 
 describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, makeServices) => {
   const made: Auth[] = [];
@@ -100,7 +59,7 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
       services: makeServices({
         clientId,
         region: 'local',
-        endpoint: cognito?.endpoint ?? '',
+        endpoint: pool?.cognito.endpoint ?? '',
         authFlow: 'USER_PASSWORD_AUTH',
       }),
       storage,
@@ -135,7 +94,7 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
         services: makeServices({
           clientId,
           region: 'local',
-          endpoint: cognito?.endpoint ?? '',
+          endpoint: pool?.cognito.endpoint ?? '',
           authFlow: 'USER_PASSWORD_AUTH',
         }),
         storage,
@@ -169,7 +128,7 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
   it('resetPassword while signed in leaves the session alone; confirmResetPassword; the new password signs in', async () => {
     const auth = instance();
     await auth.signIn({ username: user, password: PASSWORD });
-    const sent = await storedCode(user);
+    const sent = await codeFor(user);
     await expect(resetPassword(auth, { username: user })).resolves.toMatchObject({
       nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE' },
     });
