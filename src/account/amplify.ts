@@ -105,9 +105,7 @@ export async function adoptAmplifySession(auth: Auth, storage: AmplifyStorage): 
     const present = async (fields: string[]) => {
       const found: string[] = [];
       for (const field of fields) {
-        if (field === 'accessToken' || field === 'idToken') {
-          if ((field === 'accessToken' ? accessToken : idToken) !== undefined) found.push(key(field));
-        } else if ((await read(key(field), field).catch(() => 'unreadable')) !== undefined) found.push(key(field));
+        if ((await read(key(field), field).catch(() => field)) !== undefined) found.push(key(field));
       }
       return found;
     };
