@@ -127,10 +127,17 @@ export async function adoptAmplifySession(auth: Auth, storage: AmplifyStorage): 
     } else {
       // Amplify marks a hosted-UI sign-in with oauthMetadata {"oauthSignIn":true}.
       const oauth = await read(key('oauthMetadata'), 'oauthMetadata', MAX_NAME).catch(() => undefined);
-      await auth.adoptSession(
-        { accessToken, idToken, refreshToken },
-        { signedInWith: oauth?.replace(/\s/g, '').includes('"oauthSignIn":true') ? 'hostedUI' : 'password' },
-      );
+      await auth
+        .adoptSession(
+          { accessToken, idToken, refreshToken },
+          { signedInWith: oauth?.replace(/\s/g, '').includes('"oauthSignIn":true') ? 'hostedUI' : 'password' },
+        )
+        .catch((error: unknown) => {
+          // Another context adopted the same keys meanwhile, and this one followed it: the rerun's case.
+          const followed = (error as AuthError)?.code === 'AlreadySignedIn' && auth.getSnapshot().status === 'signedIn';
+          if (!followed || auth.getTokens()?.refreshToken !== refreshToken) throw error;
+          alreadyAdopted = true;
+        });
     }
     const username = auth.getSession()?.username ?? user;
     return { adopted: true, username, alreadyAdopted, keptKeys, ...(await remove(storage, removal, failed)) };

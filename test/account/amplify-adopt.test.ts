@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AmplifyStorage, adoptAmplifySession } from '../../src/account/index.js';
-import { isAuthError, memoryStorage, type Tokens } from '../../src/index.js';
+import { isAuthError, memoryStorage, memorySyncBus, type Tokens } from '../../src/index.js';
 import { accountInstances, accountTokens, failure } from '../helpers/account.js';
 import { makeTokens } from '../helpers/tokens.js';
 
@@ -255,6 +255,24 @@ describe('adoptAmplifySession: crashes and failed removals', () => {
     fail = false;
     const again = await adoptAmplifySession(auth, s.storage);
     expect(again).toMatchObject({ adopted: true, alreadyAdopted: true, removedKeys: ORDER.slice(4), leftKeys: [] });
+    expect(s.keys()).toEqual([...DEVICE].sort());
+  });
+
+  it('two contexts adopting at once: one session, the same refresh token, nothing revoked', async () => {
+    const shared = memoryStorage();
+    const sync = memorySyncBus();
+    const a = signedOut(() => ({ body: {} }), { storage: shared, sync: sync.connect });
+    const b = signedOut(() => ({ body: {} }), { storage: shared, sync: sync.connect });
+    const s = store(amplifyKeys(), { async: true });
+    const answers = await Promise.all([adoptAmplifySession(a.auth, s.storage), adoptAmplifySession(b.auth, s.storage)]);
+    expect(answers.map((x) => x.adopted)).toEqual([true, true]);
+    // One of them wrote the record; the other followed it before its own write, and says so.
+    expect(answers.filter((x) => x.adopted && x.alreadyAdopted)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.auth.getTokens()).toEqual(accountTokens);
+    expect(b.auth.getTokens()).toEqual(accountTokens);
+    expect(shared.keys()).toEqual([SESSION]);
+    expect([...a.calls, ...b.calls]).toHaveLength(0); // the same token twice is not "another session": no RevokeToken
     expect(s.keys()).toEqual([...DEVICE].sort());
   });
 
