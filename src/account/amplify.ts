@@ -87,7 +87,7 @@ export async function adoptAmplifySession(auth: Auth, storage: AmplifyStorage): 
     if (typeof value !== 'string') throw new AuthError('InvalidInput', `Amplify's ${name} is not a string`);
     const release = secrets?.hold(value);
     if (release) releases.push(release);
-    if (value.length > max) throw new AuthError('InvalidInput', `Amplify's ${name} is longer than ${max} characters`);
+    if (value.length > max) throw new AuthError('InvalidInput', `Amplify's ${name} is too long`);
     return value;
   };
   try {
@@ -121,9 +121,9 @@ export async function adoptAmplifySession(auth: Auth, storage: AmplifyStorage): 
     if (held && refreshToken !== undefined && held.refreshToken === refreshToken) {
       alreadyAdopted = true;
     } else if (held) {
-      throw new AuthError('AlreadySignedIn', `${WHAT}: another session is signed in; Amplify's keys are left`);
+      throw new AuthError('AlreadySignedIn', `${WHAT}: another session is signed in`);
     } else if (accessToken === undefined || idToken === undefined || refreshToken === undefined) {
-      throw new AuthError('InvalidToken', `${WHAT}: Amplify's session is incomplete; its keys are left`);
+      throw new AuthError('InvalidToken', `${WHAT}: Amplify's session is incomplete`);
     } else {
       // Amplify marks a hosted-UI sign-in with oauthMetadata {"oauthSignIn":true}.
       const oauth = await read(key('oauthMetadata'), 'oauthMetadata', MAX_NAME).catch(() => undefined);
