@@ -7,6 +7,7 @@
  * while a call runs: no error or inspection event carries them. An app that imports nothing from
  * here ships the same core (docs/account.md).
  */
+export { type AdoptAmplifyResult, type AmplifyStorage, adoptAmplifySession } from './amplify.js';
 export { AUTO_SIGN_IN_WINDOW_MS, type AutoSignInOption, autoSignIn } from './auto-sign-in.js';
 export type { CodeDeliveryDetails } from './call.js';
 export { type DeleteUserResult, deleteUser } from './delete.js';

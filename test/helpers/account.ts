@@ -5,6 +5,7 @@
  */
 import { afterEach, expect } from 'vitest';
 import {
+  adoptAmplifySession,
   autoSignIn,
   confirmResetPassword,
   confirmSignUp,
@@ -31,6 +32,7 @@ import {
   createAuth,
   memoryStorage,
   type TokenStorage,
+  type Tokens,
 } from '../../src/index.js';
 import { type Call, fakeFetch, fault, type Handler, hmac, type Reply } from './fake-cognito-fetch.js';
 import { makeTokens } from './tokens.js';
@@ -191,7 +193,26 @@ export const ACCOUNT_CALLS: Record<string, AccountCallSpec> = {
   deleteUser: { user: true, run: (auth) => deleteUser(auth), secrets: none },
   // Nothing held by a signUp here: InvalidState, no request (test/account/auto-sign-in.test.ts does the rest).
   autoSignIn: { user: false, run: (auth) => autoSignIn(auth), secrets: none },
+  // Amplify v6's keys for the fetch transport's client: adopted when signed out, AlreadySignedIn
+  // otherwise (test/account/amplify-adopt.test.ts does the rest). The tokens it reads are secrets.
+  adoptAmplifySession: {
+    user: false,
+    run: (auth) => adoptAmplifySession(auth, memoryStorage(Object.entries(amplifyKeys(accountTokens)))),
+    secrets: () => [accountTokens.accessToken, accountTokens.idToken, accountTokens.refreshToken],
+  },
 };
+
+/** What Amplify v6's TokenStore leaves for user `alice-sub` of app client `client-1` after a sign-in. */
+export function amplifyKeys(tokens: Tokens, user = 'alice-sub'): Record<string, string> {
+  const base = 'CognitoIdentityServiceProvider.client-1';
+  return {
+    [`${base}.LastAuthUser`]: user,
+    [`${base}.${user}.accessToken`]: tokens.accessToken,
+    [`${base}.${user}.idToken`]: tokens.idToken,
+    [`${base}.${user}.refreshToken`]: tokens.refreshToken,
+    [`${base}.${user}.clockDrift`]: '0',
+  };
+}
 
 /** What {@link signUpCognito} answers, and what it expects to be sent. */
 export interface SignUpPool {
