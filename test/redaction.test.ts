@@ -180,6 +180,19 @@ describe('garbage from a service is InvalidToken, naming what is wrong but never
     });
   }
 
+  it('a sign-in with a continuation session (USER_AUTH): an error echoing the session does not carry it', async () => {
+    const session = 'AYABeContinuationSession-0123456789abcdef';
+    const services = fakeServices();
+    services.script.signIn = { error: new Error(`Invalid session ${session} for user`) };
+    const auth = createAuth({ services, storage: faultyStorage(), sync: null });
+    const error = await auth
+      .signIn({ username: CREDS.username, session, authFlow: 'USER_AUTH' })
+      .catch((e: unknown) => e);
+    expect(isAuthError(error)).toBe(true);
+    expect(shown(error)).not.toContain(session);
+    auth.stop();
+  });
+
   const refreshAnswers: [string, unknown, RegExp][] = [
     ['null', null, /answered null/],
     ['a string', secret, /answered string/],

@@ -55,9 +55,11 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
       scrubbed('Sign-in', async ({ input, signal }, hold) => {
         const deps = depsOf(input.deps);
         const credentials = unseal(input.credentials);
-        // The password is a secret only while its sign-in runs, and `user:password` with it (HTTP Basic's form).
-        const { username, password } = credentials;
-        return withHeld(hold, [password, `${username}:${password}`], async () =>
+        // The password (or USER_AUTH's continuation session) is a secret only while its sign-in runs,
+        // and `user:password` with it (HTTP Basic's form).
+        const { username } = credentials;
+        const secret = credentials.password ?? credentials.session;
+        return withHeld(hold, [secret, `${username}:${secret}`], async () =>
           outcomeOf(deps, await deps.services.signIn(credentials, signal), 'Sign-in', signal),
         );
       }),

@@ -128,7 +128,7 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
   it('resetPassword while signed in leaves the session alone; confirmResetPassword; the new password signs in', async () => {
     const auth = instance();
     await auth.signIn({ username: user, password: PASSWORD });
-    const sent = await codeFor(user);
+    const sent = await pool?.storedCode(user);
     await expect(resetPassword(auth, { username: user })).resolves.toMatchObject({
       nextStep: { resetPasswordStep: 'CONFIRM_RESET_PASSWORD_WITH_CODE' },
     });

@@ -129,6 +129,8 @@ export async function startAccountCognito(): Promise<{
   clientId: string;
   /** The code cognito-local last "sent" to the e-mail `to`, other than `after` (waits up to 5 s). */
   codeFor(to: string, after?: string): Promise<string>;
+  /** The code it holds for `to` now, if any (a confirmed sign-up's is gone). */
+  storedCode(to: string): Promise<string | undefined>;
   stop(): Promise<void>;
 }> {
   const { CreateUserPoolClientCommand, CreateUserPoolCommand } = await import(
@@ -166,6 +168,7 @@ export async function startAccountCognito(): Promise<{
     cognito,
     poolId,
     clientId: client.UserPoolClient?.ClientId ?? '',
+    storedCode,
     async codeFor(to, after) {
       for (let i = 0; i < 100; i++) {
         const code = await storedCode(to);
