@@ -109,7 +109,8 @@ export function deferredEntry(context: AuthContext): { global: boolean } | null 
 /** The revocation policy applied to the current session. */
 export function revocationPlanned(context: AuthContext): boolean {
   // A deleted user's tokens are invalid already (Cognito's DeleteUser): nothing to revoke.
-  if (!context.session || context.signOut?.reason === 'userDeleted') return false;
+  // Nor an adopted session's that could not be saved: those tokens are the app's (row 25).
+  if (!context.session || context.signOut?.reason === 'userDeleted' || context.signOut?.appsTokens) return false;
   if (context.config.revocation === 'auto') return context.session.revocable;
   return context.config.revocation === 'always';
 }

@@ -76,7 +76,12 @@ export const authSetup = setup({
     startSignOut: assign({ signOut: ({ context }) => newSignOut(context, requestedScope(context), 'signOut') }),
     upgradeToGlobal: assign({ signOut: ({ context }) => ({ ...progress(context), scope: 'global' as const }) }),
     startRefreshRejectedSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'refreshRejected') }),
-    startCancelledSignInSignOut: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'signInCancelled') }),
+    startCancelledSignInSignOut: assign({
+      signOut: ({ context }) => ({
+        ...newSignOut(context, 'local', 'signInCancelled'),
+        ...(context.signInRequest?.adopted ? { appsTokens: true as const } : {}),
+      }),
+    }),
     markUserDeleted: assign({ deletedSessionId: ({ context }) => context.session?.sessionId }),
     startUserDeletion: assign({ signOut: ({ context }) => newSignOut(context, 'local', 'userDeleted') }),
     /**

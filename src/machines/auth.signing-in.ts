@@ -51,7 +51,7 @@ const fromRequest =
   };
 
 /** The save failed: the caller hears why, and the tokens that could not be kept are revoked and cleared. */
-const SAVE_FAILED = ['answerSignIn', 'forgetSignInRequest', 'startCancelledSignInSignOut'] as const;
+const SAVE_FAILED = ['answerSignIn', 'startCancelledSignInSignOut', 'forgetSignInRequest'] as const;
 
 const SAVED = [
   'answerSignIn',

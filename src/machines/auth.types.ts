@@ -124,6 +124,11 @@ export interface SignOutProgress {
   sessionId: string | null;
   /** Storage held another context's session when this sign-out began: it is signed out too. */
   coversStored?: boolean;
+  /**
+   * The tokens are the app's (`adoptSession`) and could not be saved: not revoked, like at `stop()`;
+   * the rejected call tells the app (docs/sign-out.md row 25).
+   */
+  appsTokens?: true;
   steps: SignOutSteps;
   hostedUISignOutError?: AuthError;
   globalSignOutError?: AuthError;

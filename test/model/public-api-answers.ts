@@ -167,6 +167,8 @@ export interface Progress {
   scope: 'local' | 'global';
   reason: 'signOut' | 'signInCancelled' | 'refreshRejected' | 'userDeleted';
   hasUser: boolean;
+  /** An adopted session that could not be saved: its tokens are the app's, never revoked (row 25). */
+  appsTokens?: boolean;
   steps: Steps;
   codes: { error?: string; hostedUI?: string; global?: string; revoke?: string };
 }

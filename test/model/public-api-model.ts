@@ -59,9 +59,11 @@ export class PublicModel extends SignOutModel {
     if (this.gate || this.storageBlocked) this.seen.stopAt.add(this.pos);
     // stop() revokes (best effort) the tokens of a sign-in no storage will hold: one the chart was
     // signing out (a cancelled sign-in), or whose save stop() fenced off (once that save answers).
+    // Never an adopted session's: those tokens are the app's (row 25).
     const p = this.progress;
     if (
       p?.reason === 'signInCancelled' &&
+      !p.appsTokens &&
       this.session !== null &&
       p.steps.revokeToken !== 'done' &&
       p.steps.globalSignOut !== 'done'
@@ -187,11 +189,15 @@ export class PublicModel extends SignOutModel {
         return;
       case 'signingIn.save':
         if (!ok) {
-          // The caller hears why; the tokens that could not be kept are revoked and cleared.
+          // The caller hears why; the tokens that could not be kept are revoked and cleared, unless
+          // they are the app's (adoptSession): cleared only, not revoked (row 25). Offline, the
+          // journal is written first all the same.
+          const adopted = this.running?.kind === 'adopt';
           this.answers.set((this.running as { id: number }).id, rejected('StorageFailure'));
           this.running = null;
-          this.progress = this.newProgress('local', 'signInCancelled');
-          this.checkConnectivity();
+          this.progress = { ...this.newProgress('local', 'signInCancelled'), ...(adopted ? { appsTokens: true } : {}) };
+          if (adopted) this.pos = this.online ? 'signingOut.clear' : 'signingOut.journal';
+          else this.checkConnectivity();
           return;
         }
         this.stored = true;

@@ -126,7 +126,7 @@ export abstract class SignOutModel extends ModelState {
   protected journalDone(): void {
     const p = this.progress as Progress;
     // A deleted user: no RevokeToken (Cognito invalidated the tokens).
-    if (p.reason === 'userDeleted' || p.steps.revokeToken === 'skipped') this.pos = 'signingOut.clear';
+    if (p.reason === 'userDeleted' || p.appsTokens || p.steps.revokeToken === 'skipped') this.pos = 'signingOut.clear';
     else if (p.scope === 'global' && this.accessTokenExpired()) this.startRefresh('signingOut.refreshGlobal');
     else if (p.scope === 'global') this.startGlobalSignOut();
     else this.startRevoke();
