@@ -89,19 +89,7 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
   it('signUp with autoSignIn, confirmSignUp, autoSignIn: signed in through the chart, the session stored', async () => {
     // cognito-local answers no Session from ConfirmSignUp: this is the held password's path.
     const storage = memoryStorage();
-    const make = () =>
-      createAuth({
-        services: makeServices({
-          clientId,
-          region: 'local',
-          endpoint: pool?.cognito.endpoint ?? '',
-          authFlow: 'USER_PASSWORD_AUTH',
-        }),
-        storage,
-        sync: null,
-      });
-    const auth = make();
-    made.push(auth);
+    const auth = instance(storage);
     const auto = `auto-${user}`;
     await expect(
       signUp(auth, { username: auto, password: PASSWORD, attributes: { email: auto }, autoSignIn: true }),
@@ -113,8 +101,7 @@ describe.each(TRANSPORTS)('%s: authchart/account against cognito-local', (name, 
     await expect(autoSignIn(auth)).resolves.toEqual({ status: 'signedIn' });
     expect(auth.state).toBe('signedIn.waitingToRefresh');
     // The record signIn writes: another instance on the same storage restores it.
-    const other = make();
-    made.push(other);
+    const other = instance(storage);
     await other.ready;
     expect(other.getSession()).toMatchObject({ username: auth.getSession()?.username, signedInWith: 'password' });
   });
