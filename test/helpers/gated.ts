@@ -9,6 +9,8 @@ import { makeTokens } from './tokens.js';
  * between "the call was made" and "the call answered".
  */
 export type RemoteStep = 'signIn' | 'refresh' | 'hostedUISignOut' | 'globalSignOut' | 'revokeToken' | 'deleteUser';
+/** The account calls the fake answers at once (never gated): SignUp (not yet confirmed) and ConfirmSignUp. */
+export type AccountStep = 'signUp' | 'confirmSignUp';
 
 export interface Gate {
   step: RemoteStep;
@@ -22,7 +24,7 @@ export interface GatedServices extends AuthServices {
   /** Calls made and not yet settled or aborted, oldest first. */
   open: Gate[];
   /** Every call ever made, by step. */
-  made: RemoteStep[];
+  made: (RemoteStep | AccountStep)[];
   /** The tokens each refresh answered with, by refresh call number (1-based; a hole where it did not answer ok). */
   refreshed: Tokens[];
   /** What signIn answers with. */
@@ -59,11 +61,24 @@ export function gatedServices(tokens: Tokens = makeTokens({ now: T0 })): GatedSe
     globalSignOut: (token, signal) => gate('globalSignOut', signal, token),
     revokeToken: (token, signal) => gate('revokeToken', signal, token),
     hostedUISignOut: (signal) => gate('hostedUISignOut', signal),
-    // `deleteUser` (authchart/account) is the one account call gated here; any other is refused.
-    cognitoCall: (operation, body, signal) =>
-      operation === 'DeleteUser'
-        ? gate('deleteUser', signal, String(body['AccessToken'])).then(() => ({}))
-        : Promise.reject(new AuthError('InvalidConfig', `the gated fake does not answer ${operation}`)),
+    // `deleteUser` (authchart/account) is the one account call gated here; SignUp and ConfirmSignUp
+    // answer at once (no Session: an auto sign-in signs in with the password); any other is refused.
+    cognitoCall: (operation, body, signal) => {
+      if (operation === 'DeleteUser') return gate('deleteUser', signal, String(body['AccessToken'])).then(() => ({}));
+      if (operation === 'SignUp') {
+        fake.made.push('signUp');
+        return Promise.resolve({
+          UserSub: 'sub-alice',
+          UserConfirmed: false,
+          CodeDeliveryDetails: { DeliveryMedium: 'EMAIL', Destination: 'a***@e***.com', AttributeName: 'email' },
+        });
+      }
+      if (operation === 'ConfirmSignUp') {
+        fake.made.push('confirmSignUp');
+        return Promise.resolve({});
+      }
+      return Promise.reject(new AuthError('InvalidConfig', `the gated fake does not answer ${operation}`));
+    },
   };
   function gate(step: RemoteStep, signal: AbortSignal, token?: string): Promise<void> {
     fake.made.push(step);

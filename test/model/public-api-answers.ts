@@ -2,7 +2,8 @@
 
 /**
  * fetch: `fetchTokens()`; fetchForce: `{ forceRefresh: true }`; fetchLong: `{ minValidityMs: 2 h }` (more than any token holds).
- * deleteUser and autoSignIn: `authchart/account`'s, on the instance (autoSignIn with nothing held: no `signUp` ran).
+ * deleteUser and autoSignIn: `authchart/account`'s, on the instance. arm: `signUp(auth, { …, autoSignIn: true })`
+ * then `confirmSignUp` (both answered at once by the fake), alone in its tick: what `autoSignIn` then signs in with.
  */
 export type Call =
   | 'signIn'
@@ -14,6 +15,7 @@ export type Call =
   | 'fetchLong'
   | 'deleteUser'
   | 'autoSignIn'
+  | 'arm'
   | 'stop';
 export const FETCH_OPTIONS = {
   fetch: {},
@@ -92,7 +94,10 @@ export type Answer =
   | SignOutAnswer
   /** `deleteUser`: Cognito deleted the user (the clear's outcome, the sign-out's result), or the error. */
   | { kind: 'deleteUser'; ok: true; cleared: boolean; clearError?: string; result: SignOutAnswer }
-  | { kind: 'deleteUser'; ok: false; code: string };
+  | { kind: 'deleteUser'; ok: false; code: string }
+  /** `arm`: the `nextStep.signUpStep` of `signUp`, then of `confirmSignUp`; or why `signUp` rejected. */
+  | { kind: 'signUp'; ok: true; steps: string[] }
+  | { kind: 'signUp'; ok: false; code: string };
 
 export type Pos =
   | 'restoring'
@@ -178,6 +183,19 @@ export const notRun = (): Steps => ({
   revokeToken: 'notRun',
   clearCache: 'notRun',
 });
+
+/**
+ * An auto sign-in's failures after which what `signUp` armed is still held (docs/account.md, "What
+ * drops it"): no answer, or another sign-in running. Every other answer drops it.
+ */
+export const AUTO_RETRYABLE = new Set([
+  'Offline',
+  'Network',
+  'Timeout',
+  'Throttled',
+  'UserNotConfirmed',
+  'InvalidState',
+]);
 
 export function rejected(code: string): Answer {
   return { kind: 'signIn', ok: false, code };

@@ -8,6 +8,7 @@
  */
 import { T0 } from '../helpers/gated.js';
 import {
+  AUTO_RETRYABLE,
   type Call,
   cancelledSignOut,
   deleteRejected,
@@ -27,14 +28,15 @@ export { STATE_OF } from './public-api-answers.js';
 export class PublicModel extends SignOutModel {
   /** One call; returns its id (undefined for stop). */
   call(c: Call): number | undefined {
-    if (!this.stopped) this.seen.callsInState.add(`${this.top}×${c}`);
+    const label = c === 'autoSignIn' && this.autoHold ? 'autoSignIn armed' : c;
+    if (!this.stopped) this.seen.callsInState.add(`${this.top}×${label}`);
     if (c === 'stop') {
       this.stop();
       return;
     }
     const id = this.nextId++;
-    // Nothing held for an auto sign-in (no signUp ran): InvalidState, nothing sent, in every state.
-    if (c === 'autoSignIn') this.answers.set(id, rejected('InvalidState'));
+    if (c === 'autoSignIn') this.autoSignIn(id);
+    else if (c === 'arm') this.arm(id);
     else if (this.stopped) {
       this.answers.set(
         id,
@@ -51,6 +53,54 @@ export class PublicModel extends SignOutModel {
     else if (c === 'signIn' || c === 'adopt') this.signIn(id, c);
     else this.signOut(id, c === 'signOutGlobal');
     return id;
+  }
+
+  /**
+   * `signUp` with `autoSignIn: true`, then `confirmSignUp` (docs/account.md, "Auto sign-in after
+   * sign-up"): the password is held for `autoSignIn`, replacing what was held. Alone in its tick, the
+   * chart at rest: no event can drop it before `confirmSignUp` answers. After stop(): `Cancelled`,
+   * nothing sent, nothing held.
+   */
+  private arm(id: number): void {
+    if (this.stopped) {
+      this.answers.set(id, { kind: 'signUp', ok: false, code: 'Cancelled' });
+      return;
+    }
+    this.made.push('signUp', 'confirmSignUp');
+    this.autoHold = { running: null };
+    this.answers.set(id, { kind: 'signUp', ok: true, steps: ['CONFIRM_SIGN_UP', 'COMPLETE_AUTO_SIGN_IN'] });
+  }
+
+  /**
+   * `autoSignIn`: with nothing held (never armed, or dropped by a sign-in, a sign-out, stop()),
+   * `InvalidState` and nothing sent, in every state. Held: `auth.signIn` with the held password, so
+   * exactly what a `signIn` call gets here; a call while it runs joins it (one answer).
+   */
+  private autoSignIn(id: number): void {
+    const hold = this.autoHold;
+    if (!hold) this.answers.set(id, rejected('InvalidState'));
+    else if (hold.running) hold.running.joiners.push(id);
+    else {
+      hold.running = { id, joiners: [], hold };
+      this.autoRuns.push(hold.running);
+      this.signIn(id, 'signIn');
+    }
+  }
+
+  /**
+   * Once an auto sign-in is answered (a microtask later, so never within its tick): its joiners get
+   * the same answer, and its hold, if still held, is dropped unless the failure may be retried.
+   */
+  private settleAutoSignIns(): void {
+    for (const run of [...this.autoRuns]) {
+      const answer = this.answers.get(run.id);
+      if (!answer) continue;
+      for (const j of run.joiners) this.answers.set(j, answer);
+      this.autoRuns = this.autoRuns.filter((r) => r !== run);
+      if (run.hold.running === run) run.hold.running = null;
+      const keep = answer.kind === 'signIn' && !answer.ok && AUTO_RETRYABLE.has(answer.code);
+      if (this.autoHold === run.hold && !keep) this.autoHold = null;
+    }
   }
 
   private stop(): undefined {
@@ -81,6 +131,9 @@ export class PublicModel extends SignOutModel {
     for (const id of this.toDelete.splice(0)) this.answers.set(id, deleteRejected('Cancelled'));
     this.running = this.queued = null;
     this.requests = [];
+    // stop() drops what an auto sign-in holds; one running was answered Cancelled above, and so are its joiners.
+    this.autoHold = null;
+    this.settleAutoSignIns();
     return undefined;
   }
 
@@ -134,6 +187,7 @@ export class PublicModel extends SignOutModel {
 
   /** Runs every storage step that open storage lets finish (what a flush of the real instance does). */
   settle(): void {
+    this.settleAutoSignIns();
     if (!this.stopped) this.sendDeletes();
     while (
       !this.stopped &&
@@ -143,6 +197,7 @@ export class PublicModel extends SignOutModel {
       this.storageStep(this.storage === 'open');
       this.sendDeletes();
     }
+    this.settleAutoSignIns();
   }
 
   private storageStep(ok: boolean): void {
@@ -185,7 +240,7 @@ export class PublicModel extends SignOutModel {
           this.startSignOut();
           return;
         }
-        this.enterSignedIn();
+        this.enterSignedIn(true);
         return;
       case 'signingIn.save':
         if (!ok) {
@@ -208,7 +263,7 @@ export class PublicModel extends SignOutModel {
         };
         this.answers.set((this.running as { id: number }).id, { kind: 'signIn', ok: true });
         this.running = null;
-        this.enterSignedIn();
+        this.enterSignedIn(true);
         return;
       case 'signedIn.recheck':
         // A refused refresh token ends the session: clear, with no remote call.

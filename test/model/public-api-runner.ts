@@ -1,5 +1,5 @@
 import { expect, vi } from 'vitest';
-import { autoSignIn, type DeleteUserResult, deleteUser } from '../../src/account/index.js';
+import { autoSignIn, confirmSignUp, type DeleteUserResult, deleteUser, signUp } from '../../src/account/index.js';
 import { AuthError, createAuth, type SignOutResult, type Tokens } from '../../src/index.js';
 import { flush, gatedServices, gatedStorage, storedSession, T0, tokensExpiringIn } from '../helpers/gated.js';
 import { makeTokens } from '../helpers/tokens.js';
@@ -150,6 +150,13 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
         () => settle({ kind: 'signIn', ok: true }),
         (e) => settle(fromError(e)),
       );
+    else if (c === 'arm')
+      signUp(auth, { ...CREDENTIALS, attributes: { email: CREDENTIALS.username }, autoSignIn: true })
+        .then(async (up) => {
+          const confirmed = await confirmSignUp(auth, { username: CREDENTIALS.username, confirmationCode: '123456' });
+          settle({ kind: 'signUp', ok: true, steps: [up.nextStep.signUpStep, confirmed.nextStep.signUpStep] });
+        })
+        .catch((e) => settle({ kind: 'signUp', ok: false, code: codeOf(e) }));
     else if (c === 'adopt') {
       auth.adoptSession(hosted, { signedInWith: 'hostedUI' }).then(
         () => settle({ kind: 'signIn', ok: true }),

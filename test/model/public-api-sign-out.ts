@@ -208,6 +208,8 @@ export abstract class SignOutModel extends ModelState {
     this.answerSignOut(q);
     // A deleted user is never gone back to (row 32), nor a dead session (row 24).
     if (ok || q.reason !== 'signOut' || this.session === null) {
+      // Said in a `signedOut` event (its reason the sign-out's, never `invalidSession`): an auto sign-in's hold is dropped.
+      this.autoHold = null;
       this.session = null;
       this.tokens = null;
       if (this.late.length > 0) {

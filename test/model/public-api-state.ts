@@ -20,6 +20,16 @@ import {
 } from './public-api-answers.js';
 
 export type FetchCall = 'fetch' | 'fetchForce' | 'fetchLong';
+/** What `arm` left for `autoSignIn`: the password, and the one auto sign-in running, if any. */
+export interface AutoHold {
+  running: AutoRun | null;
+}
+/** An auto sign-in's `auth.signIn` (its answer is the call `id`'s), the `autoSignIn` calls that joined it, and its hold. */
+export interface AutoRun {
+  id: number;
+  joiners: number[];
+  hold: AutoHold;
+}
 const MIN_VALIDITY: Record<FetchCall, number> = { fetch: 60_000, fetchForce: 60_000, fetchLong: 2 * 3600_000 };
 /** GlobalSignOut refuses an access token this close to expiry. */
 const EXPIRED_WITHIN_MS = 5000;
@@ -57,6 +67,10 @@ export abstract class ModelState {
   /** `signOut()` calls made while a sign-out with nothing to sign out was clearing. */
   late: { id: number; global: boolean }[] = [];
   progress: Progress | null = null;
+  /** What `arm` holds for `autoSignIn` (null: nothing, or dropped). */
+  autoHold: AutoHold | null = null;
+  /** Auto sign-ins not yet answered (a dropped hold's too: their callers still share one answer). */
+  autoRuns: AutoRun[] = [];
   /** After stop(): its best-effort RevokeToken is open (`open`), or comes once the fenced-off save answers (`afterSave`). */
   stopRevoke: 'none' | 'afterSave' | 'open' = 'none';
   readonly answers = new Map<number, Answer>();
@@ -206,7 +220,12 @@ export abstract class ModelState {
 
   protected abstract startSignIn(id: number, kind: 'signIn' | 'adopt'): void;
 
-  protected enterSignedIn(): void {
+  /**
+   * `announced`: a sign-in or a restore (a `signedIn` event, which drops an auto sign-in's hold), not
+   * a sign-out that failed or a DeleteUser that did.
+   */
+  protected enterSignedIn(announced = false): void {
+    if (announced) this.autoHold = null;
     this.pos = 'signedIn';
     if (this.queued) this.answers.set(this.queued.id, rejected('AlreadySignedIn'));
     this.queued = null;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useModelTimers } from '../helpers/gated.js';
 import type { Call, Command, Config, Env } from './public-api-model.js';
 import { newSeen, runModel, type Seen } from './public-api-runner.js';
+import { FETCH_ANSWERS, PENDING_STEPS, STARTS, STATES } from './public-api-starts.js';
 
 const CALLS: Call[] = [
   'signIn',
@@ -14,39 +15,11 @@ const CALLS: Call[] = [
   'fetchLong',
   'deleteUser',
   'autoSignIn',
+  'arm',
   'stop',
 ];
-const STATES = ['restoring', 'signedOut', 'signingIn', 'signedIn', 'signingOut'];
-/** Every step the chart can be waiting on when stop() comes (remote calls and blocked storage). */
-const PENDING_STEPS = [
-  'restoring',
-  'signingIn.auth',
-  'signingIn.save',
-  'signedIn.refresh',
-  'signedIn.store',
-  'signedIn.recheck',
-  'signingOut.deleting',
-  'signingOut.hosted',
-  'signingOut.journal',
-  'signingOut.refreshGlobal',
-  'signingOut.global',
-  'signingOut.revoke',
-  'signingOut.clear',
-];
-
-/** Every way a fetchTokens() call is answered (see the model's `answerFetchers`). */
-const FETCH_ANSWERS = [
-  'tokens',
-  'NotSignedIn',
-  'Offline',
-  'Network',
-  'Timeout',
-  'Service',
-  'refresh refused',
-  'Cancelled by a sign-out',
-  'Cancelled by stop()',
-];
-
+/** What the coverage line counts besides the calls: `autoSignIn` with a hold `arm` left. */
+const COVERED = [...CALLS.filter((c) => c !== 'stop'), 'autoSignIn armed'];
 const seen: Seen = newSeen();
 const totals = { runs: 0, calls: 0, predicted: 0 };
 
@@ -60,83 +33,21 @@ async function run(config: Config, commands: Command[], drain = false) {
 beforeEach(() => useModelTimers());
 afterEach(() => vi.useRealTimers());
 
-/** Where the fixed table starts: a config and the commands that lead there (each ends at rest). */
-const STARTS: Record<string, { config: Config; prefix: Command[] }> = {
-  'restoring, nothing stored': { config: { stored: false, held: true, atStart: [] }, prefix: [] },
-  'restoring, session stored': { config: { stored: true, held: true, atStart: [] }, prefix: [] },
-  signedOut: { config: { stored: false, held: false, atStart: [] }, prefix: [] },
-  signedIn: { config: { stored: true, held: false, atStart: [] }, prefix: [] },
-  'signedIn, access token near expiry': {
-    config: { stored: true, held: false, atStart: [], tokens: 'near' },
-    prefix: [],
-  },
-  'signedIn.refreshingTokens': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ tick: ['fetchForce'] }],
-  },
-  'signedIn.checkingRefusedSession (storage hung)': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ tick: ['fetchForce'] }, { env: 'hangStorage' }, { env: 'notAuthorized' }],
-  },
-  'signedIn.storingRefreshedTokens (storage hung)': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ tick: ['fetchForce'] }, { env: 'hangStorage' }, { env: 'ok' }],
-  },
-  'signedIn.waitingToRetryRefresh': {
-    config: { stored: true, held: false, atStart: [], tokens: 'near' },
-    prefix: [{ tick: ['fetch'] }, { env: 'network' }],
-  },
-  'signingIn.authenticating': { config: { stored: false, held: false, atStart: [] }, prefix: [{ tick: ['signIn'] }] },
-  'signingIn.savingSession (storage hung)': {
-    config: { stored: false, held: false, atStart: [] },
-    prefix: [{ env: 'hangStorage' }, { tick: ['adopt'] }],
-  },
-  // A save that failed: its tokens are revoked and cleared like a cancelled sign-in's.
-  'signingOut.writingJournal after a failed save (storage hung)': {
-    config: { stored: false, held: false, atStart: [] },
-    prefix: [{ env: 'hangStorage' }, { tick: ['adopt'] }, { env: 'wait' }],
-  },
-  'signingOut.deletingUser': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ tick: ['deleteUser'] }],
-  },
-  // DeleteUser answered: the hosted UI's /logout of a deleted user's hosted session.
-  'signingOut.signingOutOfHostedUI after DeleteUser': {
-    config: { stored: false, held: false, atStart: [] },
-    prefix: [{ tick: ['adopt'] }, { tick: ['deleteUser'] }, { env: 'ok' }],
-  },
-  'signingOut.signingOutOfHostedUI': {
-    config: { stored: false, held: false, atStart: [] },
-    prefix: [{ tick: ['adopt'] }, { tick: ['signOut'] }],
-  },
-  'signingOut.writingJournal (storage hung)': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ env: 'hangStorage' }, { tick: ['signOut'] }],
-  },
-  'signingOut.refreshingForGlobalSignOut': {
-    config: { stored: true, held: false, atStart: [], tokens: 'expired' },
-    prefix: [{ tick: ['signOutGlobal'] }],
-  },
-  'signingOut.signingOutGlobally': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ tick: ['signOutGlobal'] }],
-  },
-  'signingOut.revokingRefreshToken': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ tick: ['signOut'] }],
-  },
-  'signingOut.clearingCache (storage hung)': {
-    config: { stored: true, held: false, atStart: [] },
-    prefix: [{ tick: ['signOut'] }, { env: 'hangStorage' }, { env: 'ok' }],
-  },
-};
-
 describe('public API model: the promise answers of createAuth, predicted call by call', () => {
   it('every same-tick pair of calls, from every state and pending step, driven to rest', async () => {
     // autoSignIn (nothing held) touches nothing the chart holds: once from every start, not in every pair.
-    const paired = CALLS.filter((c) => c !== 'autoSignIn');
+    // arm is alone in its tick (then no event can drop its hold before confirmSignUp answers): an armed
+    // autoSignIn with every call, in one tick either way round, and in the tick before or after it.
+    const paired = CALLS.filter((c) => c !== 'autoSignIn' && c !== 'arm');
     for (const { config, prefix } of Object.values(STARTS)) {
       await run(config, [...prefix, { tick: ['autoSignIn'] }], true);
+      const armed: Command[] = [...prefix, { tick: ['arm'] }];
+      for (const b of [...paired, 'autoSignIn'] as Call[]) {
+        await run(config, [...armed, { tick: ['autoSignIn', b] }], true);
+        await run(config, [...armed, { tick: [b, 'autoSignIn'] }], true);
+        await run(config, [...armed, { tick: [b] }, { tick: ['autoSignIn'] }], true);
+        await run(config, [...armed, { tick: ['autoSignIn'] }, { tick: [b] }], true);
+      }
       for (const a of paired) {
         for (const b of paired) {
           await run(config, [...prefix, { tick: [a, b] }], true);
@@ -263,6 +174,45 @@ describe('public API model: the promise answers of createAuth, predicted call by
     await run({ ...fresh, held: true }, [{ tick: ['deleteUser', 'fetch'] }, { env: 'release' }, { env: 'ok' }]);
   });
 
+  it('autoSignIn after signUp: each outcome of its sign-in, what keeps and what drops the hold, a sign-out overtaking it', async () => {
+    const out: Config = { stored: false, held: false, atStart: [] };
+    const signedIn: Config = { stored: true, held: false, atStart: [] };
+    const arm: Command = { tick: ['arm'] };
+    const auto: Command = { tick: ['autoSignIn'] };
+    // Signed in, stored; used: a second autoSignIn has nothing held. Each failure, then autoSignIn again:
+    // Network and Timeout keep the hold (it runs again), the others drop it (InvalidState, nothing sent).
+    await run(out, [arm, auto, { env: 'ok' }, auto]);
+    for (const e of ['service', 'network', 'cancel', 'notAuthorized', 'wait'] as const) {
+      await run(out, [arm, auto, { env: e }, auto], true);
+    }
+    // Offline: nothing sent, kept; online again it signs in. A sign-in running: InvalidState, kept.
+    await run(out, [arm, { env: 'offline' }, auto, { env: 'online' }, auto], true);
+    await run(out, [{ tick: ['signIn'] }, arm, auto, { env: 'network' }, auto], true);
+    // The session cannot be stored: StorageFailure, dropped.
+    await run(out, [arm, { env: 'failStorage' }, auto, { env: 'ok' }, { env: 'release' }, auto], true);
+    // A sign-out between arming and autoSignIn drops it: signed in, or with nothing to sign out.
+    await run(signedIn, [arm, { tick: ['signOut'] }, { env: 'ok' }, auto]);
+    await run(out, [arm, { tick: ['signOutGlobal'] }, auto]);
+    // A sign-out that fails (the clear) says no `signedOut`: the hold stays, and autoSignIn meets AlreadySignedIn.
+    await run(signedIn, [arm, { tick: ['signOut'] }, { env: 'failStorage' }, { env: 'ok' }, auto]);
+    // A sign-out while the auto sign-in runs cancels it; one asked before it: it waits, then runs (the hold is dropped).
+    await run(out, [arm, auto, { tick: ['signOut', 'autoSignIn'] }, auto], true);
+    await run(signedIn, [arm, { tick: ['signOut', 'autoSignIn'] }, { env: 'ok' }, auto, { env: 'ok' }, auto]);
+    // Before ready: queued behind the restore (a restored session: AlreadySignedIn, and its signedIn drops it).
+    await run({ ...out, held: true }, [arm, auto, { env: 'release' }, auto], true);
+    await run({ ...signedIn, held: true }, [arm, auto, { env: 'release' }, auto], true);
+    // stop() drops it, and cancels one running (its joiners too); arm after stop(): Cancelled, nothing held.
+    await run(out, [arm, { tick: ['stop'] }, auto]);
+    await run(out, [arm, auto, { tick: ['autoSignIn', 'stop', 'autoSignIn'] }]);
+    await run(out, [{ tick: ['stop'] }, arm, auto]);
+    // Armed again while one runs: the new hold waits for its own autoSignIn; the first one's signedIn drops it.
+    await run(out, [arm, auto, arm, auto, { env: 'ok' }, auto], true);
+    await run(out, [arm, auto, arm, { env: 'network' }, auto], true);
+    // Another sign-in (signIn, adoptSession) drops it.
+    await run(out, [arm, { tick: ['adopt'] }, auto]);
+    await run(out, [arm, { tick: ['signIn'] }, { env: 'ok' }, auto]);
+  });
+
   it('random command sequences (fast-check): every answer, state, remote call and stored key predicted', async () => {
     const call = fc.oneof(
       {
@@ -277,6 +227,7 @@ describe('public API model: the promise answers of createAuth, predicted call by
           'fetchLong',
           'deleteUser',
           'deleteUser',
+          'autoSignIn',
           'autoSignIn',
         ),
         weight: 15,
@@ -298,8 +249,10 @@ describe('public API model: the promise answers of createAuth, predicted call by
       'online',
     );
     const command: fc.Arbitrary<Command> = fc.oneof(
-      { arbitrary: fc.array(call, { minLength: 1, maxLength: 3 }).map((tick) => ({ tick })), weight: 2 },
-      { arbitrary: env.map((e) => ({ env: e })), weight: 3 },
+      { arbitrary: fc.array(call, { minLength: 1, maxLength: 3 }).map((tick) => ({ tick })), weight: 8 },
+      { arbitrary: env.map((e) => ({ env: e })), weight: 12 },
+      // arm alone in its tick (see the model's `arm`).
+      { arbitrary: fc.constant<Command>({ tick: ['arm'] }), weight: 1 },
     );
     const config: fc.Arbitrary<Config> = fc.record({
       stored: fc.boolean(),
@@ -332,7 +285,7 @@ describe('public API model: the promise answers of createAuth, predicted call by
   });
 
   it('covers every call in every top-level state, stop() in every state and at every pending step, every fetchTokens answer', () => {
-    const pairs = STATES.flatMap((s) => CALLS.filter((c) => c !== 'stop').map((c) => `${s}×${c}`));
+    const pairs = STATES.flatMap((s) => COVERED.map((c) => `${s}×${c}`));
     const missingPairs = pairs.filter((p) => !seen.callsInState.has(p));
     const missingStop = STATES.filter((s) => !seen.stopIn.has(s));
     const missingSteps = PENDING_STEPS.filter((s) => !seen.stopAt.has(s));
