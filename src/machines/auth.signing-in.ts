@@ -2,11 +2,10 @@ import { AuthError } from '../errors.js';
 import { revocationPlanned, stoppedRevocation } from './auth.logic.js';
 import type { AuthStateConfig } from './auth.setup.js';
 import { failed, rejectingSignIns, requireSession, storageTimedOut, timedOut } from './auth.support.js';
-import type { AuthContext, ExchangeOutcome, RedirectOutcome, SignInOutcome } from './auth.types.js';
+import type { AuthContext } from './auth.types.js';
 
-const outcome = ({ event }: { event: { output: SignInOutcome } }) => ({ outcome: event.output });
-const exchanged = ({ event }: { event: { output: ExchangeOutcome } }) => ({ outcome: event.output });
-const redirected = ({ event }: { event: { output: RedirectOutcome } }) => ({ outcome: event.output });
+/** A step's output as its transition's `outcome` parameter (one function for every step's type). */
+const outcome = <O>({ event }: { event: { output: O } }) => ({ outcome: event.output });
 
 /** What `stop()` during the save tells the app (the slot revokes the refresh token if no storage holds it). */
 const savingStopped = ({ context }: { context: AuthContext }) => {
@@ -134,13 +133,13 @@ export const signingInState = {
         onDone: [
           // An opener that caught the callback (native, Node): exchange it now.
           {
-            guard: { type: 'gotRedirectUrl', params: redirected },
+            guard: { type: 'gotRedirectUrl', params: outcome },
             target: 'exchangingCode',
-            actions: { type: 'assignRedirectOutcome', params: redirected },
+            actions: { type: 'assignRedirectOutcome', params: outcome },
           },
           {
             target: '#auth.signedOut',
-            actions: [{ type: 'assignRedirectOutcome', params: redirected }, 'answerSignIn', 'forgetSignIn'],
+            actions: [{ type: 'assignRedirectOutcome', params: outcome }, 'answerSignIn', 'forgetSignIn'],
           },
         ],
         onError: signInFailed(failed('The hosted-UI sign-in')),
@@ -155,7 +154,7 @@ export const signingInState = {
         id: 'exchangeCode',
         src: 'exchangeCode',
         input: fromRequest('redirectUrl', (url) => ({ url })),
-        onDone: { target: 'savingSession', actions: { type: 'assignOutcome', params: exchanged } },
+        onDone: { target: 'savingSession', actions: { type: 'assignOutcome', params: outcome } },
         onError: signInFailed(failed('The hosted-UI redirect')),
       },
       after: { remoteStepTimeout: signInFailed(timedOut('The code exchange', 'remoteStepMs')) },

@@ -90,12 +90,14 @@ export function canUpgradeToGlobal(context: AuthContext, event: AuthEvent): bool
 export const requestedScope = (context: AuthContext): SignOutScope =>
   context.signOutRequests.some((r) => r.global) ? 'global' : 'local';
 
-export const signInError = (code: 'AlreadySignedIn' | 'InvalidState' | 'Cancelled'): AuthError =>
-  code === 'AlreadySignedIn'
-    ? new AuthError('AlreadySignedIn', 'Already signed in; sign out first')
-    : code === 'Cancelled'
-      ? new AuthError('Cancelled', 'Sign-in was cancelled by a sign-out')
-      : new AuthError('InvalidState', 'Another sign-in is running or waiting');
+const SIGN_IN_REFUSALS = {
+  AlreadySignedIn: 'Already signed in; sign out first',
+  Cancelled: 'Sign-in was cancelled by a sign-out',
+  InvalidState: 'Another sign-in is running or waiting',
+} as const;
+
+export const signInError = (code: keyof typeof SIGN_IN_REFUSALS): AuthError =>
+  new AuthError(code, SIGN_IN_REFUSALS[code]);
 
 export const withStep = (p: SignOutProgress, step: keyof SignOutSteps, outcome: SignOutSteps[keyof SignOutSteps]) => ({
   ...p,
