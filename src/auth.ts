@@ -85,6 +85,7 @@ class AuthClient implements Auth {
       {
         services,
         hostedUI: options.hostedUI ?? null,
+        passkeys: options.passkeys ?? null,
         store,
         connectivity: options.connectivity ?? defaultConnectivity(),
         clock,

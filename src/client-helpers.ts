@@ -117,24 +117,44 @@ export function safely(fn: () => void): void {
   }
 }
 
+const FIRST_FACTORS = [undefined, 'PASSWORD', 'PASSWORD_SRP', 'EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'];
+
 /**
  * `signIn()`'s input, checked before anything is sent, and copied (only the fields a transport
- * reads). With `authFlow: 'USER_AUTH'`, Cognito's session from a ConfirmSignUp stands for the password.
+ * reads). A password, a ConfirmSignUp's session (`USER_AUTH`), or neither (`USER_AUTH`: a code
+ * or a passkey, `preferredChallenge` first), never both.
  */
 export function credentialsOf(input: Credentials): Credentials {
-  const { username, authFlow } = input ?? {};
+  const { username, authFlow, preferredChallenge } = input ?? {};
   if (typeof username !== 'string' || username.trim() === '') {
     throw new AuthError('InvalidInput', 'username must be a non-empty string');
-  }
-  const key = authFlow === 'USER_AUTH' ? 'session' : 'password';
-  const proof = input[key];
-  if (typeof proof !== 'string' || proof === '') {
-    throw new AuthError('InvalidInput', `${key} must be a non-empty string`);
   }
   if (![undefined, 'USER_SRP_AUTH', 'USER_PASSWORD_AUTH', 'USER_AUTH'].includes(authFlow)) {
     throw new AuthError('InvalidInput', 'authFlow must be USER_SRP_AUTH, USER_PASSWORD_AUTH or USER_AUTH');
   }
-  return { username, [key]: proof, ...(authFlow ? { authFlow } : {}) } as Credentials;
+  if (input.session !== undefined && input.password !== undefined) {
+    throw new AuthError('InvalidInput', 'a password or a session, not both');
+  }
+  const key = input.session !== undefined ? 'session' : input.password !== undefined ? 'password' : null;
+  const proof = key && input[key];
+  if (key && (typeof proof !== 'string' || proof === '')) {
+    throw new AuthError('InvalidInput', `${key} must be a non-empty string`);
+  }
+  if (key !== 'password' && authFlow !== undefined && authFlow !== 'USER_AUTH') {
+    throw new AuthError('InvalidInput', `${authFlow} needs a password`);
+  }
+  if (!FIRST_FACTORS.includes(preferredChallenge) || (key && preferredChallenge)) {
+    throw new AuthError(
+      'InvalidInput',
+      'preferredChallenge: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP or WEB_AUTHN, without a password or session',
+    );
+  }
+  return {
+    username,
+    ...(key ? { [key]: proof } : {}),
+    ...(authFlow ? { authFlow } : {}),
+    ...(preferredChallenge ? { preferredChallenge } : {}),
+  } as Credentials;
 }
 
 /** The answers a settled sign-in gives its caller. */

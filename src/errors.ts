@@ -43,7 +43,11 @@ export type AuthErrorCode =
   /** `fetchTokens()` while no user is signed in. */
   | 'NotSignedIn'
   | 'UsernameExists'
-  | 'LimitExceeded';
+  | 'LimitExceeded'
+  /** A passkey sign-in, but no passkey support here (`createAuth({ passkeys })`, or WebAuthn in this browser). */
+  | 'PasskeyUnsupported'
+  /** The user cancelled the passkey prompt, or the authenticator refused (WebAuthn's `NotAllowedError`). */
+  | 'PasskeyCancelled';
 
 // Every code, once: the compiler checks this list against the type (a missing or extra key fails).
 const CODES: Record<AuthErrorCode, 1> = {
@@ -77,6 +81,8 @@ const CODES: Record<AuthErrorCode, 1> = {
   NotSignedIn: 1,
   UsernameExists: 1,
   LimitExceeded: 1,
+  PasskeyUnsupported: 1,
+  PasskeyCancelled: 1,
 };
 
 /** @internal Whether `value` is one of the {@link AuthErrorCode}s (a foreign AuthError may carry anything). */

@@ -6,6 +6,7 @@ import type {
   AuthServices,
   Clock,
   Connectivity,
+  PasskeyAuthenticator,
   SessionSyncFactory,
   TokenStorage,
   WakeSource,
@@ -76,6 +77,11 @@ export interface CreateAuthOptions {
    * `handleRedirect()`, and ends hosted-UI sessions through its `/logout`.
    */
   hostedUI?: HostedUI;
+  /**
+   * Passkeys (`authchart/passkeys`' `browserPasskeys()`): a sign-in that Cognito answers with a
+   * WebAuthn challenge runs the ceremony through it. Without it that sign-in rejects `PasskeyUnsupported`.
+   */
+  passkeys?: PasskeyAuthenticator;
   /** Receives XState inspection events (e.g. `createBrowserInspector().inspect`). Tokens are sealed: they serialise as `"[redacted]"`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -136,6 +142,7 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
   if (options.hostedUI !== undefined) {
     requireMethods('hostedUI', options.hostedUI, ['createAuthorization', 'openUrl', 'exchangeCode', 'signOut']);
   }
+  if (options.passkeys !== undefined) requireMethods('passkeys', options.passkeys, ['get', 'create']);
   if (options.sync !== undefined && options.sync !== null && typeof options.sync !== 'function') {
     throw new AuthError('InvalidConfig', 'options.sync must be a function or null');
   }

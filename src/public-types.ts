@@ -19,6 +19,9 @@ export type AuthStateValue =
   | 'signingIn.challenged.smsCodeRequired'
   | 'signingIn.challenged.emailCodeRequired'
   | 'signingIn.challenged.mfaSelectionRequired'
+  | 'signingIn.challenged.challengeSelectionRequired'
+  | 'signingIn.challenged.passwordRequired'
+  | 'signingIn.challenged.passkey'
   | 'signingIn.challenged.answering'
   | 'signingIn.savingSession'
   | 'signedIn.waitingToRefresh'
@@ -79,15 +82,19 @@ export interface Auth {
   /** The current state. */
   readonly state: AuthStateValue;
   /**
-   * Signs in with a password. Callable at any time: during a restore or a sign-out it runs once
-   * that ends. Rejects `AlreadySignedIn` while a user is signed in, `Cancelled` if a later
-   * `signOut()` overtakes it, `InvalidState` while another sign-in runs or waits. Resolves
-   * `{ status: 'challenge', … }` when Cognito asks for one more answer: see `confirmSignIn`.
+   * Signs in with a password, or without one (Cognito's `USER_AUTH`: `{ username,
+   * preferredChallenge? }`, then a code, a passkey or the password). Callable at any time: during
+   * a restore or a sign-out it runs once that ends. Rejects `AlreadySignedIn` while a user is
+   * signed in, `Cancelled` if a later `signOut()` overtakes it, `InvalidState` while another
+   * sign-in runs or waits. Resolves `{ status: 'challenge', … }` when Cognito asks for one more
+   * answer: see `confirmSignIn`. A passkey challenge asks the app nothing: the prompt runs
+   * (`createAuth({ passkeys })`) and the call resolves when it and the sign-in end.
    */
   signIn(input: Credentials): Promise<SignInResult>;
   /**
-   * Answers the challenge a sign-in waits at: the new password, the code, or (for `selectMfa`)
-   * one of the offered options. Resolves `signedIn` or the next challenge. A wrong code or a weak
+   * Answers the challenge a sign-in waits at: the new password, the code, the password, or (for
+   * `selectMfa` and `selectChallenge`) one of the offered options. Resolves `signedIn` or the next
+   * challenge (choosing `WEB_AUTHN` runs the passkey prompt before it resolves). A wrong code or a weak
    * password rejects (`CodeMismatch`, `InvalidPassword`) and the same challenge may be answered
    * again; outside a challenge it rejects `InvalidState`, after it expired `Expired`.
    */

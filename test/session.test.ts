@@ -73,10 +73,24 @@ describe('sign-in', () => {
     const auth = createAuth({ services: fakeServices() });
     await expect(auth.signIn({ username: '', password: 'x' })).rejects.toMatchObject({ code: 'InvalidInput' });
     await expect(auth.signIn({ username: 'a', password: '' })).rejects.toMatchObject({ code: 'InvalidInput' });
-    // A session sign-in needs the session; a password does not stand for it.
-    await expect(auth.signIn({ username: 'a', password: 'x', authFlow: 'USER_AUTH' } as never)).rejects.toMatchObject({
+    // A session sign-in needs the session; a password and a session are never sent together.
+    await expect(auth.signIn({ username: 'a', session: '', authFlow: 'USER_AUTH' })).rejects.toMatchObject({
       code: 'InvalidInput',
       message: 'session must be a non-empty string',
+    });
+    await expect(
+      auth.signIn({ username: 'a', password: 'x', session: 'y', authFlow: 'USER_AUTH' } as never),
+    ).rejects.toMatchObject({ code: 'InvalidInput', message: 'a password or a session, not both' });
+    // Without a password only USER_AUTH can sign in; a preferred factor goes with neither secret.
+    await expect(auth.signIn({ username: 'a', authFlow: 'USER_SRP_AUTH' } as never)).rejects.toMatchObject({
+      code: 'InvalidInput',
+      message: 'USER_SRP_AUTH needs a password',
+    });
+    await expect(
+      auth.signIn({ username: 'a', password: 'x', preferredChallenge: 'EMAIL_OTP' } as never),
+    ).rejects.toMatchObject({ code: 'InvalidInput' });
+    await expect(auth.signIn({ username: 'a', preferredChallenge: 'MAGIC_LINK' } as never)).rejects.toMatchObject({
+      code: 'InvalidInput',
     });
     await expect(auth.signIn({ username: 'a', password: 'x', authFlow: 'CUSTOM_AUTH' } as never)).rejects.toMatchObject(
       {
@@ -279,6 +293,9 @@ describe('state names', () => {
       'signingIn.challenged.smsCodeRequired',
       'signingIn.challenged.emailCodeRequired',
       'signingIn.challenged.mfaSelectionRequired',
+      'signingIn.challenged.challengeSelectionRequired',
+      'signingIn.challenged.passwordRequired',
+      'signingIn.challenged.passkey',
       'signingIn.challenged.answering',
       'signingIn.savingSession',
       'signedIn.waitingToRefresh',

@@ -166,6 +166,18 @@ const ROWS: Record<AuthErrorCode, Row> = {
     retry: 'yes',
     show: '"Too many attempts; try again later."',
   },
+  PasskeyUnsupported: {
+    means:
+      'A sign-in Cognito answered with a passkey challenge (WEB_AUTHN), or a passkey call, where no passkey support is configured (`createAuth({ passkeys })`) or this browser has no WebAuthn.',
+    retry: 'after a change',
+    show: '"Passkeys are not available here": offer another way to sign in (a code, the password).',
+  },
+  PasskeyCancelled: {
+    means:
+      "The user cancelled the passkey prompt, or the authenticator refused (WebAuthn's NotAllowedError, which also covers a prompt that timed out). The sign-in ended; nothing was stored.",
+    retry: 'yes',
+    show: '"Passkey sign-in was cancelled": let the user try again or choose another way.',
+  },
 };
 
 export function renderErrorsDoc(): string {

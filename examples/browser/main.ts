@@ -30,11 +30,20 @@ const FIELDS: Record<Challenge['challenge'], { label: string; hint: (c: Challeng
   smsCode: { label: 'SMS code', hint: (c) => `We sent a code by SMS to ${c.destination ?? 'your phone'}.` },
   emailCode: { label: 'E-mail code', hint: (c) => `We sent a code by e-mail to ${c.destination ?? 'you'}.` },
   selectMfa: { label: 'Second factor', hint: () => 'Choose how to confirm that it is you.' },
+  selectChallenge: { label: 'Sign in with', hint: () => 'Choose how to sign in.' },
+  password: { label: 'Password', hint: () => 'Enter your password.', secret: true },
+  // Never shown: the passkey prompt is the browser's own.
+  passkey: { label: 'Passkey', hint: () => 'Follow your browser’s passkey prompt.' },
 };
 const MFA_NAMES: Record<string, string> = {
   SOFTWARE_TOKEN_MFA: 'Authenticator app',
   SMS_MFA: 'SMS',
   EMAIL_OTP: 'E-mail',
+  // USER_AUTH's first factors.
+  PASSWORD: 'Password',
+  PASSWORD_SRP: 'Password',
+  SMS_OTP: 'Code by SMS',
+  WEB_AUTHN: 'Passkey',
 };
 
 /** `Code: message` for an AuthError, so the user (and the e2e test) sees what to branch on. */
@@ -220,6 +229,9 @@ function stateOf(challenge: Challenge | null): string {
     smsCode: 'smsCodeRequired',
     emailCode: 'emailCodeRequired',
     selectMfa: 'mfaSelectionRequired',
+    selectChallenge: 'challengeSelectionRequired',
+    password: 'passwordRequired',
+    passkey: 'passkey',
   };
   return challenge ? states[challenge.challenge] : '';
 }

@@ -62,6 +62,10 @@ export const authActors = {
       deleted?: true;
     }>
   >(notProvided('writeJournal')),
+  /** The WebAuthn ceremony of a passkey challenge: the authenticator's assertion (JSON, sealed). */
+  passkeyAssertion: fromPromise<Sealed<string>, WithDeps<{ challenge: Sealed<SignInChallenge> }>>(
+    notProvided('passkeyAssertion'),
+  ),
   /** Cognito's DeleteUser with the session's access token (`authchart/account`'s `deleteUser`). */
   deleteUser: fromPromise<void, WithDeps<{ tokens: Sealed<Tokens> }>>(notProvided('deleteUser')),
   outbox: outboxMachine,

@@ -114,8 +114,17 @@ export const authGuards = {
   cancelKeepsSignedIn: ({ context }, params: ErrorParams) =>
     params.error.code === 'Cancelled' && context.signOut?.reason !== 'userDeleted',
   gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome, // not one more challenge
-  /** A wrong code, a weak new password, a choice not offered, or no answer: the same challenge may be answered again. */
-  challengeMayRetry: (_, params: ErrorParams) =>
+  /** USER_AUTH's WEB_AUTHN: the chart runs the passkey ceremony instead of asking the app. */
+  gotPasskeyChallenge: (_, params: { outcome: SignInOutcome }) =>
+    'challenge' in params.outcome && params.outcome.challenge.info.challenge === 'passkey',
+  /** The answer being sent is a passkey's assertion: its failure ends the sign-in (nobody would answer a retry). */
+  answeringPasskey: ({ context }) => context.challenge?.info.challenge === 'passkey',
+  /**
+   * A wrong code, a weak new password, a choice not offered, or no answer: the same challenge may
+   * be answered again. Not a passkey's: its ceremony would run again with nobody waiting.
+   */
+  challengeMayRetry: ({ context }, params: ErrorParams) =>
+    context.challenge?.info.challenge !== 'passkey' &&
     ['CodeMismatch', 'InvalidPassword', 'InvalidInput', 'Network', 'Timeout', 'Offline', 'Throttled'].includes(
       params.error.code,
     ),

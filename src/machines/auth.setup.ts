@@ -1,6 +1,6 @@
 import { assign, emit, sendTo } from 'xstate';
 import { AuthError } from '../errors.js';
-import { seal, unseal } from '../session/sealed.js';
+import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
 import { authActors } from './auth.actors.js';
 import { authGuards } from './auth.guards.js';
@@ -236,6 +236,11 @@ export const authSetup = setup({
     }),
     assignChallengeAnswer: assign({
       signInRequest: ({ event }) => (event.type === 'CONFIRM_SIGN_IN' ? { id: event.id, answer: event.answer } : null),
+    }),
+    /** The passkey's assertion is the answer the challenge is sent (sealed: a secret). */
+    assignPasskeyAnswer: assign({
+      signInRequest: ({ context }, params: { answer: Sealed<string> }) =>
+        context.signInRequest && { ...context.signInRequest, answer: params.answer },
     }),
     forgetChallenge: assign({ challenge: null }),
     markChallengeExpired: assign({ challengeExpired: true, challenge: null }),

@@ -60,11 +60,20 @@ const SAVED = [
   'publishSignedIn',
 ] as const;
 
-/** A step ended with a session (save it) or with one more challenge (tell the caller, then wait). */
+/**
+ * A step ended with a session (save it), a passkey challenge (run the ceremony: the caller waits
+ * on), or one more challenge (tell the caller, then wait).
+ */
 const onOutcome = [
   {
     guard: { type: 'gotSession', params: outcome },
     target: '#auth.signingIn.savingSession',
+    actions: { type: 'assignOutcome', params: outcome },
+  },
+  {
+    guard: { type: 'gotPasskeyChallenge', params: outcome },
+    target: '#auth.signingIn.challenged',
+    reenter: true,
     actions: { type: 'assignOutcome', params: outcome },
   },
   {
@@ -197,6 +206,12 @@ export const signingInState = {
             { guard: { type: 'challengeIs', params: { kind: 'totpCode' } }, target: 'totpCodeRequired' },
             { guard: { type: 'challengeIs', params: { kind: 'smsCode' } }, target: 'smsCodeRequired' },
             { guard: { type: 'challengeIs', params: { kind: 'emailCode' } }, target: 'emailCodeRequired' },
+            {
+              guard: { type: 'challengeIs', params: { kind: 'selectChallenge' } },
+              target: 'challengeSelectionRequired',
+            },
+            { guard: { type: 'challengeIs', params: { kind: 'password' } }, target: 'passwordRequired' },
+            { guard: { type: 'challengeIs', params: { kind: 'passkey' } }, target: 'passkey' },
             { target: 'mfaSelectionRequired' },
           ],
         },
@@ -210,6 +225,37 @@ export const signingInState = {
         emailCodeRequired: {},
         /** SELECT_MFA_TYPE: the user picks one of the offered MFA kinds. */
         mfaSelectionRequired: {},
+        /** USER_AUTH's SELECT_CHALLENGE: the user picks a first factor (a code, a passkey, the password). */
+        challengeSelectionRequired: {},
+        /** USER_AUTH, a password factor chosen: the password, sent (PASSWORD) or proven by SRP (PASSWORD_SRP). */
+        passwordRequired: {},
+        /**
+         * USER_AUTH's WEB_AUTHN: the authenticator is asked (`createAuth({ passkeys })`), and its
+         * assertion answered. The caller waits on; a sign-out cancels the prompt (its signal aborts
+         * it), and it is bounded like any user interaction (`hostedUIMs`).
+         */
+        passkey: {
+          on: {
+            CONFIRM_SIGN_IN: { actions: { type: 'rejectConfirm', params: { code: 'InvalidState' } } },
+            // A caller waits for this sign-in: a new one is refused, not swapped in.
+            SIGN_IN: { actions: { type: 'rejectSignIn', params: { code: 'InvalidState' } } },
+          },
+          invoke: {
+            id: 'passkeyAssertion',
+            src: 'passkeyAssertion',
+            input: ({ context }) => {
+              const challenge = context.challenge?.sealed;
+              if (!challenge) throw new AuthError('InvalidState', 'No passkey challenge');
+              return { deps: context.deps, challenge };
+            },
+            onDone: {
+              target: 'answering',
+              actions: { type: 'assignPasskeyAnswer', params: ({ event }) => ({ answer: event.output }) },
+            },
+            onError: signInFailed(failed('The passkey')),
+          },
+          after: { hostedUITimeout: signInFailed(timedOut('The passkey prompt', 'hostedUIMs')) },
+        },
         answering: {
           on: { CONFIRM_SIGN_IN: { actions: { type: 'rejectConfirm', params: { code: 'InvalidState' } } } },
           invoke: {
@@ -237,14 +283,17 @@ export const signingInState = {
             ],
           },
           after: {
-            remoteStepTimeout: {
-              target: 'routing',
-              actions: [
-                { type: 'recordSignInError', params: timedOut('Answering the challenge', 'remoteStepMs') },
-                'answerSignIn',
-                'forgetSignInRequest',
-              ],
-            },
+            remoteStepTimeout: [
+              { guard: 'answeringPasskey', ...signInFailed(timedOut('Answering the challenge', 'remoteStepMs')) },
+              {
+                target: 'routing',
+                actions: [
+                  { type: 'recordSignInError', params: timedOut('Answering the challenge', 'remoteStepMs') },
+                  'answerSignIn',
+                  'forgetSignInRequest',
+                ],
+              },
+            ],
           },
         },
       },

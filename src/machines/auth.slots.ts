@@ -59,7 +59,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         // and `user:password` with it (HTTP Basic's form).
         const { username } = credentials;
         const secret = credentials.password ?? credentials.session;
-        return withHeld(hold, [secret, `${username}:${secret}`], async () =>
+        return withHeld(hold, secret ? [secret, `${username}:${secret}`] : [], async () =>
           outcomeOf(deps, await deps.services.signIn(credentials, signal), 'Sign-in', signal),
         );
       }),
@@ -80,6 +80,18 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
             signal,
           ),
         );
+      }),
+    ),
+    passkeyAssertion: fromPromise(
+      scrubbed('The passkey', async ({ input, signal }) => {
+        const { passkeys } = depsOf(input.deps);
+        if (!passkeys) throw new AuthError('PasskeyUnsupported', 'A passkey sign-in needs createAuth({ passkeys })');
+        const request = unseal(input.challenge).passkeyRequest;
+        if (!request) throw new AuthError('InvalidToken', 'The passkey challenge came without its request');
+        const assertion: unknown = await passkeys.get(request, signal);
+        if (typeof assertion !== 'string')
+          throw new AuthError('PasskeyUnsupported', 'The authenticator gave no credential');
+        return seal(assertion);
       }),
     ),
     saveSession: fromPromise(

@@ -6,6 +6,7 @@ import type {
   Clock,
   Connectivity,
   Credentials,
+  PasskeyAuthenticator,
   SessionSync,
   SignInChallenge,
 } from '../services/types.js';
@@ -158,6 +159,8 @@ export interface AuthDeps {
   services: AuthServices;
   /** The hosted UI (`authchart/hosted-ui`), when the app signs in through it. */
   hostedUI: HostedUI | null;
+  /** The WebAuthn ceremonies, when the app signs in with passkeys (`createAuth({ passkeys })`). */
+  passkeys?: PasskeyAuthenticator | null;
   store: SessionStore;
   connectivity: Connectivity;
   clock: Clock;

@@ -1,6 +1,6 @@
 import type { AuthErrorCode } from '../errors.js';
 import { AuthError } from '../errors.js';
-import type { AuthServices, SignInChallenge, SignInStep, Tokens } from '../services/types.js';
+import type { AuthServices, ChallengeKind, SignInChallenge, SignInStep, Tokens } from '../services/types.js';
 import { SecretRegistry } from '../session/redact.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { answerObject, type Session, sessionFromTokens, tokenStringsOf } from '../session/session.js';
@@ -156,14 +156,24 @@ export function tokenField(answer: unknown, key: keyof Tokens): unknown {
   }
 }
 
-const KINDS: readonly string[] = ['newPassword', 'totpCode', 'smsCode', 'emailCode', 'selectMfa'];
+// Every kind once: the compiler checks this list against ChallengeKind.
+const KINDS: Record<ChallengeKind, 1> = {
+  newPassword: 1,
+  totpCode: 1,
+  smsCode: 1,
+  emailCode: 1,
+  selectMfa: 1,
+  selectChallenge: 1,
+  password: 1,
+  passkey: 1,
+};
 
 /** A challenge as the service contract describes it: its kind and the strings Cognito needs back. */
 function isChallenge(step: SignInStep): step is SignInChallenge {
   const c = step as Partial<Record<keyof SignInChallenge, unknown>>;
   return (
     typeof c.challenge === 'string' &&
-    KINDS.includes(c.challenge) &&
+    Object.hasOwn(KINDS, c.challenge) &&
     typeof c.session === 'string' &&
     typeof c.challengeName === 'string' &&
     typeof c.username === 'string'

@@ -7,14 +7,37 @@ export interface Tokens {
   refreshToken: string;
 }
 
-/** How a password sign-in proves the password: SRP (never sent) or the password itself over TLS. */
-export type AuthFlow = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH';
+/**
+ * How a password sign-in proves the password: SRP (never sent) or the password itself over TLS;
+ * `USER_AUTH` sends it through Cognito's choice-based flow (`PASSWORD_SRP` first).
+ */
+export type AuthFlow = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'USER_AUTH';
 
 /** Username and password; `authFlow` overrides the service's default for this call. */
 export interface PasswordCredentials {
   username: string;
   password: string;
   authFlow?: AuthFlow;
+  session?: never;
+  preferredChallenge?: never;
+}
+
+/**
+ * The first factors of Cognito's choice-based sign-in (`USER_AUTH`): a password (sent, or by SRP),
+ * a one-time code by e-mail or SMS, or a passkey.
+ */
+export type FirstFactor = 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN';
+
+/**
+ * A sign-in without a password (Cognito's `USER_AUTH`): Cognito starts `preferredChallenge` if
+ * the pool allows it for this user, else answers with the factors to choose from
+ * (`selectChallenge`). A password factor chosen then is asked for as the `password` challenge.
+ */
+export interface ChoiceCredentials {
+  username: string;
+  preferredChallenge?: FirstFactor;
+  authFlow?: 'USER_AUTH';
+  password?: never;
   session?: never;
 }
 
@@ -27,13 +50,28 @@ export interface SessionCredentials {
   session: string;
   authFlow: 'USER_AUTH';
   password?: never;
+  preferredChallenge?: never;
 }
 
-/** What `signIn` takes: a password, or Cognito's continuation session (told apart by `authFlow`). */
-export type Credentials = PasswordCredentials | SessionCredentials;
+/**
+ * What `signIn` takes: a password, no password (`USER_AUTH`: a code or a passkey), or Cognito's
+ * continuation session.
+ */
+export type Credentials = PasswordCredentials | ChoiceCredentials | SessionCredentials;
 
-/** The challenges a sign-in may stop at, by what the app must ask the user for. */
-export type ChallengeKind = 'newPassword' | 'totpCode' | 'smsCode' | 'emailCode' | 'selectMfa';
+/**
+ * The challenges a sign-in may stop at, by what the app must ask the user for. `passkey` asks the
+ * app nothing: the chart runs the WebAuthn ceremony itself (`createAuth({ passkeys })`).
+ */
+export type ChallengeKind =
+  | 'newPassword'
+  | 'totpCode'
+  | 'smsCode'
+  | 'emailCode'
+  | 'selectMfa'
+  | 'selectChallenge'
+  | 'password'
+  | 'passkey';
 
 /**
  * A sign-in that needs one more answer from the user (Cognito `ChallengeName`). `session` is
@@ -48,8 +86,26 @@ export interface SignInChallenge {
   username: string;
   /** Where a code was sent (masked phone number or e-mail), for `smsCode` and `emailCode`. */
   destination?: string;
-  /** For `selectMfa`: the Cognito MFA names to choose from (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`). */
+  /**
+   * For `selectMfa`: the Cognito MFA names to choose from (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`,
+   * `EMAIL_OTP`); for `selectChallenge`: the first factors ({@link FirstFactor}).
+   */
   options?: string[];
+  /** For `passkey`: Cognito's `CREDENTIAL_REQUEST_OPTIONS`, WebAuthn Level 3's JSON form of the request. */
+  passkeyRequest?: string;
+}
+
+/**
+ * The WebAuthn ceremonies of passkeys (`authchart/passkeys`' `browserPasskeys()`, or the app's own
+ * for a native platform). Requests and answers are WebAuthn Level 3's JSON forms, as Cognito sends
+ * and takes them. A cancelled or refused prompt rejects `PasskeyCancelled`; no authenticator,
+ * `PasskeyUnsupported`. Both honour `signal` (a sign-out during the prompt aborts it).
+ */
+export interface PasskeyAuthenticator {
+  /** Signs in: `request` is `PublicKeyCredentialRequestOptionsJSON`; answers the assertion's JSON. */
+  get(request: string, signal: AbortSignal): Promise<string>;
+  /** Registers: `request` is `PublicKeyCredentialCreationOptionsJSON`; answers the new credential's JSON. */
+  create(request: string, signal: AbortSignal): Promise<string>;
 }
 
 /** What a sign-in step answers: tokens, or one more challenge. */

@@ -78,6 +78,9 @@ export function challengeOf(kind: ChallengeKind): SignInChallenge {
     smsCode: 'SMS_MFA',
     emailCode: 'EMAIL_OTP',
     selectMfa: 'SELECT_MFA_TYPE',
+    selectChallenge: 'SELECT_CHALLENGE',
+    password: 'PASSWORD_SRP',
+    passkey: 'WEB_AUTHN',
   };
   return {
     challenge: kind,
@@ -86,11 +89,22 @@ export function challengeOf(kind: ChallengeKind): SignInChallenge {
     username: 'alice@example.com',
     ...(kind === 'smsCode' ? { destination: '+*******1234' } : {}),
     ...(kind === 'selectMfa' ? { options: ['SMS_MFA', 'SOFTWARE_TOKEN_MFA'] } : {}),
+    ...(kind === 'selectChallenge' ? { options: ['EMAIL_OTP', 'WEB_AUTHN', 'PASSWORD_SRP'] } : {}),
+    ...(kind === 'passkey' ? { passkeyRequest: '{"challenge":"Y2hhbGxlbmdl","rpId":"example.com"}' } : {}),
   };
 }
 
 function challengeFixtures(
-  kinds: ChallengeKind[] = ['newPassword', 'totpCode', 'smsCode', 'emailCode', 'selectMfa'],
+  kinds: ChallengeKind[] = [
+    'newPassword',
+    'totpCode',
+    'smsCode',
+    'emailCode',
+    'selectMfa',
+    'selectChallenge',
+    'password',
+    'passkey',
+  ],
 ): Record<string, DoneFixture<'signIn'>> {
   return Object.fromEntries(
     kinds.map((kind) => {
@@ -183,7 +197,7 @@ export const actorFixtures: {
         output: { session: session(revocableTokens) },
         arrange: { kind: 'resolve', tokens: revocableTokens },
       },
-      ...challengeFixtures(['totpCode']),
+      ...challengeFixtures(['totpCode', 'passkey']),
     },
     error: {
       codeMismatch: {
@@ -289,6 +303,20 @@ export const actorFixtures: {
       notAuthorized: {
         error: new AuthError('NotAuthorized', 'Access Token has been revoked'),
         arrange: { kind: 'reject', error: new AuthError('NotAuthorized', 'Access Token has been revoked') },
+      },
+    },
+  },
+  passkeyAssertion: {
+    done: {
+      asserted: {
+        output: seal('{"id":"cred-1","type":"public-key"}'),
+        arrange: { kind: 'resolve' },
+      },
+    },
+    error: {
+      cancelled: {
+        error: new AuthError('PasskeyCancelled', 'The passkey prompt was cancelled'),
+        arrange: { kind: 'reject', error: new AuthError('PasskeyCancelled', 'The passkey prompt was cancelled') },
       },
     },
   },

@@ -255,6 +255,15 @@ export function createWorld() {
     },
   };
 
+  // The passkey prompt, gated like the remote services: it answers an assertion, or rejects.
+  const passkeys = {
+    async get(_request: string, signal: AbortSignal) {
+      await remoteStep('passkeyAssertion', signal);
+      return '{"id":"cred-1","type":"public-key"}';
+    },
+    create: async () => '{}',
+  };
+
   const connectivity = manualConnectivity(true);
   const clock = new SimulatedClock();
   clock.set(NOW_S * 1000);
@@ -264,6 +273,7 @@ export function createWorld() {
   const deps: Sealed<AuthDeps> = seal({
     services,
     hostedUI,
+    passkeys,
     store: new GatedStore(storage, CLIENT_ID),
     connectivity,
     // The chart reads the model's fixed "now": the simulated clock drives its timers only, so that

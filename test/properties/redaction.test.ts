@@ -80,8 +80,7 @@ function world(pw: string) {
   const services: AuthServices = {
     clientId: CLIENT_ID,
     async signIn(input) {
-      if (armed.signIn)
-        throw build(armed.signIn, [input.authFlow === 'USER_AUTH' ? input.session : input.password, ...known()]);
+      if (armed.signIn) throw build(armed.signIn, [input.session ?? input.password ?? '', ...known()]);
       return mint(serial % 2 === 0) as Tokens;
     },
     async refresh(refreshToken) {

@@ -52,6 +52,8 @@ export interface CognitoFlowOptions {
 
 interface AuthOutput {
   ChallengeName?: string;
+  /** USER_AUTH's SELECT_CHALLENGE: the first factors this user may choose. */
+  AvailableChallenges?: string[];
   ChallengeParameters?: Record<string, string>;
   Session?: string;
   AuthenticationResult?: { AccessToken?: string; IdToken?: string; RefreshToken?: string };
@@ -64,6 +66,14 @@ const CHALLENGES: Record<string, [ChallengeKind, string]> = {
   SMS_MFA: ['smsCode', 'SMS_MFA_CODE'],
   EMAIL_OTP: ['emailCode', 'EMAIL_OTP_CODE'],
   SELECT_MFA_TYPE: ['selectMfa', 'ANSWER'],
+  // USER_AUTH's first factors (a code sent, a passkey) and its choice among them.
+  SMS_OTP: ['smsCode', 'SMS_OTP_CODE'],
+  WEB_AUTHN: ['passkey', 'CREDENTIAL'],
+  SELECT_CHALLENGE: ['selectChallenge', 'ANSWER'],
+  // Not Cognito challenges: a password factor chosen at SELECT_CHALLENGE, asked of the user, then
+  // sent with that choice (PASSWORD) or proven by SRP (PASSWORD_SRP).
+  PASSWORD: ['password', 'PASSWORD'],
+  PASSWORD_SRP: ['password', 'PASSWORD'],
 };
 
 function unhandled(name: string): AuthError {
@@ -175,8 +185,13 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       };
       const destination = p['CODE_DELIVERY_DESTINATION'];
       if (destination) step.destination = destination;
-      const choices = options(p['MFAS_CAN_CHOOSE']);
-      if (choices) step.options = choices;
+      const choices = name === 'SELECT_CHALLENGE' ? out.AvailableChallenges : options(p['MFAS_CAN_CHOOSE']);
+      if (Array.isArray(choices)) step.options = choices.filter((c) => typeof c === 'string');
+      const request = p['CREDENTIAL_REQUEST_OPTIONS'];
+      if (name === 'WEB_AUTHN') {
+        if (!request) throw new AuthError('Service', 'WEB_AUTHN came without CREDENTIAL_REQUEST_OPTIONS');
+        step.passkeyRequest = request;
+      }
       return step;
     }
     const r = out.AuthenticationResult;
@@ -187,60 +202,101 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     return { accessToken: r.AccessToken, idToken: r.IdToken, refreshToken: r.RefreshToken };
   }
 
+  /** The PASSWORD_VERIFIER step of an SRP sign-in (USER_SRP_AUTH, or USER_AUTH's PASSWORD_SRP). */
+  async function verifyPassword(first: AuthOutput, a: bigint, username: string, password: string, signal: AbortSignal) {
+    if (first.ChallengeName !== 'PASSWORD_VERIFIER') return stepFrom(first, username);
+    if (!poolName) throw needsPool();
+    const { passwordClaim } = await srp();
+    const p = first.ChallengeParameters ?? {};
+    const userIdForSrp = p['USER_ID_FOR_SRP'] ?? username;
+    const { SALT: salt, SRP_B: srpB, SECRET_BLOCK: secretBlock } = p;
+    if (!salt || !srpB || !secretBlock) throw new AuthError('Service', 'PASSWORD_VERIFIER came incomplete');
+    let claim: { signature: string; timestamp: string };
+    try {
+      claim = await passwordClaim({ a, poolName, userIdForSrp, password, salt, srpB, secretBlock });
+    } catch (error) {
+      throw new AuthError('Service', 'SRP proof failed', { cause: error });
+    }
+    return respond(
+      'PASSWORD_VERIFIER',
+      first.Session,
+      {
+        PASSWORD_CLAIM_SECRET_BLOCK: secretBlock,
+        PASSWORD_CLAIM_SIGNATURE: claim.signature,
+        TIMESTAMP: claim.timestamp,
+      },
+      userIdForSrp,
+      signal,
+    );
+  }
+
   return {
     clientId,
     ...(issuer ? { issuer } : {}),
     async signIn(credentials, signal) {
-      const { username } = credentials;
-      if (credentials.authFlow === 'USER_AUTH') {
-        // ConfirmSignUp's session stands for the password (authchart/account's autoSignIn).
-        return stepFrom(
-          await initiate('USER_AUTH', { USERNAME: username }, username, signal, credentials.session),
-          username,
-        );
+      const { username, password, session } = credentials;
+      if (session !== undefined || password === undefined) {
+        // USER_AUTH without a password: ConfirmSignUp's session stands for it (authchart/account's
+        // autoSignIn), or Cognito offers a code or a passkey (`preferredChallenge`, else a choice).
+        const preferred = credentials.preferredChallenge;
+        const params = { USERNAME: username, ...(preferred ? { PREFERRED_CHALLENGE: preferred } : {}) };
+        return stepFrom(await initiate('USER_AUTH', params, username, signal, session), username);
       }
-      const { password, authFlow } = credentials;
-      if ((authFlow ?? defaultFlow) === 'USER_PASSWORD_AUTH') {
-        return stepFrom(
-          await initiate('USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }, username, signal),
-          username,
-        );
+      const flow = credentials.authFlow ?? defaultFlow;
+      if (flow === 'USER_PASSWORD_AUTH' || (flow === 'USER_AUTH' && !poolName)) {
+        const [name, params] =
+          flow === 'USER_AUTH'
+            ? ['USER_AUTH', { USERNAME: username, PREFERRED_CHALLENGE: 'PASSWORD', PASSWORD: password }]
+            : ['USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }];
+        return stepFrom(await initiate(name, params, username, signal), username);
       }
       if (!poolName) throw needsPool();
-      const { srpStart, passwordClaim } = await srp();
+      const { srpStart } = await srp();
       const { a, srpA } = srpStart();
-      const first = await initiate('USER_SRP_AUTH', { USERNAME: username, SRP_A: srpA }, username, signal);
-      if (first.ChallengeName !== 'PASSWORD_VERIFIER') return stepFrom(first, username);
-      const p = first.ChallengeParameters ?? {};
-      const userIdForSrp = p['USER_ID_FOR_SRP'] ?? username;
-      const { SALT: salt, SRP_B: srpB, SECRET_BLOCK: secretBlock } = p;
-      if (!salt || !srpB || !secretBlock) throw new AuthError('Service', 'PASSWORD_VERIFIER came incomplete');
-      let claim: { signature: string; timestamp: string };
-      try {
-        claim = await passwordClaim({ a, poolName, userIdForSrp, password, salt, srpB, secretBlock });
-      } catch (error) {
-        throw new AuthError('Service', 'SRP proof failed', { cause: error });
-      }
-      return respond(
-        'PASSWORD_VERIFIER',
-        first.Session,
-        {
-          PASSWORD_CLAIM_SECRET_BLOCK: secretBlock,
-          PASSWORD_CLAIM_SIGNATURE: claim.signature,
-          TIMESTAMP: claim.timestamp,
-        },
-        userIdForSrp,
-        signal,
-      );
+      const first =
+        flow === 'USER_AUTH'
+          ? await initiate(
+              'USER_AUTH',
+              { USERNAME: username, PREFERRED_CHALLENGE: 'PASSWORD_SRP', SRP_A: srpA },
+              username,
+              signal,
+            )
+          : await initiate('USER_SRP_AUTH', { USERNAME: username, SRP_A: srpA }, username, signal);
+      return verifyPassword(first, a, username, password, signal);
     },
 
     async respondToChallenge({ challenge, answer }, signal) {
-      const known = CHALLENGES[challenge.challengeName];
-      if (!known) throw unhandled(challenge.challengeName);
-      if (known[0] === 'selectMfa' && challenge.options && !challenge.options.includes(answer)) {
+      const name = challenge.challengeName;
+      const known = CHALLENGES[name];
+      if (!known) throw unhandled(name);
+      if (known[0].startsWith('select') && challenge.options && !challenge.options.includes(answer)) {
         throw new AuthError('InvalidInput', `Choose one of: ${challenge.options.join(', ')}`);
       }
-      return respond(challenge.challengeName, challenge.session, { [known[1]]: answer }, challenge.username, signal);
+      // A password factor chosen: ask the user for the password before answering Cognito.
+      if (name === 'SELECT_CHALLENGE' && (answer === 'PASSWORD' || answer === 'PASSWORD_SRP')) {
+        const { options: _offered, ...asked } = challenge;
+        return { ...asked, challenge: 'password', challengeName: answer };
+      }
+      const { username, session } = challenge;
+      if (name === 'PASSWORD') {
+        return respond('SELECT_CHALLENGE', session, { ANSWER: name, PASSWORD: answer }, username, signal);
+      }
+      if (name === 'PASSWORD_SRP') {
+        if (!poolName) throw needsPool();
+        const { a, srpA } = (await srp()).srpStart();
+        const first = await call(
+          'RespondToAuthChallenge',
+          {
+            ChallengeName: 'SELECT_CHALLENGE',
+            ClientId: clientId,
+            ChallengeResponses: await secured({ USERNAME: username, ANSWER: name, SRP_A: srpA }, username),
+            Session: session,
+          },
+          signal,
+        );
+        return verifyPassword(first as AuthOutput, a, username, answer, signal);
+      }
+      return respond(name, session, { [known[1]]: answer }, username, signal);
     },
 
     async refresh(refreshToken, signal) {

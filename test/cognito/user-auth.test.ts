@@ -1,0 +1,230 @@
+/**
+ * Sign-in without a password (Cognito's USER_AUTH) through the chart and `authchart/cognito`,
+ * against an endpoint that answers Cognito's documented shapes and checks what Cognito checks:
+ * codes sent by e-mail and SMS, the choice of a first factor, the password sent or proven by SRP,
+ * and passkeys verified by `@simplewebauthn/server` (cognito-local has no USER_AUTH).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { cognitoServices } from '../../src/adapters/cognito/index.js';
+import { type Auth, createAuth, isAuthError } from '../../src/index.js';
+import { jwtClaims } from '../../src/session/jwt.js';
+import { fakeFetch } from '../helpers/fake-cognito-fetch.js';
+import { softwareAuthenticator } from '../helpers/passkey-authenticator.js';
+import { makeTokens } from '../helpers/tokens.js';
+import { userAuthEndpoint } from '../helpers/user-auth-endpoint.js';
+
+const CLIENT_ID = 'client-ua';
+const POOL = 'eu-west-1_AbCdEf123';
+const ISSUER = `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`;
+const ORIGIN = 'https://app.example';
+const USERNAME = 'alice@example.com';
+const PASSWORD = 'Correct-Horse-9';
+
+let auths: Auth[] = [];
+afterEach(() => {
+  for (const auth of auths) auth.stop();
+  auths = [];
+});
+
+function setUp(opts: { passkeys?: boolean } = {}) {
+  const endpoint = userAuthEndpoint({
+    clientId: CLIENT_ID,
+    poolName: POOL.split('_')[1] ?? '',
+    rpId: 'app.example',
+    origin: ORIGIN,
+    users: { [USERNAME]: { password: PASSWORD, userId: 'uuid-alice', email: USERNAME, phone: '+15550001234' } },
+    issue: async (username) => {
+      const t = makeTokens({ username, clientId: CLIENT_ID, issuer: ISSUER, revocable: true });
+      return { AccessToken: t.accessToken, IdToken: t.idToken, RefreshToken: t.refreshToken };
+    },
+    userOfAccessToken: (token) => {
+      const username = jwtClaims(token, 'access token')['username'];
+      return typeof username === 'string' ? username : null;
+    },
+  });
+  const f = fakeFetch((call) => endpoint.handle(call.target.split('.')[1] ?? '', call.body));
+  const authenticator = softwareAuthenticator(ORIGIN);
+  const services = cognitoServices({ clientId: CLIENT_ID, region: 'eu-west-1', userPoolId: POOL, fetch: f.fetch });
+  const auth = createAuth({ services, ...(opts.passkeys === false ? {} : { passkeys: authenticator }) });
+  auths.push(auth);
+  const lastCode = () => endpoint.sent.at(-1)?.code ?? '';
+  return { endpoint, auth, authenticator, lastCode };
+}
+
+/** Registers a passkey for the signed-in user the way `registerPasskey` does (the account calls are elsewhere). */
+async function registerPasskey(w: ReturnType<typeof setUp>) {
+  const { accessToken } = await w.auth.fetchTokens();
+  const started = await w.endpoint.handle('StartWebAuthnRegistration', { AccessToken: accessToken });
+  const options = (started.body as { CredentialCreationOptions: unknown }).CredentialCreationOptions;
+  const credential = await w.authenticator.create(JSON.stringify(options), new AbortController().signal);
+  const done = await w.endpoint.handle('CompleteWebAuthnRegistration', {
+    AccessToken: accessToken,
+    Credential: JSON.parse(credential),
+  });
+  expect(done.status).toBe(200);
+  await w.auth.signOut();
+}
+
+describe('USER_AUTH: a code by e-mail or SMS', () => {
+  it('preferredChallenge EMAIL_OTP: the code sent is asked for, and signs in', async () => {
+    const w = setUp();
+    const result = await w.auth.signIn({ username: USERNAME, preferredChallenge: 'EMAIL_OTP' });
+    expect(result).toEqual({ status: 'challenge', challenge: 'emailCode', destination: 'a***.com' });
+    expect(w.auth.state).toBe('signingIn.challenged.emailCodeRequired');
+    expect(await w.auth.confirmSignIn(w.lastCode())).toEqual({ status: 'signedIn' });
+    expect(w.auth.getSession()?.username).toBe(USERNAME);
+    expect(w.endpoint.calls.map((c) => c.target)).toEqual(['InitiateAuth', 'RespondToAuthChallenge']);
+    expect(w.endpoint.calls[0]?.body).toMatchObject({
+      AuthFlow: 'USER_AUTH',
+      AuthParameters: { USERNAME, PREFERRED_CHALLENGE: 'EMAIL_OTP' },
+    });
+  });
+
+  it('a wrong code is CodeMismatch, and the same challenge takes the right one', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME, preferredChallenge: 'SMS_OTP' });
+    const wrong = w.lastCode() === '000000' ? '111111' : '000000';
+    await expect(w.auth.confirmSignIn(wrong)).rejects.toMatchObject({ code: 'CodeMismatch' });
+    expect(w.auth.state).toBe('signingIn.challenged.smsCodeRequired');
+    expect(await w.auth.confirmSignIn(w.lastCode())).toEqual({ status: 'signedIn' });
+    expect(w.endpoint.calls[1]?.body).toMatchObject({ ChallengeName: 'SMS_OTP' });
+  });
+});
+
+describe('USER_AUTH: choosing a first factor', () => {
+  it('no preference: the factors offered are the choice, and a code chosen is sent', async () => {
+    const w = setUp();
+    const result = await w.auth.signIn({ username: USERNAME });
+    expect(result).toEqual({
+      status: 'challenge',
+      challenge: 'selectChallenge',
+      options: ['PASSWORD', 'PASSWORD_SRP', 'EMAIL_OTP', 'SMS_OTP'],
+    });
+    expect(w.auth.state).toBe('signingIn.challenged.challengeSelectionRequired');
+    await expect(w.auth.confirmSignIn('WEB_AUTHN')).rejects.toMatchObject({ code: 'InvalidInput' });
+    expect(await w.auth.confirmSignIn('EMAIL_OTP')).toMatchObject({ challenge: 'emailCode' });
+    expect(await w.auth.confirmSignIn(w.lastCode())).toEqual({ status: 'signedIn' });
+  });
+
+  it('PASSWORD chosen: the password is asked for, then sent with the choice', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME });
+    expect(await w.auth.confirmSignIn('PASSWORD')).toEqual({ status: 'challenge', challenge: 'password' });
+    expect(w.auth.state).toBe('signingIn.challenged.passwordRequired');
+    // Asking for the password sent nothing.
+    expect(w.endpoint.calls).toHaveLength(1);
+    await expect(w.auth.confirmSignIn('wrong-password')).rejects.toMatchObject({ code: 'NotAuthorized' });
+    expect(w.auth.state).toBe('signedOut');
+    await w.auth.signIn({ username: USERNAME });
+    await w.auth.confirmSignIn('PASSWORD');
+    expect(await w.auth.confirmSignIn(PASSWORD)).toEqual({ status: 'signedIn' });
+    expect(w.endpoint.calls.at(-1)?.body).toMatchObject({
+      ChallengeName: 'SELECT_CHALLENGE',
+      ChallengeResponses: { USERNAME, ANSWER: 'PASSWORD', PASSWORD },
+    });
+  });
+
+  it('PASSWORD_SRP chosen: the password is proven by SRP to a server that checks the proof', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME });
+    await w.auth.confirmSignIn('PASSWORD_SRP');
+    expect(await w.auth.confirmSignIn(PASSWORD)).toEqual({ status: 'signedIn' });
+    const sent = JSON.stringify(w.endpoint.calls);
+    expect(sent).not.toContain(PASSWORD);
+    await w.auth.signOut();
+    await w.auth.signIn({ username: USERNAME });
+    await w.auth.confirmSignIn('PASSWORD_SRP');
+    await expect(w.auth.confirmSignIn('Wrong-Horse-9')).rejects.toMatchObject({ code: 'NotAuthorized' });
+  });
+
+  it('a password through USER_AUTH: PASSWORD_SRP asked first, never the password itself', async () => {
+    const w = setUp();
+    expect(await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' })).toEqual({
+      status: 'signedIn',
+    });
+    expect(w.endpoint.calls[0]?.body).toMatchObject({
+      AuthFlow: 'USER_AUTH',
+      AuthParameters: { USERNAME, PREFERRED_CHALLENGE: 'PASSWORD_SRP' },
+    });
+    expect(JSON.stringify(w.endpoint.calls)).not.toContain(PASSWORD);
+  });
+});
+
+describe('USER_AUTH: passkeys', () => {
+  it('a registered passkey signs in: the prompt answers, and the verifier checks the assertion', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerPasskey(w);
+    expect(await w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).toEqual({
+      status: 'signedIn',
+    });
+    expect(w.authenticator.prompts).toBe(2); // the registration's, and the sign-in's
+    expect(w.endpoint.calls.at(-1)?.body).toMatchObject({ ChallengeName: 'WEB_AUTHN' });
+  });
+
+  it('chosen at SELECT_CHALLENGE: confirmSignIn resolves once the prompt and the sign-in end', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerPasskey(w);
+    const offered = await w.auth.signIn({ username: USERNAME });
+    expect(offered).toMatchObject({ challenge: 'selectChallenge', options: expect.arrayContaining(['WEB_AUTHN']) });
+    expect(await w.auth.confirmSignIn('WEB_AUTHN')).toEqual({ status: 'signedIn' });
+  });
+
+  it('a cancelled prompt is PasskeyCancelled, and nothing is kept', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerPasskey(w);
+    w.authenticator.next = 'cancel';
+    await expect(w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).rejects.toMatchObject({
+      code: 'PasskeyCancelled',
+    });
+    expect(w.auth.state).toBe('signedOut');
+    expect(w.auth.getSession()).toBeNull();
+  });
+
+  it('a sign-out during the prompt aborts it: the sign-in is Cancelled, the sign-out complete', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerPasskey(w);
+    w.authenticator.next = 'hang';
+    const signIn = w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' }).catch((e: unknown) => e);
+    await expect.poll(() => w.auth.state).toBe('signingIn.challenged.passkey');
+    // A confirmSignIn or another signIn meanwhile is refused: the passkey sign-in has a caller.
+    await expect(w.auth.confirmSignIn('x')).rejects.toMatchObject({ code: 'InvalidState' });
+    await expect(w.auth.signIn({ username: USERNAME, preferredChallenge: 'EMAIL_OTP' })).rejects.toMatchObject({
+      code: 'InvalidState',
+    });
+    const out = await w.auth.signOut();
+    expect(out.status).toBe('complete');
+    expect(isAuthError(await signIn, 'Cancelled')).toBe(true);
+    expect(w.authenticator.aborted).toBe(1);
+    expect(w.auth.state).toBe('signedOut');
+  });
+
+  it('without createAuth({ passkeys }) a passkey challenge is PasskeyUnsupported, not a crash', async () => {
+    const w = setUp({ passkeys: false });
+    // The passkey was registered elsewhere (another device); this instance has no authenticator.
+    const other = setUp();
+    await other.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerPasskey(other);
+    for (const [username, list] of other.endpoint.passkeys) w.endpoint.passkeys.set(username, list);
+    await expect(w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).rejects.toMatchObject({
+      code: 'PasskeyUnsupported',
+    });
+    expect(w.auth.state).toBe('signedOut');
+  });
+
+  it('an assertion for another challenge is refused by the verifier (no endpoint that accepts all)', async () => {
+    const w = setUp();
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerPasskey(w);
+    const real = w.authenticator.get.bind(w.authenticator);
+    // Answers a stale challenge: what a replayed assertion would carry.
+    w.authenticator.get = async (request, signal) =>
+      real(JSON.stringify({ ...JSON.parse(request), challenge: 'c3RhbGU' }), signal);
+    await expect(w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).rejects.toMatchObject({
+      code: 'NotAuthorized',
+    });
+  });
+});
