@@ -88,10 +88,13 @@ export function srpStart(a: bigint = randomA()): { a: bigint; A: bigint; srpA: s
   return { a, A, srpA: A.toString(16) };
 }
 
+/** `n` bytes from the platform's CSPRNG. */
+function randomBytes(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n));
+}
+
 function randomA(): bigint {
-  const bytes = new Uint8Array(128);
-  globalThis.crypto.getRandomValues(bytes);
-  return BigInt(`0x${bytesToHex(bytes)}`);
+  return BigInt(`0x${bytesToHex(randomBytes(128))}`);
 }
 
 /** Inputs of the password proof: Cognito's `PASSWORD_VERIFIER` challenge parameters and the client's `a`. */
@@ -108,6 +111,16 @@ export interface PasswordVerifierInput {
   srpB: string;
 }
 
+/**
+ * SRP's private key x = H(salt | H(poolName | userId | ':' | password)), salt as a big integer in
+ * {@link padHex}. A remembered device's verifier is g^x too, with the device group key and device key
+ * in place of the pool name and username.
+ */
+async function privateKey(saltHex: string, poolName: string, userId: string, password: string): Promise<bigint> {
+  const inner = await sha256(encoder.encode(`${poolName}${userId}:${password}`));
+  return hashHex(padHex(BigInt(`0x${saltHex}`)) + bytesToHex(inner));
+}
+
 /** The shared key and its ingredients (exposed for the known-answer test). */
 export async function passwordAuthenticationKey(
   input: PasswordVerifierInput,
@@ -119,8 +132,7 @@ export async function passwordAuthenticationKey(
   const k = await hashHex(padHex(N) + padHex(g));
   const u = await hashHex(padHex(A) + padHex(B));
   if (u === 0n) throw new Error('SRP: u is zero');
-  const inner = await sha256(encoder.encode(`${input.poolName}${input.userIdForSrp}:${input.password}`));
-  const x = await hashHex(padHex(BigInt(`0x${input.salt}`)) + bytesToHex(inner));
+  const x = await privateKey(input.salt, input.poolName, input.userIdForSrp, input.password);
   const S = modPow(B - k * modPow(g, x, N), input.a + u * x, N);
   // HKDF-SHA256 (salt u, info "Caldera Derived Key"), first 16 bytes, with HMAC only (polyfills may lack HKDF).
   const prk = await hmacSha256(hexToBytes(padHex(u)), hexToBytes(padHex(S)));
@@ -165,4 +177,77 @@ export async function passwordClaim(
  */
 export async function secretHash(username: string, clientId: string, clientSecret: string): Promise<string> {
   return bytesToBase64(await hmacSha256(encoder.encode(clientSecret), encoder.encode(username + clientId)));
+}
+
+/** A source of random bytes; injected by tests to pin the device password and salt. */
+export type RandomBytes = (n: number) => Uint8Array;
+
+/** What ConfirmDevice needs to remember a device, and the secret the device keeps. */
+export interface DeviceVerifier {
+  /** The device's secret: 40 random bytes, base64. Stored on the device; never sent. */
+  devicePassword: string;
+  /** `DeviceSecretVerifierConfig.Salt`: the 16-byte salt in {@link padHex} bytes, base64. */
+  salt: string;
+  /** `DeviceSecretVerifierConfig.PasswordVerifier`: g^x mod N in {@link padHex} bytes, base64. */
+  passwordVerifier: string;
+}
+
+/**
+ * A fresh device password and the salt and verifier Cognito stores for it at ConfirmDevice: the
+ * device later proves it knows the password with DEVICE_SRP_AUTH ({@link devicePasswordClaim}).
+ * The device group key and device key stand where USER_SRP_AUTH has the pool name and username.
+ *
+ * @example
+ * const { DeviceGroupKey, DeviceKey } = result.AuthenticationResult.NewDeviceMetadata;
+ * const { devicePassword, salt, passwordVerifier } = await deviceVerifier(DeviceGroupKey, DeviceKey);
+ * // ConfirmDevice { DeviceKey, AccessToken, DeviceSecretVerifierConfig: { Salt: salt, PasswordVerifier: passwordVerifier } }
+ */
+export async function deviceVerifier(
+  deviceGroupKey: string,
+  deviceKey: string,
+  random: RandomBytes = randomBytes,
+): Promise<DeviceVerifier> {
+  // Drawn in this order (password, then salt) as AWS's helper does, so fixed randomness gives its answer.
+  const devicePassword = bytesToBase64(random(40));
+  // Cognito reads the salt back as a big integer: its bytes are padHex's (leading zeros dropped, 00 before a top bit).
+  const saltHex = padHex(BigInt(`0x${bytesToHex(random(16))}`));
+  const x = await privateKey(saltHex, deviceGroupKey, deviceKey, devicePassword);
+  return {
+    devicePassword,
+    salt: bytesToBase64(hexToBytes(saltHex)),
+    passwordVerifier: bytesToBase64(hexToBytes(padHex(modPow(g, x, N)))),
+  };
+}
+
+/** Inputs of the device proof: Cognito's `DEVICE_PASSWORD_VERIFIER` challenge parameters and the client's `a`. */
+export interface DevicePasswordVerifierInput {
+  a: bigint;
+  /** The `DeviceGroupKey` of the device's `NewDeviceMetadata`. */
+  deviceGroupKey: string;
+  /** `DEVICE_KEY`. */
+  deviceKey: string;
+  /** {@link DeviceVerifier.devicePassword}. */
+  devicePassword: string;
+  /** `SALT`, hex. */
+  salt: string;
+  /** `SRP_B`, hex. */
+  srpB: string;
+  /** `SECRET_BLOCK`, base64. */
+  secretBlock: string;
+  now?: Date;
+}
+
+/**
+ * The `DEVICE_PASSWORD_VERIFIER` answer: the `PASSWORD_VERIFIER` proof of {@link passwordClaim} with
+ * the device group key as pool name, the device key as username and the device password.
+ *
+ * @example
+ * const { a, srpA } = srpStart(); // send srpA as SRP_A with DEVICE_KEY in DEVICE_SRP_AUTH, then:
+ * const claim = await devicePasswordClaim({ a, deviceGroupKey, deviceKey, devicePassword, salt, srpB, secretBlock });
+ */
+export function devicePasswordClaim(
+  input: DevicePasswordVerifierInput,
+): Promise<{ signature: string; timestamp: string }> {
+  const { deviceGroupKey, deviceKey, devicePassword, ...rest } = input;
+  return passwordClaim({ ...rest, poolName: deviceGroupKey, userIdForSrp: deviceKey, password: devicePassword });
 }
