@@ -20,6 +20,7 @@ export {
   updateMFAPreference,
   verifyTOTPSetup,
 } from './mfa.js';
+export { deletePasskey, listPasskeys, type PasskeyDescription, registerPasskey } from './passkeys.js';
 export {
   confirmResetPassword,
   confirmSignUp,
