@@ -4,70 +4,13 @@
  * codes sent by e-mail and SMS, the choice of a first factor, the password sent or proven by SRP,
  * and passkeys verified by `@simplewebauthn/server` (cognito-local has no USER_AUTH).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { cognitoServices } from '../../src/adapters/cognito/index.js';
-import { type Auth, createAuth, isAuthError } from '../../src/index.js';
-import { jwtClaims } from '../../src/session/jwt.js';
-import { fakeFetch } from '../helpers/fake-cognito-fetch.js';
-import { softwareAuthenticator } from '../helpers/passkey-authenticator.js';
-import { makeTokens } from '../helpers/tokens.js';
-import { userAuthEndpoint } from '../helpers/user-auth-endpoint.js';
-
-const CLIENT_ID = 'client-ua';
-const POOL = 'eu-west-1_AbCdEf123';
-const ISSUER = `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`;
-const ORIGIN = 'https://app.example';
-const USERNAME = 'alice@example.com';
-const PASSWORD = 'Correct-Horse-9';
-
-let auths: Auth[] = [];
-afterEach(() => {
-  for (const auth of auths) auth.stop();
-  auths = [];
-});
-
-function setUp(opts: { passkeys?: boolean } = {}) {
-  const endpoint = userAuthEndpoint({
-    clientId: CLIENT_ID,
-    poolName: POOL.split('_')[1] ?? '',
-    rpId: 'app.example',
-    origin: ORIGIN,
-    users: { [USERNAME]: { password: PASSWORD, userId: 'uuid-alice', email: USERNAME, phone: '+15550001234' } },
-    issue: async (username) => {
-      const t = makeTokens({ username, clientId: CLIENT_ID, issuer: ISSUER, revocable: true });
-      return { AccessToken: t.accessToken, IdToken: t.idToken, RefreshToken: t.refreshToken };
-    },
-    userOfAccessToken: (token) => {
-      const username = jwtClaims(token, 'access token')['username'];
-      return typeof username === 'string' ? username : null;
-    },
-  });
-  const f = fakeFetch((call) => endpoint.handle(call.target.split('.')[1] ?? '', call.body));
-  const authenticator = softwareAuthenticator(ORIGIN);
-  const services = cognitoServices({ clientId: CLIENT_ID, region: 'eu-west-1', userPoolId: POOL, fetch: f.fetch });
-  const auth = createAuth({ services, ...(opts.passkeys === false ? {} : { passkeys: authenticator }) });
-  auths.push(auth);
-  const lastCode = () => endpoint.sent.at(-1)?.code ?? '';
-  return { endpoint, auth, authenticator, lastCode };
-}
-
-/** Registers a passkey for the signed-in user the way `registerPasskey` does (the account calls are elsewhere). */
-async function registerPasskey(w: ReturnType<typeof setUp>) {
-  const { accessToken } = await w.auth.fetchTokens();
-  const started = await w.endpoint.handle('StartWebAuthnRegistration', { AccessToken: accessToken });
-  const options = (started.body as { CredentialCreationOptions: unknown }).CredentialCreationOptions;
-  const credential = await w.authenticator.create(JSON.stringify(options), new AbortController().signal);
-  const done = await w.endpoint.handle('CompleteWebAuthnRegistration', {
-    AccessToken: accessToken,
-    Credential: JSON.parse(credential),
-  });
-  expect(done.status).toBe(200);
-  await w.auth.signOut();
-}
+import { describe, expect, it } from 'vitest';
+import { isAuthError } from '../../src/index.js';
+import { PASSWORD, registerDirectly, USERNAME, userAuthWorld } from '../helpers/user-auth-world.js';
 
 describe('USER_AUTH: a code by e-mail or SMS', () => {
   it('preferredChallenge EMAIL_OTP: the code sent is asked for, and signs in', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     const result = await w.auth.signIn({ username: USERNAME, preferredChallenge: 'EMAIL_OTP' });
     expect(result).toEqual({ status: 'challenge', challenge: 'emailCode', destination: 'a***.com' });
     expect(w.auth.state).toBe('signingIn.challenged.emailCodeRequired');
@@ -81,7 +24,7 @@ describe('USER_AUTH: a code by e-mail or SMS', () => {
   });
 
   it('a wrong code is CodeMismatch, and the same challenge takes the right one', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME, preferredChallenge: 'SMS_OTP' });
     const wrong = w.lastCode() === '000000' ? '111111' : '000000';
     await expect(w.auth.confirmSignIn(wrong)).rejects.toMatchObject({ code: 'CodeMismatch' });
@@ -93,7 +36,7 @@ describe('USER_AUTH: a code by e-mail or SMS', () => {
 
 describe('USER_AUTH: choosing a first factor', () => {
   it('no preference: the factors offered are the choice, and a code chosen is sent', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     const result = await w.auth.signIn({ username: USERNAME });
     expect(result).toEqual({
       status: 'challenge',
@@ -107,7 +50,7 @@ describe('USER_AUTH: choosing a first factor', () => {
   });
 
   it('PASSWORD chosen: the password is asked for, then sent with the choice', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME });
     expect(await w.auth.confirmSignIn('PASSWORD')).toEqual({ status: 'challenge', challenge: 'password' });
     expect(w.auth.state).toBe('signingIn.challenged.passwordRequired');
@@ -125,7 +68,7 @@ describe('USER_AUTH: choosing a first factor', () => {
   });
 
   it('PASSWORD_SRP chosen: the password is proven by SRP to a server that checks the proof', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME });
     await w.auth.confirmSignIn('PASSWORD_SRP');
     expect(await w.auth.confirmSignIn(PASSWORD)).toEqual({ status: 'signedIn' });
@@ -138,7 +81,7 @@ describe('USER_AUTH: choosing a first factor', () => {
   });
 
   it('a password through USER_AUTH: PASSWORD_SRP asked first, never the password itself', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     expect(await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' })).toEqual({
       status: 'signedIn',
     });
@@ -152,9 +95,9 @@ describe('USER_AUTH: choosing a first factor', () => {
 
 describe('USER_AUTH: passkeys', () => {
   it('a registered passkey signs in: the prompt answers, and the verifier checks the assertion', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
-    await registerPasskey(w);
+    await registerDirectly(w);
     expect(await w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).toEqual({
       status: 'signedIn',
     });
@@ -163,18 +106,18 @@ describe('USER_AUTH: passkeys', () => {
   });
 
   it('chosen at SELECT_CHALLENGE: confirmSignIn resolves once the prompt and the sign-in end', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
-    await registerPasskey(w);
+    await registerDirectly(w);
     const offered = await w.auth.signIn({ username: USERNAME });
     expect(offered).toMatchObject({ challenge: 'selectChallenge', options: expect.arrayContaining(['WEB_AUTHN']) });
     expect(await w.auth.confirmSignIn('WEB_AUTHN')).toEqual({ status: 'signedIn' });
   });
 
   it('a cancelled prompt is PasskeyCancelled, and nothing is kept', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
-    await registerPasskey(w);
+    await registerDirectly(w);
     w.authenticator.next = 'cancel';
     await expect(w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).rejects.toMatchObject({
       code: 'PasskeyCancelled',
@@ -184,9 +127,9 @@ describe('USER_AUTH: passkeys', () => {
   });
 
   it('a sign-out during the prompt aborts it: the sign-in is Cancelled, the sign-out complete', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
-    await registerPasskey(w);
+    await registerDirectly(w);
     w.authenticator.next = 'hang';
     const signIn = w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' }).catch((e: unknown) => e);
     await expect.poll(() => w.auth.state).toBe('signingIn.challenged.passkey');
@@ -203,11 +146,11 @@ describe('USER_AUTH: passkeys', () => {
   });
 
   it('without createAuth({ passkeys }) a passkey challenge is PasskeyUnsupported, not a crash', async () => {
-    const w = setUp({ passkeys: false });
+    const w = userAuthWorld({ passkeys: false });
     // The passkey was registered elsewhere (another device); this instance has no authenticator.
-    const other = setUp();
+    const other = userAuthWorld();
     await other.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
-    await registerPasskey(other);
+    await registerDirectly(other);
     for (const [username, list] of other.endpoint.passkeys) w.endpoint.passkeys.set(username, list);
     await expect(w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).rejects.toMatchObject({
       code: 'PasskeyUnsupported',
@@ -216,9 +159,9 @@ describe('USER_AUTH: passkeys', () => {
   });
 
   it('an assertion for another challenge is refused by the verifier (no endpoint that accepts all)', async () => {
-    const w = setUp();
+    const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
-    await registerPasskey(w);
+    await registerDirectly(w);
     const real = w.authenticator.get.bind(w.authenticator);
     // Answers a stale challenge: what a replayed assertion would carry.
     w.authenticator.get = async (request, signal) =>

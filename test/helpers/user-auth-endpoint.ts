@@ -27,7 +27,7 @@ export interface EndpointUser {
   phone?: string;
 }
 
-interface Passkey {
+export interface Passkey {
   credential: WebAuthnCredential;
   createdAt: number;
 }
