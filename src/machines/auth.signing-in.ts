@@ -7,6 +7,8 @@ import type { AuthContext } from './auth.types.js';
 /** A step's output as its transition's `outcome` parameter (one function for every step's type). */
 const outcome = <O>({ event }: { event: { output: O } }) => ({ outcome: event.output });
 
+const CHALLENGE_EXPIRED = new AuthError('Expired', 'The sign-in challenge expired');
+
 /** What `stop()` during the save tells the app (the slot revokes the refresh token if no storage holds it). */
 const savingStopped = ({ context }: { context: AuthContext }) => {
   const what = context.signInRequest?.adopted
@@ -187,17 +189,28 @@ export const signingInState = {
         SIGN_IN: { target: '#auth.signingIn', reenter: true, actions: ['forgetChallenge', 'assignSignInRequest'] },
       },
       after: {
-        challengeExpiry: {
-          target: '#auth.signedOut',
-          actions: [
-            {
-              type: 'emitSignInFailed',
-              params: { error: new AuthError('Expired', 'The sign-in challenge expired') },
-            },
-            'markChallengeExpired',
-            'forgetSignIn',
-          ],
-        },
+        challengeExpiry: [
+          // A caller waits (the passkey prompt, or an answer still being sent): it hears why too.
+          {
+            guard: 'signInCallerWaits',
+            target: '#auth.signedOut',
+            actions: [
+              { type: 'emitSignInFailed', params: { error: CHALLENGE_EXPIRED } },
+              'markChallengeExpired',
+              { type: 'recordSignInError', params: { error: CHALLENGE_EXPIRED } },
+              'answerSignIn',
+              'forgetSignIn',
+            ],
+          },
+          {
+            target: '#auth.signedOut',
+            actions: [
+              { type: 'emitSignInFailed', params: { error: CHALLENGE_EXPIRED } },
+              'markChallengeExpired',
+              'forgetSignIn',
+            ],
+          },
+        ],
       },
       states: {
         routing: {
@@ -232,7 +245,7 @@ export const signingInState = {
         /**
          * USER_AUTH's WEB_AUTHN: the authenticator is asked (`createAuth({ passkeys })`), and its
          * assertion answered. The caller waits on; a sign-out cancels the prompt (its signal aborts
-         * it), and it is bounded like any user interaction (`hostedUIMs`).
+         * it), and the challenge's expiry (`challengeMs`, Cognito's session) bounds it.
          */
         passkey: {
           on: {
@@ -254,7 +267,6 @@ export const signingInState = {
             },
             onError: signInFailed(failed('The passkey')),
           },
-          after: { hostedUITimeout: signInFailed(timedOut('The passkey prompt', 'hostedUIMs')) },
         },
         answering: {
           on: { CONFIRM_SIGN_IN: { actions: { type: 'rejectConfirm', params: { code: 'InvalidState' } } } },

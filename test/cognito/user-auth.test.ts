@@ -145,6 +145,18 @@ describe('USER_AUTH: passkeys', () => {
     expect(w.auth.state).toBe('signedOut');
   });
 
+  it('a prompt left open past the challenge (challengeMs) ends the sign-in: Expired, the prompt aborted', async () => {
+    const w = userAuthWorld({ challengeMs: 300 });
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerDirectly(w);
+    w.authenticator.next = 'hang';
+    await expect(w.auth.signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })).rejects.toMatchObject({
+      code: 'Expired',
+    });
+    expect(w.authenticator.aborted).toBe(1);
+    expect(w.auth.state).toBe('signedOut');
+  });
+
   it('without createAuth({ passkeys }) a passkey challenge is PasskeyUnsupported, not a crash', async () => {
     const w = userAuthWorld({ passkeys: false });
     // The passkey was registered elsewhere (another device); this instance has no authenticator.

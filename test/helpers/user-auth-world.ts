@@ -25,7 +25,7 @@ afterEach(() => {
   auths = [];
 });
 
-export function userAuthWorld(opts: { passkeys?: boolean } = {}) {
+export function userAuthWorld(opts: { passkeys?: boolean; challengeMs?: number } = {}) {
   const endpoint = userAuthEndpoint({
     clientId: CLIENT_ID,
     poolName: POOL.split('_')[1] ?? '',
@@ -44,7 +44,11 @@ export function userAuthWorld(opts: { passkeys?: boolean } = {}) {
   const f = fakeFetch((call) => endpoint.handle(call.target.split('.')[1] ?? '', call.body));
   const authenticator = softwareAuthenticator(ORIGIN);
   const services = cognitoServices({ clientId: CLIENT_ID, region: 'eu-west-1', userPoolId: POOL, fetch: f.fetch });
-  const auth = createAuth({ services, ...(opts.passkeys === false ? {} : { passkeys: authenticator }) });
+  const auth = createAuth({
+    services,
+    ...(opts.passkeys === false ? {} : { passkeys: authenticator }),
+    ...(opts.challengeMs ? { timeouts: { challengeMs: opts.challengeMs } } : {}),
+  });
   auths.push(auth);
   const lastCode = () => endpoint.sent.at(-1)?.code ?? '';
   return { endpoint, auth, authenticator, lastCode };
