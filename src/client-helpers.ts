@@ -146,7 +146,7 @@ export function credentialsOf(input: Credentials): Credentials {
   if (!FIRST_FACTORS.includes(preferredChallenge) || (key && preferredChallenge)) {
     throw new AuthError(
       'InvalidInput',
-      'preferredChallenge: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP or WEB_AUTHN, without a password or session',
+      'preferredChallenge: EMAIL_OTP, SMS_OTP or WEB_AUTHN, with no password or session',
     );
   }
   return {

@@ -92,6 +92,10 @@ describe('sign-in', () => {
     await expect(auth.signIn({ username: 'a', preferredChallenge: 'MAGIC_LINK' } as never)).rejects.toMatchObject({
       code: 'InvalidInput',
     });
+    // A password factor is asked for with the password (authFlow USER_AUTH), never without it.
+    await expect(auth.signIn({ username: 'a', preferredChallenge: 'PASSWORD' } as never)).rejects.toMatchObject({
+      code: 'InvalidInput',
+    });
     await expect(auth.signIn({ username: 'a', password: 'x', authFlow: 'CUSTOM_AUTH' } as never)).rejects.toMatchObject(
       {
         code: 'InvalidInput',

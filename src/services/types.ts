@@ -35,7 +35,8 @@ export type FirstFactor = 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' 
  */
 export interface ChoiceCredentials {
   username: string;
-  preferredChallenge?: FirstFactor;
+  /** A password factor goes with the password: `{ username, password, authFlow: 'USER_AUTH' }`. */
+  preferredChallenge?: Exclude<FirstFactor, 'PASSWORD' | 'PASSWORD_SRP'>;
   authFlow?: 'USER_AUTH';
   password?: never;
   session?: never;
