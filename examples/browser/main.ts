@@ -3,13 +3,17 @@
  * `?endpoint=http://127.0.0.1:PORT&clientId=...` (printed by `npm run demo:browser`), and
  * `&inspect=1` to open Stately Inspector. A sign-in that meets a challenge (new password, MFA code,
  * MFA choice) shows one field for it and a Confirm button calling `confirmSignIn`.
- * `&hostedDomain=…&hostedClientId=…` add "Sign in with the hosted UI" (see hosted.ts).
+ * `&hostedDomain=…&hostedClientId=…` add "Sign in with the hosted UI" (see hosted.ts). Passkeys
+ * (passkeys.ts) need a page on `http://localhost:…` or HTTPS (WebAuthn's secure context) and an
+ * endpoint with USER_AUTH and the passkey calls.
  */
 
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
+import { browserPasskeys } from '../../src/adapters/passkeys.js';
 import { type Auth, createAuth, isAuthError, type SignInResult, webStorage } from '../../src/index.js';
 import { wireAccount } from './account.js';
 import { carriesRedirect, createHostedAuth, demoParams, homeUrl, lastResult } from './hosted.js';
+import { wirePasskeys } from './passkeys.js';
 
 const params = demoParams();
 const clientId = params.get('clientId') ?? '';
@@ -63,6 +67,7 @@ async function main() {
       ...(userPoolId ? { userPoolId } : { authFlow: 'USER_PASSWORD_AUTH' as const }),
     }),
     storage: webStorage(localStorage),
+    passkeys: browserPasskeys(),
     // cognito-local emits no origin_jti, so "auto" would never revoke; a real pool can use the default.
     revocation: params.get('revocation') === 'auto' ? 'auto' : 'always',
     timeouts: { remoteStepMs },
@@ -101,10 +106,12 @@ async function main() {
     $('user').textContent = session ? (session.email ?? session.username) : '—';
     $('signed-in-with').textContent = session?.signedInWith ?? '—';
     document.body.dataset['status'] = status;
-    $<HTMLButtonElement>('sign-out').disabled = status !== 'signedIn';
+    // A sign-out during the passkey prompt cancels it (the sign-in rejects Cancelled).
+    $<HTMLButtonElement>('sign-out').disabled = status !== 'signedIn' && state !== 'signingIn.challenged.passkey';
     $<HTMLButtonElement>('sign-out-global').disabled = status !== 'signedIn';
     $<HTMLButtonElement>('sign-in-button').disabled = !bothSignedOut;
     $<HTMLButtonElement>('hosted-sign-in').disabled = !bothSignedOut;
+    $<HTMLButtonElement>('passkey-sign-in').disabled = !bothSignedOut;
   };
   auth.subscribe(render);
   hosted?.subscribe(render);
@@ -124,10 +131,11 @@ async function main() {
     challenge = result.status === 'challenge' ? result : null;
     if (challenge) {
       const field = FIELDS[challenge.challenge];
-      const selecting = challenge.challenge === 'selectMfa';
+      const selecting = choosing(challenge);
       $('challenge-hint').textContent = field.hint(challenge);
       // The hidden text field must not carry the choice's label too.
       $('challenge-answer-label').textContent = selecting ? '' : field.label;
+      $('challenge-choice-label').textContent = selecting ? field.label : '';
       $('challenge-answer-field').hidden = selecting;
       $('challenge-choice-field').hidden = !selecting;
       answerInput.type = field.secret ? 'password' : 'text';
@@ -140,8 +148,10 @@ async function main() {
       );
     }
     render();
-    if (challenge) (challenge.challenge === 'selectMfa' ? choice : answerInput).focus();
+    if (challenge) (choosing(challenge) ? choice : answerInput).focus();
   };
+
+  wirePasskeys(auth, $, describeError, ask);
 
   $('sign-in-form').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -161,7 +171,7 @@ async function main() {
   $('challenge-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     $('sign-in-error').textContent = '';
-    const answer = challenge?.challenge === 'selectMfa' ? choice.value : answerInput.value;
+    const answer = challenge && choosing(challenge) ? choice.value : answerInput.value;
     try {
       ask(await auth.confirmSignIn(answer));
     } catch (error) {
@@ -220,6 +230,10 @@ async function main() {
   await Promise.all([auth.ready, hosted?.ready]);
   document.body.dataset['ready'] = 'true';
 }
+
+/** A challenge answered by choosing one of its options (a second factor, USER_AUTH's first factor). */
+const choosing = (challenge: Challenge) =>
+  challenge.challenge === 'selectMfa' || challenge.challenge === 'selectChallenge';
 
 /** The chart state that waits for an answer to `challenge`. */
 function stateOf(challenge: Challenge | null): string {
