@@ -117,7 +117,8 @@ export function safely(fn: () => void): void {
   }
 }
 
-const FIRST_FACTORS = [undefined, 'PASSWORD', 'PASSWORD_SRP', 'EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'];
+/** What `preferredChallenge` may name: a password factor comes with the password (`authFlow: 'USER_AUTH'`). */
+const FIRST_FACTORS = [undefined, 'EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'];
 
 /**
  * `signIn()`'s input, checked before anything is sent, and copied (only the fields a transport
