@@ -211,5 +211,6 @@ describe('model-based tests generated from the statechart', () => {
     );
     expect(missedStates).toEqual([]);
     expect(missedTransitions).toEqual([]);
-  }, 900_000);
+    // 11 minutes on a loaded 2-core machine with the USER_AUTH states; CI runs it beside the other suites.
+  }, 1_800_000);
 });
