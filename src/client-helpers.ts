@@ -117,42 +117,39 @@ export function safely(fn: () => void): void {
   }
 }
 
+const FLOWS = [undefined, 'USER_SRP_AUTH', 'USER_PASSWORD_AUTH', 'USER_AUTH'];
 /** What `preferredChallenge` may name: a password factor comes with the password (`authFlow: 'USER_AUTH'`). */
 const FIRST_FACTORS = [undefined, 'EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'];
 
 /**
  * `signIn()`'s input, checked before anything is sent, and copied (only the fields a transport
- * reads). A password, a ConfirmSignUp's session (`USER_AUTH`), or neither (`USER_AUTH`: a code
- * or a passkey, `preferredChallenge` first), never both.
+ * reads): a password (any flow), a ConfirmSignUp's session (`USER_AUTH`), or neither (`USER_AUTH`:
+ * a code or a passkey, `preferredChallenge` first). One shape message for every wrong mix.
  */
 export function credentialsOf(input: Credentials): Credentials {
-  const { username, authFlow, preferredChallenge } = input ?? {};
+  const { username, password, session, authFlow, preferredChallenge } = input ?? {};
+  const key = password === undefined ? 'session' : 'password';
+  const proof = password === undefined ? session : password;
   if (typeof username !== 'string' || username.trim() === '') {
     throw new AuthError('InvalidInput', 'username must be a non-empty string');
   }
-  if (![undefined, 'USER_SRP_AUTH', 'USER_PASSWORD_AUTH', 'USER_AUTH'].includes(authFlow)) {
-    throw new AuthError('InvalidInput', 'authFlow must be USER_SRP_AUTH, USER_PASSWORD_AUTH or USER_AUTH');
-  }
-  if (input.session !== undefined && input.password !== undefined) {
-    throw new AuthError('InvalidInput', 'a password or a session, not both');
-  }
-  const key = input.session !== undefined ? 'session' : input.password !== undefined ? 'password' : null;
-  const proof = key && input[key];
-  if (key && (typeof proof !== 'string' || proof === '')) {
+  if (proof !== undefined && (typeof proof !== 'string' || proof === '')) {
     throw new AuthError('InvalidInput', `${key} must be a non-empty string`);
   }
-  if (key !== 'password' && authFlow !== undefined && authFlow !== 'USER_AUTH') {
-    throw new AuthError('InvalidInput', `${authFlow} needs a password`);
-  }
-  if (!FIRST_FACTORS.includes(preferredChallenge) || (key && preferredChallenge)) {
+  if (
+    !FLOWS.includes(authFlow) ||
+    !FIRST_FACTORS.includes(preferredChallenge) ||
+    (password === undefined ? authFlow !== undefined && authFlow !== 'USER_AUTH' : session !== undefined) ||
+    (proof !== undefined && preferredChallenge)
+  ) {
     throw new AuthError(
       'InvalidInput',
-      'preferredChallenge: EMAIL_OTP, SMS_OTP or WEB_AUTHN, with no password or session',
+      'signIn takes { username, password, authFlow? }, { username, preferredChallenge? } or { username, session, authFlow: "USER_AUTH" }',
     );
   }
   return {
     username,
-    ...(key ? { [key]: proof } : {}),
+    ...(proof === undefined ? {} : { [key]: proof }),
     ...(authFlow ? { authFlow } : {}),
     ...(preferredChallenge ? { preferredChallenge } : {}),
   } as Credentials;

@@ -73,6 +73,11 @@ describe('sign-in', () => {
     const auth = createAuth({ services: fakeServices() });
     await expect(auth.signIn({ username: '', password: 'x' })).rejects.toMatchObject({ code: 'InvalidInput' });
     await expect(auth.signIn({ username: 'a', password: '' })).rejects.toMatchObject({ code: 'InvalidInput' });
+    // A null password is no password-less sign-in: it is refused, not sent as USER_AUTH.
+    await expect(auth.signIn({ username: 'a', password: null } as never)).rejects.toMatchObject({
+      code: 'InvalidInput',
+      message: 'password must be a non-empty string',
+    });
     // A session sign-in needs the session; a password and a session are never sent together.
     await expect(auth.signIn({ username: 'a', session: '', authFlow: 'USER_AUTH' })).rejects.toMatchObject({
       code: 'InvalidInput',
@@ -80,11 +85,11 @@ describe('sign-in', () => {
     });
     await expect(
       auth.signIn({ username: 'a', password: 'x', session: 'y', authFlow: 'USER_AUTH' } as never),
-    ).rejects.toMatchObject({ code: 'InvalidInput', message: 'a password or a session, not both' });
+    ).rejects.toMatchObject({ code: 'InvalidInput', message: expect.stringContaining('signIn takes') });
     // Without a password only USER_AUTH can sign in; a preferred factor goes with neither secret.
     await expect(auth.signIn({ username: 'a', authFlow: 'USER_SRP_AUTH' } as never)).rejects.toMatchObject({
       code: 'InvalidInput',
-      message: 'USER_SRP_AUTH needs a password',
+      message: expect.stringContaining('{ username, preferredChallenge? }'),
     });
     await expect(
       auth.signIn({ username: 'a', password: 'x', preferredChallenge: 'EMAIL_OTP' } as never),

@@ -114,8 +114,6 @@ export const authGuards = {
   cancelKeepsSignedIn: ({ context }, params: ErrorParams) =>
     params.error.code === 'Cancelled' && context.signOut?.reason !== 'userDeleted',
   gotSession: (_, params: { outcome: SignInOutcome }) => 'session' in params.outcome, // not one more challenge
-  /** A `signIn()` or `confirmSignIn()` caller waits for this step (none while a challenge waits for the app). */
-  signInCallerWaits: ({ context }) => context.signInRequest !== null,
   /** USER_AUTH's WEB_AUTHN: the chart runs the passkey ceremony instead of asking the app. */
   gotPasskeyChallenge: (_, params: { outcome: SignInOutcome }) =>
     'challenge' in params.outcome && params.outcome.challenge.info.challenge === 'passkey',

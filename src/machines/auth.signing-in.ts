@@ -189,28 +189,18 @@ export const signingInState = {
         SIGN_IN: { target: '#auth.signingIn', reenter: true, actions: ['forgetChallenge', 'assignSignInRequest'] },
       },
       after: {
-        challengeExpiry: [
-          // A caller waits (the passkey prompt, or an answer still being sent): it hears why too.
-          {
-            guard: 'signInCallerWaits',
-            target: '#auth.signedOut',
-            actions: [
-              { type: 'emitSignInFailed', params: { error: CHALLENGE_EXPIRED } },
-              'markChallengeExpired',
-              { type: 'recordSignInError', params: { error: CHALLENGE_EXPIRED } },
-              'answerSignIn',
-              'forgetSignIn',
-            ],
-          },
-          {
-            target: '#auth.signedOut',
-            actions: [
-              { type: 'emitSignInFailed', params: { error: CHALLENGE_EXPIRED } },
-              'markChallengeExpired',
-              'forgetSignIn',
-            ],
-          },
-        ],
+        // A caller still waiting (the passkey prompt, an answer on its way) hears why too; when none
+        // waits (the app is asked), `answerSignIn` answers nobody.
+        challengeExpiry: {
+          target: '#auth.signedOut',
+          actions: [
+            { type: 'emitSignInFailed', params: { error: CHALLENGE_EXPIRED } },
+            'markChallengeExpired',
+            { type: 'recordSignInError', params: { error: CHALLENGE_EXPIRED } },
+            'answerSignIn',
+            'forgetSignIn',
+          ],
+        },
       },
       states: {
         routing: {
