@@ -1,6 +1,5 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
 import {
-  BOUND_METHODS,
   bindOnFirstRead,
   cancelledSignOut,
   credentialsOf,
@@ -357,7 +356,7 @@ class AuthClient implements Auth {
 }
 
 // Bound methods: `const { signOut } = auth` and useSyncExternalStore work (each bound at its first read).
-bindOnFirstRead(AuthClient.prototype, BOUND_METHODS);
+bindOnFirstRead(AuthClient.prototype);
 
 /**
  * Creates and starts an auth instance: reads the stored session, then signs in, refreshes and
