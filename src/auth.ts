@@ -102,7 +102,8 @@ class AuthClient implements Auth {
     this.actor = createActor(authMachineWithServices, {
       input: { config, deps: seal(deps) },
       clock: unrefClock,
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      // No inspect: undefined, which xstate reads as none.
+      inspect: options.inspect as NonNullable<CreateAuthOptions['inspect']>,
     });
     const answers: Subscription = this.actor.on('*', (event) => this.#answer(event));
     const states = this.actor.subscribe({
@@ -225,7 +226,7 @@ class AuthClient implements Auth {
           now: 0,
           clockToleranceMs: 0,
           fresh: { accessToken: false, idToken: false },
-          ...(services.issuer === undefined ? {} : { issuer: services.issuer }),
+          issuer: services.issuer,
         },
         'adoptSession',
       );

@@ -138,7 +138,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
         AuthFlow: flow,
         ClientId: clientId,
         AuthParameters: await secured(params, username),
-        ...(session ? { Session: session } : {}),
+        Session: session, // undefined: not sent (JSON leaves it out)
       },
       signal,
     )) as AuthOutput;
@@ -157,7 +157,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
           ChallengeName: name,
           ClientId: clientId,
           ChallengeResponses: await secured({ USERNAME: username, ...params }, username),
-          ...(session ? { Session: session } : {}),
+          Session: session || undefined,
         },
         signal,
       )) as AuthOutput,
@@ -196,20 +196,13 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     clientId,
     ...(issuer ? { issuer } : {}),
     async signIn(credentials, signal) {
-      const { username } = credentials;
-      if (credentials.authFlow === 'USER_AUTH') {
-        // ConfirmSignUp's session stands for the password (authchart/account's autoSignIn).
-        return stepFrom(
-          await initiate('USER_AUTH', { USERNAME: username }, username, signal, credentials.session),
-          username,
-        );
-      }
-      const { password, authFlow } = credentials;
-      if ((authFlow ?? defaultFlow) === 'USER_PASSWORD_AUTH') {
-        return stepFrom(
-          await initiate('USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }, username, signal),
-          username,
-        );
+      const { username, password } = credentials;
+      const flow = credentials.authFlow ?? defaultFlow;
+      if (flow === 'USER_AUTH' || flow === 'USER_PASSWORD_AUTH') {
+        // With USER_AUTH, ConfirmSignUp's session stands for the password (authchart/account's autoSignIn).
+        const params: Record<string, string> = { USERNAME: username };
+        if (flow !== 'USER_AUTH') params['PASSWORD'] = password as string;
+        return stepFrom(await initiate(flow, params, username, signal, credentials.session), username);
       }
       if (!poolName) throw needsPool();
       const { srpStart, passwordClaim } = await srp();
@@ -222,7 +215,15 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       if (!salt || !srpB || !secretBlock) throw new AuthError('Service', 'PASSWORD_VERIFIER came incomplete');
       let claim: { signature: string; timestamp: string };
       try {
-        claim = await passwordClaim({ a, poolName, userIdForSrp, password, salt, srpB, secretBlock });
+        claim = await passwordClaim({
+          a,
+          poolName,
+          userIdForSrp,
+          password: password as string,
+          salt,
+          srpB,
+          secretBlock,
+        });
       } catch (error) {
         throw new AuthError('Service', 'SRP proof failed', { cause: error });
       }
@@ -274,7 +275,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     async revokeToken(refreshToken, signal) {
       await call(
         'RevokeToken',
-        { Token: refreshToken, ClientId: clientId, ...(clientSecret ? { ClientSecret: clientSecret } : {}) },
+        { Token: refreshToken, ClientId: clientId, ClientSecret: clientSecret || undefined },
         signal,
       );
     },
