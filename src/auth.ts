@@ -59,7 +59,9 @@ class AuthClient implements Auth {
   #stopped = false;
   readonly #stopping = new StopSignal();
   #snapshot: AuthSnapshot | null = null;
-  #snapshotFrom: { state: string; session: unknown } = { state: '', session: undefined };
+  /** What `#snapshot` was made from. */
+  #snapshotState = '';
+  #snapshotSession: unknown;
 
   constructor(options: CreateAuthOptions) {
     const config = validateOptions(options);
@@ -166,10 +168,11 @@ class AuthClient implements Auth {
   }
 
   #take<K extends Pending['kind']>(id: number, kind: K): Extract<Pending, { kind: K }> | undefined {
-    const p = this.#pending?.get(id);
+    const pending = this.#pending;
+    const p = pending?.get(id);
     if (p?.kind !== kind) return undefined;
-    this.#pending?.delete(id);
-    if (this.#pending?.size === 0) this.#pending = null;
+    pending?.delete(id);
+    if (!pending?.size) this.#pending = null;
     return p as Extract<Pending, { kind: K }>;
   }
 
@@ -284,8 +287,9 @@ class AuthClient implements Auth {
     const snapshot = this.actor.getSnapshot();
     const state = leafPath(snapshot.value) as AuthStateValue;
     const session = snapshot.context.session;
-    if (!this.#snapshot || this.#snapshotFrom.state !== state || this.#snapshotFrom.session !== session) {
-      this.#snapshotFrom = { state, session };
+    if (!this.#snapshot || this.#snapshotState !== state || this.#snapshotSession !== session) {
+      this.#snapshotState = state;
+      this.#snapshotSession = session;
       this.#snapshot = Object.freeze({
         state,
         status: state.split('.')[0] as AuthSnapshot['status'],
