@@ -1,6 +1,5 @@
 import { type Actor, createActor, type Subscription } from 'xstate';
 import {
-  BOUND_METHODS,
   bindOnFirstRead,
   cancelledSignOut,
   credentialsOf,
@@ -19,7 +18,7 @@ import { AuthError } from './errors.js';
 import { unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
-import type { AuthEmitted, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
+import type { AuthEmitted, AuthEvent, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
 import { type CreateAuthOptions, clockTolerance, validateOptions } from './options.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
@@ -39,6 +38,9 @@ import type { Auth, AuthSnapshot, AuthStateValue, SessionView, SignInResult } fr
 
 const NOOP = () => {};
 
+/** An event the chart answers by request id, without its id (`#ask` adds it). */
+type Request = AuthEvent extends infer E ? (E extends { id: number } ? Omit<E, 'id'> : never) : never;
+
 /**
  * The promise API over one actor. It only turns calls into events and the chart's answers into
  * promise results: every rule about order, waiting and cancelling is a transition of the chart.
@@ -57,7 +59,9 @@ class AuthClient implements Auth {
   #stopped = false;
   readonly #stopping = new StopSignal();
   #snapshot: AuthSnapshot | null = null;
-  #snapshotFrom: { state: string; session: unknown } = { state: '', session: undefined };
+  /** What `#snapshot` was made from. */
+  #snapshotState = '';
+  #snapshotSession: unknown;
 
   constructor(options: CreateAuthOptions) {
     const config = validateOptions(options);
@@ -101,7 +105,8 @@ class AuthClient implements Auth {
     this.actor = createActor(authMachineWithServices, {
       input: { config, deps: seal(deps) },
       clock: unrefClock,
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      // No inspect: undefined, which xstate reads as none.
+      inspect: options.inspect as NonNullable<CreateAuthOptions['inspect']>,
     });
     const answers: Subscription = this.actor.on('*', (event) => this.#answer(event));
     const states = this.actor.subscribe({
@@ -164,16 +169,12 @@ class AuthClient implements Auth {
   }
 
   #take<K extends Pending['kind']>(id: number, kind: K): Extract<Pending, { kind: K }> | undefined {
-    const p = this.#pending?.get(id);
+    const pending = this.#pending;
+    const p = pending?.get(id);
     if (p?.kind !== kind) return undefined;
-    this.#pending?.delete(id);
-    if (this.#pending?.size === 0) this.#pending = null;
+    pending?.delete(id);
+    if (!pending?.size) this.#pending = null;
     return p as Extract<Pending, { kind: K }>;
-  }
-
-  #wait(id: number, p: Pending): void {
-    this.#pending ??= new Map();
-    this.#pending.set(id, p);
   }
 
   /** Resolves `ready` once; the resolver is let go of after (the state listener calls this at every change). */
@@ -192,12 +193,17 @@ class AuthClient implements Auth {
     }
   }
 
-  #signInWith(event: (id: number) => Parameters<Actor<AuthMachine>['send']>[0]): Promise<SignInResult> {
+  /**
+   * Sends `event` with a new request id; the promise settles with the chart's answer to that id.
+   * After stop(), rejects with `Cancelled` (signOut answers before asking).
+   */
+  #ask<T>(kind: Pending['kind'], event: Request, global?: boolean): Promise<T> {
     if (this.#stopped) return Promise.reject(stopped());
     const id = this.#nextId++;
-    return new Promise<SignInResult>((resolve, reject) => {
-      this.#wait(id, { kind: 'signIn', resolve, reject });
-      this.actor.send(event(id));
+    return new Promise<T>((resolve, reject) => {
+      this.#pending ??= new Map();
+      this.#pending.set(id, { kind, global, resolve, reject } as unknown as Pending);
+      this.actor.send({ ...event, id } as AuthEvent);
     });
   }
 
@@ -208,7 +214,7 @@ class AuthClient implements Auth {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#signInWith((id) => ({ type: 'SIGN_IN', id, credentials }));
+    return this.#ask('signIn', { type: 'SIGN_IN', credentials });
   }
 
   adoptSession(tokens: Tokens, opts: { signedInWith?: SignedInWith } = {}): Promise<void> {
@@ -224,14 +230,14 @@ class AuthClient implements Auth {
           now: 0,
           clockToleranceMs: 0,
           fresh: { accessToken: false, idToken: false },
-          ...(services.issuer === undefined ? {} : { issuer: services.issuer }),
+          issuer: services.issuer,
         },
         'adoptSession',
       );
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#signInWith((id) => ({ type: 'ADOPT_SESSION', id, session })).then(() => undefined);
+    return this.#ask<SignInResult>('signIn', { type: 'ADOPT_SESSION', session }).then(NOOP);
   }
 
   signInWithRedirect(options: { provider?: string; customState?: string } = {}): Promise<SignInResult> {
@@ -242,38 +248,28 @@ class AuthClient implements Auth {
     ) {
       return Promise.reject(new AuthError('InvalidInput', 'provider and customState must be strings'));
     }
-    return this.#signInWith((id) => ({
-      type: 'REDIRECT_SIGN_IN',
-      id,
-      ...(provider === undefined ? {} : { provider }),
-      ...(customState === undefined ? {} : { customState }),
-    }));
+    // An undefined field is no field: the chart reads `!== undefined`.
+    return this.#ask('signIn', { type: 'REDIRECT_SIGN_IN', provider, customState } as Request);
   }
 
   handleRedirect(url: string): Promise<SignInResult> {
     if (typeof url !== 'string' || url === '') {
       return Promise.reject(new AuthError('InvalidInput', 'handleRedirect needs the redirect URL'));
     }
-    const sealed = seal(url);
-    return this.#signInWith((id) => ({ type: 'HANDLE_REDIRECT', id, url: sealed }));
+    return this.#ask('signIn', { type: 'HANDLE_REDIRECT', url: seal(url) });
   }
 
   confirmSignIn(answer: string): Promise<SignInResult> {
     if (typeof answer !== 'string' || answer.trim() === '') {
       return Promise.reject(new AuthError('InvalidInput', 'The challenge answer must be a non-empty string'));
     }
-    const sealed = seal(answer);
-    return this.#signInWith((id) => ({ type: 'CONFIRM_SIGN_IN', id, answer: sealed }));
+    return this.#ask('signIn', { type: 'CONFIRM_SIGN_IN', answer: seal(answer) });
   }
 
   signOut(opts: { global?: boolean } = {}): Promise<SignOutResult> {
     const global = opts?.global === true;
     if (this.#stopped) return Promise.resolve(cancelledSignOut(global));
-    const id = this.#nextId++;
-    return new Promise<SignOutResult>((resolve) => {
-      this.#wait(id, { kind: 'signOut', global, resolve });
-      this.actor.send({ type: 'SIGN_OUT', id, global });
-    });
+    return this.#ask('signOut', { type: 'SIGN_OUT', global }, global);
   }
 
   fetchTokens(options: { minValidityMs?: number; forceRefresh?: boolean } = {}): Promise<Tokens> {
@@ -281,29 +277,20 @@ class AuthClient implements Auth {
     if (typeof minValidityMs !== 'number' || !Number.isFinite(minValidityMs) || minValidityMs < 0) {
       return Promise.reject(new AuthError('InvalidInput', 'minValidityMs must be a number ≥ 0'));
     }
-    if (this.#stopped) return Promise.reject(stopped());
-    const id = this.#nextId++;
-    return new Promise<Tokens>((resolve, reject) => {
-      this.#wait(id, { kind: 'tokens', resolve, reject });
-      this.actor.send({ type: 'FETCH_TOKENS', id, minValidityMs, forceRefresh: options?.forceRefresh === true });
-    });
+    return this.#ask('tokens', { type: 'FETCH_TOKENS', minValidityMs, forceRefresh: options?.forceRefresh === true });
   }
 
   retryDeferredRevocations(): Promise<{ settled: number; remaining: number }> {
-    if (this.#stopped) return Promise.reject(stopped());
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#wait(id, { kind: 'retry', resolve, reject });
-      this.actor.send({ type: 'RETRY_DEFERRED', id });
-    });
+    return this.#ask('retry', { type: 'RETRY_DEFERRED' });
   }
 
   getSnapshot(): AuthSnapshot {
     const snapshot = this.actor.getSnapshot();
     const state = leafPath(snapshot.value) as AuthStateValue;
     const session = snapshot.context.session;
-    if (!this.#snapshot || this.#snapshotFrom.state !== state || this.#snapshotFrom.session !== session) {
-      this.#snapshotFrom = { state, session };
+    if (!this.#snapshot || this.#snapshotState !== state || this.#snapshotSession !== session) {
+      this.#snapshotState = state;
+      this.#snapshotSession = session;
       this.#snapshot = Object.freeze({
         state,
         status: state.split('.')[0] as AuthSnapshot['status'],
@@ -372,7 +359,7 @@ class AuthClient implements Auth {
 }
 
 // Bound methods: `const { signOut } = auth` and useSyncExternalStore work (each bound at its first read).
-bindOnFirstRead(AuthClient.prototype, BOUND_METHODS);
+bindOnFirstRead(AuthClient.prototype);
 
 /**
  * Creates and starts an auth instance: reads the stored session, then signs in, refreshes and

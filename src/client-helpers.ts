@@ -26,36 +26,20 @@ export type Pending =
   | { kind: 'tokens'; resolve: (t: Tokens) => void; reject: (e: AuthError) => void }
   | { kind: 'retry'; resolve: (r: { settled: number; remaining: number }) => void; reject: (e: AuthError) => void };
 
-/** The methods of `Auth` an app may take off the instance (`const { signOut } = auth`). */
-export const BOUND_METHODS = [
-  'getSnapshot',
-  'signIn',
-  'confirmSignIn',
-  'signInWithRedirect',
-  'handleRedirect',
-  'adoptSession',
-  'signOut',
-  'getSession',
-  'getTokens',
-  'fetchTokens',
-  'subscribe',
-  'on',
-  'retryDeferredRevocations',
-  'stop',
-] as const;
-
 /**
- * Turns each named method of `proto` into an accessor that binds it to the instance at its first
+ * Turns each method of `proto` (the class's public methods, which are `Auth`'s: an app may take any
+ * off the instance, `const { signOut } = auth`) into an accessor that binds it to the instance at its first
  * read and keeps the bound function as an own property (writable, enumerable, as an assignment
  * makes it): `const { signOut } = auth` works, and reads give the same function every time. An
  * instance pays for the methods read off it (a bound function each), not for all fourteen.
  */
-export function bindOnFirstRead(proto: object, names: readonly string[]): void {
+export function bindOnFirstRead(proto: object): void {
   const own = (self: object, name: string, value: unknown) =>
     Object.defineProperty(self, name, { value, writable: true, enumerable: true, configurable: true });
-  for (const name of names) {
-    const method = (proto as Record<string, (...args: unknown[]) => unknown>)[name];
-    if (typeof method !== 'function') throw new TypeError(`${name} is not a method`);
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    // The constructor and the `state` getter stay as they are.
+    const method: unknown = Object.getOwnPropertyDescriptor(proto, name)?.value;
+    if (name === 'constructor' || typeof method !== 'function') continue;
     Object.defineProperty(proto, name, {
       configurable: true,
       get(this: object) {

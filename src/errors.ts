@@ -105,6 +105,9 @@ export interface AuthErrorOptions {
 }
 
 /** The one error type authchart reports: a literal `code`, a token-free message, and `cause`. */
+/** The options an error carries when given, in `toJSON()`'s order. */
+const OPTIONAL = ['serviceName', 'challengeName', 'tokenExpiresAt'] as const;
+
 export class AuthError<C extends AuthErrorCode = AuthErrorCode> extends Error {
   override readonly name = 'AuthError';
   readonly code: C;
@@ -116,9 +119,7 @@ export class AuthError<C extends AuthErrorCode = AuthErrorCode> extends Error {
   constructor(code: C, message: string, options: AuthErrorOptions = {}) {
     super(scrubSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    if (options.serviceName !== undefined) this.serviceName = options.serviceName;
-    if (options.challengeName !== undefined) this.challengeName = options.challengeName;
-    if (options.tokenExpiresAt !== undefined) this.tokenExpiresAt = options.tokenExpiresAt;
+    for (const key of OPTIONAL) if (options[key] !== undefined) (this as Record<string, unknown>)[key] = options[key];
   }
 
   /** Serialised form: code and message only (never the cause, which may hold foreign data). */
@@ -130,14 +131,9 @@ export class AuthError<C extends AuthErrorCode = AuthErrorCode> extends Error {
     challengeName?: string;
     tokenExpiresAt?: number;
   } {
-    return {
-      name: this.name,
-      code: this.code,
-      message: this.message,
-      ...(this.serviceName === undefined ? {} : { serviceName: this.serviceName }),
-      ...(this.challengeName === undefined ? {} : { challengeName: this.challengeName }),
-      ...(this.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: this.tokenExpiresAt }),
-    };
+    const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const key of OPTIONAL) if (this[key] !== undefined) json[key] = this[key];
+    return json as ReturnType<AuthError<C>['toJSON']>;
   }
 }
 

@@ -109,6 +109,15 @@ export function clockTolerance(options: CreateAuthOptions): number {
 /** A bound with a default (`hostedUISignOutMs` is `hostedUIMs`'s old name). */
 type Bound = Exclude<keyof AuthTimeouts, 'hostedUISignOutMs'>;
 
+const BOUNDS: readonly Bound[] = [
+  'remoteStepMs',
+  'hostedUIMs',
+  'storageMs',
+  'challengeMs',
+  'refreshLeewayMs',
+  'refreshRetryMs',
+];
+
 function positive(name: keyof AuthTimeouts, value: number | undefined, bound: Bound = name as Bound): number {
   if (value === undefined) return DEFAULTS[bound];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -152,17 +161,12 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
   }
   clockTolerance(options);
   const t = options.timeouts ?? {};
-  return {
-    revocation,
-    remoteStepMs: positive('remoteStepMs', t.remoteStepMs),
-    hostedUIMs:
-      t.hostedUIMs === undefined && t.hostedUISignOutMs !== undefined
-        ? positive('hostedUISignOutMs', t.hostedUISignOutMs, 'hostedUIMs')
-        : positive('hostedUIMs', t.hostedUIMs),
-    storageMs: positive('storageMs', t.storageMs),
-    challengeMs: positive('challengeMs', t.challengeMs),
-    refreshLeewayMs: positive('refreshLeewayMs', t.refreshLeewayMs),
-    refreshRetryMs: positive('refreshRetryMs', t.refreshRetryMs),
-    deferRevocation: options.deferRevocation === true,
-  };
+  const config = { revocation } as AuthConfig;
+  for (const bound of BOUNDS) {
+    // `hostedUISignOutMs` is read only when `hostedUIMs` is not given.
+    const name = bound === 'hostedUIMs' && t.hostedUIMs === undefined ? 'hostedUISignOutMs' : bound;
+    config[bound] = positive(name, t[name], bound);
+  }
+  config.deferRevocation = options.deferRevocation === true;
+  return config;
 }

@@ -2,7 +2,7 @@
  * What every `authchart/account` call shares: the instance's transport, the bound, `stop()`, the
  * secrets held while a call runs, and the guarded reading of Cognito's answers.
  */
-import { AuthError } from '../errors.js';
+import { AuthError, type AuthErrorCode } from '../errors.js';
 import type { AuthDeps } from '../machines/auth.types.js';
 import type { Auth } from '../public-types.js';
 import type { AccountOperation } from '../services/types.js';
@@ -69,6 +69,32 @@ function plain(answer: unknown): Record<string, unknown> {
 }
 
 /**
+ * An account call's own refusals, which the transports' table (made for sign-in, where they mean
+ * "try again later" or a Service fault) reads otherwise: too many code or reset attempts, a bad
+ * attribute or code format, a wrong code at VerifySoftwareToken ("Code mismatch"), and the
+ * passkey calls' WebAuthn refusals. Only Cognito's
+ * answers (a message naming the HTTP status), and never an HTTP 429, which stays `Throttled`.
+ */
+export function accountError(error: unknown): unknown {
+  if (error instanceof AuthError && /\(HTTP (?!429)/.test(error.message)) {
+    const name = error.serviceName;
+    (error as { code: AuthErrorCode }).code =
+      name === 'LimitExceededException' || name === 'TooManyFailedAttemptsException'
+        ? 'LimitExceeded'
+        : name === 'InvalidParameterException'
+          ? 'InvalidInput'
+          : name === 'EnableSoftwareTokenMFAException'
+            ? 'CodeMismatch'
+            : name === 'WebAuthnChallengeNotFoundException'
+              ? 'Expired' // the registration's challenge ran out: start again
+              : name?.startsWith('WebAuthn')
+                ? 'PasskeyUnsupported' // not enabled, no relying party, origin or client not allowed
+                : error.code;
+  }
+  return error;
+}
+
+/**
  * Runs one account call over `auth`'s transport: bounded by `remoteStepMs`, cut off by `stop()`,
  * with `secrets` held by the instance's registry until the error (if any) is scrubbed. The answer
  * is plain data: reading it cannot throw.
@@ -122,7 +148,7 @@ export async function accountCall(
     controller.signal.throwIfAborted();
     return plain(await Promise.race([send(), aborted]));
   } catch (error) {
-    throw secrets ? secrets.safeError(error, what) : error;
+    throw accountError(secrets ? secrets.safeError(error, what) : error);
   } finally {
     clearTimeout(timer);
     stopped?.removeEventListener('abort', onStop);

@@ -6,7 +6,7 @@
 import { AuthError } from '../errors.js';
 import type { SignOutResult } from '../machines/auth.types.js';
 import type { Auth } from '../public-types.js';
-import { depsOf } from './call.js';
+import { accountError, depsOf } from './call.js';
 
 /** What `deleteUser` answers once Cognito has deleted the user. */
 export interface DeleteUserResult {
@@ -64,7 +64,7 @@ export async function deleteUser(auth: Auth): Promise<DeleteUserResult> {
     const failed = actor.on('userDeletionFailed', (event) => {
       if (!event.ids.includes(id)) return;
       done();
-      reject(event.error);
+      reject(accountError(event.error));
     });
     const onStop = () => {
       done();

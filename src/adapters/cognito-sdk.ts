@@ -9,50 +9,64 @@
  */
 import {
   AssociateSoftwareTokenCommand,
-  type AssociateSoftwareTokenCommandInput,
   ChangePasswordCommand,
-  type ChangePasswordCommandInput,
   CognitoIdentityProviderClient,
   type CognitoIdentityProviderClientConfig,
+  CompleteWebAuthnRegistrationCommand,
   ConfirmForgotPasswordCommand,
-  type ConfirmForgotPasswordCommandInput,
   ConfirmSignUpCommand,
-  type ConfirmSignUpCommandInput,
   DeleteUserAttributesCommand,
-  type DeleteUserAttributesCommandInput,
   DeleteUserCommand,
-  type DeleteUserCommandInput,
+  DeleteWebAuthnCredentialCommand,
   ForgotPasswordCommand,
-  type ForgotPasswordCommandInput,
   GetUserAttributeVerificationCodeCommand,
-  type GetUserAttributeVerificationCodeCommandInput,
   GetUserCommand,
-  type GetUserCommandInput,
   GlobalSignOutCommand,
   InitiateAuthCommand,
-  type InitiateAuthCommandInput,
+  ListWebAuthnCredentialsCommand,
   ResendConfirmationCodeCommand,
-  type ResendConfirmationCodeCommandInput,
   RespondToAuthChallengeCommand,
-  type RespondToAuthChallengeCommandInput,
   RevokeTokenCommand,
-  type RevokeTokenCommandInput,
   SetUserMFAPreferenceCommand,
-  type SetUserMFAPreferenceCommandInput,
   SignUpCommand,
-  type SignUpCommandInput,
+  StartWebAuthnRegistrationCommand,
   UpdateUserAttributesCommand,
-  type UpdateUserAttributesCommandInput,
   VerifySoftwareTokenCommand,
-  type VerifySoftwareTokenCommandInput,
   VerifyUserAttributeCommand,
-  type VerifyUserAttributeCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthError } from '../errors.js';
 import type { AuthServices } from '../services/types.js';
-import { type CognitoOperation, isAccountCall, noAnswer, refusal, sentValues } from './cognito/errors.js';
+import { type CognitoOperation, noAnswer, refusal, sentValues } from './cognito/errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './cognito/flows.js';
 import { checkEndpoint, type HttpOptions } from './http.js';
+
+/** One command class per operation (modular imports: an app's bundle holds only these). */
+const COMMANDS: Record<CognitoOperation, new (input: never) => object> = {
+  InitiateAuth: InitiateAuthCommand,
+  RespondToAuthChallenge: RespondToAuthChallengeCommand,
+  GlobalSignOut: GlobalSignOutCommand,
+  RevokeToken: RevokeTokenCommand,
+  // authchart/account's calls.
+  SignUp: SignUpCommand,
+  ConfirmSignUp: ConfirmSignUpCommand,
+  ResendConfirmationCode: ResendConfirmationCodeCommand,
+  ForgotPassword: ForgotPasswordCommand,
+  ConfirmForgotPassword: ConfirmForgotPasswordCommand,
+  ChangePassword: ChangePasswordCommand,
+  GetUser: GetUserCommand,
+  UpdateUserAttributes: UpdateUserAttributesCommand,
+  VerifyUserAttribute: VerifyUserAttributeCommand,
+  GetUserAttributeVerificationCode: GetUserAttributeVerificationCodeCommand,
+  AssociateSoftwareToken: AssociateSoftwareTokenCommand,
+  VerifySoftwareToken: VerifySoftwareTokenCommand,
+  SetUserMFAPreference: SetUserMFAPreferenceCommand,
+  DeleteUserAttributes: DeleteUserAttributesCommand,
+  DeleteUser: DeleteUserCommand,
+  StartWebAuthnRegistration: StartWebAuthnRegistrationCommand,
+  CompleteWebAuthnRegistration: CompleteWebAuthnRegistrationCommand,
+  ListWebAuthnCredentials: ListWebAuthnCredentialsCommand,
+  DeleteWebAuthnCredential: DeleteWebAuthnCredentialCommand,
+};
 
 /** Options of {@link cognitoServices}. */
 export interface CognitoSdkServicesOptions extends CognitoFlowOptions, Pick<HttpOptions, 'allowInsecureHttp'> {
@@ -119,62 +133,16 @@ export function cognitoServices(options: CognitoSdkServicesOptions): AuthService
   // Built lazily so that a bad option fails in cognitoFlows before a client is made.
   let client = options.client;
 
-  function command(operation: CognitoOperation, body: Record<string, unknown>) {
-    switch (operation) {
-      case 'InitiateAuth':
-        return new InitiateAuthCommand(body as unknown as InitiateAuthCommandInput);
-      case 'RespondToAuthChallenge':
-        return new RespondToAuthChallengeCommand(body as unknown as RespondToAuthChallengeCommandInput);
-      case 'GlobalSignOut':
-        return new GlobalSignOutCommand(body as { AccessToken: string });
-      case 'RevokeToken':
-        return new RevokeTokenCommand(body as unknown as RevokeTokenCommandInput);
-      // authchart/account's calls.
-      case 'SignUp':
-        return new SignUpCommand(body as unknown as SignUpCommandInput);
-      case 'ConfirmSignUp':
-        return new ConfirmSignUpCommand(body as unknown as ConfirmSignUpCommandInput);
-      case 'ResendConfirmationCode':
-        return new ResendConfirmationCodeCommand(body as unknown as ResendConfirmationCodeCommandInput);
-      case 'ForgotPassword':
-        return new ForgotPasswordCommand(body as unknown as ForgotPasswordCommandInput);
-      case 'ConfirmForgotPassword':
-        return new ConfirmForgotPasswordCommand(body as unknown as ConfirmForgotPasswordCommandInput);
-      case 'ChangePassword':
-        return new ChangePasswordCommand(body as unknown as ChangePasswordCommandInput);
-      case 'GetUser':
-        return new GetUserCommand(body as unknown as GetUserCommandInput);
-      case 'UpdateUserAttributes':
-        return new UpdateUserAttributesCommand(body as unknown as UpdateUserAttributesCommandInput);
-      case 'VerifyUserAttribute':
-        return new VerifyUserAttributeCommand(body as unknown as VerifyUserAttributeCommandInput);
-      case 'GetUserAttributeVerificationCode':
-        return new GetUserAttributeVerificationCodeCommand(
-          body as unknown as GetUserAttributeVerificationCodeCommandInput,
-        );
-      case 'AssociateSoftwareToken':
-        return new AssociateSoftwareTokenCommand(body as unknown as AssociateSoftwareTokenCommandInput);
-      case 'VerifySoftwareToken':
-        return new VerifySoftwareTokenCommand(body as unknown as VerifySoftwareTokenCommandInput);
-      case 'SetUserMFAPreference':
-        return new SetUserMFAPreferenceCommand(body as unknown as SetUserMFAPreferenceCommandInput);
-      case 'DeleteUserAttributes':
-        return new DeleteUserAttributesCommand(body as unknown as DeleteUserAttributesCommandInput);
-      case 'DeleteUser':
-        return new DeleteUserCommand(body as unknown as DeleteUserCommandInput);
-    }
-  }
-
-  // authchart/account's calls are never retried (isAccountCall): their own client makes one attempt.
+  // authchart/account's calls are never retried (`once`): their own client makes one attempt.
   // An app's own `client` keeps its retry settings for them too (docs/account.md).
   let accountClient = options.client;
-  return cognitoFlows(async (operation, body, signal) => {
+  return cognitoFlows(async (operation, body, signal, once) => {
     client ??= new CognitoIdentityProviderClient(config);
     accountClient ??= new CognitoIdentityProviderClient({ ...config, maxAttempts: 1 });
-    const sender = isAccountCall(operation) ? accountClient : client;
+    const sender = once ? accountClient : client;
     try {
       // One union-typed `send` per command class; the output is Cognito's JSON shape either way.
-      const output: object = await sender.send(command(operation, body) as InitiateAuthCommand, {
+      const output: object = await sender.send(new COMMANDS[operation](body as never) as InitiateAuthCommand, {
         abortSignal: signal,
       });
       return output as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { AuthError } from '../errors.js';
 import type { TokenStorage } from '../services/types.js';
 import { type Claim, type Entry, parseEntry, parseIndex, parseLegacy, type Read } from './outbox.entries.js';
+import { randomHex } from './session.js';
 import { readKey, removeKey, writeKey } from './storage-io.js';
 
 /** A refresh token kept by `deferRevocation`: revoke it, after GlobalSignOut when `global`. */
@@ -109,7 +110,7 @@ export class RevocationOutbox {
     this.cap = cap;
     this.indexKey = `${prefix}outbox`;
     this.legacyKey = `${prefix}revocationOutbox`;
-    this.id = options.id ?? randomId();
+    this.id = options.id ?? randomHex(9);
     this.#now = options.now ?? Date.now;
     this.#secret = options.secret ?? (() => undefined);
   }
@@ -175,7 +176,7 @@ export class RevocationOutbox {
     }
     const claimed = [...byToken.values()];
     const calls = claimed.reduce((n, c) => n + (c.global ? 3 : 1), 0);
-    const claim: Claim = { by: this.id, n: randomId(), lease: options.spareMs + options.stepMs * calls };
+    const claim: Claim = { by: this.id, n: randomHex(9), lease: options.spareMs + options.stepMs * calls };
     this.#claimN = claim.n;
     for (const r of mine) await this.#set(this.slotKey(r.slot), JSON.stringify({ ...r.entry, claim }));
     return busy > 0 ? { claimed, busy, recheckMs } : { claimed, busy };
@@ -372,10 +373,4 @@ export class RevocationOutbox {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-function randomId(): string {
-  const bytes = new Uint8Array(9);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

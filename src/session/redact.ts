@@ -1,4 +1,11 @@
-import { AuthError, type AuthErrorCode, isAuthErrorCode, JWT_LIKE, scrubSecrets } from '../errors.js';
+import {
+  AuthError,
+  type AuthErrorCode,
+  type AuthErrorOptions,
+  isAuthErrorCode,
+  JWT_LIKE,
+  scrubSecrets,
+} from '../errors.js';
 import { formsOf, replaceForms } from './secret-forms.js';
 
 /** What replaces a remembered secret in a message; tokens read `[redacted token]`, as the shape scrubber writes. */
@@ -230,11 +237,12 @@ export class SecretRegistry {
       const cause = this.#copy(f.cause, 1, seen, budget);
       const serviceName = read(thrown, 'serviceName');
       const challengeName = read(thrown, 'challengeName');
+      // An undefined option is no option (AuthError leaves it out).
       return new AuthError(isAuthErrorCode(f.code) ? f.code : fallback, f.message, {
-        ...(cause === undefined ? {} : { cause }),
-        ...(typeof serviceName === 'string' ? { serviceName: this.scrub(serviceName, MAX_NAME) } : {}),
-        ...(typeof challengeName === 'string' ? { challengeName: this.scrub(challengeName, MAX_NAME) } : {}),
-      });
+        cause,
+        serviceName: typeof serviceName === 'string' ? this.scrub(serviceName, MAX_NAME) : undefined,
+        challengeName: typeof challengeName === 'string' ? this.scrub(challengeName, MAX_NAME) : undefined,
+      } as AuthErrorOptions);
     }
     const errorLike = isA(thrown, Error);
     const name = errorLike ? f.name : typeof thrown;
@@ -243,9 +251,9 @@ export class SecretRegistry {
     // Scrubbed again once joined: a secret split across `name` and `message` ("hunter22" and
     // "apples" of "hunter22: apples") is whole only here.
     return new AuthError(fallback, this.scrub(`${what} failed: ${name}: ${detail}`), {
-      ...(cause === undefined ? {} : { cause }),
-      ...(fallback === 'Service' ? { serviceName: name } : {}),
-    });
+      cause,
+      serviceName: fallback === 'Service' ? name : undefined,
+    } as AuthErrorOptions);
   }
 
   /** A scrubbed frozen copy of one link of a cause chain; `undefined` past the bounds or on a cycle. */
@@ -277,8 +285,7 @@ export class SecretRegistry {
     const fields: Record<string, unknown> = { name, stack: this.scrub(`${name}: ${f.message}`) };
     if (f.code !== undefined) fields['code'] = f.code;
     if (f.httpStatusCode !== undefined) fields['$metadata'] = Object.freeze({ httpStatusCode: f.httpStatusCode });
-    if (f.status !== undefined) fields['status'] = f.status;
-    if (f.statusCode !== undefined) fields['statusCode'] = f.statusCode;
+    for (const key of ['status', 'statusCode'] as const) if (f[key] !== undefined) fields[key] = f[key];
     // An AggregateError's `errors`, read item by item (a Proxy array may throw on any of them).
     let isArray = false;
     try {

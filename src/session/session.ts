@@ -39,16 +39,19 @@ export interface Session extends SessionInfo {
   sessionId: string;
 }
 
+/** `n` random bytes as hex (not a secret: ids that tell one session, context or claim from another). */
+export function randomHex(n: number): string {
+  const bytes = new Uint8Array(n);
+  // Not a secret, so a runtime without WebCrypto (React Native without a polyfill) may use Math.random.
+  if (typeof globalThis.crypto?.getRandomValues === 'function') globalThis.crypto.getRandomValues(bytes);
+  else for (let i = 0; i < n; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** A new random session id (not a secret: it only tells one stored session from another). */
 export function newSessionId(): string {
   // randomUUID where there is one (a tenth of the cost in Node; browsers have it in secure contexts).
-  const uuid = globalThis.crypto?.randomUUID?.();
-  if (uuid) return uuid.replace(/-/g, '');
-  const bytes = new Uint8Array(16);
-  // Not a secret, so a runtime without WebCrypto (React Native without a polyfill) may use Math.random.
-  if (typeof globalThis.crypto?.getRandomValues === 'function') globalThis.crypto.getRandomValues(bytes);
-  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return globalThis.crypto?.randomUUID?.().replace(/-/g, '') ?? randomHex(16);
 }
 
 const ADMIN_SCOPE = 'aws.cognito.signin.user.admin';

@@ -16,7 +16,7 @@ export interface TokenExpectations {
   /** The app client: the ID token's `aud` (and `azp`), the access token's `client_id`. */
   clientId: string;
   /** The pool's issuer; unset, both tokens must still share one `iss` (and keep it across a refresh). */
-  issuer?: string;
+  issuer?: string | undefined;
   /** The local clock, ms since the epoch. */
   now: number;
   /** How far `exp` may lie in the past by the local clock (device clocks drift). */

@@ -54,6 +54,18 @@ describe('registerPasskey, listPasskeys, deletePasskey', () => {
     expect(await listPasskeys(w.auth)).toEqual([]);
   });
 
+  it('a registration the endpoint refuses (a WebAuthn exception) is PasskeyUnsupported, nothing listed', async () => {
+    const w = userAuthWorld();
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    const real = w.authenticator.create.bind(w.authenticator);
+    // The credential answers another challenge: the verifier refuses it (WebAuthnClientMismatchException).
+    w.authenticator.create = async (request, signal) =>
+      real(JSON.stringify({ ...JSON.parse(request), challenge: 'c3RhbGU' }), signal);
+    const error = await registerPasskey(w.auth).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PasskeyUnsupported', serviceName: 'WebAuthnClientMismatchException' });
+    expect(await listPasskeys(w.auth)).toEqual([]);
+  });
+
   it('stop() during the prompt aborts it: Cancelled', async () => {
     const w = userAuthWorld();
     await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });

@@ -10,10 +10,13 @@ import {
   confirmResetPassword,
   confirmSignUp,
   confirmUserAttribute,
+  deletePasskey,
   deleteUser,
   deleteUserAttributes,
   fetchMFAPreference,
   fetchUserAttributes,
+  listPasskeys,
+  registerPasskey,
   resendSignUpCode,
   resetPassword,
   sendUserAttributeVerificationCode,
@@ -76,6 +79,8 @@ export function accountAuth(handler: Handler, extra: AccountAuthOptions = {}) {
     services,
     storage: extra.storage ?? memoryStorage(),
     sync: extra.sync ?? null,
+    // A passkey authenticator that answers at once (the passkey calls' ceremonies: test/account/passkeys.test.ts).
+    passkeys: { get: async () => '{"id":"c"}', create: async () => '{"id":"c","response":{}}' },
     ...(extra.remoteStepMs ? { timeouts: { remoteStepMs: extra.remoteStepMs } } : {}),
     ...(extra.inspect ? { inspect: extra.inspect } : {}),
   });
@@ -191,6 +196,9 @@ export const ACCOUNT_CALLS: Record<string, AccountCallSpec> = {
   fetchMFAPreference: { user: true, run: (auth) => fetchMFAPreference(auth), secrets: none },
   // Through the chart: DeleteUser, then the clear (the instance is signed out after it succeeds).
   deleteUser: { user: true, run: (auth) => deleteUser(auth), secrets: none },
+  registerPasskey: { user: true, run: (auth) => registerPasskey(auth), secrets: none },
+  listPasskeys: { user: true, run: (auth) => listPasskeys(auth), secrets: none },
+  deletePasskey: { user: true, run: (auth) => deletePasskey(auth, 'cred-1'), secrets: none },
   // Nothing held by a signUp here: InvalidState, no request (test/account/auto-sign-in.test.ts does the rest).
   autoSignIn: { user: false, run: (auth) => autoSignIn(auth), secrets: none },
   // Amplify v6's keys for the fetch transport's client: adopted when signed out, AlreadySignedIn

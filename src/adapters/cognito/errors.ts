@@ -14,15 +14,6 @@ export type CognitoOperation =
   | 'RevokeToken'
   | AccountOperation;
 
-/**
- * An `authchart/account` call: never retried by a transport. Most are not safe to repeat (a second
- * code sent, an attempt spent, a sign-up that landed answering UsernameExists the second time).
- */
-export const isAccountCall = (operation: CognitoOperation): boolean => !SESSION_CALLS.has(operation);
-
-/** The sign-in and sign-out calls; the others are `authchart/account`'s. */
-const SESSION_CALLS = new Set<string>(['InitiateAuth', 'RespondToAuthChallenge', 'GlobalSignOut', 'RevokeToken']);
-
 // Cognito exceptions whose name minus `Exception` is the AuthError code.
 const SAME_NAME = new Set([
   'NotAuthorized',
@@ -50,13 +41,6 @@ export function codeFor(name: string, operation: CognitoOperation, message: stri
     return 'Expired';
   }
   if (name === 'UnsupportedOperationException' && operation === 'RevokeToken') return 'RevocationUnsupported';
-  if (!SESSION_CALLS.has(operation)) {
-    // An account call's own answers: too many code or reset attempts, and a bad attribute or code format.
-    if (name === 'LimitExceededException' || name === 'TooManyFailedAttemptsException') return 'LimitExceeded';
-    if (name === 'InvalidParameterException') return 'InvalidInput';
-    // A wrong code at VerifySoftwareToken ("Code mismatch").
-    if (name === 'EnableSoftwareTokenMFAException') return 'CodeMismatch';
-  }
   if (THROTTLES.has(name)) return 'Throttled';
   const short = name.replace(/Exception$/, '');
   return SAME_NAME.has(short) ? (short as AuthErrorCode) : 'Service';

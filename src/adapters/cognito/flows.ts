@@ -26,11 +26,16 @@ const srp = () =>
     throw new AuthError('Network', 'The SRP code could not be loaded (if this persists, reload the page)', { cause });
   });
 
-/** Sends one Cognito request (body as in Cognito's API reference) and answers the parsed JSON. */
+/**
+ * Sends one Cognito request (body as in Cognito's API reference) and answers the parsed JSON.
+ * `once`: an `authchart/account` call, never retried by the transport. Most are not safe to repeat
+ * (a second code sent, an attempt spent, a sign-up that landed answering UsernameExists the second time).
+ */
 export type CognitoCall = (
   operation: CognitoOperation,
   body: Record<string, unknown>,
   signal: AbortSignal,
+  once?: boolean,
 ) => Promise<Record<string, unknown>>;
 
 /** Options both transports share. */
@@ -143,7 +148,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
         AuthFlow: flow,
         ClientId: clientId,
         AuthParameters: await secured(params, username),
-        ...(session ? { Session: session } : {}),
+        Session: session, // undefined: not sent (JSON leaves it out)
       },
       signal,
     )) as AuthOutput;
@@ -162,7 +167,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
           ChallengeName: name,
           ClientId: clientId,
           ChallengeResponses: await secured({ USERNAME: username, ...params }, username),
-          ...(session ? { Session: session } : {}),
+          Session: session || undefined,
         },
         signal,
       )) as AuthOutput,
@@ -313,8 +318,8 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       return tokens;
     },
 
-    // authchart/account's calls: sent as the calls above are, with SECRET_HASH on request.
-    cognitoCall: (operation, body, signal) => call(operation, body, signal),
+    // authchart/account's calls: sent as the calls above are, but never retried; SECRET_HASH on request.
+    cognitoCall: (operation, body, signal) => call(operation, body, signal, true),
     secretHash: async (username) =>
       clientSecret ? (await srp()).secretHash(username, clientId, clientSecret) : undefined,
 
@@ -325,7 +330,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     async revokeToken(refreshToken, signal) {
       await call(
         'RevokeToken',
-        { Token: refreshToken, ClientId: clientId, ...(clientSecret ? { ClientSecret: clientSecret } : {}) },
+        { Token: refreshToken, ClientId: clientId, ClientSecret: clientSecret || undefined },
         signal,
       );
     },

@@ -7,7 +7,7 @@
 import { AuthError } from '../../errors.js';
 import type { AuthServices } from '../../services/types.js';
 import { checkEndpoint, type HttpOptions, post } from '../http.js';
-import { type CognitoOperation, isAccountCall, isThrottle, noAnswer, refusal, sentValues } from './errors.js';
+import { type CognitoOperation, isThrottle, noAnswer, refusal, sentValues } from './errors.js';
 import { type CognitoFlowOptions, cognitoFlows } from './flows.js';
 
 export type { HttpOptions } from '../http.js';
@@ -111,12 +111,12 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
     return { ok, retryable, error: refusal(name, message, status, operation, sentValues(input)) };
   }
 
-  return cognitoFlows(async (operation, input, signal) => {
+  return cognitoFlows(async (operation, input, signal, once) => {
     for (let n = 1; ; n++) {
       if (signal.aborted) throw noAnswer(signal.reason, operation, signal);
       const result = await attempt(operation, input, signal);
       if (result.ok) return result.json;
-      if (!result.retryable || n >= maxAttempts || isAccountCall(operation)) throw result.error;
+      if (!result.retryable || n >= maxAttempts || once) throw result.error;
       try {
         await sleep(retryDelayMs * (0.5 + Math.random()), signal);
       } catch (reason) {
