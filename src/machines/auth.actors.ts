@@ -59,7 +59,7 @@ export const authActors = {
       username: string | null;
       sessionId: string | null;
       session: Session | null;
-      deleted?: true;
+      deleted: boolean;
     }>
   >(notProvided('writeJournal')),
   /** The WebAuthn ceremony of a passkey challenge: the authenticator's assertion (JSON, sealed). */

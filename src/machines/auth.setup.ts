@@ -285,14 +285,10 @@ export const authSetup = setup({
       signInRequest: ({ context }, params: ErrorParams) =>
         context.signInRequest && { ...context.signInRequest, error: params.error },
     }),
-    answerSignIn: emit(({ context }) => ({
-      type: 'signInSettled' as const,
-      id: context.signInRequest?.id ?? -1,
-      ...(context.signInRequest?.error ? { error: context.signInRequest.error } : {}),
-      ...(context.signInRequest?.challenge ? { challenge: context.signInRequest.challenge } : {}),
-      ...(context.signInRequest?.redirecting ? { redirecting: true } : {}),
-      ...(context.signInRequest?.customState !== undefined ? { customState: context.signInRequest.customState } : {}),
-    })),
+    answerSignIn: emit(({ context }) => {
+      const { id = -1, error, challenge, redirecting, customState } = context.signInRequest ?? {};
+      return { type: 'signInSettled' as const, id, error, challenge, redirecting, customState };
+    }),
     forgetSignIn: assign({ session: null, signInRequest: null, challenge: null }),
     forgetSignInRequest: assign({ signInRequest: null }),
     rejectSignIn: emit(({ event }, params: { code: 'AlreadySignedIn' | 'InvalidState' }) => ({
@@ -329,7 +325,7 @@ export const authSetup = setup({
     answerTokenRequests: emit(({ context }, params: { error?: AuthError } | undefined) => ({
       type: 'tokensFetched' as const,
       ids: context.tokenRequests.map((r) => r.id),
-      ...(params?.error ? { error: params.error } : {}),
+      error: params?.error,
     })),
     forgetTokenRequests: assign({ tokenRequests: [] }),
     rejectFetchTokens: emit(({ event }, params: { code: 'NotSignedIn' }) => ({

@@ -241,7 +241,7 @@ export const signingOutState = {
           username: progress(context).username,
           sessionId: progress(context).sessionId,
           session: context.session,
-          ...(progress(context).reason === 'userDeleted' ? { deleted: true as const } : {}),
+          deleted: progress(context).reason === 'userDeleted',
         }),
         // One transition per kind of what storage holds beside this session (`journalOutcome`, clear-plan.ts).
         onDone: [

@@ -250,7 +250,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         const deps = depsOf(input.deps);
         const { scope, username, sessionId, deleted } = input;
         const out = await deps.store.writeJournal(
-          { scope, username, sessionId, startedAt: deps.clock.now(), ...(deleted ? { deleted } : {}) },
+          { scope, username, sessionId, startedAt: deps.clock.now(), deleted: deleted || undefined },
           input.session,
         );
         if (out.kind === 'newerTokens') remembered(deps, out.newer);

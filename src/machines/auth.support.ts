@@ -178,7 +178,7 @@ export function redirectRequestOf(event: AuthEvent): AuthContext['signInRequest'
 export function deferredAnswer(event: AuthEvent): Extract<AuthEmitted, { type: 'deferredRevocationsSettled' }> {
   if (event.type !== 'OUTBOX_DRAINED') return { type: 'deferredRevocationsSettled', ids: [], settled: 0, remaining: 0 };
   const { ids, settled, remaining, error } = event;
-  return { type: 'deferredRevocationsSettled', ids, settled, remaining, ...(error ? { error } : {}) };
+  return { type: 'deferredRevocationsSettled', ids, settled, remaining, error };
 }
 
 export type RemoteStep = 'hostedUISignOut' | 'globalSignOut' | 'revokeToken';

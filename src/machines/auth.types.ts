@@ -340,19 +340,25 @@ export type AuthEmitted =
   | {
       type: 'signInSettled';
       id: number;
-      error?: AuthError;
-      challenge?: ChallengeInfo;
-      redirecting?: boolean;
-      customState?: string;
+      error?: AuthError | undefined;
+      challenge?: ChallengeInfo | undefined;
+      redirecting?: boolean | undefined;
+      customState?: string | undefined;
     }
   /** Answers `deleteUser()` callers whose DeleteUser failed (or could not run): nothing changed. */
   | { type: 'userDeletionFailed'; ids: number[]; error: AuthError }
   /** Answers every `signOut()` caller of one sign-out, each with its own result. */
   | { type: 'signOutSettled'; answers: { id: number; result: SignOutResult }[] }
   /** Answers `fetchTokens()` callers (the tokens are read from the snapshot, never emitted). */
-  | { type: 'tokensFetched'; ids: number[]; error?: AuthError }
+  | { type: 'tokensFetched'; ids: number[]; error?: AuthError | undefined }
   /** Answers `retryDeferredRevocations()` callers. */
-  | { type: 'deferredRevocationsSettled'; ids: number[]; settled: number; remaining: number; error?: AuthError };
+  | {
+      type: 'deferredRevocationsSettled';
+      ids: number[];
+      settled: number;
+      remaining: number;
+      error?: AuthError | undefined;
+    };
 
 /** The emitted events that answer a call; `auth.on` does not offer them. */
 export type AuthAnswerName =

@@ -15,7 +15,7 @@ export interface SignOutJournal {
   /** The session being signed out: the clear that finishes it removes only that record. */
   sessionId?: string | null;
   /** DeleteUser succeeded: finishing this clear revokes nothing (docs/sign-out.md, "Deleting the user"). */
-  deleted?: true;
+  deleted?: true | undefined;
 }
 
 /** The `session` record: the tokens, how the session began, and its id. */
@@ -80,7 +80,7 @@ export function parseJournal(raw: string | null): SignOutJournal | null {
       startedAt: typeof j.startedAt === 'number' ? j.startedAt : 0,
       username: typeof j.username === 'string' ? j.username : null,
       sessionId: typeof j.sessionId === 'string' ? j.sessionId : null,
-      ...(j.deleted === true ? { deleted: true as const } : {}),
+      deleted: j.deleted === true || undefined,
     };
   } catch {
     // A torn journal still means a sign-out was under way: finish it, locally.
