@@ -1,5 +1,6 @@
+import { withTokens } from './auth.remote-steps.js';
 import type { AuthStateConfig } from './auth.setup.js';
-import { failed, requireSession, timedOut } from './auth.support.js';
+import { failed, timedOut } from './auth.support.js';
 
 /**
  * DeleteUser did not succeed: nothing changed, its callers hear why. A `signOut()` that joined
@@ -29,7 +30,7 @@ export const deletingUserState = {
   invoke: {
     id: 'deleteUser',
     src: 'deleteUser',
-    input: ({ context }) => ({ deps: context.deps, tokens: requireSession(context).tokens }),
+    input: withTokens,
     onDone: { target: 'checkingHostedUI', actions: 'markUserDeleted' },
     onError: deletionFailed(failed('DeleteUser')),
   },

@@ -40,7 +40,8 @@ const refused = <A>(actions: A) =>
     { target: 'clearingCache', actions },
   ] as const;
 
-const input = ({ context }: { context: Parameters<typeof requireSession>[0] & { deps: unknown } }) => ({
+/** A remote step's input: the session's tokens (GlobalSignOut, RevokeToken, DeleteUser). */
+export const withTokens = ({ context }: { context: Parameters<typeof requireSession>[0] & { deps: unknown } }) => ({
   deps: context.deps,
   tokens: requireSession(context).tokens,
 });
@@ -74,7 +75,7 @@ export const remoteSteps = {
     invoke: {
       id: 'globalSignOut',
       src: 'globalSignOut',
-      input,
+      input: withTokens,
       onDone: stepDone('globalSignOut', 'clearingCache'),
       onError: [noAnswer('globalSignOut', 'GlobalSignOut'), ...refused(recordFailed('globalSignOut', 'GlobalSignOut'))],
     },
@@ -84,7 +85,7 @@ export const remoteSteps = {
     invoke: {
       id: 'revokeToken',
       src: 'revokeToken',
-      input,
+      input: withTokens,
       onDone: stepDone('revokeToken', 'clearingCache'),
       onError: { target: 'clearingCache', actions: recordFailed('revokeToken', 'RevokeToken') },
     },
