@@ -183,3 +183,35 @@ describe('USER_AUTH: passkeys', () => {
     });
   });
 });
+
+describe('USER_AUTH: secrets never leave in an error', () => {
+  it('a server that echoes the code or the passkey assertion back: neither is in the error', async () => {
+    const w = userAuthWorld();
+    await w.auth.signIn({ username: USERNAME, password: PASSWORD, authFlow: 'USER_AUTH' });
+    await registerDirectly(w);
+    const handle = w.endpoint.handle;
+    let responses: Record<string, string> = {};
+    // Refuses every answer, quoting it (a hostile or careless server).
+    w.endpoint.handle = async (op, body) => {
+      if (op !== 'RespondToAuthChallenge') return handle(op, body);
+      responses = body['ChallengeResponses'] as Record<string, string>;
+      const quoted = JSON.stringify(responses);
+      return { status: 400, body: { __type: 'NotAuthorizedException', message: `refused ${quoted}` } };
+    };
+    await w.auth.signIn({ username: USERNAME, preferredChallenge: 'EMAIL_OTP' });
+    const code = w.lastCode();
+    const codeError = await w.auth.confirmSignIn(code).catch((e: unknown) => e);
+    expect(isAuthError(codeError, 'NotAuthorized')).toBe(true);
+    expect(JSON.stringify(codeError)).not.toContain(code);
+    expect(String((codeError as Error).message)).not.toContain(code);
+
+    const passkeyError = await w.auth
+      .signIn({ username: USERNAME, preferredChallenge: 'WEB_AUTHN' })
+      .catch((e: unknown) => e);
+    expect(isAuthError(passkeyError, 'NotAuthorized')).toBe(true);
+    const sent = JSON.parse(responses['CREDENTIAL'] ?? '{}');
+    const signature = (sent as { response: { signature: string } }).response.signature;
+    expect(signature.length).toBeGreaterThan(20);
+    expect(`${(passkeyError as Error).message} ${JSON.stringify(passkeyError)}`).not.toContain(signature);
+  });
+});
