@@ -52,9 +52,10 @@ async function current(
 async function storageStep<T>(step: () => Promise<T>, what: string): Promise<T> {
   try {
     return await step();
-  } catch (cause) {
-    if (cause instanceof AuthError) throw cause;
-    throw new AuthError('StorageFailure', `${what}: the device record could not be read or written`, { cause });
+  } catch (error) {
+    if (error instanceof AuthError) throw error;
+    // No cause: a storage's error may quote the value it was given, and that holds the device password.
+    throw new AuthError('StorageFailure', `${what}: the device record could not be read or written`);
   }
 }
 

@@ -76,6 +76,19 @@ describe('rememberDevice, forgetDevice, fetchDevices', () => {
     expect(w.record()).toBeNull();
   });
 
+  it('a storage that fails to write the record, quoting the value: StorageFailure, and the device password is nowhere in it', async () => {
+    const w = deviceWorld();
+    await w.signIn();
+    const password = w.record()?.devicePassword ?? '-';
+    (w.storage as { setItem: (key: string, value: string) => void }).setItem = (_key, value) => {
+      throw new Error(`quota exceeded writing ${value}`);
+    };
+    const error = await rememberDevice(w.auth).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'StorageFailure' });
+    const seen = JSON.stringify([String(error), (error as Error).stack, String((error as Error).cause), w.observed]);
+    expect(seen).not.toContain(password);
+  });
+
   it('signed out: NotSignedIn; without the devices option: InvalidConfig; no device kept: InvalidState', async () => {
     const w = deviceWorld();
     await expect(rememberDevice(w.auth)).rejects.toMatchObject({ code: 'NotSignedIn' });

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rememberDevice } from '../../src/account/index.js';
+import { memoryStorage } from '../../src/index.js';
 import { DEVICE_NAME, deviceWorld, USER } from '../helpers/device-world.js';
+import { fault, make, RESULT, signal } from '../helpers/fake-cognito-fetch.js';
 
 describe('remembered devices: sign-in', () => {
   it('first sign-in asks MFA and confirms the device; once remembered, the next sign-in proves the device instead of MFA', async () => {
@@ -171,5 +173,65 @@ describe('remembered devices: refresh and sign-out', () => {
     expect(w.record()).toEqual(record);
     expect(w.record(USER.email)).toEqual(record);
     expect(await w.signIn()).toEqual({ mfa: false });
+  });
+});
+
+describe('remembered devices: a device gone after a challenge answer (respondToChallenge)', () => {
+  const record = JSON.stringify({
+    deviceKey: 'eu-west-1_gone',
+    deviceGroupKey: '-group',
+    devicePassword: 'ZGV2aWNlIHBhc3N3b3JkIG9mIGEgZm9yZ290dGVuIGRldmljZQ==',
+    remembered: true,
+    names: ['alice'],
+  });
+  const world = () => {
+    const storage = memoryStorage([['authchart.client-1.device.alice', record]]);
+    const challenge = (name: string) => ({
+      body: { ChallengeName: name, Session: `s-${name}`, ChallengeParameters: {} },
+    });
+    const made = make(
+      (call) => {
+        const body = call.body;
+        if (call.target.endsWith('InitiateAuth')) {
+          const p = body['AuthParameters'] as Record<string, string>;
+          // With the device: a choice of factors; without it (the restart): tokens at once.
+          return p['DEVICE_KEY'] ? challenge('SELECT_CHALLENGE') : { body: RESULT };
+        }
+        if (body['ChallengeName'] === 'SELECT_CHALLENGE') return challenge('DEVICE_SRP_AUTH');
+        if (body['ChallengeName'] === 'SOFTWARE_TOKEN_MFA') return challenge('DEVICE_SRP_AUTH');
+        return fault('ResourceNotFoundException', 400, 'Device does not exist.');
+      },
+      { devices: { storage } },
+    );
+    return { ...made, storage };
+  };
+
+  it('with the password in hand (PASSWORD chosen): the record is dropped and the sign-in starts again without the device', async () => {
+    const { services, calls, storage } = world();
+    const first = await services.signIn({ username: 'alice', authFlow: 'USER_AUTH' }, signal());
+    expect(first).toMatchObject({ challenge: 'selectChallenge' });
+    const asked = await services.respondToChallenge?.({ challenge: first as never, answer: 'PASSWORD' }, signal());
+    const done = await services.respondToChallenge?.({ challenge: asked as never, answer: 'pw' }, signal());
+    expect(done).toMatchObject({ accessToken: RESULT.AuthenticationResult.AccessToken });
+    expect(storage.getItem('authchart.client-1.device.alice')).toBeNull();
+    const last = calls.at(-1)?.body;
+    expect(last?.['AuthParameters']).toMatchObject({ USERNAME: 'alice', PASSWORD: 'pw' });
+    expect(last?.['AuthParameters']).not.toHaveProperty('DEVICE_KEY');
+  });
+
+  it('after a code (no password in hand): the record is dropped and the answer rejects Expired (sign in again)', async () => {
+    const { services, storage } = world();
+    const challenge = {
+      challenge: 'totpCode',
+      challengeName: 'SOFTWARE_TOKEN_MFA',
+      session: 's',
+      username: 'alice',
+    } as const;
+    const error = await services
+      .respondToChallenge?.({ challenge, answer: '123456' }, signal())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'Expired', challengeName: 'SOFTWARE_TOKEN_MFA' });
+    expect(storage.getItem('authchart.client-1.device.alice')).toBeNull();
+    expect(String(error)).not.toContain('ZGV2aWNl');
   });
 });
