@@ -126,6 +126,15 @@ describe('remembered devices: sign-in', () => {
     expect(await w.signIn()).toEqual({ mfa: true });
   });
 
+  it('a ConfirmDevice that does not answer costs the device, not the sign-in: signed in within the bound, no record', async () => {
+    const w = deviceWorld({ remember: 'always', hang: 'ConfirmDevice' });
+    const started = Date.now();
+    expect(await w.signIn()).toEqual({ mfa: true });
+    expect(Date.now() - started).toBeLessThan(4500);
+    expect(w.auth.getSession()?.username).toBe(USER.userId);
+    expect(w.record()).toBeNull();
+  });
+
   it('no device password or verifier in events, inspection, snapshot or a failed sign-in', async () => {
     const w = deviceWorld();
     await w.signIn();

@@ -34,7 +34,13 @@ export interface StoredDevice {
 }
 
 export function deviceWorld(
-  opts: { remember?: 'always' | 'optIn'; transport?: Partial<CognitoServicesOptions>; devices?: boolean } = {},
+  opts: {
+    remember?: 'always' | 'optIn';
+    transport?: Partial<CognitoServicesOptions>;
+    devices?: boolean;
+    /** An operation that never answers (its request is aborted only by its signal). */
+    hang?: string;
+  } = {},
 ) {
   const endpoint = deviceEndpoint({
     clientId: CLIENT_ID,
@@ -44,6 +50,11 @@ export function deviceWorld(
   });
   const storage = memoryStorage();
   const f = fakeFetch((call) => endpoint.handle(call.target.split('.')[1] ?? '', call.body));
+  const fetch: typeof globalThis.fetch = (url, init) => {
+    const target = new Headers(init?.headers).get('x-amz-target') ?? '';
+    if (!opts.hang || !target.endsWith(`.${opts.hang}`)) return f.fetch(url, init);
+    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+  };
   /** Everything an app can observe of an instance: events, inspection events, errors. */
   const observed: unknown[] = [];
   const make = () => {
@@ -51,7 +62,7 @@ export function deviceWorld(
       clientId: CLIENT_ID,
       region: 'eu-west-1',
       userPoolId: POOL,
-      fetch: f.fetch,
+      fetch,
       ...(opts.devices === false ? {} : { devices: { storage, name: DEVICE_NAME } }),
       ...opts.transport,
     });

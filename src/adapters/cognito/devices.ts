@@ -52,6 +52,12 @@ export class DeviceGone extends Error {
   override readonly name = 'DeviceGone';
 }
 
+/**
+ * The longest ConfirmDevice may take: it runs inside the sign-in's own bound (`remoteStepMs`, 5 s by
+ * default), and a slow one must cost the device, never the sign-in.
+ */
+export const CONFIRM_DEVICE_MS = 2000;
+
 const isText = (v: unknown, max = 2048): v is string => typeof v === 'string' && v !== '' && v.length <= max;
 
 function parse(raw: string | null | undefined): DeviceRecord | undefined {
@@ -185,6 +191,11 @@ export function deviceSupport(io: DeviceIo) {
       const deviceKey = m['DeviceKey'];
       const deviceGroupKey = m['DeviceGroupKey'];
       if (!isText(deviceKey, 256) || !isText(deviceGroupKey, 256)) return;
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => controller.abort(new Error('ConfirmDevice took too long')), CONFIRM_DEVICE_MS);
       try {
         const { devicePassword, salt, passwordVerifier } = await deviceVerifier(deviceGroupKey, deviceKey);
         const out = await io.call(
@@ -195,7 +206,7 @@ export function deviceSupport(io: DeviceIo) {
             DeviceSecretVerifierConfig: { PasswordVerifier: passwordVerifier, Salt: salt },
             DeviceName: io.name,
           },
-          signal,
+          controller.signal,
         );
         const unique = [...new Set(names.filter((n) => isText(n, 512)))];
         // UserConfirmationNecessary false: the pool remembers every device (no rememberDevice needed).
@@ -210,6 +221,9 @@ export function deviceSupport(io: DeviceIo) {
         // Not confirmed, or not stored: the sign-in stands, and the next one is as this one was.
         // Whatever was written under some of the names goes (one name without the other is no use).
         for (const name of names) await Promise.resolve(io.storage.removeItem(keyOf(name))).catch(() => {});
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
       }
     },
 
