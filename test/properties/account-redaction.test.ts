@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as account from '../../src/account/index.js';
+// Loaded up front: the transport imports it lazily at the first sign-in, which a loaded machine
+// could otherwise take longer than this suite's 40 ms bound to do (a Timeout, then shrinking).
+import '../../src/adapters/cognito/devices.js';
 import type { Auth, Tokens } from '../../src/index.js';
 import {
   ACCOUNT_CALLS,
