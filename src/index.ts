@@ -40,6 +40,8 @@ export type {
   Clock,
   Connectivity,
   Credentials,
+  DeviceRecords,
+  DeviceRecordView,
   FirstFactor,
   PasskeyAuthenticator,
   PasswordCredentials,

@@ -11,6 +11,7 @@ export { type AdoptAmplifyResult, type AmplifyStorage, adoptAmplifySession } fro
 export { AUTO_SIGN_IN_WINDOW_MS, type AutoSignInOption, autoSignIn } from './auto-sign-in.js';
 export type { CodeDeliveryDetails } from './call.js';
 export { type DeleteUserResult, deleteUser } from './delete.js';
+export { type DeviceDescription, fetchDevices, forgetDevice, rememberDevice } from './devices.js';
 export {
   fetchMFAPreference,
   type MFAPreference,

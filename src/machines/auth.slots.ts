@@ -117,7 +117,11 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
     refreshTokens: fromPromise(
       scrubbed('Token refresh', async ({ input, signal }) => {
         const deps = depsOf(input.deps);
-        const fresh: unknown = await deps.services.refresh(unseal(input.session.tokens).refreshToken, signal);
+        const fresh: unknown = await deps.services.refresh(
+          unseal(input.session.tokens).refreshToken,
+          signal,
+          unseal(input.session.tokens).accessToken,
+        );
         secretsOf(deps).remember(tokenStringsOf(fresh));
         const before = unseal(input.session.tokens);
         let session: Session;

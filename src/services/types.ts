@@ -133,7 +133,11 @@ export interface AuthServices {
    */
   respondToChallenge?(input: { challenge: SignInChallenge; answer: string }, signal: AbortSignal): Promise<SignInStep>;
   /** A missing `refreshToken` in the answer means "keep the current one". */
-  refresh(refreshToken: string, signal: AbortSignal): Promise<Partial<Tokens>>;
+  /**
+   * `accessToken`, the session's current one (possibly expired), is only decoded: its `device_key`
+   * and `username` claims (Cognito wants DEVICE_KEY for a device's tokens, SECRET_HASH the username).
+   */
+  refresh(refreshToken: string, signal: AbortSignal, accessToken?: string): Promise<Partial<Tokens>>;
   globalSignOut(accessToken: string, signal: AbortSignal): Promise<void>;
   revokeToken(refreshToken: string, signal: AbortSignal): Promise<void>;
   /** The hosted UI `/logout` step (a redirect or popup); only sessions adopted with `signedInWith: 'hostedUI'` use it. */
@@ -149,6 +153,27 @@ export interface AuthServices {
   ): Promise<Record<string, unknown>>;
   /** Cognito's SECRET_HASH for `username` when the app client has a secret, else `undefined`. */
   secretHash?(username: string): Promise<string | undefined>;
+  /**
+   * This device's record for a user (`cognitoServices({ devices })`): `authchart/account`'s
+   * `rememberDevice`, `forgetDevice` and `fetchDevices` read and change it. Never the device password.
+   */
+  readonly devices?: DeviceRecords;
+}
+
+/** What {@link AuthServices.devices} tells of this device for a user. */
+export interface DeviceRecordView {
+  /** Cognito's `DeviceKey`. */
+  deviceKey: string;
+  /** Remembered: a sign-in from here skips MFA (UpdateDeviceStatus `remembered`, or a pool that always remembers). */
+  remembered: boolean;
+}
+
+/** This device's records, one per user, kept apart from the session record (a sign-out keeps them). */
+export interface DeviceRecords {
+  current(username: string): Promise<DeviceRecordView | undefined>;
+  /** Removes the user's record (under every name it was stored under). Rejects if the storage does. */
+  forget(username: string): Promise<void>;
+  markRemembered(username: string): Promise<void>;
 }
 
 /** The user-pool calls `authchart/account` makes through {@link AuthServices.cognitoCall}. */
@@ -171,7 +196,11 @@ export type AccountOperation =
   | 'StartWebAuthnRegistration'
   | 'CompleteWebAuthnRegistration'
   | 'ListWebAuthnCredentials'
-  | 'DeleteWebAuthnCredential';
+  | 'DeleteWebAuthnCredential'
+  | 'ConfirmDevice'
+  | 'UpdateDeviceStatus'
+  | 'ForgetDevice'
+  | 'ListDevices';
 
 /**
  * Web-Storage-like key/value store. Methods may be sync (localStorage, sessionStorage) or async

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
 import { isAuthError, type SignInChallenge } from '../../src/index.js';
 import { failure, fault, hmac, make, RESULT, signal, tokens } from '../helpers/fake-cognito-fetch.js';
+import { makeTokens } from '../helpers/tokens.js';
 
 describe('authchart/cognito: the wire', () => {
   it('POSTs Cognito JSON to the regional endpoint with the target header', async () => {
@@ -105,6 +106,17 @@ describe('authchart/cognito: the wire', () => {
     const { services, calls } = make(() => ({ body: RESULT }), { clientSecret: 's3cret' });
     expect(await failure(services.refresh('r', signal()))).toMatchObject({ code: 'InvalidConfig' });
     expect(calls).toHaveLength(0);
+  });
+
+  it("with a secret, a refresh by a service that signed no one in takes SECRET_HASH's username from the access token (a restored session)", async () => {
+    const { services, calls } = make(() => ({ body: RESULT }), { clientSecret: 's3cret' });
+    const bound = makeTokens({ username: 'internal-bob', accessClaims: { device_key: 'eu-west-1_dev-1' } });
+    await services.refresh('r', signal(), bound.accessToken);
+    expect(calls[0]?.body['AuthParameters']).toEqual({
+      REFRESH_TOKEN: 'r',
+      DEVICE_KEY: 'eu-west-1_dev-1',
+      SECRET_HASH: hmac('s3cret', 'internal-bobclient-1'),
+    });
   });
 });
 

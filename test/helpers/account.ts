@@ -13,10 +13,13 @@ import {
   deletePasskey,
   deleteUser,
   deleteUserAttributes,
+  fetchDevices,
   fetchMFAPreference,
   fetchUserAttributes,
+  forgetDevice,
   listPasskeys,
   registerPasskey,
+  rememberDevice,
   resendSignUpCode,
   resetPassword,
   sendUserAttributeVerificationCode,
@@ -60,6 +63,23 @@ export interface AccountAuthOptions {
   storage?: TokenStorage;
   /** Cross-context sync (none otherwise). */
   sync?: CreateAuthOptions['sync'];
+  /** The fetch transport's device records (`cognitoServices({ devices })`); none otherwise. */
+  devices?: TokenStorage;
+}
+
+/** A device password no request, error or event may carry (see {@link deviceRecords}). */
+export const DEVICE_PASSWORD = 'Device~Passw0rd‡kept';
+
+/** Storage holding this device's record for {@link accountTokens}' user, with {@link DEVICE_PASSWORD}. */
+export function deviceRecords(): TokenStorage {
+  const record = JSON.stringify({
+    deviceKey: 'eu-west-1_device-1',
+    deviceGroupKey: '-group',
+    devicePassword: DEVICE_PASSWORD,
+    remembered: false,
+    names: ['alice@example.com'],
+  });
+  return memoryStorage([['authchart.client-1.device.alice@example.com', record]]);
 }
 
 /** An instance on the fetch transport answering with `handler`; the caller stops it. */
@@ -74,6 +94,7 @@ export function accountAuth(handler: Handler, extra: AccountAuthOptions = {}) {
       fetch: f.fetch,
       retryDelayMs: 5,
       ...(extra.clientSecret ? { clientSecret: extra.clientSecret } : {}),
+      ...(extra.devices ? { devices: { storage: extra.devices } } : {}),
     });
   const auth = createAuth({
     services,
@@ -201,6 +222,10 @@ export const ACCOUNT_CALLS: Record<string, AccountCallSpec> = {
   deletePasskey: { user: true, run: (auth) => deletePasskey(auth, 'cred-1'), secrets: none },
   // Nothing held by a signUp here: InvalidState, no request (test/account/auto-sign-in.test.ts does the rest).
   autoSignIn: { user: false, run: (auth) => autoSignIn(auth), secrets: none },
+  // With the device record of deviceRecords(): its password is never sent, so never quoted.
+  rememberDevice: { user: true, run: (auth) => rememberDevice(auth), secrets: none },
+  forgetDevice: { user: true, run: (auth) => forgetDevice(auth), secrets: none },
+  fetchDevices: { user: true, run: (auth) => fetchDevices(auth), secrets: none },
   // Amplify v6's keys for the fetch transport's client: adopted when signed out, AlreadySignedIn
   // otherwise (test/account/amplify-adopt.test.ts does the rest). The tokens it reads are secrets.
   adoptAmplifySession: {

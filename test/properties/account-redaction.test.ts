@@ -1,8 +1,19 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as account from '../../src/account/index.js';
+// Loaded up front: the transport imports it lazily at the first sign-in, which a loaded machine
+// could otherwise take longer than this suite's 40 ms bound to do (a Timeout, then shrinking).
+import '../../src/adapters/cognito/devices.js';
 import type { Auth, Tokens } from '../../src/index.js';
-import { ACCOUNT_CALLS, type AccountInputs, accountAuth, accountTokens, withSignIn } from '../helpers/account.js';
+import {
+  ACCOUNT_CALLS,
+  type AccountInputs,
+  accountAuth,
+  accountTokens,
+  DEVICE_PASSWORD,
+  deviceRecords,
+  withSignIn,
+} from '../helpers/account.js';
 import type { Handler } from '../helpers/fake-cognito-fetch.js';
 import { type Outcome as FakeOutcome, type FakeServices, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
@@ -202,7 +213,7 @@ const redaction = () =>
       let current = commands[0] as Command;
       const tokens: Tokens = transport === 'fetch' ? accountTokens : makeTokens();
       /** Secrets the instance held at some point: none may be shown. */
-      const secrets = new Set<string>([SIGN_IN_PASSWORD]);
+      const secrets = new Set<string>([SIGN_IN_PASSWORD, DEVICE_PASSWORD]);
       /** TOTP secrets setUpTOTP handed to the app: kept by the instance from then on. */
       const kept: string[] = [];
       let held: string[] = [];
@@ -227,6 +238,7 @@ const redaction = () =>
           auth = accountAuth(withSignIn(fetchHandler(() => current, pool)), {
             remoteStepMs: REMOTE_STEP_MS,
             inspect,
+            devices: deviceRecords(),
           }).auth;
         } else {
           const services = fakeServices(tokens);

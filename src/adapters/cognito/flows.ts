@@ -7,12 +7,14 @@ import type {
   AuthFlow,
   AuthServices,
   ChallengeKind,
+  Credentials,
   SignInChallenge,
   SignInStep,
   Tokens,
 } from '../../services/types.js';
 import { jwtClaims } from '../../session/jwt.js';
 import { poolIssuer } from '../http.js';
+import { afterGoneDevice, type DeviceOptions, deviceRecords, lazyDevices, twiceIfDeviceGone } from './device-wiring.js';
 import type { CognitoOperation } from './errors.js';
 
 /**
@@ -53,6 +55,12 @@ export interface CognitoFlowOptions {
   clientSecret?: string;
   /** How sign-in proves the password. Default `USER_SRP_AUTH` (the password never leaves the device). */
   authFlow?: AuthFlow;
+  /**
+   * Remembered devices: confirms the device a sign-in's `NewDeviceMetadata` names and keeps its
+   * record, sends `DEVICE_KEY` at later sign-ins and answers `DEVICE_SRP_AUTH` (a remembered device
+   * skips MFA). Without it, no `DEVICE_KEY` is sent and `NewDeviceMetadata` is ignored.
+   */
+  devices?: DeviceOptions;
 }
 
 interface AuthOutput {
@@ -61,7 +69,7 @@ interface AuthOutput {
   AvailableChallenges?: string[];
   ChallengeParameters?: Record<string, string>;
   Session?: string;
-  AuthenticationResult?: { AccessToken?: string; IdToken?: string; RefreshToken?: string };
+  AuthenticationResult?: { AccessToken?: string; IdToken?: string; RefreshToken?: string; NewDeviceMetadata?: unknown };
 }
 
 /** Cognito challenge name → what the app asks the user for, and the ChallengeResponses key of the answer. */
@@ -87,11 +95,11 @@ function unhandled(name: string): AuthError {
   });
 }
 
-/** The username claim of an access token (Cognito's internal username), for refresh's SECRET_HASH. */
-function usernameClaim(accessToken: string): string | undefined {
+/** A string claim of an access token, decoded only: `username` (Cognito's own) or `device_key`. */
+function claim(accessToken: string | undefined, name: string): string | undefined {
   try {
-    const username = jwtClaims(accessToken, 'access token')['username'];
-    return typeof username === 'string' ? username : undefined;
+    const value = accessToken ? jwtClaims(accessToken, 'access token')[name] : undefined;
+    return typeof value === 'string' && value !== '' ? value : undefined;
   } catch {
     return undefined;
   }
@@ -128,6 +136,15 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
   if (defaultFlow === 'USER_SRP_AUTH' && !poolName) throw needsPool();
   // Cognito wants the username behind a refresh token for its SECRET_HASH; remember the last one.
   let lastUsername: string | undefined;
+  /** Cognito's username → the one typed (an e-mail alias): a device record goes under both. */
+  const typedNames = new Map<string, string>();
+  const devices = opts.devices ? lazyDevices(opts.devices, clientId, call) : undefined;
+  /** `params` plus DEVICE_KEY when this device is remembered for `username`. */
+  async function withDevice(params: Record<string, string>, username: string) {
+    const key = devices && (await (await devices()).deviceKey(username));
+    if (key) params['DEVICE_KEY'] = key;
+    return params;
+  }
 
   /** `params` plus SECRET_HASH for `username` when the client has a secret. */
   async function secured(params: Record<string, string>, username: string) {
@@ -147,8 +164,29 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       {
         AuthFlow: flow,
         ClientId: clientId,
-        AuthParameters: await secured(params, username),
-        Session: session, // undefined: not sent (JSON leaves it out)
+        AuthParameters: await secured(
+          flow === 'REFRESH_TOKEN_AUTH' ? params : await withDevice(params, username),
+          username,
+        ),
+        ...(session ? { Session: session } : {}),
+      },
+      signal,
+    )) as AuthOutput;
+
+  const send = async (
+    name: string,
+    session: string | undefined,
+    params: Record<string, string>,
+    username: string,
+    signal: AbortSignal,
+  ) =>
+    (await call(
+      'RespondToAuthChallenge',
+      {
+        ChallengeName: name,
+        ClientId: clientId,
+        ChallengeResponses: await secured(await withDevice({ USERNAME: username, ...params }, username), username),
+        ...(session ? { Session: session } : {}),
       },
       signal,
     )) as AuthOutput;
@@ -159,20 +197,26 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     params: Record<string, string>,
     username: string,
     signal: AbortSignal,
-  ) =>
-    stepFrom(
-      (await call(
-        'RespondToAuthChallenge',
-        {
-          ChallengeName: name,
-          ClientId: clientId,
-          ChallengeResponses: await secured({ USERNAME: username, ...params }, username),
-          Session: session || undefined,
-        },
-        signal,
-      )) as AuthOutput,
-      username,
-    );
+  ) => finish(await send(name, session, params, username, signal), username, signal);
+
+  /**
+   * Every Cognito answer of a sign-in ends here: DEVICE_SRP_AUTH is answered (it may follow any
+   * password step), and a new device (`NewDeviceMetadata`) is confirmed and kept.
+   */
+  async function finish(first: AuthOutput, username: string, signal: AbortSignal): Promise<SignInStep> {
+    let out = first;
+    if (out.ChallengeName === 'DEVICE_SRP_AUTH' && devices) {
+      const d = await devices();
+      out = await d.prove(out, username, (n, session, p, who) => send(n, session, p, who, signal));
+    }
+    const step = stepFrom(out, username);
+    const metadata = out.AuthenticationResult?.NewDeviceMetadata;
+    if (devices && metadata && 'accessToken' in step) {
+      const names = [username, typedNames.get(username) ?? username, lastUsername ?? username];
+      await (await devices().catch(() => undefined))?.confirm(metadata, step.accessToken, names, signal);
+    }
+    return step;
+  }
 
   /** Tokens or the next challenge; `username` is the one the caller signed in with. */
   function stepFrom(out: AuthOutput, username: string): SignInStep {
@@ -188,6 +232,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
         session: out.Session,
         username: p['USER_ID_FOR_SRP'] || p['USERNAME'] || username,
       };
+      alias(step.username, username);
       const destination = p['CODE_DELIVERY_DESTINATION'];
       if (destination) step.destination = destination;
       const choices = name === 'SELECT_CHALLENGE' ? out.AvailableChallenges : options(p['MFAS_CAN_CHOOSE']);
@@ -203,17 +248,26 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     if (!r?.AccessToken || !r.IdToken || !r.RefreshToken) {
       throw new AuthError('InvalidToken', 'Sign-in answered without tokens');
     }
-    lastUsername = usernameClaim(r.AccessToken) ?? username;
+    lastUsername = claim(r.AccessToken, 'username') ?? username;
+    alias(lastUsername, username);
     return { accessToken: r.AccessToken, idToken: r.IdToken, refreshToken: r.RefreshToken };
+  }
+
+  /** Notes that `typed` signs in as Cognito's `internal` (bounded: the last few sign-ins). */
+  function alias(internal: string, typed: string) {
+    if (internal === typed || typedNames.has(typed)) return;
+    typedNames.set(internal, typed);
+    if (typedNames.size > 8) typedNames.delete(typedNames.keys().next().value ?? '');
   }
 
   /** The PASSWORD_VERIFIER step of an SRP sign-in (USER_SRP_AUTH, or USER_AUTH's PASSWORD_SRP). */
   async function verifyPassword(first: AuthOutput, a: bigint, username: string, password: string, signal: AbortSignal) {
-    if (first.ChallengeName !== 'PASSWORD_VERIFIER') return stepFrom(first, username);
+    if (first.ChallengeName !== 'PASSWORD_VERIFIER') return finish(first, username, signal);
     if (!poolName) throw needsPool();
     const { passwordClaim } = await srp();
     const p = first.ChallengeParameters ?? {};
     const userIdForSrp = p['USER_ID_FOR_SRP'] ?? username;
+    alias(userIdForSrp, username);
     const { SALT: salt, SRP_B: srpB, SECRET_BLOCK: secretBlock } = p;
     if (!salt || !srpB || !secretBlock) throw new AuthError('Service', 'PASSWORD_VERIFIER came incomplete');
     let claim: { signature: string; timestamp: string };
@@ -235,81 +289,85 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     );
   }
 
-  return {
+  async function signIn(credentials: Credentials, signal: AbortSignal): Promise<SignInStep> {
+    const { username, password, session } = credentials;
+    if (session !== undefined || password === undefined) {
+      // USER_AUTH without a password: ConfirmSignUp's session stands for it (authchart/account's
+      // autoSignIn), or Cognito offers a code or a passkey (`preferredChallenge`, else a choice).
+      const preferred = credentials.preferredChallenge;
+      const params = { USERNAME: username, ...(preferred ? { PREFERRED_CHALLENGE: preferred } : {}) };
+      return finish(await initiate('USER_AUTH', params, username, signal, session), username, signal);
+    }
+    const flow = credentials.authFlow ?? defaultFlow;
+    if (flow === 'USER_PASSWORD_AUTH' || (flow === 'USER_AUTH' && !poolName)) {
+      const [name, params] =
+        flow === 'USER_AUTH'
+          ? ['USER_AUTH', { USERNAME: username, PREFERRED_CHALLENGE: 'PASSWORD', PASSWORD: password }]
+          : ['USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }];
+      return finish(await initiate(name, params, username, signal), username, signal);
+    }
+    if (!poolName) throw needsPool();
+    const { srpStart } = await srp();
+    const { a, srpA } = srpStart();
+    const first =
+      flow === 'USER_AUTH'
+        ? await initiate(
+            'USER_AUTH',
+            { USERNAME: username, PREFERRED_CHALLENGE: 'PASSWORD_SRP', SRP_A: srpA },
+            username,
+            signal,
+          )
+        : await initiate('USER_SRP_AUTH', { USERNAME: username, SRP_A: srpA }, username, signal);
+    return verifyPassword(first, a, username, password, signal);
+  }
+
+  async function respondToChallenge(
+    { challenge, answer }: { challenge: SignInChallenge; answer: string },
+    signal: AbortSignal,
+  ): Promise<SignInStep> {
+    const name = challenge.challengeName;
+    const known = CHALLENGES[name];
+    if (!known) throw unhandled(name);
+    if (known[0].startsWith('select') && challenge.options && !challenge.options.includes(answer)) {
+      throw new AuthError('InvalidInput', `Choose one of: ${challenge.options.join(', ')}`);
+    }
+    // A password factor chosen: ask the user for the password before answering Cognito.
+    if (name === 'SELECT_CHALLENGE' && (answer === 'PASSWORD' || answer === 'PASSWORD_SRP')) {
+      const { options: _offered, ...asked } = challenge;
+      return { ...asked, challenge: 'password', challengeName: answer };
+    }
+    const { username, session } = challenge;
+    if (name === 'PASSWORD') {
+      return respond('SELECT_CHALLENGE', session, { ANSWER: name, PASSWORD: answer }, username, signal);
+    }
+    if (name === 'PASSWORD_SRP') {
+      if (!poolName) throw needsPool();
+      const { a, srpA } = (await srp()).srpStart();
+      const first = await send('SELECT_CHALLENGE', session, { ANSWER: name, SRP_A: srpA }, username, signal);
+      return verifyPassword(first, a, username, answer, signal);
+    }
+    return respond(name, session, { [known[1]]: answer }, username, signal);
+  }
+
+  const services: AuthServices = {
     clientId,
     ...(issuer ? { issuer } : {}),
-    async signIn(credentials, signal) {
-      const { username, password, session } = credentials;
-      if (session !== undefined || password === undefined) {
-        // USER_AUTH without a password: ConfirmSignUp's session stands for it (authchart/account's
-        // autoSignIn), or Cognito offers a code or a passkey (`preferredChallenge`, else a choice).
-        const preferred = credentials.preferredChallenge;
-        const params = { USERNAME: username, ...(preferred ? { PREFERRED_CHALLENGE: preferred } : {}) };
-        return stepFrom(await initiate('USER_AUTH', params, username, signal, session), username);
-      }
-      const flow = credentials.authFlow ?? defaultFlow;
-      if (flow === 'USER_PASSWORD_AUTH' || (flow === 'USER_AUTH' && !poolName)) {
-        const [name, params] =
-          flow === 'USER_AUTH'
-            ? ['USER_AUTH', { USERNAME: username, PREFERRED_CHALLENGE: 'PASSWORD', PASSWORD: password }]
-            : ['USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }];
-        return stepFrom(await initiate(name, params, username, signal), username);
-      }
-      if (!poolName) throw needsPool();
-      const { srpStart } = await srp();
-      const { a, srpA } = srpStart();
-      const first =
-        flow === 'USER_AUTH'
-          ? await initiate(
-              'USER_AUTH',
-              { USERNAME: username, PREFERRED_CHALLENGE: 'PASSWORD_SRP', SRP_A: srpA },
-              username,
-              signal,
-            )
-          : await initiate('USER_SRP_AUTH', { USERNAME: username, SRP_A: srpA }, username, signal);
-      return verifyPassword(first, a, username, password, signal);
-    },
+    ...(devices ? { devices: deviceRecords(devices) } : {}),
+    signIn: (credentials, signal) => twiceIfDeviceGone(() => signIn(credentials, signal)),
 
-    async respondToChallenge({ challenge, answer }, signal) {
-      const name = challenge.challengeName;
-      const known = CHALLENGES[name];
-      if (!known) throw unhandled(name);
-      if (known[0].startsWith('select') && challenge.options && !challenge.options.includes(answer)) {
-        throw new AuthError('InvalidInput', `Choose one of: ${challenge.options.join(', ')}`);
-      }
-      // A password factor chosen: ask the user for the password before answering Cognito.
-      if (name === 'SELECT_CHALLENGE' && (answer === 'PASSWORD' || answer === 'PASSWORD_SRP')) {
-        const { options: _offered, ...asked } = challenge;
-        return { ...asked, challenge: 'password', challengeName: answer };
-      }
-      const { username, session } = challenge;
-      if (name === 'PASSWORD') {
-        return respond('SELECT_CHALLENGE', session, { ANSWER: name, PASSWORD: answer }, username, signal);
-      }
-      if (name === 'PASSWORD_SRP') {
-        if (!poolName) throw needsPool();
-        const { a, srpA } = (await srp()).srpStart();
-        const first = await call(
-          'RespondToAuthChallenge',
-          {
-            ChallengeName: 'SELECT_CHALLENGE',
-            ClientId: clientId,
-            ChallengeResponses: await secured({ USERNAME: username, ANSWER: name, SRP_A: srpA }, username),
-            Session: session,
-          },
-          signal,
-        );
-        return verifyPassword(first as AuthOutput, a, username, answer, signal);
-      }
-      return respond(name, session, { [known[1]]: answer }, username, signal);
-    },
+    respondToChallenge: (input, signal) =>
+      respondToChallenge(input, signal).catch((error: unknown) => afterGoneDevice(error, input, services, signal)),
 
-    async refresh(refreshToken, signal) {
-      // Documented limitation (docs/cognito.md): with a secret, the username is known only after a sign-in here.
-      if (clientSecret && !lastUsername) {
-        throw new AuthError('InvalidConfig', 'A refresh with a client secret needs a sign-in here first');
+    async refresh(refreshToken, signal, accessToken) {
+      // The access token (decoded only) names the user even after a restore: SECRET_HASH needs it.
+      const username = claim(accessToken, 'username') ?? lastUsername;
+      if (clientSecret && !username) {
+        throw new AuthError('InvalidConfig', 'A refresh with a client secret needs the access token or a sign-in here');
       }
-      const out = await initiate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken }, lastUsername ?? '', signal);
+      // Tokens issued to a device refresh only with its key (sent whether or not `devices` is set).
+      const deviceKey = claim(accessToken, 'device_key');
+      const params = { REFRESH_TOKEN: refreshToken, ...(deviceKey ? { DEVICE_KEY: deviceKey } : {}) };
+      const out = await initiate('REFRESH_TOKEN_AUTH', params, username ?? '', signal);
       if (out.ChallengeName) throw unhandled(out.ChallengeName);
       const r = out.AuthenticationResult;
       if (!r?.AccessToken || !r.IdToken) throw new AuthError('InvalidToken', 'Refresh answered without tokens');
@@ -335,4 +393,5 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       );
     },
   };
+  return services;
 }
