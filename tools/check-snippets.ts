@@ -65,6 +65,8 @@ writeFileSync(
         'authchart/cognito': ['../../src/adapters/cognito/index.ts'],
         'authchart/cognito-sdk': ['../../src/adapters/cognito-sdk.ts'],
         'authchart/account': ['../../src/account/index.ts'],
+        'authchart/passkeys': ['../../src/adapters/passkeys.ts'],
+        'authchart/devices': ['../../src/adapters/devices.ts'],
         'authchart/chart': ['../../src/chart.ts'],
         'authchart/node': ['../../src/bindings/node.ts'],
         'authchart/redis': ['../../src/bindings/redis.ts'],

@@ -1,6 +1,6 @@
 /**
  * `rememberDevice`, `forgetDevice` and `fetchDevices` (authchart/account) over `authchart/cognito`
- * with `devices: { storage }`, against the device-tracking endpoint of test/helpers/device-endpoint.ts.
+ * with `devices: rememberedDevices({ storage })`, against the device-tracking endpoint of test/helpers/device-endpoint.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { fetchDevices, forgetDevice, rememberDevice } from '../../src/account/index.js';

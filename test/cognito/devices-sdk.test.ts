@@ -18,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchDevices, forgetDevice, rememberDevice } from '../../src/account/index.js';
 import { cognitoServices } from '../../src/adapters/cognito-sdk.js';
+import { rememberedDevices } from '../../src/adapters/devices.js';
 import { createAuth, memoryStorage } from '../../src/index.js';
 import { deviceEndpoint } from '../helpers/device-endpoint.js';
 import { CLIENT_ID, DEVICE_NAME, POOL, USER } from '../helpers/device-world.js';
@@ -67,7 +68,7 @@ describe('remembered devices on authchart/cognito-sdk', () => {
         region: 'eu-west-1',
         userPoolId: POOL,
         client,
-        devices: { storage, name: DEVICE_NAME },
+        devices: rememberedDevices({ storage, name: DEVICE_NAME }),
       }),
       storage,
       sync: null,

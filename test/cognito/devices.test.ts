@@ -1,9 +1,10 @@
 /**
- * Remembered devices on `authchart/cognito` (`devices: { storage }`), against an endpoint that
+ * Remembered devices on `authchart/cognito` (`devices: rememberedDevices({ storage })`), against an endpoint that
  * derives the device verifier ConfirmDevice sent and checks every SRP proof (test/helpers/device-endpoint.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { rememberDevice } from '../../src/account/index.js';
+import { rememberedDevices } from '../../src/adapters/devices.js';
 import { memoryStorage } from '../../src/index.js';
 import { DEVICE_NAME, deviceWorld, USER } from '../helpers/device-world.js';
 import { fault, make, RESULT, signal } from '../helpers/fake-cognito-fetch.js';
@@ -210,7 +211,7 @@ describe('remembered devices: a device gone after a challenge answer (respondToC
         if (body['ChallengeName'] === 'SOFTWARE_TOKEN_MFA') return challenge('DEVICE_SRP_AUTH');
         return fault('ResourceNotFoundException', 400, 'Device does not exist.');
       },
-      { devices: { storage } },
+      { devices: rememberedDevices({ storage }) },
     );
     return { ...made, storage };
   };

@@ -31,6 +31,7 @@ import {
   verifyTOTPSetup,
 } from '../../src/account/index.js';
 import { cognitoServices } from '../../src/adapters/cognito/index.js';
+import { rememberedDevices } from '../../src/adapters/devices.js';
 import {
   type Auth,
   type AuthServices,
@@ -94,7 +95,7 @@ export function accountAuth(handler: Handler, extra: AccountAuthOptions = {}) {
       fetch: f.fetch,
       retryDelayMs: 5,
       ...(extra.clientSecret ? { clientSecret: extra.clientSecret } : {}),
-      ...(extra.devices ? { devices: { storage: extra.devices } } : {}),
+      ...(extra.devices ? { devices: rememberedDevices({ storage: extra.devices }) } : {}),
     });
   const auth = createAuth({
     services,

@@ -1,10 +1,11 @@
 /**
  * One set-up for the remembered-device tests: instances on `authchart/cognito` with
- * `devices: { storage }`, whose fetch is answered by {@link deviceEndpoint} (real SRP for the
+ * `devices: rememberedDevices({ storage })`, whose fetch is answered by {@link deviceEndpoint} (real SRP for the
  * password and the device), sharing one storage (a restart is a new instance on it).
  */
 import { afterEach, expect } from 'vitest';
 import { type CognitoServicesOptions, cognitoServices } from '../../src/adapters/cognito/index.js';
+import { rememberedDevices } from '../../src/adapters/devices.js';
 import { type Auth, createAuth, memoryStorage } from '../../src/index.js';
 import { deviceEndpoint } from './device-endpoint.js';
 import { fakeFetch } from './fake-cognito-fetch.js';
@@ -63,7 +64,7 @@ export function deviceWorld(
       region: 'eu-west-1',
       userPoolId: POOL,
       fetch,
-      ...(opts.devices === false ? {} : { devices: { storage, name: DEVICE_NAME } }),
+      ...(opts.devices === false ? {} : { devices: rememberedDevices({ storage, name: DEVICE_NAME }) }),
       ...opts.transport,
     });
     const auth = createAuth({

@@ -1,49 +1,35 @@
 /**
- * The static half of remembered devices (`cognitoServices({ devices })`): the option, and the lazy
- * load of `devices.ts` (with the SRP code it uses) at the first sign-in that needs it.
+ * The transport's half of remembered devices (`cognitoServices({ devices: rememberedDevices(…) })`):
+ * the hook the device code plugs into, and the restarts when Cognito no longer knows a device.
  */
 import { AuthError } from '../../errors.js';
-import type { AuthServices, DeviceRecords, SignInChallenge, SignInStep, TokenStorage } from '../../services/types.js';
+import type { AuthServices, DeviceRecords, SignInChallenge, SignInStep } from '../../services/types.js';
 import type { DeviceSupport } from './devices.js';
 import type { CognitoCall } from './flows.js';
 
-/** The remembered-device code (and the SRP code it uses), loaded at the first sign-in with `devices`. */
-const deviceCode = () =>
-  import('./devices.js').catch((cause: unknown) => {
-    throw new AuthError('Network', 'The device code could not be loaded (if this persists, reload the page)', {
-      cause,
-    });
-  });
-
-/** Remembered devices: where this device's key and password are kept, and the name Cognito lists it by. */
-export interface DeviceOptions {
-  /**
-   * Where the device records go (`authchart.<clientId>.device.<username>`): usually the storage
-   * given to `createAuth`. A sign-out leaves them; `forgetDevice` (authchart/account) removes them.
-   */
-  storage: Pick<TokenStorage, 'getItem' | 'setItem' | 'removeItem'>;
-  /** ConfirmDevice's `DeviceName`. Default: the browser's user agent (first 256 characters), else `authchart`. */
-  name?: string;
+/**
+ * Remembered devices, from `authchart/devices`' `rememberedDevices()`: the transport hands it its
+ * client id and its way of calling Cognito. An app that does not import it ships none of the device
+ * code (docs/cognito.md, "Remembered devices").
+ */
+export interface RememberedDevices {
+  attach(clientId: string, call: CognitoCall): DeviceSupport;
 }
 
-/** The device code, loaded once (again after a failed load). */
-export function lazyDevices(options: DeviceOptions, clientId: string, call: CognitoCall): () => Promise<DeviceSupport> {
-  const agent = (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent;
-  const name = (options.name || (typeof agent === 'string' && agent) || 'authchart').slice(0, 256);
-  let loaded: Promise<DeviceSupport> | undefined;
-  return () => {
-    loaded ??= deviceCode().then(
-      (m) => m.deviceSupport({ clientId, storage: options.storage, name, call }),
-      (error: unknown) => {
-        loaded = undefined;
-        throw error;
-      },
-    );
-    return loaded;
-  };
+/** `devices` checked, and attached once: the device code is the app's import, nothing is loaded here. */
+export function attachDevices(
+  devices: RememberedDevices,
+  clientId: string,
+  call: CognitoCall,
+): () => Promise<DeviceSupport> {
+  if (typeof devices?.attach !== 'function') {
+    throw new AuthError('InvalidConfig', "devices must be rememberedDevices({ storage }) from 'authchart/devices'");
+  }
+  const support = Promise.resolve(devices.attach(clientId, call));
+  return () => support;
 }
 
-/** `AuthServices.devices` over the lazily loaded device code. */
+/** `AuthServices.devices` over the attached device code. */
 export function deviceRecords(devices: () => Promise<DeviceSupport>): DeviceRecords {
   return {
     current: async (username) => (await devices()).view.current(username),

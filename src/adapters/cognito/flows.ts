@@ -14,7 +14,13 @@ import type {
 } from '../../services/types.js';
 import { jwtClaims } from '../../session/jwt.js';
 import { poolIssuer } from '../http.js';
-import { afterGoneDevice, type DeviceOptions, deviceRecords, lazyDevices, twiceIfDeviceGone } from './device-wiring.js';
+import {
+  afterGoneDevice,
+  attachDevices,
+  deviceRecords,
+  type RememberedDevices,
+  twiceIfDeviceGone,
+} from './device-wiring.js';
 import type { CognitoOperation } from './errors.js';
 
 /**
@@ -56,11 +62,12 @@ export interface CognitoFlowOptions {
   /** How sign-in proves the password. Default `USER_SRP_AUTH` (the password never leaves the device). */
   authFlow?: AuthFlow;
   /**
-   * Remembered devices: confirms the device a sign-in's `NewDeviceMetadata` names and keeps its
-   * record, sends `DEVICE_KEY` at later sign-ins and answers `DEVICE_SRP_AUTH` (a remembered device
-   * skips MFA). Without it, no `DEVICE_KEY` is sent and `NewDeviceMetadata` is ignored.
+   * Remembered devices (`rememberedDevices({ storage })` from `authchart/devices`): confirms the
+   * device a sign-in's `NewDeviceMetadata` names and keeps its record, sends `DEVICE_KEY` at later
+   * sign-ins and answers `DEVICE_SRP_AUTH` (a remembered device skips MFA). Without it, no
+   * `DEVICE_KEY` is sent and `NewDeviceMetadata` is ignored.
    */
-  devices?: DeviceOptions;
+  devices?: RememberedDevices;
 }
 
 interface AuthOutput {
@@ -138,7 +145,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
   let lastUsername: string | undefined;
   /** Cognito's username → the one typed (an e-mail alias): a device record goes under both. */
   const typedNames = new Map<string, string>();
-  const devices = opts.devices ? lazyDevices(opts.devices, clientId, call) : undefined;
+  const devices = opts.devices ? attachDevices(opts.devices, clientId, call) : undefined;
   /** `params` plus DEVICE_KEY when this device is remembered for `username`. */
   async function withDevice(params: Record<string, string>, username: string) {
     const key = devices && (await (await devices()).deviceKey(username));

@@ -11,7 +11,7 @@ import { type CognitoOperation, isThrottle, noAnswer, refusal, sentValues } from
 import { type CognitoFlowOptions, cognitoFlows } from './flows.js';
 
 export type { HttpOptions } from '../http.js';
-export type { DeviceOptions } from './device-wiring.js';
+export type { RememberedDevices } from './device-wiring.js';
 export type { CognitoOperation } from './errors.js';
 export type { CognitoFlowOptions } from './flows.js';
 
