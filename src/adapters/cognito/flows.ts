@@ -159,44 +159,39 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     return params;
   }
 
-  const initiate = async (
+  /** One sign-in request (InitiateAuth or RespondToAuthChallenge), with SECRET_HASH and this device's key. */
+  const post = async (
+    operation: 'InitiateAuth' | 'RespondToAuthChallenge',
+    name: string,
+    params: Record<string, string>,
+    username: string,
+    signal: AbortSignal,
+    session?: string,
+  ) => {
+    const initiating = operation === 'InitiateAuth';
+    const keyed = name === 'REFRESH_TOKEN_AUTH' ? params : await withDevice(params, username);
+    const body = {
+      [initiating ? 'AuthFlow' : 'ChallengeName']: name,
+      ClientId: clientId,
+      [initiating ? 'AuthParameters' : 'ChallengeResponses']: await secured(keyed, username),
+      ...(session ? { Session: session } : {}),
+    };
+    return (await call(operation, body, signal)) as AuthOutput;
+  };
+  const initiate = (
     flow: string,
     params: Record<string, string>,
     username: string,
     signal: AbortSignal,
     session?: string,
-  ) =>
-    (await call(
-      'InitiateAuth',
-      {
-        AuthFlow: flow,
-        ClientId: clientId,
-        AuthParameters: await secured(
-          flow === 'REFRESH_TOKEN_AUTH' ? params : await withDevice(params, username),
-          username,
-        ),
-        ...(session ? { Session: session } : {}),
-      },
-      signal,
-    )) as AuthOutput;
-
-  const send = async (
+  ) => post('InitiateAuth', flow, params, username, signal, session);
+  const send = (
     name: string,
     session: string | undefined,
     params: Record<string, string>,
     username: string,
     signal: AbortSignal,
-  ) =>
-    (await call(
-      'RespondToAuthChallenge',
-      {
-        ChallengeName: name,
-        ClientId: clientId,
-        ChallengeResponses: await secured(await withDevice({ USERNAME: username, ...params }, username), username),
-        ...(session ? { Session: session } : {}),
-      },
-      signal,
-    )) as AuthOutput;
+  ) => post('RespondToAuthChallenge', name, { USERNAME: username, ...params }, username, signal, session);
 
   const respond = async (
     name: string,
