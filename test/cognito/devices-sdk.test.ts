@@ -4,8 +4,6 @@
  * (test/helpers/device-endpoint.ts), through aws-sdk-client-mock.
  */
 import {
-  CognitoIdentityProviderClient,
-  CognitoIdentityProviderServiceException,
   ConfirmDeviceCommand,
   ForgetDeviceCommand,
   InitiateAuthCommand,
@@ -14,21 +12,16 @@ import {
   RevokeTokenCommand,
   UpdateDeviceStatusCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchDevices, forgetDevice, rememberDevice } from '../../src/account/index.js';
 import { cognitoServices } from '../../src/adapters/cognito-sdk.js';
 import { rememberedDevices } from '../../src/adapters/devices.js';
 import { createAuth, memoryStorage } from '../../src/index.js';
 import { deviceEndpoint } from '../helpers/device-endpoint.js';
 import { CLIENT_ID, DEVICE_NAME, POOL, USER } from '../helpers/device-world.js';
+import { mockedSdkClient, sdkException } from '../helpers/sdk-mock.js';
 
-const client = new CognitoIdentityProviderClient({
-  region: 'eu-west-1',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
-const mock = mockClient(client);
-afterEach(() => mock.reset());
+const { client, mock } = mockedSdkClient();
 
 const COMMANDS = {
   InitiateAuth: InitiateAuthCommand,
@@ -47,12 +40,7 @@ function routeTo(endpoint: ReturnType<typeof deviceEndpoint>) {
       const out = await endpoint.handle(name, input);
       const body = out.body as Record<string, unknown>;
       if (out.status === 200) return body;
-      throw new CognitoIdentityProviderServiceException({
-        name: String(body['__type']),
-        $fault: out.status >= 500 ? 'server' : 'client',
-        $metadata: { httpStatusCode: out.status },
-        message: String(body['message']),
-      });
+      throw sdkException(String(body['__type']), out.status, String(body['message']));
     });
   }
 }

@@ -1,34 +1,19 @@
 import {
-  CognitoIdentityProviderClient,
-  CognitoIdentityProviderServiceException,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   RevokeTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cognitoServices as baseServices, mapCognitoError } from '../../src/adapters/cognito-sdk.js';
 import { createAuth, isAuthError, memoryStorage } from '../../src/index.js';
 import { signal } from '../helpers/async.js';
 import { hmac } from '../helpers/fake-cognito-fetch.js';
+import { mockedSdkClient, sdkException } from '../helpers/sdk-mock.js';
 import { makeTokens } from '../helpers/tokens.js';
 
-const client = new CognitoIdentityProviderClient({
-  region: 'eu-west-1',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
-const mock = mockClient(client);
-afterEach(() => mock.reset());
-
-function exception(name: string, status: number) {
-  return new CognitoIdentityProviderServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
-    message: `${name} happened`,
-  });
-}
+const { client, mock } = mockedSdkClient();
+const exception = (name: string, status: number) => sdkException(name, status);
 
 // These tests are about the SDK plumbing; SRP has its own (fetch-transport and known-answer) tests.
 const cognitoServices = (o: Parameters<typeof baseServices>[0]) =>
