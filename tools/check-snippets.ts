@@ -67,6 +67,7 @@ writeFileSync(
         'authchart/account': ['../../src/account/index.ts'],
         'authchart/passkeys': ['../../src/adapters/passkeys.ts'],
         'authchart/devices': ['../../src/adapters/devices.ts'],
+        'authchart/identity-pool': ['../../src/adapters/identity-pool.ts'],
         'authchart/chart': ['../../src/chart.ts'],
         'authchart/node': ['../../src/bindings/node.ts'],
         'authchart/redis': ['../../src/bindings/redis.ts'],

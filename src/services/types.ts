@@ -273,3 +273,33 @@ export interface SessionSync {
 
 /** Opens a {@link SessionSync} on a channel named for the app client (`authchart.<clientId>`). */
 export type SessionSyncFactory = (channel: string) => SessionSync;
+
+/**
+ * Temporary AWS credentials from a Cognito identity pool, in the shape the AWS SDK v3 takes
+ * (`AwsCredentialIdentity`), with the identity they belong to. `secretAccessKey` and `sessionToken`
+ * are secrets: authchart scrubs them from every message it makes.
+ */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** When they expire (the identity pool's `Expiration`). */
+  expiration: Date;
+  /** The identity pool's id of the user (or of the guest) they belong to. */
+  identityId: string;
+}
+
+/**
+ * An identity pool (`authchart/identity-pool`'s `identityPool()`): AWS credentials for a user's ID
+ * token, or for a guest. Honours `signal`; failures are `AuthError`s (`NotAuthorized`, `Throttled`,
+ * `Network`, `Timeout`, `Service`).
+ */
+export interface CredentialsProvider {
+  /** Guests (no ID token) get unauthenticated credentials; else `fetchCredentials()` signed out is `NotSignedIn`. */
+  readonly allowGuest: boolean;
+  /**
+   * `idToken` null: a guest's. `identityId`: an identity to use instead of asking GetId (a guest's, which
+   * Cognito links to the user whose ID token comes with it, as Amplify does at sign-in).
+   */
+  getCredentials(input: { idToken: string | null; identityId?: string }, signal: AbortSignal): Promise<AwsCredentials>;
+}
