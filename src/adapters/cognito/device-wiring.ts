@@ -13,6 +13,7 @@ import type { CognitoCall } from './flows.js';
  * code (docs/cognito.md, "Remembered devices").
  */
 export interface RememberedDevices {
+  /** @internal How the transport plugs the device code in (its client id and its Cognito calls). */
   attach(clientId: string, call: CognitoCall): DeviceSupport;
 }
 
