@@ -94,6 +94,7 @@ class AuthClient implements Auth {
         connectivity: options.connectivity ?? defaultConnectivity(),
         clock,
         clockToleranceMs: clockTolerance(options),
+        remoteStepMs: config.remoteStepMs,
         sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
         secrets,
       },

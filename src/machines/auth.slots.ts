@@ -8,6 +8,7 @@ import { outboxWithServices } from './outbox.slots.js';
 import {
   checkTokens,
   depsOf,
+  dropLate,
   type Hold,
   malformed,
   outcomeOf,
@@ -124,6 +125,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
         );
         secretsOf(deps).remember(tokenStringsOf(fresh));
         const before = unseal(input.session.tokens);
+        dropLate(deps, fresh, before.refreshToken, signal);
         let session: Session;
         try {
           session = remembered(deps, refreshedSession(input.session, fresh as Partial<Tokens>, deps.clock.now()));
@@ -188,6 +190,7 @@ export const authMachineWithServices: AuthMachine = authMachine.provide({
           }
           hold(transaction.codeVerifier);
           const { tokens, customState } = await hostedUI.exchangeCode(url, transaction, signal);
+          dropLate(deps, tokens, undefined, signal);
           const session = remembered(deps, sessionFromTokens(tokens, 'hostedUI', clock.now()));
           const issuer = hostedUI.issuer ?? deps.services.issuer;
           const expect = {

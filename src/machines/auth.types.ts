@@ -166,6 +166,8 @@ export interface AuthDeps {
   clock: Clock;
   /** How far a new token's `exp` may lie in the past (see `createAuth({ clockToleranceMs })`); default 300000. */
   clockToleranceMs?: number;
+  /** `timeouts.remoteStepMs`: the bound on a RevokeToken nothing waits for (a late answer's, stop()'s); default 5000. */
+  remoteStepMs?: number;
   sync: SessionSync | null;
   /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
   secrets?: SecretRegistry;

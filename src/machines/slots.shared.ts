@@ -128,6 +128,7 @@ export async function outcomeOf(
   signal: AbortSignal,
 ): Promise<SignInOutcome> {
   secretsOf(deps).remember(tokenStringsOf(step));
+  dropLate(deps, step, undefined, signal);
   const answer = answerObject(step, what);
   if ('challenge' in answer) {
     if (!isChallenge(step)) throw new AuthError('InvalidToken', `${what} answered a malformed challenge`);
@@ -196,10 +197,31 @@ export const unrefClock = {
  * that the token is not known to be revoked). Its timer never keeps the process alive.
  */
 export function revokeOnStop(services: AuthServices, session: Session, remoteStepMs: number): void {
+  revokeUnheld(services, unseal(session.tokens).refreshToken, remoteStepMs);
+}
+
+/**
+ * A step whose answer came after the chart left it (a `signOut()` cancelled the sign-in, the step's
+ * bound ran out, `stop()`): its result reaches no one, so a refresh token in it that no session
+ * holds (`held`: the one the session had) is revoked, best effort within `remoteStepMs`, and the
+ * step ends there (docs/sign-out.md row 38). Without this, a transport that answers after its
+ * abort (one that ignores the signal, or finishes ConfirmDevice first) left a live token behind.
+ */
+export function dropLate(deps: AuthDeps, answer: unknown, held: string | undefined, signal: AbortSignal): void {
+  if (!signal.aborted) return;
+  const token = tokenField(answer, 'refreshToken');
+  if (typeof token === 'string' && token !== '' && token !== held) {
+    revokeUnheld(deps.services, token, deps.remoteStepMs ?? 5000);
+  }
+  // The chart is gone from this step: what is thrown here reaches no one.
+  throw signal.reason;
+}
+
+function revokeUnheld(services: AuthServices, refreshToken: string, remoteStepMs: number): void {
   const abort = new AbortController();
   const timer = unrefClock.setTimeout(() => abort.abort(), remoteStepMs);
   Promise.resolve()
-    .then(() => services.revokeToken(unseal(session.tokens).refreshToken, abort.signal))
+    .then(() => services.revokeToken(refreshToken, abort.signal))
     .catch(() => undefined)
     .finally(() => unrefClock.clearTimeout(timer));
 }
