@@ -95,6 +95,9 @@ class AuthClient implements Auth {
         clock,
         clockToleranceMs: clockTolerance(options),
         remoteStepMs: config.remoteStepMs,
+        reportUnrevoked: (error) => {
+          if (!this.#stopped) this.actor.send({ type: 'TOKENS_UNREVOKED', error });
+        },
         sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
         secrets,
       },

@@ -1,5 +1,5 @@
 /**
- * docs/sign-out.md row 38: a step that answers after the chart left it (a `signOut()` cancelled the
+ * docs/sign-out.md row 40: a step that answers after the chart left it (a `signOut()` cancelled the
  * sign-in, the step's bound ran out, `stop()`) hands its result to no one. A refresh token in that
  * answer that no session holds is revoked, so no token Cognito issued is left alive and unheld.
  * The transports here answer late on purpose: they ignore the abort signal, as a custom transport
@@ -33,7 +33,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('tokens that come after the step was left are revoked (row 38)', () => {
+describe('tokens that come after the step was left are revoked (row 40)', () => {
   it('a signOut() cancels the sign-in, then the transport answers tokens: RevokeToken for them, nothing kept', async () => {
     const late = lateSignIn();
     const storage = memoryStorage();
@@ -157,6 +157,26 @@ describe('tokens that come after the step was left are revoked (row 38)', () => 
     answer.resolve({ tokens });
     await vi.waitFor(() => expect(revoked(services)).toEqual([tokens.refreshToken]));
     expect(auth.getSnapshot().status).toBe('signedOut');
+    auth.stop();
+  });
+
+  it('the late answer’s RevokeToken fails: the app hears tokensNotStored (not revoked), nothing stored', async () => {
+    const late = lateSignIn();
+    late.services.script.revokeToken = { error: new Error('offline') };
+    const storage = memoryStorage();
+    const auth = createAuth({ services: late.services, storage, sync: null });
+    await auth.ready;
+    const heard: AuthError[] = [];
+    auth.on('tokensNotStored', ({ error }) => heard.push(error));
+    const signingIn = auth.signIn(USER).catch((e: AuthError) => e);
+    await sleep();
+    await auth.signOut();
+    await signingIn;
+    late.answer.resolve(late.tokens);
+    await vi.waitFor(() => expect(heard).toHaveLength(1));
+    expect(heard[0]).toMatchObject({ code: 'Cancelled', message: expect.stringMatching(/not revoked/) });
+    expect(revoked(late.services)).toEqual([late.tokens.refreshToken]);
+    expect(storage.size).toBe(0);
     auth.stop();
   });
 });

@@ -81,6 +81,8 @@ export const authMachine = authSetup.createMachine({
     },
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
     OUTBOX_DRAINED: { actions: 'answerDeferredRevocations' },
+    // A late answer's refresh token that could not be revoked: the app is told (docs/sign-out.md row 40).
+    TOKENS_UNREVOKED: { actions: { type: 'emitTokensNotStored', params: ({ event }) => ({ error: event.error }) } },
     // stop() would leave a refresh token no storage holds (rotated, or a sign-in that could not be
     // stored and is being signed out): the app is told, and stop() revokes it, best effort.
     STOP: { guard: 'leavesUnstoredRefreshToken', actions: { type: 'emitTokensNotStored', params: stopReport(false) } },

@@ -168,6 +168,8 @@ export interface AuthDeps {
   clockToleranceMs?: number;
   /** `timeouts.remoteStepMs`: the bound on a RevokeToken nothing waits for (a late answer's, stop()'s); default 5000. */
   remoteStepMs?: number;
+  /** @internal Tells the app (`tokensNotStored`) of a late answer's refresh token that could not be revoked (row 40). */
+  reportUnrevoked?: (error: AuthError) => void;
   sync: SessionSync | null;
   /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
   secrets?: SecretRegistry;
@@ -301,6 +303,8 @@ export type AuthEvent =
   | { type: 'SIGN_OUT'; id: number; global: boolean }
   /** `deleteUser()` from `authchart/account`: DeleteUser, then the local clear (a sign-out path). */
   | { type: 'DELETE_USER'; id: number }
+  /** A step answered after the chart left it, and the refresh token in it could not be revoked (row 40). */
+  | { type: 'TOKENS_UNREVOKED'; error: AuthError }
   /** The page became visible or the network came back: check the tokens now (see `WakeSource`). */
   | { type: 'WAKE' }
   /** `signInWithRedirect()`: leave for the hosted UI. */

@@ -197,31 +197,34 @@ export const unrefClock = {
  * that the token is not known to be revoked). Its timer never keeps the process alive.
  */
 export function revokeOnStop(services: AuthServices, session: Session, remoteStepMs: number): void {
-  revokeUnheld(services, unseal(session.tokens).refreshToken, remoteStepMs);
+  revokeUnheld(services, unseal(session.tokens).refreshToken, remoteStepMs).catch(() => undefined);
 }
 
 /**
  * A step whose answer came after the chart left it (a `signOut()` cancelled the sign-in, the step's
  * bound ran out, `stop()`): its result reaches no one, so a refresh token in it that no session
  * holds (`held`: the one the session had) is revoked, best effort within `remoteStepMs`, and the
- * step ends there (docs/sign-out.md row 38). Without this, a transport that answers after its
+ * step ends there (docs/sign-out.md row 40). Without this, a transport that answers after its
  * abort (one that ignores the signal, or finishes ConfirmDevice first) left a live token behind.
  */
 export function dropLate(deps: AuthDeps, answer: unknown, held: string | undefined, signal: AbortSignal): void {
   if (!signal.aborted) return;
   const token = tokenField(answer, 'refreshToken');
   if (typeof token === 'string' && token !== '' && token !== held) {
-    revokeUnheld(deps.services, token, deps.remoteStepMs ?? 5000);
+    // Not revoked (offline, refused): the app hears of it, as of stop()'s unstored tokens.
+    revokeUnheld(deps.services, token, deps.remoteStepMs ?? 5000).catch(() =>
+      deps.reportUnrevoked?.(new AuthError('Cancelled', 'Tokens came after their step ended: not revoked')),
+    );
   }
   // The chart is gone from this step: what is thrown here reaches no one.
   throw signal.reason;
 }
 
-function revokeUnheld(services: AuthServices, refreshToken: string, remoteStepMs: number): void {
+/** RevokeToken that nothing waits for, bounded by `remoteStepMs`; its timer never keeps the process alive. */
+function revokeUnheld(services: AuthServices, refreshToken: string, remoteStepMs: number): Promise<void> {
   const abort = new AbortController();
   const timer = unrefClock.setTimeout(() => abort.abort(), remoteStepMs);
-  Promise.resolve()
+  return Promise.resolve()
     .then(() => services.revokeToken(refreshToken, abort.signal))
-    .catch(() => undefined)
     .finally(() => unrefClock.clearTimeout(timer));
 }

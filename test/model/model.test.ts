@@ -127,6 +127,8 @@ const ELSEWHERE: Record<string, string> = {
     'a sign-in replaced another context’s session with the outbox full: test/store-defects.test.ts',
   'auth —STOP#0→ (self)':
     'stop() with a rotated refresh token no storage holds (a refresh whose write failed), or while the chart revokes a sign-in it could not store: test/chart-defects.test.ts, test/model/multi-context.test.ts',
+  'auth —TOKENS_UNREVOKED#0→ (self)':
+    'a step that answered after the chart left it, its refresh token not revoked (row 40): test/late-answers.test.ts, test/model/multi-context.test.ts',
   'auth.signingIn.savingSession —STOP#0→ (self)': 'stop() while a sign-in is being saved: test/chart-defects.test.ts',
   'auth.signingOut.clearingCache —STOP#0→ (self)':
     'stop() while clearing a sign-in that could not be stored: test/chart-defects.test.ts',

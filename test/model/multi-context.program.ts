@@ -35,6 +35,11 @@ export interface Input {
   hintReadFails: number;
   /** Fault `initial`: what storage holds before the first context starts. */
   initial: Initial;
+  /**
+   * Fault `late`: a sign-in or refresh request that reached Cognito answers even when its abort
+   * signal fired meanwhile (a transport that ignores it once the request is sent).
+   */
+  late?: boolean;
   /** The storage checks the lock's fence at commit (like fileStorage and Redis): a late write never lands. */
   fenced: boolean;
   steps: Step[];
@@ -48,7 +53,7 @@ export const SLOW_MS = 1500;
  * The model's fault classes (docs/storage.md, "Exploring"), by name; `MC_OFF=hints,stop` leaves those
  * out (investigation, CI).
  */
-export const FAULTS = ['remote', 'slow', 'skew', 'hints', 'stop', 'initial'] as const;
+export const FAULTS = ['remote', 'slow', 'skew', 'hints', 'stop', 'initial', 'late'] as const;
 export type Fault = (typeof FAULTS)[number];
 /**
  * What CI leaves out: nothing. A fault class goes here only while a defect it finds is open in src
@@ -102,6 +107,7 @@ export const input: fc.Arbitrary<Input> = fc
     skewMs: sometimes('skew', [], fc.array(fc.integer({ min: -60_000, max: 60_000 }), { minLength: 1, maxLength: 4 })),
     hintReadFails: sometimes('hints', 0, fc.integer({ min: 1, max: 3 })),
     initial: sometimes<Initial>('initial', 'empty', fc.constantFrom<Initial>('corrupt', 'corruptOutbox', 'oldLayout')),
+    late: sometimes('late', false, fc.constant(true)),
     fenced: fc.boolean(),
     steps: fc.array(step, { minLength: 1, maxLength: 20 }),
   })
@@ -140,6 +146,7 @@ export function program(i: Input): string {
     `slow storage ops (${SLOW_MS} ms > storageMs ${STORAGE_MS}) [${i.slowOps}]`,
     `clock skew ms [${i.skewMs}]`,
     `reads failing after a hint: ${i.hintReadFails}`,
+    `late answers: ${i.late === true}`,
     `storage at start: ${i.initial}`,
     `storage fenced at commit: ${i.fenced}`,
   ];

@@ -81,7 +81,7 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
     };
     const skew = skewOf(i, c);
     const auth = createAuth({
-      services: incarnationServices(cognito, inc, remoteLatency, remoteInFlight),
+      services: incarnationServices(cognito, inc, remoteLatency, remoteInFlight, i.late === true),
       storage: storage.viewFor(inc, storageLatency),
       connectivity: conn,
       // A message from another context is a hint to read storage: the next reads may fail (fault `hints`).

@@ -194,14 +194,20 @@ export function incarnationServices(
   me: Incarnation,
   latency: Schedule,
   inFlight: { n: number },
+  late = false,
 ): AuthServices {
-  async function remote<T>(signal: AbortSignal, answer: () => T): Promise<T> {
+  /**
+   * One request. Aborted (timed out, the step left, or its context crashed) it never reaches the
+   * fake; with `late` (fault `late`) a sign-in or refresh goes on and answers after its abort, as a
+   * transport that ignores the signal does. A crashed context gets no answer either way.
+   */
+  async function remote<T>(signal: AbortSignal, answer: () => T, answersLate = false): Promise<T> {
     inFlight.n++;
     try {
-      await pause(latency.next(), signal);
+      const ignores = late && answersLate;
+      await pause(latency.next(), ignores ? undefined : signal);
       if (!me.online()) throw new AuthError('Network', 'fetch failed (offline)');
-      // A request aborted (timed out, or its context crashed) never reaches the fake.
-      if (signal.aborted || me.dead) throw new AuthError('Network', 'The request was aborted');
+      if ((signal.aborted && !ignores) || me.dead) throw new AuthError('Network', 'The request was aborted');
       return answer();
     } finally {
       inFlight.n--;
@@ -209,12 +215,16 @@ export function incarnationServices(
   }
   return {
     clientId: CLIENT_ID,
-    signIn: (c, signal) => remote(signal, () => cognito.signIn(c.username, me.id)),
+    signIn: (c, signal) => remote(signal, () => cognito.signIn(c.username, me.id), true),
     refresh: (rt, signal) =>
-      remote(signal, () => {
-        cognito.fault('refresh');
-        return cognito.refresh(rt, me.id);
-      }),
+      remote(
+        signal,
+        () => {
+          cognito.fault('refresh');
+          return cognito.refresh(rt, me.id);
+        },
+        true,
+      ),
     globalSignOut: (at, signal) =>
       remote(signal, () => {
         cognito.fault('globalSignOut');
