@@ -18,12 +18,19 @@ import { AuthError } from './errors.js';
 import { unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
-import type { AuthEmitted, AuthEvent, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
+import type {
+  AuthDeps,
+  AuthEmitted,
+  AuthEvent,
+  AuthEventName,
+  AuthEventPayload,
+  SignOutResult,
+} from './machines/auth.types.js';
 import { type CreateAuthOptions, clockTolerance, validateOptions } from './options.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
-import type { AuthServices, Credentials, Tokens } from './services/types.js';
+import type { AuthServices, AwsCredentials, Credentials, Tokens } from './services/types.js';
 import { defaultWake } from './services/wake.js';
 import { SecretRegistry } from './session/redact.js';
 import { type Sealed, seal, unseal } from './session/sealed.js';
@@ -50,6 +57,7 @@ class AuthClient implements Auth {
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
   #services: AuthServices;
+  #deps: AuthDeps;
   #nextId = 1;
   /** The calls waiting for the chart's answer, by id: made at the first, let go of when none waits. */
   #pending: Map<number, Pending> | null = null;
@@ -90,6 +98,7 @@ class AuthClient implements Auth {
         services,
         hostedUI: options.hostedUI ?? null,
         passkeys: options.passkeys ?? null,
+        credentials: options.credentials ?? null,
         store,
         connectivity: options.connectivity ?? defaultConnectivity(),
         clock,
@@ -99,6 +108,7 @@ class AuthClient implements Auth {
       },
       this.#stopping,
     );
+    this.#deps = deps;
     this.ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
     });
@@ -280,6 +290,28 @@ class AuthClient implements Auth {
     return this.#ask('tokens', { type: 'FETCH_TOKENS', minValidityMs, forceRefresh: options?.forceRefresh === true });
   }
 
+  /** The provider holds them (`authchart/identity-pool`); the chart clears them on its way out of `signedIn`. */
+  fetchCredentials(options: { forceRefresh?: boolean } = {}): Promise<AwsCredentials> {
+    const deps = this.#deps;
+    const { credentials } = deps;
+    const secrets = deps.secrets as SecretRegistry;
+    if (!credentials) {
+      return Promise.reject(new AuthError('InvalidConfig', 'fetchCredentials needs createAuth({ credentials })'));
+    }
+    if (this.#stopped) return Promise.reject(stopped());
+    return credentials
+      .fetchCredentials({
+        tokens: () => this.fetchTokens(),
+        forceRefresh: options?.forceRefresh === true,
+        stopped: deps.stopped as AbortSignal,
+        remoteStepMs: this.actor.getSnapshot().context.config.remoteStepMs,
+        keep: (secret) => secrets.keep(secret),
+      })
+      .catch((error: unknown) => {
+        throw secrets.safeError(error, 'fetchCredentials');
+      });
+  }
+
   retryDeferredRevocations(): Promise<{ settled: number; remaining: number }> {
     return this.#ask('retry', { type: 'RETRY_DEFERRED' });
   }
@@ -350,6 +382,7 @@ class AuthClient implements Auth {
     const orphan = snap.status === 'active' ? unstoredAtStop(snap.context, writing) : null;
     if (snap.status === 'active') this.actor.send({ type: 'STOP' });
     this.actor.stop();
+    this.#deps.credentials?.clear();
     const { session, config } = snap.context;
     if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();

@@ -10,6 +10,7 @@ import { AuthError, type AuthErrorCode } from '../errors.js';
 import type { AwsCredentials, CredentialsProvider } from '../services/types.js';
 import { jwtClaims } from '../session/jwt.js';
 import { checkEndpoint, clip, type HttpOptions, post, safeName } from './http.js';
+import { holdCredentials } from './identity-pool-holder.js';
 
 export type { AwsCredentials, CredentialsProvider } from '../services/types.js';
 export type { HttpOptions } from './http.js';
@@ -169,39 +170,38 @@ export function identityPool(options: IdentityPoolOptions): CredentialsProvider 
     } satisfies AwsCredentials;
   }
 
-  return {
-    allowGuest: options.allowGuest === true,
-    async getCredentials({ idToken, identityId }, signal) {
-      if (idToken === null && !options.allowGuest) {
-        throw new AuthError('NotSignedIn', 'identityPool: guests are not allowed (allowGuest)');
-      }
-      let logins: Record<string, string> | undefined;
-      if (idToken !== null) {
-        const iss = jwtClaims(idToken, 'ID token')['iss'];
-        const key = options.loginsKey ?? (typeof iss === 'string' ? iss.replace(/^https:\/\//, '') : '');
-        if (!key) throw new AuthError('InvalidToken', 'identityPool: the ID token has no iss');
-        logins = { [key]: idToken };
-      }
-      const sent = idToken === null ? [] : [idToken];
-      // A guest's identity given with the user's ID token: Cognito links it to the user (or merges it).
-      if (identityId !== undefined) {
-        try {
-          return await credentialsFor(identityId, logins, sent, signal);
-        } catch (error) {
-          // That identity is gone, or already another user's: the user's own identity is asked for below.
-          if (!(error instanceof AuthError) || idToken === null || !['NotAuthorized', 'Service'].includes(error.code)) {
-            throw error;
-          }
-          if (signal.aborted) throw error;
+  const getCredentials: CredentialsProvider['getCredentials'] = async ({ idToken, identityId }, signal) => {
+    if (idToken === null && !options.allowGuest) {
+      throw new AuthError('NotSignedIn', 'identityPool: guests are not allowed (allowGuest)');
+    }
+    let logins: Record<string, string> | undefined;
+    if (idToken !== null) {
+      const iss = jwtClaims(idToken, 'ID token')['iss'];
+      const key = options.loginsKey ?? (typeof iss === 'string' ? iss.replace(/^https:\/\//, '') : '');
+      if (!key) throw new AuthError('InvalidToken', 'identityPool: the ID token has no iss');
+      logins = { [key]: idToken };
+    }
+    const sent = idToken === null ? [] : [idToken];
+    // A guest's identity given with the user's ID token: Cognito links it to the user (or merges it).
+    if (identityId !== undefined) {
+      try {
+        return await credentialsFor(identityId, logins, sent, signal);
+      } catch (error) {
+        // That identity is gone, or already another user's: the user's own identity is asked for below.
+        if (!(error instanceof AuthError) || idToken === null || !['NotAuthorized', 'Service'].includes(error.code)) {
+          throw error;
         }
+        if (signal.aborted) throw error;
       }
-      const id = await call(
-        'GetId',
-        logins ? { IdentityPoolId: poolId, Logins: logins } : { IdentityPoolId: poolId },
-        sent,
-        signal,
-      );
-      return credentialsFor(field(id, 'IdentityId', 'GetId'), logins, sent, signal);
-    },
+    }
+    const id = await call(
+      'GetId',
+      logins ? { IdentityPoolId: poolId, Logins: logins } : { IdentityPoolId: poolId },
+      sent,
+      signal,
+    );
+    return credentialsFor(field(id, 'IdentityId', 'GetId'), logins, sent, signal);
   };
+  const allowGuest = options.allowGuest === true;
+  return { allowGuest, getCredentials, ...holdCredentials(allowGuest, getCredentials) };
 }
