@@ -4,6 +4,7 @@ import {
   cancelledSignOut,
   credentialsOf,
   depsWithStop,
+  forwardCredentials,
   leafPath,
   type Pending,
   resultOf,
@@ -18,14 +19,7 @@ import { AuthError } from './errors.js';
 import { unstoredAtStop } from './machines/auth.logic.js';
 import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
-import type {
-  AuthDeps,
-  AuthEmitted,
-  AuthEvent,
-  AuthEventName,
-  AuthEventPayload,
-  SignOutResult,
-} from './machines/auth.types.js';
+import type { AuthEmitted, AuthEvent, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
 import { type CreateAuthOptions, clockTolerance, validateOptions } from './options.js';
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
@@ -57,7 +51,7 @@ class AuthClient implements Auth {
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
   #services: AuthServices;
-  #deps: AuthDeps;
+  #deps: ReturnType<typeof depsWithStop>;
   #nextId = 1;
   /** The calls waiting for the chart's answer, by id: made at the first, let go of when none waits. */
   #pending: Map<number, Pending> | null = null;
@@ -292,24 +286,13 @@ class AuthClient implements Auth {
 
   /** The provider holds them (`authchart/identity-pool`); the chart clears them on its way out of `signedIn`. */
   fetchCredentials(options: { forceRefresh?: boolean } = {}): Promise<AwsCredentials> {
-    const deps = this.#deps;
-    const { credentials } = deps;
-    const secrets = deps.secrets as SecretRegistry;
-    if (!credentials) {
-      return Promise.reject(new AuthError('InvalidConfig', 'fetchCredentials needs createAuth({ credentials })'));
-    }
-    if (this.#stopped) return Promise.reject(stopped());
-    return credentials
-      .fetchCredentials({
-        tokens: () => this.fetchTokens(),
-        forceRefresh: options?.forceRefresh === true,
-        stopped: deps.stopped as AbortSignal,
-        remoteStepMs: this.actor.getSnapshot().context.config.remoteStepMs,
-        keep: (secret) => secrets.keep(secret),
-      })
-      .catch((error: unknown) => {
-        throw secrets.safeError(error, 'fetchCredentials');
-      });
+    const { remoteStepMs } = this.actor.getSnapshot().context.config;
+    const forceRefresh = options?.forceRefresh === true;
+    return forwardCredentials(this.#deps, this.#stopped, {
+      tokens: () => this.fetchTokens(),
+      forceRefresh,
+      remoteStepMs,
+    });
   }
 
   retryDeferredRevocations(): Promise<{ settled: number; remaining: number }> {
