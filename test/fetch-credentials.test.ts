@@ -52,7 +52,7 @@ const until = async (check: () => boolean) => {
 };
 
 describe('fetchCredentials()', () => {
-  it("guest → sign-in: the user's identity (the guest's, linked to the user); after the sign-out a guest never gets it; a second user never gets the first's", async () => {
+  it("guest → sign-in: the user's identity (the guest's, linked to the user); after the sign-out a guest never gets it; a second user never gets the first's (rows 38–39)", async () => {
     const { auth, pool, services } = setup({ allowGuest: true });
     await auth.ready;
     const guest = await auth.fetchCredentials();
@@ -140,7 +140,7 @@ describe('fetchCredentials()', () => {
     expect(got[0]?.identityId).toBe(first.identityId);
   });
 
-  it('a sign-out during a fetch: its callers reject Cancelled, and its answer never lands (rows 36–37)', async () => {
+  it('a sign-out during a fetch: its callers reject Cancelled, and its answer never lands (row 37)', async () => {
     const { auth, pool } = setup({ allowGuest: true });
     await auth.ready;
     await auth.signIn(PASSWORD);
@@ -224,7 +224,7 @@ describe('fetchCredentials()', () => {
     expect((await b.auth.fetchCredentials()).secretAccessKey).not.toBe(held.secretAccessKey);
   });
 
-  it('no provider → InvalidConfig; after stop() → Cancelled; stop() during a fetch → Cancelled', async () => {
+  it('no provider → InvalidConfig; after stop() → Cancelled; stop() during a fetch → Cancelled (row 36)', async () => {
     const plain = createAuth({ services: fakeServices(alice), sync: null });
     instances.push(plain);
     expect(await codeOf(plain.fetchCredentials())).toBe('InvalidConfig');

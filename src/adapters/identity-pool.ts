@@ -70,17 +70,19 @@ const wait = (ms: number, signal: AbortSignal) =>
   });
 
 /**
- * The credentials of a Cognito identity pool, for `createAuth({ credentials })`.
- *
- * Not held by the chart yet: the caller keeps the credentials, and drops them at sign-out
- * (docs/identity-pool.md).
+ * The credentials of a Cognito identity pool, for `createAuth({ credentials })`: `auth.fetchCredentials()`
+ * then answers them, held here per user in memory and cleared by the chart whenever the session ends
+ * (docs/identity-pool.md). `getCredentials` asks the pool once, holding nothing.
  *
  * @example
+ * import { createAuth } from 'authchart';
  * import { identityPool } from 'authchart/identity-pool';
  *
- * const pool = identityPool({ identityPoolId: 'eu-west-1:0b0e0000-1111-2222-3333-444455556666' });
- * const { idToken } = await auth.fetchTokens();
- * const credentials = await pool.getCredentials({ idToken }, AbortSignal.timeout(5000));
+ * const auth = createAuth({
+ *   services,
+ *   credentials: identityPool({ identityPoolId: 'eu-west-1:0b0e0000-1111-2222-3333-444455556666' }),
+ * });
+ * const { accessKeyId, secretAccessKey, sessionToken } = await auth.fetchCredentials();
  */
 export function identityPool(options: IdentityPoolOptions): CredentialsProvider {
   const poolId = options?.identityPoolId;
