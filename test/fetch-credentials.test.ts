@@ -241,6 +241,27 @@ describe('fetchCredentials()', () => {
     expect(await codeOf(auth.fetchCredentials())).toBe('Cancelled');
   });
 
+  it('a fetch that gets no answer is bounded by timeouts.remoteStepMs: Timeout, and the next call asks again', async () => {
+    const pool = identityPoolEndpoint();
+    let silent = true;
+    const hanging: typeof fetch = (url, init) =>
+      silent
+        ? new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
+        : pool.fetch(url, init);
+    const auth = createAuth({
+      services: fakeServices(alice),
+      sync: null,
+      timeouts: { remoteStepMs: 50 },
+      credentials: pool.provider({ fetch: hanging }),
+    });
+    instances.push(auth);
+    await auth.ready;
+    await auth.signIn(PASSWORD);
+    expect(await codeOf(auth.fetchCredentials())).toBe('Timeout');
+    silent = false;
+    expect((await auth.fetchCredentials()).secretAccessKey).toBeTruthy();
+  });
+
   it('the identity pool refuses: the callers hear its typed error, and the next call tries again; the ID token sent is in no message', async () => {
     const { auth, pool } = setup();
     await auth.ready;

@@ -41,12 +41,21 @@ export function holdCredentials(
     const at = generation;
     // A user without an identity yet takes the guest's: Cognito links it to the user (or merges it).
     const identityId = identityIds.get(who) ?? (who ? identityIds.get('') : undefined);
-    const signal = AbortSignal.any([request.stopped, cleared.signal, AbortSignal.timeout(request.remoteStepMs)]);
+    // Bounded, and aborted by stop() or a clear (no AbortSignal.any: older browsers lack it).
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    const timer = setTimeout(abort, request.remoteStepMs);
+    const ends = [request.stopped, cleared.signal];
+    for (const end of ends) end.addEventListener('abort', abort);
+    if (request.stopped.aborted) abort();
     let credentials: AwsCredentials;
     try {
-      credentials = await get(identityId === undefined ? { idToken } : { idToken, identityId }, signal);
+      credentials = await get(identityId === undefined ? { idToken } : { idToken, identityId }, controller.signal);
     } catch (error) {
       throw at === generation ? error : cancelled();
+    } finally {
+      clearTimeout(timer);
+      for (const end of ends) end.removeEventListener('abort', abort);
     }
     // Secrets of the instance from now on, even if the answer is dropped below.
     request.keep(credentials.secretAccessKey);
