@@ -4,6 +4,7 @@ import {
   cancelledSignOut,
   credentialsOf,
   depsWithStop,
+  forwardCredentials,
   leafPath,
   type Pending,
   resultOf,
@@ -23,7 +24,7 @@ import { type CreateAuthOptions, clockTolerance, validateOptions } from './optio
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
-import type { AuthServices, Credentials, Tokens } from './services/types.js';
+import type { AuthServices, AwsCredentials, Credentials, Tokens } from './services/types.js';
 import { defaultWake } from './services/wake.js';
 import { SecretRegistry } from './session/redact.js';
 import { type Sealed, seal, unseal } from './session/sealed.js';
@@ -50,6 +51,7 @@ class AuthClient implements Auth {
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
   #services: AuthServices;
+  #deps: ReturnType<typeof depsWithStop>;
   #nextId = 1;
   /** The calls waiting for the chart's answer, by id: made at the first, let go of when none waits. */
   #pending: Map<number, Pending> | null = null;
@@ -90,6 +92,7 @@ class AuthClient implements Auth {
         services,
         hostedUI: options.hostedUI ?? null,
         passkeys: options.passkeys ?? null,
+        credentials: options.credentials ?? null,
         store,
         connectivity: options.connectivity ?? defaultConnectivity(),
         clock,
@@ -103,6 +106,7 @@ class AuthClient implements Auth {
       },
       this.#stopping,
     );
+    this.#deps = deps;
     this.ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
     });
@@ -284,6 +288,17 @@ class AuthClient implements Auth {
     return this.#ask('tokens', { type: 'FETCH_TOKENS', minValidityMs, forceRefresh: options?.forceRefresh === true });
   }
 
+  /** The provider holds them (`authchart/identity-pool`); the chart clears them on its way out of `signedIn`. */
+  fetchCredentials(options: { forceRefresh?: boolean } = {}): Promise<AwsCredentials> {
+    const { remoteStepMs } = this.actor.getSnapshot().context.config;
+    const forceRefresh = options?.forceRefresh === true;
+    return forwardCredentials(this.#deps, this.#stopped, {
+      tokens: () => this.fetchTokens(),
+      forceRefresh,
+      remoteStepMs,
+    });
+  }
+
   retryDeferredRevocations(): Promise<{ settled: number; remaining: number }> {
     return this.#ask('retry', { type: 'RETRY_DEFERRED' });
   }
@@ -354,6 +369,7 @@ class AuthClient implements Auth {
     const orphan = snap.status === 'active' ? unstoredAtStop(snap.context, writing) : null;
     if (snap.status === 'active') this.actor.send({ type: 'STOP' });
     this.actor.stop();
+    this.#deps.credentials?.clear();
     const { session, config } = snap.context;
     if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();

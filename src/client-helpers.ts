@@ -2,7 +2,8 @@ import { AuthError } from './errors.js';
 import { stepsNotRun } from './machines/auth.logic.js';
 import type { AuthDeps, AuthEmitted, SignOutResult } from './machines/auth.types.js';
 import type { SignInResult } from './public-types.js';
-import type { Credentials, Tokens } from './services/types.js';
+import type { AwsCredentials, Credentials, CredentialsRequest, Tokens } from './services/types.js';
+import type { SecretRegistry } from './session/redact.js';
 
 export { revokeOnStop, unrefClock } from './machines/slots.shared.js';
 
@@ -159,4 +160,26 @@ export function cancelledSignOut(global: boolean): SignOutResult {
     steps: stepsNotRun(),
     error: stopped(),
   };
+}
+
+/**
+ * `auth.fetchCredentials()`: forwarded to the provider, which holds them (`authchart/identity-pool`),
+ * its rejection scrubbed of every secret the instance holds. No provider: `InvalidConfig`; after stop(): `Cancelled`.
+ */
+export function forwardCredentials(
+  deps: AuthDeps,
+  isStopped: boolean,
+  request: Pick<CredentialsRequest, 'tokens' | 'forceRefresh' | 'remoteStepMs'>,
+): Promise<AwsCredentials> {
+  const { credentials } = deps;
+  const secrets = deps.secrets as SecretRegistry;
+  if (!credentials) {
+    return Promise.reject(new AuthError('InvalidConfig', 'fetchCredentials needs createAuth({ credentials })'));
+  }
+  if (isStopped) return Promise.reject(stopped());
+  return credentials
+    .fetchCredentials({ ...request, stopped: deps.stopped as AbortSignal, keep: (secret) => secrets.keep(secret) })
+    .catch((error: unknown) => {
+      throw secrets.safeError(error, 'fetchCredentials');
+    });
 }

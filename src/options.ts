@@ -6,6 +6,7 @@ import type {
   AuthServices,
   Clock,
   Connectivity,
+  CredentialsProvider,
   PasskeyAuthenticator,
   SessionSyncFactory,
   TokenStorage,
@@ -82,6 +83,11 @@ export interface CreateAuthOptions {
    * WebAuthn challenge runs the ceremony through it. Without it that sign-in rejects `PasskeyUnsupported`.
    */
   passkeys?: PasskeyAuthenticator;
+  /**
+   * AWS credentials from a Cognito identity pool (`authchart/identity-pool`'s `identityPool()`):
+   * enables `auth.fetchCredentials()`. Every way out of `signedIn` forgets them.
+   */
+  credentials?: CredentialsProvider;
   /** Receives XState inspection events (e.g. `createBrowserInspector().inspect`). Tokens are sealed: they serialise as `"[redacted]"`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -152,6 +158,8 @@ export function validateOptions(options: CreateAuthOptions): AuthConfig {
     requireMethods('hostedUI', options.hostedUI, ['createAuthorization', 'openUrl', 'exchangeCode', 'signOut']);
   }
   if (options.passkeys !== undefined) requireMethods('passkeys', options.passkeys, ['get', 'create']);
+  if (options.credentials !== undefined)
+    requireMethods('credentials', options.credentials, ['fetchCredentials', 'clear']);
   if (options.sync !== undefined && options.sync !== null && typeof options.sync !== 'function') {
     throw new AuthError('InvalidConfig', 'options.sync must be a function or null');
   }

@@ -1,7 +1,7 @@
 import type { Actor } from 'xstate';
 import type { AuthMachine } from './machines/auth.machine.js';
 import type { AuthEventName, AuthEventPayload, ChallengeInfo, SignOutResult } from './machines/auth.types.js';
-import type { Credentials, Tokens } from './services/types.js';
+import type { AwsCredentials, Credentials, Tokens } from './services/types.js';
 import type { SessionInfo, SignedInWith } from './session/session.js';
 
 /** The deepest state the machine is in, as a dotted path. */
@@ -131,6 +131,15 @@ export interface Auth {
    * `Network`/`Offline`/`Timeout` with `error.tokenExpiresAt` (the tokens held may still do).
    */
   fetchTokens(options?: { minValidityMs?: number; forceRefresh?: boolean }): Promise<Tokens>;
+  /**
+   * AWS credentials from the identity pool given as `createAuth({ credentials })`: the signed-in
+   * user's (for the ID token `fetchTokens()` answers), else a guest's if the pool allows guests, else
+   * `NotSignedIn`. Held until shortly before `expiration` (or fetched again with `forceRefresh`); one
+   * fetch serves every caller. Any way out of `signedIn` forgets them, and a fetch under way then
+   * rejects `Cancelled`. Rejects `InvalidConfig` without `credentials`, `Cancelled` after `stop()`.
+   * Hand it to the AWS SDK v3: `credentials: () => auth.fetchCredentials()`.
+   */
+  fetchCredentials(options?: { forceRefresh?: boolean }): Promise<AwsCredentials>;
   /** Called with every new state; returns an unsubscribe function. */
   subscribe(listener: (state: AuthStateValue) => void): () => void;
   /**

@@ -10,6 +10,7 @@ import { AuthError, type AuthErrorCode } from '../errors.js';
 import type { AwsCredentials, CredentialsProvider } from '../services/types.js';
 import { jwtClaims } from '../session/jwt.js';
 import { checkEndpoint, clip, type HttpOptions, post, safeName } from './http.js';
+import { holdCredentials } from './identity-pool-holder.js';
 
 export type { AwsCredentials, CredentialsProvider } from '../services/types.js';
 export type { HttpOptions } from './http.js';
@@ -69,17 +70,19 @@ const wait = (ms: number, signal: AbortSignal) =>
   });
 
 /**
- * The credentials of a Cognito identity pool, for `createAuth({ credentials })`.
- *
- * Not held by the chart yet: the caller keeps the credentials, and drops them at sign-out
- * (docs/identity-pool.md).
+ * The credentials of a Cognito identity pool, for `createAuth({ credentials })`: `auth.fetchCredentials()`
+ * then answers them, held here per user in memory and cleared by the chart whenever the session ends
+ * (docs/identity-pool.md). `getCredentials` asks the pool once, holding nothing.
  *
  * @example
+ * import { createAuth } from 'authchart';
  * import { identityPool } from 'authchart/identity-pool';
  *
- * const pool = identityPool({ identityPoolId: 'eu-west-1:0b0e0000-1111-2222-3333-444455556666' });
- * const { idToken } = await auth.fetchTokens();
- * const credentials = await pool.getCredentials({ idToken }, AbortSignal.timeout(5000));
+ * const auth = createAuth({
+ *   services,
+ *   credentials: identityPool({ identityPoolId: 'eu-west-1:0b0e0000-1111-2222-3333-444455556666' }),
+ * });
+ * const { accessKeyId, secretAccessKey, sessionToken } = await auth.fetchCredentials();
  */
 export function identityPool(options: IdentityPoolOptions): CredentialsProvider {
   const poolId = options?.identityPoolId;
@@ -169,39 +172,38 @@ export function identityPool(options: IdentityPoolOptions): CredentialsProvider 
     } satisfies AwsCredentials;
   }
 
-  return {
-    allowGuest: options.allowGuest === true,
-    async getCredentials({ idToken, identityId }, signal) {
-      if (idToken === null && !options.allowGuest) {
-        throw new AuthError('NotSignedIn', 'identityPool: guests are not allowed (allowGuest)');
-      }
-      let logins: Record<string, string> | undefined;
-      if (idToken !== null) {
-        const iss = jwtClaims(idToken, 'ID token')['iss'];
-        const key = options.loginsKey ?? (typeof iss === 'string' ? iss.replace(/^https:\/\//, '') : '');
-        if (!key) throw new AuthError('InvalidToken', 'identityPool: the ID token has no iss');
-        logins = { [key]: idToken };
-      }
-      const sent = idToken === null ? [] : [idToken];
-      // A guest's identity given with the user's ID token: Cognito links it to the user (or merges it).
-      if (identityId !== undefined) {
-        try {
-          return await credentialsFor(identityId, logins, sent, signal);
-        } catch (error) {
-          // That identity is gone, or already another user's: the user's own identity is asked for below.
-          if (!(error instanceof AuthError) || idToken === null || !['NotAuthorized', 'Service'].includes(error.code)) {
-            throw error;
-          }
-          if (signal.aborted) throw error;
+  const getCredentials: CredentialsProvider['getCredentials'] = async ({ idToken, identityId }, signal) => {
+    if (idToken === null && !options.allowGuest) {
+      throw new AuthError('NotSignedIn', 'identityPool: guests are not allowed (allowGuest)');
+    }
+    let logins: Record<string, string> | undefined;
+    if (idToken !== null) {
+      const iss = jwtClaims(idToken, 'ID token')['iss'];
+      const key = options.loginsKey ?? (typeof iss === 'string' ? iss.replace(/^https:\/\//, '') : '');
+      if (!key) throw new AuthError('InvalidToken', 'identityPool: the ID token has no iss');
+      logins = { [key]: idToken };
+    }
+    const sent = idToken === null ? [] : [idToken];
+    // A guest's identity given with the user's ID token: Cognito links it to the user (or merges it).
+    if (identityId !== undefined) {
+      try {
+        return await credentialsFor(identityId, logins, sent, signal);
+      } catch (error) {
+        // That identity is gone, or already another user's: the user's own identity is asked for below.
+        if (!(error instanceof AuthError) || idToken === null || !['NotAuthorized', 'Service'].includes(error.code)) {
+          throw error;
         }
+        if (signal.aborted) throw error;
       }
-      const id = await call(
-        'GetId',
-        logins ? { IdentityPoolId: poolId, Logins: logins } : { IdentityPoolId: poolId },
-        sent,
-        signal,
-      );
-      return credentialsFor(field(id, 'IdentityId', 'GetId'), logins, sent, signal);
-    },
+    }
+    const id = await call(
+      'GetId',
+      logins ? { IdentityPoolId: poolId, Logins: logins } : { IdentityPoolId: poolId },
+      sent,
+      signal,
+    );
+    return credentialsFor(field(id, 'IdentityId', 'GetId'), logins, sent, signal);
   };
+  const allowGuest = options.allowGuest === true;
+  return { allowGuest, getCredentials, ...holdCredentials(allowGuest, getCredentials) };
 }

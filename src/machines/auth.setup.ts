@@ -328,6 +328,8 @@ export const authSetup = setup({
       error: params?.error,
     })),
     forgetTokenRequests: assign({ tokenRequests: [] }),
+    /** The identity pool's credentials and identity ids forgotten, a fetch under way dropped (docs/sign-out.md rows 36–37). */
+    clearCredentials: ({ context }) => depsOf(context.deps).credentials?.clear(),
     rejectFetchTokens: emit(({ event }, params: { code: 'NotSignedIn' }) => ({
       type: 'tokensFetched' as const,
       ids: event.type === 'FETCH_TOKENS' ? [event.id] : [],

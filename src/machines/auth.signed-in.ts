@@ -79,6 +79,9 @@ const WHAT_UNCONFIRMED = 'Checking storage after a sync message';
  */
 export const signedInState = {
   initial: 'waitingToRefresh',
+  // Every way out (a sign-out before `signedOut` is announced, a refused refresh, another context's
+  // sign-out followed, deleteUser) forgets the AWS credentials: docs/sign-out.md rows 36–37.
+  exit: 'clearCredentials',
   // A sign-in that waited for a sign-out that failed: the user is still signed in.
   always: {
     guard: 'signInBusy',

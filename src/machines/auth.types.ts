@@ -6,6 +6,7 @@ import type {
   Clock,
   Connectivity,
   Credentials,
+  CredentialsProvider,
   PasskeyAuthenticator,
   SessionSync,
   SignInChallenge,
@@ -161,6 +162,8 @@ export interface AuthDeps {
   hostedUI: HostedUI | null;
   /** The WebAuthn ceremonies, when the app signs in with passkeys (`createAuth({ passkeys })`). */
   passkeys?: PasskeyAuthenticator | null;
+  /** The identity pool's credentials (`createAuth({ credentials })`): cleared on the way out of `signedIn`. */
+  credentials?: CredentialsProvider | null;
   store: SessionStore;
   connectivity: Connectivity;
   clock: Clock;

@@ -290,9 +290,26 @@ export interface AwsCredentials {
 }
 
 /**
- * An identity pool (`authchart/identity-pool`'s `identityPool()`): AWS credentials for a user's ID
- * token, or for a guest. Honours `signal`; failures are `AuthError`s (`NotAuthorized`, `Throttled`,
- * `Network`, `Timeout`, `Service`).
+ * @internal What `auth.fetchCredentials()` hands the provider: the way to the chart's tokens, and
+ * the instance's bounds. The provider holds the credentials; the core only forwards, clears and rejects.
+ */
+export interface CredentialsRequest {
+  /** The signed-in user's tokens, through the chart (`auth.fetchTokens()`): rejects `NotSignedIn` when signed out. */
+  tokens(): Promise<Tokens>;
+  /** Fetch new credentials even if those held are fresh. */
+  forceRefresh: boolean;
+  /** Aborted by `auth.stop()`. */
+  stopped: AbortSignal;
+  /** `timeouts.remoteStepMs`: the bound on one fetch. */
+  remoteStepMs: number;
+  /** Makes a value a secret of the instance: scrubbed from every error, event and console line after. */
+  keep(secret: string): void;
+}
+
+/**
+ * An identity pool (`authchart/identity-pool`'s `identityPool()`), for `createAuth({ credentials })`:
+ * AWS credentials for a user's ID token, or for a guest. Honours `signal`; failures are `AuthError`s
+ * (`NotAuthorized`, `Throttled`, `Network`, `Timeout`, `Service`).
  */
 export interface CredentialsProvider {
   /** Guests (no ID token) get unauthenticated credentials; else `fetchCredentials()` signed out is `NotSignedIn`. */
@@ -302,4 +319,11 @@ export interface CredentialsProvider {
    * Cognito links to the user whose ID token comes with it, as Amplify does at sign-in).
    */
   getCredentials(input: { idToken: string | null; identityId?: string }, signal: AbortSignal): Promise<AwsCredentials>;
+  /** @internal `auth.fetchCredentials()`: the credentials held for whoever is signed in, or one fetch for every caller. */
+  fetchCredentials(request: CredentialsRequest): Promise<AwsCredentials>;
+  /**
+   * @internal Forgets every credential and identity id held; a fetch under way is aborted and its
+   * answer never lands. The chart calls it on its way out of `signedIn` (docs/sign-out.md row 36), and `stop()`.
+   */
+  clear(): void;
 }

@@ -4,6 +4,7 @@
  * fetch: `fetchTokens()`; fetchForce: `{ forceRefresh: true }`; fetchLong: `{ minValidityMs: 2 h }` (more than any token holds).
  * deleteUser and autoSignIn: `authchart/account`'s, on the instance. arm: `signUp(auth, { …, autoSignIn: true })`
  * then `confirmSignUp` (both answered at once by the fake), alone in its tick: what `autoSignIn` then signs in with.
+ * credentials: `fetchCredentials()` from an identity pool that allows guests and answers at once (within the flush).
  */
 export type Call =
   | 'signIn'
@@ -16,6 +17,7 @@ export type Call =
   | 'deleteUser'
   | 'autoSignIn'
   | 'arm'
+  | 'credentials'
   | 'stop';
 export const FETCH_OPTIONS = {
   fetch: {},
@@ -97,7 +99,10 @@ export type Answer =
   | { kind: 'deleteUser'; ok: false; code: string }
   /** `arm`: the `nextStep.signUpStep` of `signUp`, then of `confirmSignUp`; or why `signUp` rejected. */
   | { kind: 'signUp'; ok: true; steps: string[] }
-  | { kind: 'signUp'; ok: false; code: string };
+  | { kind: 'signUp'; ok: false; code: string }
+  /** `fetchCredentials()`: whose credentials came (the fake identity pool knows each identity's owner), or the error. */
+  | { kind: 'credentials'; ok: true; holder: 'user' | 'guest' }
+  | { kind: 'credentials'; ok: false; code: string };
 
 export type Pos =
   | 'restoring'

@@ -10,12 +10,14 @@ import { T0 } from '../helpers/gated.js';
 import {
   AUTO_RETRYABLE,
   type Call,
+  type Config,
   cancelledSignOut,
   deleteRejected,
   type Env,
   ERR,
   isFetch,
   LIFETIME_S,
+  type Pos,
   rejected,
   STORAGE_STEPS,
   tokensRejected,
@@ -26,6 +28,48 @@ export type { Answer, Call, Command, Config, Env } from './public-api-answers.js
 export { STATE_OF } from './public-api-answers.js';
 
 export class PublicModel extends SignOutModel {
+  /**
+   * `fetchCredentials()` (docs/identity-pool.md): it asks `fetchTokens()` first, then the identity
+   * pool (which answers within the flush). Tokens: the user's credentials; `NotSignedIn`: a guest's
+   * (the pool allows guests); any other rejection is the answer. Every way out of `signedIn`, and
+   * stop(), forgets the credentials (docs/sign-out.md rows 36–37): a call made before one of them
+   * and not answered by the end of the tick (or step) that saw it rejects `Cancelled`.
+   * `credCalls`: each call not yet answered, with the count of ways out when it was made.
+   */
+  private credCalls = new Map<number, number>();
+  private waysOut = 0;
+
+  constructor(config: Config) {
+    super(config);
+    // Leaving signedIn, wherever the model does it, is a way out.
+    let pos = this.pos;
+    Object.defineProperty(this, 'pos', {
+      get: () => pos,
+      set: (next: Pos) => {
+        if (pos.startsWith('signedIn') && !next.startsWith('signedIn')) this.waysOut++;
+        pos = next;
+      },
+    });
+  }
+
+  /** The identity pool answered: each call whose tokens answer came is answered. */
+  private answerCredentials(): void {
+    for (const [id, at] of this.credCalls) {
+      const a = this.answers.get(id);
+      if (a?.kind !== 'tokens') continue;
+      this.credCalls.delete(id);
+      const fetched = a.ok || a.code === 'NotSignedIn';
+      this.answers.set(
+        id,
+        !fetched
+          ? { kind: 'credentials', ok: false, code: a.code }
+          : at !== this.waysOut
+            ? { kind: 'credentials', ok: false, code: 'Cancelled' }
+            : { kind: 'credentials', ok: true, holder: a.ok ? 'user' : 'guest' },
+      );
+    }
+  }
+
   /** One call; returns its id (undefined for stop). */
   call(c: Call): number | undefined {
     const label = c === 'autoSignIn' && this.autoHold ? 'autoSignIn armed' : c;
@@ -37,7 +81,13 @@ export class PublicModel extends SignOutModel {
     const id = this.nextId++;
     if (c === 'autoSignIn') this.autoSignIn(id);
     else if (c === 'arm') this.arm(id);
-    else if (this.stopped) {
+    else if (c === 'credentials') {
+      if (this.stopped) this.answers.set(id, { kind: 'credentials', ok: false, code: 'Cancelled' });
+      else {
+        this.credCalls.set(id, this.waysOut);
+        this.fetch(id, 'fetch');
+      }
+    } else if (this.stopped) {
       this.answers.set(
         id,
         isFetch(c)
@@ -134,6 +184,9 @@ export class PublicModel extends SignOutModel {
     // stop() drops what an auto sign-in holds; one running was answered Cancelled above, and so are its joiners.
     this.autoHold = null;
     this.settleAutoSignIns();
+    // stop() clears the credentials too: a fetch under way is Cancelled.
+    this.waysOut++;
+    this.answerCredentials();
     return undefined;
   }
 
@@ -198,6 +251,7 @@ export class PublicModel extends SignOutModel {
       this.sendDeletes();
     }
     this.settleAutoSignIns();
+    this.answerCredentials();
   }
 
   private storageStep(ok: boolean): void {

@@ -2,6 +2,7 @@ import { expect, vi } from 'vitest';
 import { autoSignIn, confirmSignUp, type DeleteUserResult, deleteUser, signUp } from '../../src/account/index.js';
 import { AuthError, createAuth, type SignOutResult, type Tokens } from '../../src/index.js';
 import { flush, gatedServices, gatedStorage, storedSession, T0, tokensExpiringIn } from '../helpers/gated.js';
+import { identityPoolEndpoint } from '../helpers/identity-pool-endpoint.js';
 import { makeTokens } from '../helpers/tokens.js';
 import { BOUNDS, FETCH_OPTIONS, isFetch, STORED_LEFT_S } from './public-api-answers.js';
 import {
@@ -93,12 +94,15 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
   const stored = tokensExpiringIn(STORED_LEFT_S[config.tokens ?? 'fresh']);
   const storage = gatedStorage(config.stored ? storedSession(stored) : {}, config.held ? 'held' : 'open');
   let online = true;
+  // An identity pool that allows guests, answering within the flush; it knows whose each identity is.
+  const pool = identityPoolEndpoint();
   const auth = createAuth({
     services,
     storage,
     sync: null,
     connectivity: { isOnline: () => online },
     timeouts: BOUNDS,
+    credentials: pool.provider({ allowGuest: true }),
   });
   let readyResolved = false;
   void auth.ready.then(() => {
@@ -139,6 +143,11 @@ export async function runModel(config: Config, commands: Command[], opts: { seen
       auth.signIn(CREDENTIALS).then(
         () => settle({ kind: 'signIn', ok: true }),
         (e) => settle(fromError(e)),
+      );
+    else if (c === 'credentials')
+      auth.fetchCredentials().then(
+        (r) => settle({ kind: 'credentials', ok: true, holder: pool.identities.get(r.identityId) ? 'user' : 'guest' }),
+        (e) => settle({ kind: 'credentials', ok: false, code: codeOf(e) }),
       );
     else if (c === 'deleteUser')
       deleteUser(auth).then(

@@ -16,6 +16,7 @@ const CALLS: Call[] = [
   'deleteUser',
   'autoSignIn',
   'arm',
+  'credentials',
   'stop',
 ];
 /** What the coverage line counts besides the calls: `autoSignIn` with a hold `arm` left. */
@@ -112,6 +113,30 @@ describe('public API model: the promise answers of createAuth, predicted call by
     await run(near, [{ tick: ['fetch'] }, { tick: ['stop', 'fetch'] }]);
     // After a sign-out: NotSignedIn; during one: NotSignedIn at once.
     await run(fresh, [{ tick: ['signOut', 'fetch'] }, { env: 'ok' }, { tick: ['fetchForce'] }]);
+  });
+
+  it("fetchCredentials: the user's, a guest's when signed out, Cancelled by a way out of signedIn or stop(), behind a refresh or the restore", async () => {
+    const fresh: Config = { stored: true, held: false, atStart: [] };
+    const near: Config = { ...fresh, tokens: 'near' };
+    const out: Config = { stored: false, held: false, atStart: [] };
+    await run(fresh, [{ tick: ['credentials', 'credentials'] }, { tick: ['credentials'] }]);
+    await run(out, [
+      { tick: ['credentials'] },
+      { tick: ['signIn', 'credentials'] },
+      { env: 'ok' },
+      { tick: ['credentials'] },
+    ]);
+    // A way out of signedIn, or stop(), before the identity pool answered: Cancelled (docs/sign-out.md rows 36–37).
+    await run(fresh, [{ tick: ['credentials', 'signOut', 'credentials'] }], true);
+    await run(fresh, [{ tick: ['credentials', 'deleteUser'] }, { env: 'ok' }]);
+    await run(fresh, [{ tick: ['credentials', 'stop'] }]);
+    await run(near, [{ tick: ['credentials'] }, { tick: ['signOut'] }], true);
+    // Behind a refresh, each outcome; before ready, after the restore.
+    for (const e of ['ok', 'network', 'notAuthorized', 'wait'] as const) {
+      await run(near, [{ tick: ['credentials', 'fetch'] }, { env: e }, { tick: ['credentials'] }], true);
+    }
+    await run({ ...fresh, held: true }, [{ tick: ['credentials'] }, { env: 'release' }]);
+    await run({ ...out, held: true }, [{ tick: ['credentials', 'signIn'] }, { env: 'release' }, { env: 'ok' }]);
   });
 
   it('a global sign-out with an expired access token refreshes first: each outcome of that refresh', async () => {
@@ -230,6 +255,8 @@ describe('public API model: the promise answers of createAuth, predicted call by
           'deleteUser',
           'autoSignIn',
           'autoSignIn',
+          'credentials',
+          'credentials',
         ),
         weight: 15,
       },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { identityPool } from '../../src/adapters/identity-pool.js';
 import {
   type Auth,
   type AuthServices,
@@ -15,8 +16,10 @@ import { allForms, build, type Spec, spec } from './thrown-shapes.js';
 
 /**
  * Services and storage that throw random shapes quoting the secrets they were given (passwords,
- * opaque refresh tokens, JWTs) in messages, fields, getters and causes, at every step. Nothing the
- * app can reach (results, rejections, events, console lines, inspection events) may contain one.
+ * opaque refresh tokens, JWTs, an identity pool's secret keys and session tokens) in messages,
+ * fields, getters and causes, at every step. Nothing the app can reach (results, rejections, events,
+ * console lines, inspection events) may contain one; the credentials `fetchCredentials()` resolves
+ * with are the app's own, so only its rejections are walked.
  */
 
 const REMOTE_STEP_MS = 500;
@@ -29,6 +32,7 @@ type Command =
   | { type: 'refreshDue'; fault: Spec | null; rotate: boolean; storage: StorageFault }
   | { type: 'signOut'; global: boolean; globalFault: Spec | null; revokeFault: Spec | null; storage: StorageFault }
   | { type: 'retryDeferred'; fault: Spec | null; storage: StorageFault }
+  | { type: 'fetchCredentials'; fault: Spec | null; force: boolean; storage: StorageFault }
   | { type: 'restart'; storage: StorageFault };
 
 const fault = fc.option(spec, { nil: null, freq: 2 });
@@ -48,6 +52,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   }),
   fc.record({ type: fc.constant('retryDeferred' as const), fault, storage: storageFault }),
   fc.record({ type: fc.constant('restart' as const), storage: storageFault }),
+);
+/** …and `fetchCredentials()` (the found case below replays the commands as they were before it). */
+const withCredentials: fc.Arbitrary<Command> = fc.oneof(
+  command,
+  fc.record({ type: fc.constant('fetchCredentials' as const), fault, force: fc.boolean(), storage: storageFault }),
 );
 const password = fc
   .string({ unit: fc.constantFrom(...'abcXYZ019 "\\%&é+/'), minLength: 8, maxLength: 16 })
@@ -70,7 +79,12 @@ function world(pw: string) {
     }
     return minted;
   };
-  const armed = { signIn: null as Spec | null, refresh: null as Spec | null, global: null as Spec | null };
+  const armed = {
+    signIn: null as Spec | null,
+    refresh: null as Spec | null,
+    global: null as Spec | null,
+    credentials: null as Spec | null,
+  };
   const armedRevoke = { fault: null as Spec | null, rotate: false };
   let storageFaultNow: StorageFault = null;
   // What the current instance holds: tokens handed to it, and the session it restored. A value
@@ -94,6 +108,34 @@ function world(pw: string) {
       if (armedRevoke.fault) throw build(armedRevoke.fault, [refreshToken, ...known()]);
     },
   };
+  // An identity pool on fetch: each answer's secret key and session token are secrets from then on.
+  // Armed, its transport throws a shape quoting the ID token sent and every secret held, or (a
+  // string shape) the pool refuses with a message quoting them.
+  const credentials = identityPool({
+    identityPoolId: 'eu-west-1:00000000-1111-2222-3333-444444444444',
+    allowGuest: true,
+    maxAttempts: 1,
+    fetch: async (_url, init) => {
+      const body = JSON.parse(String(init?.body)) as { Logins?: Record<string, string>; IdentityId?: string };
+      const quoted = [...Object.values(body.Logins ?? {}), ...known()];
+      const json = (status: number, answer: unknown) => new Response(JSON.stringify(answer), { status });
+      if (armed.credentials?.kind === 'string') {
+        return json(400, { __type: 'NotAuthorizedException', message: String(build(armed.credentials, quoted)) });
+      }
+      if (armed.credentials) throw build(armed.credentials, quoted);
+      serial++;
+      if (!body.IdentityId) return json(200, { IdentityId: `eu-west-1:id-${serial}` });
+      const SecretKey = `wJalr${serial}/K7MDENG+bPxRfiCY${(serial * 2654435761).toString(36)}`;
+      const SessionToken = `IQoJb3JpZ2luX2VjE${serial}${(serial * 40503).toString(36)}Jr//////////`;
+      for (const v of [SecretKey, SessionToken]) {
+        secrets.add(v);
+        held.add(v);
+      }
+      const Expiration = Math.floor(Date.now() / 1000) + 3600;
+      const Credentials = { AccessKeyId: `ASIA${serial}`, SecretKey, SessionToken, Expiration };
+      return json(200, { IdentityId: body.IdentityId, Credentials });
+    },
+  });
   const inner = memoryStorage([['app.theme', 'dark']]);
   const check = (op: 'get' | 'set' | 'remove', key: string, value?: string) => {
     if (storageFaultNow?.op === op) throw build(storageFaultNow.spec, [value ?? key, key, ...known()]);
@@ -132,6 +174,7 @@ function world(pw: string) {
     mint,
     seed,
     services,
+    credentials,
     storage,
     armed,
     armedRevoke,
@@ -169,12 +212,12 @@ const EVENTS = ['signedIn', 'signedOut', 'signOutFailed', 'tokensRefreshed', 'to
 const CONSOLE = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 
 /** Every command run, then every value the app could see walked for a secret. */
-const redaction = () =>
+const redaction = (commands: fc.Arbitrary<Command> = withCredentials) =>
   fc.asyncProperty(
     password,
     fc.boolean(),
     fc.boolean(),
-    fc.array(command, { minLength: 1, maxLength: 7 }),
+    fc.array(commands, { minLength: 1, maxLength: 7 }),
     async (pw, seeded, deferRevocation, commands) => {
       runs++;
       vi.useFakeTimers();
@@ -196,6 +239,7 @@ const redaction = () =>
         w.restart();
         const a = createAuth({
           services: w.services,
+          credentials: w.credentials,
           storage: w.storage,
           connectivity,
           sync: null,
@@ -233,6 +277,16 @@ const redaction = () =>
               w.armedRevoke.fault = c.fault;
               await settle(keep(auth.retryDeferredRevocations()), 4000);
               break;
+            case 'fetchCredentials':
+              w.armed.credentials = c.fault;
+              await settle(
+                auth.fetchCredentials({ forceRefresh: c.force }).then(
+                  () => undefined,
+                  (e: unknown) => seen.push(e),
+                ),
+                4000,
+              );
+              break;
             case 'restart':
               auth.stop();
               auth = make();
@@ -267,7 +321,7 @@ describe('redaction (fast-check)', () => {
   }, 900_000);
 
   it('a storage write whose thrown string quotes the outbox entry it wrote: the token read from the outbox is scrubbed (found by seed 203856283)', async () => {
-    await fc.assert(redaction(), {
+    await fc.assert(redaction(command), {
       seed: 203856283,
       path: '300:0:0:0:0:0:0:0:0:0:4:2:3:5:4:4:4:4:7:6:6:8:11:10:10:10',
       numRuns: 1,
