@@ -2,6 +2,7 @@ import { type Actor, createActor, type Subscription } from 'xstate';
 import {
   bindOnFirstRead,
   cancelledSignOut,
+  claimProvider,
   credentialsOf,
   depsWithStop,
   forwardCredentials,
@@ -86,6 +87,7 @@ class AuthClient implements Auth {
         if (!this.#stopped) this.actor.send({ type: 'SYNC_SIGNED_OUT' });
       },
     });
+    this.#cleanups.push(claimProvider(options.credentials));
     const syncFactory = options.sync === undefined ? defaultSync() : options.sync;
     const deps = depsWithStop(
       {
@@ -98,9 +100,7 @@ class AuthClient implements Auth {
         clock,
         clockToleranceMs: clockTolerance(options),
         remoteStepMs: config.remoteStepMs,
-        reportUnrevoked: (error) => {
-          if (!this.#stopped) this.actor.send({ type: 'TOKENS_UNREVOKED', error });
-        },
+        reportUnrevoked: (error) => this.#stopped || this.actor.send({ type: 'TOKENS_UNREVOKED', error }),
         sync: syncFactory ? syncFactory(`authchart.${services.clientId}`) : null,
         secrets,
       },
@@ -369,7 +369,7 @@ class AuthClient implements Auth {
     const orphan = snap.status === 'active' ? unstoredAtStop(snap.context, writing) : null;
     if (snap.status === 'active') this.actor.send({ type: 'STOP' });
     this.actor.stop();
-    this.#deps.credentials?.clear();
+    safely(() => this.#deps.credentials?.clear());
     const { session, config } = snap.context;
     if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();

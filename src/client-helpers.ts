@@ -5,7 +5,7 @@ import type { SignInResult } from './public-types.js';
 import type { AwsCredentials, Credentials, CredentialsRequest, Tokens } from './services/types.js';
 import type { SecretRegistry } from './session/redact.js';
 
-export { revokeOnStop, unrefClock } from './machines/slots.shared.js';
+export { revokeOnStop, safely, unrefClock } from './machines/slots.shared.js';
 
 /** Small helpers of the public wrapper (`auth.ts`). */
 
@@ -91,17 +91,6 @@ export function depsWithStop(deps: Omit<AuthDeps, 'stopped'>, stop: StopSignal):
   return Object.assign(Object.create(STOPPED_FROM_SIGNAL) as AuthDeps, deps, { [STOP]: stop });
 }
 
-/** A throwing listener must not break the machine; its error is re-thrown outside it. */
-export function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
-
 const FLOWS = [undefined, 'USER_SRP_AUTH', 'USER_PASSWORD_AUTH', 'USER_AUTH'];
 /** What `preferredChallenge` may name: a password factor comes with the password (`authFlow: 'USER_AUTH'`). */
 const FIRST_FACTORS = [undefined, 'EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'];
@@ -162,6 +151,22 @@ export function cancelledSignOut(global: boolean): SignOutResult {
   };
 }
 
+/** The `createAuth({ credentials })` providers of instances not yet stopped. */
+const PROVIDERS_IN_USE = new WeakSet<object>();
+
+/**
+ * One provider per running instance (another's sign-out would clear what it holds for this one):
+ * `InvalidConfig` for a provider in use; the returned function, run at `stop()`, frees it.
+ */
+export function claimProvider(provider: object | undefined): () => void {
+  if (!provider) return () => {};
+  if (PROVIDERS_IN_USE.has(provider)) {
+    throw new AuthError('InvalidConfig', 'options.credentials is in use by another instance: give each its own');
+  }
+  PROVIDERS_IN_USE.add(provider);
+  return () => PROVIDERS_IN_USE.delete(provider);
+}
+
 /**
  * `auth.fetchCredentials()`: forwarded to the provider, which holds them (`authchart/identity-pool`),
  * its rejection scrubbed of every secret the instance holds. No provider: `InvalidConfig`; after stop(): `Cancelled`.
@@ -177,9 +182,19 @@ export function forwardCredentials(
     return Promise.reject(new AuthError('InvalidConfig', 'fetchCredentials needs createAuth({ credentials })'));
   }
   if (isStopped) return Promise.reject(stopped());
-  return credentials
-    .fetchCredentials({ ...request, stopped: deps.stopped as AbortSignal, keep: (secret) => secrets.keep(secret) })
-    .catch((error: unknown) => {
-      throw secrets.safeError(error, 'fetchCredentials');
+  // Called now (its fetchTokens() reaches the chart before any later call); a provider that throws
+  // at once still rejects, scrubbed.
+  let answer: AwsCredentials | Promise<AwsCredentials>;
+  try {
+    answer = credentials.fetchCredentials({
+      ...request,
+      stopped: deps.stopped as AbortSignal,
+      hold: (v) => secrets.hold(v),
     });
+  } catch (error) {
+    answer = Promise.reject(error);
+  }
+  return Promise.resolve(answer).catch((error: unknown) => {
+    throw secrets.safeError(error, 'fetchCredentials');
+  });
 }

@@ -92,7 +92,7 @@ describe('fetchCredentials()', () => {
       forceRefresh: false,
       stopped: new AbortController().signal,
       remoteStepMs: 5000,
-      keep: () => {},
+      hold: () => () => {},
     });
     const a = await provider.fetchCredentials(request(alice));
     const b = await provider.fetchCredentials(request(bob));

@@ -84,9 +84,12 @@ export function clip(text: string, max = 200, secrets: readonly string[] = []): 
   return line.length > max ? `${line.slice(0, max).replace(/\S+$/, '')}…` : line;
 }
 
-/** A foreign error name (`NotAuthorizedException`, `invalid_grant`): a safe charset, 64 characters at most. */
-export const safeName = (name: string, fallback: string): string =>
-  name.replace(/[^\w.:-]/g, '').slice(0, 64) || fallback;
+/**
+ * A foreign error name (`NotAuthorizedException`, `invalid_grant`) as it came, if it is one (a safe
+ * charset, 64 characters at most), else `fallback`. Never a cut or filtered copy: an endpoint that
+ * echoes a secret as the name would get a fragment past the core's scrubber, which knows it whole.
+ */
+export const safeName = (name: string, fallback: string): string => (/^[\w.:-]{1,64}$/.test(name) ? name : fallback);
 
 /** Where an issuer can come from: the option, else a pool id and region. */
 export interface IssuerOptions {

@@ -22,6 +22,23 @@ type Held = { credentials: AwsCredentials; renewAt: number };
 
 const copy = (c: AwsCredentials): AwsCredentials => ({ ...c, expiration: new Date(c.expiration) });
 
+/** The longest a timer waits (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The key and session token stay secrets of the instance while AWS accepts them (until
+ * `expiration`), each held on its own: not in the registry's ring of kept values, which a run of
+ * fetches would otherwise turn over, pushing out older secrets still alive.
+ */
+function holdUntilExpired(request: CredentialsRequest, c: AwsCredentials): void {
+  const releases = [request.hold(c.secretAccessKey), request.hold(c.sessionToken)];
+  const ms = Math.min(Math.max(c.expiration.getTime() - Date.now(), 0), MAX_TIMER_MS);
+  const timer: { unref?: () => void } = setTimeout(() => {
+    for (const release of releases) release();
+  }, ms);
+  timer.unref?.();
+}
+
 /** @internal The `fetchCredentials` and `clear` of a provider whose `getCredentials` speaks to the pool. */
 export function holdCredentials(
   allowGuest: boolean,
@@ -50,16 +67,26 @@ export function holdCredentials(
     if (request.stopped.aborted) abort();
     let credentials: AwsCredentials;
     try {
-      credentials = await get(identityId === undefined ? { idToken } : { idToken, identityId }, controller.signal);
+      // The bound holds even for a pool transport deaf to its signal: the race ends the wait.
+      const ended = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () =>
+          reject(
+            request.stopped.aborted || at !== generation
+              ? cancelled()
+              : new AuthError('Timeout', `fetchCredentials: no answer within ${request.remoteStepMs} ms`),
+          ),
+        );
+      });
+      const asked = get(identityId === undefined ? { idToken } : { idToken, identityId }, controller.signal);
+      credentials = await Promise.race([asked, ended]);
     } catch (error) {
       throw at === generation ? error : cancelled();
     } finally {
       clearTimeout(timer);
       for (const end of ends) end.removeEventListener('abort', abort);
     }
-    // Secrets of the instance from now on, even if the answer is dropped below.
-    request.keep(credentials.secretAccessKey);
-    request.keep(credentials.sessionToken);
+    // Secrets of the instance until they expire, even if the answer is dropped below.
+    holdUntilExpired(request, credentials);
     if (at !== generation) throw cancelled();
     if (who && identityId === identityIds.get('')) {
       // The guest's identity is the user's now: a guest never gets it, nor what it held.

@@ -158,7 +158,10 @@ export function identityPool(options: IdentityPoolOptions): CredentialsProvider 
     );
     const c = json['Credentials'];
     const seconds = c && typeof c === 'object' ? (c as Record<string, unknown>)['Expiration'] : undefined;
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
+    // A date a Date can hold (never an Invalid Date, which an SDK would take as never expiring). One
+    // already past is handed over all the same (a device clock far ahead): it is just never held.
+    const expiration = new Date(typeof seconds === 'number' ? seconds * 1000 : Number.NaN);
+    if (Number.isNaN(expiration.getTime())) {
       throw new AuthError('Service', 'GetCredentialsForIdentity: the answer has no Expiration');
     }
     return {
@@ -166,7 +169,7 @@ export function identityPool(options: IdentityPoolOptions): CredentialsProvider 
       secretAccessKey: field(c, 'SecretKey', 'GetCredentialsForIdentity'),
       sessionToken: field(c, 'SessionToken', 'GetCredentialsForIdentity'),
       // Epoch seconds on the wire.
-      expiration: new Date(seconds * 1000),
+      expiration,
       // The identity Cognito answers for: another one than asked when it merged a guest's into the user's.
       identityId: field(json, 'IdentityId', 'GetCredentialsForIdentity'),
     } satisfies AwsCredentials;

@@ -44,7 +44,7 @@ import type {
   SignOutSteps,
 } from './auth.types.js';
 import { setup } from './setup.js';
-import { depsOf } from './slots.shared.js';
+import { depsOf, safely } from './slots.shared.js';
 
 /** The slots of the auth chart: actors, guards, delays and actions, each named for what it does.
  * Errors reach actions as transition parameters, so no action reads an untyped event. */
@@ -329,7 +329,7 @@ export const authSetup = setup({
     })),
     forgetTokenRequests: assign({ tokenRequests: [] }),
     /** The identity pool's credentials and identity ids forgotten, a fetch under way dropped (docs/sign-out.md rows 36–37). */
-    clearCredentials: ({ context }) => depsOf(context.deps).credentials?.clear(),
+    clearCredentials: ({ context }) => safely(() => depsOf(context.deps).credentials?.clear()),
     rejectFetchTokens: emit(({ event }, params: { code: 'NotSignedIn' }) => ({
       type: 'tokensFetched' as const,
       ids: event.type === 'FETCH_TOKENS' ? [event.id] : [],

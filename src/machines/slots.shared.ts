@@ -27,6 +27,17 @@ export function remembered(deps: AuthDeps, session: Session): Session {
   return session;
 }
 
+/** A throwing listener or provider must not break the machine; its error is re-thrown outside it. */
+export function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
 /** Holds values as secrets of the running step (see {@link scrubbed}). */
 export type Hold = (...values: unknown[]) => void;
 

@@ -302,8 +302,11 @@ export interface CredentialsRequest {
   stopped: AbortSignal;
   /** `timeouts.remoteStepMs`: the bound on one fetch. */
   remoteStepMs: number;
-  /** Makes a value a secret of the instance: scrubbed from every error, event and console line after. */
-  keep(secret: string): void;
+  /**
+   * Makes a value a secret of the instance (scrubbed from every error, event and console line) until
+   * the returned function is called: the provider lets go of each key once it has expired.
+   */
+  hold(secret: string): () => void;
 }
 
 /**

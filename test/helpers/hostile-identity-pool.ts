@@ -1,5 +1,5 @@
 /**
- * A hostile Cognito identity pool on `fetch`, for the probes (test/probes/identity-pool-*.probe.test.ts):
+ * A hostile Cognito identity pool on `fetch`, for test/identity-pool-{hostile,misuse}.test.ts:
  * each answer as the test says (any status, body, raw text, or a hang that ignores the abort), else
  * GetId → `eu-west-1:ident-1` and GetCredentialsForIdentity → AWS-shaped {@link SECRET} / {@link SESSION}.
  */

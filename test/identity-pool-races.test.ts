@@ -6,17 +6,16 @@ import {
   createAuth,
   memoryStorage,
   memorySyncBus,
-} from '../../src/index.js';
-import { sleep } from '../helpers/async.js';
-import { deferred, fakeServices } from '../helpers/fakes.js';
-import { identityPoolEndpoint, POOL_ID } from '../helpers/identity-pool-endpoint.js';
-import { makeTokens } from '../helpers/tokens.js';
+} from '../src/index.js';
+import { sleep } from './helpers/async.js';
+import { deferred, fakeServices } from './helpers/fakes.js';
+import { identityPoolEndpoint, POOL_ID } from './helpers/identity-pool-endpoint.js';
+import { makeTokens } from './helpers/tokens.js';
 
 /**
- * Probes of `createAuth({ credentials: identityPool() })` + `auth.fetchCredentials()` through the
- * public API, as a hostile user or endpoint would use them. Rules 1–2: no credentials after a
- * sign-out, races. (Rules 3–4: identity-pool-hostile.probe.test.ts; rule 5: identity-pool-misuse.probe.test.ts.) A failing probe is kept as
- * `it.fails` with the defect, its cause and a suggested fix.
+ * `createAuth({ credentials: identityPool() })` and `auth.fetchCredentials()` used as a hostile app
+ * would (docs/sign-out.md rows 36–39): no credentials after a sign-out, and the races around it.
+ * A hostile endpoint and the secrets: identity-pool-hostile.test.ts; misuse: identity-pool-misuse.test.ts.
  */
 const alice = makeTokens({ username: 'alice', sub: 'sub-alice' });
 const bob = makeTokens({ username: 'bob', sub: 'sub-bob' });
@@ -64,7 +63,7 @@ const until = async (check: () => boolean) => {
 const secretsOf = (pool: ReturnType<typeof identityPoolEndpoint>, sub: string) =>
   pool.issued.filter((c) => pool.identities.get(c.identityId) === sub).flatMap((c) => [c.secretKey, c.sessionToken]);
 
-describe('rule 1: no credentials after a sign-out, ever', () => {
+describe('no credentials after a sign-out, ever (rows 36–39)', () => {
   it("a fetch in flight at signOut() with allowGuest: Cancelled, and the next guest call gets neither the user's keys nor identity; GetId is sent without Logins", async () => {
     const { auth, pool } = setup({ allowGuest: true });
     await auth.ready;
@@ -141,7 +140,7 @@ describe('rule 1: no credentials after a sign-out, ever', () => {
   });
 });
 
-describe('rule 2: races', () => {
+describe('races', () => {
   it('fetchCredentials() while signing in: NotSignedIn without allowGuest (never waits into the new session)', async () => {
     const { auth, services, pool } = setup();
     await auth.ready;
