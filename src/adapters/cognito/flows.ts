@@ -214,8 +214,10 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     const step = stepFrom(out, username);
     const metadata = out.AuthenticationResult?.NewDeviceMetadata;
     if (devices && metadata && 'accessToken' in step) {
-      const names = [username, typedNames.get(username) ?? username, lastUsername ?? username];
-      await (await devices().catch(() => undefined))?.confirm(metadata, step.accessToken, names, signal);
+      // The record is the signed-in user's (the token's `username`, its owner), under the name typed too.
+      const owner = lastUsername ?? username;
+      const names = [username, typedNames.get(username) ?? username];
+      await (await devices().catch(() => undefined))?.confirm(metadata, step.accessToken, owner, names, signal);
     }
     return step;
   }
