@@ -241,6 +241,8 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       if (destination) step.destination = destination;
       const choices = name === 'SELECT_CHALLENGE' ? out.AvailableChallenges : options(p['MFAS_CAN_CHOOSE']);
       if (Array.isArray(choices)) step.options = choices.filter((c) => typeof c === 'string');
+      // A choice with nothing to choose from: no answer could be checked against what was offered.
+      else if (name === 'SELECT_CHALLENGE') throw new AuthError('Service', 'SELECT_CHALLENGE came without its list');
       const request = p['CREDENTIAL_REQUEST_OPTIONS'];
       if (name === 'WEB_AUTHN') {
         if (!request) throw new AuthError('Service', 'WEB_AUTHN came without CREDENTIAL_REQUEST_OPTIONS');
