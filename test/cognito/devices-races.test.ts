@@ -33,6 +33,22 @@ describe('races with the device steps', () => {
     await vi.waitFor(() => expect(w.orphans()).toEqual([]), { timeout: 3000 });
   });
 
+  // ConfirmDevice runs under the sign-in's signal too: an abort ends it at once (the request
+  // aborted, nothing written), not at CONFIRM_DEVICE_MS.
+  it('signOut() during ConfirmDevice: the ConfirmDevice request is aborted at once, no record kept', async () => {
+    const w = world({ remember: 'always' });
+    w.hanging.add('ConfirmDevice');
+    await w.auth.signIn({ username: w.user.email, password: w.user.password });
+    const answer = w.auth.confirmSignIn(w.user.totpCode).catch((e: unknown) => e);
+    await arrivedAt(w, 'ConfirmDevice:');
+    const started = Date.now();
+    await w.auth.signOut();
+    await vi.waitFor(() => expect(w.aborted).toContain('ConfirmDevice:'), { timeout: 1000, interval: 5 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await answer;
+    expect(w.storage.getItem(w.keyOf(w.user.userId))).toBeNull();
+  });
+
   it('signOut() during ConfirmDevice: the observed part that holds (Cancelled, complete, signedOut, nothing stored)', async () => {
     const w = world({ remember: 'always' });
     w.hanging.add('ConfirmDevice');

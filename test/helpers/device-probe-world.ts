@@ -110,6 +110,8 @@ export function world(opts: WorldOptions = {}) {
   const raw = new Map<string, string>();
   /** Every request as it left the client (`Operation:ChallengeName`), gated or hanging ones included. */
   const arrived: string[] = [];
+  /** Every hanging request whose signal aborted (`Operation:ChallengeName`), in order. */
+  const aborted: string[] = [];
   const fetch: typeof globalThis.fetch = async (url, init) => {
     const op = (new Headers(init?.headers).get('x-amz-target') ?? '').split('.')[1] ?? '';
     const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
@@ -122,7 +124,10 @@ export function world(opts: WorldOptions = {}) {
     if (gate) await gate;
     if (hanging.has(key) || hanging.has(op)) {
       return new Promise((_, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        init?.signal?.addEventListener('abort', () => {
+          aborted.push(key);
+          reject(init.signal?.reason);
+        });
       });
     }
     return f.fetch(url, init);
@@ -183,6 +188,7 @@ export function world(opts: WorldOptions = {}) {
     auth,
     make,
     arrived,
+    aborted,
     raw,
     storage,
     keyOf,
