@@ -197,7 +197,12 @@ describe('remembered devices: a device gone after a challenge answer (respondToC
   const world = () => {
     const storage = memoryStorage([['authchart.client-1.device.alice', record]]);
     const challenge = (name: string) => ({
-      body: { ChallengeName: name, Session: `s-${name}`, ChallengeParameters: {} },
+      body: {
+        ChallengeName: name,
+        Session: `s-${name}`,
+        ChallengeParameters: {},
+        ...(name === 'SELECT_CHALLENGE' ? { AvailableChallenges: ['PASSWORD'] } : {}),
+      },
     });
     const made = make(
       (call) => {

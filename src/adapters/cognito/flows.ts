@@ -214,8 +214,10 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     const step = stepFrom(out, username);
     const metadata = out.AuthenticationResult?.NewDeviceMetadata;
     if (devices && metadata && 'accessToken' in step) {
-      const names = [username, typedNames.get(username) ?? username, lastUsername ?? username];
-      await (await devices().catch(() => undefined))?.confirm(metadata, step.accessToken, names, signal);
+      // The record is the signed-in user's (the token's `username`, its owner), under the name typed too.
+      const owner = lastUsername ?? username;
+      const names = [username, typedNames.get(username) ?? username];
+      await (await devices().catch(() => undefined))?.confirm(metadata, step.accessToken, owner, names, signal);
     }
     return step;
   }
@@ -239,6 +241,8 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
       if (destination) step.destination = destination;
       const choices = name === 'SELECT_CHALLENGE' ? out.AvailableChallenges : options(p['MFAS_CAN_CHOOSE']);
       if (Array.isArray(choices)) step.options = choices.filter((c) => typeof c === 'string');
+      // A choice with nothing to choose from: no answer could be checked against what was offered.
+      else if (name === 'SELECT_CHALLENGE') throw new AuthError('Service', 'SELECT_CHALLENGE came without its list');
       const request = p['CREDENTIAL_REQUEST_OPTIONS'];
       if (name === 'WEB_AUTHN') {
         if (!request) throw new AuthError('Service', 'WEB_AUTHN came without CREDENTIAL_REQUEST_OPTIONS');

@@ -97,14 +97,16 @@ export function cognitoServices(options: CognitoServicesOptions): AuthServices {
       throw noAnswer(error, operation, signal);
     }
     const ok = status > 199 && status < 300;
-    let json: Record<string, unknown> = {};
+    let parsed: unknown;
     try {
-      const parsed: unknown = text ? JSON.parse(text) : {};
-      if (parsed && typeof parsed === 'object') json = parsed as Record<string, unknown>;
+      parsed = text ? JSON.parse(text) : {};
     } catch {
       // A proxy's HTML error page: the status decides below.
-      if (ok) throw new AuthError('Service', `${operation} answered without JSON`);
     }
+    // Every Cognito answer is an object: `null`, an array or a string is none (ConfirmDevice's included).
+    const object = parsed && typeof parsed === 'object' && !Array.isArray(parsed);
+    if (ok && !object) throw new AuthError('Service', `${operation} answered without a JSON object`);
+    const json = (object ? parsed : {}) as Record<string, unknown>;
     if (ok) return { ok, json };
     const name = exceptionName(json['__type']);
     const message = typeof json['message'] === 'string' ? json['message'] : '';
