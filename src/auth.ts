@@ -25,7 +25,7 @@ import { type CreateAuthOptions, clockTolerance, validateOptions } from './optio
 import { defaultConnectivity } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
-import type { AuthServices, AwsCredentials, Credentials, Tokens } from './services/types.js';
+import type { AwsCredentials, Credentials, Tokens } from './services/types.js';
 import { defaultWake } from './services/wake.js';
 import { SecretRegistry } from './session/redact.js';
 import { type Sealed, seal, unseal } from './session/sealed.js';
@@ -51,7 +51,6 @@ class AuthClient implements Auth {
   readonly actor: Actor<AuthMachine>;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
-  #services: AuthServices;
   #deps: ReturnType<typeof depsWithStop>;
   #nextId = 1;
   /** The calls waiting for the chart's answer, by id: made at the first, let go of when none waits. */
@@ -69,7 +68,6 @@ class AuthClient implements Auth {
   constructor(options: CreateAuthOptions) {
     const config = validateOptions(options);
     const { services } = options;
-    this.#services = services;
     const clock = options.clock ?? SYSTEM_CLOCK;
     const secrets = new SecretRegistry();
     const outbox = {
@@ -230,7 +228,7 @@ class AuthClient implements Auth {
     try {
       session = sessionFromTokens(tokens, opts.signedInWith ?? 'password');
       // Every check but exp: the app hands over what another SDK held, which the chart refreshes if stale.
-      const services = this.#services;
+      const { services } = this.#deps;
       assertTokens(
         tokens,
         {
@@ -371,7 +369,7 @@ class AuthClient implements Auth {
     this.actor.stop();
     safely(() => this.#deps.credentials?.clear());
     const { session, config } = snap.context;
-    if (orphan?.revoke && session) revokeOnStop(this.#services, session, config.remoteStepMs);
+    if (orphan?.revoke && session) revokeOnStop(this.#deps.services, session, config.remoteStepMs);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     this.#listeners?.clear();
     this.#settleAll();

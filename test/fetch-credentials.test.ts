@@ -1,64 +1,37 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { AuthError, createAuth, memoryStorage, memorySyncBus } from '../src/index.js';
 import {
-  type Auth,
-  AuthError,
-  type CreateAuthOptions,
-  createAuth,
-  memoryStorage,
-  memorySyncBus,
-} from '../src/index.js';
+  ALICE,
+  alice,
+  bob,
+  credentialsWorld,
+  GET_CREDS,
+  GET_ID,
+  instances,
+  until,
+} from './helpers/credentials-world.js';
 import { fakeServices } from './helpers/fakes.js';
 import { identityPoolEndpoint } from './helpers/identity-pool-endpoint.js';
-import { makeTokens } from './helpers/tokens.js';
 
 /**
  * `auth.fetchCredentials()` (docs/identity-pool.md; docs/sign-out.md rows 36–39) against the fake
  * identity-pool endpoint, which answers the documented shapes and records every call, and the
  * in-memory Cognito of the other tests.
  */
-const alice = makeTokens({ username: 'alice', sub: 'sub-alice' });
-const bob = makeTokens({ username: 'bob', sub: 'sub-bob' });
-const PASSWORD = { username: 'alice', password: 'correct horse' };
-const GET_ID = 'AWSCognitoIdentityService.GetId';
-const GET_CREDS = 'AWSCognitoIdentityService.GetCredentialsForIdentity';
-
-const instances: Auth[] = [];
-afterEach(() => {
-  for (const a of instances.splice(0)) a.stop();
-  vi.useRealTimers();
-});
-
-function setup(opts: { allowGuest?: boolean; auth?: Partial<CreateAuthOptions> } = {}) {
-  const pool = identityPoolEndpoint();
-  const services = fakeServices(alice);
-  const auth = createAuth({
-    services,
-    sync: null,
-    credentials: pool.provider({ allowGuest: opts.allowGuest === true }),
-    ...opts.auth,
-  });
-  instances.push(auth);
-  return { auth, pool, services };
-}
-
 const codeOf = (p: Promise<unknown>) =>
   p.then(
     () => 'resolved',
     (e: unknown) => (e instanceof AuthError ? e.code : String(e)),
   );
-const until = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(check()).toBe(true);
-};
 
 describe('fetchCredentials()', () => {
   it("guest → sign-in: the user's identity (the guest's, linked to the user); after the sign-out a guest never gets it; a second user never gets the first's (rows 38–39)", async () => {
-    const { auth, pool, services } = setup({ allowGuest: true });
+    const { auth, pool, services } = credentialsWorld({ allowGuest: true });
     await auth.ready;
     const guest = await auth.fetchCredentials();
     expect(pool.identities.get(guest.identityId)).toBeNull();
 
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     const user = await auth.fetchCredentials();
     // Cognito's link (as Amplify does): the guest's identity with the user's Logins, no GetId.
     expect(pool.calls.at(-1)?.body).toMatchObject({ IdentityId: guest.identityId, Logins: expect.any(Object) });
@@ -80,7 +53,7 @@ describe('fetchCredentials()', () => {
     expect(bobs.secretAccessKey).not.toBe(user.secretAccessKey);
     await auth.signOut();
     services.script.signIn = { ok: alice };
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     expect((await auth.fetchCredentials()).identityId).toBe(user.identityId);
   });
 
@@ -103,10 +76,10 @@ describe('fetchCredentials()', () => {
 
   it('a user: GetId with Logins, then GetCredentialsForIdentity; held until 5 minutes before Expiration; forceRefresh fetches', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
     expect(await codeOf(auth.fetchCredentials())).toBe('NotSignedIn');
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     const first = await auth.fetchCredentials();
     expect(pool.calls.map((c) => c.target)).toEqual([GET_ID, GET_CREDS]);
     expect((await auth.fetchCredentials()).secretAccessKey).toBe(first.secretAccessKey);
@@ -123,9 +96,9 @@ describe('fetchCredentials()', () => {
 
   it('expiry → ten concurrent callers cause one GetCredentialsForIdentity', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     const first = await auth.fetchCredentials();
     const before = pool.calls.length;
     vi.advanceTimersByTime(56 * 60_000); // within 5 minutes of Expiration
@@ -141,9 +114,9 @@ describe('fetchCredentials()', () => {
   });
 
   it('a sign-out during a fetch: its callers reject Cancelled, and its answer never lands (row 37)', async () => {
-    const { auth, pool } = setup({ allowGuest: true });
+    const { auth, pool } = credentialsWorld({ allowGuest: true });
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     pool.gate();
     const fetching = Array.from({ length: 3 }, () => codeOf(auth.fetchCredentials()));
     await until(() => pool.heldCount() === 1);
@@ -163,12 +136,12 @@ describe('fetchCredentials()', () => {
     const auth = createAuth({ services: fakeServices(alice), sync: null, credentials: pool.provider({ fetch: deaf }) });
     instances.push(auth);
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     pool.gate();
     const fetching = codeOf(auth.fetchCredentials());
     await until(() => pool.heldCount() === 1);
     await auth.signOut();
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     pool.release();
     expect(await fetching).toBe('Cancelled');
     await until(() => pool.issued.length === 1);
@@ -178,13 +151,13 @@ describe('fetchCredentials()', () => {
   });
 
   it('a sign-out forgets them: the same user signing in again gets new ones (row 36)', async () => {
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     const first = await auth.fetchCredentials();
     await auth.signOut();
     expect(await codeOf(auth.fetchCredentials())).toBe('NotSignedIn');
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     const before = pool.calls.length;
     const again = await auth.fetchCredentials();
     expect(again.secretAccessKey).not.toBe(first.secretAccessKey);
@@ -193,15 +166,15 @@ describe('fetchCredentials()', () => {
   });
 
   it('a refused refresh forgets them too (row 36)', async () => {
-    const { auth, pool, services } = setup();
+    const { auth, pool, services } = credentialsWorld();
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     const first = await auth.fetchCredentials();
     services.script.refresh = { error: new AuthError('NotAuthorized', 'Refresh Token has been revoked') };
     expect(await codeOf(auth.fetchTokens({ forceRefresh: true }))).toBe('NotAuthorized');
     await until(() => auth.state === 'signedOut');
     services.script.refresh = { ok: { accessToken: alice.accessToken, idToken: alice.idToken } };
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     expect((await auth.fetchCredentials()).secretAccessKey).not.toBe(first.secretAccessKey);
     expect(pool.calls.filter((c) => c.target === GET_ID)).toHaveLength(2);
   });
@@ -209,17 +182,17 @@ describe('fetchCredentials()', () => {
   it("another context's sign-out, followed through storage, forgets them (row 36)", async () => {
     const storage = memoryStorage();
     const bus = memorySyncBus();
-    const a = setup({ auth: { storage, sync: bus.connect } });
-    const b = setup({ auth: { storage, sync: bus.connect } });
+    const a = credentialsWorld({ auth: { storage, sync: bus.connect } });
+    const b = credentialsWorld({ auth: { storage, sync: bus.connect } });
     await a.auth.ready;
     await b.auth.ready;
-    await a.auth.signIn(PASSWORD);
+    await a.auth.signIn(ALICE);
     await until(() => b.auth.state.startsWith('signedIn'));
     const held = await b.auth.fetchCredentials();
     await a.auth.signOut();
     await until(() => b.auth.state === 'signedOut');
     expect(await codeOf(b.auth.fetchCredentials())).toBe('NotSignedIn');
-    await a.auth.signIn(PASSWORD);
+    await a.auth.signIn(ALICE);
     await until(() => b.auth.state.startsWith('signedIn'));
     expect((await b.auth.fetchCredentials()).secretAccessKey).not.toBe(held.secretAccessKey);
   });
@@ -229,9 +202,9 @@ describe('fetchCredentials()', () => {
     instances.push(plain);
     expect(await codeOf(plain.fetchCredentials())).toBe('InvalidConfig');
 
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     pool.gate();
     const fetching = codeOf(auth.fetchCredentials());
     await until(() => pool.heldCount() === 1);
@@ -256,16 +229,16 @@ describe('fetchCredentials()', () => {
     });
     instances.push(auth);
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     expect(await codeOf(auth.fetchCredentials())).toBe('Timeout');
     silent = false;
     expect((await auth.fetchCredentials()).secretAccessKey).toBeTruthy();
   });
 
   it('the identity pool refuses: the callers hear its typed error, and the next call tries again; the ID token sent is in no message', async () => {
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
-    await auth.signIn(PASSWORD);
+    await auth.signIn(ALICE);
     pool.state.failNext = { status: 400, type: 'NotAuthorizedException' };
     const error = await auth.fetchCredentials().catch((e: AuthError) => e);
     expect(error).toBeInstanceOf(AuthError);

@@ -1,13 +1,16 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { AuthError, createAuth, memoryStorage, memorySyncBus } from '../src/index.js';
 import {
-  type Auth,
-  AuthError,
-  type CreateAuthOptions,
-  createAuth,
-  memoryStorage,
-  memorySyncBus,
-} from '../src/index.js';
-import { sleep } from './helpers/async.js';
+  ALICE,
+  alice,
+  BOB,
+  bob,
+  credentialsWorld,
+  GET_CREDS,
+  GET_ID,
+  instances,
+  until,
+} from './helpers/credentials-world.js';
 import { deferred, fakeServices } from './helpers/fakes.js';
 import { identityPoolEndpoint, POOL_ID } from './helpers/identity-pool-endpoint.js';
 import { makeTokens } from './helpers/tokens.js';
@@ -17,55 +20,19 @@ import { makeTokens } from './helpers/tokens.js';
  * would (docs/sign-out.md rows 36–39): no credentials after a sign-out, and the races around it.
  * A hostile endpoint and the secrets: identity-pool-hostile.test.ts; misuse: identity-pool-misuse.test.ts.
  */
-const alice = makeTokens({ username: 'alice', sub: 'sub-alice' });
-const bob = makeTokens({ username: 'bob', sub: 'sub-bob' });
-const ALICE = { username: 'alice', password: 'correct horse' };
-const BOB = { username: 'bob', password: 'correct horse' };
-const GET_ID = 'AWSCognitoIdentityService.GetId';
-const GET_CREDS = 'AWSCognitoIdentityService.GetCredentialsForIdentity';
-
-const instances: Auth[] = [];
-afterEach(() => {
-  for (const a of instances.splice(0)) a.stop();
-  vi.useRealTimers();
-});
-
-function setup(
-  opts: {
-    allowGuest?: boolean;
-    auth?: Partial<CreateAuthOptions>;
-    pool?: ReturnType<typeof identityPoolEndpoint>;
-  } = {},
-) {
-  const pool = opts.pool ?? identityPoolEndpoint();
-  const services = fakeServices(alice);
-  const auth = createAuth({
-    services,
-    sync: null,
-    credentials: pool.provider({ allowGuest: opts.allowGuest === true }),
-    ...opts.auth,
-  });
-  instances.push(auth);
-  return { auth, pool, services };
-}
-
 /** What a call settled with: its credentials, or its error code. */
 const outcome = (p: Promise<{ secretAccessKey: string; identityId: string }>) =>
   p.then(
     (c) => ({ ok: c }),
     (e: unknown) => ({ code: e instanceof AuthError ? e.code : String(e) }),
   );
-const until = async (check: () => boolean) => {
-  for (let i = 0; i < 400 && !check(); i++) await sleep(5);
-  expect(check()).toBe(true);
-};
 /** Every secret the endpoint handed out for `sub` (or its identity). */
 const secretsOf = (pool: ReturnType<typeof identityPoolEndpoint>, sub: string) =>
   pool.issued.filter((c) => pool.identities.get(c.identityId) === sub).flatMap((c) => [c.secretKey, c.sessionToken]);
 
 describe('no credentials after a sign-out, ever (rows 36–39)', () => {
   it("a fetch in flight at signOut() with allowGuest: Cancelled, and the next guest call gets neither the user's keys nor identity; GetId is sent without Logins", async () => {
-    const { auth, pool } = setup({ allowGuest: true });
+    const { auth, pool } = credentialsWorld({ allowGuest: true });
     await auth.ready;
     await auth.signIn(ALICE);
     const user = await auth.fetchCredentials();
@@ -86,7 +53,7 @@ describe('no credentials after a sign-out, ever (rows 36–39)', () => {
   });
 
   it('a fetch in flight at a refused refresh (the chart leaves signedIn): Cancelled, nothing of the user lands', async () => {
-    const { auth, pool, services } = setup({ allowGuest: true });
+    const { auth, pool, services } = credentialsWorld({ allowGuest: true });
     await auth.ready;
     await auth.signIn(ALICE);
     const user = await auth.fetchCredentials();
@@ -107,7 +74,7 @@ describe('no credentials after a sign-out, ever (rows 36–39)', () => {
     const storage = memoryStorage();
     const bus = memorySyncBus();
     const pool = identityPoolEndpoint();
-    const a = setup({ pool, auth: { storage, sync: bus.connect } });
+    const a = credentialsWorld({ pool, auth: { storage, sync: bus.connect } });
     const b = createAuth({ services: fakeServices(alice), storage, sync: bus.connect, credentials: pool.provider() });
     instances.push(b);
     await a.auth.ready;
@@ -125,7 +92,7 @@ describe('no credentials after a sign-out, ever (rows 36–39)', () => {
   });
 
   it('stop() with a fetch in flight and callers queued behind it: every caller Cancelled, later calls Cancelled', async () => {
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
     await auth.signIn(ALICE);
     pool.gate();
@@ -142,7 +109,7 @@ describe('no credentials after a sign-out, ever (rows 36–39)', () => {
 
 describe('races', () => {
   it('fetchCredentials() while signing in: NotSignedIn without allowGuest (never waits into the new session)', async () => {
-    const { auth, services, pool } = setup();
+    const { auth, services, pool } = credentialsWorld();
     await auth.ready;
     const gate = deferred<typeof alice>();
     services.script.signIn = () => gate.promise;
@@ -156,7 +123,7 @@ describe('races', () => {
   });
 
   it("fetchCredentials() while signing in with allowGuest: the guest's own identity, never the user's (GetId without Logins)", async () => {
-    const { auth, services, pool } = setup({ allowGuest: true });
+    const { auth, services, pool } = credentialsWorld({ allowGuest: true });
     await auth.ready;
     const gate = deferred<typeof alice>();
     services.script.signIn = () => gate.promise;
@@ -177,7 +144,7 @@ describe('races', () => {
   });
 
   it('fetchCredentials() while a refresh runs: waits for it and gets the credentials for the refreshed ID token', async () => {
-    const { auth, services, pool } = setup();
+    const { auth, services, pool } = credentialsWorld();
     await auth.ready;
     await auth.signIn(ALICE);
     const gate = deferred<{ accessToken: string; idToken: string }>();
@@ -194,7 +161,7 @@ describe('races', () => {
   });
 
   it('fetchCredentials() while signing out (allowGuest): a guest identity, never the leaving user', async () => {
-    const { auth, services, pool } = setup({ allowGuest: true });
+    const { auth, services, pool } = credentialsWorld({ allowGuest: true });
     await auth.ready;
     await auth.signIn(ALICE);
     const user = await auth.fetchCredentials();
@@ -211,7 +178,7 @@ describe('races', () => {
 
   it('ten concurrent callers with the held credentials expiring: one GetCredentialsForIdentity, all the same fresh keys', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
     await auth.signIn(ALICE);
     const first = await auth.fetchCredentials();
@@ -224,7 +191,7 @@ describe('races', () => {
   });
 
   it('forceRefresh concurrent with a normal call while fresh: the normal call gets the held keys, the forced one new keys, one request', async () => {
-    const { auth, pool } = setup();
+    const { auth, pool } = credentialsWorld();
     await auth.ready;
     await auth.signIn(ALICE);
     const first = await auth.fetchCredentials();

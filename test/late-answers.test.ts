@@ -6,9 +6,9 @@
  * may, or as ours did while it finished ConfirmDevice.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type AuthError, createAuth, type HostedUI, memoryStorage, type Tokens } from '../src/index.js';
+import { type AuthError, createAuth, memoryStorage, type Tokens } from '../src/index.js';
 import { sleep } from './helpers/async.js';
-import { deferred, fakeServices } from './helpers/fakes.js';
+import { deferred, fakeServices, popupHostedUI } from './helpers/fakes.js';
 import { makeTokens } from './helpers/tokens.js';
 
 const USER = { username: 'alice@example.com', password: 'correct horse' };
@@ -128,26 +128,10 @@ describe('tokens that come after the step was left are revoked (row 40)', () => 
     const services = fakeServices();
     const answer = deferred<{ tokens: Tokens }>();
     let exchanging = false;
-    const hostedUI: HostedUI = {
-      clientId: 'client123',
-      leavesPage: false,
-      createAuthorization: async () => ({
-        url: 'https://auth.example/oauth2/authorize',
-        transaction: {
-          state: 's',
-          codeVerifier: 'v'.repeat(43),
-          nonce: 'n-ours',
-          redirectUri: 'https://app.example/cb',
-          createdAt: Date.now(),
-        },
-      }),
-      openUrl: async () => 'https://app.example/cb?code=c&state=s',
-      exchangeCode: () => {
-        exchanging = true;
-        return answer.promise;
-      },
-      signOut: async () => {},
-    };
+    const hostedUI = popupHostedUI(() => {
+      exchanging = true;
+      return answer.promise;
+    });
     const auth = createAuth({ services, sync: null, hostedUI });
     await auth.ready;
     const signingIn = auth.signInWithRedirect().catch((e: AuthError) => e);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AuthError, createAuth, type HostedUI, isAuthError, type Tokens } from '../src/index.js';
 import { TOKEN_CHECKS, type TokenExpectations, tokenCheckFailure } from '../src/session/token-checks.js';
-import { fakeServices, faultyStorage, ownKeys } from './helpers/fakes.js';
+import { fakeServices, faultyStorage, ownKeys, popupHostedUI } from './helpers/fakes.js';
 import { makeTokens, TEST_ISSUER } from './helpers/tokens.js';
 
 const NOW_S = Math.floor(Date.now() / 1000);
@@ -146,26 +146,7 @@ describe('password sign-in and challenge answers', () => {
 
 describe('the hosted-UI redirect', () => {
   /** A hosted UI whose token endpoint answers `tokens`: the core's checks are all that stand. */
-  function redirectWith(tokens: Tokens, issuer?: string): HostedUI {
-    return {
-      clientId: 'client123',
-      ...(issuer === undefined ? {} : { issuer }),
-      leavesPage: false,
-      createAuthorization: async () => ({
-        url: 'https://auth.example/oauth2/authorize',
-        transaction: {
-          state: 's',
-          codeVerifier: 'v'.repeat(43),
-          nonce: 'n-ours',
-          redirectUri: 'https://app.example/cb',
-          createdAt: Date.now(),
-        },
-      }),
-      openUrl: async () => 'https://app.example/cb?code=c&state=s',
-      exchangeCode: async () => ({ tokens }),
-      signOut: async () => {},
-    };
-  }
+  const redirectWith = (tokens: Tokens, issuer?: string): HostedUI => popupHostedUI(async () => ({ tokens }), issuer);
 
   const refused: [string, Tokens, string | undefined, RegExp][] = [
     ['an ID token a year past its exp', makeTokens({ nonce: 'n-ours', now: NOW_S - YEAR_S }), undefined, /expired/],

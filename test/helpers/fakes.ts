@@ -3,6 +3,7 @@ import {
   AuthError,
   type AuthServices,
   type Credentials,
+  type HostedUI,
   memoryStorage,
   type TokenStorage,
   type Tokens,
@@ -165,4 +166,29 @@ export function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/**
+ * A hosted UI whose sign-in comes back at once (a popup: state `s`, nonce `n-ours`) and whose token
+ * endpoint answers as `exchangeCode` does: the core's checks and ordering are all that stand.
+ */
+export function popupHostedUI(exchangeCode: HostedUI['exchangeCode'], issuer?: string): HostedUI {
+  return {
+    clientId: 'client123',
+    ...(issuer === undefined ? {} : { issuer }),
+    leavesPage: false,
+    createAuthorization: async () => ({
+      url: 'https://auth.example/oauth2/authorize',
+      transaction: {
+        state: 's',
+        codeVerifier: 'v'.repeat(43),
+        nonce: 'n-ours',
+        redirectUri: 'https://app.example/cb',
+        createdAt: Date.now(),
+      },
+    }),
+    openUrl: async () => 'https://app.example/cb?code=c&state=s',
+    exchangeCode,
+    signOut: async () => {},
+  };
 }

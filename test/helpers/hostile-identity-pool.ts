@@ -1,30 +1,14 @@
-/**
- * A hostile Cognito identity pool on `fetch`, for test/identity-pool-{hostile,misuse}.test.ts:
- * each answer as the test says (any status, body, raw text, or a hang that ignores the abort), else
- * GetId → `eu-west-1:ident-1` and GetCredentialsForIdentity → AWS-shaped {@link SECRET} / {@link SESSION}.
- */
-import { afterEach, vi } from 'vitest';
 import { identityPool } from '../../src/adapters/identity-pool.js';
-import { type Auth, type AuthError, createAuth } from '../../src/index.js';
+import { type AuthError, createAuth } from '../../src/index.js';
+import { ALICE, alice, instances } from './credentials-world.js';
 import { fakeServices } from './fakes.js';
 import { POOL_ID } from './identity-pool-endpoint.js';
-import { makeTokens } from './tokens.js';
 
-export const alice = makeTokens({ username: 'alice', sub: 'sub-alice' });
-export const bob = makeTokens({ username: 'bob', sub: 'sub-bob' });
-export const ALICE = { username: 'alice', password: 'correct horse' };
-export const BOB = { username: 'bob', password: 'correct horse' };
+export { ALICE, alice, BOB, bob, instances } from './credentials-world.js';
 
 // AWS-shaped secrets: a secret key and a session token carry `/`, `+` and `=`.
 export const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';
 export const SESSION = `IQoJb3JpZ2luX2VjEJr//////////wEaCWV1LXdlc3QtMSJHMEUCIQD+${'AbCdEfGh0123456789/+'.repeat(30)}==`;
-
-/** Stopped after each test (the afterEach below is registered by each file importing this one). */
-export const instances: Auth[] = [];
-afterEach(() => {
-  for (const a of instances.splice(0)) a.stop();
-  vi.restoreAllMocks();
-});
 
 export type Reply = {
   status?: number;

@@ -147,11 +147,10 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
   const typedNames = new Map<string, string>();
   const devices = opts.devices ? attachDevices(opts.devices, clientId, call) : undefined;
   /** `params` plus DEVICE_KEY when this device is remembered for `username`. */
-  async function withDevice(params: Record<string, string>, username: string) {
+  const withDevice = async (params: Record<string, string>, username: string) => {
     const key = devices && (await (await devices()).deviceKey(username));
-    if (key) params['DEVICE_KEY'] = key;
-    return params;
-  }
+    return key ? { ...params, DEVICE_KEY: key } : params;
+  };
 
   /** `params` plus SECRET_HASH for `username` when the client has a secret. */
   async function secured(params: Record<string, string>, username: string) {
@@ -208,8 +207,7 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
   async function finish(first: AuthOutput, username: string, signal: AbortSignal): Promise<SignInStep> {
     let out = first;
     if (out.ChallengeName === 'DEVICE_SRP_AUTH' && devices) {
-      const d = await devices();
-      out = await d.prove(out, username, (n, session, p, who) => send(n, session, p, who, signal));
+      out = await (await devices()).prove(out, username, (n, session, p, who) => send(n, session, p, who, signal));
     }
     const step = stepFrom(out, username);
     const metadata = out.AuthenticationResult?.NewDeviceMetadata;
@@ -386,11 +384,9 @@ export function cognitoFlows(call: CognitoCall, opts: CognitoFlowOptions & { reg
     cognitoCall: (operation, body, signal) => call(operation, body, signal, true),
     secretHash: async (username) =>
       clientSecret ? (await srp()).secretHash(username, clientId, clientSecret) : undefined,
-
     async globalSignOut(accessToken, signal) {
       await call('GlobalSignOut', { AccessToken: accessToken }, signal);
     },
-
     async revokeToken(refreshToken, signal) {
       await call(
         'RevokeToken',
