@@ -326,4 +326,35 @@ describe('rule 5: adoptAmplifySession with hostile storage', () => {
     expect(r.adopted).toBe(true);
     expect(inner.keys()).toEqual([]);
   });
+
+  // FINDING (low): a storage whose `getItem` property getter throws makes adoptAmplifySession reject
+  // with the storage's own Error as it is (not an AuthError, no code, its message unscrubbed).
+  // Cause: src/account/amplify.ts:73, `typeof storage.getItem` / `storage.removeItem` read before
+  // the try (line 93), so the throw skips `failed(...)`. Fix: read both methods once inside a
+  // try (or `failed(error, 'InvalidInput')`) and call the captured functions afterwards.
+  it.fails('a storage whose getItem property getter throws → a typed AuthError (InvalidInput), nothing held', async () => {
+    const hostile = Object.defineProperty({ removeItem: () => undefined }, 'getItem', {
+      get() {
+        throw new Error(`getter quoting ${alice.refreshToken}`);
+      },
+    }) as AmplifyStorage;
+    const { auth } = make();
+    const r = await settle(adoptAmplifySession(auth, hostile));
+    expect('error' in r && isAuthError(r.error)).toBe(true);
+    expect(auth.getTokens()).toBeNull();
+  });
+
+  // FINDING (low): same cause as above (src/account/amplify.ts:73): a Proxy storage whose traps
+  // throw rejects with its raw Error. Same fix.
+  it.fails('a Proxy storage whose every trap throws → a typed AuthError, nothing held', async () => {
+    const hostile = new Proxy({} as AmplifyStorage, {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    const { auth } = make();
+    const r = await settle(adoptAmplifySession(auth, hostile));
+    expect('error' in r && isAuthError(r.error)).toBe(true);
+    expect(auth.getTokens()).toBeNull();
+  });
 });

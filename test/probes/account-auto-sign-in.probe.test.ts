@@ -126,4 +126,46 @@ describe('rule 3: autoSignIn races', () => {
     await autoSignIn(x.auth).catch(() => undefined);
     expect(x.fake.calls.signIn.every((c) => c.username !== 'ana@example.com')).toBe(true);
   });
+
+  it("another user's signIn() while autoSignIn's sign-in runs → every refresh token that arrived is held or revoked, both callers answered", async () => {
+    const ana = makeTokens({ username: 'ana@example.com' });
+    const bob = makeTokens({ username: 'bob@example.com' });
+    const x = make(fakeServices(ana));
+    await signedUp(x);
+    const gates = [deferred<Tokens>(), deferred<Tokens>()];
+    let n = 0;
+    x.fake.script.signIn = () => gates[n++]!.promise;
+    const auto = track(autoSignIn(x.auth));
+    await sleep(5);
+    const other = track(x.auth.signIn({ username: 'bob@example.com', password: 'Bob-Passw0rd!' }));
+    await sleep(5);
+    gates[0]!.resolve(ana);
+    gates[1]?.resolve(bob);
+    await sleep(80);
+    expect([auto.settled, other.settled]).toEqual([true, true]);
+    expect(whereIs(x.auth, x.fake, ana.refreshToken)).not.toBe('lost');
+    if (n > 1) expect(whereIs(x.auth, x.fake, bob.refreshToken)).not.toBe('lost');
+  });
+
+  it('stop() while a signUp({autoSignIn}) hangs deaf → Cancelled; autoSignIn later is InvalidState, nothing sent', async () => {
+    const x = make();
+    await x.auth.ready;
+    x.fake.script.cognitoCall = () => () => new Promise<never>(() => {});
+    const up = track(signUp(x.auth, { username: 'ana@example.com', password: PASSWORD, autoSignIn: true }));
+    await sleep(5);
+    x.auth.stop();
+    await sleep(5);
+    expect(codeOf(up.error)).toBe('Cancelled');
+    expect(codeOf(await autoSignIn(x.auth).catch((e: unknown) => e))).toBe('InvalidState');
+    expect(x.fake.calls.signIn).toHaveLength(0);
+  });
+
+  it('a refused signUp({autoSignIn}) drops the password: autoSignIn is InvalidState', async () => {
+    const x = make();
+    await x.auth.ready;
+    x.fake.script.cognitoCall = () => ({ error: new AuthError('UsernameExists', 'exists') });
+    await signUp(x.auth, { username: 'ana@example.com', password: PASSWORD, autoSignIn: true }).catch(() => undefined);
+    expect(codeOf(await autoSignIn(x.auth).catch((e: unknown) => e))).toBe('InvalidState');
+    expect(x.fake.calls.signIn).toHaveLength(0);
+  });
 });

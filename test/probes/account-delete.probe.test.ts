@@ -276,4 +276,28 @@ describe('rule 4: deleteUser races (docs/sign-out.md rows 30-33)', () => {
     expect(x.fake.calls.cognitoCall.filter((c) => c.operation === 'DeleteUser')).toHaveLength(0);
     expect(x.auth.getTokens()).not.toBeNull();
   });
+
+  it('DeleteUser deaf with a signOut() joined → deleteUser Timeout, the sign-out still runs and revokes (row 31)', async () => {
+    const x = await signedInWithGate();
+    const refreshToken = x.auth.getTokens()!.refreshToken;
+    x.fake.script.cognitoCall = () => () => new Promise<never>(() => {});
+    const del = track(deleteUser(x.auth));
+    await sleep(5);
+    const out = track(x.auth.signOut());
+    await sleep(STEP_MS * 2);
+    expect([del.settled, out.settled]).toEqual([true, true]);
+    expect(codeOf(del.error)).toBe('Timeout');
+    expect(x.auth.state).toBe('signedOut');
+    expect(whereIs(x.auth, x.fake, refreshToken)).toBe('revoked');
+  });
+
+  it('DeleteUser rejecting with a bare string quoting the access token → typed, the token not quoted, still signed in', async () => {
+    const x = await signedInWithGate();
+    const { accessToken } = x.auth.getTokens()!;
+    x.fake.script.cognitoCall = () => ({ error: `refused ${accessToken}` });
+    const e = await deleteUser(x.auth).catch((err: unknown) => err);
+    expect(isAuthError(e)).toBe(true);
+    expect(`${String(e)} ${JSON.stringify(e)} ${String((e as Error).cause)}`).not.toContain(accessToken);
+    expect(x.auth.state).toMatch(/^signedIn/);
+  });
 });
