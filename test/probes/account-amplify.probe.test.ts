@@ -337,7 +337,7 @@ describe('rule 5: adoptAmplifySession with hostile storage', () => {
       get() {
         throw new Error(`getter quoting ${alice.refreshToken}`);
       },
-    }) as AmplifyStorage;
+    }) as unknown as AmplifyStorage;
     const { auth } = make();
     const r = await settle(adoptAmplifySession(auth, hostile));
     expect('error' in r && isAuthError(r.error)).toBe(true);
