@@ -7,7 +7,7 @@
 import { AuthError, type AuthErrorCode } from '../errors.js';
 import type { Auth } from '../public-types.js';
 import type { TokenStorage } from '../services/types.js';
-import { depsOf } from './call.js';
+import { depsOf, storageStep } from './call.js';
 
 /** Where Amplify kept its keys: `localStorage`, or any storage with these two calls (sync or async). */
 export type AmplifyStorage = Pick<TokenStorage, 'getItem' | 'removeItem'>;
@@ -70,16 +70,28 @@ const WHAT = 'adoptAmplifySession';
  */
 export async function adoptAmplifySession(auth: Auth, storage: AmplifyStorage): Promise<AdoptAmplifyResult> {
   const { services, secrets } = depsOf(auth, WHAT);
-  if (!storage || typeof storage.getItem !== 'function' || typeof storage.removeItem !== 'function') {
+  const failed = (error: unknown, code: AuthErrorCode) => (secrets ? secrets.safeError(error, WHAT, code) : error);
+  // Each method read once (a getter or Proxy trap may throw, or answer differently the next time).
+  let methods: Pick<AmplifyStorage, 'getItem' | 'removeItem'>;
+  try {
+    methods = { getItem: storage?.getItem, removeItem: storage?.removeItem };
+  } catch (error) {
+    throw failed(error, 'InvalidInput');
+  }
+  if (typeof methods.getItem !== 'function' || typeof methods.removeItem !== 'function') {
     throw new AuthError('InvalidInput', `${WHAT} needs a storage with getItem and removeItem`);
   }
+  // Every step bounded by storageMs and ended by stop(), a throw at once included.
+  const io: AmplifyStorage = {
+    getItem: (key) => storageStep(auth, () => methods.getItem.call(storage, key), WHAT),
+    removeItem: (key) => storageStep(auth, () => methods.removeItem.call(storage, key), WHAT),
+  };
   const releases: (() => void)[] = [];
-  const failed = (error: unknown, code: AuthErrorCode) => (secrets ? secrets.safeError(error, WHAT, code) : error);
   /** A value of Amplify's: held among the instance's secrets before anything can quote it. */
   const read = async (key: string, name: string, max = Number.POSITIVE_INFINITY): Promise<string | undefined> => {
     let value: unknown;
     try {
-      value = await storage.getItem(key);
+      value = await io.getItem(key);
     } catch (error) {
       throw failed(error, 'StorageFailure');
     }
@@ -116,7 +128,7 @@ export async function adoptAmplifySession(auth: Auth, storage: AmplifyStorage): 
     let alreadyAdopted = false;
     if (accessToken === undefined && idToken === undefined && refreshToken === undefined) {
       // No token: nothing to adopt (a removal cut short, or Amplify's own clear): its leftovers go.
-      return { ...none, keptKeys, ...(await remove(storage, removal, failed)) };
+      return { ...none, keptKeys, ...(await remove(io, removal, failed)) };
     }
     if (held && refreshToken !== undefined && held.refreshToken === refreshToken) {
       alreadyAdopted = true;
@@ -140,7 +152,7 @@ export async function adoptAmplifySession(auth: Auth, storage: AmplifyStorage): 
         });
     }
     const username = auth.getSession()?.username ?? user;
-    return { adopted: true, username, alreadyAdopted, keptKeys, ...(await remove(storage, removal, failed)) };
+    return { adopted: true, username, alreadyAdopted, keptKeys, ...(await remove(io, removal, failed)) };
   } catch (error) {
     throw failed(error, 'InvalidInput');
   } finally {

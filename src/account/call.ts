@@ -49,6 +49,37 @@ export function depsOf(auth: Auth, what: string): AuthDeps {
 }
 
 /**
+ * One storage step of an account call (a storage the app handed in, or the device record): bounded
+ * by the instance's `storageMs` (`code`, `StorageFailure` as the chart's own storage bound says),
+ * ended by `stop()` (`Cancelled`); a step that throws at once rejects.
+ */
+export async function storageStep<T>(
+  auth: Auth,
+  step: () => T | PromiseLike<T>,
+  what: string,
+  code: 'StorageFailure' | 'Timeout' = 'StorageFailure',
+): Promise<T> {
+  const { stopped } = depsOf(auth, what);
+  const ms = auth.actor.getSnapshot().context.config.storageMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onStop = () => {};
+  try {
+    return await Promise.race([
+      Promise.resolve().then(step),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new AuthError(code, `${what}: storage did not answer within ${ms} ms`)), ms);
+        onStop = () => reject(new AuthError('Cancelled', `${what}: the instance was stopped`));
+        if (stopped?.aborted) onStop();
+        else stopped?.addEventListener('abort', onStop, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    stopped?.removeEventListener('abort', onStop);
+  }
+}
+
+/**
  * Keeps `value` among the instance's secrets from now on (a TOTP shared secret handed to the app):
  * no later error or inspection event of this instance carries it.
  */

@@ -7,7 +7,7 @@
 import { AuthError } from '../errors.js';
 import type { Auth } from '../public-types.js';
 import type { DeviceRecords, DeviceRecordView } from '../services/types.js';
-import { depsOf, given, userCall } from './call.js';
+import { depsOf, given, storageStep, userCall } from './call.js';
 
 /** One of the user's devices (Cognito's `DeviceType`). */
 export interface DeviceDescription {
@@ -39,7 +39,7 @@ async function current(
 ): Promise<{ record: DeviceRecordView; devices: DeviceRecords; username: string }> {
   const { devices, username } = records(auth, what);
   if (!devices) throw new AuthError('InvalidConfig', `${what} needs cognitoServices({ devices })`);
-  const record = await storageStep(auth, () => devices.current(username), what);
+  const record = await deviceStep(auth, () => devices.current(username), what);
   if (!record) {
     throw new AuthError(
       'InvalidState',
@@ -53,25 +53,13 @@ async function current(
  * One step on the device record, bounded by the instance's `storageMs`: a storage that fails is
  * `StorageFailure`, one that does not answer `Timeout` (the record may then be left as it was).
  */
-async function storageStep<T>(auth: Auth, step: () => Promise<T>, what: string): Promise<T> {
-  const ms = auth.actor.getSnapshot().context.config.storageMs;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+async function deviceStep<T>(auth: Auth, step: () => Promise<T>, what: string): Promise<T> {
   try {
-    return await Promise.race([
-      Promise.resolve().then(step),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new AuthError('Timeout', `${what}: the device storage did not answer within ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
+    return await storageStep(auth, step, what, 'Timeout');
   } catch (error) {
     if (error instanceof AuthError) throw error;
     // No cause: a storage's error may quote the value it was given, and that holds the device password.
     throw new AuthError('StorageFailure', `${what}: the device record could not be read or written`);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -91,7 +79,7 @@ async function storageStep<T>(auth: Auth, step: () => Promise<T>, what: string):
 export async function rememberDevice(auth: Auth): Promise<void> {
   const { record, devices, username } = await current(auth, 'rememberDevice');
   await userCall(auth, 'UpdateDeviceStatus', { DeviceKey: record.deviceKey, DeviceRememberedStatus: 'remembered' });
-  await storageStep(auth, () => devices.markRemembered(username), 'rememberDevice');
+  await deviceStep(auth, () => devices.markRemembered(username), 'rememberDevice');
 }
 
 /**
@@ -111,7 +99,7 @@ export async function rememberDevice(auth: Auth): Promise<void> {
 export async function forgetDevice(auth: Auth, deviceId?: string): Promise<void> {
   if (deviceId !== undefined) {
     const { devices, username } = records(auth, 'forgetDevice');
-    const here = devices && (await storageStep(auth, () => devices.current(username), 'forgetDevice'));
+    const here = devices && (await deviceStep(auth, () => devices.current(username), 'forgetDevice'));
     if (here?.deviceKey !== given(deviceId, 'deviceId')) {
       await userCall(auth, 'ForgetDevice', { DeviceKey: deviceId });
       return;
@@ -130,7 +118,7 @@ export async function forgetDevice(auth: Auth, deviceId?: string): Promise<void>
       });
     }
   }
-  await storageStep(auth, () => devices.forget(username), 'forgetDevice');
+  await deviceStep(auth, () => devices.forget(username), 'forgetDevice');
 }
 
 const text = (value: unknown, max = 1024) => (typeof value === 'string' ? value.slice(0, max) : undefined);
@@ -151,7 +139,7 @@ const date = (value: unknown) =>
 export async function fetchDevices(auth: Auth): Promise<DeviceDescription[]> {
   const { devices, username } = records(auth, 'fetchDevices');
   const here =
-    devices && (await storageStep(auth, () => devices.current(username), 'fetchDevices').catch(() => undefined));
+    devices && (await deviceStep(auth, () => devices.current(username), 'fetchDevices').catch(() => undefined));
   const out: DeviceDescription[] = [];
   let next: string | undefined;
   // Bounded: a server that always answers a PaginationToken does not keep this loop going.

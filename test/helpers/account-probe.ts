@@ -1,5 +1,5 @@
 /**
- * One set-up for the hostile `authchart/account` race probes (test/probes/account-*.probe.test.ts):
+ * One set-up for the hostile `authchart/account` race probes (test/account/{hostile-transport,secrets-echoed,auto-sign-in-races,delete-user-races,amplify-hostile-storage}.test.ts):
  * an instance on `fakeServices()` (scriptable `cognitoCall`) with short bounds, stopped after each
  * test, its `signedIn`/`signedOut` events recorded; where a refresh token went (promise tracking: gated.ts's `track`).
  */
@@ -50,7 +50,7 @@ export function whereIs(auth: Auth, fake: FakeServices, refreshToken: string) {
   return 'lost';
 }
 
-/* Secrets and hostile transports (test/probes/account.probe.test.ts, account-secrets.probe.test.ts). */
+/* Secrets and hostile transports (account/hostile-transport.test.ts, account/secrets-echoed.test.ts). */
 export const NEW_PASSWORD = 'N3w-Secret-Pa55?';
 export const CODE = '918273';
 export const TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';

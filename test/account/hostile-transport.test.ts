@@ -1,7 +1,7 @@
 /**
- * Hostile probes of `authchart/account` through its public API (rule 1: nothing hangs, every answer
- * a typed AuthError with a code, stop() cancels). Secrets: account-secrets.probe.test.ts; races:
- * account-auto-sign-in / account-delete; Amplify: account-amplify. An `it.fails` is a finding.
+ * `authchart/account` over a hostile transport, through its public API: nothing hangs, every answer
+ * is a typed AuthError with a code, stop() cancels. Secrets echoed back: secrets-echoed.test.ts;
+ * races: auto-sign-in-races.test.ts, delete-user-races.test.ts; Amplify's storage: amplify-hostile-storage.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -48,7 +48,7 @@ async function ready(name: string, fake: FakeServices) {
   return x;
 }
 
-describe('rule 1: every account call is bounded, stoppable, and answers a typed AuthError', () => {
+describe('every account call is bounded, stoppable, and answers a typed AuthError', () => {
   const deaf = () => () => new Promise<never>(() => {}); // ignores its abort signal
   const transports: Record<string, (fake: FakeServices) => void> = {
     'hangs (honours abort)': (f) => {
@@ -157,7 +157,7 @@ describe('rule 1: every account call is bounded, stoppable, and answers a typed 
   }
 });
 
-describe('rule 1: hostile transports beyond the answer', () => {
+describe('hostile transports beyond the answer', () => {
   it('a secretHash that never answers → SignUp Timeout within remoteStepMs, no request', async () => {
     const fake = fakeServices();
     Object.assign(fake, { secretHash: () => new Promise<never>(() => {}) });
@@ -191,7 +191,7 @@ describe('rule 1: hostile transports beyond the answer', () => {
   });
 });
 
-describe('rule 1: hostile sizes and foreign instances', () => {
+describe('hostile sizes and foreign instances', () => {
   it('a transport error with a 5 MB message → a typed AuthError whose message stays bounded (< 64 kB)', async () => {
     const fake = fakeServices();
     const { auth } = make(fake);

@@ -1,7 +1,7 @@
 /**
- * Hostile probes of `authchart/account` through its public API (rule 2): passwords, codes, the TOTP
+ * Hostile probes of `authchart/account` through its public API: passwords, codes, the TOTP
  * secret, sessions and tokens never in an error, event, console line or inspection event, even when
- * the server echoes them in its message or `__type`. An `it.fails` is a finding.
+ * the server echoes them in its message or `__type`.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -32,7 +32,7 @@ import { type FakeServices, fakeServices } from '../helpers/fakes.js';
 
 cleanUpAfterEach();
 
-describe('rule 2: secrets never in an error, event, console line or inspection event', () => {
+describe('secrets never in an error, event, console line or inspection event', () => {
   const { signedOut, signedIn } = accountInstances();
 
   const echoes: Record<string, (secret: string) => ReturnType<typeof fault>> = {
@@ -102,7 +102,7 @@ describe('rule 2: secrets never in an error, event, console line or inspection e
   });
 });
 
-describe('rules 2-3: the auto sign-in password and Cognito sessions stay secret', () => {
+describe('the auto sign-in password and Cognito sessions stay secret', () => {
   const USER = 'ana@example.com';
   const SESSION = `AYABeSession${'s'.repeat(40)}`;
   async function waiting(fake: FakeServices, signUpAnswer: Record<string, unknown> = {}) {
@@ -166,7 +166,7 @@ describe('rules 2-3: the auto sign-in password and Cognito sessions stay secret'
   });
 });
 
-describe('rule 2: inspection events over a whole account session', () => {
+describe('inspection events over a whole account session', () => {
   it('signIn, updatePassword, setUpTOTP, verifyTOTPSetup (failing, echoing), deleteUser → no password, code, TOTP secret or token in any inspection event', async () => {
     const lines = spyConsole();
     const fake = fakeServices();

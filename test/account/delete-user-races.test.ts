@@ -1,8 +1,8 @@
 /**
- * Hostile probes of `deleteUser` through the public API (rule 4, docs/sign-out.md rows 30-33):
+ * Hostile probes of `deleteUser` through the public API (docs/sign-out.md rows 30-33):
  * concurrent with signOut(), a global sign-out, a refresh, a sign-in, another deleteUser, stop(),
  * offline; DeleteUser succeeding but storage failing. Every caller answered exactly once; the
- * account never reported alive after a successful DeleteUser. An `it.fails` is a finding.
+ * account never reported alive after a successful DeleteUser.
  */
 import { describe, expect, it } from 'vitest';
 import { deleteUser } from '../../src/account/index.js';
@@ -15,7 +15,7 @@ import { makeTokens } from '../helpers/tokens.js';
 
 stopAfterEach();
 
-describe('rule 4: deleteUser races (docs/sign-out.md rows 30-33)', () => {
+describe('deleteUser races (docs/sign-out.md rows 30-33)', () => {
   async function signedInWithGate(storage: TokenStorage = memoryStorage()) {
     const x = make(fakeServices(), storage);
     await x.auth.ready;

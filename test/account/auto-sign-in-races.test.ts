@@ -1,7 +1,7 @@
 /**
- * Hostile probes of `autoSignIn` through the public API (rule 3): a sign-out, another user's
+ * Hostile probes of `autoSignIn` through the public API: a sign-out, another user's
  * sign-in, stop() or a second call between signUp/confirmSignUp and autoSignIn; the window; the
- * resulting session's refresh token never lost. An `it.fails` is a finding (see its comment).
+ * resulting session's refresh token never lost.
  */
 import { describe, expect, it } from 'vitest';
 import { autoSignIn, confirmSignUp, signUp } from '../../src/account/index.js';
@@ -28,7 +28,7 @@ async function signedUp(x: ReturnType<typeof make>, windowMs?: number) {
   expect(confirmed.nextStep.signUpStep).toBe('COMPLETE_AUTO_SIGN_IN');
 }
 
-describe('rule 3: autoSignIn races', () => {
+describe('autoSignIn races', () => {
   it('signOut() between confirmSignUp and autoSignIn → autoSignIn is InvalidState, the password never sent', async () => {
     const x = make();
     await signedUp(x);
