@@ -1,6 +1,6 @@
 import { AuthError } from './errors.js';
 import { stepsNotRun } from './machines/auth.logic.js';
-import type { AuthDeps, AuthEmitted, SignOutResult } from './machines/auth.types.js';
+import type { AuthConfig, AuthDeps, AuthEmitted, SignOutResult } from './machines/auth.types.js';
 import type { SignInResult } from './public-types.js';
 import type { AwsCredentials, Credentials, CredentialsRequest, Tokens } from './services/types.js';
 import type { SecretRegistry } from './session/redact.js';
@@ -198,3 +198,10 @@ export function forwardCredentials(
     throw secrets.safeError(error, 'fetchCredentials');
   });
 }
+
+/** How a step's late tokens are handled (docs/sign-out.md row 40): bounded, and by the revocation policy. */
+export const lateTokens = (config: AuthConfig, report: (error: AuthError) => void) => ({
+  remoteStepMs: config.remoteStepMs,
+  revoke: config.revocation !== 'never',
+  report,
+});

@@ -163,4 +163,20 @@ describe('tokens that come after the step was left are revoked (row 40)', () => 
     expect(storage.size).toBe(0);
     auth.stop();
   });
+
+  it("revocation: 'never': the late refresh token is not revoked; the app hears tokensNotStored", async () => {
+    const late = lateSignIn();
+    const auth = createAuth({ services: late.services, sync: null, revocation: 'never' });
+    await auth.ready;
+    const heard: AuthError[] = [];
+    auth.on('tokensNotStored', ({ error }) => heard.push(error));
+    const signingIn = auth.signIn(USER).catch((e: AuthError) => e);
+    await sleep();
+    await auth.signOut();
+    await signingIn;
+    late.answer.resolve(late.tokens);
+    await vi.waitFor(() => expect(heard).toHaveLength(1));
+    expect(revoked(late.services)).toEqual([]);
+    auth.stop();
+  });
 });

@@ -169,10 +169,12 @@ export interface AuthDeps {
   clock: Clock;
   /** How far a new token's `exp` may lie in the past (see `createAuth({ clockToleranceMs })`); default 300000. */
   clockToleranceMs?: number;
-  /** `timeouts.remoteStepMs`: the bound on a RevokeToken nothing waits for (a late answer's, stop()'s); default 5000. */
-  remoteStepMs?: number;
-  /** @internal Tells the app (`tokensNotStored`) of a late answer's refresh token that could not be revoked (row 40). */
-  reportUnrevoked?: (error: AuthError) => void;
+  /**
+   * @internal A step's tokens that came after the chart left it (docs/sign-out.md row 40): RevokeToken
+   * for them within `remoteStepMs` unless `revocation: 'never'`, and `report` (`tokensNotStored`) when
+   * they are not revoked.
+   */
+  late?: { remoteStepMs: number; revoke: boolean; report: (error: AuthError) => void };
   sync: SessionSync | null;
   /** @internal The secrets this instance has held, scrubbed from every error its steps report (one is made if absent). */
   secrets?: SecretRegistry;

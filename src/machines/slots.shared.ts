@@ -221,11 +221,12 @@ export function revokeOnStop(services: AuthServices, session: Session, remoteSte
 export function dropLate(deps: AuthDeps, answer: unknown, held: string | undefined, signal: AbortSignal): void {
   if (!signal.aborted) return;
   const token = tokenField(answer, 'refreshToken');
-  if (typeof token === 'string' && token !== '' && token !== held) {
-    // Not revoked (offline, refused): the app hears of it, as of stop()'s unstored tokens.
-    revokeUnheld(deps.services, token, deps.remoteStepMs ?? 5000).catch(() =>
-      deps.reportUnrevoked?.(new AuthError('Cancelled', 'Tokens came after their step ended: not revoked')),
-    );
+  const late = deps.late;
+  if (late && typeof token === 'string' && token !== '' && token !== held) {
+    // Not revoked (`revocation: 'never'`, offline, refused): the app hears of it, as of stop()'s unstored tokens.
+    const report = () => late.report(new AuthError('Cancelled', 'Tokens came after their step ended: not revoked'));
+    if (late.revoke) revokeUnheld(deps.services, token, late.remoteStepMs).catch(report);
+    else report();
   }
   // The chart is gone from this step: what is thrown here reaches no one.
   throw signal.reason;
