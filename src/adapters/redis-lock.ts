@@ -39,7 +39,12 @@ const RENEW =
 /** Replaces the key with our token only if it still holds the dead holder's: atomic, so two takers cannot both win. */
 const TAKE_OVER =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return 0";
-const GET = "return redis.call('GET', KEYS[1])";
+/**
+ * The holder's value; a lock key without an expiry (no holder of ours sets one so: garbage, or a key
+ * of the wrong type) gets `ARGV[1]` ms, so it frees like a dead holder's instead of never.
+ */
+const GET = `if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return redis.call('GET', KEYS[1])`;
 
 /** Backoff between two SET NX tries: full jitter, doubling from 5 ms up to 100 ms. */
 const FIRST_BACKOFF_MS = 5;
@@ -133,7 +138,7 @@ async function tookOverFromDeadHolder(
   timing: RedisLockTiming,
 ): Promise<boolean> {
   try {
-    const held = await within(client.eval(GET, { keys: [key], arguments: [] }), timing.ttlMs);
+    const held = await within(client.eval(GET, { keys: [key], arguments: [String(timing.ttlMs)] }), timing.ttlMs);
     // `host:pid:random`, parsed from the right (the random part and the pid hold no `:`).
     const match = typeof held === 'string' ? /^(.*):(\d+):[^:]+$/.exec(held) : null;
     if (!match || !holderGone(match[1] ?? '', Number(match[2]))) return false;

@@ -1,7 +1,7 @@
 /**
  * Hostile probes of `authchart/redis` (redisStorage, its lock and fence) on a real redis-server:
  * the server paused (SIGSTOP) or killed mid-call, two instances racing, hostile key contents, and
- * secrets in errors. A passing probe guards a rule; an `it.fails` probe is a finding (see its comment).
+ * secrets in errors. The one `it.fails` is a known gap (see its comment and docs/storage.md).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
@@ -139,7 +139,7 @@ describe.skipIf(!hasRedis('redis hostile probes'))('authchart/redis under a host
       expect(restored).toBe(false);
     });
 
-    // FINDING (high): redisStorage's "fenced at commit" (docs/storage.md, "A write that outlives its
+    // KNOWN GAP (high, docs/storage.md): redisStorage's "fenced at commit" (docs/storage.md, "A write that outlives its
     // lock does not land") does not hold for authchart's let-go: a fenced SET sent inside the lock,
     // still queued when authchart let go after storageMs (sign-in rejected, refresh token revoked),
     // is committed by Redis when it answers again. Observed replies on the session key: `set:1`
