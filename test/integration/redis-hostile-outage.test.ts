@@ -10,7 +10,7 @@ import { hasRedis } from '../../tools/embedded-redis.js';
 import { sleep } from '../helpers/async.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-import { type Client, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
 
 const CLIENT = 'client123';
 const SESSION = `authchart.${CLIENT}.session`;
@@ -32,25 +32,7 @@ describe.skipIf(!hasRedis('redis hostile probes'))('authchart/redis under a host
     vi.restoreAllMocks();
   });
 
-  const make = (client: Client, prefix: string, opts: { storageMs?: number; user?: string } = {}) => {
-    const tokens = makeTokens({ username: opts.user ?? 'alice@example.com' });
-    const services = fakeServices(tokens);
-    const auth = createAuth({
-      services,
-      storage: redisStorage(client, { prefix }),
-      sync: null,
-      timeouts: { storageMs: opts.storageMs ?? 500 },
-    });
-    return { auth, services, tokens };
-  };
-  const timed = async <T>(p: Promise<T>) => {
-    const t0 = performance.now();
-    const r = await p.then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    return { ...r, ms: performance.now() - t0 };
-  };
+  const make = redisAuth;
 
   // ---------------------------------------------------------------- 1. Redis going away
   describe('Redis paused (SIGSTOP) or killed mid-call', () => {

@@ -1,7 +1,11 @@
 /** One embedded redis-server per test file, and clients to it that are closed with it. */
 import { createClient } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
+import { redisStorage } from '../../src/bindings/redis.js';
+import { createAuth } from '../../src/index.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../tools/embedded-redis.js';
+import { fakeServices } from '../helpers/fakes.js';
+import { makeTokens } from '../helpers/tokens.js';
 
 export type Client = ReturnType<typeof createClient>;
 
@@ -38,4 +42,27 @@ export function useEmbeddedRedis() {
       return c;
     },
   };
+}
+
+/** An instance over `redisStorage(client, { prefix })` with fake services (the hostile Redis tests' set-up). */
+export function redisAuth(client: Client, prefix: string, opts: { storageMs?: number; user?: string } = {}) {
+  const tokens = makeTokens({ username: opts.user ?? 'alice@example.com' });
+  const services = fakeServices(tokens);
+  const auth = createAuth({
+    services,
+    storage: redisStorage(client, { prefix }),
+    sync: null,
+    timeouts: { storageMs: opts.storageMs ?? 500 },
+  });
+  return { auth, services, tokens };
+}
+
+/** How `p` settled, and how long it took (ms). */
+export async function timed<T>(p: Promise<T>) {
+  const t0 = performance.now();
+  const r = await p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return { ...r, ms: performance.now() - t0 };
 }
