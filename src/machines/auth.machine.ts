@@ -61,7 +61,9 @@ export const authMachine = authSetup.createMachine({
     refusedWith: null,
     lateSignOutRequests: [],
     storageUnread: false,
+    outboxRuns: true,
   }),
+  // The outbox drains what an earlier run left; once quiet it is stopped (see `stopQuietOutbox`).
   invoke: { id: 'outbox', src: 'outbox', input: ({ context }) => ({ deps: context.deps, config: context.config }) },
   on: {
     // Outside a challenge there is nothing to confirm (or it expired).
@@ -80,7 +82,11 @@ export const authMachine = authSetup.createMachine({
       },
     },
     RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
-    OUTBOX_DRAINED: { actions: 'answerDeferredRevocations' },
+    OUTBOX_DRAINED: [
+      // Nothing left for it to do: an idle instance carries no outbox actor (P5).
+      { guard: 'outboxQuiet', actions: ['answerDeferredRevocations', 'stopQuietOutbox'] },
+      { actions: 'answerDeferredRevocations' },
+    ],
     // A late answer's refresh token that could not be revoked: the app is told (docs/sign-out.md row 40).
     TOKENS_UNREVOKED: { actions: { type: 'emitTokensNotStored', params: ({ event }) => ({ error: event.error }) } },
     // stop() would leave a refresh token no storage holds (rotated, or a sign-in that could not be

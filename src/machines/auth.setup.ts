@@ -1,4 +1,4 @@
-import { assign, emit, sendTo } from 'xstate';
+import { assign, emit, enqueueActions } from 'xstate';
 import { AuthError } from '../errors.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
@@ -360,11 +360,27 @@ export const authSetup = setup({
     resetRefreshFailures: assign({ refreshFailures: 0 }),
 
     // ——— the deferred-revocation outbox (a child actor) ———
-    askOutboxToDrain: sendTo('outbox', ({ event }) => ({
-      type: 'DRAIN' as const,
-      id: event.type === 'RETRY_DEFERRED' ? event.id : -1,
-    })),
+    /**
+     * Asks the outbox to drain (for a `retryDeferredRevocations()` call, or -1: the chart's own). A
+     * stopped outbox is started again first: it begins with its start drain, which the request joins.
+     */
+    askOutboxToDrain: enqueueActions(({ context, event, enqueue }) => {
+      if (!context.outboxRuns) {
+        enqueue.spawnChild('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } });
+        enqueue.assign({ outboxRuns: true });
+      }
+      enqueue.sendTo('outbox', { type: 'DRAIN', id: event.type === 'RETRY_DEFERRED' ? event.id : -1 });
+    }),
     answerDeferredRevocations: emit(({ event }) => deferredAnswer(event)),
+    /**
+     * The outbox idles until asked (nothing to watch or look at again): stopped, so that an idle
+     * instance carries one actor, not two (P5). No request is lost: xstate delivers a `DRAIN` before
+     * this report could be read, so the report answered every one sent.
+     */
+    stopQuietOutbox: enqueueActions(({ enqueue }) => {
+      enqueue.stopChild('outbox');
+      enqueue.assign({ outboxRuns: false });
+    }),
   },
 });
 

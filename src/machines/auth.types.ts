@@ -251,6 +251,11 @@ export interface AuthContext {
   lateSignOutRequests: { id: number; global: boolean }[];
   /** Why the last refresh was refused, while storage is checked for a newer refresh of this session. */
   refusedWith: AuthError | null;
+  /**
+   * The outbox actor runs (it is stopped once quiet, started again when asked). A flag, not a
+   * state: it is orthogonal to every state of the chart, and a parallel region would show it twice.
+   */
+  outboxRuns: boolean;
 }
 
 /** What the app is told about a challenge: what to ask the user for. No secret. */
@@ -323,7 +328,15 @@ export type AuthEvent =
   /** `retryDeferredRevocations()`: drain the outbox now. */
   | { type: 'RETRY_DEFERRED'; id: number }
   /** From the outbox child: a drain ended. */
-  | { type: 'OUTBOX_DRAINED'; ids: number[]; settled: number; remaining: number; error?: AuthError }
+  | {
+      type: 'OUTBOX_DRAINED';
+      ids: number[];
+      settled: number;
+      remaining: number;
+      error?: AuthError | undefined;
+      /** The outbox has nothing to watch or look at again: it idles until asked. */
+      quiet: boolean;
+    }
   /** Another tab of the same client signed out: follow without network calls. */
   | { type: 'SYNC_SIGNED_OUT' }
   /** Another tab of the same client signed in: read the shared storage again. */

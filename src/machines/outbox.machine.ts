@@ -191,7 +191,10 @@ export const outboxMachine = setup({
       ids: context.waiting,
       settled: context.settled.length,
       remaining: context.count - context.settled.length + context.busy,
-      ...(context.error ? { error: context.error } : {}),
+      error: context.error ?? undefined,
+      // Idle from now on until asked (nothing watched, nothing to look at again): the chart may stop
+      // this actor, so that an instance without deferred revocations carries no outbox actor.
+      quiet: !context.config.deferRevocation && context.recheckMs === null,
     })),
     reset: assign({
       tokens: null,

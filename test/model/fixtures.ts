@@ -396,7 +396,10 @@ export const userEvents: { [T in AuthEvent['type']]: ModelEvent[] } = {
   REDIRECT_SIGN_IN: [{ type: 'REDIRECT_SIGN_IN', id: 40, customState: 'back-to' }],
   HANDLE_REDIRECT: [{ type: 'HANDLE_REDIRECT', id: 41, url: seal('https://app.example/callback?code=c&state=s') }],
   CONFIRM_SIGN_IN: [{ type: 'CONFIRM_SIGN_IN', id: 30, answer: seal('123456') }],
-  OUTBOX_DRAINED: [{ type: 'OUTBOX_DRAINED', ids: [], settled: 0, remaining: 0 }],
+  OUTBOX_DRAINED: [
+    { type: 'OUTBOX_DRAINED', ids: [], settled: 0, remaining: 0, quiet: true },
+    { type: 'OUTBOX_DRAINED', ids: [], settled: 0, remaining: 0, quiet: false },
+  ],
   SYNC_SIGNED_OUT: [{ type: 'SYNC_SIGNED_OUT' }],
   SYNC_SIGNED_IN: [{ type: 'SYNC_SIGNED_IN' }],
   WAKE: [{ type: 'WAKE' }],
