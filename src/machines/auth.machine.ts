@@ -81,10 +81,10 @@ export const authMachine = authSetup.createMachine({
         params: { error: new AuthError('NotSignedIn', 'deleteUser: not signed in') },
       },
     },
-    RETRY_DEFERRED: { actions: 'askOutboxToDrain' },
+    RETRY_DEFERRED: { actions: ['startOutbox', 'askOutboxToDrain'] },
     OUTBOX_DRAINED: [
       // Nothing left for it to do: an idle instance carries no outbox actor (P5).
-      { guard: 'outboxQuiet', actions: ['answerDeferredRevocations', 'stopQuietOutbox'] },
+      { guard: 'outboxQuiet', actions: ['answerDeferredRevocations', 'stopQuietOutbox', 'markOutboxStopped'] },
       { actions: 'answerDeferredRevocations' },
     ],
     // A late answer's refresh token that could not be revoked: the app is told (docs/sign-out.md row 40).
@@ -179,7 +179,7 @@ export const authMachine = authSetup.createMachine({
               {
                 guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'oldLayoutKept' }) },
                 target: '#auth.signedOut',
-                actions: 'askOutboxToDrain',
+                actions: ['startOutbox', 'askOutboxToDrain'],
               },
               { target: '#auth.signedOut' },
             ],

@@ -1,4 +1,4 @@
-import { assign, emit, enqueueActions } from 'xstate';
+import { assign, emit, sendTo, stopChild } from 'xstate';
 import { AuthError } from '../errors.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import { type Session, sessionInfo } from '../session/session.js';
@@ -360,16 +360,20 @@ export const authSetup = setup({
     resetRefreshFailures: assign({ refreshFailures: 0 }),
 
     // ——— the deferred-revocation outbox (a child actor) ———
+    /** Asks the outbox to drain (for a `retryDeferredRevocations()` call, or -1: the chart's own); after `startOutbox`. */
+    askOutboxToDrain: sendTo('outbox', ({ event }) => ({
+      type: 'DRAIN' as const,
+      id: event.type === 'RETRY_DEFERRED' ? event.id : -1,
+    })),
     /**
-     * Asks the outbox to drain (for a `retryDeferredRevocations()` call, or -1: the chart's own). A
-     * stopped outbox is started again first: it begins with its start drain, which the request joins.
+     * Starts the outbox again if it was stopped (`spawn` inside `assign`: xstate's own way, and no
+     * `enqueueActions`, which costs the bundle 0.15 kB). It begins with its start drain, which the
+     * `DRAIN` that follows joins.
      */
-    askOutboxToDrain: enqueueActions(({ context, event, enqueue }) => {
-      if (!context.outboxRuns) {
-        enqueue.spawnChild('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } });
-        enqueue.assign({ outboxRuns: true });
-      }
-      enqueue.sendTo('outbox', { type: 'DRAIN', id: event.type === 'RETRY_DEFERRED' ? event.id : -1 });
+    startOutbox: assign({
+      outboxRuns: ({ context, spawn }) =>
+        context.outboxRuns ||
+        !!spawn('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } }),
     }),
     answerDeferredRevocations: emit(({ event }) => deferredAnswer(event)),
     /**
@@ -377,10 +381,8 @@ export const authSetup = setup({
      * instance carries one actor, not two (P5). No request is lost: xstate delivers a `DRAIN` before
      * this report could be read, so the report answered every one sent.
      */
-    stopQuietOutbox: enqueueActions(({ enqueue }) => {
-      enqueue.stopChild('outbox');
-      enqueue.assign({ outboxRuns: false });
-    }),
+    stopQuietOutbox: stopChild('outbox'),
+    markOutboxStopped: assign({ outboxRuns: false }),
   },
 });
 

@@ -21,6 +21,7 @@ const savingStopped = ({ context }: { context: AuthContext }) => {
 
 const CANCEL_SIGN_IN = [
   // Its save may have replaced another session (its token went to the outbox): revoke that now.
+  'startOutbox',
   'askOutboxToDrain',
   'cancelSignIn',
   'forgetSignInRequest',
@@ -323,6 +324,7 @@ export const signingInState = {
             actions: [
               ...SAVED,
               { type: 'emitDeferredDropped', params: ({ event }) => ({ count: event.output.dropped ?? 0 }) },
+              'startOutbox',
               'askOutboxToDrain',
             ],
           },
@@ -330,7 +332,7 @@ export const signingInState = {
           {
             guard: { type: 'supersededAnother', params: ({ event }) => ({ output: event.output }) },
             target: '#auth.signedIn',
-            actions: [...SAVED, 'askOutboxToDrain'],
+            actions: [...SAVED, 'startOutbox', 'askOutboxToDrain'],
           },
           { target: '#auth.signedIn', actions: SAVED },
         ],

@@ -354,7 +354,7 @@ export const signingOutState = {
           {
             guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'oldLayoutKept' }) },
             target: '#auth.signedOut',
-            actions: [...CLEARED, 'askOutboxToDrain'],
+            actions: [...CLEARED, 'startOutbox', 'askOutboxToDrain'],
           },
           { target: '#auth.signedOut', actions: CLEARED },
         ],
