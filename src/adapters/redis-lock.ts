@@ -7,6 +7,11 @@
  * is advisory: a holder stalled for longer than the TTL learns it lost the lock only when its
  * section ends, but redisStorage's writes in the section compare the lock key first
  * (`redis-fence.ts`), so they never land once it is lost.
+ *
+ * A section may also get a *hold key*: its token with `PX holdMs` (less 1 ms), set before the
+ * section starts and never renewed. authchart lets go of a lock after `holdMs` even while a write is still on its
+ * way; the lock key is still ours then (renewed, its release queued behind that write), but the
+ * hold key has expired, and the fenced writes compare both.
  */
 import { AuthError } from '../errors.js';
 import { holderGone, thisHost } from './lock-owner.js';
@@ -30,8 +35,14 @@ export interface RedisLockTiming {
   timeoutMs: number;
 }
 
-/** Deletes the key only if it still holds our token. */
-const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/**
+ * Deletes the hold key (KEYS[2], if any) and then the lock key, each only if it still holds our
+ * token. `pcall`: a hold key of another type (not ours) must not keep the lock key from going.
+ */
+const RELEASE = `if KEYS[2] and redis.pcall('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Sets the hold key to our token for ARGV[2] ms, over any a previous holder left (we hold the lock). */
+const HOLD = "return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])";
 /** Extends the key only if it still holds our token. */
 const RENEW =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
@@ -63,19 +74,36 @@ export async function withRedisLock<T>(
   name: string,
   timing: RedisLockTiming,
   /** Gets the lock key and the value it holds while this holder has it: writes can check it (fencing). */
-  critical: (held: { key: string; value: string }) => Promise<T>,
+  critical: (held: { key: string; value: string; hold: string[] }) => Promise<T>,
+  /** The hold key (see the module's comment); none (or no `holdMs`): the writes check the lock key only. */
+  holdKey?: string,
+  /** The longest authchart holds the lock, counted from when `critical` starts. */
+  holdMs = 0,
 ): Promise<T> {
   const token = `${thisHost()}:${process.pid}:${globalThis.crypto.randomUUID()}`;
+  const hold = holdKey && holdMs > 0 && holdMs < Infinity ? [holdKey] : [];
   await take(client, key, token, name, timing);
   const renewal = keepRenewed(client, key, token, timing.ttlMs);
+  const keys = [key, ...hold];
   // Resolves 1 if the key still held our token (and is now gone), 0 if not; rejects if unknown.
   const release = () => {
     renewal.stop();
-    return within(client.eval(RELEASE, { keys: [key], arguments: [token] }), timing.ttlMs);
+    return within(client.eval(RELEASE, { keys, arguments: [token] }), timing.ttlMs);
   };
   let result: T;
   try {
-    result = await critical({ key, value: token });
+    // Answered before `critical` starts, and authchart counts `holdMs` from that start: in Redis's
+    // clock the hold key expires no later than authchart lets go.
+    if (hold[0]) {
+      // Whole ms for PX, and 1 less: Redis and Node's timers both count whole ms, so a key set with
+      // PX n can live up to 1 ms past n while authchart's let-go can come up to 1 ms before n.
+      const ms = Math.max(Math.floor(holdMs) - 1, 1);
+      // A SET that lands after a timeout needs no undo: it names no other holder, and expires.
+      await within(client.eval(HOLD, { keys: hold, arguments: [token, String(ms)] }), ms).catch((cause) => {
+        throw new AuthError('StorageFailure', `Could not set the hold key of the Redis lock '${name}'`, { cause });
+      });
+    }
+    result = await critical({ key, value: token, hold });
   } catch (error) {
     await release().catch(() => undefined); // if this fails, the lock expires after its TTL
     throw error;

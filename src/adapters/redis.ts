@@ -76,6 +76,9 @@ function notReady(): Promise<never> {
  * `SET … NX PX lockTtlMs` (retried with jittered backoff for up to `lockTimeoutMs`), renewed while
  * held, and deleted by a script only if it still holds this holder's random token. authchart
  * takes it around each compare-then-write of the session, so processes never interleave them.
+ * Given `holdMs` (authchart passes it), a section also sets `<prefix>hold:<name>` to its token,
+ * expiring by the time authchart lets go; the section's writes check both keys, so one that reaches
+ * a stalled Redis after authchart let go is refused (in Redis Cluster, give the prefix a hash tag).
  *
  * @example
  * import { createClient } from 'redis';
@@ -100,28 +103,41 @@ export function redisStorage(client: RedisStorageClient, options: RedisStorageOp
   const ready = () => client.isReady !== false;
   /** The `lock()` section running now: a call made in it writes only while its lock is still held. */
   let section: Section | null = null;
-  /** SET or DEL `key` as one script that first checks the section's lock key (a compare-and-set). */
+  /** SET or DEL `key` as one script that first checks the section's lock and hold keys (a compare-and-set). */
   const fenced = async (at: Section, script: string, key: string, args: string[], fence?: AbortSignal) => {
     if (
       fence?.aborted ||
-      (await client.eval(script, { keys: [at.key, prefix + key], arguments: [at.value, ...args] })) !== 1
+      (await client.eval(script, {
+        keys: [at.key, prefix + key, ...at.hold],
+        arguments: [at.value, ...args],
+      })) !== 1
     ) {
       throw new AuthError('StorageFailure', `The Redis lock '${at.name}' was let go before this write committed`);
     }
   };
   return {
-    // Writes made in a `lock()` section are compare-and-set on its lock key (`redis-fence.ts`).
+    // Writes made in a `lock()` section are compare-and-set on its lock key and, given `holdMs`,
+    // its hold key, which expires when authchart lets go (`redis-fence.ts`).
     fencedWrites: true,
-    lock: (name, critical) =>
-      withRedisLock(client, `${prefix}lock:${name}`, name, timing, async (held) => {
-        const mine: Section = { ...held, name };
-        section = mine;
-        try {
-          return await critical();
-        } finally {
-          if (section === mine) section = null;
-        }
-      }),
+    lock: (name, critical, holdMs) =>
+      // `hold:`, not a suffix of the lock key: that could be the lock key of another name.
+      withRedisLock(
+        client,
+        `${prefix}lock:${name}`,
+        name,
+        timing,
+        async (held) => {
+          const mine: Section = { ...held, name };
+          section = mine;
+          try {
+            return await critical();
+          } finally {
+            if (section === mine) section = null;
+          }
+        },
+        `${prefix}hold:${name}`,
+        holdMs,
+      ),
     async getItem(key) {
       if (!ready()) return notReady();
       const value = await client.get(prefix + key);

@@ -223,8 +223,14 @@ export interface TokenStorage {
    * storage respects (other processes too). authchart takes it around each read-modify-write of
    * its keys (compare the stored session, then clear; claim outbox entries). Without it, authchart
    * uses `navigator.locks` where it exists, else a lock shared by the instances of this process.
+   *
+   * `holdMs` (authchart always passes it; a storage may ignore it): the longest authchart holds the
+   * lock, counted from when `critical` starts. `critical` settles by then: authchart lets go even
+   * if its own work still runs, and aborts that section's fence (see {@link StorageWriteOptions}).
+   * A storage fencing its writes at commit can use it to refuse a write that arrives later than
+   * that, e.g. with a key set to expire within `holdMs` before it calls `critical`.
    */
-  lock?<T>(name: string, critical: () => Promise<T>): Promise<T>;
+  lock?<T>(name: string, critical: () => Promise<T>, holdMs?: number): Promise<T>;
 }
 
 /** What authchart passes to each write it makes holding the storage's lock. */

@@ -53,7 +53,8 @@ export function withStorageLock<T>(
     });
   };
   let acquired: Promise<void>;
-  if (typeof storage.lock === 'function') acquired = storage.lock(name, hold);
+  // `holdMs` too: a storage fencing its writes at commit can make them expire when authchart lets go.
+  if (typeof storage.lock === 'function') acquired = storage.lock(name, hold, holdMs);
   else {
     const locks = (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
     acquired =

@@ -1,7 +1,7 @@
 /**
  * Hostile probes of `authchart/redis` (redisStorage, its lock and fence) on a real redis-server:
  * the server paused (SIGSTOP) or killed mid-call, two instances racing, hostile key contents, and
- * secrets in errors. The one `it.fails` is a known gap (see its comment and docs/storage.md).
+ * secrets in errors.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
@@ -121,24 +121,15 @@ describe.skipIf(!hasRedis('redis hostile probes'))('authchart/redis under a host
       expect(restored).toBe(false);
     });
 
-    // KNOWN GAP (high, docs/storage.md): redisStorage's "fenced at commit" (docs/storage.md, "A write that outlives its
-    // lock does not land") does not hold for authchart's let-go: a fenced SET sent inside the lock,
-    // still queued when authchart let go after storageMs (sign-in rejected, refresh token revoked),
-    // is committed by Redis when it answers again. Observed replies on the session key: `set:1`
-    // (the late SET landed) then `del:1` — only authchart's own follow-up DEL removes the revoked
-    // session; if that DEL fails (Redis gone again) the revoked session stays in storage, and between
-    // the two any instance reading storage takes a session whose refresh token is revoked.
-    // Cause: src/adapters/redis.ts:104-110 (`fenced`) checks `options.fence` only before sending;
-    // the script (src/adapters/redis-fence.ts:18-25) compares only the Redis lock key, which this
-    // section still holds: withRedisLock releases it only after `critical` returns
-    // (src/adapters/redis-lock.ts:65-80) and keepRenewed keeps it alive; and src/session/fence.ts:62
-    // trusts `fencedWrites: true` so no undo is planned for it.
-    // Fix: on `fence` abort, make the lock key stop matching before any queued write can run: in
-    // redis.ts, listen to `options.fence` 'abort' and send the compare-and-delete RELEASE (and stop
-    // renewal) — it is pipelined after the write only if sent on the same connection, so better give
-    // each section a deadline: pass `lockTtl`/deadline as ARGV and compare `redis.call('TIME')` with it,
-    // or set the lock's PX to storageMs so it cannot outlive authchart's hold.
-    it.fails('a fenced SET still queued when authchart let go of the lock (storageMs) is refused by Redis when it resumes (reply 0), not committed', async () => {
+    // Was a known gap (found by this probe): a fenced SET sent inside the lock, still queued when
+    // authchart let go after storageMs (sign-in rejected, refresh token revoked), was committed by
+    // Redis when it answered again (`set:1`, then authchart's own follow-up DEL): the script compared
+    // only the lock key, which the section still held (renewed; its release queued behind the write).
+    // Now authchart passes `holdMs` to `lock()`, and redisStorage sets a hold key (the section's
+    // token, `PX holdMs`, never renewed) before the section starts; the script compares it too, so
+    // once authchart has let go it has expired in Redis's clock and the late SET is refused (`set:0`).
+    // Focused tests: test/redis/fence.test.ts.
+    it('a fenced SET still queued when authchart let go of the lock (storageMs) is refused by Redis when it resumes (reply 0), not committed', async () => {
       const { replies } = await stalledSignIn('p2b:');
       expect(replies[0]).toBe('set:0');
     });
@@ -253,7 +244,7 @@ describe.skipIf(!hasRedis('redis hostile probes'))('authchart/redis under a host
       b.auth.stop();
     });
 
-    it('A and B racing sign-in and sign-out 10 times: storage ends as one whole session or none, a fresh instance restores exactly that, no lock key left', async () => {
+    it('A and B racing sign-in and sign-out 10 times: storage ends as one whole session or none, a fresh instance restores exactly that, no lock or hold key left', async () => {
       const c = await redis.connect();
       const a = make(c, 'q2:', { user: 'alice@example.com' });
       const b = make(await redis.connect(), 'q2:', { user: 'bob@example.com' });
@@ -272,6 +263,7 @@ describe.skipIf(!hasRedis('redis hostile probes'))('authchart/redis under a host
       if (raw === null) expect(fresh.auth.getSession()).toBeNull();
       else expect(['alice@example.com', 'bob@example.com']).toContain(fresh.auth.getSession()?.username);
       expect(await c.keys('q2:lock:*')).toEqual([]);
+      expect(await c.keys('q2:hold:*')).toEqual([]);
       for (const x of [a, b, fresh]) x.auth.stop();
     });
 

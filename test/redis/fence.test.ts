@@ -2,7 +2,9 @@
  * redisStorage's fencing on a real redis-server (docs/storage.md, "A write that outlives its lock
  * does not land"): a write made in a `lock()` section commits (one script: compare the lock key, then
  * SET or DEL) only while that section still holds the lock, so a write that outlives its lock never
- * lands over the next holder's.
+ * lands over the next holder's. Given `holdMs` (authchart always passes it), the script also
+ * compares the section's hold key, which expires when authchart lets go: a write Redis gets after
+ * that is refused even while the lock key is still the section's.
  */
 import { describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
@@ -80,5 +82,90 @@ describe.skipIf(!hasRedis('redisStorage fencing'))('redisStorage fences its writ
       a.auth.stop();
       b.auth.stop();
     }
+  });
+
+  it('a write that reaches Redis after the hold key expired is refused (StorageFailure) while the lock key is still held', async () => {
+    const client = await connect();
+    const storage = redisStorage(client, { prefix: 'fence3:' });
+    await storage.setItem('session', 'bob');
+    const lock = storage.lock;
+    if (!lock) throw new Error('redisStorage has no lock');
+    const seen: Record<string, unknown> = {};
+    await lock(
+      'authchart.x',
+      async () => {
+        // A stalled section (no fence passed: only Redis's check can refuse the writes).
+        await sleep(250);
+        seen.lock = await client.get('fence3:lock:authchart.x');
+        seen.holdTtl = await client.pTTL('fence3:hold:authchart.x');
+        await expect(storage.setItem('session', 'alice')).rejects.toMatchObject({ code: 'StorageFailure' });
+        await expect(storage.removeItem('session')).rejects.toMatchObject({ code: 'StorageFailure' });
+      },
+      150,
+    );
+    expect(seen.lock).toEqual(expect.any(String)); // still this section's: renewed, not yet released
+    expect(seen.holdTtl).toBe(-2); // the hold key is gone
+    expect(await client.get('fence3:session')).toBe('bob');
+    expect(await client.keys('fence3:*')).toEqual(['fence3:session']);
+  });
+
+  it('a section within its hold writes and removes as usual; the hold key holds its token until the release deletes it', async () => {
+    const client = await connect();
+    const storage = redisStorage(client, { prefix: 'fence4:' });
+    await storage.setItem('old', 'x');
+    const lock = storage.lock;
+    if (!lock) throw new Error('redisStorage has no lock');
+    const seen: Record<string, unknown> = {};
+    const answer = await lock(
+      'authchart.x',
+      async () => {
+        seen.lock = await client.get('fence4:lock:authchart.x');
+        seen.hold = await client.get('fence4:hold:authchart.x');
+        seen.holdTtl = await client.pTTL('fence4:hold:authchart.x');
+        await storage.setItem('session', 'alice');
+        await storage.removeItem('old');
+        return 'done';
+      },
+      5000,
+    );
+    expect(answer).toBe('done');
+    expect(seen.hold).toEqual(expect.any(String));
+    expect(seen.hold).toBe(seen.lock); // the section's token
+    expect(seen.holdTtl).toBeGreaterThan(4000);
+    expect(seen.holdTtl).toBeLessThanOrEqual(5000);
+    expect(await client.get('fence4:session')).toBe('alice');
+    expect(await client.keys('fence4:*')).toEqual(['fence4:session']); // no lock or hold key left
+  });
+
+  it('a hold key that cannot be set: the section does not run, StorageFailure naming the lock (no token), the lock is let go', async () => {
+    const real = await connect();
+    // Redis answers every command but the hold key's SET, which never answers.
+    const stalling = new Proxy(real, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'eval') return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        return (script: string, o: { keys: string[]; arguments: string[] }) =>
+          o.keys[0] === 'fence5:hold:authchart.x' ? new Promise(() => {}) : target.eval(script, o);
+      },
+    });
+    const lock = redisStorage(stalling, { prefix: 'fence5:' }).lock;
+    if (!lock) throw new Error('redisStorage has no lock');
+    let ran = false;
+    const started = Date.now();
+    const error = await lock(
+      'authchart.x',
+      async () => {
+        ran = true;
+      },
+      100,
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(ran).toBe(false);
+    expect(error).toMatchObject({ code: 'StorageFailure', message: expect.stringContaining("'authchart.x'") });
+    expect(error).not.toMatchObject({ message: expect.stringMatching(/fence5|:\d+:/) }); // no prefix, no token
+    expect(await real.keys('fence5:*')).toEqual([]); // the lock key released at once, not after its TTL
   });
 });
