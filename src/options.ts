@@ -13,7 +13,7 @@ import type {
   WakeSource,
 } from './services/types.js';
 
-/** Bounds and schedules, in milliseconds. */
+/** Bounds and schedules, in milliseconds: each more than 0 and less than 2^31 (what a timer holds); else `InvalidConfig`. */
 export interface AuthTimeouts {
   /** Bound on each remote call (sign-in, refresh, GlobalSignOut, RevokeToken). Default 5000. */
   remoteStepMs?: number;
@@ -126,8 +126,9 @@ const BOUNDS: readonly Bound[] = [
 
 function positive(name: keyof AuthTimeouts, value: number | undefined, bound: Bound = name as Bound): number {
   if (value === undefined) return DEFAULTS[bound];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new AuthError('InvalidConfig', `timeouts.${name} must be a positive finite number`);
+  // Timers take at most 2^31 - 1 ms: a longer one fires at once (Node, browsers), every bound with it.
+  if (typeof value !== 'number' || !(value > 0 && value < 2 ** 31)) {
+    throw new AuthError('InvalidConfig', `timeouts.${name} must be a number of ms in (0, 2^31)`);
   }
   return value;
 }

@@ -109,6 +109,16 @@ describe('sign-in', () => {
     expect(() => createAuth({ services: fakeServices(), timeouts: { remoteStepMs: -1 } })).toThrow(
       expect.objectContaining({ code: 'InvalidConfig' }),
     );
+    // A bound no timer can hold (past 2^31 - 1 ms a timer fires at once) is refused, not run as 1 ms.
+    for (const storageMs of [2 ** 31, 1e12, Number.POSITIVE_INFINITY, Number.NaN]) {
+      expect(() => createAuth({ services: fakeServices(), timeouts: { storageMs } })).toThrow(
+        expect.objectContaining({
+          code: 'InvalidConfig',
+          message: 'timeouts.storageMs must be a number of ms in (0, 2^31)',
+        }),
+      );
+    }
+    expect(createAuth({ services: fakeServices(), timeouts: { storageMs: 2 ** 31 - 1 } }).stop()).toBeUndefined();
     expect(() => createAuth({ services: { ...fakeServices(), clientId: '' } })).toThrow(
       expect.objectContaining({ code: 'InvalidConfig' }),
     );

@@ -61,10 +61,11 @@ export const authMachine = authSetup.createMachine({
     refusedWith: null,
     lateSignOutRequests: [],
     storageUnread: false,
-    outboxRuns: true,
+    outboxRuns: false,
   }),
-  // The outbox drains what an earlier run left; once quiet it is stopped (see `stopQuietOutbox`).
-  invoke: { id: 'outbox', src: 'outbox', input: ({ context }) => ({ deps: context.deps, config: context.config }) },
+  // The outbox starts with the chart and drains what an earlier run left; once quiet it is stopped
+  // (`stopQuietOutbox`), and started again when asked.
+  entry: 'startOutbox',
   on: {
     // Outside a challenge there is nothing to confirm (or it expired).
     CONFIRM_SIGN_IN: [

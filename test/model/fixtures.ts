@@ -350,7 +350,7 @@ export const actorFixtures: {
     done: { ok: { output: { kind: 'cleared' }, arrange: { kind: 'storage' } } },
     error: { storage: { error: storageFailure, arrange: { kind: 'storageFails' } } },
   },
-  // The outbox child runs for the machine's whole life; its own chart is tested on its own.
+  // The outbox child is spawned (startOutbox), never invoked: no done or error event of the chart's own. Its chart is tested on its own.
   outbox: { done: {}, error: {} },
 };
 
