@@ -23,7 +23,7 @@ import type { AuthMachine } from './machines/auth.machine.js';
 import { authMachineWithServices } from './machines/auth.slots.js';
 import type { AuthEmitted, AuthEvent, AuthEventName, AuthEventPayload, SignOutResult } from './machines/auth.types.js';
 import { type CreateAuthOptions, clockTolerance, validateOptions } from './options.js';
-import { defaultConnectivity } from './services/connectivity.js';
+import { defaultConnectivity, safeSubscribe } from './services/connectivity.js';
 import { memoryStorage } from './services/storage.js';
 import { defaultSync } from './services/sync.js';
 import type { AwsCredentials, Credentials, Tokens } from './services/types.js';
@@ -127,8 +127,7 @@ class AuthClient implements Auth {
     const wake = () => this.actor.send({ type: 'WAKE' });
     const wakeSource = options.wake === undefined ? defaultWake() : options.wake;
     if (wakeSource) this.#cleanups.push(wakeSource.subscribe(wake));
-    const offOnline = deps.connectivity.subscribe?.((online) => online && wake());
-    if (offOnline) this.#cleanups.push(offOnline);
+    this.#cleanups.push(safeSubscribe(deps.connectivity, (online) => online && wake()));
     const { sync } = deps;
     if (sync) {
       this.#cleanups.push(
@@ -370,7 +369,8 @@ class AuthClient implements Auth {
     safely(() => this.#deps.credentials?.clear());
     const { session, config } = snap.context;
     if (orphan?.revoke && session) revokeOnStop(this.#deps.services, session, config.remoteStepMs);
-    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    // One throwing cleanup (an app's unsubscribe) must not leave the rest, or the answers, undone.
+    for (const cleanup of this.#cleanups.splice(0)) safely(cleanup);
     this.#listeners?.clear();
     this.#settleAll();
   }

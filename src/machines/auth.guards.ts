@@ -44,8 +44,9 @@ export const authGuards = {
   sessionIsDead: ({ context }) =>
     context.session === null || !['signOut', 'interrupted'].includes(progress(context).reason),
   hasNoSession: ({ context }) => context.session === null,
-  /** The outbox's drain ended with nothing for it to watch or look at again. */
-  outboxQuiet: ({ event }) => event.type === 'OUTBOX_DRAINED' && event.quiet,
+  /** The outbox's drain ended with nothing to watch or look at again, and it answered every request sent. */
+  outboxQuietAndAnswered: ({ context, event }) =>
+    event.type === 'OUTBOX_DRAINED' && event.quiet && context.outboxAsks === event.ids.length,
   /** A `signOut()` joined a `deleteUser()` whose DeleteUser then failed: that sign-out still runs. */
   signOutAskedMeanwhile: ({ context }) => context.signOutRequests.some((r) => !r.deletes),
   isUserDeletion: ({ context }) => context.signOut?.reason === 'userDeleted',

@@ -61,7 +61,7 @@ export const authMachine = authSetup.createMachine({
     refusedWith: null,
     lateSignOutRequests: [],
     storageUnread: false,
-    outboxRuns: false,
+    outboxAsks: null,
   }),
   // The outbox starts with the chart and drains what an earlier run left; once quiet it is stopped
   // (`stopQuietOutbox`), and started again when asked.
@@ -82,11 +82,14 @@ export const authMachine = authSetup.createMachine({
         params: { error: new AuthError('NotSignedIn', 'deleteUser: not signed in') },
       },
     },
-    RETRY_DEFERRED: { actions: ['startOutbox', 'askOutboxToDrain'] },
+    RETRY_DEFERRED: { actions: ['countDrainAsked', 'askOutboxToDrain'] },
     OUTBOX_DRAINED: [
       // Nothing left for it to do: an idle instance carries no outbox actor (P5).
-      { guard: 'outboxQuiet', actions: ['answerDeferredRevocations', 'stopQuietOutbox', 'markOutboxStopped'] },
-      { actions: 'answerDeferredRevocations' },
+      {
+        guard: 'outboxQuietAndAnswered',
+        actions: ['answerDeferredRevocations', 'stopQuietOutbox', 'markOutboxStopped'],
+      },
+      { actions: ['answerDeferredRevocations', 'countDrainsAnswered'] },
     ],
     // A late answer's refresh token that could not be revoked: the app is told (docs/sign-out.md row 40).
     TOKENS_UNREVOKED: { actions: { type: 'emitTokensNotStored', params: ({ event }) => ({ error: event.error }) } },
@@ -180,7 +183,7 @@ export const authMachine = authSetup.createMachine({
               {
                 guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'oldLayoutKept' }) },
                 target: '#auth.signedOut',
-                actions: ['startOutbox', 'askOutboxToDrain'],
+                actions: ['countDrainAsked', 'askOutboxToDrain'],
               },
               { target: '#auth.signedOut' },
             ],

@@ -360,29 +360,45 @@ export const authSetup = setup({
     resetRefreshFailures: assign({ refreshFailures: 0 }),
 
     // ——— the deferred-revocation outbox (a child actor) ———
-    /** Asks the outbox to drain (for a `retryDeferredRevocations()` call, or -1: the chart's own); after `startOutbox`. */
+    /** Asks the outbox to drain (for a `retryDeferredRevocations()` call, or -1: the chart's own); after `countDrainAsked`. */
     askOutboxToDrain: sendTo('outbox', ({ event }) => ({
       type: 'DRAIN' as const,
       id: event.type === 'RETRY_DEFERRED' ? event.id : -1,
     })),
-    /**
-     * Starts the outbox again if it was stopped (`spawn` inside `assign`: xstate's own way, and no
-     * `enqueueActions`, which costs the bundle 0.15 kB). It begins with its start drain, which the
-     * `DRAIN` that follows joins.
-     */
+    /** The chart's start: the outbox drains what an earlier run left. */
     startOutbox: assign({
-      outboxRuns: ({ context, spawn }) =>
-        context.outboxRuns ||
-        !!spawn('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } }),
+      outboxAsks: ({ context, spawn }) => {
+        spawn('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } });
+        return 0;
+      },
+    }),
+    /**
+     * One more drain request owed an answer; a stopped outbox is started again first (`spawn` inside
+     * `assign`: xstate's own way, no `enqueueActions`, which costs the bundle 0.15 kB). It begins with
+     * its start drain, which the `DRAIN` that follows joins.
+     */
+    countDrainAsked: assign({
+      outboxAsks: ({ context, spawn }) => {
+        if (context.outboxAsks === null) {
+          spawn('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } });
+        }
+        return (context.outboxAsks ?? 0) + 1;
+      },
     }),
     answerDeferredRevocations: emit(({ event }) => deferredAnswer(event)),
+    countDrainsAnswered: assign({
+      outboxAsks: ({ context, event }) =>
+        context.outboxAsks === null
+          ? null
+          : context.outboxAsks - (event.type === 'OUTBOX_DRAINED' ? event.ids.length : 0),
+    }),
     /**
-     * The outbox idles until asked (nothing to watch or look at again): stopped, so that an idle
-     * instance carries one actor, not two (P5). No request is lost: xstate delivers a `DRAIN` before
-     * this report could be read, so the report answered every one sent.
+     * The outbox idles until asked (nothing to watch or look at again) and owes no answer: stopped,
+     * so that an idle instance carries one actor, not two (P5). Not on its report alone: a request
+     * made meanwhile (re-entrant, from an inspector) may wait in its mailbox.
      */
     stopQuietOutbox: stopChild('outbox'),
-    markOutboxStopped: assign({ outboxRuns: false }),
+    markOutboxStopped: assign({ outboxAsks: null }),
   },
 });
 

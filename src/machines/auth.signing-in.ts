@@ -21,7 +21,7 @@ const savingStopped = ({ context }: { context: AuthContext }) => {
 
 const CANCEL_SIGN_IN = [
   // Its save may have replaced another session (its token went to the outbox): revoke that now.
-  'startOutbox',
+  'countDrainAsked',
   'askOutboxToDrain',
   'cancelSignIn',
   'forgetSignInRequest',
@@ -324,7 +324,7 @@ export const signingInState = {
             actions: [
               ...SAVED,
               { type: 'emitDeferredDropped', params: ({ event }) => ({ count: event.output.dropped ?? 0 }) },
-              'startOutbox',
+              'countDrainAsked',
               'askOutboxToDrain',
             ],
           },
@@ -332,7 +332,7 @@ export const signingInState = {
           {
             guard: { type: 'supersededAnother', params: ({ event }) => ({ output: event.output }) },
             target: '#auth.signedIn',
-            actions: [...SAVED, 'startOutbox', 'askOutboxToDrain'],
+            actions: [...SAVED, 'countDrainAsked', 'askOutboxToDrain'],
           },
           { target: '#auth.signedIn', actions: SAVED },
         ],

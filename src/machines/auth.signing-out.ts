@@ -354,7 +354,7 @@ export const signingOutState = {
           {
             guard: { type: 'clearedAs', params: ({ event }) => ({ outcome: event.output, kind: 'oldLayoutKept' }) },
             target: '#auth.signedOut',
-            actions: [...CLEARED, 'startOutbox', 'askOutboxToDrain'],
+            actions: [...CLEARED, 'countDrainAsked', 'askOutboxToDrain'],
           },
           { target: '#auth.signedOut', actions: CLEARED },
         ],

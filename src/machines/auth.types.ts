@@ -252,10 +252,11 @@ export interface AuthContext {
   /** Why the last refresh was refused, while storage is checked for a newer refresh of this session. */
   refusedWith: AuthError | null;
   /**
-   * The outbox actor runs (it is stopped once quiet, started again when asked). A flag, not a
-   * state: it is orthogonal to every state of the chart, and a parallel region would show it twice.
+   * Drain requests sent to the outbox actor and not yet answered; `null`: no outbox actor runs (it
+   * is stopped once quiet and owing nothing, and started again when asked). Data, not a mode: a
+   * count that tells when stopping it loses no request (docs/machine.md, "The revocation outbox").
    */
-  outboxRuns: boolean;
+  outboxAsks: number | null;
 }
 
 /** What the app is told about a challenge: what to ask the user for. No secret. */

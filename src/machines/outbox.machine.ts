@@ -159,7 +159,9 @@ export const outboxMachine = setup({
     /** One call per entry, or three for a global one (refresh, GlobalSignOut, RevokeToken). */
     remoteStepTimeout: ({ context }) => context.config.remoteStepMs * (context.globals[context.tried] ? 3 : 1),
     storageTimeout: ({ context }) => context.config.storageMs,
-    recheck: ({ context }) => context.recheckMs ?? 0,
+    // A lease read from storage (another context's, maybe corrupt) may be any size: a timer of 2^31 ms
+    // or more fires at once, which would re-claim in a tight loop.
+    recheck: ({ context }) => Math.min(context.recheckMs ?? 0, 2 ** 31 - 1),
   },
   actions: {
     addWaiter: assign({
@@ -207,7 +209,6 @@ export const outboxMachine = setup({
       waiting: [],
       error: null,
     }),
-    forgetRecheck: assign({ recheckMs: null }),
   },
 }).createMachine({
   id: 'outbox',
@@ -261,14 +262,21 @@ export const outboxMachine = setup({
           initial: 'choosing',
           states: {
             choosing: { always: [{ guard: 'mustRecheck', target: 'waiting' }, { target: 'none' }] },
-            waiting: { after: { recheck: { target: '#outbox.claiming', actions: 'forgetRecheck' } } },
+            // `recheckMs` stays until a claim succeeds (`takeTokens`): a claim that fails (a storage
+            // fault) leaves the outbox waiting to look again, not quiet.
+            waiting: { after: { recheck: '#outbox.claiming' } },
             none: {},
           },
         },
       },
     },
     checkingConnectivity: {
-      always: [{ guard: 'isOnline', target: 'claiming' }, { target: 'idle' }],
+      // Offline at start: the drain waits (for a retry, the next start, or connectivity with
+      // `deferRevocation`); the report lets the chart stop an outbox with nothing to watch.
+      always: [
+        { guard: 'isOnline', target: 'claiming' },
+        { target: 'idle', actions: 'report' },
+      ],
     },
     /** One lock: the entries this drain will try are claimed (or another context's claim is live). */
     claiming: {

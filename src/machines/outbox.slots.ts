@@ -1,6 +1,6 @@
 import { fromCallback, fromPromise } from 'xstate';
 import { AuthError } from '../errors.js';
-import { safeIsOnline } from '../services/connectivity.js';
+import { safeIsOnline, safeSubscribe } from '../services/connectivity.js';
 import type { ClaimedRevocation } from '../session/outbox.js';
 import { type Sealed, seal, unseal } from '../session/sealed.js';
 import type { AuthConfig, AuthDeps } from './auth.types.js';
@@ -31,6 +31,8 @@ async function deferredGlobalSignOut(attempt: Attempt, signal: AbortSignal): Pro
   if (typeof fresh.refreshToken === 'string' && fresh.refreshToken !== attempt.token) {
     await keepRotated(attempt, fresh.refreshToken);
   }
+  // Stopped meanwhile (the drain's abort): no call begins after it, whatever the transport does with a signal.
+  signal.throwIfAborted();
   await refusedForGood(deps.services.globalSignOut(fresh.accessToken, signal));
 }
 
@@ -101,6 +103,7 @@ export const outboxWithServices = outboxMachine.provide({
         const rotated = () => (attempt.rotated === null ? null : seal(attempt.rotated));
         try {
           if (input.global) await deferredGlobalSignOut(attempt, signal);
+          signal.throwIfAborted();
           // The newest token: after a rotation the one first kept is dead already.
           await attempt.deps.services.revokeToken(attempt.token, signal);
           return { outcome: 'revoked', rotated: rotated() };
@@ -130,12 +133,11 @@ export const outboxWithServices = outboxMachine.provide({
         'StorageFailure',
       ),
     ),
-    watchConnectivity: fromCallback<OutboxEvent, { deps: Sealed<AuthDeps> | null }>(({ sendBack, input }) => {
-      const unsubscribe = depsOf(input.deps).connectivity.subscribe?.((online) => {
+    watchConnectivity: fromCallback<OutboxEvent, { deps: Sealed<AuthDeps> | null }>(({ sendBack, input }) =>
+      safeSubscribe(depsOf(input.deps).connectivity, (online) => {
         if (online) sendBack({ type: 'ONLINE' });
-      });
-      return () => unsubscribe?.();
-    }),
+      }),
+    ),
   },
   guards: {
     isOnline: ({ context }) => safeIsOnline(depsOf(context.deps).connectivity),

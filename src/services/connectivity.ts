@@ -62,3 +62,20 @@ export function safeIsOnline(connectivity: Connectivity): boolean {
     return true;
   }
 }
+
+/**
+ * `subscribe()`, where a throwing one (or its throwing unsubscribe) means no events: the app's
+ * connectivity must not put the chart in error or stop `stop()` half-way.
+ */
+export function safeSubscribe(connectivity: Connectivity, listener: (online: boolean) => void): () => void {
+  try {
+    const off = connectivity.subscribe?.(listener);
+    return () => {
+      try {
+        off?.();
+      } catch {}
+    };
+  } catch {
+    return () => {};
+  }
+}

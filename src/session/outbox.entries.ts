@@ -64,7 +64,11 @@ export function parseEntry(raw: string): Entry | null {
   return entry;
 }
 
-/** The legacy key: a JSON array of refresh tokens (revoke only) and `{ refreshToken, global: true }` entries. */
+/**
+ * The legacy key: a JSON array of refresh tokens (revoke only) and `{ refreshToken, global: true }`
+ * entries. An element of neither shape is skipped, as the new layout skips a junk entry: the valid
+ * tokens beside it are still migrated (and revoked), not dropped with it.
+ */
 export function parseLegacy(raw: string): DeferredRevocation[] | null {
   const parsed = parseJson(raw);
   if (!Array.isArray(parsed)) return null;
@@ -76,7 +80,7 @@ export function parseLegacy(raw: string): DeferredRevocation[] | null {
         refreshToken: (e as DeferredRevocation).refreshToken,
         global: (e as DeferredRevocation).global === true,
       });
-    } else return null;
+    }
   }
   return entries;
 }

@@ -182,8 +182,15 @@ describe('recovery', () => {
     expect(shared.getItem(LEGACY)).toBeNull();
   });
 
-  it('removes a corrupt legacy key', async () => {
+  it('a legacy key with a junk element: its valid tokens migrate, the junk is skipped (not all dropped with it)', async () => {
     const shared = memoryStorage([[LEGACY, '["rt", 5]']]);
+    await context(shared).held((o) => o.dropCorruptHeld());
+    expect(storedTokens(shared)).toEqual(['rt']);
+    expect(shared.getItem(LEGACY)).toBeNull();
+  });
+
+  it('removes a legacy key that is not a JSON array', async () => {
+    const shared = memoryStorage([[LEGACY, '{"rt": 5}']]);
     await context(shared).held((o) => o.dropCorruptHeld());
     expect(shared.keys()).toEqual([]);
   });
