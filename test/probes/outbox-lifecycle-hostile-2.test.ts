@@ -209,3 +209,78 @@ describe('seeded fuzz: three contexts, one storage', () => {
     }
   });
 });
+
+describe('nothing keeps running after stop()', () => {
+  it('with a recheck pending, a watched connectivity and a hung RevokeToken in another context: no timer is left once both stop', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await sleep(10);
+    const baseline = timers();
+    const shared = memoryStorage();
+    const locks = sharedLocks();
+    deferInStorage(shared, ['rt-held']);
+    const holderServices = fakeServices();
+    holderServices.script.revokeToken = 'hang';
+    const holder = createAuth({
+      services: holderServices,
+      storage: latentStorage(shared, locks, seeded(11), 1),
+      sync: null,
+      wake: null,
+      timeouts: { remoteStepMs: 5_000, storageMs: 200 },
+    });
+    await expect.poll(() => holderServices.calls.revokeToken.length).toBe(1);
+    const watcher = createAuth({
+      services: fakeServices(),
+      storage: latentStorage(shared, locks, seeded(12), 1),
+      sync: null,
+      wake: null,
+      connectivity: manualConnectivity(true),
+      deferRevocation: true,
+    });
+    expect(await watcher.retryDeferredRevocations()).toEqual({ settled: 0, remaining: 1 });
+    expect(timers()).toBeGreaterThan(baseline); // the holder's step timer, the watcher's recheck
+    watcher.stop();
+    holder.stop();
+    await sleep(30);
+    expect(timers()).toBeLessThanOrEqual(baseline);
+  });
+});
+
+// Run with the heap measured: npx vitest run test/probes/outbox-lifecycle-hostile-2.test.ts --execArgv=--expose-gc
+// (skipped without global.gc). Written at 551 KB over the first 2,000 cycles (warm-up), then 62 KB
+// over the next 2,000: a leaked outbox actor per cycle (~2.5 KB) would be ~5 MB.
+const gc = (globalThis as { gc?: () => void }).gc;
+describe('heap over many start → quiet → retry cycles', () => {
+  it.runIf(typeof gc === 'function')('2,000 cycles after warm-up: heap roughly flat (< 1 MB)', async () => {
+    const heap = () => {
+      gc?.();
+      gc?.();
+      return process.memoryUsage().heapUsed;
+    };
+    const storage = memoryStorage();
+    let revokes = 0;
+    // A RevokeToken that records nothing: the fakes' call log would grow by itself.
+    const services = {
+      ...fakeServices(),
+      revokeToken: async () => {
+        revokes++;
+      },
+    };
+    const auth = createAuth({ services, storage, sync: null });
+    await auth.ready;
+    await expect.poll(() => outboxRuns(auth)).toBe(false);
+    const cycles = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        if (i % 2 === 0) deferInStorage(storage, [`rt-heap-${i}`]);
+        await auth.retryDeferredRevocations();
+      }
+    };
+    await cycles(2_200);
+    const before = heap();
+    await cycles(2_000);
+    const growth = heap() - before;
+    expect(revokes).toBe(2_100);
+    expect(outboxRuns(auth)).toBe(false);
+    expect(growth).toBeLessThan(1_000_000);
+    auth.stop();
+  });
+});
