@@ -9,6 +9,7 @@ import type { InspectionEvent } from 'xstate';
 import { type Auth, AuthError, createAuth, manualConnectivity, memoryStorage } from '../../src/index.js';
 import { sleep } from '../helpers/async.js';
 import { fakeServices } from '../helpers/fakes.js';
+import { makeTokens } from '../helpers/tokens.js';
 import { INDEX, latentStorage, seeded, sharedLocks, storedTokens } from '../outbox/helpers.js';
 import { deferInStorage, outboxRuns, within } from './outbox-hostile.helpers.js';
 
@@ -282,5 +283,74 @@ describe('heap over many start → quiet → retry cycles', () => {
     expect(outboxRuns(auth)).toBe(false);
     expect(growth).toBeLessThan(1_000_000);
     auth.stop();
+  });
+});
+
+describe('the chart’s own drain after a sign-in replaced another context’s session', () => {
+  const timeouts = { storageMs: 50, remoteStepMs: 50 };
+
+  it('into a full outbox (maxDeferredRevocations: 1) while offline: the dropped entry is reported, the replaced token kept and tried', async () => {
+    const shared = memoryStorage();
+    const locks = sharedLocks();
+    deferInStorage(shared, ['rt-old-1']);
+    const tokensA = makeTokens();
+    const tokensB = makeTokens({ username: 'bob@example.com' });
+    const servicesA = fakeServices(tokensA);
+    const servicesB = fakeServices(tokensB);
+    for (const s of [servicesA, servicesB]) s.script.revokeToken = { error: new AuthError('Network', 'offline') };
+    const options = { sync: null, maxDeferredRevocations: 1, timeouts };
+    const a = createAuth({ services: servicesA, storage: latentStorage(shared, locks, seeded(21), 1), ...options });
+    const b = createAuth({ services: servicesB, storage: latentStorage(shared, locks, seeded(22), 1), ...options });
+    const dropped: number[] = [];
+    b.on('deferredRevocationsDropped', (p) => dropped.push(p.count));
+    await Promise.all([a.ready, b.ready]);
+    await a.signIn({ username: 'alice@example.com', password: 'pw' });
+    await expect.poll(() => outboxRuns(b)).toBe(false);
+    await b.signIn({ username: 'bob@example.com', password: 'pw' });
+    await expect.poll(() => servicesB.calls.revokeToken.map((c) => c.arg)).toContain(tokensA.refreshToken);
+    // rt-old-1 was dropped to make room, and the app heard it; A's token waits (not revoked: offline).
+    expect(dropped).toEqual([1]);
+    await expect.poll(() => storedTokens(shared)).toEqual([tokensA.refreshToken]);
+    await expect.poll(() => outboxRuns(b)).toBe(false);
+    a.stop();
+    b.stop();
+  });
+
+  it('stop() while that drain’s RevokeToken hangs: the replaced token waits in the outbox, and a later context revokes it once the claim lapses', async () => {
+    const shared = memoryStorage();
+    const locks = sharedLocks();
+    const tokensA = makeTokens();
+    const servicesA = fakeServices(tokensA);
+    const servicesB = fakeServices(makeTokens({ username: 'bob@example.com' }));
+    servicesB.script.revokeToken = 'hang';
+    const a = createAuth({
+      services: servicesA,
+      storage: latentStorage(shared, locks, seeded(23), 1),
+      sync: null,
+      timeouts,
+    });
+    const b = createAuth({
+      services: servicesB,
+      storage: latentStorage(shared, locks, seeded(24), 1),
+      sync: null,
+      timeouts,
+    });
+    await Promise.all([a.ready, b.ready]);
+    await a.signIn({ username: 'alice@example.com', password: 'pw' });
+    await expect.poll(() => outboxRuns(b)).toBe(false);
+    await b.signIn({ username: 'bob@example.com', password: 'pw' });
+    await expect.poll(() => servicesB.calls.revokeToken.length).toBe(1);
+    b.stop();
+    a.stop();
+    await sleep(20);
+    expect(storedTokens(shared)).toEqual([tokensA.refreshToken]);
+    const servicesC = fakeServices();
+    const c = createAuth({ services: servicesC, storage: latentStorage(shared, locks, seeded(25), 1), sync: null });
+    // B's claim is live at first sight; C's recheck takes it after B's lease (2 × 50 + 50 ms).
+    expect(await c.retryDeferredRevocations()).toEqual({ settled: 0, remaining: 1 });
+    await expect.poll(() => servicesC.calls.revokeToken.map((x) => x.arg)).toEqual([tokensA.refreshToken]);
+    await expect.poll(() => storedTokens(shared)).toEqual([]);
+    await expect.poll(() => outboxRuns(c)).toBe(false);
+    c.stop();
   });
 });
