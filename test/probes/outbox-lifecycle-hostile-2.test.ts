@@ -354,3 +354,52 @@ describe('the chart’s own drain after a sign-in replaced another context’s s
     c.stop();
   });
 });
+
+describe('stop() from the inspection stream', () => {
+  const moments: [string, (e: InspectionEvent) => boolean][] = [
+    ['the outbox is spawned', (e) => e.type === '@xstate.actor' && (e.actorRef as { id?: string }).id === 'outbox'],
+    ['DRAIN is relayed', (e) => e.type === '@xstate.event' && (e.event as { type: string }).type === 'DRAIN'],
+    [
+      'the outbox reports',
+      (e) =>
+        e.type === '@xstate.action' &&
+        (e.actorRef as { id?: string }).id === 'outbox' &&
+        e.action.type === 'xstate.sendTo',
+    ],
+    [
+      'OUTBOX_DRAINED is relayed',
+      (e) => e.type === '@xstate.event' && (e.event as { type: string }).type === 'OUTBOX_DRAINED',
+    ],
+    ['the chart stops the quiet outbox', (e) => e.type === '@xstate.action' && e.action.type === 'xstate.stopChild'],
+  ];
+  for (const [moment, when] of moments) {
+    it(`stop() when ${moment}: nothing thrown, the retry rejects Cancelled, the actor is stopped`, async () => {
+      const storage = memoryStorage();
+      let armed = false;
+      const thrown: unknown[] = [];
+      const auth: Auth = createAuth({
+        services: fakeServices(),
+        storage,
+        sync: null,
+        inspect: (e) => {
+          if (!armed || !when(e)) return;
+          armed = false;
+          try {
+            auth.stop();
+          } catch (error) {
+            thrown.push(error);
+          }
+        },
+      });
+      await auth.ready;
+      await expect.poll(() => outboxRuns(auth)).toBe(false);
+      deferInStorage(storage, ['rt-a']);
+      armed = true;
+      const outcome = await within(auth.retryDeferredRevocations(), 1_000);
+      expect(armed).toBe(false);
+      expect(thrown).toEqual([]);
+      expect(outcome).toMatchObject({ error: expect.objectContaining({ code: 'Cancelled' }) });
+      expect(auth.actor.getSnapshot().status).toBe('stopped');
+    });
+  }
+});
