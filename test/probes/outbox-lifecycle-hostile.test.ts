@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, createAuth, manualConnectivity, memoryStorage } from '../../src/index.js';
+import type { InspectionEvent } from 'xstate';
+import { type Auth, AuthError, createAuth, manualConnectivity, memoryStorage } from '../../src/index.js';
 import { sleep } from '../helpers/async.js';
 import { fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
@@ -337,4 +338,53 @@ describe('deferRevocation keeps the actor alive', () => {
     expect(outboxRuns(auth)).toBe(true);
     auth.stop();
   });
+});
+
+describe('stop() from the inspection stream', () => {
+  const moments: [string, (e: InspectionEvent) => boolean][] = [
+    ['the outbox is spawned', (e) => e.type === '@xstate.actor' && (e.actorRef as { id?: string }).id === 'outbox'],
+    ['DRAIN is relayed', (e) => e.type === '@xstate.event' && (e.event as { type: string }).type === 'DRAIN'],
+    [
+      'the outbox reports',
+      (e) =>
+        e.type === '@xstate.action' &&
+        (e.actorRef as { id?: string }).id === 'outbox' &&
+        e.action.type === 'xstate.sendTo',
+    ],
+    [
+      'OUTBOX_DRAINED is relayed',
+      (e) => e.type === '@xstate.event' && (e.event as { type: string }).type === 'OUTBOX_DRAINED',
+    ],
+    ['the chart stops the quiet outbox', (e) => e.type === '@xstate.action' && e.action.type === 'xstate.stopChild'],
+  ];
+  for (const [moment, when] of moments) {
+    it(`stop() when ${moment}: nothing thrown, the retry rejects Cancelled, the actor is stopped`, async () => {
+      const storage = memoryStorage();
+      let armed = false;
+      const thrown: unknown[] = [];
+      const auth: Auth = createAuth({
+        services: fakeServices(),
+        storage,
+        sync: null,
+        inspect: (e) => {
+          if (!armed || !when(e)) return;
+          armed = false;
+          try {
+            auth.stop();
+          } catch (error) {
+            thrown.push(error);
+          }
+        },
+      });
+      await auth.ready;
+      await expect.poll(() => outboxRuns(auth)).toBe(false);
+      deferInStorage(storage, ['rt-a']);
+      armed = true;
+      const outcome = await within(auth.retryDeferredRevocations(), 1_000);
+      expect(armed).toBe(false);
+      expect(thrown).toEqual([]);
+      expect(outcome).toMatchObject({ error: expect.objectContaining({ code: 'Cancelled' }) });
+      expect(auth.actor.getSnapshot().status).toBe('stopped');
+    });
+  }
 });
