@@ -1,14 +1,14 @@
 /**
  * Hostile outbox-lifecycle probes, part 3: a deferred *global* entry (refresh, GlobalSignOut, then
- * RevokeToken) cut by stop(). The guard passed when written; the `it.fails` is a defect (see its
+ * RevokeToken) cut by stop(), and a fuzz of sign-ins over each other. The guards passed when written; the `it.fails` is a defect (see its
  * comment). Parts 1–2 and the other defects: outbox-lifecycle-hostile*.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { createAuth, memoryStorage, type Tokens } from '../../src/index.js';
+import { type Auth, createAuth, memoryStorage, type Tokens } from '../../src/index.js';
 import { sleep } from '../helpers/async.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-import { INDEX, storedTokens } from '../outbox/helpers.js';
+import { INDEX, latentStorage, PREFIX, seeded, sharedLocks, storedTokens } from '../outbox/helpers.js';
 import { outboxRuns, within } from './outbox-hostile.helpers.js';
 
 /** An instance whose outbox holds one global entry, and whose refresh answers when the test says. */
@@ -64,4 +64,66 @@ describe('a deferred global entry cut by stop()', () => {
       revokeToken: 0,
     });
   });
+});
+
+describe('seeded fuzz: two contexts signing in over each other (the chart’s own drains)', () => {
+  // Every sign-in over the other context's stored session sends that session's refresh token to the
+  // outbox and asks for a drain (restarting a stopped outbox); sign-outs and retries interleave.
+  it('every call answered; every issued refresh token revoked, waiting in the outbox, stored as the session, or held (8 seeds)', async () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const random = seeded(seed * 31);
+      const shared = memoryStorage();
+      const locks = sharedLocks();
+      const issued: string[] = [];
+      const revoked = new Set<string>();
+      const ctx = [0, 1].map((i) => {
+        const fake = fakeServices();
+        fake.script.signIn = () => {
+          const t = makeTokens({ username: i === 0 ? 'alice@example.com' : 'bob@example.com' });
+          issued.push(t.refreshToken);
+          return Promise.resolve(t);
+        };
+        const services = {
+          ...fake,
+          revokeToken: async (token: string, signal: AbortSignal) => {
+            await fake.revokeToken(token, signal);
+            revoked.add(token);
+          },
+        };
+        return createAuth({
+          services,
+          storage: latentStorage(shared, locks, seeded(seed * 100 + i), 2),
+          sync: null,
+          timeouts: { storageMs: 60, remoteStepMs: 60 },
+        });
+      });
+      const calls: Promise<unknown>[] = [];
+      for (let step = 0; step < 16; step++) {
+        const a = ctx[Math.floor(random() * 2)] as Auth;
+        const r = random();
+        if (r < 0.5) calls.push(a.signIn({ username: 'u', password: 'p' }).catch((e) => e));
+        else if (r < 0.75) calls.push(a.signOut());
+        else calls.push(a.retryDeferredRevocations().catch((e) => e));
+        await sleep(Math.floor(random() * 15));
+      }
+      const outcomes = await Promise.all(calls.map((p) => within(p, 3000)));
+      expect(
+        outcomes.filter((o) => o === 'HANG'),
+        `seed ${seed}`,
+      ).toEqual([]);
+      await sleep(300);
+      for (const a of ctx) await a.retryDeferredRevocations();
+      await sleep(300);
+      for (const a of ctx) await a.retryDeferredRevocations();
+      const stored = storedTokens(shared);
+      const sessionRaw = shared.getItem(`${PREFIX}session`) as string | null;
+      const live = sessionRaw ? (JSON.parse(sessionRaw) as { refreshToken: string }).refreshToken : null;
+      const held = ctx.map((a) => a.getTokens()?.refreshToken).filter(Boolean);
+      const unaccounted = issued.filter(
+        (t) => !revoked.has(t) && !stored.includes(t) && t !== live && !held.includes(t),
+      );
+      expect(unaccounted, `seed ${seed}`).toEqual([]);
+      for (const a of ctx) a.stop();
+    }
+  }, 60_000);
 });
