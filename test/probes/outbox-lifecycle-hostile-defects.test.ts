@@ -1,7 +1,7 @@
 /**
- * Defects found by the hostile outbox-lifecycle probes (see outbox-lifecycle-hostile.test.ts for the
- * guards that held). Each is `it.fails`: the test states what should happen and fails today; the
- * comment says what happens instead and where the cause likely is. src/ is not changed here.
+ * Defects the hostile outbox-lifecycle probes found (see outbox-lifecycle-hostile.test.ts for the
+ * guards that held), now fixed: each test states what must happen; the comment above it says what
+ * used to happen and why (the "DEFECT" notes describe the code before the fix, in CHANGELOG.md).
  */
 import { describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
@@ -34,7 +34,7 @@ function hostileConnectivity(
 }
 
 describe('the "no request is lost" claim', () => {
-  // DEFECT (low–medium: needs a re-entrant call, but it refutes the invariant in docs/machine.md and
+  // FIXED DEFECT (low–medium: needs a re-entrant call, but it refutes the invariant in docs/machine.md and
   // auth.setup.ts:380-383 "xstate delivers a DRAIN before this report could be read").
   // Repro: an `inspect` observer calls `auth.retryDeferredRevocations()` when it sees the outbox run
   // its `report` action (`@xstate.action` xstate.sendTo, actor `outbox`) of a quiet drain, or when it
@@ -63,7 +63,7 @@ describe('the "no request is lost" claim', () => {
     ],
   ];
   for (const [moment, when] of triggers) {
-    it.fails(`a retry made from the inspection stream when ${moment} of a quiet drain is answered`, async () => {
+    it(`a retry made from the inspection stream when ${moment} of a quiet drain is answered`, async () => {
       const storage = memoryStorage();
       let armed = false;
       const reentrant: Promise<unknown>[] = [];
@@ -92,7 +92,7 @@ describe('the "no request is lost" claim', () => {
 });
 
 describe('a hostile connectivity kills the chart through the outbox (deferRevocation)', () => {
-  // DEFECT (high impact, hostile environment): with `deferRevocation: true` the outbox invokes
+  // FIXED DEFECT (high impact, hostile environment): with `deferRevocation: true` the outbox invokes
   // `watchConnectivity` each time it enters idle; outbox.slots.ts:133-137 calls the app's
   // `connectivity.subscribe` (and later its unsubscribe) unguarded. When it throws, the callback actor
   // errors; the outbox has no onError for that invoke (outbox.machine.ts:247-253), so xstate v5 puts
@@ -103,7 +103,7 @@ describe('a hostile connectivity kills the chart through the outbox (deferRevoca
   // (`isOnline()` is guarded by safeIsOnline; subscribe/unsubscribe are not.)
   // Should: the chart survives (a throwing subscribe means "no connectivity events"), and every call
   // is answered.
-  it.fails('a subscribe that throws from its 2nd call (the outbox’s) leaves the chart alive and calls answered', async () => {
+  it('a subscribe that throws from its 2nd call (the outbox’s) leaves the chart alive and calls answered', async () => {
     const base = manualConnectivity(true);
     const storage = memoryStorage();
     const auth = createAuth({
@@ -129,10 +129,10 @@ describe('a hostile connectivity kills the chart through the outbox (deferRevoca
     auth.stop();
   });
 
-  // DEFECT (same cause, the unsubscribe side): the first DRAIN makes the outbox leave idle, the
+  // FIXED DEFECT (same cause, the unsubscribe side): the first DRAIN makes the outbox leave idle, the
   // watcher is stopped, the app's unsubscribe throws, and the chart dies: that retry is rejected
   // Cancelled ("The auth instance was stopped" although stop() was never called) and the next hangs.
-  it.fails('an unsubscribe that throws leaves the chart alive and retries answered', async () => {
+  it('an unsubscribe that throws leaves the chart alive and retries answered', async () => {
     const base = manualConnectivity(true);
     const storage = memoryStorage();
     const auth = createAuth({
@@ -160,12 +160,12 @@ describe('a hostile connectivity kills the chart through the outbox (deferRevoca
 });
 
 describe('stop() ends everything', () => {
-  // DEFECT (medium): `stop()` runs the cleanups (auth.ts:373) before `#settleAll()` (auth.ts:375),
+  // FIXED DEFECT (medium): `stop()` runs the cleanups (auth.ts:373) before `#settleAll()` (auth.ts:375),
   // unguarded: an app connectivity (or wake, or sync) whose unsubscribe throws makes stop() throw,
   // skips the cleanups after it (sync.close) and never answers the calls still pending. Here a retry
   // waits on a RevokeToken that hangs; after stop() it never settles.
   // Should: stop() never throws for an app callback, and every pending call is rejected Cancelled.
-  it.fails('stop() with a throwing connectivity unsubscribe still answers a pending retry (Cancelled) and does not throw', async () => {
+  it('stop() with a throwing connectivity unsubscribe still answers a pending retry (Cancelled) and does not throw', async () => {
     const base = manualConnectivity(true);
     const services = fakeServices();
     services.script.revokeToken = 'hang';
@@ -194,14 +194,14 @@ describe('stop() ends everything', () => {
 });
 
 describe('an idle instance carries no outbox actor (P5)', () => {
-  // DEFECT (low, memory/P5 only): started offline without `deferRevocation`, the start drain is skipped
+  // FIXED DEFECT (low, memory/P5 only): started offline without `deferRevocation`, the start drain is skipped
   // (outbox.machine.ts:270-271 `checkingConnectivity` goes to idle without a report), so no quiet report
   // ever comes and the chart never stops the actor: the idle instance keeps its outbox actor (~2.5 KB)
   // until the app happens to call retryDeferredRevocations(), even after the network returns (nothing
   // watches it without the option). Entries an earlier run left stay undrained likewise.
   // Should (per docs/machine.md): an instance with nothing to watch and nothing asked carries no outbox
   // actor; e.g. report quiet from checkingConnectivity's offline branch too.
-  it.fails('started offline without deferRevocation, the outbox actor is let go', async () => {
+  it('started offline without deferRevocation, the outbox actor is let go', async () => {
     const connectivity = manualConnectivity(false);
     const auth = createAuth({ services: fakeServices(), storage: memoryStorage(), connectivity, sync: null });
     await auth.ready;
@@ -213,7 +213,7 @@ describe('an idle instance carries no outbox actor (P5)', () => {
 });
 
 describe('a recheck of another context’s claim', () => {
-  // DEFECT (medium: a hot loop against storage, reachable with valid options): another context with a
+  // FIXED DEFECT (medium: a hot loop against storage, reachable with valid options): another context with a
   // long (valid, < 2^31 ms) `timeouts.remoteStepMs` claims two entries: its lease is
   // 2 × storageMs + 2 × remoteStepMs ≥ 2^31 ms. This context's drain finds them busy and sets its
   // recheck timer to that lease (src/session/outbox.ts:161 `recheckMs = max(lease)`, unbounded;
@@ -223,7 +223,7 @@ describe('a recheck of another context’s claim', () => {
   // whose `lease` in storage is simply large or corrupt. The chart's own timeouts were made
   // InvalidConfig at 2^31 for this very reason (c82d694); a lease read from storage is not bounded.
   // Should: the recheck delay is clamped below 2^31 (and a busy entry rechecked at most once a lease).
-  it.fails('a busy entry with a lease of 2^31 ms or more is not re-claimed in a tight loop', async () => {
+  it('a busy entry with a lease of 2^31 ms or more is not re-claimed in a tight loop', async () => {
     const shared = memoryStorage();
     deferInStorage(shared, ['rt-long-1', 'rt-long-2']);
     const holderServices = fakeServices();
@@ -257,7 +257,7 @@ describe('a recheck of another context’s claim', () => {
 });
 
 describe('the old layout’s outbox key, migrated by the start drain', () => {
-  // DEFECT (low: needs a partly corrupt old-layout key): `revocationOutbox` (one JSON array) holding
+  // FIXED DEFECT (low: needs a partly corrupt old-layout key): `revocationOutbox` (one JSON array) holding
   // valid tokens and one element that is neither a string nor an object with a string refreshToken.
   // What happens: parseLegacy (src/session/outbox.entries.ts:79 `else return null`) rejects the whole
   // array, and #load (src/session/outbox.ts:287-300) then removes the key anyway: the valid tokens are
@@ -265,7 +265,7 @@ describe('the old layout’s outbox key, migrated by the start drain', () => {
   // tokensNotStored). The new layout's reader skips a junk entry and keeps the rest (see
   // outbox-lifecycle-hostile-2.test.ts, "corrupt stored outbox data").
   // Should: the good elements are migrated (and revoked), or the drop is reported to the app.
-  it.fails('an old-layout outbox with one junk element: its valid tokens are revoked, or the app is told', async () => {
+  it('an old-layout outbox with one junk element: its valid tokens are revoked, or the app is told', async () => {
     const storage = memoryStorage([[LEGACY, JSON.stringify(['rt-legacy-1', 5, { refreshToken: 'rt-legacy-2' }])]]);
     const services = fakeServices();
     const auth = createAuth({ services, storage, sync: null });
@@ -283,7 +283,7 @@ describe('the old layout’s outbox key, migrated by the start drain', () => {
 });
 
 describe('the recheck of a dead context’s claim', () => {
-  // DEFECT (low: the token still waits in storage, but the recheck promise is broken by one transient
+  // FIXED DEFECT (low: the token still waits in storage, but the recheck promise is broken by one transient
   // fault): a context stopped mid-drain leaves its claim; another context's drain finds the entry busy
   // and keeps its outbox alive to recheck after the lease. The recheck timer clears `recheckMs`
   // (`forgetRecheck`, outbox.machine.ts:264) before claiming; if that claim's storage read fails once,
@@ -292,7 +292,7 @@ describe('the recheck of a dead context’s claim', () => {
   // looked at again until the next start or an explicit retry: exactly what the recheck exists to
   // avoid ("a dead drain's entries do not wait for the next start", outbox.machine.ts recheck comment).
   // Should: a failed recheck is retried (keep `recheckMs` until a claim succeeds, or report not quiet).
-  it.fails('a recheck whose claim meets one storage fault still revokes the dead context’s entry later', async () => {
+  it('a recheck whose claim meets one storage fault still revokes the dead context’s entry later', async () => {
     const shared = memoryStorage();
     const locks = sharedLocks();
     deferInStorage(shared, ['rt-dead']);
