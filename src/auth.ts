@@ -202,8 +202,13 @@ class AuthClient implements Auth {
    * Sends `event` with a new request id; the promise settles with the chart's answer to that id.
    * After stop(), rejects with `Cancelled` (signOut answers before asking).
    */
+  /** Stopped, or the chart ended in error (a bug, a hostile dependency): a call sent now would never be answered. */
+  get #ended(): boolean {
+    return this.#stopped || this.actor.getSnapshot().status !== 'active';
+  }
+
   #ask<T>(kind: Pending['kind'], event: Request, global?: boolean): Promise<T> {
-    if (this.#stopped) return Promise.reject(stopped());
+    if (this.#ended) return Promise.reject(stopped());
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending ??= new Map();
@@ -273,7 +278,7 @@ class AuthClient implements Auth {
 
   signOut(opts: { global?: boolean } = {}): Promise<SignOutResult> {
     const global = opts?.global === true;
-    if (this.#stopped) return Promise.resolve(cancelledSignOut(global));
+    if (this.#ended) return Promise.resolve(cancelledSignOut(global));
     return this.#ask('signOut', { type: 'SIGN_OUT', global }, global);
   }
 
