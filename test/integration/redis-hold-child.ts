@@ -1,0 +1,23 @@
+/**
+ * Child of redis-hold-timing.test.ts: takes `HOLD_NAME` on `HOLD_URL` with prefix `HOLD_PREFIX`
+ * (holdMs `HOLD_MS`), prints `inside <lock value>` inside the section and then hangs there until
+ * SIGKILLed.
+ */
+import { createClient } from 'redis';
+import { redisStorage } from '../../src/bindings/redis.js';
+
+const client = createClient({ url: process.env['HOLD_URL'] ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
+client.on('error', () => {});
+await client.connect();
+const prefix = process.env['HOLD_PREFIX'] ?? 'k:';
+const name = process.env['HOLD_NAME'] ?? 'x';
+const storage = redisStorage(client, { prefix, lockTtlMs: Number(process.env['HOLD_TTL'] ?? 5000) });
+await storage.lock?.(
+  name,
+  async () => {
+    await storage.setItem('session', 'child');
+    console.log(`inside ${String(await client.get(`${prefix}lock:${name}`))}`);
+    await new Promise(() => {});
+  },
+  Number(process.env['HOLD_MS'] ?? 60_000),
+);
