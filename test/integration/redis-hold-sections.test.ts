@@ -1,0 +1,169 @@
+/**
+ * Hostile probes of redisStorage's hold key, part 3: which section a write is fenced with when one
+ * storage object serves two createAuth instances (two clientIds: two lock names), data lost
+ * mid-section, and secrets in the lost-lock error. Parts 1 and 2: redis-hold-hostile.test.ts,
+ * redis-hold-timing.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { redisStorage } from '../../src/bindings/redis.js';
+import { createAuth, isAuthError } from '../../src/index.js';
+import { hasRedis } from '../../tools/embedded-redis.js';
+import { deferred, fakeServices } from '../helpers/fakes.js';
+import { makeTokens } from '../helpers/tokens.js';
+import { type Client, useEmbeddedRedis } from '../redis/embedded.js';
+
+/** Every message, stack and JSON form along an error's `cause` chain. */
+const chain = (e: unknown): string => {
+  const parts: string[] = [];
+  let x: unknown = e;
+  for (let i = 0; x && i < 10; i++) {
+    parts.push(String((x as Error).message), String((x as Error).stack), JSON.stringify(x) ?? '');
+    x = (x as { cause?: unknown }).cause;
+  }
+  return parts.join('\n');
+};
+
+describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold key: sections sharing a storage', () => {
+  const redis = useEmbeddedRedis();
+  const lockOf = (s: ReturnType<typeof redisStorage>) => {
+    const lock = s.lock;
+    if (!lock) throw new Error('redisStorage has no lock');
+    return lock;
+  };
+
+  /**
+   * DEFECT (medium), the createAuth form of redis-hold-hostile.test.ts "a write of section `a` after
+   * a concurrent section `b` … ended". One redisStorage object serves two instances with different
+   * clientIds (lock names `authchart.c1`, `authchart.c2`). c1's sign-in save section reads the
+   * session key (slow here); meanwhile c2 runs a whole section, which sets and then clears the
+   * storage's single `section` (src/adapters/redis.ts:98, :130). c1's save then writes its session
+   * record with no section known: a plain SET (redis.ts:147-150), checked against neither lock key
+   * nor hold key, so if Redis stalled now it would land after authchart let go of c1's lock.
+   * Should: every write c1 makes in its section is the fenced script with c1's lock and hold keys.
+   */
+  it.fails('two clientIds on one storage: every write of c1’s sign-in goes through the fenced script with c1’s own lock and hold keys', async () => {
+    const c = await redis.connect();
+    const prefix = 'e1:';
+    const writes: { via: string; keys: string[] }[] = [];
+    const c2Done = deferred();
+    let held = false;
+    const client = new Proxy(c, {
+      get(target, prop, receiver) {
+        const real = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof real !== 'function') return real;
+        const fn = (real as (...a: unknown[]) => Promise<unknown>).bind(target);
+        if (prop === 'get') {
+          return async (key: string) => {
+            // c1's save reads its session first: held until c2 ran a section of its own.
+            if (!held && key === `${prefix}authchart.c1.session` && c1Saving) {
+              held = true;
+              await c2Done.promise;
+            }
+            return fn(key);
+          };
+        }
+        if (prop === 'set') {
+          return (key: string, ...rest: unknown[]) => {
+            if (!key.includes(':lock:')) writes.push({ via: 'set', keys: [key] });
+            return fn(key, ...rest);
+          };
+        }
+        if (prop === 'eval') {
+          return (script: string, o: { keys: string[]; arguments: string[] }) => {
+            if (o.keys.length >= 2 && !o.keys[0]?.includes(':hold:')) writes.push({ via: 'eval', keys: o.keys });
+            return fn(script, o);
+          };
+        }
+        return fn;
+      },
+    }) as Client;
+    let c1Saving = false;
+    const storage = redisStorage(client, { prefix });
+    const make = (clientId: string, user: string) => {
+      const services = fakeServices(makeTokens({ username: user, clientId }));
+      (services as { clientId: string }).clientId = clientId;
+      return createAuth({ services, storage, sync: null, timeouts: { storageMs: 2000 } });
+    };
+    const a1 = make('c1', 'alice@example.com');
+    const a2 = make('c2', 'bob@example.com');
+    try {
+      await Promise.all([a1.ready, a2.ready]);
+      c1Saving = true;
+      const signIn = a1.signIn({ username: 'alice@example.com', password: 'pw' });
+      await expect.poll(() => held).toBe(true);
+      await a2.signIn({ username: 'bob@example.com', password: 'pw' }); // c2's sections start and end
+      c2Done.resolve();
+      await signIn;
+      const c1Writes = writes.filter((w) => w.keys.some((k) => k === `${prefix}authchart.c1.session`));
+      expect(c1Writes.length).toBeGreaterThan(0);
+      for (const w of c1Writes) {
+        expect(w.via).toBe('eval');
+        expect(w.keys[0]).toBe(`${prefix}lock:authchart.c1`);
+        expect(w.keys[2]).toBe(`${prefix}hold:authchart.c1`);
+      }
+    } finally {
+      a1.stop();
+      a2.stop();
+    }
+  });
+
+  it('the data flushed mid-section (FLUSHALL: lock and hold keys gone): SET and DEL are refused, the section reports the lost lock (StorageFailure), nothing lands', async () => {
+    const c = await redis.connect();
+    const s = redisStorage(c, { prefix: 'e2:' });
+    const refused: boolean[] = [];
+    const r = await lockOf(s)(
+      'x',
+      async () => {
+        await c.flushAll();
+        refused.push(
+          await Promise.resolve(s.setItem('session', 'v')).then(
+            () => false,
+            () => true,
+          ),
+        );
+        refused.push(
+          await Promise.resolve(s.removeItem('other')).then(
+            () => false,
+            () => true,
+          ),
+        );
+      },
+      3000,
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toEqual([true, true]);
+    expect(isAuthError(r, 'StorageFailure')).toBe(true);
+    expect(await c.keys('e2:*')).toEqual([]);
+  });
+
+  it('the lock key taken by another holder mid-section: the lost-lock StorageFailure names the lock, not the prefix or either token', async () => {
+    const c = await redis.connect();
+    const prefix = 'e3:bff:session:SID-1234:';
+    const s = redisStorage(c, { prefix });
+    let mine = '';
+    const thief = 'thief-host:1:11111111-2222-3333-4444-555555555555';
+    const r = await lockOf(s)(
+      'authchart.x',
+      async () => {
+        mine = String(await c.get(`${prefix}lock:authchart.x`));
+        await c.set(`${prefix}lock:authchart.x`, thief);
+        await c.set(`${prefix}hold:authchart.x`, thief);
+      },
+      3000,
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isAuthError(r, 'StorageFailure')).toBe(true);
+    expect((r as Error).message).toContain("'authchart.x'");
+    const text = chain(r);
+    expect(text).not.toContain(mine);
+    expect(text).not.toContain(thief);
+    expect(text).not.toContain('SID-1234');
+    // The thief's keys are not deleted by our release (compare-and-delete).
+    expect(await c.get(`${prefix}lock:authchart.x`)).toBe(thief);
+    expect(await c.get(`${prefix}hold:authchart.x`)).toBe(thief);
+  });
+});
