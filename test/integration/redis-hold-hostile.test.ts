@@ -236,7 +236,7 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
 
     /**
      * DEFECT (low): the hold key lives in the data keyspace, and the HOLD script SETs it
-     * unconditionally (src/adapters/redis-lock.ts:43, `HOLD`), unlike the lock key (SET NX). So a
+     * unconditionally (src/adapters/redis-lock.ts:45, `HOLD`), unlike the lock key (SET NX). So a
      * section of lock `x` overwrites a data key named `hold:x` of the same prefix with its lock
      * token, and the release then deletes it (compare-and-delete: it now holds the token). The
      * same across prefixes when one is a prefix of the other: `p:`'s hold key `p:hold:x` is the
@@ -295,8 +295,8 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
   describe('writes a section makes, fenced or not', () => {
     /**
      * DEFECT (medium): redisStorage keeps *one* current section per storage object
-     * (src/adapters/redis.ts:98, `let section`), set when any `lock()` section starts and cleared
-     * when that one ends (redis.ts:130). Two sections of different names on one storage (two
+     * (src/adapters/redis.ts:105, `let section`), set when any `lock()` section starts and cleared
+     * when that one ends (redis.ts:135). Two sections of different names on one storage (two
      * createAuth instances with different clientIds sharing it, or a direct user) overwrite it: a
      * write of section `a` made while `b` runs is fenced with `b`'s lock and hold keys, and once `b`
      * ended it is a plain SET with no fence at all. Here `a`'s hold key has gone (authchart let go),
@@ -335,9 +335,9 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
      * DEFECT (medium): docs/storage.md says "fileStorage and Redis reject every write of a section
      * whose lock was let go, the outbox's too" (the outbox's writes carry no fence). authchart lets go
      * by settling the `critical` it gave `lock()` after holdMs; redisStorage then clears its
-     * `section` (src/adapters/redis.ts:130) and releases. A write the section's work makes after
+     * `section` (src/adapters/redis.ts:135) and releases. A write the section's work makes after
      * that, without a fence (the outbox's writeKey/removeKey, src/session/storage-io.ts:25), finds no
-     * section and is a plain SET/DEL (redis.ts:147-150): it lands after the lock was let go, over
+     * section and is a plain SET/DEL (redis.ts:150-158): it lands after the lock was let go, over
      * whatever the next holder wrote. Should: refused, as fileStorage refuses it (its calls know
      * their section through AsyncLocalStorage and fail once it ended).
      */

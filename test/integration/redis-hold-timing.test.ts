@@ -314,10 +314,10 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
    * DEFECT (medium), the createAuth form of redis-hold-hostile.test.ts "a write left running by a
    * section that authchart let go". An instance starts; its outbox drain claims entries in a lock
    * section (src/session/store.ts:301, outbox `claimHeld`). The index's GET answers only after
-   * storageMs: authchart has let go, redisStorage cleared its `section` (src/adapters/redis.ts:130)
+   * storageMs: authchart has let go, redisStorage cleared its `section` (src/adapters/redis.ts:135)
    * and released the lock. Meanwhile another context put its own entry in the outbox (index [0],
    * slot 0: a refresh token waiting to be revoked). Then the let-go section goes on and writes its
-   * claim into slot 0 (outbox.ts:181, writeKey with no fence) as a plain SET (redis.ts:147-150, no
+   * claim into slot 0 (outbox.ts:181, writeKey with no fence) as a plain SET (redis.ts:150-158, no
    * section, so no fence): it lands, over the other context's entry (now claimed by a drain that
    * ended, so skipped by every drain until the lease runs out). docs/storage.md promises "fileStorage
    * and Redis reject every write of a section whose lock was let go, the outbox's too".
