@@ -1,7 +1,7 @@
 /**
  * Child of redis-hold-timing.test.ts: takes `HOLD_NAME` on `HOLD_URL` with prefix `HOLD_PREFIX`
  * (holdMs `HOLD_MS`), prints `inside <lock value>` inside the section and then hangs there until
- * SIGKILLed.
+ * SIGKILLed (HOLD_MODE=write-loop: writes every 50 ms meanwhile, printing `write landed|refused`).
  */
 import { createClient } from 'redis';
 import { redisStorage } from '../../src/bindings/redis.js';
@@ -17,6 +17,15 @@ await storage.lock?.(
   async () => {
     await storage.setItem('session', 'child');
     console.log(`inside ${String(await client.get(`${prefix}lock:${name}`))}`);
+    // HOLD_MODE=write-loop: keeps writing (no fence passed: only Redis's check can refuse) and says how each went.
+    for (let i = 0; process.env['HOLD_MODE'] === 'write-loop'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const outcome = await Promise.resolve(storage.setItem('session', `late-${i}`)).then(
+        () => 'landed',
+        () => 'refused',
+      );
+      console.log(`write ${outcome}`);
+    }
     await new Promise(() => {});
   },
   Number(process.env['HOLD_MS'] ?? 60_000),

@@ -4,13 +4,18 @@
  * mid-section, and secrets in the lost-lock error. Parts 1 and 2: redis-hold-hostile.test.ts,
  * redis-hold-timing.test.ts.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
 import { createAuth, isAuthError } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
+import { sleep } from '../helpers/async.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-import { type Client, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, timed, useEmbeddedRedis } from '../redis/embedded.js';
+
+const CHILD = fileURLToPath(new URL('./redis-hold-child.ts', import.meta.url));
 
 /** Every message, stack and JSON form along an error's `cause` chain. */
 const chain = (e: unknown): string => {
@@ -221,5 +226,59 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
     const s = redisStorage(c, { prefix });
     await lockOf(s)('authchart.c', async () => undefined, 3000).catch(() => undefined);
     expect(await admin.keys(`${prefix}*`)).toEqual([]);
+  });
+
+  // ---------------------------------------------------------------- A holder process SIGSTOPped past lockTtlMs
+  it('a holder process SIGSTOPped past lockTtlMs, resumed while the next holder’s section (and hold key) is live: none of its writes land', async () => {
+    const c = await redis.connect();
+    const prefix = 'e6:';
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      env: {
+        ...process.env,
+        HOLD_URL: redis.server().url,
+        HOLD_PREFIX: prefix,
+        HOLD_NAME: 'x',
+        HOLD_MS: '60000',
+        HOLD_TTL: '300',
+        HOLD_MODE: 'write-loop',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (buffered + chunk).split('\n');
+      buffered = parts.pop() ?? '';
+      lines.push(...parts.filter(Boolean));
+    });
+    try {
+      await expect
+        .poll(() => lines.filter((l) => l.startsWith('write ')).length, { timeout: 15_000 })
+        .toBeGreaterThan(1);
+      expect(lines.filter((l) => l.startsWith('write ')).every((l) => l === 'write landed')).toBe(true);
+      child.kill('SIGSTOP');
+      const before = lines.length;
+      const s = redisStorage(c, { prefix, lockTtlMs: 300, lockTimeoutMs: 3000 });
+      const r = await timed(
+        lockOf(s)(
+          'x',
+          async () => {
+            await Promise.resolve(s.setItem('session', 'next'));
+            child.kill('SIGCONT'); // the old holder wakes while this section and its hold key are live
+            await expect.poll(() => lines.length - before, { timeout: 5000 }).toBeGreaterThan(2);
+          },
+          10_000,
+        ),
+      );
+      expect(r.ok).toBe(true);
+      expect(r.ms).toBeLessThan(300 + 5000 + 1000); // within lockTtlMs (the holder is alive, only stopped)
+      expect(lines.slice(before).every((l) => l === 'write refused')).toBe(true);
+      expect(await c.get(`${prefix}session`)).toBe('next');
+      await sleep(150);
+      expect(await c.get(`${prefix}session`)).toBe('next');
+    } finally {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
   });
 });
