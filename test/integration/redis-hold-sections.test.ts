@@ -281,4 +281,50 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
       child.kill('SIGKILL');
     }
   });
+
+  // ---------------------------------------------------------------- The fence option itself
+  /**
+   * DEFECT (low): redisStorage says `fencedWrites: true`, which src/services/types.ts defines as
+   * "checks `options.fence` at its commit point … and then rejects instead of committing". It
+   * checks the fence only inside a `lock()` section (src/adapters/redis.ts, `fenced`); a write made
+   * outside one (none running, or its section already cleared, see the `section` defects) ignores
+   * `options.fence` and is a plain SET/DEL (redis.ts:150-158), even with a fence already aborted.
+   * authchart itself checks the fence before calling, so this needs the single-`section` defects to
+   * bite through createAuth. Should: an aborted fence rejects (StorageFailure) wherever the write is made.
+   */
+  it.fails('a write given an already-aborted fence outside any section is refused, not a plain SET', async () => {
+    const c = await redis.connect();
+    const s = redisStorage(c, { prefix: 'e7:' });
+    await s.setItem('session', 'bob');
+    const fence = AbortSignal.abort(new Error('let go'));
+    const set = await Promise.resolve(s.setItem('session', 'late', { fence })).then(
+      () => 'landed',
+      () => 'refused',
+    );
+    const del = await Promise.resolve(s.removeItem('session', { fence })).then(
+      () => 'landed',
+      () => 'refused',
+    );
+    expect([set, del]).toEqual(['refused', 'refused']);
+    expect(await c.get('e7:session')).toBe('bob');
+  });
+
+  it('a section whose work throws: the same error comes back (not wrapped), and its lock and hold keys are gone', async () => {
+    const c = await redis.connect();
+    const s = redisStorage(c, { prefix: 'e8:' });
+    const boom = new Error('boom');
+    const r = await lockOf(s)(
+      'x',
+      async () => {
+        await Promise.resolve(s.setItem('session', 'v'));
+        throw boom;
+      },
+      3000,
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(r).toBe(boom);
+    expect(await c.keys('e8:*')).toEqual(['e8:session']);
+  });
 });
