@@ -12,15 +12,17 @@ await client.connect();
 const prefix = process.env['HOLD_PREFIX'] ?? 'k:';
 const name = process.env['HOLD_NAME'] ?? 'x';
 const storage = redisStorage(client, { prefix, lockTtlMs: Number(process.env['HOLD_TTL'] ?? 5000) });
+// The section's fence, as authchart gives it: never aborted here (only Redis's check can refuse a write).
+const fence = new AbortController().signal;
 await storage.lock?.(
   name,
   async () => {
-    await storage.setItem('session', 'child');
+    await storage.setItem('session', 'child', { fence });
     console.log(`inside ${String(await client.get(`${prefix}lock:${name}`))}`);
-    // HOLD_MODE=write-loop: keeps writing (no fence passed: only Redis's check can refuse) and says how each went.
+    // HOLD_MODE=write-loop: keeps writing (its fence never aborts: only Redis's check can refuse) and says how each went.
     for (let i = 0; process.env['HOLD_MODE'] === 'write-loop'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const outcome = await Promise.resolve(storage.setItem('session', `late-${i}`)).then(
+      const outcome = await Promise.resolve(storage.setItem('session', `late-${i}`, { fence })).then(
         () => 'landed',
         () => 'refused',
       );
@@ -28,5 +30,5 @@ await storage.lock?.(
     }
     await new Promise(() => {});
   },
-  Number(process.env['HOLD_MS'] ?? 60_000),
+  { holdMs: Number(process.env['HOLD_MS'] ?? 60_000), fence },
 );

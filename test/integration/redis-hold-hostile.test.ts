@@ -11,7 +11,7 @@ import { isAuthError } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
 import { sleep } from '../helpers/async.js';
 import { deferred } from '../helpers/fakes.js';
-import { type Client, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, lockOf, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
 
 const CLIENT = 'client123';
 const NAME = `authchart.${CLIENT}`;
@@ -37,12 +37,6 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
     vi.restoreAllMocks();
   });
 
-  const lockOf = (s: ReturnType<typeof redisStorage>) => {
-    const lock = s.lock;
-    if (!lock) throw new Error('redisStorage has no lock');
-    return lock;
-  };
-
   // ---------------------------------------------------------------- 1. Before the section
   describe('a hold key already there before the section', () => {
     it.each([
@@ -62,13 +56,13 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
         const r = await timed(
           lockOf(s)(
             'x',
-            async () => {
+            async (fence) => {
               seen.type = await c.type(`${prefix}hold:x`);
               seen.hold = await c.get(`${prefix}hold:x`);
               seen.lock = await c.get(`${prefix}lock:x`);
               seen.ttl = await c.pTTL(`${prefix}hold:x`);
-              await s.setItem('session', 'alice');
-              await s.removeItem('other');
+              await s.setItem('session', 'alice', { fence });
+              await s.removeItem('other', { fence });
               return 'done';
             },
             3000,
@@ -107,11 +101,11 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
         const r = await timed(
           lockOf(s)(
             'x',
-            async () => {
+            async (fence) => {
               token = String(await c.get(`${prefix}lock:x`));
               await change(c, `${prefix}hold:x`);
-              await Promise.resolve(s.setItem('session', secret)).catch((e: unknown) => errors.push(e));
-              await Promise.resolve(s.removeItem('session')).catch((e: unknown) => errors.push(e));
+              await Promise.resolve(s.setItem('session', secret, { fence })).catch((e: unknown) => errors.push(e));
+              await Promise.resolve(s.removeItem('session', { fence })).catch((e: unknown) => errors.push(e));
               return 'done';
             },
             3000,
@@ -128,7 +122,9 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
         expect(await c.get(`${prefix}session`)).toBe('bob');
         expect(await c.exists(`${prefix}lock:x`)).toBe(0); // let go, not left for a TTL
         // The next section takes the lock at once and writes (its own hold key goes over what is there).
-        const next = await timed(lockOf(s)('x', () => Promise.resolve(s.setItem('session', 'carol')), 3000));
+        const next = await timed(
+          lockOf(s)('x', (fence) => Promise.resolve(s.setItem('session', 'carol', { fence })), 3000),
+        );
         expect(next.ok).toBe(true);
         expect(next.ms).toBeLessThan(1000);
         expect(await c.get(`${prefix}session`)).toBe('carol');
@@ -194,9 +190,9 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       const yToken = String(await c.get('b4:hold:y'));
       const refused = await lockOf(s)(
         'x',
-        async () => {
+        async (fence) => {
           await c.set('b4:hold:x', yToken);
-          return Promise.resolve(s.setItem('session', 'alice')).then(
+          return Promise.resolve(s.setItem('session', 'alice', { fence })).then(
             () => false,
             () => true,
           );
@@ -252,8 +248,8 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       const nested = redisStorage(c, { prefix: 'c2:hold:' });
       await s.setItem('hold:x', 'data-of-s');
       await nested.setItem('y', 'data-of-nested');
-      await lockOf(s)('x', async () => s.setItem('session', 'a'), 3000);
-      await lockOf(s)('y', async () => s.setItem('session', 'b'), 3000);
+      await lockOf(s)('x', async (fence) => s.setItem('session', 'a', { fence }), 3000);
+      await lockOf(s)('y', async (fence) => s.setItem('session', 'b', { fence }), 3000);
       expect(await s.getItem('hold:x')).toBe('data-of-s');
       expect(await nested.getItem('y')).toBe('data-of-nested');
     });
@@ -269,10 +265,10 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       let innerWrite: string | undefined;
       const innerSection = lockOf(inner)(
         'M',
-        async () => {
+        async (fence) => {
           inInner.resolve();
           await endInner.promise;
-          innerWrite = await Promise.resolve(inner.setItem('session', 'inner-1')).then(
+          innerWrite = await Promise.resolve(inner.setItem('session', 'inner-1', { fence })).then(
             () => 'landed',
             () => 'refused',
           );
@@ -281,7 +277,7 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       );
       await inInner.promise;
       // outer's lock `lock:M` has the hold key `c3:hold:lock:M`: inner's lock key.
-      await lockOf(outer)('lock:M', () => Promise.resolve(outer.setItem('session', 'outer-1')), 3000);
+      await lockOf(outer)('lock:M', (fence) => Promise.resolve(outer.setItem('session', 'outer-1', { fence })), 3000);
       endInner.resolve();
       await innerSection.catch(() => undefined);
       expect(await outer.getItem('session')).toBe('outer-1');
@@ -294,16 +290,15 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
   // ---------------------------------------------------------------- 4. Which writes a section fences
   describe('writes a section makes, fenced or not', () => {
     /**
-     * DEFECT (medium): redisStorage keeps *one* current section per storage object
-     * (src/adapters/redis.ts:105, `let section`), set when any `lock()` section starts and cleared
-     * when that one ends (redis.ts:135). Two sections of different names on one storage (two
-     * createAuth instances with different clientIds sharing it, or a direct user) overwrite it: a
-     * write of section `a` made while `b` runs is fenced with `b`'s lock and hold keys, and once `b`
-     * ended it is a plain SET with no fence at all. Here `a`'s hold key has gone (authchart let go),
-     * yet its write lands. Should: each write fenced with the section it was made in
-     * (AsyncLocalStorage, as fileStorage does), so `a`'s write is refused.
+     * Was a defect (medium): redisStorage kept *one* current section per storage object (a mutable
+     * slot set when any `lock()` section started, cleared when that one ended). Two sections of
+     * different names on one storage (two createAuth instances with different clientIds sharing it,
+     * or a direct user) overwrote it: a write of section `a` made while `b` ran was fenced with
+     * `b`'s keys, and once `b` ended it was a plain SET. Now a write is mapped to its section by the
+     * fence it carries (`lock()` gets the section's fence): `a`'s hold key has gone (authchart let
+     * go), so `a`'s write is refused.
      */
-    it.fails('a write of section `a` after a concurrent section `b` (another name, same storage) ended is still fenced with `a`’s hold key', async () => {
+    it('a write of section `a` after a concurrent section `b` (another name, same storage) ended is still fenced with `a`’s hold key', async () => {
       const c = await redis.connect();
       const s = redisStorage(c, { prefix: 'd1:' });
       await s.setItem('session', 'bob');
@@ -312,11 +307,11 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       let write: string | undefined;
       const a = lockOf(s)(
         'a',
-        async () => {
+        async (fence) => {
           inA.resolve();
           await goA.promise;
           await c.del('d1:hold:a'); // a's hold ended (authchart let go)
-          write = await Promise.resolve(s.setItem('session', 'late-from-a')).then(
+          write = await Promise.resolve(s.setItem('session', 'late-from-a', { fence })).then(
             () => 'landed',
             () => 'refused',
           );
@@ -332,16 +327,14 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
     });
 
     /**
-     * DEFECT (medium): docs/storage.md says "fileStorage and Redis reject every write of a section
-     * whose lock was let go, the outbox's too" (the outbox's writes carry no fence). authchart lets go
-     * by settling the `critical` it gave `lock()` after holdMs; redisStorage then clears its
-     * `section` (src/adapters/redis.ts:135) and releases. A write the section's work makes after
-     * that, without a fence (the outbox's writeKey/removeKey, src/session/storage-io.ts:25), finds no
-     * section and is a plain SET/DEL (redis.ts:150-158): it lands after the lock was let go, over
-     * whatever the next holder wrote. Should: refused, as fileStorage refuses it (its calls know
-     * their section through AsyncLocalStorage and fail once it ended).
+     * Was a defect (medium): once authchart let go (settled the `critical` it gave `lock()`),
+     * redisStorage cleared its one `section` slot, and a write the section's work made after that
+     * without a fence (the outbox's writeKey/removeKey) was a plain SET/DEL: it landed after the
+     * lock was let go. Now every write authchart makes in a section carries its fence, and
+     * redisStorage refuses one whose fence has aborted (or, still in flight, fences it with that
+     * section's lock and hold keys), wherever it is made.
      */
-    it.fails('a write left running by a section that authchart let go (no fence passed, as the outbox writes) does not land', async () => {
+    it('a write left running by a section that authchart let go (given the section’s fence, as the outbox’s writes now are) does not land', async () => {
       const c = await redis.connect();
       const s = redisStorage(c, { prefix: 'd2:' });
       await s.setItem('outbox', 'next-holder-index');
@@ -350,11 +343,11 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       // As withStorageLock does: `critical` settles after holdMs even though its work still runs.
       await lockOf(s)(
         'x',
-        async () => {
+        async (fence) => {
           void (async () => {
             await slowRead.promise; // e.g. the outbox's read answered late
             work.resolve(
-              await Promise.resolve(s.setItem('outbox', 'late-write')).then(
+              await Promise.resolve(s.setItem('outbox', 'late-write', { fence })).then(
                 () => 'landed',
                 () => 'refused',
               ),
@@ -374,7 +367,7 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       const s = redisStorage(c, { prefix: 'd3:' });
       await s.setItem('k', 'v0');
       expect(await c.get('d3:k')).toBe('v0');
-      await lockOf(s)('x', () => Promise.resolve(s.setItem('k', 'v1')), 3000);
+      await lockOf(s)('x', (fence) => Promise.resolve(s.setItem('k', 'v1', { fence })), 3000);
       expect(await c.get('d3:k')).toBe('v1');
       expect((await c.keys('d3:*')).sort()).toEqual(['d3:k']);
     });

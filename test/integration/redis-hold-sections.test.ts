@@ -13,7 +13,7 @@ import { hasRedis } from '../../tools/embedded-redis.js';
 import { sleep } from '../helpers/async.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-import { type Client, timed, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, lockOf, timed, useEmbeddedRedis } from '../redis/embedded.js';
 
 const CHILD = fileURLToPath(new URL('./redis-hold-child.ts', import.meta.url));
 
@@ -30,23 +30,16 @@ const chain = (e: unknown): string => {
 
 describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold key: sections sharing a storage', () => {
   const redis = useEmbeddedRedis();
-  const lockOf = (s: ReturnType<typeof redisStorage>) => {
-    const lock = s.lock;
-    if (!lock) throw new Error('redisStorage has no lock');
-    return lock;
-  };
-
   /**
-   * DEFECT (medium), the createAuth form of redis-hold-hostile.test.ts "a write of section `a` after
-   * a concurrent section `b` … ended". One redisStorage object serves two instances with different
-   * clientIds (lock names `authchart.c1`, `authchart.c2`). c1's sign-in save section reads the
-   * session key (slow here); meanwhile c2 runs a whole section, which sets and then clears the
-   * storage's single `section` (src/adapters/redis.ts:105, :135). c1's save then writes its session
-   * record with no section known: a plain SET (redis.ts:150-158), checked against neither lock key
-   * nor hold key, so if Redis stalled now it would land after authchart let go of c1's lock.
-   * Should: every write c1 makes in its section is the fenced script with c1's lock and hold keys.
+   * Was a defect (medium), the createAuth form of redis-hold-hostile.test.ts "a write of section `a`
+   * after a concurrent section `b` … ended". One redisStorage object serves two instances with
+   * different clientIds (lock names `authchart.c1`, `authchart.c2`). c1's sign-in save section reads
+   * the session key (slow here); meanwhile c2 runs a whole section, which set and then cleared the
+   * storage's single `section` slot, so c1's save then wrote its session record as a plain SET.
+   * Now redisStorage maps each write to its section by the fence it carries: every write c1 makes
+   * in its section is the fenced script with c1's lock and hold keys.
    */
-  it.fails('two clientIds on one storage: every write of c1’s sign-in goes through the fenced script with c1’s own lock and hold keys', async () => {
+  it('two clientIds on one storage: every write of c1’s sign-in goes through the fenced script with c1’s own lock and hold keys', async () => {
     const c = await redis.connect();
     const prefix = 'e1:';
     const writes: { via: string; keys: string[] }[] = [];
@@ -118,16 +111,16 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
     const refused: boolean[] = [];
     const r = await lockOf(s)(
       'x',
-      async () => {
+      async (fence) => {
         await c.flushAll();
         refused.push(
-          await Promise.resolve(s.setItem('session', 'v')).then(
+          await Promise.resolve(s.setItem('session', 'v', { fence })).then(
             () => false,
             () => true,
           ),
         );
         refused.push(
-          await Promise.resolve(s.removeItem('other')).then(
+          await Promise.resolve(s.removeItem('other', { fence })).then(
             () => false,
             () => true,
           ),
@@ -262,8 +255,8 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
       const r = await timed(
         lockOf(s)(
           'x',
-          async () => {
-            await Promise.resolve(s.setItem('session', 'next'));
+          async (fence) => {
+            await Promise.resolve(s.setItem('session', 'next', { fence }));
             child.kill('SIGCONT'); // the old holder wakes while this section and its hold key are live
             await expect.poll(() => lines.length - before, { timeout: 5000 }).toBeGreaterThan(2);
           },
@@ -284,15 +277,12 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
 
   // ---------------------------------------------------------------- The fence option itself
   /**
-   * DEFECT (low): redisStorage says `fencedWrites: true`, which src/services/types.ts defines as
-   * "checks `options.fence` at its commit point … and then rejects instead of committing". It
-   * checks the fence only inside a `lock()` section (src/adapters/redis.ts, `fenced`); a write made
-   * outside one (none running, or its section already cleared, see the `section` defects) ignores
-   * `options.fence` and is a plain SET/DEL (redis.ts:150-158), even with a fence already aborted.
-   * authchart itself checks the fence before calling, so this needs the single-`section` defects to
-   * bite through createAuth. Should: an aborted fence rejects (StorageFailure) wherever the write is made.
+   * Was a defect (low): redisStorage says `fencedWrites: true`, which src/services/types.ts defines
+   * as "checks `options.fence` at its commit point … and then rejects instead of committing", but it
+   * checked the fence only inside a `lock()` section. Now an aborted fence rejects (StorageFailure)
+   * wherever the write is made, before anything is sent.
    */
-  it.fails('a write given an already-aborted fence outside any section is refused, not a plain SET', async () => {
+  it('a write given an already-aborted fence outside any section is refused, not a plain SET', async () => {
     const c = await redis.connect();
     const s = redisStorage(c, { prefix: 'e7:' });
     await s.setItem('session', 'bob');
@@ -315,8 +305,8 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
     const boom = new Error('boom');
     const r = await lockOf(s)(
       'x',
-      async () => {
-        await Promise.resolve(s.setItem('session', 'v'));
+      async (fence) => {
+        await Promise.resolve(s.setItem('session', 'v', { fence }));
         throw boom;
       },
       3000,

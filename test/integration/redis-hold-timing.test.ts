@@ -13,7 +13,7 @@ import { runChild } from '../crash/run-child.js';
 import { sleep } from '../helpers/async.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-import { type Client, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, lockOf, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
 
 const CLIENT = 'client123';
 const NAME = `authchart.${CLIENT}`;
@@ -68,12 +68,6 @@ function recording(c: Client, log: { via: string; key: string; at: number }[]): 
 
 describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold key: timing, crashes, slots', () => {
   const redis = useEmbeddedRedis();
-  const lockOf = (s: ReturnType<typeof redisStorage>) => {
-    const lock = s.lock;
-    if (!lock) throw new Error('redisStorage has no lock');
-    return lock;
-  };
-
   // ---------------------------------------------------------------- 1. holdMs at its edges
   describe('holdMs at its edges', () => {
     it.each([1, 2, 3, 1.5, 0.5])(
@@ -86,9 +80,9 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
         const r = await timed(
           lockOf(s)(
             'x',
-            async () => {
+            async (fence) => {
               ran = true;
-              return Promise.resolve(s.setItem('session', 'v')).then(
+              return Promise.resolve(s.setItem('session', 'v', { fence })).then(
                 () => 'landed',
                 () => 'refused',
               );
@@ -109,7 +103,7 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
     );
 
     it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, undefined])(
-      'holdMs %s (no bound): no hold key is set, the writes check the lock key only and land',
+      'holdMs %s (no bound; undefined: no section given): no hold key is set, the writes check the lock key only (or are plain) and land',
       async (holdMs) => {
         const c = await redis.connect();
         const prefix = `t2${String(holdMs)}:`;
@@ -117,9 +111,9 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
         let hold: unknown = 'unread';
         await lockOf(s)(
           'x',
-          async () => {
+          async (fence) => {
             hold = await c.exists(`${prefix}hold:x`);
-            await s.setItem('session', 'v');
+            await s.setItem('session', 'v', { fence });
           },
           holdMs,
         );
@@ -135,9 +129,9 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
       const r = await timed(
         lockOf(s)(
           'x',
-          async () => {
+          async (fence) => {
             ttl = await c.pTTL('t3:hold:x');
-            await s.setItem('session', 'v');
+            await s.setItem('session', 'v', { fence });
           },
           2 ** 31 - 1,
         ),
@@ -150,7 +144,7 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
     it('holdMs 2^32 (past a timer’s range, only reachable through lock() directly): settles within 1 s, typed if it fails, nothing left', async () => {
       const c = await redis.connect();
       const s = redisStorage(c, { prefix: 't4:' });
-      const r = await timed(lockOf(s)('x', () => Promise.resolve(s.setItem('session', 'v')), 2 ** 32));
+      const r = await timed(lockOf(s)('x', (fence) => Promise.resolve(s.setItem('session', 'v', { fence })), 2 ** 32));
       expect(r.ms).toBeLessThan(1000);
       if (!r.ok) expect(isAuthError(r.error, 'StorageFailure')).toBe(true);
       await expect.poll(() => c.keys('t4:lock:*')).toEqual([]);
@@ -172,7 +166,8 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
       const s = redisStorage(c, { prefix: 't6:' });
       const r = await timed(
         (async () => {
-          for (let i = 0; i < 50; i++) await lockOf(s)('x', () => Promise.resolve(s.setItem('n', String(i))), 10_000);
+          for (let i = 0; i < 50; i++)
+            await lockOf(s)('x', (fence) => Promise.resolve(s.setItem('n', String(i), { fence })), 10_000);
         })(),
       );
       expect(r.ok).toBe(true);
@@ -255,10 +250,10 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
       const r = await timed(
         lockOf(s)(
           'x',
-          async () => {
+          async (fence) => {
             seen.lock = await c.get(`${prefix}lock:x`);
             seen.hold = await c.get(`${prefix}hold:x`);
-            await s.setItem('session', 'next');
+            await s.setItem('session', 'next', { fence });
           },
           3000,
         ),
@@ -278,7 +273,7 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
       await c.set(`${prefix}lock:x`, ghost, { expiration: { type: 'PX', value: 300 } });
       await c.set(`${prefix}hold:x`, ghost); // no expiry
       const s = redisStorage(c, { prefix, lockTtlMs: 300, lockTimeoutMs: 2000 });
-      const r = await timed(lockOf(s)('x', () => Promise.resolve(s.setItem('session', 'next')), 3000));
+      const r = await timed(lockOf(s)('x', (fence) => Promise.resolve(s.setItem('session', 'next', { fence })), 3000));
       expect(r.ok).toBe(true);
       expect(r.ms).toBeLessThan(300 + 1000);
       expect(await c.get(`${prefix}session`)).toBe('next');
@@ -311,19 +306,16 @@ describe.skipIf(!hasRedis('redis hold-key timing probes'))('redisStorage hold ke
 
   // ---------------------------------------------------------------- 5. A late unfenced write through createAuth
   /**
-   * DEFECT (medium), the createAuth form of redis-hold-hostile.test.ts "a write left running by a
-   * section that authchart let go". An instance starts; its outbox drain claims entries in a lock
-   * section (src/session/store.ts:301, outbox `claimHeld`). The index's GET answers only after
-   * storageMs: authchart has let go, redisStorage cleared its `section` (src/adapters/redis.ts:135)
-   * and released the lock. Meanwhile another context put its own entry in the outbox (index [0],
-   * slot 0: a refresh token waiting to be revoked). Then the let-go section goes on and writes its
-   * claim into slot 0 (outbox.ts:181, writeKey with no fence) as a plain SET (redis.ts:150-158, no
-   * section, so no fence): it lands, over the other context's entry (now claimed by a drain that
-   * ended, so skipped by every drain until the lease runs out). docs/storage.md promises "fileStorage
-   * and Redis reject every write of a section whose lock was let go, the outbox's too".
-   * Should: that write refused (StorageFailure), the other entry untouched.
+   * Was a defect (medium), the createAuth form of redis-hold-hostile.test.ts "a write left running
+   * by a section that authchart let go". An instance starts; its outbox drain claims entries in a
+   * lock section (`SessionStore.claimOutbox`, outbox `claimHeld`). The index's GET answers only
+   * after storageMs: authchart has let go and the lock is released. Meanwhile another context put
+   * its own entry in the outbox (index [0], slot 0). The let-go section then went on and wrote its
+   * claim into slot 0 with no fence, a plain SET that landed over the other context's entry. Now
+   * the outbox's writes carry the section's fence (aborted at let-go), so that write is refused
+   * (StorageFailure) before anything is sent, and the other entry stays untouched.
    */
-  it.fails('a drain section let go while its outbox read was slow: its claim write does not land afterwards over another context’s entry', async () => {
+  it('a drain section let go while its outbox read was slow: its claim write does not land afterwards over another context’s entry', async () => {
     const admin = await redis.connect();
     const prefix = 't10:';
     const INDEX = `${prefix}${NAME}.outbox`;
