@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAuth, memoryStorage, memorySyncBus, type TokenStorage, type Tokens } from '../src/index.js';
 import { fencedWrite } from '../src/session/fence.js';
 import { withStorageLock } from '../src/session/lock.js';
+import { RevocationOutbox } from '../src/session/outbox.js';
+import { removeKey, writeKey } from '../src/session/storage-io.js';
 import { sleep } from './helpers/async.js';
 import { fakeServices } from './helpers/fakes.js';
 import { readRecord } from './helpers/records.js';
@@ -200,5 +202,54 @@ describe('fencedWrite: a late write whose undo failed, tried again later (src/se
     await expect(write).rejects.toMatchObject({ code: 'StorageFailure' });
     await sleep(1_200);
     expect(inner.getItem(KEY)).toBeNull();
+  });
+});
+
+describe('the outbox’s writes carry the section’s fence (src/session/storage-io.ts, outbox.ts)', () => {
+  it('withStorageLock gives the storage’s lock() the fence it gives the section, and the outbox gives it to every write', async () => {
+    const seen: { lock?: AbortSignal | undefined; writes: (AbortSignal | undefined)[] } = { writes: [] };
+    const base = memoryStorage();
+    const storage: TokenStorage = {
+      getItem: (k) => base.getItem(k),
+      setItem: (k, v, o) => {
+        seen.writes.push(o?.fence);
+        return base.setItem(k, v);
+      },
+      removeItem: (k, o) => {
+        seen.writes.push(o?.fence);
+        return base.removeItem(k);
+      },
+      lock: (_name, critical, section) => {
+        seen.lock = section?.fence;
+        return critical();
+      },
+    };
+    const outbox = new RevocationOutbox(storage, 'p.');
+    let given: AbortSignal | undefined;
+    await withStorageLock(storage, 'p', 1000, (fence) => {
+      given = fence;
+      return outbox.addHeld({ refreshToken: 'rt', global: false }, fence);
+    });
+    expect(given).toBeDefined();
+    expect(seen.lock).toBe(given);
+    expect(seen.writes.length).toBeGreaterThan(0);
+    expect(seen.writes.every((f) => f === given)).toBe(true);
+  });
+
+  it('a write given an aborted fence is refused (StorageFailure) before the storage is called', async () => {
+    let calls = 0;
+    const storage: TokenStorage = {
+      getItem: () => null,
+      setItem: () => {
+        calls++;
+      },
+      removeItem: () => {
+        calls++;
+      },
+    };
+    const fence = AbortSignal.abort();
+    await expect(writeKey(storage, 'k', 'v', fence)).rejects.toMatchObject({ code: 'StorageFailure' });
+    await expect(removeKey(storage, 'k', fence)).rejects.toMatchObject({ code: 'StorageFailure' });
+    expect(calls).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Fencing for `redisStorage` (docs/storage.md, "A write that outlives its lock does not land"): a
- * write made in a `lock()` section commits only if the lock key still holds that section's value,
+ * write given a `lock()` section's fence commits only if the lock key still holds that section's value,
  * checked in the same script as the SET or DEL, so no holder that lost the lock (expired, or let go
  * by authchart after `timeouts.storageMs`) can land a write over the next holder's. KEYS[1] is the
  * lock key, KEYS[2] the data key and KEYS[3], when authchart said how long it holds the lock, the

@@ -76,9 +76,12 @@ function notReady(): Promise<never> {
  * `SET … NX PX lockTtlMs` (retried with jittered backoff for up to `lockTimeoutMs`), renewed while
  * held, and deleted by a script only if it still holds this holder's random token. authchart
  * takes it around each compare-then-write of the session, so processes never interleave them.
- * Given `holdMs` (authchart passes it), a section also sets `<prefix>hold:<name>` to its token,
- * expiring by the time authchart lets go; the section's writes check both keys, so one that reaches
- * a stalled Redis after authchart let go is refused (in Redis Cluster, give the prefix a hash tag).
+ * Given a section (`{ holdMs, fence }`, as authchart passes it), it also sets `<prefix>hold:<name>`
+ * to its token, expiring by the time authchart lets go. A write given that fence is one script
+ * checking both keys, wherever it is made (sections of several lock names may run at once), so one
+ * that reaches a stalled Redis after authchart let go is refused (in Redis Cluster, give the prefix
+ * a hash tag). A write whose fence has aborted is refused before it is sent; one with no fence, or
+ * a fence of no section, is a plain SET or DEL.
  *
  * @example
  * import { createClient } from 'redis';
@@ -101,62 +104,73 @@ export function redisStorage(client: RedisStorageClient, options: RedisStorageOp
     timeoutMs: lockMs('lockTimeoutMs', options.lockTimeoutMs, 8000, 1),
   };
   const ready = () => client.isReady !== false;
-  /** The `lock()` section running now: a call made in it writes only while its lock is still held. */
-  let section: Section | null = null;
-  /** SET or DEL `key` as one script that first checks the section's lock and hold keys (a compare-and-set). */
-  const fenced = async (at: Section, script: string, key: string, args: string[], fence?: AbortSignal) => {
-    if (
-      fence?.aborted ||
-      (await client.eval(script, {
-        keys: [at.key, prefix + key, ...at.hold],
-        arguments: [at.value, ...args],
-      })) !== 1
-    ) {
-      throw new AuthError('StorageFailure', `The Redis lock '${at.name}' was let go before this write committed`);
+  /**
+   * The `lock()` sections by the fence authchart gave each: a write given one of these fences is
+   * fenced with that section's keys, wherever and whenever it is made (sections of two lock names
+   * may run at once; a let-go section's work may still write). Gone with the fence.
+   */
+  const sections = new WeakMap<AbortSignal, Section>();
+  /**
+   * SET or DEL `key`: with the section of `fence`, one script that first checks its lock and hold
+   * keys (a compare-and-set); without one, plain. An aborted fence is refused before anything is sent.
+   */
+  const write = async (
+    script: string,
+    key: string,
+    args: string[],
+    plain: () => Promise<unknown>,
+    fence?: AbortSignal,
+  ) => {
+    const at = fence && sections.get(fence);
+    if (!fence?.aborted) {
+      if (!ready()) return notReady();
+      if (!at) return void (await plain());
+      if (
+        (await client.eval(script, { keys: [at.key, prefix + key, ...at.hold], arguments: [at.value, ...args] })) === 1
+      )
+        return;
     }
+    // Named, never the key: the prefix may name a session.
+    throw new AuthError(
+      'StorageFailure',
+      `The Redis lock${at ? ` '${at.name}'` : ''} was let go before this write committed`,
+    );
   };
   return {
-    // Writes made in a `lock()` section are compare-and-set on its lock key and, given `holdMs`,
-    // its hold key, which expires when authchart lets go (`redis-fence.ts`).
+    // Writes given a `lock()` section's fence are compare-and-set on its lock key and, given
+    // `holdMs`, its hold key, which expires when authchart lets go (`redis-fence.ts`).
     fencedWrites: true,
-    lock: (name, critical, holdMs) =>
+    lock: (name, critical, section) =>
       // `hold:`, not a suffix of the lock key: that could be the lock key of another name.
       withRedisLock(
         client,
         `${prefix}lock:${name}`,
         name,
         timing,
-        async (held) => {
-          const mine: Section = { ...held, name };
-          section = mine;
-          try {
-            return await critical();
-          } finally {
-            if (section === mine) section = null;
-          }
+        (held) => {
+          if (section) sections.set(section.fence, { ...held, name });
+          return critical();
         },
         `${prefix}hold:${name}`,
-        holdMs,
+        section?.holdMs,
       ),
     async getItem(key) {
       if (!ready()) return notReady();
       const value = await client.get(prefix + key);
       return typeof value === 'string' ? value : null;
     },
-    async setItem(key, value, options) {
-      const at = section; // the section this call was made in, taken before any await
-      if (!ready()) return notReady();
-      if (at) return fenced(at, FENCED_SET, key, [value, ttl === undefined ? '' : String(ttl)], options?.fence);
-      await (ttl === undefined
-        ? client.set(prefix + key, value)
-        : client.set(prefix + key, value, { expiration: { type: 'EX', value: ttl } }));
-    },
-    async removeItem(key, options) {
-      const at = section;
-      if (!ready()) return notReady();
-      if (at) return fenced(at, FENCED_DEL, key, [], options?.fence);
-      await client.del([prefix + key]);
-    },
+    setItem: (key, value, options) =>
+      write(
+        FENCED_SET,
+        key,
+        [value, ttl === undefined ? '' : String(ttl)],
+        () =>
+          ttl === undefined
+            ? client.set(prefix + key, value)
+            : client.set(prefix + key, value, { expiration: { type: 'EX', value: ttl } }),
+        options?.fence,
+      ),
+    removeItem: (key, options) => write(FENCED_DEL, key, [], () => client.del([prefix + key]), options?.fence),
   };
 }
 

@@ -224,13 +224,16 @@ export interface TokenStorage {
    * its keys (compare the stored session, then clear; claim outbox entries). Without it, authchart
    * uses `navigator.locks` where it exists, else a lock shared by the instances of this process.
    *
-   * `holdMs` (authchart always passes it; a storage may ignore it): the longest authchart holds the
-   * lock, counted from when `critical` starts. `critical` settles by then: authchart lets go even
-   * if its own work still runs, and aborts that section's fence (see {@link StorageWriteOptions}).
-   * A storage fencing its writes at commit can use it to refuse a write that arrives later than
-   * that, e.g. with a key set to expire within `holdMs` before it calls `critical`.
+   * `section` (authchart always passes it; a storage may ignore it):
+   * - `holdMs`: the longest authchart holds the lock, counted from when `critical` starts.
+   *   `critical` settles by then: authchart lets go even if its own work still runs, and aborts
+   *   the section's fence. A storage fencing its writes at commit can use it to refuse a write that
+   *   arrives later than that, e.g. with a key set to expire within `holdMs` before it calls `critical`.
+   * - `fence`: the fence authchart passes to every write it makes in this section (see
+   *   {@link StorageWriteOptions}): aborted when the hold ends. A storage that fences at commit can
+   *   tell a write's section by it (no write without it belongs to a section of authchart's).
    */
-  lock?<T>(name: string, critical: () => Promise<T>, holdMs?: number): Promise<T>;
+  lock?<T>(name: string, critical: () => Promise<T>, section?: { holdMs: number; fence: AbortSignal }): Promise<T>;
 }
 
 /** What authchart passes to each write it makes holding the storage's lock. */

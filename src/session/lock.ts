@@ -36,8 +36,9 @@ export function withStorageLock<T>(
   cancel?: AbortSignal,
 ): Promise<T> {
   let result: Promise<T> | undefined;
+  // Made before the lock is asked for: the storage's `lock` gets it too, to tell this section's writes.
+  const fence = new AbortController();
   const hold = (): Promise<void> => {
-    const fence = new AbortController();
     const letGo = () => fence.abort(LET_GO);
     // `cancel` (the caller was stopped) fences its writes off at once; the hold goes on until the
     // section settles (at most `holdMs`), so that no other context reads a write still landing.
@@ -53,8 +54,9 @@ export function withStorageLock<T>(
     });
   };
   let acquired: Promise<void>;
-  // `holdMs` too: a storage fencing its writes at commit can make them expire when authchart lets go.
-  if (typeof storage.lock === 'function') acquired = storage.lock(name, hold, holdMs);
+  // `holdMs` and the fence too: a storage fencing its writes at commit can make them expire when
+  // authchart lets go, and tell which section a write was made in.
+  if (typeof storage.lock === 'function') acquired = storage.lock(name, hold, { holdMs, fence: fence.signal });
   else {
     const locks = (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
     acquired =

@@ -67,7 +67,8 @@ interface Sighting {
 /**
  * The deferred-revocation outbox: refresh tokens a sign-out could not revoke. Its methods named
  * `…Held` expect the caller to hold the storage lock (`SessionStore` does), so the index's
- * read-modify-write and a drain's claim see no other write in between.
+ * read-modify-write and a drain's claim see no other write in between, and take the section's
+ * fence, given to every write they make: one made after the lock was let go must not land.
  *
  * Layout under the store prefix: `outbox`, the index (a JSON array of slot numbers, oldest first,
  * no token), and `outbox.<slot>` per entry (`{ refreshToken, global?, addedAt, claim? }`). The index
@@ -120,19 +121,19 @@ export class RevocationOutbox {
   }
 
   /** Adds one entry; past the cap the oldest go. Reports how many were dropped. */
-  async addHeld(entry: DeferredRevocation): Promise<{ dropped: number }> {
-    const { slots, dropped: migrated } = await this.#load();
+  async addHeld(entry: DeferredRevocation, fence?: AbortSignal): Promise<{ dropped: number }> {
+    const { slots, dropped: migrated } = await this.#load(fence);
     const stored: Entry = { refreshToken: entry.refreshToken, addedAt: this.#now() };
     if (entry.global) stored.global = true;
     if (entry.sessionId) stored.sid = entry.sessionId;
-    const { dropped } = await this.#append(slots, [stored], 'after');
+    const { dropped } = await this.#append(slots, [stored], 'after', fence);
     return { dropped: migrated + dropped };
   }
 
   /** Every entry, oldest first (claims ignored). */
-  async readHeld(): Promise<DeferredRevocation[]> {
-    const { slots } = await this.#load();
-    const reads = await this.#readSlots(slots);
+  async readHeld(fence?: AbortSignal): Promise<DeferredRevocation[]> {
+    const { slots } = await this.#load(fence);
+    const reads = await this.#readSlots(slots, fence);
     return reads.flatMap(({ entry }) =>
       entry ? [{ refreshToken: entry.refreshToken, global: entry.global === true }] : [],
     );
@@ -144,12 +145,16 @@ export class RevocationOutbox {
    * has seen it unchanged (same `n`) for its lease, measured on this context's clock: a claim found
    * for the first time is never stale, whatever either clock says. Cleans slots left empty by a crash.
    */
-  async claimHeld(options: ClaimOptions): Promise<OutboxClaim> {
-    const { slots } = await this.#load();
+  async claimHeld(options: ClaimOptions, fence?: AbortSignal): Promise<OutboxClaim> {
+    const { slots } = await this.#load(fence);
     if (slots.length === 0) return { claimed: [], busy: 0 };
-    const reads = await this.#readSlots(slots);
+    const reads = await this.#readSlots(slots, fence);
     const live = reads.filter((r): r is { slot: number; entry: Entry } => r.entry !== null);
-    if (live.length < slots.length) await this.#writeIndex(live.map((r) => r.slot));
+    if (live.length < slots.length)
+      await this.#writeIndex(
+        live.map((r) => r.slot),
+        fence,
+      );
     let busy = 0;
     let recheckMs = 0;
     const byToken = new Map<string, ClaimedRevocation>();
@@ -178,7 +183,7 @@ export class RevocationOutbox {
     const calls = claimed.reduce((n, c) => n + (c.global ? 3 : 1), 0);
     const claim: Claim = { by: this.id, n: randomHex(9), lease: options.spareMs + options.stepMs * calls };
     this.#claimN = claim.n;
-    for (const r of mine) await this.#set(this.slotKey(r.slot), JSON.stringify({ ...r.entry, claim }));
+    for (const r of mine) await this.#set(this.slotKey(r.slot), JSON.stringify({ ...r.entry, claim }), fence);
     return busy > 0 ? { claimed, busy, recheckMs } : { claimed, busy };
   }
 
@@ -196,12 +201,16 @@ export class RevocationOutbox {
    * still holds the old one under this context's claim, before anything else can fail. Answers how
    * many slots now hold it.
    */
-  async replaceHeld(claimed: { slots: readonly number[]; refreshToken: string }, newest: string): Promise<number> {
+  async replaceHeld(
+    claimed: { slots: readonly number[]; refreshToken: string },
+    newest: string,
+    fence?: AbortSignal,
+  ): Promise<number> {
     let replaced = 0;
     for (const slot of claimed.slots) {
-      const entry = await this.#readSlot(slot);
+      const entry = await this.#readSlot(slot, fence);
       if (entry?.refreshToken !== claimed.refreshToken || !this.#mine(entry)) continue;
-      await this.#set(this.slotKey(slot), JSON.stringify({ ...entry, refreshToken: newest }));
+      await this.#set(this.slotKey(slot), JSON.stringify({ ...entry, refreshToken: newest }), fence);
       replaced++;
     }
     return replaced;
@@ -216,27 +225,30 @@ export class RevocationOutbox {
    * Ends a drain: removes the entries in `settled` (revoked, or refused for good) and releases this
    * context's claims on `kept`. A slot that no longer holds the claimed token is left alone.
    */
-  async settleHeld(outcome: SettleOutcome): Promise<void> {
+  async settleHeld(outcome: SettleOutcome, fence?: AbortSignal): Promise<void> {
     const removed = new Set<number>();
     for (const c of outcome.settled) {
       for (const slot of c.slots) {
-        const entry = await this.#readSlot(slot);
+        const entry = await this.#readSlot(slot, fence);
         if (entry?.refreshToken !== c.refreshToken) continue;
-        await this.#remove(this.slotKey(slot));
+        await this.#remove(this.slotKey(slot), fence);
         removed.add(slot);
       }
     }
     for (const c of outcome.kept) {
       for (const slot of c.slots) {
-        const entry = await this.#readSlot(slot);
+        const entry = await this.#readSlot(slot, fence);
         if (entry?.refreshToken !== c.refreshToken || !this.#mine(entry)) continue;
         const { claim: _released, ...rest } = entry;
-        await this.#set(this.slotKey(slot), JSON.stringify(rest));
+        await this.#set(this.slotKey(slot), JSON.stringify(rest), fence);
       }
     }
     if (removed.size === 0) return;
-    const { slots } = await this.#load();
-    await this.#writeIndex(slots.filter((s) => !removed.has(s)));
+    const { slots } = await this.#load(fence);
+    await this.#writeIndex(
+      slots.filter((s) => !removed.has(s)),
+      fence,
+    );
   }
 
   /**
@@ -248,35 +260,39 @@ export class RevocationOutbox {
     revoked: readonly string[],
     sessionId: string | null,
     globally = false,
+    fence?: AbortSignal,
   ): Promise<{ refreshToken: string; global: boolean } | null> {
-    const { slots } = await this.#load();
-    const reads = await this.#readSlots(slots);
+    const { slots } = await this.#load(fence);
+    const reads = await this.#readSlots(slots, fence);
     const done = (e: Entry | null) => !e || revoked.includes(e.refreshToken) || (globally && e.sid === sessionId);
     const gone = reads.filter((r) => done(r.entry)).map((r) => r.slot);
     if (gone.length > 0) {
-      for (const slot of gone) await this.#remove(this.slotKey(slot));
-      await this.#writeIndex(slots.filter((s) => !gone.includes(s)));
+      for (const slot of gone) await this.#remove(this.slotKey(slot), fence);
+      await this.#writeIndex(
+        slots.filter((s) => !gone.includes(s)),
+        fence,
+      );
     }
     const waiting = reads.find((r) => !done(r.entry) && r.entry?.sid === sessionId)?.entry;
     return waiting ? { refreshToken: waiting.refreshToken, global: waiting.global === true } : null;
   }
 
   /** At load: migrates the legacy key and rebuilds a corrupt index. Best effort: never fails a restore. */
-  async dropCorruptHeld(): Promise<void> {
+  async dropCorruptHeld(fence?: AbortSignal): Promise<void> {
     try {
-      await this.#load();
+      await this.#load(fence);
     } catch {
       // A failing storage is reported by the reads that matter.
     }
   }
 
   /** The index (rebuilt if corrupt), with the legacy key migrated into it the first time. */
-  async #load(): Promise<{ slots: number[]; dropped: number }> {
+  async #load(fence?: AbortSignal): Promise<{ slots: number[]; dropped: number }> {
     const raw = await this.#get(this.indexKey);
     let slots = raw === null ? [] : parseIndex(raw);
     if (slots === null) {
-      slots = await this.#rebuild();
-      await this.#writeIndex(slots);
+      slots = await this.#rebuild(fence);
+      await this.#writeIndex(slots, fence);
     }
     if (this.#legacyChecked) return { slots, dropped: 0 };
     const legacy = await this.#get(this.legacyKey);
@@ -289,15 +305,15 @@ export class RevocationOutbox {
     let result = { slots, dropped: 0 };
     if (parsed) {
       // Tokens already here (a migration cut short) are not added twice.
-      const have = new Set((await this.#readSlots(slots)).map((r) => r.entry?.refreshToken));
+      const have = new Set((await this.#readSlots(slots, fence)).map((r) => r.entry?.refreshToken));
       const addedAt = this.#now();
       const entries = parsed
         .filter((e) => !have.has(e.refreshToken))
         .map((e): Entry => ({ refreshToken: e.refreshToken, ...(e.global ? { global: true } : {}), addedAt }));
-      result = await this.#append(slots, entries, 'before');
+      result = await this.#append(slots, entries, 'before', fence);
     }
     // Last: a migration cut short is done again, without doubles.
-    await this.#remove(this.legacyKey);
+    await this.#remove(this.legacyKey, fence);
     this.#legacyChecked = true;
     return result;
   }
@@ -310,6 +326,7 @@ export class RevocationOutbox {
     slots: readonly number[],
     entries: readonly Entry[],
     where: 'before' | 'after',
+    fence?: AbortSignal,
   ): Promise<{ slots: number[]; dropped: number }> {
     type Item = { slot: number } | { entry: Entry };
     const fresh: Item[] = entries.map((entry) => ({ entry }));
@@ -323,51 +340,53 @@ export class RevocationOutbox {
     const placed = kept.map((i) => ('slot' in i ? { slot: i.slot } : { slot: free.shift() as number, entry: i.entry }));
     const reused = new Set(placed.filter((p) => 'entry' in p).map((p) => p.slot));
     // A dropped slot that gets a new entry is overwritten in place (the index keeps listing it).
-    for (const slot of dropped) if (!reused.has(slot)) await this.#remove(this.slotKey(slot));
+    for (const slot of dropped) if (!reused.has(slot)) await this.#remove(this.slotKey(slot), fence);
     const index = placed.map((p) => p.slot);
-    await this.#writeIndex(index);
-    for (const p of placed) if (p.entry) await this.#set(this.slotKey(p.slot), JSON.stringify(p.entry));
+    await this.#writeIndex(index, fence);
+    for (const p of placed) if (p.entry) await this.#set(this.slotKey(p.slot), JSON.stringify(p.entry), fence);
     return { slots: index, dropped: cut };
   }
 
   /** A corrupt index: every slot of `0..cap-1` holding an entry, oldest first. */
-  async #rebuild(): Promise<number[]> {
-    const reads = await this.#readSlots(range(this.cap));
+  async #rebuild(fence?: AbortSignal): Promise<number[]> {
+    const reads = await this.#readSlots(range(this.cap), fence);
     return reads
       .filter((r): r is { slot: number; entry: Entry } => r.entry !== null)
       .sort((a, b) => a.entry.addedAt - b.entry.addedAt || a.slot - b.slot)
       .map((r) => r.slot);
   }
 
-  async #readSlots(slots: readonly number[]): Promise<Read[]> {
-    return Promise.all(slots.map(async (slot) => ({ slot, entry: await this.#readSlot(slot) })));
+  async #readSlots(slots: readonly number[], fence?: AbortSignal): Promise<Read[]> {
+    return Promise.all(slots.map(async (slot) => ({ slot, entry: await this.#readSlot(slot, fence) })));
   }
 
   /** A slot's entry; an unreadable one is removed (it is ours, and useless). */
-  async #readSlot(slot: number): Promise<Entry | null> {
+  async #readSlot(slot: number, fence?: AbortSignal): Promise<Entry | null> {
     const raw = await this.#get(this.slotKey(slot));
     if (raw === null) return null;
     const entry = parseEntry(raw);
     if (entry) this.#secret(entry.refreshToken);
-    else await this.#remove(this.slotKey(slot));
+    else await this.#remove(this.slotKey(slot), fence);
     return entry;
   }
 
   /** An empty outbox leaves no key. */
-  #writeIndex(slots: readonly number[]): Promise<void> {
-    return slots.length === 0 ? this.#remove(this.indexKey) : this.#set(this.indexKey, JSON.stringify(slots));
+  #writeIndex(slots: readonly number[], fence?: AbortSignal): Promise<void> {
+    return slots.length === 0
+      ? this.#remove(this.indexKey, fence)
+      : this.#set(this.indexKey, JSON.stringify(slots), fence);
   }
 
   #get(key: string): Promise<string | null> {
     return readKey(this.storage, key);
   }
 
-  #set(key: string, value: string): Promise<void> {
-    return writeKey(this.storage, key, value);
+  #set(key: string, value: string, fence?: AbortSignal): Promise<void> {
+    return writeKey(this.storage, key, value, fence);
   }
 
-  #remove(key: string): Promise<void> {
-    return removeKey(this.storage, key);
+  #remove(key: string, fence?: AbortSignal): Promise<void> {
+    return removeKey(this.storage, key, fence);
   }
 }
 

@@ -1,5 +1,5 @@
 import { AuthError } from '../errors.js';
-import type { TokenStorage } from '../services/types.js';
+import type { StorageWriteOptions, TokenStorage } from '../services/types.js';
 
 /**
  * One storage call, its failure as `StorageFailure` (the cause kept, never the value). A non-string
@@ -19,19 +19,23 @@ export async function readKey(storage: TokenStorage, key: string): Promise<strin
   }
 }
 
-/** `setItem`, its failure as `StorageFailure`. */
-export async function writeKey(storage: TokenStorage, key: string, value: string): Promise<void> {
-  try {
-    await storage.setItem(key, value);
-  } catch (cause) {
-    throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
-  }
+/**
+ * `setItem`, its failure as `StorageFailure`. Given the fence of the lock section it is made in, the
+ * storage gets it, and a fence already aborted (the lock was let go) refuses before calling it.
+ */
+export function writeKey(storage: TokenStorage, key: string, value: string, fence?: AbortSignal): Promise<void> {
+  return write(fence, () => storage.setItem(key, value, { fence } as StorageWriteOptions));
 }
 
-/** `removeItem`, its failure as `StorageFailure`. */
-export async function removeKey(storage: TokenStorage, key: string): Promise<void> {
+/** `removeItem`, as {@link writeKey}. */
+export function removeKey(storage: TokenStorage, key: string, fence?: AbortSignal): Promise<void> {
+  return write(fence, () => storage.removeItem(key, { fence } as StorageWriteOptions));
+}
+
+async function write(fence: AbortSignal | undefined, call: () => void | Promise<void>): Promise<void> {
+  if (fence?.aborted) throw new AuthError('StorageFailure', 'The storage lock was let go before this write');
   try {
-    await storage.removeItem(key);
+    await call();
   } catch (cause) {
     throw new AuthError('StorageFailure', 'Could not write to storage', { cause });
   }
@@ -60,12 +64,12 @@ class NoticingStorage implements TokenStorage {
     return this.#watch(() => this.#storage.getItem(key));
   }
 
-  setItem(key: string, value: string): Promise<void> {
-    return this.#watch(() => this.#storage.setItem(key, value));
+  setItem(key: string, value: string, options?: StorageWriteOptions): Promise<void> {
+    return this.#watch(() => this.#storage.setItem(key, value, options));
   }
 
-  removeItem(key: string): Promise<void> {
-    return this.#watch(() => this.#storage.removeItem(key));
+  removeItem(key: string, options?: StorageWriteOptions): Promise<void> {
+    return this.#watch(() => this.#storage.removeItem(key, options));
   }
 
   #watch<T>(call: () => T | Promise<T>): Promise<T> {

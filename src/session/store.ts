@@ -113,7 +113,7 @@ export class SessionStore {
   load(): Promise<LoadResult> {
     return this.#locked(async (fence) => {
       let journal = parseJournal(await this.#get(this.journalKey));
-      await this.outbox.dropCorruptHeld();
+      await this.outbox.dropCorruptHeld(fence);
       const raw = await this.#get(this.sessionKey);
       // The tokens a corrupt storage held are gone: said once, at the load after it was seen (storage.md).
       const corrupt = this.#corrupt;
@@ -164,7 +164,7 @@ export class SessionStore {
         if (old !== unseal(session.tokens).refreshToken) {
           // A full outbox drops its oldest token to keep this one: said, never silently (storage.md).
           const replaced = previous.session.sessionId;
-          ({ dropped } = await this.outbox.addHeld({ refreshToken: old, global: false, sessionId: replaced }));
+          ({ dropped } = await this.outbox.addHeld({ refreshToken: old, global: false, sessionId: replaced }, fence));
           superseded = true;
         }
       }
@@ -256,7 +256,7 @@ export class SessionStore {
       // another token of this session kept there (rotated elsewhere) is this sign-out's to revoke.
       const done = revoked ? [revoked, ...(options.earlier ?? [])] : [];
       const other = revoked
-        ? await this.outbox.settleRevokedHeld(done, sessionId, options.globally).catch(() => null)
+        ? await this.outbox.settleRevokedHeld(done, sessionId, options.globally, fence).catch(() => null)
         : null;
       const waiting = held && other ? { ...withWaitingToken(held, other.refreshToken), global: other.global } : null;
       const plan = planClear<StoredSession & { session: Session }>({ ...asked, stored, sessionId, waiting, earlier });
@@ -268,14 +268,14 @@ export class SessionStore {
       let dropped = 0;
       if (plan.keep) {
         try {
-          ({ dropped } = await this.outbox.addHeld({ ...plan.keep, sessionId: sessionId ?? undefined }));
+          ({ dropped } = await this.outbox.addHeld({ ...plan.keep, sessionId: sessionId ?? undefined }, fence));
         } catch (error) {
           notes.outboxError = asStorageFailure(error);
         }
       }
       if (plan.keepNewest) {
         const newest = { refreshToken: plan.keepNewest, global: false, sessionId: sessionId ?? undefined };
-        await this.outbox.addHeld(newest).catch(() => undefined);
+        await this.outbox.addHeld(newest, fence).catch(() => undefined);
       }
       const keys = raw !== null && !plan.othersSession ? [this.sessionKey] : [];
       // The old layout, only where its pointer is still there (a migration cut short).
@@ -287,6 +287,7 @@ export class SessionStore {
         const kept = await this.#keepOldLayoutTokens(
           [target.username, pointed],
           [options.keepForRevocation?.refreshToken, revoked, storedToken],
+          fence,
         );
         dropped += kept.dropped;
         if (kept.oldLayout) notes.oldLayout = kept.oldLayout;
@@ -298,17 +299,17 @@ export class SessionStore {
 
   /** Claims the outbox entries a drain will try: across contexts, each token is tried by one. */
   claimOutbox(options: ClaimOptions): Promise<OutboxClaim> {
-    return this.#locked(() => this.outbox.claimHeld(options));
+    return this.#locked((fence) => this.outbox.claimHeld(options, fence));
   }
 
   /** A drain's refresh rotated a claimed token: the new one replaces it (`RevocationOutbox.replaceHeld`). */
   replaceInOutbox(claimed: { slots: readonly number[]; refreshToken: string }, newest: string): Promise<number> {
-    return this.#locked(() => this.outbox.replaceHeld(claimed, newest));
+    return this.#locked((fence) => this.outbox.replaceHeld(claimed, newest, fence));
   }
 
   /** Removes what a drain settled and lets go of its claims on the rest. */
   settleOutbox(outcome: SettleOutcome): Promise<void> {
-    return this.#locked(() => this.outbox.settleHeld(outcome));
+    return this.#locked((fence) => this.outbox.settleHeld(outcome, fence));
   }
 
   /**
@@ -319,13 +320,14 @@ export class SessionStore {
   async #keepOldLayoutTokens(
     usernames: (string | null)[],
     handled: (string | null | undefined)[],
+    fence: AbortSignal,
   ): Promise<{ dropped: number; oldLayout?: ClearNotes['oldLayout'] }> {
     let dropped = 0;
     const leftover = unhandledTokens(await readLegacyRefreshTokens(this.#legacyIo(), usernames), handled);
     if (leftover.length === 0) return { dropped };
     try {
       for (const refreshToken of leftover)
-        dropped += (await this.outbox.addHeld({ refreshToken, global: false })).dropped;
+        dropped += (await this.outbox.addHeld({ refreshToken, global: false }, fence)).dropped;
       return { dropped, oldLayout: { deferred: true } };
     } catch (error) {
       // As a sign-out's own token (row 23): the clear goes on, and the answer says nothing waits.
@@ -341,7 +343,7 @@ export class SessionStore {
   async #retireOldLayout(stored: Session, fence: AbortSignal): Promise<void> {
     const pointed = await this.#get(legacyPointerKey(this.prefix)).catch(() => null);
     if (!pointed) return;
-    const { oldLayout } = await this.#keepOldLayoutTokens([pointed], [unseal(stored.tokens).refreshToken]);
+    const { oldLayout } = await this.#keepOldLayoutTokens([pointed], [unseal(stored.tokens).refreshToken], fence);
     if (oldLayout?.deferred === false) return;
     await this.#remove(legacyFieldKeys(this.prefix, pointed), fence)
       .then(() => this.#remove([legacyPointerKey(this.prefix)], fence))

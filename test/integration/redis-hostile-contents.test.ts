@@ -167,10 +167,15 @@ describe.skipIf(!hasRedis('redis hostile-content probes'))('authchart/redis: hos
       await admin.configSet('min-replicas-to-write', '1');
       let err: unknown;
       try {
+        const fence = new AbortController().signal;
         await storage
-          .lock?.('authchart.x', async () => {
-            await storage.setItem('session', secret);
-          })
+          .lock?.(
+            'authchart.x',
+            async () => {
+              await storage.setItem('session', secret, { fence });
+            },
+            { holdMs: 5000, fence },
+          )
           .catch((e: unknown) => {
             err = e;
           });

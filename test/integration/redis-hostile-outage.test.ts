@@ -272,10 +272,15 @@ describe.skipIf(!hasRedis('redis hostile probes'))('authchart/redis under a host
       const s = redisStorage(c, { prefix: 'q3:', lockTtlMs: 150 });
       const other = redisStorage(await redis.connect(), { prefix: 'q3:', lockTtlMs: 150 });
       const stall = deferred();
-      const first = s.lock?.('authchart.x', async () => {
-        await stall.promise;
-        await s.setItem('session', 'late');
-      });
+      const fence = new AbortController().signal; // never aborted: only Redis's check can refuse
+      const first = s.lock?.(
+        'authchart.x',
+        async () => {
+          await stall.promise;
+          await s.setItem('session', 'late', { fence });
+        },
+        { holdMs: 60_000, fence },
+      );
       // The holder stalls past its TTL: the key goes (as expiry would) and another holder takes it.
       await sleep(20);
       await c.del(['q3:lock:authchart.x']);

@@ -2,7 +2,7 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
 import { redisStorage } from '../../src/bindings/redis.js';
-import { createAuth } from '../../src/index.js';
+import { createAuth, type TokenStorage } from '../../src/index.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../tools/embedded-redis.js';
 import { fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
@@ -65,4 +65,19 @@ export async function timed<T>(p: Promise<T>) {
     (error: unknown) => ({ ok: false as const, error }),
   );
   return { ...r, ms: performance.now() - t0 };
+}
+
+/**
+ * `s.lock` as authchart calls it (`withStorageLock`): each section gets a fence, passed to `critical`
+ * (to give to its writes) and, with `holdMs`, to `lock`; it aborts when `critical` settles (authchart
+ * lets go then). Without `holdMs`, `lock` gets no section: its writes are plain, fence or not.
+ */
+export function lockOf(s: TokenStorage) {
+  const { lock } = s;
+  if (!lock) throw new Error('this storage has no lock');
+  return <T>(name: string, critical: (fence: AbortSignal) => Promise<T>, holdMs?: number): Promise<T> => {
+    const fence = new AbortController();
+    const run = () => critical(fence.signal).finally(() => fence.abort(new Error('let go')));
+    return lock(name, run, holdMs === undefined ? undefined : { holdMs, fence: fence.signal });
+  };
 }

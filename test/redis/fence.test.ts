@@ -25,12 +25,18 @@ describe.skipIf(!hasRedis('redisStorage fencing'))('redisStorage fences its writ
     await storage.setItem('session', 'bob');
     const lock = storage.lock;
     if (!lock) throw new Error('redisStorage has no lock');
-    const section = lock('authchart.x', async () => {
-      // The lock expired and another holder took it while this section stalled.
-      await client.set('fence1:lock:authchart.x', 'another-holder');
-      await expect(storage.setItem('session', 'alice')).rejects.toMatchObject({ code: 'StorageFailure' });
-      await expect(storage.removeItem('session')).rejects.toMatchObject({ code: 'StorageFailure' });
-    });
+    // The section's fence, as authchart passes it (never aborted here: only Redis's check refuses).
+    const fence = new AbortController().signal;
+    const section = lock(
+      'authchart.x',
+      async () => {
+        // The lock expired and another holder took it while this section stalled.
+        await client.set('fence1:lock:authchart.x', 'another-holder');
+        await expect(storage.setItem('session', 'alice', { fence })).rejects.toMatchObject({ code: 'StorageFailure' });
+        await expect(storage.removeItem('session', { fence })).rejects.toMatchObject({ code: 'StorageFailure' });
+      },
+      { holdMs: 5000, fence },
+    );
     await section.catch(() => undefined); // the section itself reports the lost lock
     expect(await client.get('fence1:session')).toBe('bob');
   });
@@ -91,17 +97,18 @@ describe.skipIf(!hasRedis('redisStorage fencing'))('redisStorage fences its writ
     const lock = storage.lock;
     if (!lock) throw new Error('redisStorage has no lock');
     const seen: Record<string, unknown> = {};
+    // A stalled section whose fence never aborts: only Redis's check can refuse the writes.
+    const fence = new AbortController().signal;
     await lock(
       'authchart.x',
       async () => {
-        // A stalled section (no fence passed: only Redis's check can refuse the writes).
         await sleep(250);
         seen.lock = await client.get('fence3:lock:authchart.x');
         seen.holdTtl = await client.pTTL('fence3:hold:authchart.x');
-        await expect(storage.setItem('session', 'alice')).rejects.toMatchObject({ code: 'StorageFailure' });
-        await expect(storage.removeItem('session')).rejects.toMatchObject({ code: 'StorageFailure' });
+        await expect(storage.setItem('session', 'alice', { fence })).rejects.toMatchObject({ code: 'StorageFailure' });
+        await expect(storage.removeItem('session', { fence })).rejects.toMatchObject({ code: 'StorageFailure' });
       },
-      150,
+      { holdMs: 150, fence },
     );
     expect(seen.lock).toEqual(expect.any(String)); // still this section's: renewed, not yet released
     expect(seen.holdTtl).toBe(-2); // the hold key is gone
@@ -116,17 +123,18 @@ describe.skipIf(!hasRedis('redisStorage fencing'))('redisStorage fences its writ
     const lock = storage.lock;
     if (!lock) throw new Error('redisStorage has no lock');
     const seen: Record<string, unknown> = {};
+    const fence = new AbortController().signal;
     const answer = await lock(
       'authchart.x',
       async () => {
         seen.lock = await client.get('fence4:lock:authchart.x');
         seen.hold = await client.get('fence4:hold:authchart.x');
         seen.holdTtl = await client.pTTL('fence4:hold:authchart.x');
-        await storage.setItem('session', 'alice');
-        await storage.removeItem('old');
+        await storage.setItem('session', 'alice', { fence });
+        await storage.removeItem('old', { fence });
         return 'done';
       },
-      5000,
+      { holdMs: 5000, fence },
     );
     expect(answer).toBe('done');
     expect(seen.hold).toEqual(expect.any(String));
@@ -157,7 +165,7 @@ describe.skipIf(!hasRedis('redisStorage fencing'))('redisStorage fences its writ
       async () => {
         ran = true;
       },
-      100,
+      { holdMs: 100, fence: new AbortController().signal },
     ).then(
       () => null,
       (e: unknown) => e,
