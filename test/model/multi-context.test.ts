@@ -14,6 +14,7 @@ import { type AuthError, createAuth, manualConnectivity, memorySyncBus, type Sig
 import { type CallRec, DEADLINE_MS, Invariants, type Live, noteHeld } from './multi-context.checks.js';
 import { bothInspect, hostileConnectivity, type Reentry, reentrantInspect } from './multi-context.env.js';
 import { FOUND } from './multi-context.found.js';
+import { FOUND_IN_ENV } from './multi-context.found-env.js';
 import { FOUND_AROUND_SIGN_IN } from './multi-context.found-sign-in.js';
 import { FOUND_IN_STORAGE } from './multi-context.found-storage.js';
 import { describeStep, type Input, input, program, SLOW_MS, STORAGE_MS, skewOf } from './multi-context.program.js';
@@ -319,7 +320,7 @@ describe('many contexts over one storage and one sync bus (docs/storage.md: stor
 
 // What the model found with its faults (docs/storage.md, "Exploring"), each fixed: its shrunk program replays here.
 describe('what the model found with its faults, replayed', () => {
-  for (const d of [...FOUND, ...FOUND_AROUND_SIGN_IN, ...FOUND_IN_STORAGE]) {
+  for (const d of [...FOUND, ...FOUND_AROUND_SIGN_IN, ...FOUND_IN_STORAGE, ...FOUND_IN_ENV]) {
     it(d.name, async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
       try {
