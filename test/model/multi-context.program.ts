@@ -4,6 +4,13 @@
  * Every fault is an option of the run, so shrinking removes the faults a failure does not need.
  */
 import fc from 'fast-check';
+import {
+  type ConnFault,
+  describeReentry,
+  type ReentrantCall,
+  type Reentry,
+  type Trigger,
+} from './multi-context.env.js';
 import { type Initial, type RemoteFault, USERS } from './multi-context.world.js';
 
 /** After a call: 0 = issue the next one in the same tick, n > 0 = let n ms pass, -1 = wait until it settles. */
@@ -40,6 +47,10 @@ export interface Input {
    * signal fired meanwhile (a transport that ignores it once the request is sent).
    */
   late?: boolean;
+  /** Fault `conn`: context c's connectivity (contexts past the list have a sound one). */
+  conn?: ConnFault[];
+  /** Fault `reentry`: inspect observers that call their own instance while its chart is processing. */
+  reentries?: Reentry[];
   /** The storage checks the lock's fence at commit (like fileStorage and Redis): a late write never lands. */
   fenced: boolean;
   steps: Step[];
@@ -53,7 +64,7 @@ export const SLOW_MS = 1500;
  * The model's fault classes (docs/storage.md, "Exploring"), by name; `MC_OFF=hints,stop` leaves those
  * out (investigation, CI).
  */
-export const FAULTS = ['remote', 'slow', 'skew', 'hints', 'stop', 'initial', 'late'] as const;
+export const FAULTS = ['remote', 'slow', 'skew', 'hints', 'stop', 'initial', 'late', 'conn', 'reentry'] as const;
 export type Fault = (typeof FAULTS)[number];
 /**
  * What CI leaves out: nothing. A fault class goes here only while a defect it finds is open in src
@@ -71,7 +82,7 @@ const off = new Set(
 const sometimes = <T>(fault: Fault, none: T, some: fc.Arbitrary<T>): fc.Arbitrary<T> =>
   off.has(fault)
     ? fc.constant(none)
-    : fc.oneof({ weight: 3, arbitrary: fc.constant(none) }, { weight: 1, arbitrary: some });
+    : fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant(none) }, { weight: 1, arbitrary: some });
 
 const gap = fc.oneof(
   { weight: 3, arbitrary: fc.constant(0) },
@@ -92,6 +103,17 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 const latencies = fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 12 });
 const remoteFault = fc.constantFrom<RemoteFault>('ok', 'throttled', 'service');
+// subscribe() throws from its 1st call (the instance's), 2nd (the outbox's first), 3rd, or never.
+const connFault: fc.Arbitrary<ConnFault> = fc.record({
+  throwFrom: fc.nat({ max: 3 }),
+  unsubscribeThrows: fc.boolean(),
+});
+const reentry: fc.Arbitrary<Reentry> = fc.record({
+  ctx,
+  on: fc.constantFrom<Trigger>('OUTBOX_DRAINED', 'SIGN_OUT', 'RETRY_DEFERRED', 'outboxReport'),
+  nth: fc.integer({ min: 1, max: 3 }),
+  call: fc.constantFrom<ReentrantCall>('retry', 'signOut', 'fetchTokens'),
+});
 
 export const input: fc.Arbitrary<Input> = fc
   .record({
@@ -108,6 +130,8 @@ export const input: fc.Arbitrary<Input> = fc
     hintReadFails: sometimes('hints', 0, fc.integer({ min: 1, max: 3 })),
     initial: sometimes<Initial>('initial', 'empty', fc.constantFrom<Initial>('corrupt', 'corruptOutbox', 'oldLayout')),
     late: sometimes('late', false, fc.constant(true)),
+    conn: sometimes('conn', [], fc.array(connFault, { minLength: 1, maxLength: 4 })),
+    reentries: sometimes('reentry', [], fc.array(reentry, { minLength: 1, maxLength: 3 })),
     fenced: fc.boolean(),
     steps: fc.array(step, { minLength: 1, maxLength: 20 }),
   })
@@ -148,6 +172,14 @@ export function program(i: Input): string {
     `reads failing after a hint: ${i.hintReadFails}`,
     `late answers: ${i.late === true}`,
     `storage at start: ${i.initial}`,
+    `connectivity [${(i.conn ?? [])
+      .slice(0, i.contexts)
+      .map(
+        (f, c) =>
+          `c${c}: subscribe throws from #${f.throwFrom || 'never'}${f.unsubscribeThrows ? ', unsubscribe throws' : ''}`,
+      )
+      .join('; ')}]`,
+    `re-entrant calls from inspect [${(i.reentries ?? []).map((r) => describeReentry(r, i.contexts)).join('; ')}]`,
     `storage fenced at commit: ${i.fenced}`,
   ];
   const head =

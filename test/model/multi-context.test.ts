@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { type AuthError, createAuth, manualConnectivity, memorySyncBus, type SignOutResult } from '../../src/index.js';
 import { type CallRec, DEADLINE_MS, Invariants, type Live, noteHeld } from './multi-context.checks.js';
+import { bothInspect, hostileConnectivity, type Reentry, reentrantInspect } from './multi-context.env.js';
 import { FOUND } from './multi-context.found.js';
+import { FOUND_IN_ENV } from './multi-context.found-env.js';
 import { FOUND_AROUND_SIGN_IN } from './multi-context.found-sign-in.js';
 import { FOUND_IN_STORAGE } from './multi-context.found-storage.js';
 import { describeStep, type Input, input, program, SLOW_MS, STORAGE_MS, skewOf } from './multi-context.program.js';
@@ -45,7 +47,7 @@ const chartTrace = (c: number, log: (line: string) => void) => (e: InspectionEve
 };
 
 const START = new Date('2026-01-01T00:00:00Z');
-const stats = { runs: 0, calls: 0, checks: 0, violations: 0, failingRuns: 0 };
+const stats = { runs: 0, calls: 0, reentrant: 0, checks: 0, violations: 0, failingRuns: 0 };
 
 /** One run of the model: the steps, then quiet, connectivity back, a nudge, quiet, and the checks. */
 async function runModel(i: Input): Promise<{ violations: string[]; trace: string[] }> {
@@ -80,10 +82,16 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
       online: () => conn.isOnline(),
     };
     const skew = skewOf(i, c);
+    // Fault `reentry`: the inspect observer calls this very instance while its chart is processing.
+    let self: Live | undefined;
+    const reenter = (r: Reentry) => {
+      if (self) reentrant(self, r);
+    };
+    const reentrantObserver = reentrantInspect(i.reentries ?? [], i.contexts, c, () => faultsOver, reenter);
     const auth = createAuth({
       services: incarnationServices(cognito, inc, remoteLatency, remoteInFlight, i.late === true),
       storage: storage.viewFor(inc, storageLatency),
-      connectivity: conn,
+      connectivity: hostileConnectivity(conn, i.conn?.[c]),
       // A message from another context is a hint to read storage: the next reads may fail (fault `hints`).
       sync: (name) => {
         const channel = bus.connect(name);
@@ -98,10 +106,11 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
       },
       clock: { now: () => Date.now() + skew },
       deferRevocation: i.deferRevocation,
-      ...(process.env['MC_DEBUG'] ? { inspect: chartTrace(c, log) } : {}),
+      ...bothInspect(process.env['MC_DEBUG'] ? chartTrace(c, log) : undefined, reentrantObserver),
       timeouts: { remoteStepMs: 300, storageMs: STORAGE_MS, refreshRetryMs: 1000 },
     });
     const live: Live = { inc, auth, held: [] };
+    self = live;
     auth.subscribe(() => noteHeld(live));
     noteHeld(live);
     auth.on('signedOut', ({ reason, result, error }) =>
@@ -163,6 +172,23 @@ async function runModel(i: Input): Promise<{ violations: string[]; trace: string
       },
     );
     return rec;
+  };
+
+  /** A call made from inside the chart's processing (fault `reentry`), tracked like every other call. */
+  let reentries = 0;
+  const reentrant = (live: Live, r: Reentry) => {
+    stats.reentrant++;
+    const desc = `r${++reentries} c${live.inc.ctx}.${r.call} from inspect at ${r.on} #${r.nth}`;
+    try {
+      if (r.call === 'signOut') {
+        const w = checks.beginSignOut(live);
+        issue(live, desc, live.auth.signOut(), (v) => checks.onSignOut(live, w, v, desc));
+      } else if (r.call === 'retry') issue(live, desc, live.auth.retryDeferredRevocations());
+      else issue(live, desc, live.auth.fetchTokens({ minValidityMs: 0 }));
+    } catch (e) {
+      // A call must answer through its promise: one that throws in the observer is a defect too.
+      calls.push({ desc: `${desc} threw ${String(e)}`, startedAt: Date.now(), settledAt: null, outcome: 'threw' });
+    }
   };
 
   const busy = () => calls.some((c) => c.settledAt === null) || storage.inFlight.n > 0 || remoteInFlight.n > 0;
@@ -266,7 +292,7 @@ const focus = process.env['MC_FOCUS']?.split(',').map((n) => `[${n.trim()}]`);
 afterAll(() => {
   const shrinking = stats.failingRuns > 0 ? `, ${stats.failingRuns} failing runs (shrinking included)` : '';
   console.log(
-    `multi-context model: ${stats.runs} runs, ${stats.calls} calls, ${stats.checks} invariant checks, ` +
+    `multi-context model: ${stats.runs} runs, ${stats.calls} calls (${stats.reentrant} re-entrant), ${stats.checks} invariant checks, ` +
       `${stats.violations} violations${shrinking} (FC_SEED=${seed}${path ? ` FC_PATH=${path}` : ''} to replay)`,
   );
 });
@@ -294,7 +320,7 @@ describe('many contexts over one storage and one sync bus (docs/storage.md: stor
 
 // What the model found with its faults (docs/storage.md, "Exploring"), each fixed: its shrunk program replays here.
 describe('what the model found with its faults, replayed', () => {
-  for (const d of [...FOUND, ...FOUND_AROUND_SIGN_IN, ...FOUND_IN_STORAGE]) {
+  for (const d of [...FOUND, ...FOUND_AROUND_SIGN_IN, ...FOUND_IN_STORAGE, ...FOUND_IN_ENV]) {
     it(d.name, async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
       try {
