@@ -119,10 +119,7 @@ class AuthClient implements Auth {
       next: (snapshot) => this.#onState(leafPath(snapshot.value)),
       error: () => this.#settleAll(),
     });
-    this.#cleanups.push(() => {
-      answers.unsubscribe();
-      states.unsubscribe();
-    });
+    for (const subscription of [answers, states]) this.#cleanups.push(() => subscription.unsubscribe());
     // The page came back or the network did: the chart checks the tokens (one refresh for all).
     const wake = () => this.actor.send({ type: 'WAKE' });
     const wakeSource = options.wake === undefined ? defaultWake() : options.wake;
@@ -198,15 +195,12 @@ class AuthClient implements Auth {
     }
   }
 
-  /**
-   * Sends `event` with a new request id; the promise settles with the chart's answer to that id.
-   * After stop(), rejects with `Cancelled` (signOut answers before asking).
-   */
   /** Stopped, or the chart ended in error (a bug, a hostile dependency): a call sent now would never be answered. */
   get #ended(): boolean {
     return this.#stopped || this.actor.getSnapshot().status !== 'active';
   }
 
+  /** Sends `event` with a new request id; settles with the chart's answer. Once `#ended`, rejects `Cancelled`. */
   #ask<T>(kind: Pending['kind'], event: Request, global?: boolean): Promise<T> {
     if (this.#ended) return Promise.reject(stopped());
     const id = this.#nextId++;

@@ -40,6 +40,7 @@ export type {
   DeferredTokens,
   Deps as OutboxDeps,
   OutboxContext,
+  OutboxDrained,
   OutboxEvent,
   RevocationOutcome,
 } from './machines/outbox.machine.js';

@@ -20,6 +20,7 @@ import {
   globalSkipped,
   hostedUISkippedOffline,
   newSignOut,
+  outboxStarted,
   progress,
   queuedFrom,
   redirectRequestOf,
@@ -359,43 +360,27 @@ export const authSetup = setup({
     countRefreshFailure: assign({ refreshFailures: ({ context }) => context.refreshFailures + 1 }),
     resetRefreshFailures: assign({ refreshFailures: 0 }),
 
-    // ——— the deferred-revocation outbox (a child actor) ———
-    /** Asks the outbox to drain (for a `retryDeferredRevocations()` call, or -1: the chart's own); after `countDrainAsked`. */
+    // ——— the deferred-revocation outbox: a child actor, running only while it owes answers or watches ———
+    /** Asks it to drain (a `retryDeferredRevocations()` call, or -1: the chart's own), after `countDrainAsked`. */
     askOutboxToDrain: sendTo('outbox', ({ event }) => ({
       type: 'DRAIN' as const,
       id: event.type === 'RETRY_DEFERRED' ? event.id : -1,
     })),
-    /** The chart's start: the outbox drains what an earlier run left. */
-    startOutbox: assign({
-      outboxAsks: ({ context, spawn }) => {
-        spawn('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } });
-        return 0;
-      },
-    }),
-    /**
-     * One more drain request owed an answer; a stopped outbox is started again first (`spawn` inside
-     * `assign`: xstate's own way, no `enqueueActions`, which costs the bundle 0.15 kB). It begins with
-     * its start drain, which the `DRAIN` that follows joins.
-     */
+    /** At start: it drains what an earlier run left. (`spawn` in `assign`: no `enqueueActions`, 0.15 kB less.) */
+    startOutbox: assign({ outboxAsks: ({ context, spawn }) => outboxStarted(context, spawn) }),
+    /** One more request owed an answer; a stopped outbox is started again first (its start drain takes it). */
     countDrainAsked: assign({
-      outboxAsks: ({ context, spawn }) => {
-        if (context.outboxAsks === null) {
-          spawn('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } });
-        }
-        return (context.outboxAsks ?? 0) + 1;
-      },
+      outboxAsks: ({ context, spawn }) => (context.outboxAsks ?? outboxStarted(context, spawn)) + 1,
     }),
     answerDeferredRevocations: emit(({ event }) => deferredAnswer(event)),
     countDrainsAnswered: assign({
-      outboxAsks: ({ context, event }) =>
-        context.outboxAsks === null
-          ? null
-          : context.outboxAsks - (event.type === 'OUTBOX_DRAINED' ? event.ids.length : 0),
+      outboxAsks: ({ context: { outboxAsks: n }, event }) =>
+        n === null ? null : n - (event.type === 'OUTBOX_DRAINED' ? event.ids.length : 0),
     }),
     /**
-     * The outbox idles until asked (nothing to watch or look at again) and owes no answer: stopped,
-     * so that an idle instance carries one actor, not two (P5). Not on its report alone: a request
-     * made meanwhile (re-entrant, from an inspector) may wait in its mailbox.
+     * Quiet (nothing to watch or look at again) and owing no answer: stopped, so an idle instance
+     * carries one actor, not two (P5). Not on a quiet report alone: a request made meanwhile
+     * (re-entrant, from an inspector) may wait in its mailbox.
      */
     stopQuietOutbox: stopChild('outbox'),
     markOutboxStopped: assign({ outboxAsks: null }),

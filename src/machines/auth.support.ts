@@ -259,3 +259,12 @@ export const stopReport =
   ({ context }: { context: AuthContext }) => ({
     error: unstoredAtStop(context, writing)?.error ?? new AuthError('Cancelled', 'stop(): tokens not stored'),
   });
+
+/** `assign`'s `spawn`, as the outbox is started with it. */
+type SpawnOutbox = (src: 'outbox', options: { id: 'outbox'; input: Pick<AuthContext, 'deps' | 'config'> }) => unknown;
+
+/** Starts the outbox child (at start, and again when asked after it was stopped): it owes no answer yet. */
+export function outboxStarted(context: AuthContext, spawn: SpawnOutbox): number {
+  spawn('outbox', { id: 'outbox', input: { deps: context.deps, config: context.config } });
+  return 0;
+}

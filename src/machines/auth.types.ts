@@ -15,6 +15,7 @@ import type { SecretRegistry } from '../session/redact.js';
 import type { Sealed } from '../session/sealed.js';
 import type { Session, SessionInfo } from '../session/session.js';
 import type { LoadResult, SessionStore } from '../session/store.js';
+import type { OutboxDrained } from './outbox.machine.js';
 
 /** When sign-out calls RevokeToken. */
 export type RevocationPolicy = 'auto' | 'always' | 'never';
@@ -252,9 +253,8 @@ export interface AuthContext {
   /** Why the last refresh was refused, while storage is checked for a newer refresh of this session. */
   refusedWith: AuthError | null;
   /**
-   * Drain requests sent to the outbox actor and not yet answered; `null`: no outbox actor runs (it
-   * is stopped once quiet and owing nothing, and started again when asked). Data, not a mode: a
-   * count that tells when stopping it loses no request (docs/machine.md, "The revocation outbox").
+   * Drain requests the outbox actor owes an answer; `null`: none runs (stopped once quiet and owing
+   * nothing). Data, not a mode: a count that says when stopping it loses no request.
    */
   outboxAsks: number | null;
 }
@@ -329,15 +329,7 @@ export type AuthEvent =
   /** `retryDeferredRevocations()`: drain the outbox now. */
   | { type: 'RETRY_DEFERRED'; id: number }
   /** From the outbox child: a drain ended. */
-  | {
-      type: 'OUTBOX_DRAINED';
-      ids: number[];
-      settled: number;
-      remaining: number;
-      error?: AuthError | undefined;
-      /** The outbox has nothing to watch or look at again: it idles until asked. */
-      quiet: boolean;
-    }
+  | OutboxDrained
   /** Another tab of the same client signed out: follow without network calls. */
   | { type: 'SYNC_SIGNED_OUT' }
   /** Another tab of the same client signed in: read the shared storage again. */

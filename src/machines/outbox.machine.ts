@@ -91,6 +91,17 @@ export interface OutboxContext extends Deps {
 
 export type OutboxEvent = { type: 'DRAIN'; id: number } | { type: 'ONLINE' };
 
+/** What a drain reports to the chart: the requests it answers, and whether the outbox is now quiet. */
+export interface OutboxDrained {
+  type: 'OUTBOX_DRAINED';
+  ids: number[];
+  settled: number;
+  remaining: number;
+  error?: AuthError | undefined;
+  /** Nothing to watch or look at again: it idles until asked (the chart may stop it). */
+  quiet: boolean;
+}
+
 /** The outbox could not be read or written: the drain ends, and its callers hear why. */
 const STORAGE_FAILED = {
   target: 'idle',
