@@ -11,22 +11,11 @@ import { isAuthError } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
 import { sleep } from '../helpers/async.js';
 import { deferred } from '../helpers/fakes.js';
-import { type Client, lockOf, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, errorChainText, lockOf, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
 
 const CLIENT = 'client123';
 const NAME = `authchart.${CLIENT}`;
 const SESSION = `${NAME}.session`;
-
-/** Every message, stack and JSON form along an error's `cause` chain. */
-const chain = (e: unknown): string => {
-  const parts: string[] = [];
-  let x: unknown = e;
-  for (let i = 0; x && i < 10; i++) {
-    parts.push(String((x as Error).message), String((x as Error).stack), JSON.stringify(x) ?? '');
-    x = (x as { cause?: unknown }).cause;
-  }
-  return parts.join('\n');
-};
 
 /** A lock token as redis-lock.ts makes them: `host:pid:uuid`. */
 const TOKEN = /:\d+:[0-9a-f]{8}-[0-9a-f]{4}-/;
@@ -115,9 +104,9 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
         expect(errors).toHaveLength(2);
         for (const e of errors) {
           expect(e).toBeInstanceOf(Error);
-          expect(chain(e)).not.toContain(secret);
-          expect(chain(e)).not.toContain(token);
-          expect(chain(e)).not.toContain(prefix);
+          expect(errorChainText(e)).not.toContain(secret);
+          expect(errorChainText(e)).not.toContain(token);
+          expect(errorChainText(e)).not.toContain(prefix);
         }
         expect(await c.get(`${prefix}session`)).toBe('bob');
         expect(await c.exists(`${prefix}lock:x`)).toBe(0); // let go, not left for a TTL
@@ -157,7 +146,7 @@ describe.skipIf(!hasRedis('redis hold-key hostile probes'))('redisStorage hold k
       expect(once).toBe(true);
       expect(first.ok).toBe(false);
       expect(isAuthError(!first.ok && first.error, 'StorageFailure')).toBe(true);
-      const text = chain(!first.ok && first.error);
+      const text = errorChainText(!first.ok && first.error);
       expect(text).not.toContain(tokens.refreshToken);
       expect(text).not.toMatch(TOKEN);
       expect(text).not.toContain(prefix);

@@ -13,20 +13,9 @@ import { hasRedis } from '../../tools/embedded-redis.js';
 import { sleep } from '../helpers/async.js';
 import { deferred, fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-import { type Client, lockOf, timed, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, errorChainText, lockOf, timed, useEmbeddedRedis } from '../redis/embedded.js';
 
 const CHILD = fileURLToPath(new URL('./redis-hold-child.ts', import.meta.url));
-
-/** Every message, stack and JSON form along an error's `cause` chain. */
-const chain = (e: unknown): string => {
-  const parts: string[] = [];
-  let x: unknown = e;
-  for (let i = 0; x && i < 10; i++) {
-    parts.push(String((x as Error).message), String((x as Error).stack), JSON.stringify(x) ?? '');
-    x = (x as { cause?: unknown }).cause;
-  }
-  return parts.join('\n');
-};
 
 describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold key: sections sharing a storage', () => {
   const redis = useEmbeddedRedis();
@@ -156,7 +145,7 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
     );
     expect(isAuthError(r, 'StorageFailure')).toBe(true);
     expect((r as Error).message).toContain("'authchart.x'");
-    const text = chain(r);
+    const text = errorChainText(r);
     expect(text).not.toContain(mine);
     expect(text).not.toContain(thief);
     expect(text).not.toContain('SID-1234');
@@ -198,7 +187,7 @@ describe.skipIf(!hasRedis('redis hold-key section probes'))('redisStorage hold k
     expect(ran).toBe(false);
     expect(isAuthError(r, 'StorageFailure')).toBe(true);
     expect((r as Error).message).toContain("'authchart.c'");
-    expect(chain(r)).not.toContain('SID-9876');
+    expect(errorChainText(r)).not.toContain('SID-9876');
   });
 
   /**

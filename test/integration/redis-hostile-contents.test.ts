@@ -9,7 +9,7 @@ import { createAuth, isAuthError } from '../../src/index.js';
 import { hasRedis } from '../../tools/embedded-redis.js';
 import { fakeServices } from '../helpers/fakes.js';
 import { makeTokens } from '../helpers/tokens.js';
-import { type Client, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
+import { type Client, errorChainText, redisAuth, timed, useEmbeddedRedis } from '../redis/embedded.js';
 
 const CLIENT = 'client123';
 const SESSION = `authchart.${CLIENT}.session`;
@@ -115,15 +115,6 @@ describe.skipIf(!hasRedis('redis hostile-content probes'))('authchart/redis: hos
       }
       return lines;
     };
-    const chain = (e: unknown): string => {
-      const parts: string[] = [];
-      let x: unknown = e;
-      for (let i = 0; x && i < 10; i++) {
-        parts.push(String((x as Error).message), String((x as Error).stack), JSON.stringify(x) ?? '');
-        x = (x as { cause?: unknown }).cause;
-      }
-      return parts.join('\n');
-    };
 
     it('OOM (maxmemory reached) on the save: StorageFailure, and no refresh token in the error chain or any log line', async () => {
       const admin = await redis.connect();
@@ -140,7 +131,7 @@ describe.skipIf(!hasRedis('redis hostile-content probes'))('authchart/redis: hos
       }
       expect(r.ok).toBe(false);
       expect(isAuthError(!r.ok && r.error)).toBe(true);
-      expect(chain(!r.ok && r.error)).not.toContain(tokens.refreshToken);
+      expect(errorChainText(!r.ok && r.error)).not.toContain(tokens.refreshToken);
       expect(lines.join('\n')).not.toContain(tokens.refreshToken);
       auth.stop();
     });
@@ -152,7 +143,7 @@ describe.skipIf(!hasRedis('redis hostile-content probes'))('authchart/redis: hos
       await auth.signIn({ username: 'alice@example.com', password: 'pw' });
       await c.hSet(`s2:authchart.${CLIENT}.signOutJournal`, 'f', tokens.refreshToken);
       const r = await auth.signOut();
-      expect(chain(r)).not.toContain(tokens.refreshToken);
+      expect(errorChainText(r)).not.toContain(tokens.refreshToken);
       expect(lines.join('\n')).not.toContain(tokens.refreshToken);
       auth.stop();
     });
@@ -183,7 +174,7 @@ describe.skipIf(!hasRedis('redis hostile-content probes'))('authchart/redis: hos
         await admin.configSet('min-replicas-to-write', '0');
       }
       expect(err).toBeDefined();
-      expect(chain(err)).not.toContain(secret);
+      expect(errorChainText(err)).not.toContain(secret);
       expect(lines.join('\n')).not.toContain(secret);
     });
   });

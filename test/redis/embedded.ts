@@ -81,3 +81,14 @@ export function lockOf(s: TokenStorage) {
     return lock(name, run, holdMs === undefined ? undefined : { holdMs, fence: fence.signal });
   };
 }
+
+/** Every message, stack and JSON form along an error's `cause` chain (to look for a secret in all of them). */
+export function errorChainText(e: unknown): string {
+  const parts: string[] = [];
+  let x: unknown = e;
+  for (let i = 0; x && i < 10; i++) {
+    parts.push(String((x as Error).message), String((x as Error).stack), JSON.stringify(x) ?? '');
+    x = (x as { cause?: unknown }).cause;
+  }
+  return parts.join('\n');
+}
